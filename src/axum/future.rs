@@ -1,0 +1,123 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{Request, Response};
+use pin_project_lite::pin_project;
+use tower_service::Service;
+
+use super::RejectionResponse;
+use crate::{Admitted, ClaimGuard, Guard, Rejection};
+
+type AdmitFuture = Pin<Box<dyn Future<Output = Result<(Parts, Bytes, Admitted), Rejection>> + Send>>;
+type FinishFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+pin_project! {
+    /// The response future of [`WebhookService`](super::WebhookService): reads and admits the
+    /// delivery, calls the inner service, then records the outcome in the replay store before
+    /// answering.
+    ///
+    /// Dropping it at any point (client gone, a timeout layer) releases the replay claim, so
+    /// the sender's retry is admitted.
+    pub struct ResponseFuture<S, B, R>
+    where
+        S: Service<Request<B>>,
+    {
+        #[pin]
+        state: State<S::Future, S::Response>,
+        inner: Option<S>,
+        on_rejection: R,
+        guard: Guard,
+        claim: Option<ClaimGuard>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, T> {
+        Admitting { admit: AdmitFuture },
+        Calling { #[pin] call: F },
+        Finishing { finish: FinishFuture, response: Option<T> },
+    }
+}
+
+impl<S, B, R> ResponseFuture<S, B, R>
+where
+    S: Service<Request<B>>,
+{
+    pub(crate) fn new(admit: AdmitFuture, inner: S, on_rejection: R, guard: Guard) -> Self {
+        Self {
+            state: State::Admitting { admit },
+            inner: Some(inner),
+            on_rejection,
+            guard,
+            claim: None,
+        }
+    }
+}
+
+impl<S, B, R> fmt::Debug for ResponseFuture<S, B, R>
+where
+    S: Service<Request<B>>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<S, B, R, ResBody> Future for ResponseFuture<S, B, R>
+where
+    S: Service<Request<B>, Response = Response<ResBody>>,
+    B: From<Bytes>,
+    R: RejectionResponse<ResBody>,
+{
+    type Output = Result<Response<ResBody>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Admitting { admit } => match ready!(admit.as_mut().poll(cx)) {
+                    Err(rejection) => return Poll::Ready(Ok(this.on_rejection.response(&rejection))),
+                    Ok((parts, bytes, admitted)) => {
+                        let (delivery, claim) = admitted.into_parts();
+                        *this.claim = Some(claim);
+                        let mut request = Request::from_parts(parts, B::from(bytes));
+                        request.extensions_mut().insert(delivery);
+                        let Some(mut inner) = this.inner.take() else {
+                            unreachable!("the inner service is called once")
+                        };
+                        let call = inner.call(request);
+                        this.state.set(State::Calling { call });
+                    }
+                },
+                StateProj::Calling { call } => {
+                    let response = match ready!(call.poll(cx)) {
+                        Ok(response) => response,
+                        // The claim is dropped with the future: released.
+                        Err(error) => return Poll::Ready(Err(error)),
+                    };
+                    let success = response.status().is_success();
+                    this.guard.log_handled(response.status().as_u16());
+                    let Some(claim) = this.claim.take() else {
+                        return Poll::Ready(Ok(response));
+                    };
+                    this.state.set(State::Finishing {
+                        finish: Box::pin(claim.finish(success)),
+                        response: Some(response),
+                    });
+                }
+                StateProj::Finishing { finish, response } => {
+                    ready!(finish.as_mut().poll(cx));
+                    let Some(response) = response.take() else {
+                        unreachable!("the response is returned once")
+                    };
+                    return Poll::Ready(Ok(response));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The tower layer and axum extractors.
+//!
+//! [`WebhookLayer`] wraps any tower service taking `http::Request<B>` (an axum route, a
+//! `Router`, a hyper service): it reads the raw body up to the limit, verifies it, claims the
+//! delivery in the replay store, and calls the inner service with the same bytes and the
+//! verified [`Delivery`](crate::Delivery) in the request extensions. After the inner service
+//! answers, a 2xx completes the claim and anything else releases it, so the sender's retry
+//! gets through; a dropped response future or a panicking handler releases it too.
+//!
+//! Handlers take the typed event with [`Verified<T>`] and the metadata with
+//! [`Delivery`](crate::Delivery) (both extract from the extensions, so the body is still
+//! there for `Bytes`, `String` or `Json`).
+//!
+//! ```
+//! use axum::{routing::post, Router};
+//! use webhook_guard::axum::{Verified, WebhookLayer};
+//! use webhook_guard::event::audit_trail::AuditTrailEvent;
+//! use webhook_guard::{Delivery, Scheme};
+//!
+//! async fn audit_trail(delivery: Delivery, Verified(event): Verified<AuditTrailEvent>) -> &'static str {
+//!     println!("{} {}", delivery.id(), event.event_type());
+//!     "OK"
+//! }
+//!
+//! let secret = Scheme::audit_trail().secret("whsec_abc123def456").unwrap();
+//! let app: Router = Router::new()
+//!     .route("/webhooks/audit-trail", post(audit_trail))
+//!     .layer(WebhookLayer::new(Scheme::audit_trail(), [secret]));
+//! ```
+
+mod body;
+mod extract;
+mod future;
+mod layer;
+mod response;
+mod service;
+
+pub use extract::{LayerMissing, Verified, VerifiedRejection};
+pub use future::ResponseFuture;
+pub use layer::WebhookLayer;
+pub use response::{PlainText, RejectionResponse};
+pub use service::WebhookService;

@@ -1,0 +1,102 @@
+//! A delivery that passed verification.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::replay::ReplayKey;
+use crate::signature::Digest;
+
+/// A delivery whose signature, timestamp and id held: what the handler is given.
+///
+/// ```
+/// use webhook_guard::{Scheme, Signer, Verifier, Secret};
+///
+/// let secret = Secret::new("whsec_abc123def456").unwrap();
+/// let body = r#"{"id":"whd_abc123","type":"event.created","tenantId":"tenant-001","data":{}}"#;
+/// let signer = Signer::new(Scheme::audit_trail(), secret.clone());
+/// let headers = signer.headers(body.as_bytes(), 1_705_312_200, "whd_abc123");
+/// let verifier = Verifier::new(Scheme::audit_trail(), [secret]);
+/// let delivery = verifier.verify_at(&headers, body.into(), 1_705_312_200).unwrap();
+/// assert_eq!(delivery.id(), "whd_abc123");
+/// assert_eq!(delivery.event_type(), Some("event.created"));
+/// assert_eq!(delivery.tenant(), Some("tenant-001"));
+/// assert_eq!(delivery.timestamp(), Some(1_705_312_200));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub(crate) scheme: Arc<str>,
+    pub(crate) id: String,
+    pub(crate) timestamp: Option<i64>,
+    pub(crate) event_type: Option<String>,
+    pub(crate) tenant: Option<String>,
+    pub(crate) body: Bytes,
+    /// The MAC that matched, kept only for schemes whose id is not signed.
+    pub(crate) unsigned_id_mac: Option<Digest>,
+}
+
+impl Delivery {
+    /// The scheme's name (`audit-trail`, `palo`, ...).
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The deduplication id (the delivery id, or the event id, as the scheme says).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The signed timestamp, in Unix seconds, for schemes that have one.
+    pub fn timestamp(&self) -> Option<i64> {
+        self.timestamp
+    }
+
+    /// The event type, where the scheme says where it is.
+    pub fn event_type(&self) -> Option<&str> {
+        self.event_type.as_deref()
+    }
+
+    /// The tenant, where the scheme has one.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
+    /// The raw body, exactly the bytes that were verified (the same buffer, not a copy).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Parses the body as `T` (a typed event, or any `Deserialize` type).
+    ///
+    /// ```
+    /// # use webhook_guard::{Scheme, Signer, Verifier, Secret};
+    /// use webhook_guard::event::audit_trail::AuditTrailEvent;
+    /// # let secret = Secret::new("whsec_abc123def456").unwrap();
+    /// # let body = webhook_guard::event::audit_trail::sample_with_id("alert.triggered", "whd_abc123").unwrap();
+    /// # let signer = Signer::new(Scheme::audit_trail(), secret.clone());
+    /// # let headers = signer.headers(body.as_bytes(), 1_705_312_200, "whd_abc123");
+    /// # let verifier = Verifier::new(Scheme::audit_trail(), [secret]);
+    /// # let delivery = verifier.verify_at(&headers, body.into(), 1_705_312_200).unwrap();
+    /// let event: AuditTrailEvent = delivery.parse().unwrap();
+    /// assert_eq!(event.event_type(), "alert.triggered");
+    /// ```
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+
+    /// The replay keys to claim: the id's, and for schemes whose id is not signed, the
+    /// signature's too.
+    pub fn replay_keys(&self) -> (ReplayKey, Option<ReplayKey>) {
+        let tenant = self.tenant.as_deref();
+        (
+            ReplayKey::new(&self.scheme, tenant, &self.id),
+            self.unsigned_id_mac
+                .map(|mac| ReplayKey::signature(&self.scheme, tenant, &mac)),
+        )
+    }
+
+    /// Consumes the delivery, returning the body.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+}

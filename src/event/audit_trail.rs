@@ -1,0 +1,678 @@
+//! Audit Trail events: the envelope `{ id, type, timestamp, tenantId, data }` with `data` typed
+//! per event type.
+//!
+//! Field names are camelCase on the wire (`tenantId`, `ruleName`, `triggeringEvents`) and
+//! snake_case in Rust. The spec shows the data of `event.created` and `alert.triggered`: the
+//! fields it shows are required. For `event.batch.created`, `alert.resolved`, `report.completed`
+//! and `report.failed` it shows nothing, so their data structs model what the names imply and
+//! every field is optional. Open-ended values (actor, action and resource types, severities)
+//! are strings, so a new value never makes an event unparseable. Timestamps are kept as the
+//! strings sent (RFC 3339 in the spec).
+//!
+//! ```
+//! use webhook_guard::event::audit_trail::{self, AuditTrailEvent};
+//!
+//! let body = audit_trail::sample_with_id("event.created", "whd_xyz789").expect("known type");
+//! match AuditTrailEvent::from_slice(body.as_bytes())? {
+//!     AuditTrailEvent::EventCreated(created) => {
+//!         assert_eq!(created.id, "whd_xyz789");
+//!         assert_eq!(created.tenant_id, "tenant-001");
+//!         assert_eq!(created.data.event.action.kind, "CREATE");
+//!         assert_eq!(created.data.event.resource.name, "Q4 Report");
+//!     }
+//!     other => panic!("unexpected {}", other.event_type()),
+//! }
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use std::str::FromStr;
+
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Unexpected};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::{EventData, TypedEvent, UnknownEvent, string_or_none};
+
+/// The event types [`AuditTrailEvent`] models as variants (all others parse as
+/// [`AuditTrailEvent::Unknown`]).
+pub const KNOWN_TYPES: &[&str] = &[
+    EventCreated::EVENT_TYPE,
+    EventBatchCreated::EVENT_TYPE,
+    AlertTriggered::EVENT_TYPE,
+    AlertResolved::EVENT_TYPE,
+    ReportCompleted::EVENT_TYPE,
+    ReportFailed::EVENT_TYPE,
+];
+
+/// An Audit Trail webhook event: one variant per known type, [`Unknown`](Self::Unknown) for
+/// the others.
+///
+/// Parse it with `serde_json` (see the [module docs](super) for the rules) and write it back
+/// with `serde_json::to_string`: a known event comes back with the same fields (the envelope
+/// fields first, then `extra`), an unknown one with its exact original text.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AuditTrailEvent {
+    /// `event.created`: a new audit event was recorded.
+    EventCreated(Envelope<EventCreated>),
+    /// `event.batch.created`: a batch of audit events was recorded.
+    EventBatchCreated(Envelope<EventBatchCreated>),
+    /// `alert.triggered`: a rule raised an alert.
+    AlertTriggered(Envelope<AlertTriggered>),
+    /// `alert.resolved`: an alert was resolved.
+    AlertResolved(Envelope<AlertResolved>),
+    /// `report.completed`: a report was generated.
+    ReportCompleted(Envelope<ReportCompleted>),
+    /// `report.failed`: a report could not be generated.
+    ReportFailed(Envelope<ReportFailed>),
+    /// Any other type, kept raw.
+    Unknown(UnknownEvent),
+}
+
+/// Runs `$known` with the envelope of a known variant bound to `$env`, or `$unknown` with the
+/// [`UnknownEvent`] bound to `$raw`.
+macro_rules! each_variant {
+    ($value:expr, $env:ident => $known:expr, $raw:ident => $unknown:expr) => {
+        match $value {
+            AuditTrailEvent::EventCreated($env) => $known,
+            AuditTrailEvent::EventBatchCreated($env) => $known,
+            AuditTrailEvent::AlertTriggered($env) => $known,
+            AuditTrailEvent::AlertResolved($env) => $known,
+            AuditTrailEvent::ReportCompleted($env) => $known,
+            AuditTrailEvent::ReportFailed($env) => $known,
+            AuditTrailEvent::Unknown($raw) => $unknown,
+        }
+    };
+}
+
+impl AuditTrailEvent {
+    /// Parses a raw JSON body. Same result as `serde_json::from_slice`, but an error in a known
+    /// type's data keeps its line and column ([`serde_json::Error::line`]).
+    pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
+        let raw: &RawValue = serde_json::from_slice(body)?;
+        Self::from_raw(raw)
+    }
+
+    /// Parses an event held as raw JSON (the type is read first, then the matching variant).
+    pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
+        let peek: Peek = super::peek(raw)?;
+        let json = raw.get();
+        Ok(match peek.kind.as_str() {
+            EventCreated::EVENT_TYPE => Self::EventCreated(Envelope::from_wire_json(json)?),
+            EventBatchCreated::EVENT_TYPE => {
+                Self::EventBatchCreated(Envelope::from_wire_json(json)?)
+            }
+            AlertTriggered::EVENT_TYPE => Self::AlertTriggered(Envelope::from_wire_json(json)?),
+            AlertResolved::EVENT_TYPE => Self::AlertResolved(Envelope::from_wire_json(json)?),
+            ReportCompleted::EVENT_TYPE => Self::ReportCompleted(Envelope::from_wire_json(json)?),
+            ReportFailed::EVENT_TYPE => Self::ReportFailed(Envelope::from_wire_json(json)?),
+            _ => Self::Unknown(UnknownEvent::new(
+                peek.kind,
+                peek.id,
+                string_or_none(peek.tenant_id),
+                raw.to_owned(),
+            )),
+        })
+    }
+
+    /// The event type (`type`), as sent.
+    pub fn event_type(&self) -> &str {
+        each_variant!(self, env => env.event_type(), raw => raw.event_type())
+    }
+
+    /// The delivery id (`id`, also sent as the `X-Audit-Trail-Delivery-Id` header): the
+    /// deduplication key.
+    pub fn id(&self) -> &str {
+        each_variant!(self, env => &env.id, raw => raw.id())
+    }
+
+    /// The tenant (`tenantId`); `None` only for an unknown event without a string `tenantId`.
+    pub fn tenant_id(&self) -> Option<&str> {
+        each_variant!(self, env => Some(&env.tenant_id), raw => raw.tenant_id())
+    }
+
+    /// The envelope's `timestamp`, as sent; `None` for an unknown event (read it from the raw
+    /// JSON).
+    pub fn timestamp(&self) -> Option<&str> {
+        each_variant!(self, env => Some(&env.timestamp), _raw => None)
+    }
+
+    /// Whether this is [`Unknown`](Self::Unknown).
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+}
+
+impl TypedEvent for AuditTrailEvent {
+    const KNOWN_TYPES: &'static [&'static str] = KNOWN_TYPES;
+
+    fn event_type(&self) -> &str {
+        AuditTrailEvent::event_type(self)
+    }
+
+    fn event_id(&self) -> &str {
+        AuditTrailEvent::id(self)
+    }
+
+    fn is_unknown(&self) -> bool {
+        AuditTrailEvent::is_unknown(self)
+    }
+
+    fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        Self::from_slice(body)
+    }
+}
+
+impl FromStr for AuditTrailEvent {
+    type Err = serde_json::Error;
+
+    fn from_str(body: &str) -> Result<Self, Self::Err> {
+        Self::from_slice(body.as_bytes())
+    }
+}
+
+impl<'de> Deserialize<'de> for AuditTrailEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Self::from_raw(&raw).map_err(de::Error::custom)
+    }
+}
+
+impl Serialize for AuditTrailEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        each_variant!(self, env => env.serialize(serializer), raw => raw.serialize(serializer))
+    }
+}
+
+/// The fields every event must have, read before choosing the variant.
+#[derive(Deserialize)]
+struct Peek {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+    #[serde(rename = "tenantId", default)]
+    tenant_id: Option<Value>,
+}
+
+/// The envelope of a known event type, with its typed `data`.
+///
+/// The `type` field is not stored: it is `D::EVENT_TYPE` ([`event_type`](Self::event_type)).
+/// Parsing an `Envelope<D>` on its own checks that the `type` sent is that one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope<D> {
+    /// The delivery id (`id`, e.g. `whd_abc123`), also sent as `X-Audit-Trail-Delivery-Id`.
+    pub id: String,
+    /// When the event happened (`timestamp`), as sent (`2025-01-15T10:30:00Z`).
+    pub timestamp: String,
+    /// The tenant the event belongs to (`tenantId`).
+    pub tenant_id: String,
+    /// The typed `data`.
+    pub data: D,
+    /// Top-level fields the envelope does not model, kept as sent. Keys must not repeat the
+    /// modelled ones (they would be written twice).
+    pub extra: Map<String, Value>,
+}
+
+impl<D: EventData> Envelope<D> {
+    /// An envelope with no extra fields.
+    pub fn new(
+        id: impl Into<String>,
+        timestamp: impl Into<String>,
+        tenant_id: impl Into<String>,
+        data: D,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            timestamp: timestamp.into(),
+            tenant_id: tenant_id.into(),
+            data,
+            extra: Map::new(),
+        }
+    }
+
+    /// The event type, `D::EVENT_TYPE`.
+    pub fn event_type(&self) -> &'static str {
+        D::EVENT_TYPE
+    }
+}
+
+/// The envelope as read from the wire (the type was checked before).
+#[derive(Deserialize)]
+struct EnvelopeIn<D> {
+    id: String,
+    #[serde(rename = "type")]
+    _kind: IgnoredAny,
+    timestamp: String,
+    #[serde(rename = "tenantId")]
+    tenant_id: String,
+    data: D,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+/// The envelope as written to the wire, in the spec's field order.
+#[derive(Serialize)]
+struct EnvelopeOut<'a, D> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    timestamp: &'a str,
+    #[serde(rename = "tenantId")]
+    tenant_id: &'a str,
+    data: &'a D,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
+}
+
+impl<'de, D: EventData + DeserializeOwned> Deserialize<'de> for Envelope<D> {
+    fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Self::from_raw(&raw).map_err(de::Error::custom)
+    }
+}
+
+impl<D: EventData + DeserializeOwned> Envelope<D> {
+    /// Parses an event of type `D::EVENT_TYPE` held as raw JSON; another type is an error
+    /// (reported before any error in its data).
+    pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
+        let peek: Peek = super::peek(raw)?;
+        if peek.kind != D::EVENT_TYPE {
+            return Err(de::Error::invalid_value(
+                Unexpected::Str(&peek.kind),
+                &D::EVENT_TYPE,
+            ));
+        }
+        Self::from_wire_json(raw.get())
+    }
+
+    /// Parses the wire form, whose type is known to be `D::EVENT_TYPE`.
+    fn from_wire_json(json: &str) -> Result<Self, serde_json::Error> {
+        let wire: EnvelopeIn<D> = serde_json::from_str(json)?;
+        Ok(Self {
+            id: wire.id,
+            timestamp: wire.timestamp,
+            tenant_id: wire.tenant_id,
+            data: wire.data,
+            extra: wire.extra,
+        })
+    }
+}
+
+impl<D: EventData + Serialize> Serialize for Envelope<D> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        EnvelopeOut {
+            id: &self.id,
+            kind: D::EVENT_TYPE,
+            timestamp: &self.timestamp,
+            tenant_id: &self.tenant_id,
+            data: &self.data,
+            extra: &self.extra,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// `data` of `event.created`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventCreated {
+    /// The audit event that was recorded.
+    pub event: AuditEvent,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for EventCreated {
+    const EVENT_TYPE: &'static str = "event.created";
+}
+
+/// `data` of `event.batch.created` (not shown in the spec: every field is optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBatchCreated {
+    /// The batch's id (`batchId`), if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+    /// How many events the batch holds (`count`), if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// The audit events of the batch (`events`); empty if not sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<AuditEvent>,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for EventBatchCreated {
+    const EVENT_TYPE: &'static str = "event.batch.created";
+}
+
+/// `data` of `alert.triggered`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertTriggered {
+    /// The alert.
+    pub alert: Alert,
+    /// The audit events that matched the rule (`triggeringEvents`).
+    pub triggering_events: Vec<AuditEvent>,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for AlertTriggered {
+    const EVENT_TYPE: &'static str = "alert.triggered";
+}
+
+/// `data` of `alert.resolved` (not shown in the spec: every field is optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertResolved {
+    /// The alert that was resolved, if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<Alert>,
+    /// When it was resolved (`resolvedAt`), as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+    /// Who resolved it (`resolvedBy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<String>,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for AlertResolved {
+    const EVENT_TYPE: &'static str = "alert.resolved";
+}
+
+/// `data` of `report.completed` (not shown in the spec: every field is optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportCompleted {
+    /// The report that was generated, if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for ReportCompleted {
+    const EVENT_TYPE: &'static str = "report.completed";
+}
+
+/// `data` of `report.failed` (not shown in the spec: every field is optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportFailed {
+    /// The report that failed, if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
+    /// Why it failed (`error`). Its shape is not specified (a message or an object), so it is
+    /// kept as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for ReportFailed {
+    const EVENT_TYPE: &'static str = "report.failed";
+}
+
+/// An audit event: who did what to which resource, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// The audit event's id (a UUID in the spec; not the delivery id).
+    pub id: String,
+    /// When it happened, as sent.
+    pub timestamp: String,
+    /// Who did it.
+    pub actor: Actor,
+    /// What was done.
+    pub action: Action,
+    /// What it was done to.
+    pub resource: Resource,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The actor of an audit event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    /// The actor's id (`user-123`).
+    pub id: String,
+    /// The kind of actor (`type`, e.g. `USER`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The actor's display name.
+    pub name: String,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The action of an audit event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    /// The kind of action (`type`, e.g. `CREATE`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What was done, in words.
+    pub description: String,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The resource an audit event acted on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    /// The resource's id (`doc-456`).
+    pub id: String,
+    /// The kind of resource (`type`, e.g. `DOCUMENT`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The resource's display name.
+    pub name: String,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// An alert raised by a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    /// The alert's id.
+    pub id: String,
+    /// The rule that raised it (`ruleName`).
+    pub rule_name: String,
+    /// Its severity (e.g. `HIGH`).
+    pub severity: String,
+    /// A one-line title.
+    pub title: String,
+    /// A longer description.
+    pub description: String,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A report (not shown in the spec: every field is optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The report's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its kind (`type`).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Its file format (`PDF`, `CSV`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Where to download it (`downloadUrl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A realistic one-line JSON body for a known event type, with the spec's example values; `None`
+/// for a type that is not in [`KNOWN_TYPES`].
+pub fn sample(event_type: &str) -> Option<String> {
+    let id = match event_type {
+        EventCreated::EVENT_TYPE => "whd_abc123",
+        EventBatchCreated::EVENT_TYPE => "whd_ghi789",
+        AlertTriggered::EVENT_TYPE => "whd_def456",
+        AlertResolved::EVENT_TYPE => "whd_jkl012",
+        ReportCompleted::EVENT_TYPE => "whd_mno345",
+        ReportFailed::EVENT_TYPE => "whd_pqr678",
+        _ => return None,
+    };
+    sample_with_id(event_type, id)
+}
+
+/// Like [`sample`], with the given delivery id (`id`).
+pub fn sample_with_id(event_type: &str, id: &str) -> Option<String> {
+    serde_json::to_string(&sample_event(event_type, id)?).ok()
+}
+
+const SAMPLE_TIMESTAMP: &str = "2025-01-15T10:30:00Z";
+const SAMPLE_TENANT: &str = "tenant-001";
+
+fn sample_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
+    fn envelope<D: EventData>(id: &str, data: D) -> Envelope<D> {
+        Envelope::new(id, SAMPLE_TIMESTAMP, SAMPLE_TENANT, data)
+    }
+    let report = || Report {
+        id: Some("rpt-789".into()),
+        name: Some("Q4 Compliance Report".into()),
+        kind: Some("COMPLIANCE".into()),
+        format: Some("PDF".into()),
+        download_url: None,
+        extra: Map::new(),
+    };
+    Some(match event_type {
+        EventCreated::EVENT_TYPE => AuditTrailEvent::EventCreated(envelope(
+            id,
+            EventCreated {
+                event: sample_audit_event(
+                    "550e8400-e29b-41d4-a716-446655440000",
+                    ("CREATE", "Created document"),
+                    DOCUMENT,
+                ),
+                extra: Map::new(),
+            },
+        )),
+        EventBatchCreated::EVENT_TYPE => AuditTrailEvent::EventBatchCreated(envelope(
+            id,
+            EventBatchCreated {
+                batch_id: Some("batch-001".into()),
+                count: Some(2),
+                events: vec![
+                    sample_audit_event("event-1", ("CREATE", "Created document"), DOCUMENT),
+                    sample_audit_event("event-2", ("UPDATE", "Updated document"), DOCUMENT),
+                ],
+                extra: Map::new(),
+            },
+        )),
+        AlertTriggered::EVENT_TYPE => AuditTrailEvent::AlertTriggered(envelope(
+            id,
+            AlertTriggered {
+                alert: sample_alert(),
+                triggering_events: vec![
+                    sample_audit_event("event-1", FAILED_LOGIN, PORTAL),
+                    sample_audit_event("event-2", FAILED_LOGIN, PORTAL),
+                ],
+                extra: Map::new(),
+            },
+        )),
+        AlertResolved::EVENT_TYPE => AuditTrailEvent::AlertResolved(envelope(
+            id,
+            AlertResolved {
+                alert: Some(sample_alert()),
+                resolved_at: Some("2025-01-15T11:00:00Z".into()),
+                resolved_by: Some("user-123".into()),
+                extra: Map::new(),
+            },
+        )),
+        ReportCompleted::EVENT_TYPE => AuditTrailEvent::ReportCompleted(envelope(
+            id,
+            ReportCompleted {
+                report: Some(Report {
+                    download_url: Some(
+                        "https://api.audit-trail.io/api/v1/reports/rpt-789/download".into(),
+                    ),
+                    ..report()
+                }),
+                extra: Map::new(),
+            },
+        )),
+        ReportFailed::EVENT_TYPE => AuditTrailEvent::ReportFailed(envelope(
+            id,
+            ReportFailed {
+                report: Some(report()),
+                error: Some(Value::String("Report generation timed out".into())),
+                extra: Map::new(),
+            },
+        )),
+        _ => return None,
+    })
+}
+
+/// `(type, description)` of a sample action; `(id, type, name)` of a sample resource.
+type SampleAction = (&'static str, &'static str);
+type SampleResource = (&'static str, &'static str, &'static str);
+
+const DOCUMENT: SampleResource = ("doc-456", "DOCUMENT", "Q4 Report");
+const PORTAL: SampleResource = ("app-web", "APPLICATION", "Web Portal");
+const FAILED_LOGIN: SampleAction = ("LOGIN_FAILED", "Failed login attempt");
+
+fn sample_audit_event(
+    id: &str,
+    (action, description): SampleAction,
+    (resource_id, resource_kind, resource_name): SampleResource,
+) -> AuditEvent {
+    AuditEvent {
+        id: id.into(),
+        timestamp: SAMPLE_TIMESTAMP.into(),
+        actor: Actor {
+            id: "user-123".into(),
+            kind: "USER".into(),
+            name: "John Doe".into(),
+            extra: Map::new(),
+        },
+        action: Action {
+            kind: action.into(),
+            description: description.into(),
+            extra: Map::new(),
+        },
+        resource: Resource {
+            id: resource_id.into(),
+            kind: resource_kind.into(),
+            name: resource_name.into(),
+            extra: Map::new(),
+        },
+        extra: Map::new(),
+    }
+}
+
+fn sample_alert() -> Alert {
+    Alert {
+        id: "550e8400-e29b-41d4-a716-446655440001".into(),
+        rule_name: "Failed Login Detection".into(),
+        severity: "HIGH".into(),
+        title: "Multiple failed logins detected".into(),
+        description: "5 failed login attempts from user-123".into(),
+        extra: Map::new(),
+    }
+}

@@ -1,0 +1,441 @@
+//! PALO Platform events: the envelope `{ event_id, event_type, timestamp, organization_id, data }`
+//! with `data` typed per event type.
+//!
+//! Field names are snake_case on the wire and in Rust. Every field the spec shows is required.
+//! Open-ended values (priorities, statuses, severities) are strings, so a new value never makes
+//! an event unparseable. Timestamps are kept as the strings sent (RFC 3339 in the spec).
+//!
+//! ```
+//! use webhook_guard::event::palo::{self, PaloEvent};
+//!
+//! let body = palo::sample("system.incident").expect("known type");
+//! match body.parse::<PaloEvent>()? {
+//!     PaloEvent::SystemIncident(incident) => {
+//!         assert_eq!(incident.data.incident_id, "INC-001");
+//!         assert_eq!(incident.data.affected_services, ["api", "ui"]);
+//!     }
+//!     other => panic!("unexpected {}", other.event_type()),
+//! }
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use std::str::FromStr;
+
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Unexpected};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::{EventData, TypedEvent, UnknownEvent, string_or_none};
+
+/// The event types [`PaloEvent`] models as variants (all others parse as
+/// [`PaloEvent::Unknown`]).
+pub const KNOWN_TYPES: &[&str] = &[
+    TicketCreated::EVENT_TYPE,
+    TicketStatusChanged::EVENT_TYPE,
+    TicketResolved::EVENT_TYPE,
+    SystemIncident::EVENT_TYPE,
+];
+
+/// A PALO webhook event: one variant per known type, [`Unknown`](Self::Unknown) for the others.
+///
+/// Parse it with `serde_json` (see the [module docs](super) for the rules) and write it back
+/// with `serde_json::to_string`: a known event comes back with the same fields (the envelope
+/// fields first, then `extra`), an unknown one with its exact original text.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PaloEvent {
+    /// `ticket.created`: a ticket was opened.
+    TicketCreated(Envelope<TicketCreated>),
+    /// `ticket.status_changed`: a ticket moved to another status.
+    TicketStatusChanged(Envelope<TicketStatusChanged>),
+    /// `ticket.resolved`: a ticket was resolved.
+    TicketResolved(Envelope<TicketResolved>),
+    /// `system.incident`: a platform incident was declared or updated.
+    SystemIncident(Envelope<SystemIncident>),
+    /// Any other type, kept raw.
+    Unknown(UnknownEvent),
+}
+
+/// Runs `$known` with the envelope of a known variant bound to `$env`, or `$unknown` with the
+/// [`UnknownEvent`] bound to `$raw`.
+macro_rules! each_variant {
+    ($value:expr, $env:ident => $known:expr, $raw:ident => $unknown:expr) => {
+        match $value {
+            PaloEvent::TicketCreated($env) => $known,
+            PaloEvent::TicketStatusChanged($env) => $known,
+            PaloEvent::TicketResolved($env) => $known,
+            PaloEvent::SystemIncident($env) => $known,
+            PaloEvent::Unknown($raw) => $unknown,
+        }
+    };
+}
+
+impl PaloEvent {
+    /// Parses a raw JSON body. Same result as `serde_json::from_slice`, but an error in a known
+    /// type's data keeps its line and column ([`serde_json::Error::line`]).
+    pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
+        let raw: &RawValue = serde_json::from_slice(body)?;
+        Self::from_raw(raw)
+    }
+
+    /// Parses an event held as raw JSON (the type is read first, then the matching variant).
+    pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
+        let peek: Peek = super::peek(raw)?;
+        let json = raw.get();
+        Ok(match peek.event_type.as_str() {
+            TicketCreated::EVENT_TYPE => Self::TicketCreated(Envelope::from_wire_json(json)?),
+            TicketStatusChanged::EVENT_TYPE => {
+                Self::TicketStatusChanged(Envelope::from_wire_json(json)?)
+            }
+            TicketResolved::EVENT_TYPE => Self::TicketResolved(Envelope::from_wire_json(json)?),
+            SystemIncident::EVENT_TYPE => Self::SystemIncident(Envelope::from_wire_json(json)?),
+            _ => Self::Unknown(UnknownEvent::new(
+                peek.event_type,
+                peek.event_id,
+                string_or_none(peek.organization_id),
+                raw.to_owned(),
+            )),
+        })
+    }
+
+    /// The event type (`event_type`), as sent.
+    pub fn event_type(&self) -> &str {
+        each_variant!(self, env => env.event_type(), raw => raw.event_type())
+    }
+
+    /// The event id (`event_id`): the deduplication key.
+    pub fn id(&self) -> &str {
+        each_variant!(self, env => &env.event_id, raw => raw.id())
+    }
+
+    /// The organization (`organization_id`); `None` only for an unknown event without a string
+    /// `organization_id`.
+    pub fn organization_id(&self) -> Option<&str> {
+        each_variant!(self, env => Some(&env.organization_id), raw => raw.tenant_id())
+    }
+
+    /// The envelope's `timestamp`, as sent; `None` for an unknown event (read it from the raw
+    /// JSON).
+    pub fn timestamp(&self) -> Option<&str> {
+        each_variant!(self, env => Some(&env.timestamp), _raw => None)
+    }
+
+    /// Whether this is [`Unknown`](Self::Unknown).
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+}
+
+impl TypedEvent for PaloEvent {
+    const KNOWN_TYPES: &'static [&'static str] = KNOWN_TYPES;
+
+    fn event_type(&self) -> &str {
+        PaloEvent::event_type(self)
+    }
+
+    fn event_id(&self) -> &str {
+        PaloEvent::id(self)
+    }
+
+    fn is_unknown(&self) -> bool {
+        PaloEvent::is_unknown(self)
+    }
+
+    fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
+        Self::from_slice(body)
+    }
+}
+
+impl FromStr for PaloEvent {
+    type Err = serde_json::Error;
+
+    fn from_str(body: &str) -> Result<Self, Self::Err> {
+        Self::from_slice(body.as_bytes())
+    }
+}
+
+impl<'de> Deserialize<'de> for PaloEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Self::from_raw(&raw).map_err(de::Error::custom)
+    }
+}
+
+impl Serialize for PaloEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        each_variant!(self, env => env.serialize(serializer), raw => raw.serialize(serializer))
+    }
+}
+
+/// The fields every event must have, read before choosing the variant.
+#[derive(Deserialize)]
+struct Peek {
+    event_type: String,
+    event_id: String,
+    #[serde(default)]
+    organization_id: Option<Value>,
+}
+
+/// The envelope of a known event type, with its typed `data`.
+///
+/// The `event_type` field is not stored: it is `D::EVENT_TYPE`
+/// ([`event_type`](Self::event_type)). Parsing an `Envelope<D>` on its own checks that the
+/// `event_type` sent is that one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope<D> {
+    /// The event id (`event_id`, e.g. `evt_01HX...`), the key to deduplicate on.
+    pub event_id: String,
+    /// When the event happened (`timestamp`), as sent (`2026-02-19T10:30:00Z`).
+    pub timestamp: String,
+    /// The organization the event belongs to (`organization_id`).
+    pub organization_id: String,
+    /// The typed `data`.
+    pub data: D,
+    /// Top-level fields the envelope does not model, kept as sent. Keys must not repeat the
+    /// modelled ones (they would be written twice).
+    pub extra: Map<String, Value>,
+}
+
+impl<D: EventData> Envelope<D> {
+    /// An envelope with no extra fields.
+    pub fn new(
+        event_id: impl Into<String>,
+        timestamp: impl Into<String>,
+        organization_id: impl Into<String>,
+        data: D,
+    ) -> Self {
+        Self {
+            event_id: event_id.into(),
+            timestamp: timestamp.into(),
+            organization_id: organization_id.into(),
+            data,
+            extra: Map::new(),
+        }
+    }
+
+    /// The event type, `D::EVENT_TYPE`.
+    pub fn event_type(&self) -> &'static str {
+        D::EVENT_TYPE
+    }
+}
+
+/// The envelope as read from the wire (the type was checked before).
+#[derive(Deserialize)]
+struct EnvelopeIn<D> {
+    event_id: String,
+    #[serde(rename = "event_type")]
+    _event_type: IgnoredAny,
+    timestamp: String,
+    organization_id: String,
+    data: D,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+/// The envelope as written to the wire, in the spec's field order.
+#[derive(Serialize)]
+struct EnvelopeOut<'a, D> {
+    event_id: &'a str,
+    event_type: &'a str,
+    timestamp: &'a str,
+    organization_id: &'a str,
+    data: &'a D,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
+}
+
+impl<'de, D: EventData + DeserializeOwned> Deserialize<'de> for Envelope<D> {
+    fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Self::from_raw(&raw).map_err(de::Error::custom)
+    }
+}
+
+impl<D: EventData + DeserializeOwned> Envelope<D> {
+    /// Parses an event of type `D::EVENT_TYPE` held as raw JSON; another type is an error
+    /// (reported before any error in its data).
+    pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
+        let peek: Peek = super::peek(raw)?;
+        if peek.event_type != D::EVENT_TYPE {
+            return Err(de::Error::invalid_value(
+                Unexpected::Str(&peek.event_type),
+                &D::EVENT_TYPE,
+            ));
+        }
+        Self::from_wire_json(raw.get())
+    }
+
+    /// Parses the wire form, whose type is known to be `D::EVENT_TYPE`.
+    fn from_wire_json(json: &str) -> Result<Self, serde_json::Error> {
+        let wire: EnvelopeIn<D> = serde_json::from_str(json)?;
+        Ok(Self {
+            event_id: wire.event_id,
+            timestamp: wire.timestamp,
+            organization_id: wire.organization_id,
+            data: wire.data,
+            extra: wire.extra,
+        })
+    }
+}
+
+impl<D: EventData + Serialize> Serialize for Envelope<D> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        EnvelopeOut {
+            event_id: &self.event_id,
+            event_type: D::EVENT_TYPE,
+            timestamp: &self.timestamp,
+            organization_id: &self.organization_id,
+            data: &self.data,
+            extra: &self.extra,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// `data` of `ticket.created`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketCreated {
+    /// The ticket's id (`TKT-00512`).
+    pub ticket_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its priority (`p3`).
+    pub priority: String,
+    /// The project it belongs to.
+    pub project_id: String,
+    /// The user who opened it.
+    pub created_by: String,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for TicketCreated {
+    const EVENT_TYPE: &'static str = "ticket.created";
+}
+
+/// `data` of `ticket.status_changed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketStatusChanged {
+    /// The ticket's id.
+    pub ticket_id: String,
+    /// The status before the change (`open`).
+    pub old_status: String,
+    /// The status after the change (`in_progress`).
+    pub new_status: String,
+    /// The user who changed it.
+    pub changed_by: String,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for TicketStatusChanged {
+    const EVENT_TYPE: &'static str = "ticket.status_changed";
+}
+
+/// `data` of `ticket.resolved`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketResolved {
+    /// The ticket's id.
+    pub ticket_id: String,
+    /// The user who resolved it.
+    pub resolved_by: String,
+    /// Hours from opening to resolution (`2.5`).
+    pub resolution_time_hours: f64,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for TicketResolved {
+    const EVENT_TYPE: &'static str = "ticket.resolved";
+}
+
+/// `data` of `system.incident`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemIncident {
+    /// The incident's id (`INC-001`).
+    pub incident_id: String,
+    /// Its severity (`critical`).
+    pub severity: String,
+    /// The services it affects (`["api", "ui"]`).
+    pub affected_services: Vec<String>,
+    /// Where it stands (`investigating`).
+    pub status: String,
+    /// Fields not modelled, kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl EventData for SystemIncident {
+    const EVENT_TYPE: &'static str = "system.incident";
+}
+
+/// A realistic one-line JSON body for a known event type, with the spec's example values; `None`
+/// for a type that is not in [`KNOWN_TYPES`].
+pub fn sample(event_type: &str) -> Option<String> {
+    let id = match event_type {
+        TicketCreated::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPQ",
+        TicketStatusChanged::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPR",
+        TicketResolved::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPS",
+        SystemIncident::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPT",
+        _ => return None,
+    };
+    sample_with_id(event_type, id)
+}
+
+/// Like [`sample`], with the given event id (`event_id`).
+pub fn sample_with_id(event_type: &str, id: &str) -> Option<String> {
+    serde_json::to_string(&sample_event(event_type, id)?).ok()
+}
+
+fn sample_event(event_type: &str, id: &str) -> Option<PaloEvent> {
+    fn envelope<D: EventData>(id: &str, data: D) -> Envelope<D> {
+        Envelope::new(id, "2026-02-19T10:30:00Z", "org_7f3a9c", data)
+    }
+    Some(match event_type {
+        TicketCreated::EVENT_TYPE => PaloEvent::TicketCreated(envelope(
+            id,
+            TicketCreated {
+                ticket_id: "TKT-00512".into(),
+                title: "Export CSV échoue sur les grands projets".into(),
+                priority: "p3".into(),
+                project_id: "prj_42".into(),
+                created_by: "usr_1029".into(),
+                extra: Map::new(),
+            },
+        )),
+        TicketStatusChanged::EVENT_TYPE => PaloEvent::TicketStatusChanged(envelope(
+            id,
+            TicketStatusChanged {
+                ticket_id: "TKT-00512".into(),
+                old_status: "open".into(),
+                new_status: "in_progress".into(),
+                changed_by: "usr_2048".into(),
+                extra: Map::new(),
+            },
+        )),
+        TicketResolved::EVENT_TYPE => PaloEvent::TicketResolved(envelope(
+            id,
+            TicketResolved {
+                ticket_id: "TKT-00512".into(),
+                resolved_by: "usr_2048".into(),
+                resolution_time_hours: 2.5,
+                extra: Map::new(),
+            },
+        )),
+        SystemIncident::EVENT_TYPE => PaloEvent::SystemIncident(envelope(
+            id,
+            SystemIncident {
+                incident_id: "INC-001".into(),
+                severity: "critical".into(),
+                affected_services: vec!["api".into(), "ui".into()],
+                status: "investigating".into(),
+                extra: Map::new(),
+            },
+        )),
+        _ => return None,
+    })
+}

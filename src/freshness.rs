@@ -1,0 +1,76 @@
+//! The timestamp freshness window.
+//!
+//! ```
+//! use std::time::Duration;
+//! use webhook_guard::{Freshness, Rejection};
+//!
+//! let window = Freshness::new(Duration::from_secs(300), Duration::from_secs(60));
+//! let now = 1_705_312_200;
+//! assert_eq!(window.check(now - 300, now), Ok(()));
+//! assert_eq!(window.check(now - 301, now), Err(Rejection::StaleTimestamp));
+//! assert_eq!(window.check(now + 61, now), Err(Rejection::FutureTimestamp));
+//! ```
+
+use std::time::Duration;
+
+use crate::Rejection;
+
+/// How old, and how far ahead of our clock, a signed timestamp may be.
+///
+/// A timestamp `ts` passes at time `now` when `now - max_age <= ts <= now + max_future`: both
+/// edges are inclusive, in whole seconds. The arithmetic is done in `i128`, so no timestamp
+/// (`i64::MIN`, `i64::MAX`) and no window (up to `u64::MAX` seconds) can overflow.
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::Freshness;
+///
+/// let window = Freshness::new(Duration::from_secs(300), Duration::from_secs(60));
+/// assert!(window.check(i64::MIN, 0).is_err());
+/// assert!(window.check(i64::MAX, 0).is_err());
+/// assert_eq!(window.replay_window(), Duration::from_secs(360));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    max_age: Duration,
+    max_future: Duration,
+}
+
+impl Freshness {
+    /// A window accepting timestamps up to `max_age` old and `max_future` ahead.
+    pub const fn new(max_age: Duration, max_future: Duration) -> Self {
+        Self {
+            max_age,
+            max_future,
+        }
+    }
+
+    /// The oldest a timestamp may be.
+    pub const fn max_age(&self) -> Duration {
+        self.max_age
+    }
+
+    /// How far ahead of our clock a timestamp may be (the senders' clock skew).
+    pub const fn max_future(&self) -> Duration {
+        self.max_future
+    }
+
+    /// How long one signed request keeps passing the check: `max_age + max_future`. A copy of a
+    /// delivery can be replayed only during this time, so the replay store must remember an id
+    /// at least this long.
+    pub fn replay_window(&self) -> Duration {
+        self.max_age.saturating_add(self.max_future)
+    }
+
+    /// Checks `timestamp` (Unix seconds) against `now`.
+    pub fn check(&self, timestamp: i64, now: i64) -> Result<(), Rejection> {
+        let age = i128::from(now) - i128::from(timestamp);
+        if age > i128::from(self.max_age.as_secs()) {
+            Err(Rejection::StaleTimestamp)
+        } else if -age > i128::from(self.max_future.as_secs()) {
+            Err(Rejection::FutureTimestamp)
+        } else {
+            Ok(())
+        }
+    }
+}

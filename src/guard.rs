@@ -1,0 +1,432 @@
+//! Admission: verify, choose the secrets, claim the replay store. What both adapters run.
+//!
+//! [`Guard::admit`] takes the request head and the raw body and answers with an [`Admitted`]
+//! delivery (the handler may run) or a [`Rejection`] (the response to send instead). An
+//! admitted delivery holds its replay claims in a [`ClaimGuard`]: the adapter calls
+//! [`ClaimGuard::finish`] with the handler's outcome, and if it never does (the response future
+//! was dropped, the handler panicked) the guard releases the claims when it is dropped, so the
+//! sender's retry gets through.
+//!
+//! ```
+//! use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let secret = Secret::new("whsec_abc123def456").unwrap();
+//! let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret.clone()]));
+//! let body = r#"{"id":"whd_abc123","type":"event.created","tenantId":"t1","data":{}}"#;
+//! let now = guard.verifier().now();
+//! let headers = Signer::new(Scheme::audit_trail(), secret).headers(body.as_bytes(), now, "whd_abc123");
+//!
+//! let admitted = guard.admit(&headers, "/webhooks/audit-trail", body.into()).await.unwrap();
+//! // ... run the handler, then:
+//! admitted.into_claim().finish(true).await;
+//!
+//! let again = guard.admit(&headers, "/webhooks/audit-trail", body.into()).await;
+//! assert_eq!(again.unwrap_err(), Rejection::AlreadyProcessed);
+//! # });
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::replay::{Claim, ClaimToken, ReplayStore, StoreError};
+use crate::signature::SecretSet;
+use crate::{Delivery, HeaderLookup, Rejection, Verifier};
+
+/// What a [`SecretResolver`] is asked: which secrets verify this request?
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SecretQuery {
+    /// The scheme's name.
+    pub scheme: Arc<str>,
+    /// The request path (for instance `/webhooks/audit-trail/tenant-001`).
+    pub path: String,
+}
+
+/// A secret lookup that failed (a database down, ...): the delivery is answered 503 with
+/// `Retry-After`, never accepted unverified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveError(pub String);
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "secret lookup failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+/// The future a [`SecretResolver`] returns.
+pub type ResolveFuture = Pin<Box<dyn Future<Output = Result<Option<SecretSet>, ResolveError>> + Send>>;
+
+/// Chooses the secrets per request, so one app receives from many tenants.
+///
+/// `Ok(None)` means "no such sender" (401); `Err` means the lookup failed (503). Any
+/// `Fn(SecretQuery) -> impl Future` closure is a resolver:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::Arc;
+/// use webhook_guard::signature::SecretSet;
+/// use webhook_guard::{Guard, ResolveError, Scheme, Secret, SecretQuery, Verifier};
+///
+/// let tenants: Arc<HashMap<String, SecretSet>> = Arc::new(HashMap::from([
+///     ("tenant-001".to_string(), SecretSet::new([Secret::new("secret-one").unwrap()])),
+/// ]));
+/// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [])).secret_resolver(move |q: SecretQuery| {
+///     let tenants = Arc::clone(&tenants);
+///     async move {
+///         let tenant = q.path.rsplit('/').next().unwrap_or_default();
+///         Ok::<_, ResolveError>(tenants.get(tenant).cloned())
+///     }
+/// });
+/// # let _ = guard;
+/// ```
+pub trait SecretResolver: Send + Sync + 'static {
+    /// The secrets for this request.
+    fn resolve(&self, query: SecretQuery) -> ResolveFuture;
+}
+
+impl<F, Fut> SecretResolver for F
+where
+    F: Fn(SecretQuery) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Option<SecretSet>, ResolveError>> + Send + 'static,
+{
+    fn resolve(&self, query: SecretQuery) -> ResolveFuture {
+        Box::pin(self(query))
+    }
+}
+
+/// What to do when the replay store cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StoreFailure {
+    /// Answer 503 with `Retry-After` and do not run the handler: the sender retries later and
+    /// nothing is lost or run twice (the default).
+    #[default]
+    FailClosed,
+    /// Run the handler without deduplication, logging a warning: a duplicate may run twice
+    /// while the store is down.
+    FailOpen,
+}
+
+/// The `Retry-After` values the guard answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter {
+    /// For a duplicate of a delivery still in flight (409). Default 10 s.
+    pub in_flight: Duration,
+    /// For a store full of live keys (503). Default 60 s.
+    pub store_full: Duration,
+    /// For a store or secret lookup that cannot be reached (503). Default 5 s.
+    pub unavailable: Duration,
+}
+
+impl Default for RetryAfter {
+    fn default() -> Self {
+        Self {
+            in_flight: Duration::from_secs(10),
+            store_full: Duration::from_secs(60),
+            unavailable: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Verification plus exactly-once admission. Cheap to clone. See the [module docs](self).
+#[derive(Clone)]
+pub struct Guard {
+    inner: Arc<GuardInner>,
+}
+
+#[derive(Clone)]
+struct GuardInner {
+    verifier: Verifier,
+    resolver: Option<Arc<dyn SecretResolver>>,
+    store: Option<Arc<dyn ReplayStore>>,
+    store_failure: StoreFailure,
+    retry_after: RetryAfter,
+}
+
+impl fmt::Debug for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("verifier", &self.inner.verifier)
+            .field("store", &self.inner.store)
+            .field("store_failure", &self.inner.store_failure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Guard {
+    /// A guard around `verifier`, deduplicating with a fresh
+    /// [`MemoryStore`](crate::replay::MemoryStore) (with the `moka` feature; without it, call
+    /// [`store`](Self::store), or deliveries are not deduplicated).
+    pub fn new(verifier: Verifier) -> Self {
+        #[cfg(feature = "moka")]
+        let store: Option<Arc<dyn ReplayStore>> = Some(Arc::new(crate::replay::MemoryStore::new()));
+        #[cfg(not(feature = "moka"))]
+        let store: Option<Arc<dyn ReplayStore>> = None;
+        Self {
+            inner: Arc::new(GuardInner {
+                verifier,
+                resolver: None,
+                store,
+                store_failure: StoreFailure::default(),
+                retry_after: RetryAfter::default(),
+            }),
+        }
+    }
+
+    fn with(mut self, change: impl FnOnce(&mut GuardInner)) -> Self {
+        change(Arc::make_mut(&mut self.inner));
+        self
+    }
+
+    /// Deduplicates with `store`.
+    #[must_use]
+    pub fn store(self, store: impl ReplayStore) -> Self {
+        self.shared_store(Arc::new(store))
+    }
+
+    /// Deduplicates with a store shared with other guards.
+    #[must_use]
+    pub fn shared_store(self, store: Arc<dyn ReplayStore>) -> Self {
+        self.with(|inner| inner.store = Some(store))
+    }
+
+    /// Chooses secrets per request instead of the verifier's fixed set.
+    #[must_use]
+    pub fn secret_resolver(self, resolver: impl SecretResolver) -> Self {
+        let resolver: Arc<dyn SecretResolver> = Arc::new(resolver);
+        self.with(|inner| inner.resolver = Some(resolver))
+    }
+
+    /// What to do when the store cannot be reached (default: fail closed, 503).
+    #[must_use]
+    pub fn on_store_failure(self, policy: StoreFailure) -> Self {
+        self.with(|inner| inner.store_failure = policy)
+    }
+
+    /// The `Retry-After` values.
+    #[must_use]
+    pub fn retry_after(self, retry_after: RetryAfter) -> Self {
+        self.with(|inner| inner.retry_after = retry_after)
+    }
+
+    /// Replaces the verifier (to change its body limit or clock).
+    #[must_use]
+    pub fn with_verifier(self, verifier: Verifier) -> Self {
+        self.with(|inner| inner.verifier = verifier)
+    }
+
+    /// Logs a rejection decided before the body could be verified (an oversized or unreadable
+    /// body) the way [`admit`](Self::admit) logs its own, and returns it.
+    pub fn reject_unread(&self, rejection: Rejection) -> Rejection {
+        self.log_outcome(Err(&rejection));
+        rejection
+    }
+
+    /// Logs the handler's answer to an admitted delivery.
+    pub fn log_handled(&self, status: u16) {
+        let scheme = self.inner.verifier.scheme().name();
+        if (200..300).contains(&status) {
+            tracing::info!(scheme, outcome = "handled", status, "webhook handled");
+        } else {
+            tracing::warn!(scheme, outcome = "handler_failed", status, "webhook handler failed; the delivery stays retryable");
+        }
+    }
+
+    fn log_outcome(&self, result: Result<&Admitted, &Rejection>) {
+        let scheme = self.inner.verifier.scheme().name();
+        match result {
+            Ok(admitted) => tracing::info!(
+                scheme,
+                delivery_id = admitted.delivery.id(),
+                event_type = admitted.delivery.event_type(),
+                outcome = "accepted",
+                "webhook accepted"
+            ),
+            Err(rejection) if rejection.is_duplicate() => {
+                tracing::info!(scheme, outcome = "duplicate", reason = rejection.code(), "webhook duplicate")
+            }
+            Err(rejection) => tracing::warn!(
+                scheme,
+                outcome = "rejected",
+                reason = rejection.code(),
+                status = rejection.status(),
+                "webhook rejected"
+            ),
+        }
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+
+    /// The replay store, if any.
+    pub fn replay_store(&self) -> Option<&Arc<dyn ReplayStore>> {
+        self.inner.store.as_ref()
+    }
+
+    /// Verifies and claims a delivery. Every outcome is logged with `tracing` (fields `scheme`,
+    /// `delivery_id` once verified, `outcome`, `reason`), never with the signature or secret.
+    pub async fn admit<H>(&self, headers: &H, path: &str, body: Bytes) -> Result<Admitted, Rejection>
+    where
+        H: HeaderLookup + Sync + ?Sized,
+    {
+        let result = self.admit_inner(headers, path, body).await;
+        self.log_outcome(result.as_ref());
+        result
+    }
+
+    async fn admit_inner<H>(&self, headers: &H, path: &str, body: Bytes) -> Result<Admitted, Rejection>
+    where
+        H: HeaderLookup + Sync + ?Sized,
+    {
+        let inner = &*self.inner;
+        let verifier = &inner.verifier;
+        let now = verifier.now();
+        let delivery = match &inner.resolver {
+            None => verifier.verify_with(headers, body, verifier.secrets(), now)?,
+            Some(resolver) => {
+                // The size limit comes first, before any lookup.
+                if body.len() > verifier.limit() {
+                    return Err(Rejection::BodyTooLarge { limit: verifier.limit() });
+                }
+                let query = SecretQuery {
+                    scheme: Arc::from(verifier.scheme().name()),
+                    path: path.to_owned(),
+                };
+                let secrets = match resolver.resolve(query).await {
+                    Ok(Some(secrets)) => secrets,
+                    Ok(None) => return Err(Rejection::UnknownSigner),
+                    Err(error) => {
+                        tracing::warn!(scheme = verifier.scheme().name(), %error, "secret lookup failed");
+                        return Err(Rejection::Unavailable { retry_after: inner.retry_after.unavailable });
+                    }
+                };
+                verifier.verify_with(headers, body, &secrets, now)?
+            }
+        };
+
+        let Some(store) = &inner.store else {
+            return Ok(Admitted { delivery, claim: ClaimGuard::none() });
+        };
+        let window = verifier.scheme().freshness().replay_window();
+        let (id_key, signature_key) = delivery.replay_keys();
+        let mut claim = ClaimGuard { store: Some(Arc::clone(store)), tokens: [None, None] };
+        for (slot, key) in [Some(id_key), signature_key].into_iter().enumerate() {
+            let Some(key) = key else { continue };
+            match store.claim(key, window).await {
+                Ok(Claim::Fresh(token)) => claim.tokens[slot] = Some(token),
+                Ok(Claim::InFlight) => {
+                    claim.finish(false).await;
+                    return Err(Rejection::InFlight { retry_after: inner.retry_after.in_flight });
+                }
+                Ok(Claim::Done) => {
+                    claim.finish(false).await;
+                    return Err(Rejection::AlreadyProcessed);
+                }
+                Err(StoreError::Full) => {
+                    claim.finish(false).await;
+                    return Err(Rejection::StoreFull { retry_after: inner.retry_after.store_full });
+                }
+                Err(error) => {
+                    claim.finish(false).await;
+                    if inner.store_failure == StoreFailure::FailOpen {
+                        tracing::warn!(
+                            scheme = verifier.scheme().name(),
+                            delivery_id = delivery.id(),
+                            %error,
+                            "replay store unavailable: accepting without deduplication (fail open)"
+                        );
+                        return Ok(Admitted { delivery, claim: ClaimGuard::none() });
+                    }
+                    tracing::warn!(scheme = verifier.scheme().name(), %error, "replay store unavailable");
+                    return Err(Rejection::Unavailable { retry_after: inner.retry_after.unavailable });
+                }
+            }
+        }
+        Ok(Admitted { delivery, claim })
+    }
+}
+
+/// A delivery the handler may run, with its replay claims.
+#[derive(Debug)]
+pub struct Admitted {
+    delivery: Delivery,
+    claim: ClaimGuard,
+}
+
+impl Admitted {
+    /// The verified delivery.
+    pub fn delivery(&self) -> &Delivery {
+        &self.delivery
+    }
+
+    /// Splits into the delivery and its claims.
+    pub fn into_parts(self) -> (Delivery, ClaimGuard) {
+        (self.delivery, self.claim)
+    }
+
+    /// The claims alone.
+    pub fn into_claim(self) -> ClaimGuard {
+        self.claim
+    }
+}
+
+/// The replay claims of one admitted delivery. Released on drop unless
+/// [`finish`](Self::finish)ed, so a handler that panics or a request that is cancelled leaves
+/// the delivery retryable.
+#[must_use = "dropping the guard releases the claim: call finish with the handler's outcome"]
+pub struct ClaimGuard {
+    store: Option<Arc<dyn ReplayStore>>,
+    tokens: [Option<ClaimToken>; 2],
+}
+
+impl fmt::Debug for ClaimGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimGuard").field("tokens", &self.tokens).finish()
+    }
+}
+
+impl ClaimGuard {
+    /// A guard holding no claim (no store, or a store that failed open).
+    pub fn none() -> Self {
+        Self { store: None, tokens: [None, None] }
+    }
+
+    /// Completes the claims (`success`: the handler answered 2xx) or releases them (anything
+    /// else), so a failed delivery stays retryable. Store errors are logged: a completion that
+    /// did not reach the store leaves the claim to expire with its lease.
+    pub async fn finish(mut self, success: bool) {
+        let Some(store) = self.store.take() else { return };
+        for token in self.tokens.iter_mut().filter_map(Option::take) {
+            let result = if success { store.complete(&token).await } else { store.release(&token).await };
+            if let Err(error) = result {
+                tracing::warn!(%error, success, "replay store did not record the handler's outcome; the claim will expire with its lease");
+            }
+        }
+    }
+
+    /// True when the guard holds at least one claim.
+    pub fn is_claimed(&self) -> bool {
+        self.tokens.iter().any(Option::is_some)
+    }
+}
+
+impl Drop for ClaimGuard {
+    fn drop(&mut self) {
+        if let Some(store) = &self.store {
+            for token in self.tokens.iter_mut().filter_map(Option::take) {
+                tracing::debug!(key = ?token.key(), "releasing an unfinished claim");
+                store.release_detached(token);
+            }
+        }
+    }
+}

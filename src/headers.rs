@@ -1,0 +1,55 @@
+//! The one thing the core needs from a request head: header values by name.
+//!
+//! The core is independent of `http` 1.x (axum) and `http` 0.2 (actix-web): each adapter
+//! implements [`HeaderLookup`] for its own header map, so nothing is converted per request.
+//!
+//! ```
+//! use webhook_guard::HeaderLookup;
+//!
+//! let mut headers = http::HeaderMap::new();
+//! headers.insert("x-palo-signature", "sha256=00".parse().unwrap());
+//! assert_eq!(headers.header("X-Palo-Signature"), Some(&b"sha256=00"[..]));
+//! assert_eq!(headers.header("x-missing"), None);
+//! ```
+
+/// Looks up a request header by its (case-insensitive) name, as raw bytes.
+///
+/// Implemented for `http::HeaderMap` and, with the `actix` feature, for actix-web's header map;
+/// also for a slice of `(name, value)` pairs, handy in tests.
+///
+/// ```
+/// use webhook_guard::HeaderLookup;
+///
+/// let headers: &[(&str, &str)] = &[("X-Audit-Trail-Timestamp", "1705312200")];
+/// assert_eq!(headers.header("x-audit-trail-timestamp"), Some(&b"1705312200"[..]));
+/// ```
+pub trait HeaderLookup {
+    /// The first value of the header `name`, or `None` when it is absent.
+    fn header(&self, name: &str) -> Option<&[u8]>;
+}
+
+impl HeaderLookup for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.get(name).map(http::HeaderValue::as_bytes)
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<[u8]>> HeaderLookup for [(N, V)] {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<[u8]>> HeaderLookup for Vec<(N, V)> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<T: HeaderLookup + ?Sized> HeaderLookup for &T {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        (**self).header(name)
+    }
+}

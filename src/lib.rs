@@ -1,0 +1,32 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs, unsafe_code)]
+#![warn(unreachable_pub, rust_2018_idioms)]
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
+mod body;
+pub mod delivery;
+pub mod event;
+pub mod freshness;
+pub mod guard;
+pub mod headers;
+pub mod rejection;
+pub mod replay;
+pub mod scheme;
+pub mod secret;
+pub mod signature;
+pub mod signer;
+pub mod time;
+pub mod verify;
+
+pub use delivery::Delivery;
+pub use freshness::Freshness;
+pub use guard::{Admitted, ClaimGuard, Guard, ResolveError, SecretQuery, SecretResolver, StoreFailure};
+pub use headers::HeaderLookup;
+pub use rejection::Rejection;
+pub use scheme::Scheme;
+pub use secret::{Secret, SecretError};
+pub use signer::Signer;
+pub use verify::Verifier;

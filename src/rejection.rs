@@ -1,0 +1,190 @@
+//! Why a delivery was not handed to the handler: one enum for the whole verification path.
+//!
+//! ```
+//! use webhook_guard::Rejection;
+//!
+//! let rejection = Rejection::InvalidSignature;
+//! assert_eq!(rejection.status(), 401);
+//! assert_eq!(rejection.reason(), "invalid signature");
+//! assert_eq!(Rejection::AlreadyProcessed.status(), 200);
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+/// A delivery that did not reach the handler, with the answer the sender gets.
+///
+/// Every variant maps to one HTTP status ([`status`](Self::status)), a short reason that says
+/// what was wrong without leaking the expected signature or a secret ([`reason`](Self::reason)),
+/// a stable machine name for logs and metrics ([`code`](Self::code)) and, where the sender should
+/// come back later, a `Retry-After` ([`retry_after`](Self::retry_after)).
+///
+/// The statuses follow the providers' retry rules: anything but 2xx is retried, so a duplicate of
+/// a delivery already handled gets 200 (a retry would be wasted), while a duplicate of one still
+/// in flight gets 409 (a 2xx there could lose the event if the first attempt then fails).
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::Rejection;
+///
+/// let busy = Rejection::InFlight { retry_after: Duration::from_secs(10) };
+/// assert_eq!(busy.status(), 409);
+/// assert_eq!(busy.retry_after(), Some(Duration::from_secs(10)));
+/// assert_eq!(busy.code(), "in_flight");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The body is larger than the configured limit (413).
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body could not be read (the client went away mid-body, or a transport error) (400).
+    BodyRead,
+    /// The signature header is absent (401).
+    MissingSignature,
+    /// The signature header holds no entry in the scheme's format (401).
+    MalformedSignature,
+    /// No signature entry matches any active secret (401).
+    InvalidSignature,
+    /// No secret is configured for this delivery (for instance an unknown tenant) (401).
+    UnknownSigner,
+    /// The timestamp is absent (400).
+    MissingTimestamp,
+    /// The timestamp is not in the scheme's format (400).
+    MalformedTimestamp,
+    /// The timestamp is older than the freshness window allows (400).
+    StaleTimestamp,
+    /// The timestamp is further in the future than the allowed clock skew (400).
+    FutureTimestamp,
+    /// The body is not in the scheme's format (JSON for most schemes) (400).
+    MalformedBody,
+    /// The delivery carries no id to deduplicate on (400).
+    MissingId,
+    /// The delivery id is not valid UTF-8 or is too long (400).
+    MalformedId,
+    /// The unsigned id header disagrees with the id in the signed content (400).
+    IdMismatch,
+    /// The delivery was already handled successfully; the handler is not run again (200).
+    AlreadyProcessed,
+    /// The same delivery is being handled right now; come back later (409).
+    InFlight {
+        /// When to come back.
+        retry_after: Duration,
+    },
+    /// The replay store cannot take a new delivery without forgetting one that could still be
+    /// replayed; nothing is lost, the sender retries later (503).
+    StoreFull {
+        /// When to come back.
+        retry_after: Duration,
+    },
+    /// The replay store (or the secret resolver) cannot be reached; the handler is not run and the
+    /// sender retries later (503).
+    Unavailable {
+        /// When to come back.
+        retry_after: Duration,
+    },
+}
+
+impl Rejection {
+    /// The HTTP status code the sender gets.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BodyTooLarge { .. } => 413,
+            Self::MissingSignature
+            | Self::MalformedSignature
+            | Self::InvalidSignature
+            | Self::UnknownSigner => 401,
+            Self::MissingTimestamp
+            | Self::MalformedTimestamp
+            | Self::StaleTimestamp
+            | Self::FutureTimestamp
+            | Self::MalformedBody
+            | Self::BodyRead
+            | Self::MissingId
+            | Self::MalformedId
+            | Self::IdMismatch => 400,
+            Self::AlreadyProcessed => 200,
+            Self::InFlight { .. } => 409,
+            Self::StoreFull { .. } | Self::Unavailable { .. } => 503,
+        }
+    }
+
+    /// A short reason for the response body. It never contains the expected signature, the
+    /// secret, or anything taken from the request.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::BodyTooLarge { .. } => "body too large",
+            Self::BodyRead => "could not read body",
+            Self::MissingSignature => "missing signature",
+            Self::MalformedSignature => "malformed signature",
+            Self::InvalidSignature => "invalid signature",
+            Self::UnknownSigner => "no secret for this sender",
+            Self::MissingTimestamp => "missing timestamp",
+            Self::MalformedTimestamp => "malformed timestamp",
+            Self::StaleTimestamp => "timestamp too old",
+            Self::FutureTimestamp => "timestamp in the future",
+            Self::MalformedBody => "malformed body",
+            Self::MissingId => "missing delivery id",
+            Self::MalformedId => "malformed delivery id",
+            Self::IdMismatch => "delivery id does not match the signed payload",
+            Self::AlreadyProcessed => "already processed",
+            Self::InFlight { .. } => "delivery in progress, retry later",
+            Self::StoreFull { .. } => "replay store full, retry later",
+            Self::Unavailable { .. } => "temporarily unavailable, retry later",
+        }
+    }
+
+    /// A stable snake_case name, for the `reason` field of logs and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BodyTooLarge { .. } => "body_too_large",
+            Self::BodyRead => "body_read",
+            Self::MissingSignature => "missing_signature",
+            Self::MalformedSignature => "malformed_signature",
+            Self::InvalidSignature => "invalid_signature",
+            Self::UnknownSigner => "unknown_signer",
+            Self::MissingTimestamp => "missing_timestamp",
+            Self::MalformedTimestamp => "malformed_timestamp",
+            Self::StaleTimestamp => "stale_timestamp",
+            Self::FutureTimestamp => "future_timestamp",
+            Self::MalformedBody => "malformed_body",
+            Self::MissingId => "missing_id",
+            Self::MalformedId => "malformed_id",
+            Self::IdMismatch => "id_mismatch",
+            Self::AlreadyProcessed => "already_processed",
+            Self::InFlight { .. } => "in_flight",
+            Self::StoreFull { .. } => "store_full",
+            Self::Unavailable { .. } => "unavailable",
+        }
+    }
+
+    /// How long the sender should wait before retrying, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::InFlight { retry_after }
+            | Self::StoreFull { retry_after }
+            | Self::Unavailable { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// `Retry-After` as whole seconds (at least 1), ready for the header.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after().map(|d| d.as_secs().max(1))
+    }
+
+    /// True for the duplicate answers (`AlreadyProcessed`, `InFlight`).
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Self::AlreadyProcessed | Self::InFlight { .. })
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+impl std::error::Error for Rejection {}

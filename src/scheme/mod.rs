@@ -1,0 +1,487 @@
+//! Schemes: one provider's wire format, described as data.
+//!
+//! A [`Scheme`] says where the signature is and how it is written, which bytes are signed and in
+//! which order, where the timestamp, the deduplication id, the event type and the tenant come
+//! from, and how long a delivery stays fresh. The built-in schemes are constructors
+//! ([`Scheme::audit_trail`], [`Scheme::palo`]); a third provider is described with
+//! [`Scheme::builder`], without forking the crate:
+//!
+//! ```
+//! use std::time::Duration;
+//! use webhook_guard::scheme::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
+//! use webhook_guard::signature::SignatureFormat;
+//! use webhook_guard::Freshness;
+//!
+//! // "Acme" signs `<timestamp>:<body>` with `X-Acme-Signature: v1=<hex>`.
+//! let acme = Scheme::builder("acme")
+//!     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+//!     .signed_content([SignedPart::Timestamp, SignedPart::literal(":"), SignedPart::Body])
+//!     .timestamp(Field::header("X-Acme-Timestamp"), TimestampFormat::UnixSeconds)
+//!     .freshness(Freshness::new(Duration::from_secs(300), Duration::from_secs(30)))
+//!     .id(Field::body("id"), IdBinding::Signed)
+//!     .event_type(Field::body("kind"))
+//!     .build()
+//!     .unwrap();
+//! assert_eq!(acme.name(), "acme");
+//! ```
+
+mod audit_trail;
+mod palo;
+
+pub use palo::PALO_MIN_SECRET_LEN;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use crate::signature::{SignatureFormat, decode_base64_vec};
+use crate::{Freshness, Secret, SecretError};
+
+/// The most pieces a scheme's signed content may have.
+pub const MAX_SIGNED_PARTS: usize = 8;
+
+/// Where a value comes from in a request.
+///
+/// ```
+/// use webhook_guard::scheme::Field;
+///
+/// assert_eq!(Field::header("X-Audit-Trail-Delivery-Id"), Field::Header("x-audit-trail-delivery-id".into()));
+/// assert_eq!(Field::body("event_id"), Field::Body("event_id".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Field {
+    /// A request header (names are kept in lower case).
+    Header(Cow<'static, str>),
+    /// A top-level field of the (signed) body, a string or a number.
+    Body(Cow<'static, str>),
+    /// The timestamp carried inside the signature header (Stripe's `t=`).
+    SignatureTimestamp,
+}
+
+impl Field {
+    /// A request header.
+    pub fn header(name: impl Into<Cow<'static, str>>) -> Self {
+        let name = name.into();
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Self::Header(Cow::Owned(name.to_ascii_lowercase()))
+        } else {
+            Self::Header(name)
+        }
+    }
+
+    /// A top-level body field.
+    pub fn body(name: impl Into<Cow<'static, str>>) -> Self {
+        Self::Body(name.into())
+    }
+
+    pub(crate) fn is_signed(&self, signed_content: &[SignedPart]) -> bool {
+        match self {
+            Self::Body(_) => signed_content.contains(&SignedPart::Body),
+            Self::Header(_) | Self::SignatureTimestamp => false,
+        }
+    }
+}
+
+/// How a timestamp is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimestampFormat {
+    /// Whole seconds since the Unix epoch, in decimal (`1705312200`).
+    UnixSeconds,
+    /// An RFC 3339 date-time (`2026-02-19T10:30:00Z`).
+    Rfc3339,
+}
+
+/// One piece of the signed content; the MAC is fed the pieces in order.
+///
+/// ```
+/// use webhook_guard::scheme::SignedPart;
+///
+/// // Audit Trail signs "<timestamp>.<raw body>".
+/// let audit_trail = [SignedPart::Timestamp, SignedPart::literal("."), SignedPart::Body];
+/// # let _ = audit_trail;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignedPart {
+    /// The raw timestamp text, exactly as received.
+    Timestamp,
+    /// The raw delivery id, exactly as received (Standard Webhooks signs it).
+    Id,
+    /// The raw body bytes, exactly as received: never a re-serialised copy.
+    Body,
+    /// Fixed bytes (a separator such as `.`, or a version prefix such as `v0:`).
+    Literal(Cow<'static, [u8]>),
+}
+
+impl SignedPart {
+    /// Fixed bytes in the signed content.
+    pub fn literal(text: &'static str) -> Self {
+        Self::Literal(Cow::Borrowed(text.as_bytes()))
+    }
+}
+
+/// Whether the delivery id is covered by the signature, which decides how replays under a
+/// rewritten id are caught.
+///
+/// An id that is not signed can be changed by anyone who captured one delivery: replaying it
+/// under a new id inside the freshness window would pass a dedup keyed on the id alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdBinding {
+    /// The id is part of the signed content (a body field of a signed body, or
+    /// [`SignedPart::Id`]): PALO's `event_id`, Standard Webhooks' `webhook-id`, Stripe's `id`.
+    Signed,
+    /// The id is read from an unsigned place but the signed body repeats it in this top-level
+    /// field: dedup uses the signed value, and a request whose unsigned id disagrees is
+    /// rejected ([`Rejection::IdMismatch`](crate::Rejection::IdMismatch)). Audit Trail: the
+    /// `X-Audit-Trail-Delivery-Id` header must equal the body's `id`.
+    MatchesBodyField(Cow<'static, str>),
+    /// Nothing signed carries the id (GitHub's `X-GitHub-Delivery`): the replay store also
+    /// remembers the signature itself for the replay window, so a second request with the same
+    /// valid signature is a duplicate whatever its id says. Two distinct deliveries share a
+    /// signature only when their signed content is byte-identical (same body, and same
+    /// timestamp where one is signed); the second is then answered as a duplicate, which is
+    /// the safe side: it carries exactly the same information.
+    Unsigned,
+}
+
+/// How secrets are written for this scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecretEncoding {
+    /// The secret's bytes are the text as given.
+    Raw,
+    /// `whsec_<base64>`: the key is the decoded base64 (Standard Webhooks, Svix).
+    WhsecBase64,
+}
+
+/// Where the body's fields are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyFormat {
+    /// A JSON object; a body that is not one is rejected
+    /// ([`Rejection::MalformedBody`](crate::Rejection::MalformedBody)).
+    Json,
+    /// Not parsed: every field the scheme reads comes from headers.
+    Opaque,
+}
+
+/// One provider's wire format. See the [module docs](self).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Scheme {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) signature_header: Cow<'static, str>,
+    pub(crate) signature_format: SignatureFormat,
+    pub(crate) signed_content: Vec<SignedPart>,
+    pub(crate) timestamp: Option<(Field, TimestampFormat)>,
+    pub(crate) freshness: Freshness,
+    pub(crate) id: Field,
+    pub(crate) id_binding: IdBinding,
+    pub(crate) event_type: Option<Field>,
+    pub(crate) tenant: Option<Field>,
+    pub(crate) body_format: BodyFormat,
+    pub(crate) min_secret_len: usize,
+    pub(crate) secret_encoding: SecretEncoding,
+}
+
+impl fmt::Debug for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scheme")
+            .field("name", &self.name)
+            .field("signature_header", &self.signature_header)
+            .field("signature_format", &self.signature_format)
+            .field("timestamp", &self.timestamp)
+            .field("freshness", &self.freshness)
+            .field("id", &self.id)
+            .field("id_binding", &self.id_binding)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scheme {
+    /// Starts describing a provider named `name` (used in replay keys and logs).
+    pub fn builder(name: impl Into<Cow<'static, str>>) -> SchemeBuilder {
+        SchemeBuilder {
+            name: name.into(),
+            signature: None,
+            signed_content: vec![SignedPart::Body],
+            timestamp: None,
+            freshness: None,
+            id: None,
+            event_type: None,
+            tenant: None,
+            body_format: BodyFormat::Json,
+            min_secret_len: 1,
+            secret_encoding: SecretEncoding::Raw,
+        }
+    }
+
+    /// The provider's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The freshness window (unbounded for schemes without a timestamp).
+    pub fn freshness(&self) -> Freshness {
+        self.freshness
+    }
+
+    /// Replaces the freshness window (for instance a larger skew for a sender whose clock
+    /// drifts).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_guard::{Freshness, Scheme};
+    ///
+    /// let scheme = Scheme::audit_trail().with_freshness(Freshness::new(Duration::from_secs(600), Duration::from_secs(60)));
+    /// assert_eq!(scheme.freshness().max_age(), Duration::from_secs(600));
+    /// ```
+    #[must_use]
+    pub fn with_freshness(mut self, freshness: Freshness) -> Self {
+        self.freshness = freshness;
+        self
+    }
+
+    /// True when the scheme reads a timestamp (and so checks freshness).
+    pub fn has_timestamp(&self) -> bool {
+        self.timestamp.is_some()
+    }
+
+    /// How the id is bound to the signature.
+    pub fn id_binding(&self) -> &IdBinding {
+        &self.id_binding
+    }
+
+    /// The header that carries the signature (lower case).
+    pub fn signature_header(&self) -> &str {
+        &self.signature_header
+    }
+
+    /// The shortest secret this provider allows.
+    pub fn min_secret_len(&self) -> usize {
+        self.min_secret_len
+    }
+
+    /// Builds a secret for this scheme: decodes it where the scheme writes secrets encoded
+    /// (`whsec_...`) and refuses one shorter than the scheme's minimum.
+    ///
+    /// ```
+    /// use webhook_guard::Scheme;
+    ///
+    /// let err = Scheme::palo().secret("too-short").unwrap_err();
+    /// assert_eq!(err.to_string(), "secret is 9 characters long, the minimum is 32");
+    /// assert!(Scheme::palo().secret("votre_secret_hmac_32_chars_min__").is_ok());
+    /// ```
+    pub fn secret(&self, text: impl AsRef<[u8]>) -> Result<Secret, SecretError> {
+        let text = text.as_ref();
+        match self.secret_encoding {
+            SecretEncoding::Raw => Secret::with_min_len(text, self.min_secret_len),
+            SecretEncoding::WhsecBase64 => {
+                let encoded = text.strip_prefix(b"whsec_").unwrap_or(text);
+                let key = decode_base64_vec(encoded)
+                    .ok_or(SecretError::Malformed("expected whsec_<base64>"))?;
+                Secret::with_min_len(key, self.min_secret_len)
+            }
+        }
+    }
+
+    /// The body fields the verifier reads, in a fixed order: id, type, tenant, timestamp,
+    /// signed id.
+    pub(crate) fn body_field_names(&self) -> [Option<&str>; crate::body::MAX_FIELDS] {
+        fn body(field: Option<&Field>) -> Option<&str> {
+            match field {
+                Some(Field::Body(name)) => Some(name),
+                _ => None,
+            }
+        }
+        let signed_id = match &self.id_binding {
+            IdBinding::MatchesBodyField(name) => Some(&**name),
+            _ => None,
+        };
+        [
+            body(Some(&self.id)),
+            body(self.event_type.as_ref()),
+            body(self.tenant.as_ref()),
+            body(self.timestamp.as_ref().map(|(f, _)| f)),
+            signed_id,
+        ]
+    }
+}
+
+/// Builds a [`Scheme`]; see [`Scheme::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SchemeBuilder {
+    name: Cow<'static, str>,
+    signature: Option<(Cow<'static, str>, SignatureFormat)>,
+    signed_content: Vec<SignedPart>,
+    timestamp: Option<(Field, TimestampFormat)>,
+    freshness: Option<Freshness>,
+    id: Option<(Field, IdBinding)>,
+    event_type: Option<Field>,
+    tenant: Option<Field>,
+    body_format: BodyFormat,
+    min_secret_len: usize,
+    secret_encoding: SecretEncoding,
+}
+
+impl SchemeBuilder {
+    /// The signature header and how it is written (required).
+    pub fn signature(mut self, header: impl Into<Cow<'static, str>>, format: SignatureFormat) -> Self {
+        let header = header.into();
+        self.signature = Some((Cow::Owned(header.to_ascii_lowercase()), format));
+        self
+    }
+
+    /// The signed content, piece by piece (default: the body alone).
+    pub fn signed_content(mut self, parts: impl IntoIterator<Item = SignedPart>) -> Self {
+        self.signed_content = parts.into_iter().collect();
+        self
+    }
+
+    /// Where the timestamp is and how it is written. Without one, no freshness is checked and
+    /// replays are caught by the replay store alone.
+    pub fn timestamp(mut self, field: Field, format: TimestampFormat) -> Self {
+        self.timestamp = Some((field, format));
+        self
+    }
+
+    /// The freshness window (required with a timestamp).
+    pub fn freshness(mut self, freshness: Freshness) -> Self {
+        self.freshness = Some(freshness);
+        self
+    }
+
+    /// Where the deduplication id is, and whether it is signed (required).
+    pub fn id(mut self, field: Field, binding: IdBinding) -> Self {
+        self.id = Some((field, binding));
+        self
+    }
+
+    /// Where the event type is.
+    pub fn event_type(mut self, field: Field) -> Self {
+        self.event_type = Some(field);
+        self
+    }
+
+    /// Where the tenant is; replay keys are scoped by it.
+    pub fn tenant(mut self, field: Field) -> Self {
+        self.tenant = Some(field);
+        self
+    }
+
+    /// How the body is parsed (default JSON).
+    pub fn body_format(mut self, format: BodyFormat) -> Self {
+        self.body_format = format;
+        self
+    }
+
+    /// The shortest secret the provider allows (default 1).
+    pub fn min_secret_len(mut self, len: usize) -> Self {
+        self.min_secret_len = len.max(1);
+        self
+    }
+
+    /// How secrets are written (default raw).
+    pub fn secret_encoding(mut self, encoding: SecretEncoding) -> Self {
+        self.secret_encoding = encoding;
+        self
+    }
+
+    /// Checks the description and builds the scheme.
+    pub fn build(self) -> Result<Scheme, SchemeError> {
+        let (signature_header, signature_format) = self.signature.ok_or(SchemeError::NoSignature)?;
+        let (id, id_binding) = self.id.ok_or(SchemeError::NoId)?;
+        if self.signed_content.len() > MAX_SIGNED_PARTS {
+            return Err(SchemeError::TooManySignedParts);
+        }
+        if !self.signed_content.contains(&SignedPart::Body) {
+            return Err(SchemeError::BodyNotSigned);
+        }
+        if self.signed_content.contains(&SignedPart::Timestamp) && self.timestamp.is_none() {
+            return Err(SchemeError::SignedTimestampWithoutSource);
+        }
+        let uses_body = [Some(&id), self.event_type.as_ref(), self.tenant.as_ref()]
+            .into_iter()
+            .chain([self.timestamp.as_ref().map(|(f, _)| f)])
+            .flatten()
+            .any(|f| matches!(f, Field::Body(_)))
+            || matches!(id_binding, IdBinding::MatchesBodyField(_));
+        if uses_body && self.body_format == BodyFormat::Opaque {
+            return Err(SchemeError::BodyFieldInOpaqueBody);
+        }
+        let id_is_signed = id.is_signed(&self.signed_content) || self.signed_content.contains(&SignedPart::Id);
+        if id_binding == IdBinding::Signed && !id_is_signed {
+            return Err(SchemeError::IdNotSigned);
+        }
+        if matches!(self.timestamp, Some((Field::SignatureTimestamp, _)))
+            && !matches!(signature_format, SignatureFormat::KeyedHex { .. })
+        {
+            return Err(SchemeError::NoTimestampInSignature);
+        }
+        let freshness = match (&self.timestamp, self.freshness) {
+            (Some(_), Some(freshness)) => freshness,
+            (Some(_), None) => return Err(SchemeError::NoFreshness),
+            (None, _) => Freshness::new(Duration::MAX, Duration::MAX),
+        };
+        Ok(Scheme {
+            name: self.name,
+            signature_header,
+            signature_format,
+            signed_content: self.signed_content,
+            timestamp: self.timestamp,
+            freshness,
+            id,
+            id_binding,
+            event_type: self.event_type,
+            tenant: self.tenant,
+            body_format: self.body_format,
+            min_secret_len: self.min_secret_len,
+            secret_encoding: self.secret_encoding,
+        })
+    }
+}
+
+/// Why a scheme description was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SchemeError {
+    /// No signature header was given.
+    NoSignature,
+    /// No id was given: without one, retries cannot be deduplicated.
+    NoId,
+    /// The signed content does not include the body: the body would be unauthenticated.
+    BodyNotSigned,
+    /// The signed content includes a timestamp but the scheme does not say where it is.
+    SignedTimestampWithoutSource,
+    /// A timestamp without a freshness window.
+    NoFreshness,
+    /// A field is read from the body but the body is opaque.
+    BodyFieldInOpaqueBody,
+    /// `IdBinding::Signed` for an id that is not in the signed content.
+    IdNotSigned,
+    /// `Field::SignatureTimestamp` with a signature format that carries no timestamp.
+    NoTimestampInSignature,
+    /// More than [`MAX_SIGNED_PARTS`] pieces of signed content.
+    TooManySignedParts,
+}
+
+impl fmt::Display for SchemeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NoSignature => "the scheme needs a signature header",
+            Self::NoId => "the scheme needs an id to deduplicate on",
+            Self::BodyNotSigned => "the signed content must include the body",
+            Self::SignedTimestampWithoutSource => "the signed content has a timestamp but the scheme says not where it is",
+            Self::NoFreshness => "a scheme with a timestamp needs a freshness window",
+            Self::BodyFieldInOpaqueBody => "a field is read from the body but the body format is opaque",
+            Self::IdNotSigned => "IdBinding::Signed but the id is not part of the signed content",
+            Self::NoTimestampInSignature => "the signature format carries no timestamp",
+            Self::TooManySignedParts => "the signed content has more than 8 pieces",
+        })
+    }
+}
+
+impl std::error::Error for SchemeError {}

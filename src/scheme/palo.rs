@@ -1,0 +1,47 @@
+use std::time::Duration;
+
+use super::{Field, IdBinding, Scheme, TimestampFormat};
+use crate::Freshness;
+use crate::signature::SignatureFormat;
+
+/// PALO's minimum secret length (`votre_secret_hmac_32_chars_min`).
+pub const PALO_MIN_SECRET_LEN: usize = 32;
+
+impl Scheme {
+    /// PALO Platform (`palo-webhooks.md`).
+    ///
+    /// - `X-Palo-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body;
+    /// - no timestamp header: the signed body's `timestamp` (RFC 3339) is the event time;
+    /// - id: body `event_id` (signed); event type: body `event_type`; tenant: body
+    ///   `organization_id`;
+    /// - secrets of at least 32 characters.
+    ///
+    /// Freshness: at most 24 hours old, 1 minute ahead. The timestamp is the time of the
+    /// event, not of the attempt, and the body (so the timestamp) is the same on every retry:
+    /// PALO retries at +5 min, +30 min, +2 h and +6 h, so the last retry arrives about 8 h 35 min
+    /// after the event, and a manual re-send from the dashboard can come later still. A window
+    /// shorter than that would refuse legitimate retries; 24 hours covers the whole schedule
+    /// with room, and the replay store keeps each `event_id` at least that long, so a copy is
+    /// either too old or already seen.
+    ///
+    /// ```
+    /// use webhook_guard::Scheme;
+    ///
+    /// let scheme = Scheme::palo();
+    /// assert_eq!(scheme.signature_header(), "x-palo-signature");
+    /// assert_eq!(scheme.freshness().max_age().as_secs(), 24 * 3600);
+    /// assert_eq!(scheme.min_secret_len(), 32);
+    /// ```
+    pub fn palo() -> Self {
+        Scheme::builder("palo")
+            .signature("x-palo-signature", SignatureFormat::prefixed_hex("sha256="))
+            .timestamp(Field::body("timestamp"), TimestampFormat::Rfc3339)
+            .freshness(Freshness::new(Duration::from_secs(24 * 3600), Duration::from_secs(60)))
+            .id(Field::body("event_id"), IdBinding::Signed)
+            .event_type(Field::body("event_type"))
+            .tenant(Field::body("organization_id"))
+            .min_secret_len(PALO_MIN_SECRET_LEN)
+            .build()
+            .unwrap_or_else(|e| unreachable!("the PALO scheme is valid: {e}"))
+    }
+}

@@ -1,0 +1,230 @@
+//! The one verify call: request head + raw body in, verified [`Delivery`] or [`Rejection`] out.
+//!
+//! Checks run in this order, each only if the previous one passed: body size, signature,
+//! timestamp, id. The body is parsed (once, without building a tree) only after the signature
+//! holds, so an unauthenticated request never costs a JSON parse.
+//!
+//! ```
+//! use webhook_guard::{Rejection, Scheme, Secret, Signer, Verifier};
+//!
+//! let secret = Scheme::palo().secret("votre_secret_hmac_32_chars_min__").unwrap();
+//! let verifier = Verifier::new(Scheme::palo(), [secret.clone()]);
+//! let body = r#"{"event_id":"evt_1","event_type":"ticket.created","timestamp":"2026-02-19T10:30:00Z","data":{}}"#;
+//! let headers = Signer::new(Scheme::palo(), secret).headers(body.as_bytes(), 0, "evt_1");
+//! let now = 1_771_497_000; // 2026-02-19T10:30:00Z
+//! assert_eq!(verifier.verify_at(&headers, body.into(), now).unwrap().id(), "evt_1");
+//! let tampered = body.replace("p3", "p1").replace("evt_1", "evt_2");
+//! assert_eq!(verifier.verify_at(&headers, tampered.into(), now).unwrap_err(), Rejection::InvalidSignature);
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::body::json_fields;
+use crate::scheme::{MAX_SIGNED_PARTS, BodyFormat, Field, IdBinding, SignedPart, TimestampFormat};
+use crate::signature::SecretSet;
+use crate::time::{Clock, SystemClock, parse_rfc3339, parse_unix_seconds};
+use crate::{Delivery, HeaderLookup, Rejection, Scheme, Secret};
+
+/// The default body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The longest id accepted, in bytes. Ids are hashed into fixed-size keys, so this bounds only
+/// what the handler and the logs see.
+pub const MAX_ID_LEN: usize = 256;
+
+/// Verifies deliveries of one scheme. Cheap to clone.
+///
+/// ```
+/// use webhook_guard::{Scheme, Secret, Verifier};
+///
+/// let verifier = Verifier::new(Scheme::audit_trail(), [Secret::new("whsec_abc123def456").unwrap()])
+///     .body_limit(256 * 1024);
+/// assert_eq!(verifier.limit(), 256 * 1024);
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    scheme: Arc<Scheme>,
+    scheme_name: Arc<str>,
+    secrets: SecretSet,
+    body_limit: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("scheme", &self.scheme.name)
+            .field("secrets", &self.secrets)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier for `scheme` accepting any of `secrets` (several during a rotation).
+    pub fn new(scheme: Scheme, secrets: impl IntoIterator<Item = Secret>) -> Self {
+        Self::with_secret_set(scheme, SecretSet::new(secrets))
+    }
+
+    /// A verifier with secrets already keyed.
+    pub fn with_secret_set(scheme: Scheme, secrets: SecretSet) -> Self {
+        Self {
+            scheme_name: Arc::from(scheme.name()),
+            scheme: Arc::new(scheme),
+            secrets,
+            body_limit: DEFAULT_BODY_LIMIT,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The largest body accepted, in bytes (default 1 MiB).
+    #[must_use]
+    pub fn body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    /// Where "now" comes from (default the system clock).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The body limit.
+    pub fn limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// The configured secrets.
+    pub fn secrets(&self) -> &SecretSet {
+        &self.secrets
+    }
+
+    /// The current time of the verifier's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_unix()
+    }
+
+    /// Verifies a delivery with the configured secrets and clock.
+    pub fn verify<H: HeaderLookup + ?Sized>(&self, headers: &H, body: Bytes) -> Result<Delivery, Rejection> {
+        self.verify_with(headers, body, &self.secrets, self.clock.now_unix())
+    }
+
+    /// Verifies a delivery as of `now` (Unix seconds).
+    pub fn verify_at<H: HeaderLookup + ?Sized>(&self, headers: &H, body: Bytes, now: i64) -> Result<Delivery, Rejection> {
+        self.verify_with(headers, body, &self.secrets, now)
+    }
+
+    /// Verifies a delivery with `secrets` (chosen for this request) as of `now`.
+    pub fn verify_with<H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &H,
+        body: Bytes,
+        secrets: &SecretSet,
+        now: i64,
+    ) -> Result<Delivery, Rejection> {
+        let scheme = &*self.scheme;
+        if body.len() > self.body_limit {
+            return Err(Rejection::BodyTooLarge { limit: self.body_limit });
+        }
+
+        // Signature.
+        let raw_signature = headers.header(&scheme.signature_header).ok_or(Rejection::MissingSignature)?;
+        let signature = scheme.signature_format.parse(raw_signature)?;
+        let raw_timestamp = match &scheme.timestamp {
+            Some((Field::Header(name), _)) => Some(headers.header(name).ok_or(Rejection::MissingTimestamp)?),
+            Some((Field::SignatureTimestamp, _)) => Some(signature.timestamp().ok_or(Rejection::MissingTimestamp)?),
+            _ => None,
+        };
+        let raw_id_header = match &scheme.id {
+            Field::Header(name) => Some(headers.header(name).filter(|id| !id.is_empty()).ok_or(Rejection::MissingId)?),
+            _ => None,
+        };
+        let mut pieces: [&[u8]; MAX_SIGNED_PARTS] = [&[]; MAX_SIGNED_PARTS];
+        let mut count = 0;
+        for part in &scheme.signed_content {
+            pieces[count] = match part {
+                SignedPart::Timestamp => raw_timestamp.ok_or(Rejection::MissingTimestamp)?,
+                SignedPart::Id => raw_id_header.ok_or(Rejection::MissingId)?,
+                SignedPart::Body => &body,
+                SignedPart::Literal(bytes) => bytes,
+            };
+            count += 1;
+        }
+        let mac = secrets.verify(&signature, &pieces[..count])?;
+
+        // The signature holds: read the body's fields.
+        let names = scheme.body_field_names();
+        let fields = if scheme.body_format == BodyFormat::Json && names.iter().any(Option::is_some) {
+            json_fields(&body, &names)?
+        } else {
+            Default::default()
+        };
+        let [body_id, body_type, body_tenant, body_timestamp, body_signed_id] = fields;
+        let text = |field: Option<&Field>, from_body: Option<Cow<'_, str>>| -> Option<String> {
+            match field? {
+                Field::Header(name) => headers
+                    .header(name)
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .map(str::to_owned),
+                Field::Body(_) => from_body.map(Cow::into_owned),
+                Field::SignatureTimestamp => None,
+            }
+        };
+
+        // Timestamp.
+        let timestamp = match &scheme.timestamp {
+            None => None,
+            Some((field, format)) => {
+                let raw: &[u8] = match field {
+                    Field::Body(_) => body_timestamp.as_deref().map(str::as_bytes).ok_or(Rejection::MissingTimestamp)?,
+                    _ => raw_timestamp.ok_or(Rejection::MissingTimestamp)?,
+                };
+                let parsed = match format {
+                    TimestampFormat::UnixSeconds => parse_unix_seconds(raw),
+                    TimestampFormat::Rfc3339 => parse_rfc3339(raw),
+                }
+                .ok_or(Rejection::MalformedTimestamp)?;
+                scheme.freshness.check(parsed, now)?;
+                Some(parsed)
+            }
+        };
+
+        // Id.
+        let id = match raw_id_header {
+            Some(raw) => std::str::from_utf8(raw).map_err(|_| Rejection::MalformedId)?.to_owned(),
+            None => body_id.map(Cow::into_owned).ok_or(Rejection::MissingId)?,
+        };
+        if id.is_empty() {
+            return Err(Rejection::MissingId);
+        }
+        if id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+            return Err(Rejection::MalformedId);
+        }
+        if matches!(scheme.id_binding, IdBinding::MatchesBodyField(_))
+            && body_signed_id.as_deref() != Some(id.as_str())
+        {
+            return Err(Rejection::IdMismatch);
+        }
+
+        Ok(Delivery {
+            scheme: Arc::clone(&self.scheme_name),
+            id,
+            timestamp,
+            event_type: text(scheme.event_type.as_ref(), body_type),
+            tenant: text(scheme.tenant.as_ref(), body_tenant),
+            body,
+            unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(mac),
+        })
+    }
+}
