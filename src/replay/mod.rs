@@ -46,6 +46,12 @@ mod memory;
 #[cfg(feature = "moka")]
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::redis::{RedisStore, RedisStoreBuilder};
+
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

@@ -1,0 +1,459 @@
+//! The Redis replay store, for several replicas that must deduplicate together.
+
+use std::fmt;
+use std::hash::{BuildHasher as _, Hasher as _, RandomState};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, FromRedisValue, RedisError, Script};
+
+use super::{
+    Claim, ClaimToken, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, ReplayStore, StoreError,
+    StoreFuture,
+};
+
+/// Takes a free key for this claimant (`SET NX PX`), else says what holds it, in one round trip.
+///
+/// `KEYS[1]`: the key; `ARGV[1]`: the in-flight value; `ARGV[2]`: the lease in ms.
+/// Returns 0 (fresh), 1 (in flight) or 2 (done).
+const CLAIM: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return 0
+end
+if redis.call('GET', KEYS[1]) == 'd' then
+    return 2
+end
+return 1
+";
+
+/// Marks the key done if this claimant still holds it, or if nobody does (the lease ran out and
+/// nobody claimed the key since: a success is still worth remembering).
+///
+/// `KEYS[1]`: the key; `ARGV[1]`: the claimant's prefix of the in-flight value (`i:<token>:`);
+/// `ARGV[2]`: the retention in ms, for a key that is gone. The in-flight value ends with its
+/// own done time to live. Returns 1 if the key was marked done.
+const COMPLETE: &str = r"
+local value = redis.call('GET', KEYS[1])
+if not value then
+    redis.call('SET', KEYS[1], 'd', 'PX', ARGV[2])
+    return 1
+end
+if string.sub(value, 1, #ARGV[1]) == ARGV[1] then
+    redis.call('SET', KEYS[1], 'd', 'PX', string.sub(value, #ARGV[1] + 1))
+    return 1
+end
+return 0
+";
+
+/// Deletes the key if this claimant still holds it.
+///
+/// `KEYS[1]`: the key; `ARGV[1]`: the claimant's prefix of the in-flight value (`i:<token>:`).
+/// Returns 1 if the key was deleted.
+const RELEASE: &str = r"
+local value = redis.call('GET', KEYS[1])
+if value and string.sub(value, 1, #ARGV[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// The longest time to live the store asks for (about 1,000 years): Redis refuses an expiry
+/// that overflows its clock, and `Duration::MAX` is a valid retention here.
+const MAX_TTL_MS: u64 = 1 << 45;
+
+/// A replay store on Redis: several replicas that share one Redis deduplicate together.
+///
+/// The same three steps as the [`MemoryStore`](super::MemoryStore) (see the
+/// [module docs](super)), each one Lua script, so each step is atomic and takes one round trip
+/// (no `KEYS` or `SCAN`, ever):
+///
+/// - **claim**: `SET key <in-flight value> NX PX <lease>`; if the key is taken, the same script
+///   reads it and answers [`Claim::InFlight`] or [`Claim::Done`]. Redis runs one script at a
+///   time, so of any number of concurrent copies of a delivery, on any number of replicas,
+///   exactly one is [`Claim::Fresh`];
+/// - **complete**: the key becomes done, for the retention (default 24 h, or the claim's
+///   replay window if longer), only if this claimant still holds it. If the lease ran out and
+///   nobody claimed the key since, it is marked done anyway (for the retention): a success is
+///   worth remembering;
+/// - **release**: the key is deleted, only if this claimant still holds it.
+///
+/// # The lease
+///
+/// An in-flight claim expires after its lease (default 60 s,
+/// [`lease`](RedisStoreBuilder::lease)), so a replica that crashed mid-delivery does not block
+/// the sender's retries for the whole retention: after the lease the retry is `Fresh`. Each
+/// claim carries a random 64-bit token, checked by `complete` and `release` inside their
+/// script: a slow first attempt whose lease ran out can neither release nor complete a later
+/// claimant's key. Keep the lease longer than your slowest handler.
+///
+/// # When Redis cannot be reached
+///
+/// Each step is bounded by a timeout (default 200 ms, [`timeout`](RedisStoreBuilder::timeout)),
+/// covering the wait for a connection too; a step that fails or times out answers
+/// [`StoreError::Unavailable`], and the [`Guard`](crate::Guard) then either fails closed (the
+/// default: 503 with `Retry-After`, the handler does not run, the sender retries later and
+/// nothing runs twice) or fails open
+/// ([`StoreFailure::FailOpen`](crate::StoreFailure::FailOpen): the handler runs without
+/// deduplication while Redis is down, so a duplicate may run twice). A request never hangs on a
+/// dead Redis.
+///
+/// The store reconnects by itself (a [`redis::aio::ConnectionManager`], reconnecting in the
+/// background with at most about a second between attempts): when Redis comes back, the same
+/// store object works again, nothing to rebuild. A step that finds the connection dropped
+/// (Redis restarted since the last request) retries once on the new connection within the same
+/// timeout. Keys live in Redis, so a Redis restart without persistence forgets them: only
+/// late retries of deliveries handled before the restart could run again (copies of a delivery
+/// are still stopped by the freshness check). Use Redis persistence (AOF) or a replicated Redis
+/// if that matters.
+///
+/// If Redis answers that it is out of memory (`OOM`, with `maxmemory-policy noeviction`), the
+/// claim fails with [`StoreError::Full`] (503 with `Retry-After`).
+///
+/// # Key layout
+///
+/// One string key per delivery key ([`ReplayKey`]): the prefix (default `webhook-guard:`,
+/// [`prefix`](RedisStoreBuilder::prefix)) followed by the 128-bit key as 32 lowercase hex
+/// digits, for instance `webhook-guard:3f2a…c9` (46 bytes). The value is `i:<token as 16 hex
+/// digits>:<done time to live in ms>` while in flight (about 30 bytes), then `d`. Every key has
+/// a time to live: the lease while in flight, the retention once done. Give each application
+/// (or each environment sharing a Redis) its own prefix.
+///
+/// # Sizing Redis
+///
+/// The store keeps one key per delivery for the retention (default 24 h): keys held
+/// ≈ deliveries per second × retention in seconds. A key of this store takes about 100 bytes
+/// of Redis memory (measured on Redis 7 with the default prefix: 100,000 done keys took
+/// 10.6 MB), so 1,000,000 deliveries a day take about 110 MB.
+///
+/// Set `maxmemory-policy noeviction` on that Redis (or give the store a Redis of its own): with
+/// an evicting policy (`allkeys-lru`, `volatile-ttl`, ...) a full Redis would silently forget a
+/// key that can still be replayed, and a copy of that delivery would run the handler again.
+/// With `noeviction`, a full Redis refuses new claims (503, nothing lost) until keys expire.
+///
+/// # Runtime
+///
+/// The store needs a Tokio runtime with the time driver (as `#[tokio::main]` and actix-web
+/// provide): call [`connect`](RedisStoreBuilder::connect) inside the runtime that serves the
+/// requests. A claim left unfinished (the request was cancelled, the handler panicked) is
+/// released by a task spawned on the current runtime; outside one, its lease frees the key.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use webhook_guard::replay::RedisStore;
+/// use webhook_guard::{Guard, Scheme, Secret, StoreFailure, Verifier};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = RedisStore::builder("redis://127.0.0.1:6379/")
+///     .prefix("billing:webhooks:")
+///     .lease(Duration::from_secs(60))
+///     .retention(Duration::from_secs(24 * 3600))
+///     .timeout(Duration::from_millis(200))
+///     .connect()
+///     .await?;
+///
+/// // Every replica builds the same guard over the same Redis: a delivery runs its handler once
+/// // across all of them.
+/// let secret = Secret::new("whsec_abc123def456")?;
+/// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret]))
+///     .store(store)
+///     .on_store_failure(StoreFailure::FailClosed);
+/// # let _ = guard;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    connection: ConnectionManager,
+    prefix: String,
+    lease: Duration,
+    retention: Duration,
+    timeout: Duration,
+    claim: Script,
+    complete: Script,
+    release: Script,
+    /// Random per store, so that two replicas never draw the same tokens.
+    token_seed: u64,
+    next_token: AtomicU64,
+}
+
+impl RedisStore {
+    /// The default key prefix: `webhook-guard:`.
+    pub const DEFAULT_PREFIX: &'static str = "webhook-guard:";
+
+    /// The default bound on each step, connection wait included: 200 ms.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(200);
+
+    /// Configures a store on the Redis at `url` (`redis://[user:password@]host:port/db`, or
+    /// `rediss://` with a TLS feature of the `redis` crate).
+    pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
+        RedisStoreBuilder {
+            url: url.into(),
+            prefix: Self::DEFAULT_PREFIX.to_owned(),
+            lease: DEFAULT_LEASE,
+            retention: DEFAULT_RETENTION,
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The key prefix.
+    pub fn prefix(&self) -> &str {
+        &self.inner.prefix
+    }
+
+    /// The bound on each step.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// How long a done key is kept (at least the claim's window).
+    pub fn retention(&self) -> Duration {
+        self.inner.retention
+    }
+
+    /// The Redis key of `key`: the prefix, then the key as 32 hex digits.
+    pub fn redis_key(&self, key: ReplayKey) -> String {
+        format!("{}{:032x}", self.inner.prefix, key.as_u128())
+    }
+
+    fn draw_token(&self) -> u64 {
+        let count = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
+        // A bijection, so tokens drawn by one store never repeat.
+        mix(self.inner.token_seed.wrapping_add(count))
+    }
+
+    async fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+        let inner = &*self.inner;
+        // A scheme without a timestamp has an unbounded window: its keys are kept for the
+        // retention.
+        let keep_for = if window == Duration::MAX { inner.retention } else { inner.retention.max(window) };
+        let token = self.draw_token();
+        let value = format!("i:{token:016x}:{}", millis(keep_for));
+        let found: i64 = self
+            .eval(&inner.claim, key, &[&value, &millis(inner.lease).to_string()])
+            .await
+            .inspect_err(|error| {
+                if *error == StoreError::Full {
+                    tracing::warn!("Redis is out of memory: refusing a new delivery (503), the sender will retry");
+                }
+            })?;
+        match found {
+            0 => Ok(Claim::Fresh(ClaimToken::new(key, token))),
+            2 => Ok(Claim::Done),
+            _ => Ok(Claim::InFlight),
+        }
+    }
+
+    async fn complete_now(&self, claim: &ClaimToken) -> Result<(), StoreError> {
+        let inner = &*self.inner;
+        let owner = owner_prefix(claim);
+        let _: i64 = self
+            .eval(&inner.complete, claim.key(), &[&owner, &millis(inner.retention).to_string()])
+            .await?;
+        Ok(())
+    }
+
+    async fn release_now(&self, claim: &ClaimToken) -> Result<(), StoreError> {
+        let owner = owner_prefix(claim);
+        let _: i64 = self.eval(&self.inner.release, claim.key(), &[&owner]).await?;
+        Ok(())
+    }
+
+    /// Runs `script` on `key`, bounded by the timeout. A dropped connection (Redis restarted
+    /// since the last request) is retried once, within the same bound: the connection manager
+    /// has started reconnecting, and every script is safe to run twice.
+    async fn eval<T: FromRedisValue>(&self, script: &Script, key: ReplayKey, args: &[&str]) -> Result<T, StoreError> {
+        let inner = &*self.inner;
+        let redis_key = self.redis_key(key);
+        let mut invocation = script.key(&redis_key);
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        let attempts = async {
+            let mut connection = inner.connection.clone();
+            match invocation.invoke_async(&mut connection).await {
+                // Not a refused connection: Redis is down, no use waiting for it.
+                Err(error) if error.is_connection_dropped() && !error.is_connection_refusal() => {
+                    tracing::debug!(%error, "Redis connection dropped, retrying once on a new connection");
+                    invocation.invoke_async(&mut connection).await
+                }
+                result => result,
+            }
+        };
+        match tokio::time::timeout(inner.timeout, attempts).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(store_error(&error)),
+            Err(_) => Err(StoreError::Unavailable(format!("Redis did not answer within {:?}", inner.timeout))),
+        }
+    }
+}
+
+/// The start of the in-flight value only this claimant wrote.
+fn owner_prefix(claim: &ClaimToken) -> String {
+    format!("i:{:016x}:", claim.token())
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).clamp(1, MAX_TTL_MS)
+}
+
+/// The splitmix64 finaliser: a bijection on `u64` that spreads consecutive inputs.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn random_seed() -> u64 {
+    // `RandomState` is seeded from the OS once per process and differs for each instance; the
+    // clock and the process id set apart processes that would share an OS seed.
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos()));
+    hasher.write_u32(std::process::id());
+    hasher.finish()
+}
+
+/// A Redis error as the store's answer: out of memory (`noeviction`) is [`StoreError::Full`],
+/// anything else [`StoreError::Unavailable`], whose text names the failure, never the URL.
+fn store_error(error: &RedisError) -> StoreError {
+    match error.code() {
+        Some("OOM") => StoreError::Full,
+        Some(code) => StoreError::Unavailable(format!("{code} {}", error.detail().unwrap_or_default())),
+        None => StoreError::Unavailable(error.to_string()),
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the URL: it may hold a password.
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.inner.prefix)
+            .field("lease", &self.inner.lease)
+            .field("retention", &self.inner.retention)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplayStore for RedisStore {
+    fn claim(&self, key: ReplayKey, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+        StoreFuture::pending(self.claim_now(key, window))
+    }
+
+    fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        let claim = claim.clone();
+        StoreFuture::pending(async move { self.complete_now(&claim).await })
+    }
+
+    fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        let claim = claim.clone();
+        StoreFuture::pending(async move { self.release_now(&claim).await })
+    }
+
+    fn release_detached(&self, claim: ClaimToken) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::debug!(key = ?claim.key(), "no Tokio runtime to release the claim on: its lease will free the key");
+            return;
+        };
+        let store = self.clone();
+        runtime.spawn(async move {
+            if let Err(error) = store.release_now(&claim).await {
+                tracing::warn!(%error, "replay store did not release an unfinished claim; it will expire with its lease");
+            }
+        });
+    }
+
+    fn lease(&self) -> Duration {
+        self.inner.lease
+    }
+}
+
+/// Configures a [`RedisStore`].
+#[derive(Clone)]
+#[must_use]
+pub struct RedisStoreBuilder {
+    url: String,
+    prefix: String,
+    lease: Duration,
+    retention: Duration,
+    timeout: Duration,
+}
+
+impl fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStoreBuilder")
+            .field("url", &"[redacted]")
+            .field("prefix", &self.prefix)
+            .field("lease", &self.lease)
+            .field("retention", &self.retention)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl RedisStoreBuilder {
+    /// The start of every key (default `webhook-guard:`); the 128-bit key follows as 32 hex
+    /// digits.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long an in-flight claim holds its key without `complete` or `release` (default 60 s).
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How long a done key is kept (default 24 h; never less than the claim's window).
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The bound on each step, waiting for a connection included (default 200 ms): past it the
+    /// step answers [`StoreError::Unavailable`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connects to Redis. Fails with [`StoreError::Unavailable`] if the URL is invalid or Redis
+    /// cannot be reached after a few attempts (a few seconds); once connected, the store
+    /// reconnects by itself. Call it inside the Tokio runtime that serves the requests.
+    pub async fn connect(self) -> Result<RedisStore, StoreError> {
+        let client = Client::open(self.url.as_str())
+            .map_err(|error| StoreError::Unavailable(format!("invalid Redis URL: {}", error.category())))?;
+        let config = ConnectionManagerConfig::new()
+            // Each request is bounded by the store's timeout anyway; these bound what the
+            // connection itself waits for, so a dead server is noticed and replaced.
+            .set_response_timeout(Some(self.timeout))
+            .set_connection_timeout(Some(self.timeout.max(Duration::from_secs(1))))
+            // Reconnect soon after Redis comes back: at most about a second between attempts.
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_secs(1))
+            .set_number_of_retries(6);
+        let connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(|error| StoreError::Unavailable(format!("cannot connect to Redis: {error}")))?;
+        Ok(RedisStore {
+            inner: Arc::new(Inner {
+                connection,
+                prefix: self.prefix,
+                lease: self.lease,
+                retention: self.retention,
+                timeout: self.timeout,
+                claim: Script::new(CLAIM),
+                complete: Script::new(COMPLETE),
+                release: Script::new(RELEASE),
+                token_seed: random_seed(),
+                next_token: AtomicU64::new(0),
+            }),
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! The shared conformance table, run against every adapter with the in-memory store.
+
+mod common;
+
+use std::sync::Arc;
+
+use webhook_guard::replay::{MemoryStore, ReplayStore};
+
+fn memory_store() -> Arc<dyn ReplayStore> {
+    Arc::new(MemoryStore::new())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_passes_the_table() {
+    common::conformance::run_table::<common::axum_app::Axum>(memory_store).await;
+}
