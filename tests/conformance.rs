@@ -14,3 +14,8 @@ fn memory_store() -> Arc<dyn ReplayStore> {
 async fn axum_passes_the_table() {
     common::conformance::run_table::<common::axum_app::Axum>(memory_store).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_never_runs_a_delivery_twice_when_the_store_is_full() {
+    common::conformance::overfill_the_store::<common::axum_app::Axum>(20, 60).await;
+}

@@ -348,3 +348,31 @@ pub async fn run_table<A: Adapter>(store: impl Fn() -> Arc<dyn ReplayStore>) {
     }
     assert!(failures.is_empty(), "[{}] {} of {} cases failed:\n{}", A::NAME, failures.len(), cases.len(), failures.join("\n"));
 }
+
+/// Issue 12 over real HTTP: a receiver whose store holds `capacity` keys gets more unique valid
+/// deliveries than that, then every one of them again. The handler must run at most once per
+/// delivery, and every answer must be 200, 409 or 503 (full: retry later), never a second run.
+pub async fn overfill_the_store<A: Adapter>(capacity: u64, deliveries: usize) {
+    let store = webhook_guard::replay::MemoryStore::builder().capacity(capacity).build();
+    let app = A::spawn(AppConfig::new(Arc::new(store.clone()))).await;
+    let client = reqwest::Client::new();
+    let ids: Vec<String> = (0..deliveries).map(|i| format!("whd_fill_{i}")).collect();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for round in 0..2 {
+        for id in &ids {
+            let (status, _, _) = send(&client, &app.base_url, &Req::audit(id))
+                .await
+                .unwrap_or_else(|| panic!("[{}] no answer for {id} in round {round}", A::NAME));
+            assert!(matches!(status, 200 | 409 | 503), "[{}] {id}: {status}", A::NAME);
+            *statuses.entry(status).or_default() += 1;
+        }
+    }
+    for id in &ids {
+        assert!(app.state.runs(id) <= 1, "[{}] {id} ran {} times", A::NAME, app.state.runs(id));
+    }
+    let handled = app.state.total_runs();
+    assert_eq!(handled, capacity.min(deliveries as u64), "[{}] {statuses:?}", A::NAME);
+    assert!(store.refused_full() > 0, "[{}] the store never said it was full", A::NAME);
+    assert_eq!(store.evicted_live(), 0, "[{}] a live key was evicted", A::NAME);
+    eprintln!("[{}] overfilled store: {statuses:?}, {handled} handled", A::NAME);
+}
