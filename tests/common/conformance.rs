@@ -207,7 +207,12 @@ pub struct Case {
 }
 
 fn case(name: &'static str, steps: Vec<Step>, runs: Vec<(&'static str, u32)>) -> Case {
-    Case { name, steps, runs, unknown: Vec::new() }
+    Case {
+        name,
+        steps,
+        runs,
+        unknown: Vec::new(),
+    }
 }
 
 use Expect::{NotSuccess, RetryLater, Status};
@@ -216,19 +221,66 @@ use Step::{AwaitBackground, AwaitEntered, Release, Send, SendInBackground};
 /// The table.
 pub fn cases() -> Vec<Case> {
     vec![
-        case("valid", vec![Send(Req::audit("whd_valid"), Status(200))], vec![("whd_valid", 1)]),
-        case("valid palo", vec![Send(Req::palo("evt_valid"), Status(200))], vec![("evt_valid", 1)]),
-        case("tampered body", vec![Send(Req::audit("whd_t").tampered(), Status(401))], vec![("whd_t", 0)]),
-        case("tampered palo body", vec![Send(Req::palo("evt_t").tampered(), Status(401))], vec![("evt_t", 0)]),
-        case("wrong secret", vec![Send(Req::audit("whd_w").wrong_secret(), Status(401))], vec![("whd_w", 0)]),
-        case("missing signature", vec![Send(Req::audit("whd_m").without_signature(), Status(401))], vec![("whd_m", 0)]),
-        case("stale", vec![Send(Req::audit("whd_s").at(-301 - 5), Status(400))], vec![("whd_s", 0)]),
-        case("stale palo", vec![Send(Req::palo("evt_s").at(-24 * 3600 - 30), Status(400))], vec![("evt_s", 0)]),
-        case("palo last retry 8h35m late", vec![Send(Req::palo("evt_late").at(-(8 * 3600 + 35 * 60)), Status(200))], vec![("evt_late", 1)]),
-        case("future", vec![Send(Req::audit("whd_f").at(61 + 5), Status(400))], vec![("whd_f", 0)]),
+        case(
+            "valid",
+            vec![Send(Req::audit("whd_valid"), Status(200))],
+            vec![("whd_valid", 1)],
+        ),
+        case(
+            "valid palo",
+            vec![Send(Req::palo("evt_valid"), Status(200))],
+            vec![("evt_valid", 1)],
+        ),
+        case(
+            "tampered body",
+            vec![Send(Req::audit("whd_t").tampered(), Status(401))],
+            vec![("whd_t", 0)],
+        ),
+        case(
+            "tampered palo body",
+            vec![Send(Req::palo("evt_t").tampered(), Status(401))],
+            vec![("evt_t", 0)],
+        ),
+        case(
+            "wrong secret",
+            vec![Send(Req::audit("whd_w").wrong_secret(), Status(401))],
+            vec![("whd_w", 0)],
+        ),
+        case(
+            "missing signature",
+            vec![Send(Req::audit("whd_m").without_signature(), Status(401))],
+            vec![("whd_m", 0)],
+        ),
+        case(
+            "stale",
+            vec![Send(Req::audit("whd_s").at(-301 - 5), Status(400))],
+            vec![("whd_s", 0)],
+        ),
+        case(
+            "stale palo",
+            vec![Send(Req::palo("evt_s").at(-24 * 3600 - 30), Status(400))],
+            vec![("evt_s", 0)],
+        ),
+        case(
+            "palo last retry 8h35m late",
+            vec![Send(
+                Req::palo("evt_late").at(-(8 * 3600 + 35 * 60)),
+                Status(200),
+            )],
+            vec![("evt_late", 1)],
+        ),
+        case(
+            "future",
+            vec![Send(Req::audit("whd_f").at(61 + 5), Status(400))],
+            vec![("whd_f", 0)],
+        ),
         case(
             "duplicate of a done delivery",
-            vec![Send(Req::audit("whd_d"), Status(200)), Send(Req::audit("whd_d"), Status(200)), Send(Req::audit("whd_d").at(-10), Status(200))],
+            vec![
+                Send(Req::audit("whd_d"), Status(200)),
+                Send(Req::audit("whd_d"), Status(200)),
+                Send(Req::audit("whd_d").at(-10), Status(200)),
+            ],
             vec![("whd_d", 1)],
         ),
         case(
@@ -243,35 +295,64 @@ pub fn cases() -> Vec<Case> {
             ],
             vec![("slow_1", 1)],
         ),
-        case("oversized", vec![Send(Req::audit("whd_o").oversized(), Status(413))], vec![("whd_o", 0)]),
-        case("not JSON", vec![Send(Req::audit("whd_n").not_json(), Status(400))], vec![("whd_n", 0)]),
-        case("missing id", vec![Send(Req::audit("whd_i").without_id(), Status(400))], vec![("whd_i", 0)]),
+        case(
+            "oversized",
+            vec![Send(Req::audit("whd_o").oversized(), Status(413))],
+            vec![("whd_o", 0)],
+        ),
+        case(
+            "not JSON",
+            vec![Send(Req::audit("whd_n").not_json(), Status(400))],
+            vec![("whd_n", 0)],
+        ),
+        case(
+            "missing id",
+            vec![Send(Req::audit("whd_i").without_id(), Status(400))],
+            vec![("whd_i", 0)],
+        ),
         Case {
             name: "unknown type",
-            steps: vec![Send(Req::audit("whd_u").event_type("thing.invented"), Status(200))],
+            steps: vec![Send(
+                Req::audit("whd_u").event_type("thing.invented"),
+                Status(200),
+            )],
             runs: vec![("whd_u", 1)],
             unknown: vec!["whd_u"],
         },
         case(
             "handler failure then retry",
-            vec![Send(Req::audit("fail_1"), Status(500)), Send(Req::audit("fail_1").at(-1), Status(200)), Send(Req::audit("fail_1"), Status(200))],
+            vec![
+                Send(Req::audit("fail_1"), Status(500)),
+                Send(Req::audit("fail_1").at(-1), Status(200)),
+                Send(Req::audit("fail_1"), Status(200)),
+            ],
             vec![("fail_1", 1)],
         ),
         case(
             "handler panic then retry",
-            vec![Send(Req::audit("panic_1"), NotSuccess), Send(Req::audit("panic_1").at(-1), Status(200))],
+            vec![
+                Send(Req::audit("panic_1"), NotSuccess),
+                Send(Req::audit("panic_1").at(-1), Status(200)),
+            ],
             vec![("panic_1", 1)],
         ),
         case(
             "replay under a rewritten id",
-            vec![Send(Req::audit("whd_r"), Status(200)), Send(Req::audit("whd_r").id_header("whd_rewritten"), Status(400))],
+            vec![
+                Send(Req::audit("whd_r"), Status(200)),
+                Send(Req::audit("whd_r").id_header("whd_rewritten"), Status(400)),
+            ],
             vec![("whd_r", 1), ("whd_rewritten", 0)],
         ),
     ]
 }
 
 /// Sends one request; `None` when the connection failed (a handler panic may close it).
-pub async fn send(client: &reqwest::Client, base_url: &str, req: &Req) -> Option<(u16, bool, String)> {
+pub async fn send(
+    client: &reqwest::Client,
+    base_url: &str,
+    req: &Req,
+) -> Option<(u16, bool, String)> {
     let (headers, body) = req.build();
     let mut request = client.post(format!("{base_url}{}", req.path())).body(body);
     for (name, value) in headers {
@@ -284,7 +365,12 @@ pub async fn send(client: &reqwest::Client, base_url: &str, req: &Req) -> Option
     Some((status, retry_after, text))
 }
 
-fn check(case: &str, step: usize, expect: Expect, got: Option<(u16, bool, String)>) -> Result<(), String> {
+fn check(
+    case: &str,
+    step: usize,
+    expect: Expect,
+    got: Option<(u16, bool, String)>,
+) -> Result<(), String> {
     let ok = match (expect, &got) {
         (Status(s), Some((status, _, _))) => *status == s,
         (RetryLater(s), Some((status, retry_after, _))) => *status == s && *retry_after,
@@ -295,7 +381,9 @@ fn check(case: &str, step: usize, expect: Expect, got: Option<(u16, bool, String
     if ok {
         Ok(())
     } else {
-        Err(format!("case {case:?}, step {step}: expected {expect:?}, got {got:?}"))
+        Err(format!(
+            "case {case:?}, step {step}: expected {expect:?}, got {got:?}"
+        ))
     }
 }
 
@@ -305,30 +393,50 @@ pub async fn run_case(case: &Case, app: &RunningApp) -> Result<(), String> {
     let mut background: Vec<tokio::task::JoinHandle<Option<(u16, bool, String)>>> = Vec::new();
     for (i, step) in case.steps.iter().enumerate() {
         match step {
-            Send(req, expect) => check(case.name, i, *expect, send(&client, &app.base_url, req).await)?,
+            Send(req, expect) => check(
+                case.name,
+                i,
+                *expect,
+                send(&client, &app.base_url, req).await,
+            )?,
             SendInBackground(req) => {
                 let (client, base, req) = (client.clone(), app.base_url.clone(), req.clone());
-                background.push(tokio::spawn(async move { send(&client, &base, &req).await }));
+                background.push(tokio::spawn(
+                    async move { send(&client, &base, &req).await },
+                ));
             }
-            AwaitEntered(id) => tokio::time::timeout(Duration::from_secs(10), app.state.entered(id))
-                .await
-                .map_err(|_| format!("case {:?}: handler of {id} never started", case.name))?,
+            AwaitEntered(id) => {
+                tokio::time::timeout(Duration::from_secs(10), app.state.entered(id))
+                    .await
+                    .map_err(|_| format!("case {:?}: handler of {id} never started", case.name))?
+            }
             Release(id) => app.state.release(id),
             AwaitBackground(expect) => {
                 let handle = background.remove(0);
-                check(case.name, i, *expect, handle.await.map_err(|e| e.to_string())?)?;
+                check(
+                    case.name,
+                    i,
+                    *expect,
+                    handle.await.map_err(|e| e.to_string())?,
+                )?;
             }
         }
     }
     for (id, runs) in &case.runs {
         let got = app.state.runs(id);
         if got != *runs {
-            return Err(format!("case {:?}: handler ran {got} times for {id}, expected {runs}", case.name));
+            return Err(format!(
+                "case {:?}: handler ran {got} times for {id}, expected {runs}",
+                case.name
+            ));
         }
     }
     for id in &case.unknown {
         if !app.state.saw_unknown(id) {
-            return Err(format!("case {:?}: handler did not see {id} as an unknown type", case.name));
+            return Err(format!(
+                "case {:?}: handler did not see {id} as an unknown type",
+                case.name
+            ));
         }
     }
     Ok(())
@@ -337,23 +445,37 @@ pub async fn run_case(case: &Case, app: &RunningApp) -> Result<(), String> {
 /// Runs the whole table against adapter `A`, each case on a fresh receiver with a store from
 /// `store`. Panics with every failing case listed.
 pub async fn run_table<A: Adapter>(store: impl Fn() -> Arc<dyn ReplayStore>) {
+    run_table_with::<A>(async || store()).await;
+}
+
+/// [`run_table`] with a store that takes an `await` to build (a Redis connection).
+pub async fn run_table_with<A: Adapter>(store: impl AsyncFn() -> Arc<dyn ReplayStore>) {
     let mut failures = Vec::new();
     let cases = cases();
     for case in &cases {
-        let app = A::spawn(AppConfig::new(store())).await;
+        let app = A::spawn(AppConfig::new(store().await)).await;
         match run_case(case, &app).await {
             Ok(()) => eprintln!("[{}] {}: ok", A::NAME, case.name),
             Err(e) => failures.push(e),
         }
     }
-    assert!(failures.is_empty(), "[{}] {} of {} cases failed:\n{}", A::NAME, failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "[{}] {} of {} cases failed:\n{}",
+        A::NAME,
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 /// Issue 12 over real HTTP: a receiver whose store holds `capacity` keys gets more unique valid
 /// deliveries than that, then every one of them again. The handler must run at most once per
 /// delivery, and every answer must be 200, 409 or 503 (full: retry later), never a second run.
 pub async fn overfill_the_store<A: Adapter>(capacity: u64, deliveries: usize) {
-    let store = webhook_guard::replay::MemoryStore::builder().capacity(capacity).build();
+    let store = webhook_guard::replay::MemoryStore::builder()
+        .capacity(capacity)
+        .build();
     let app = A::spawn(AppConfig::new(Arc::new(store.clone()))).await;
     let client = reqwest::Client::new();
     let ids: Vec<String> = (0..deliveries).map(|i| format!("whd_fill_{i}")).collect();
@@ -363,16 +485,42 @@ pub async fn overfill_the_store<A: Adapter>(capacity: u64, deliveries: usize) {
             let (status, _, _) = send(&client, &app.base_url, &Req::audit(id))
                 .await
                 .unwrap_or_else(|| panic!("[{}] no answer for {id} in round {round}", A::NAME));
-            assert!(matches!(status, 200 | 409 | 503), "[{}] {id}: {status}", A::NAME);
+            assert!(
+                matches!(status, 200 | 409 | 503),
+                "[{}] {id}: {status}",
+                A::NAME
+            );
             *statuses.entry(status).or_default() += 1;
         }
     }
     for id in &ids {
-        assert!(app.state.runs(id) <= 1, "[{}] {id} ran {} times", A::NAME, app.state.runs(id));
+        assert!(
+            app.state.runs(id) <= 1,
+            "[{}] {id} ran {} times",
+            A::NAME,
+            app.state.runs(id)
+        );
     }
     let handled = app.state.total_runs();
-    assert_eq!(handled, capacity.min(deliveries as u64), "[{}] {statuses:?}", A::NAME);
-    assert!(store.refused_full() > 0, "[{}] the store never said it was full", A::NAME);
-    assert_eq!(store.evicted_live(), 0, "[{}] a live key was evicted", A::NAME);
-    eprintln!("[{}] overfilled store: {statuses:?}, {handled} handled", A::NAME);
+    assert_eq!(
+        handled,
+        capacity.min(deliveries as u64),
+        "[{}] {statuses:?}",
+        A::NAME
+    );
+    assert!(
+        store.refused_full() > 0,
+        "[{}] the store never said it was full",
+        A::NAME
+    );
+    assert_eq!(
+        store.evicted_live(),
+        0,
+        "[{}] a live key was evicted",
+        A::NAME
+    );
+    eprintln!(
+        "[{}] overfilled store: {statuses:?}, {handled} handled",
+        A::NAME
+    );
 }
