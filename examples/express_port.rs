@@ -60,7 +60,10 @@ async fn enqueue(
     match queue.try_send(event) {
         Ok(()) => (StatusCode::OK, "OK"),
         Err(_) => {
-            eprintln!("queue full: refusing {} with 503, the sender will retry", delivery.id());
+            eprintln!(
+                "queue full: refusing {} with 503, the sender will retry",
+                delivery.id()
+            );
             (StatusCode::SERVICE_UNAVAILABLE, "busy, retry later")
         }
     }
@@ -88,7 +91,10 @@ async fn main() {
         .layer(WebhookLayer::new(scheme, [secret]))
         .with_state(queue);
 
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
     eprintln!("listening on http://{addr}/webhooks/audit-trail");

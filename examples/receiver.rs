@@ -14,8 +14,8 @@
 
 use std::net::SocketAddr;
 
-use axum::routing::post;
 use axum::Router;
+use axum::routing::post;
 use webhook_guard::axum::{Verified, WebhookLayer};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 use webhook_guard::{Guard, Scheme, Verifier};
@@ -34,9 +34,16 @@ struct Handled<'a> {
 }
 
 fn print_handled(provider: &str, id: &str, event_type: &str) {
-    let line = Handled { provider, id, event_type };
+    let line = Handled {
+        provider,
+        id,
+        event_type,
+    };
     // One `println!` per line: stdout is locked for the whole line, so lines never interleave.
-    println!("{}", serde_json::to_string(&line).expect("strings serialise"));
+    println!(
+        "{}",
+        serde_json::to_string(&line).expect("strings serialise")
+    );
 }
 
 async fn audit_trail(Verified(event): Verified<AuditTrailEvent>) -> &'static str {
@@ -102,14 +109,22 @@ async fn main() {
         )
         .init();
 
-    let audit_guard = guard_for(Scheme::audit_trail(), "AUDIT_TRAIL_SECRET", DEMO_AUDIT_TRAIL_SECRET).await;
+    let audit_guard = guard_for(
+        Scheme::audit_trail(),
+        "AUDIT_TRAIL_SECRET",
+        DEMO_AUDIT_TRAIL_SECRET,
+    )
+    .await;
     let palo_guard = guard_for(Scheme::palo(), "PALO_SECRET", DEMO_PALO_SECRET).await;
     let app = Router::new()
         .route(
             "/webhooks/audit-trail",
             post(audit_trail).layer(WebhookLayer::from_guard(audit_guard)),
         )
-        .route("/webhooks/palo", post(palo).layer(WebhookLayer::from_guard(palo_guard)));
+        .route(
+            "/webhooks/palo",
+            post(palo).layer(WebhookLayer::from_guard(palo_guard)),
+        );
 
     let port: u16 = std::env::var("PORT")
         .ok()
@@ -119,7 +134,10 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .unwrap_or_else(|e| panic!("cannot listen on {addr}: {e}"));
-    eprintln!("listening on http://{}", listener.local_addr().map_or(addr, |a| a));
+    eprintln!(
+        "listening on http://{}",
+        listener.local_addr().map_or(addr, |a| a)
+    );
     eprintln!("routes: POST /webhooks/audit-trail, POST /webhooks/palo");
     axum::serve(listener, app).await.expect("server error");
 }

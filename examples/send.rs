@@ -15,7 +15,8 @@ use webhook_guard::event::{audit_trail, palo};
 use webhook_guard::time::{Clock, SystemClock, format_rfc3339};
 use webhook_guard::{Scheme, Signer};
 
-const USAGE: &str = "usage: send <audit-trail|palo> <event type> [--url URL] [--id ID] [--port PORT]";
+const USAGE: &str =
+    "usage: send <audit-trail|palo> <event type> [--url URL] [--id ID] [--port PORT]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -34,21 +35,33 @@ async fn main() -> ExitCode {
     let unique = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let port = option("--port").unwrap_or_else(|| std::env::var("PORT").unwrap_or_else(|_| "3000".into()));
+    let port =
+        option("--port").unwrap_or_else(|| std::env::var("PORT").unwrap_or_else(|_| "3000".into()));
     let (scheme, secret_var, demo, sample) = match provider.as_str() {
-        "audit-trail" => (Scheme::audit_trail(), "AUDIT_TRAIL_SECRET", "whsec_abc123def456", {
-            let id = option("--id").unwrap_or_else(|| format!("whd_{unique:x}"));
-            audit_trail::sample_with_id(event_type, &id).map(|body| (body, id))
-        }),
-        "palo" => (Scheme::palo(), "PALO_SECRET", "demo_palo_secret_32_chars_min___", {
-            let id = option("--id").unwrap_or_else(|| format!("evt_{unique:x}"));
-            palo::sample_with_id(event_type, &id).map(|body| {
-                // PALO signs the event time inside the body: make the sample's time now.
-                let mut value: serde_json::Value = serde_json::from_str(&body).expect("sample is JSON");
-                value["timestamp"] = format_rfc3339(now).into();
-                (value.to_string(), id)
-            })
-        }),
+        "audit-trail" => (
+            Scheme::audit_trail(),
+            "AUDIT_TRAIL_SECRET",
+            "whsec_abc123def456",
+            {
+                let id = option("--id").unwrap_or_else(|| format!("whd_{unique:x}"));
+                audit_trail::sample_with_id(event_type, &id).map(|body| (body, id))
+            },
+        ),
+        "palo" => (
+            Scheme::palo(),
+            "PALO_SECRET",
+            "demo_palo_secret_32_chars_min___",
+            {
+                let id = option("--id").unwrap_or_else(|| format!("evt_{unique:x}"));
+                palo::sample_with_id(event_type, &id).map(|body| {
+                    // PALO signs the event time inside the body: make the sample's time now.
+                    let mut value: serde_json::Value =
+                        serde_json::from_str(&body).expect("sample is JSON");
+                    value["timestamp"] = format_rfc3339(now).into();
+                    (value.to_string(), id)
+                })
+            },
+        ),
         _ => {
             eprintln!("unknown provider {provider:?}\n{USAGE}");
             return ExitCode::FAILURE;
@@ -58,7 +71,8 @@ async fn main() -> ExitCode {
         eprintln!("no sample for event type {event_type:?} of {provider}");
         return ExitCode::FAILURE;
     };
-    let url = option("--url").unwrap_or_else(|| format!("http://127.0.0.1:{port}/webhooks/{provider}"));
+    let url =
+        option("--url").unwrap_or_else(|| format!("http://127.0.0.1:{port}/webhooks/{provider}"));
     let secret_text = std::env::var(secret_var).unwrap_or_else(|_| demo.to_owned());
     let secret = match scheme.secret(&secret_text) {
         Ok(secret) => secret,
@@ -80,7 +94,11 @@ async fn main() -> ExitCode {
             let status = response.status();
             let text = response.text().await.unwrap_or_default();
             println!("{} {text}", status.as_u16());
-            if status.is_success() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if status.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(e) => {
             eprintln!("POST {url}: {e}");

@@ -16,7 +16,10 @@ pub(crate) type Fields<'b> = [Option<Cow<'b, str>>; MAX_FIELDS];
 
 /// Parses `body` as one JSON object (validating all of it) and returns the string (or number)
 /// values of the top-level `names`. Nested values are skipped without being built.
-pub(crate) fn json_fields<'b>(body: &'b [u8], names: &[Option<&str>]) -> Result<Fields<'b>, Rejection> {
+pub(crate) fn json_fields<'b>(
+    body: &'b [u8],
+    names: &[Option<&str>],
+) -> Result<Fields<'b>, Rejection> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let fields = FieldSeed { names }
         .deserialize(&mut de)
@@ -32,7 +35,10 @@ struct FieldSeed<'n> {
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
     type Value = Fields<'de>;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
@@ -123,8 +129,19 @@ mod tests {
 
     #[test]
     fn reads_strings_and_numbers_and_skips_the_rest() {
-        let body = br#"{"data":{"id":"nested"},"id":"whd_1","n":42,"type":"a\"b","list":[1,{"x":2}]}"#;
-        let f = json_fields(body, &[Some("id"), Some("type"), Some("n"), Some("missing"), Some("data")]).unwrap();
+        let body =
+            br#"{"data":{"id":"nested"},"id":"whd_1","n":42,"type":"a\"b","list":[1,{"x":2}]}"#;
+        let f = json_fields(
+            body,
+            &[
+                Some("id"),
+                Some("type"),
+                Some("n"),
+                Some("missing"),
+                Some("data"),
+            ],
+        )
+        .unwrap();
         assert_eq!(f[0].as_deref(), Some("whd_1"));
         assert_eq!(f[1].as_deref(), Some("a\"b"));
         assert_eq!(f[2].as_deref(), Some("42"));
@@ -134,15 +151,30 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_one_json_object() {
-        for body in [&b""[..], b"[]", b"\"id\"", b"{", b"{} {}", b"{\"id\":1,}", b"\xff"] {
-            assert_eq!(json_fields(body, &[Some("id")]), Err(Rejection::MalformedBody), "{body:?}");
+        for body in [
+            &b""[..],
+            b"[]",
+            b"\"id\"",
+            b"{",
+            b"{} {}",
+            b"{\"id\":1,}",
+            b"\xff",
+        ] {
+            assert_eq!(
+                json_fields(body, &[Some("id")]),
+                Err(Rejection::MalformedBody),
+                "{body:?}"
+            );
         }
     }
 
     #[test]
     fn rejects_a_duplicated_wanted_field() {
         let body = br#"{"id":"a","id":"b"}"#;
-        assert_eq!(json_fields(body, &[Some("id")]), Err(Rejection::MalformedBody));
+        assert_eq!(
+            json_fields(body, &[Some("id")]),
+            Err(Rejection::MalformedBody)
+        );
         // An unwanted duplicate is the typed parser's business, not ours.
         assert!(json_fields(br#"{"x":1,"x":2}"#, &[Some("id")]).is_ok());
     }

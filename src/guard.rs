@@ -32,7 +32,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::replay::{Claim, ClaimToken, ReplayStore, StoreError};
 use crate::signature::SecretSet;
@@ -62,7 +62,8 @@ impl fmt::Display for ResolveError {
 impl std::error::Error for ResolveError {}
 
 /// The future a [`SecretResolver`] returns.
-pub type ResolveFuture = Pin<Box<dyn Future<Output = Result<Option<SecretSet>, ResolveError>> + Send>>;
+pub type ResolveFuture =
+    Pin<Box<dyn Future<Output = Result<Option<SecretSet>, ResolveError>> + Send>>;
 
 /// Chooses the secrets per request, so one app receives from many tenants.
 ///
@@ -223,6 +224,29 @@ impl Guard {
         self.with(|inner| inner.verifier = verifier)
     }
 
+    /// Starts reading a request body for [`admit`](Self::admit), with the verifier's limit.
+    ///
+    /// Refused at once (413) when `Content-Length` announces more than the limit, before
+    /// anything is read. See [`BodyBuffer`].
+    ///
+    /// ```
+    /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Verifier};
+    ///
+    /// let secret = Secret::new("whsec_abc123def456").unwrap();
+    /// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret]).body_limit(16));
+    /// let announced: &[(&str, &str)] = &[("Content-Length", "17")];
+    /// assert_eq!(guard.body_buffer(announced).unwrap_err(), Rejection::BodyTooLarge { limit: 16 });
+    /// ```
+    pub fn body_buffer<H>(&self, headers: &H) -> Result<BodyBuffer, Rejection>
+    where
+        H: HeaderLookup + ?Sized,
+    {
+        BodyBuffer::new(
+            self.inner.verifier.limit(),
+            headers.header("content-length"),
+        )
+    }
+
     /// Logs a rejection decided before the body could be verified (an oversized or unreadable
     /// body) the way [`admit`](Self::admit) logs its own, and returns it.
     pub fn reject_unread(&self, rejection: Rejection) -> Rejection {
@@ -236,7 +260,12 @@ impl Guard {
         if (200..300).contains(&status) {
             tracing::info!(scheme, outcome = "handled", status, "webhook handled");
         } else {
-            tracing::warn!(scheme, outcome = "handler_failed", status, "webhook handler failed; the delivery stays retryable");
+            tracing::warn!(
+                scheme,
+                outcome = "handler_failed",
+                status,
+                "webhook handler failed; the delivery stays retryable"
+            );
         }
     }
 
@@ -251,7 +280,12 @@ impl Guard {
                 "webhook accepted"
             ),
             Err(rejection) if rejection.is_duplicate() => {
-                tracing::info!(scheme, outcome = "duplicate", reason = rejection.code(), "webhook duplicate")
+                tracing::info!(
+                    scheme,
+                    outcome = "duplicate",
+                    reason = rejection.code(),
+                    "webhook duplicate"
+                )
             }
             Err(rejection) => tracing::warn!(
                 scheme,
@@ -275,7 +309,12 @@ impl Guard {
 
     /// Verifies and claims a delivery. Every outcome is logged with `tracing` (fields `scheme`,
     /// `delivery_id` once verified, `outcome`, `reason`), never with the signature or secret.
-    pub async fn admit<H>(&self, headers: &H, path: &str, body: Bytes) -> Result<Admitted, Rejection>
+    pub async fn admit<H>(
+        &self,
+        headers: &H,
+        path: &str,
+        body: Bytes,
+    ) -> Result<Admitted, Rejection>
     where
         H: HeaderLookup + Sync + ?Sized,
     {
@@ -284,7 +323,12 @@ impl Guard {
         result
     }
 
-    async fn admit_inner<H>(&self, headers: &H, path: &str, body: Bytes) -> Result<Admitted, Rejection>
+    async fn admit_inner<H>(
+        &self,
+        headers: &H,
+        path: &str,
+        body: Bytes,
+    ) -> Result<Admitted, Rejection>
     where
         H: HeaderLookup + Sync + ?Sized,
     {
@@ -296,7 +340,9 @@ impl Guard {
             Some(resolver) => {
                 // The size limit comes first, before any lookup.
                 if body.len() > verifier.limit() {
-                    return Err(Rejection::BodyTooLarge { limit: verifier.limit() });
+                    return Err(Rejection::BodyTooLarge {
+                        limit: verifier.limit(),
+                    });
                 }
                 let query = SecretQuery {
                     scheme: Arc::from(verifier.scheme().name()),
@@ -307,7 +353,9 @@ impl Guard {
                     Ok(None) => return Err(Rejection::UnknownSigner),
                     Err(error) => {
                         tracing::warn!(scheme = verifier.scheme().name(), %error, "secret lookup failed");
-                        return Err(Rejection::Unavailable { retry_after: inner.retry_after.unavailable });
+                        return Err(Rejection::Unavailable {
+                            retry_after: inner.retry_after.unavailable,
+                        });
                     }
                 };
                 verifier.verify_with(headers, body, &secrets, now)?
@@ -315,18 +363,26 @@ impl Guard {
         };
 
         let Some(store) = &inner.store else {
-            return Ok(Admitted { delivery, claim: ClaimGuard::none() });
+            return Ok(Admitted {
+                delivery,
+                claim: ClaimGuard::none(),
+            });
         };
         let window = verifier.scheme().freshness().replay_window();
         let (id_key, signature_key) = delivery.replay_keys();
-        let mut claim = ClaimGuard { store: Some(Arc::clone(store)), tokens: [None, None] };
+        let mut claim = ClaimGuard {
+            store: Some(Arc::clone(store)),
+            tokens: [None, None],
+        };
         for (slot, key) in [Some(id_key), signature_key].into_iter().enumerate() {
             let Some(key) = key else { continue };
             match store.claim(key, window).await {
                 Ok(Claim::Fresh(token)) => claim.tokens[slot] = Some(token),
                 Ok(Claim::InFlight) => {
                     claim.finish(false).await;
-                    return Err(Rejection::InFlight { retry_after: inner.retry_after.in_flight });
+                    return Err(Rejection::InFlight {
+                        retry_after: inner.retry_after.in_flight,
+                    });
                 }
                 Ok(Claim::Done) => {
                     claim.finish(false).await;
@@ -334,7 +390,9 @@ impl Guard {
                 }
                 Err(StoreError::Full) => {
                     claim.finish(false).await;
-                    return Err(Rejection::StoreFull { retry_after: inner.retry_after.store_full });
+                    return Err(Rejection::StoreFull {
+                        retry_after: inner.retry_after.store_full,
+                    });
                 }
                 Err(error) => {
                     claim.finish(false).await;
@@ -345,10 +403,15 @@ impl Guard {
                             %error,
                             "replay store unavailable: accepting without deduplication (fail open)"
                         );
-                        return Ok(Admitted { delivery, claim: ClaimGuard::none() });
+                        return Ok(Admitted {
+                            delivery,
+                            claim: ClaimGuard::none(),
+                        });
                     }
                     tracing::warn!(scheme = verifier.scheme().name(), %error, "replay store unavailable");
-                    return Err(Rejection::Unavailable { retry_after: inner.retry_after.unavailable });
+                    return Err(Rejection::Unavailable {
+                        retry_after: inner.retry_after.unavailable,
+                    });
                 }
             }
         }
@@ -391,23 +454,34 @@ pub struct ClaimGuard {
 
 impl fmt::Debug for ClaimGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClaimGuard").field("tokens", &self.tokens).finish()
+        f.debug_struct("ClaimGuard")
+            .field("tokens", &self.tokens)
+            .finish()
     }
 }
 
 impl ClaimGuard {
     /// A guard holding no claim (no store, or a store that failed open).
     pub fn none() -> Self {
-        Self { store: None, tokens: [None, None] }
+        Self {
+            store: None,
+            tokens: [None, None],
+        }
     }
 
     /// Completes the claims (`success`: the handler answered 2xx) or releases them (anything
     /// else), so a failed delivery stays retryable. Store errors are logged: a completion that
     /// did not reach the store leaves the claim to expire with its lease.
     pub async fn finish(mut self, success: bool) {
-        let Some(store) = self.store.take() else { return };
+        let Some(store) = self.store.take() else {
+            return;
+        };
         for token in self.tokens.iter_mut().filter_map(Option::take) {
-            let result = if success { store.complete(&token).await } else { store.release(&token).await };
+            let result = if success {
+                store.complete(&token).await
+            } else {
+                store.release(&token).await
+            };
             if let Err(error) = result {
                 tracing::warn!(%error, success, "replay store did not record the handler's outcome; the claim will expire with its lease");
             }
@@ -427,6 +501,108 @@ impl Drop for ClaimGuard {
                 tracing::debug!(key = ?token.key(), "releasing an unfinished claim");
                 store.release_detached(token);
             }
+        }
+    }
+}
+
+/// A request body being read for [`Guard::admit`], refused as soon as it is larger than the
+/// limit. Every adapter reads through it, so they all agree on when a body is too large.
+///
+/// Made by [`Guard::body_buffer`], which refuses a body whose `Content-Length` announces more
+/// than the limit before anything is read; [`push`](Self::push) refuses the chunk that passes
+/// the limit, so the adapter stops reading there and never holds the rest. A body read as one
+/// chunk is kept as that chunk (no copy); several chunks are gathered into one buffer, sized
+/// from `Content-Length` when it is honest.
+///
+/// ```
+/// use bytes::Bytes;
+/// use webhook_guard::{Guard, Rejection, Scheme, Secret, Verifier};
+///
+/// let secret = Secret::new("whsec_abc123def456").unwrap();
+/// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret]).body_limit(8));
+/// let no_length: &[(&str, &str)] = &[];
+///
+/// let mut body = guard.body_buffer(no_length).unwrap();
+/// body.push(Bytes::from_static(b"{\"a\":")).unwrap();
+/// body.push(Bytes::from_static(b"1}")).unwrap();
+/// assert_eq!(body.finish(), "{\"a\":1}");
+///
+/// let mut body = guard.body_buffer(no_length).unwrap();
+/// body.push(Bytes::from_static(b"{\"a\":")).unwrap();
+/// assert_eq!(body.push(Bytes::from_static(b"123}")), Err(Rejection::BodyTooLarge { limit: 8 }));
+/// ```
+#[derive(Debug)]
+pub struct BodyBuffer {
+    limit: usize,
+    announced: Option<usize>,
+    total: usize,
+    first: Option<Bytes>,
+    gathered: BytesMut,
+}
+
+impl BodyBuffer {
+    fn new(limit: usize, content_length: Option<&[u8]>) -> Result<Self, Rejection> {
+        let announced = content_length
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|len| len > limit as u64) {
+            return Err(Rejection::BodyTooLarge { limit });
+        }
+        Ok(Self {
+            limit,
+            // At most the limit, so a `usize` holds it.
+            announced: announced.map(|len| len as usize),
+            total: 0,
+            first: None,
+            gathered: BytesMut::new(),
+        })
+    }
+
+    /// Adds the next chunk; `Err(BodyTooLarge)` once the body is past the limit (stop reading).
+    ///
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use webhook_guard::{Guard, Scheme, Secret, Verifier};
+    /// # let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]));
+    /// let mut body = guard.body_buffer(&[] as &[(&str, &str)]).unwrap();
+    /// body.push(Bytes::from_static(b"{}")).unwrap();
+    /// assert_eq!(body.finish(), "{}");
+    /// ```
+    pub fn push(&mut self, chunk: Bytes) -> Result<(), Rejection> {
+        let len = chunk.len();
+        self.total = self.total.saturating_add(len);
+        if self.total > self.limit {
+            return Err(Rejection::BodyTooLarge { limit: self.limit });
+        }
+        if len == 0 {
+            return Ok(());
+        }
+        match self.first.take() {
+            None if self.gathered.is_empty() => self.first = Some(chunk),
+            Some(first) => {
+                let expected = self.announced.unwrap_or(0).max(self.total);
+                self.gathered.reserve(expected);
+                self.gathered.put(first);
+                self.gathered.put(chunk);
+            }
+            None => self.gathered.put(chunk),
+        }
+        Ok(())
+    }
+
+    /// The whole body, in one buffer.
+    ///
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use webhook_guard::{Guard, Scheme, Secret, Verifier};
+    /// # let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]));
+    /// let body = guard.body_buffer(&[] as &[(&str, &str)]).unwrap();
+    /// assert!(body.finish().is_empty());
+    /// ```
+    pub fn finish(self) -> Bytes {
+        match self.first {
+            Some(only) => only,
+            None => self.gathered.freeze(),
         }
     }
 }

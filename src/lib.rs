@@ -3,6 +3,9 @@
 #![deny(missing_docs, unsafe_code)]
 #![warn(unreachable_pub, rust_2018_idioms)]
 
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
@@ -23,7 +26,10 @@ pub mod verify;
 
 pub use delivery::Delivery;
 pub use freshness::Freshness;
-pub use guard::{Admitted, ClaimGuard, Guard, ResolveError, SecretQuery, SecretResolver, StoreFailure};
+pub use guard::{
+    Admitted, BodyBuffer, ClaimGuard, Guard, ResolveError, SecretQuery, SecretResolver,
+    StoreFailure,
+};
 pub use headers::HeaderLookup;
 pub use rejection::Rejection;
 pub use scheme::Scheme;

@@ -274,7 +274,11 @@ impl SecretSet {
     /// Checks the parsed entries against the MAC of `pieces` under each secret, in constant
     /// time per comparison. Any entry matching any secret passes; the matching MAC is returned
     /// (it identifies the signed content, for schemes whose id is not signed).
-    pub fn verify(&self, signature: &ParsedSignature<'_>, pieces: &[&[u8]]) -> Result<Digest, Rejection> {
+    pub fn verify(
+        &self,
+        signature: &ParsedSignature<'_>,
+        pieces: &[&[u8]],
+    ) -> Result<Digest, Rejection> {
         if self.0.is_empty() {
             return Err(Rejection::UnknownSigner);
         }
@@ -369,7 +373,10 @@ pub fn encode_base64(bytes: &[u8]) -> String {
 
 /// Decodes standard base64 (padding optional) of any length; `None` on any other character.
 pub fn decode_base64_vec(text: &[u8]) -> Option<Vec<u8>> {
-    let text = text.strip_suffix(b"==").or_else(|| text.strip_suffix(b"=")).unwrap_or(text);
+    let text = text
+        .strip_suffix(b"==")
+        .or_else(|| text.strip_suffix(b"="))
+        .unwrap_or(text);
     if text.len() % 4 == 1 {
         return None;
     }

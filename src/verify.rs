@@ -24,7 +24,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::body::json_fields;
-use crate::scheme::{MAX_SIGNED_PARTS, BodyFormat, Field, IdBinding, SignedPart, TimestampFormat};
+use crate::scheme::{BodyFormat, Field, IdBinding, MAX_SIGNED_PARTS, SignedPart, TimestampFormat};
 use crate::signature::SecretSet;
 use crate::time::{Clock, SystemClock, parse_rfc3339, parse_unix_seconds};
 use crate::{Delivery, HeaderLookup, Rejection, Scheme, Secret};
@@ -116,12 +116,21 @@ impl Verifier {
     }
 
     /// Verifies a delivery with the configured secrets and clock.
-    pub fn verify<H: HeaderLookup + ?Sized>(&self, headers: &H, body: Bytes) -> Result<Delivery, Rejection> {
+    pub fn verify<H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &H,
+        body: Bytes,
+    ) -> Result<Delivery, Rejection> {
         self.verify_with(headers, body, &self.secrets, self.clock.now_unix())
     }
 
     /// Verifies a delivery as of `now` (Unix seconds).
-    pub fn verify_at<H: HeaderLookup + ?Sized>(&self, headers: &H, body: Bytes, now: i64) -> Result<Delivery, Rejection> {
+    pub fn verify_at<H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &H,
+        body: Bytes,
+        now: i64,
+    ) -> Result<Delivery, Rejection> {
         self.verify_with(headers, body, &self.secrets, now)
     }
 
@@ -135,19 +144,29 @@ impl Verifier {
     ) -> Result<Delivery, Rejection> {
         let scheme = &*self.scheme;
         if body.len() > self.body_limit {
-            return Err(Rejection::BodyTooLarge { limit: self.body_limit });
+            return Err(Rejection::BodyTooLarge {
+                limit: self.body_limit,
+            });
         }
 
         // Signature.
-        let raw_signature = headers.header(&scheme.signature_header).ok_or(Rejection::MissingSignature)?;
+        let raw_signature = headers
+            .header(&scheme.signature_header)
+            .ok_or(Rejection::MissingSignature)?;
         let signature = scheme.signature_format.parse(raw_signature)?;
         let raw_timestamp = match &scheme.timestamp {
-            Some((Field::Header(name), _)) => Some(headers.header(name).ok_or(Rejection::MissingTimestamp)?),
-            Some((Field::SignatureTimestamp, _)) => Some(signature.timestamp().ok_or(Rejection::MissingTimestamp)?),
+            Some((Field::Header(name), _)) => {
+                Some(headers.header(name).ok_or(Rejection::MissingTimestamp)?)
+            }
+            Some((Field::SignatureTimestamp, _)) => {
+                Some(signature.timestamp().ok_or(Rejection::MissingTimestamp)?)
+            }
             _ => None,
         };
+        // An id header is required before the signature only when it is signed
+        // (`SignedPart::Id`, below); otherwise its absence is reported after the signature holds.
         let raw_id_header = match &scheme.id {
-            Field::Header(name) => Some(headers.header(name).filter(|id| !id.is_empty()).ok_or(Rejection::MissingId)?),
+            Field::Header(name) => headers.header(name).filter(|id| !id.is_empty()),
             _ => None,
         };
         let mut pieces: [&[u8]; MAX_SIGNED_PARTS] = [&[]; MAX_SIGNED_PARTS];
@@ -165,12 +184,19 @@ impl Verifier {
 
         // The signature holds: read the body's fields.
         let names = scheme.body_field_names();
-        let fields = if scheme.body_format == BodyFormat::Json && names.iter().any(Option::is_some) {
+        // A JSON scheme rejects a body that is not a JSON object even when it reads no field.
+        let fields = if scheme.body_format == BodyFormat::Json {
             json_fields(&body, &names)?
         } else {
             Default::default()
         };
-        let [body_id, body_type, body_tenant, body_timestamp, body_signed_id] = fields;
+        let [
+            body_id,
+            body_type,
+            body_tenant,
+            body_timestamp,
+            body_signed_id,
+        ] = fields;
         let text = |field: Option<&Field>, from_body: Option<Cow<'_, str>>| -> Option<String> {
             match field? {
                 Field::Header(name) => headers
@@ -187,7 +213,10 @@ impl Verifier {
             None => None,
             Some((field, format)) => {
                 let raw: &[u8] = match field {
-                    Field::Body(_) => body_timestamp.as_deref().map(str::as_bytes).ok_or(Rejection::MissingTimestamp)?,
+                    Field::Body(_) => body_timestamp
+                        .as_deref()
+                        .map(str::as_bytes)
+                        .ok_or(Rejection::MissingTimestamp)?,
                     _ => raw_timestamp.ok_or(Rejection::MissingTimestamp)?,
                 };
                 let parsed = match format {
@@ -202,7 +231,9 @@ impl Verifier {
 
         // Id.
         let id = match raw_id_header {
-            Some(raw) => std::str::from_utf8(raw).map_err(|_| Rejection::MalformedId)?.to_owned(),
+            Some(raw) => std::str::from_utf8(raw)
+                .map_err(|_| Rejection::MalformedId)?
+                .to_owned(),
             None => body_id.map(Cow::into_owned).ok_or(Rejection::MissingId)?,
         };
         if id.is_empty() {

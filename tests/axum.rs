@@ -43,7 +43,9 @@ async fn extractor_without_the_layer_is_a_clear_500() {
     async fn meta(_delivery: Delivery) -> &'static str {
         "unreachable"
     }
-    let app = Router::new().route("/typed", post(handler)).route("/meta", post(meta));
+    let app = Router::new()
+        .route("/typed", post(handler))
+        .route("/meta", post(meta));
     for path in ["/typed", "/meta"] {
         let response = app
             .clone()
@@ -51,7 +53,9 @@ async fn extractor_without_the_layer_is_a_clear_500() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
         let text = String::from_utf8_lossy(&body);
         assert!(text.contains("add WebhookLayer"), "{text}");
     }
@@ -74,15 +78,25 @@ async fn the_handler_reads_the_same_bytes_with_any_extractor() {
         .route("/raw", post(raw))
         .route("/text", post(text))
         .layer(layer())
-        .merge(Router::new().route("/json", post(json)).route_layer(layer()));
-    for (path, id) in [("/raw", "whd_raw"), ("/text", "whd_text"), ("/json", "whd_json")] {
+        .merge(
+            Router::new()
+                .route("/json", post(json))
+                .route_layer(layer()),
+        );
+    for (path, id) in [
+        ("/raw", "whd_raw"),
+        ("/text", "whd_text"),
+        ("/json", "whd_json"),
+    ] {
         let req = Req::audit(id);
         let (_, sent) = req.build();
         let mut request = signed_request(&req);
         *request.uri_mut() = path.parse().unwrap();
         let response = app.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
         if path == "/json" {
             assert_eq!(&body[..], id.as_bytes());
         } else {
@@ -99,9 +113,15 @@ async fn fifty_concurrent_copies_run_the_handler_once() {
     let client = reqwest::Client::new();
     let req = Req::audit("whd_concurrent");
     let answers = futures::future::join_all((0..50).map(|_| send(&client, &base_url, &req))).await;
-    let statuses: Vec<u16> = answers.into_iter().map(|a| a.expect("answered").0).collect();
+    let statuses: Vec<u16> = answers
+        .into_iter()
+        .map(|a| a.expect("answered").0)
+        .collect();
     assert_eq!(config.state.runs("whd_concurrent"), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
     assert!(statuses.contains(&200));
 }
 
@@ -122,15 +142,30 @@ async fn a_timed_out_handler_leaves_the_delivery_retryable() {
         .with_state(Arc::clone(&calls))
         .layer(layer().store(store.clone()));
     let app = ServiceBuilder::new()
-        .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(100)))
+        .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(
+            100,
+        )))
         .service(app);
-    let first = app.clone().oneshot(signed_request(&Req::audit("whd_timeout"))).await;
-    assert!(first.is_err(), "the timeout layer cancelled the first attempt");
-    let retry = app.clone().oneshot(signed_request(&Req::audit("whd_timeout"))).await.unwrap();
+    let first = app
+        .clone()
+        .oneshot(signed_request(&Req::audit("whd_timeout")))
+        .await;
+    assert!(
+        first.is_err(),
+        "the timeout layer cancelled the first attempt"
+    );
+    let retry = app
+        .clone()
+        .oneshot(signed_request(&Req::audit("whd_timeout")))
+        .await
+        .unwrap();
     assert_eq!(retry.status(), StatusCode::OK);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     // And the retry was recorded as done.
-    let again = app.oneshot(signed_request(&Req::audit("whd_timeout"))).await.unwrap();
+    let again = app
+        .oneshot(signed_request(&Req::audit("whd_timeout")))
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(store.entry_count(), 1);
@@ -144,26 +179,39 @@ async fn a_dropped_response_future_releases_the_claim() {
     let calls = Arc::new(AtomicUsize::new(0));
     let service = {
         let (entered, calls) = (Arc::clone(&entered), Arc::clone(&calls));
-        ServiceBuilder::new().layer(layer()).service_fn(move |_req: Request<Body>| {
-            let (entered, calls) = (Arc::clone(&entered), Arc::clone(&calls));
-            async move {
-                if calls.fetch_add(1, Ordering::SeqCst) == 0 {
-                    entered.notify_one();
-                    std::future::pending::<()>().await;
+        ServiceBuilder::new()
+            .layer(layer())
+            .service_fn(move |_req: Request<Body>| {
+                let (entered, calls) = (Arc::clone(&entered), Arc::clone(&calls));
+                async move {
+                    if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                        entered.notify_one();
+                        std::future::pending::<()>().await;
+                    }
+                    Ok::<_, Infallible>(Response::new(Body::empty()))
                 }
-                Ok::<_, Infallible>(Response::new(Body::empty()))
-            }
-        })
+            })
     };
-    let first = tokio::spawn(service.clone().oneshot(signed_request(&Req::audit("whd_gone"))));
+    let first = tokio::spawn(
+        service
+            .clone()
+            .oneshot(signed_request(&Req::audit("whd_gone"))),
+    );
     entered.notified().await;
     // While the first attempt runs, a copy is told to come back later.
-    let busy = service.clone().oneshot(signed_request(&Req::audit("whd_gone"))).await.unwrap();
+    let busy = service
+        .clone()
+        .oneshot(signed_request(&Req::audit("whd_gone")))
+        .await
+        .unwrap();
     assert_eq!(busy.status(), StatusCode::CONFLICT);
     assert!(busy.headers().contains_key("retry-after"));
     first.abort();
     assert!(first.await.unwrap_err().is_cancelled());
-    let retry = service.oneshot(signed_request(&Req::audit("whd_gone"))).await.unwrap();
+    let retry = service
+        .oneshot(signed_request(&Req::audit("whd_gone")))
+        .await
+        .unwrap();
     assert_eq!(retry.status(), StatusCode::OK);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
@@ -173,9 +221,14 @@ async fn a_dropped_response_future_releases_the_claim() {
 async fn an_announced_oversized_body_is_refused_without_reading_it() {
     let service = ServiceBuilder::new()
         .layer(layer().body_limit(1024))
-        .service_fn(|_req: Request<Body>| async { Ok::<_, Infallible>(Response::new(Body::empty())) });
+        .service_fn(|_req: Request<Body>| async {
+            Ok::<_, Infallible>(Response::new(Body::empty()))
+        });
     let endless = Body::from_stream(futures::stream::pending::<Result<Bytes, Infallible>>());
-    let request = Request::post("/").header("content-length", "4096").body(endless).unwrap();
+    let request = Request::post("/")
+        .header("content-length", "4096")
+        .body(endless)
+        .unwrap();
     let response = tokio::time::timeout(Duration::from_secs(2), service.clone().oneshot(request))
         .await
         .expect("answered without reading the body")
@@ -197,41 +250,63 @@ async fn an_announced_oversized_body_is_refused_without_reading_it() {
 #[tokio::test]
 async fn works_with_any_body_type() {
     use http_body_util::Full;
-    let service = ServiceBuilder::new().layer(layer()).service_fn(|req: Request<Full<Bytes>>| async move {
-        let delivery = req.extensions().get::<Delivery>().cloned().expect("delivery in extensions");
-        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(delivery.id().to_owned()))))
-    });
+    let service =
+        ServiceBuilder::new()
+            .layer(layer())
+            .service_fn(|req: Request<Full<Bytes>>| async move {
+                let delivery = req
+                    .extensions()
+                    .get::<Delivery>()
+                    .cloned()
+                    .expect("delivery in extensions");
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(
+                    delivery.id().to_owned(),
+                ))))
+            });
     let (headers, body) = Req::audit("whd_full").build();
     let mut builder = Request::post("/");
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
-    let response = service.oneshot(builder.body(Full::new(Bytes::from(body))).unwrap()).await.unwrap();
+    let response = service
+        .oneshot(builder.body(Full::new(Bytes::from(body))).unwrap())
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
     assert_eq!(&body[..], b"whd_full");
 }
 
 #[tokio::test]
 async fn rejections_can_be_shaped_by_the_user() {
-    let app = Router::new().route("/webhooks/audit-trail", post(|| async { "OK" })).layer(layer().on_rejection(
-        |rejection: &Rejection| {
+    let app = Router::new()
+        .route("/webhooks/audit-trail", post(|| async { "OK" }))
+        .layer(layer().on_rejection(|rejection: &Rejection| {
             Response::builder()
                 .status(rejection.status())
                 .header("content-type", "application/json")
                 .body(Body::from(format!(r#"{{"error":"{}"}}"#, rejection.code())))
                 .unwrap()
-        },
-    ));
-    let response = app.oneshot(signed_request(&Req::audit("whd_x").tampered())).await.unwrap();
+        }));
+    let response = app
+        .oneshot(signed_request(&Req::audit("whd_x").tampered()))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .unwrap();
     assert_eq!(&body[..], br#"{"error":"invalid_signature"}"#);
 }
 
 #[tokio::test]
 async fn the_default_rejection_is_short_and_leaks_nothing() {
-    let app = Router::new().route("/webhooks/audit-trail", post(|| async { "OK" })).layer(layer());
+    let app = Router::new()
+        .route("/webhooks/audit-trail", post(|| async { "OK" }))
+        .layer(layer());
     let req = Req::audit("whd_leak").wrong_secret();
     // The signature that would have been right, for the same body and time.
     let (right, _) = Req::audit("whd_leak").build();

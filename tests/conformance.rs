@@ -19,3 +19,13 @@ async fn axum_passes_the_table() {
 async fn axum_never_runs_a_delivery_twice_when_the_store_is_full() {
     common::conformance::overfill_the_store::<common::axum_app::Axum>(20, 60).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_passes_the_table() {
+    common::conformance::run_table::<common::actix_app::Actix>(memory_store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_never_runs_a_delivery_twice_when_the_store_is_full() {
+    common::conformance::overfill_the_store::<common::actix_app::Actix>(20, 60).await;
+}

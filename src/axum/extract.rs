@@ -45,7 +45,8 @@ pub enum VerifiedRejection {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LayerMissing;
 
-const LAYER_MISSING: &str = "webhook-guard: no verified delivery on this request; add WebhookLayer to this route";
+const LAYER_MISSING: &str =
+    "webhook-guard: no verified delivery on this request; add WebhookLayer to this route";
 
 impl fmt::Display for LayerMissing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -66,7 +67,9 @@ impl fmt::Display for VerifiedRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::LayerMissing(missing) => missing.fmt(f),
-            Self::InvalidEvent(error) => write!(f, "event does not match the expected type: {error}"),
+            Self::InvalidEvent(error) => {
+                write!(f, "event does not match the expected type: {error}")
+            }
         }
     }
 }
@@ -79,7 +82,11 @@ impl IntoResponse for VerifiedRejection {
             Self::LayerMissing(missing) => missing.into_response(),
             Self::InvalidEvent(error) => {
                 tracing::warn!(%error, "verified delivery does not match the handler's event type");
-                (StatusCode::BAD_REQUEST, "event does not match the expected type").into_response()
+                (
+                    StatusCode::BAD_REQUEST,
+                    "event does not match the expected type",
+                )
+                    .into_response()
             }
         }
     }
@@ -89,7 +96,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Delivery {
     type Rejection = LayerMissing;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Delivery>().cloned().ok_or(LayerMissing)
+        parts
+            .extensions
+            .get::<Delivery>()
+            .cloned()
+            .ok_or(LayerMissing)
     }
 }
 
@@ -101,6 +112,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Verified<T> {
             .extensions
             .get::<Delivery>()
             .ok_or(VerifiedRejection::LayerMissing(LayerMissing))?;
-        delivery.parse().map(Verified).map_err(VerifiedRejection::InvalidEvent)
+        delivery
+            .parse()
+            .map(Verified)
+            .map_err(VerifiedRejection::InvalidEvent)
     }
 }

@@ -12,7 +12,8 @@ use tower_service::Service;
 use super::RejectionResponse;
 use crate::{Admitted, ClaimGuard, Guard, Rejection};
 
-type AdmitFuture = Pin<Box<dyn Future<Output = Result<(Parts, Bytes, Admitted), Rejection>> + Send>>;
+type AdmitFuture =
+    Pin<Box<dyn Future<Output = Result<(Parts, Bytes, Admitted), Rejection>> + Send>>;
 type FinishFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 pin_project! {
@@ -81,7 +82,9 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::Admitting { admit } => match ready!(admit.as_mut().poll(cx)) {
-                    Err(rejection) => return Poll::Ready(Ok(this.on_rejection.response(&rejection))),
+                    Err(rejection) => {
+                        return Poll::Ready(Ok(this.on_rejection.response(&rejection)));
+                    }
                     Ok((parts, bytes, admitted)) => {
                         let (delivery, claim) = admitted.into_parts();
                         *this.claim = Some(claim);

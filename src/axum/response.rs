@@ -37,11 +37,15 @@ pub struct PlainText;
 
 impl<B: From<Bytes>> RejectionResponse<B> for PlainText {
     fn response(&self, rejection: &Rejection) -> Response<B> {
-        let mut response = Response::new(B::from(Bytes::from_static(rejection.reason().as_bytes())));
+        let mut response =
+            Response::new(B::from(Bytes::from_static(rejection.reason().as_bytes())));
         *response.status_mut() =
             StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         if let Some(secs) = rejection.retry_after_secs() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

@@ -6,7 +6,7 @@ use http_body::Body;
 use tower_service::Service;
 
 use super::body::read_limited;
-use super::{PlainText, ResponseFuture, RejectionResponse};
+use super::{PlainText, RejectionResponse, ResponseFuture};
 use crate::Guard;
 
 /// The service [`WebhookLayer`](super::WebhookLayer) builds around an inner service.
@@ -74,11 +74,13 @@ where
         let guard = self.guard.clone();
         let (parts, body) = request.into_parts();
         let admit = Box::pin(async move {
-            let bytes = match read_limited(&parts.headers, body, guard.verifier().limit()).await {
+            let bytes = match read_limited(&guard, &parts.headers, body).await {
                 Ok(bytes) => bytes,
                 Err(rejection) => return Err(guard.reject_unread(rejection)),
             };
-            let admitted = guard.admit(&parts.headers, parts.uri.path(), bytes.clone()).await?;
+            let admitted = guard
+                .admit(&parts.headers, parts.uri.path(), bytes.clone())
+                .await?;
             Ok((parts, bytes, admitted))
         });
         ResponseFuture::new(admit, inner, self.on_rejection.clone(), self.guard.clone())

@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use moka::Expiry;
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
-use moka::Expiry;
 
 use super::{
     Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, ReplayStore,
@@ -103,7 +103,13 @@ impl Expiry<u128, Slot> for SlotExpiry {
         Some(self.time_to_live(slot))
     }
 
-    fn expire_after_update(&self, _: &u128, slot: &Slot, _: Instant, _: Option<Duration>) -> Option<Duration> {
+    fn expire_after_update(
+        &self,
+        _: &u128,
+        slot: &Slot,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
         Some(self.time_to_live(slot))
     }
 }
@@ -170,6 +176,15 @@ impl LiveKeys {
     }
 }
 
+/// Whole seconds, rounded up: `now` is rounded down, so liveness must round a fractional
+/// lease (or window) up, or a claim made late in a second would stop counting as live before
+/// its lease ends.
+fn ceil_secs(duration: Duration) -> u64 {
+    duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0))
+}
+
 fn lock(live: &Mutex<LiveKeys>) -> MutexGuard<'_, LiveKeys> {
     // The counters stay consistent even if a holder panicked: every update is a single step.
     live.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -229,34 +244,41 @@ impl MemoryStore {
         let now = self.now();
         // A scheme without a timestamp has an unbounded window: its keys are live for as long
         // as they are kept.
-        let keep_for = if window == Duration::MAX { inner.retention } else { inner.retention.max(window) };
+        let keep_for = if window == Duration::MAX {
+            inner.retention
+        } else {
+            inner.retention.max(window)
+        };
         let live_for = window.min(keep_for).saturating_add(inner.lease);
-        let live_until = now.saturating_add(live_for.as_secs().saturating_add(1));
+        let live_until = now.saturating_add(ceil_secs(live_for).saturating_add(1));
         let mut outcome = Err(StoreError::Full);
-        inner.cache.entry(key.as_u128()).and_compute_with(|existing| match existing {
-            Some(entry) => {
-                outcome = Ok(match entry.value().state {
-                    SlotState::Done => Claim::Done,
-                    SlotState::InFlight { .. } => Claim::InFlight,
-                });
-                Op::Nop
-            }
-            None => {
-                let mut live = lock(&inner.live);
-                live.advance(now);
-                if live.total >= inner.capacity {
-                    return Op::Nop;
+        inner
+            .cache
+            .entry(key.as_u128())
+            .and_compute_with(|existing| match existing {
+                Some(entry) => {
+                    outcome = Ok(match entry.value().state {
+                        SlotState::Done => Claim::Done,
+                        SlotState::InFlight { .. } => Claim::InFlight,
+                    });
+                    Op::Nop
                 }
-                live.add(live_until, now);
-                let token = inner.next_token.fetch_add(1, Ordering::Relaxed);
-                outcome = Ok(Claim::Fresh(ClaimToken::new(key, token)));
-                Op::Put(Slot {
-                    state: SlotState::InFlight { token },
-                    live_until,
-                    keep_for,
-                })
-            }
-        });
+                None => {
+                    let mut live = lock(&inner.live);
+                    live.advance(now);
+                    if live.total >= inner.capacity {
+                        return Op::Nop;
+                    }
+                    live.add(live_until, now);
+                    let token = inner.next_token.fetch_add(1, Ordering::Relaxed);
+                    outcome = Ok(Claim::Fresh(ClaimToken::new(key, token)));
+                    Op::Put(Slot {
+                        state: SlotState::InFlight { token },
+                        live_until,
+                        keep_for,
+                    })
+                }
+            });
         if outcome.is_err() {
             inner.refused_full.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
@@ -270,27 +292,43 @@ impl MemoryStore {
     fn finish_now(&self, claim: &ClaimToken, success: bool) {
         let inner = &*self.inner;
         let now = self.now();
-        inner.cache.entry(claim.key().as_u128()).and_compute_with(|existing| match existing {
-            Some(entry) => {
-                let slot = *entry.value();
-                if slot.state != (SlotState::InFlight { token: claim.token() }) {
-                    Op::Nop
-                } else if success {
-                    Op::Put(Slot { state: SlotState::Done, ..slot })
-                } else {
-                    Op::Remove
+        inner
+            .cache
+            .entry(claim.key().as_u128())
+            .and_compute_with(|existing| match existing {
+                Some(entry) => {
+                    let slot = *entry.value();
+                    if slot.state
+                        != (SlotState::InFlight {
+                            token: claim.token(),
+                        })
+                    {
+                        Op::Nop
+                    } else if success {
+                        // The listener un-counts the slot this replaces: count the done slot.
+                        lock(&inner.live).add(slot.live_until, now);
+                        Op::Put(Slot {
+                            state: SlotState::Done,
+                            ..slot
+                        })
+                    } else {
+                        Op::Remove
+                    }
                 }
-            }
-            // The lease ran out and nobody claimed the key since: a success is still worth
-            // remembering (it saves a second run of the handler), a failure has nothing to undo.
-            None if success => {
-                let keep_for = inner.retention;
-                let live_until = now.saturating_add(inner.lease.as_secs() + 1);
-                lock(&inner.live).add(live_until, now);
-                Op::Put(Slot { state: SlotState::Done, live_until, keep_for })
-            }
-            None => Op::Nop,
-        });
+                // The lease ran out and nobody claimed the key since: a success is still worth
+                // remembering (it saves a second run of the handler), a failure has nothing to undo.
+                None if success => {
+                    let keep_for = inner.retention;
+                    let live_until = now.saturating_add(ceil_secs(inner.lease).saturating_add(1));
+                    lock(&inner.live).add(live_until, now);
+                    Op::Put(Slot {
+                        state: SlotState::Done,
+                        live_until,
+                        keep_for,
+                    })
+                }
+                None => Op::Nop,
+            });
     }
 }
 
@@ -311,7 +349,11 @@ impl fmt::Debug for MemoryStore {
 }
 
 impl ReplayStore for MemoryStore {
-    fn claim(&self, key: ReplayKey, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+    fn claim(
+        &self,
+        key: ReplayKey,
+        window: Duration,
+    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
         StoreFuture::ready(self.claim_now(key, window))
     }
 
@@ -371,9 +413,11 @@ impl MemoryStoreBuilder {
             let live = Arc::clone(&live);
             let evicted_live = Arc::clone(&evicted_live);
             move |_key: Arc<u128>, slot: Slot, cause: RemovalCause| {
-                if cause == RemovalCause::Replaced {
-                    return;
-                }
+                // A replaced slot is un-counted too: moka reports an entry whose own expiry
+                // (an in-flight lease) has passed, but that housekeeping has not removed yet, as
+                // `Replaced` when a new claim or a late completion overwrites it. The one place
+                // that replaces a slot still counted for the same key (completing a claim)
+                // counts its done slot first.
                 let now = epoch.elapsed().as_secs();
                 if cause == RemovalCause::Size && slot.live_until > now {
                     evicted_live.fetch_add(1, Ordering::Relaxed);
@@ -401,5 +445,87 @@ impl MemoryStoreBuilder {
                 evicted_live,
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Why the store sets `EvictionPolicy::lru()`: the same dedup scenario against a plain moka
+    //! cache with its default policy (TinyLFU). The integration test
+    //! `tests/replay_store.rs::past_their_window_the_oldest_keys_are_evicted_and_recent_ones_remembered`
+    //! runs it against `MemoryStore`, where every recent key is remembered.
+
+    use moka::sync::Cache;
+
+    const CAPACITY: u64 = 1000;
+    const KEYS: u128 = 5000;
+
+    /// Claims `KEYS` never-seen keys in a naive dedup store (`or_insert_with`: fresh means "run
+    /// the handler"), then asks again for the most recent `CAPACITY` of them: how many are
+    /// answered fresh a second time, i.e. how many deliveries would run twice.
+    fn recent_keys_fresh_again(cache: &Cache<u128, ()>) -> usize {
+        for key in 0..KEYS {
+            assert!(
+                cache.entry(key).or_insert_with(|| ()).is_fresh(),
+                "key {key} is new"
+            );
+            // Let the cache apply its policy after every insert, as a busy one would.
+            cache.run_pending_tasks();
+        }
+        assert!(cache.entry_count() <= CAPACITY);
+        (KEYS - u128::from(CAPACITY)..KEYS)
+            .filter(|&key| cache.entry(key).or_insert_with(|| ()).is_fresh())
+            .count()
+    }
+
+    #[test]
+    fn tiny_lfu_forgets_recent_dedup_keys_lru_does_not() {
+        // moka's default policy: once full, its admission filter refuses a never-seen key right
+        // after inserting it (the candidate is no more frequent than the victim). Every dedup
+        // key is never-seen, so recent deliveries are forgotten at once.
+        let tiny_lfu: Cache<u128, ()> = Cache::builder().max_capacity(CAPACITY).build();
+        let forgotten = recent_keys_fresh_again(&tiny_lfu);
+        assert!(
+            forgotten >= 500,
+            "TinyLFU was expected to forget most of the recent keys, it forgot {forgotten}"
+        );
+
+        // The policy the store uses: every recent key is remembered.
+        let lru: Cache<u128, ()> = Cache::builder()
+            .max_capacity(CAPACITY)
+            .eviction_policy(moka::policy::EvictionPolicy::lru())
+            .build();
+        assert_eq!(recent_keys_fresh_again(&lru), 0);
+    }
+
+    #[test]
+    fn the_store_is_built_with_lru() {
+        // A full store (capacity 1, the only key past its window) admits the next key and
+        // evicts the old one: under TinyLFU the new key would be the one refused.
+        let store = super::MemoryStore::builder()
+            .capacity(1)
+            .lease(std::time::Duration::ZERO)
+            .build();
+        let first = super::ReplayKey::from_u128(1);
+        let second = super::ReplayKey::from_u128(2);
+        let window = std::time::Duration::ZERO;
+        let Ok(super::Claim::Fresh(token)) = store.claim_now(first, window) else {
+            panic!("first claim")
+        };
+        store.finish_now(&token, true);
+        // Wait for the first key's second to pass.
+        while store.live_count() > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let Ok(super::Claim::Fresh(token)) = store.claim_now(second, window) else {
+            panic!("second claim")
+        };
+        store.finish_now(&token, true);
+        assert_eq!(store.entry_count(), 1);
+        assert!(matches!(
+            store.claim_now(second, window),
+            Ok(super::Claim::Done)
+        ));
+        assert_eq!(store.evicted_live(), 0);
     }
 }

@@ -93,13 +93,29 @@ pub struct ReplayKey(u128);
 impl ReplayKey {
     /// The key of delivery `id` of `scheme` for `tenant`.
     pub fn new(scheme: &str, tenant: Option<&str>, id: &str) -> Self {
-        Self::digest(&[b"id", scheme.as_bytes(), tenant.unwrap_or("").as_bytes(), id.as_bytes()], tenant.is_some())
+        Self::digest(
+            &[
+                b"id",
+                scheme.as_bytes(),
+                tenant.unwrap_or("").as_bytes(),
+                id.as_bytes(),
+            ],
+            tenant.is_some(),
+        )
     }
 
     /// The key of a signature (the MAC of the signed content), for schemes whose id is not
     /// signed.
     pub fn signature(scheme: &str, tenant: Option<&str>, mac: &[u8]) -> Self {
-        Self::digest(&[b"sig", scheme.as_bytes(), tenant.unwrap_or("").as_bytes(), mac], tenant.is_some())
+        Self::digest(
+            &[
+                b"sig",
+                scheme.as_bytes(),
+                tenant.unwrap_or("").as_bytes(),
+                mac,
+            ],
+            tenant.is_some(),
+        )
     }
 
     fn digest(parts: &[&[u8]], has_tenant: bool) -> Self {
@@ -221,7 +237,9 @@ impl<T> Future for StoreFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         match self.get_mut() {
-            Self::Ready(value) => Poll::Ready(value.take().expect("StoreFuture polled after completion")),
+            Self::Ready(value) => {
+                Poll::Ready(value.take().expect("StoreFuture polled after completion"))
+            }
             Self::Pending(future) => future.as_mut().poll(cx),
         }
     }
@@ -235,7 +253,8 @@ pub trait ReplayStore: Send + Sync + fmt::Debug + 'static {
     /// Claims `key`. `window` is the scheme's replay window (how long a copy of this delivery
     /// passes the freshness check): the store must remember the key at least that long, and
     /// must never silently forget it within that time (answer [`StoreError::Full`] instead).
-    fn claim(&self, key: ReplayKey, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>>;
+    fn claim(&self, key: ReplayKey, window: Duration)
+    -> StoreFuture<'_, Result<Claim, StoreError>>;
 
     /// Marks the claim done (the handler succeeded), for the retention time. Does nothing if
     /// the claim is no longer this token's.

@@ -102,11 +102,16 @@ const MAX_TTL_MS: u64 = 1 << 45;
 /// The store reconnects by itself (a [`redis::aio::ConnectionManager`], reconnecting in the
 /// background with at most about a second between attempts): when Redis comes back, the same
 /// store object works again, nothing to rebuild. A step that finds the connection dropped
-/// (Redis restarted since the last request) retries once on the new connection within the same
-/// timeout. Keys live in Redis, so a Redis restart without persistence forgets them: only
-/// late retries of deliveries handled before the restart could run again (copies of a delivery
-/// are still stopped by the freshness check). Use Redis persistence (AOF) or a replicated Redis
-/// if that matters.
+/// (Redis restarted since the last request) retries once on the new connection, within the
+/// same timeout.
+///
+/// A step that timed out may still reach Redis afterwards. A late claim then holds its key for
+/// the lease (the sender's retry gets 409 until it ends); a late completion marks the key done
+/// (the handler did succeed); a late release deletes nothing but this claimant's own key.
+///
+/// Keys live in Redis: a Redis restarted without persistence has forgotten them, and a copy or
+/// a retry of a delivery handled before the restart runs the handler again. Use persistence
+/// (AOF) or a replicated Redis if that matters.
 ///
 /// If Redis answers that it is out of memory (`OOM`, with `maxmemory-policy noeviction`), the
 /// claim fails with [`StoreError::Full`] (503 with `Retry-After`).
@@ -123,9 +128,11 @@ const MAX_TTL_MS: u64 = 1 << 45;
 /// # Sizing Redis
 ///
 /// The store keeps one key per delivery for the retention (default 24 h): keys held
-/// ≈ deliveries per second × retention in seconds. A key of this store takes about 100 bytes
-/// of Redis memory (measured on Redis 7 with the default prefix: 100,000 done keys took
-/// 10.6 MB), so 1,000,000 deliveries a day take about 110 MB.
+/// ≈ deliveries per second × retention in seconds, plus the few in flight. A key of this store
+/// takes about 180 bytes of Redis memory, key name, value, expiry and hash-table slots included
+/// (measured on Redis 7.0 with the default prefix: 1,000,000 done keys took 177 MB, an
+/// in-flight key about 200 bytes). So 1,000,000 deliveries a day (11.6 per second on average)
+/// need about 180 MB; a shorter prefix saves a little.
 ///
 /// Set `maxmemory-policy noeviction` on that Redis (or give the store a Redis of its own): with
 /// an evicting policy (`allkeys-lru`, `volatile-ttl`, ...) a full Redis would silently forget a
@@ -231,7 +238,11 @@ impl RedisStore {
         let inner = &*self.inner;
         // A scheme without a timestamp has an unbounded window: its keys are kept for the
         // retention.
-        let keep_for = if window == Duration::MAX { inner.retention } else { inner.retention.max(window) };
+        let keep_for = if window == Duration::MAX {
+            inner.retention
+        } else {
+            inner.retention.max(window)
+        };
         let token = self.draw_token();
         let value = format!("i:{token:016x}:{}", millis(keep_for));
         let found: i64 = self
@@ -253,21 +264,32 @@ impl RedisStore {
         let inner = &*self.inner;
         let owner = owner_prefix(claim);
         let _: i64 = self
-            .eval(&inner.complete, claim.key(), &[&owner, &millis(inner.retention).to_string()])
+            .eval(
+                &inner.complete,
+                claim.key(),
+                &[&owner, &millis(inner.retention).to_string()],
+            )
             .await?;
         Ok(())
     }
 
     async fn release_now(&self, claim: &ClaimToken) -> Result<(), StoreError> {
         let owner = owner_prefix(claim);
-        let _: i64 = self.eval(&self.inner.release, claim.key(), &[&owner]).await?;
+        let _: i64 = self
+            .eval(&self.inner.release, claim.key(), &[&owner])
+            .await?;
         Ok(())
     }
 
     /// Runs `script` on `key`, bounded by the timeout. A dropped connection (Redis restarted
     /// since the last request) is retried once, within the same bound: the connection manager
     /// has started reconnecting, and every script is safe to run twice.
-    async fn eval<T: FromRedisValue>(&self, script: &Script, key: ReplayKey, args: &[&str]) -> Result<T, StoreError> {
+    async fn eval<T: FromRedisValue>(
+        &self,
+        script: &Script,
+        key: ReplayKey,
+        args: &[&str],
+    ) -> Result<T, StoreError> {
         let inner = &*self.inner;
         let redis_key = self.redis_key(key);
         let mut invocation = script.key(&redis_key);
@@ -288,7 +310,10 @@ impl RedisStore {
         match tokio::time::timeout(inner.timeout, attempts).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(store_error(&error)),
-            Err(_) => Err(StoreError::Unavailable(format!("Redis did not answer within {:?}", inner.timeout))),
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "Redis did not answer within {:?}",
+                inner.timeout
+            ))),
         }
     }
 }
@@ -299,7 +324,9 @@ fn owner_prefix(claim: &ClaimToken) -> String {
 }
 
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).clamp(1, MAX_TTL_MS)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .clamp(1, MAX_TTL_MS)
 }
 
 /// The splitmix64 finaliser: a bijection on `u64` that spreads consecutive inputs.
@@ -313,7 +340,11 @@ fn random_seed() -> u64 {
     // `RandomState` is seeded from the OS once per process and differs for each instance; the
     // clock and the process id set apart processes that would share an OS seed.
     let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos()));
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos()),
+    );
     hasher.write_u32(std::process::id());
     hasher.finish()
 }
@@ -323,7 +354,9 @@ fn random_seed() -> u64 {
 fn store_error(error: &RedisError) -> StoreError {
     match error.code() {
         Some("OOM") => StoreError::Full,
-        Some(code) => StoreError::Unavailable(format!("{code} {}", error.detail().unwrap_or_default())),
+        Some(code) => {
+            StoreError::Unavailable(format!("{code} {}", error.detail().unwrap_or_default()))
+        }
         None => StoreError::Unavailable(error.to_string()),
     }
 }
@@ -341,7 +374,11 @@ impl fmt::Debug for RedisStore {
 }
 
 impl ReplayStore for RedisStore {
-    fn claim(&self, key: ReplayKey, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+    fn claim(
+        &self,
+        key: ReplayKey,
+        window: Duration,
+    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
         StoreFuture::pending(self.claim_now(key, window))
     }
 
@@ -427,8 +464,9 @@ impl RedisStoreBuilder {
     /// cannot be reached after a few attempts (a few seconds); once connected, the store
     /// reconnects by itself. Call it inside the Tokio runtime that serves the requests.
     pub async fn connect(self) -> Result<RedisStore, StoreError> {
-        let client = Client::open(self.url.as_str())
-            .map_err(|error| StoreError::Unavailable(format!("invalid Redis URL: {}", error.category())))?;
+        let client = Client::open(self.url.as_str()).map_err(|error| {
+            StoreError::Unavailable(format!("invalid Redis URL: {}", error.category()))
+        })?;
         let config = ConnectionManagerConfig::new()
             // Each request is bounded by the store's timeout anyway; these bound what the
             // connection itself waits for, so a dead server is noticed and replaced.
@@ -440,7 +478,9 @@ impl RedisStoreBuilder {
             .set_number_of_retries(6);
         let connection = ConnectionManager::new_with_config(client, config)
             .await
-            .map_err(|error| StoreError::Unavailable(format!("cannot connect to Redis: {error}")))?;
+            .map_err(|error| {
+                StoreError::Unavailable(format!("cannot connect to Redis: {error}"))
+            })?;
         Ok(RedisStore {
             inner: Arc::new(Inner {
                 connection,

@@ -34,10 +34,23 @@ impl Scheme {
     /// ```
     pub fn audit_trail() -> Self {
         Scheme::builder("audit-trail")
-            .signature("x-audit-trail-signature", SignatureFormat::prefixed_hex("sha256="))
-            .signed_content([SignedPart::Timestamp, SignedPart::literal("."), SignedPart::Body])
-            .timestamp(Field::header("x-audit-trail-timestamp"), TimestampFormat::UnixSeconds)
-            .freshness(Freshness::new(Duration::from_secs(5 * 60), Duration::from_secs(60)))
+            .signature(
+                "x-audit-trail-signature",
+                SignatureFormat::prefixed_hex("sha256="),
+            )
+            .signed_content([
+                SignedPart::Timestamp,
+                SignedPart::literal("."),
+                SignedPart::Body,
+            ])
+            .timestamp(
+                Field::header("x-audit-trail-timestamp"),
+                TimestampFormat::UnixSeconds,
+            )
+            .freshness(Freshness::new(
+                Duration::from_secs(5 * 60),
+                Duration::from_secs(60),
+            ))
             .id(
                 Field::header("x-audit-trail-delivery-id"),
                 IdBinding::MatchesBodyField("id".into()),

@@ -329,7 +329,11 @@ pub struct SchemeBuilder {
 
 impl SchemeBuilder {
     /// The signature header and how it is written (required).
-    pub fn signature(mut self, header: impl Into<Cow<'static, str>>, format: SignatureFormat) -> Self {
+    pub fn signature(
+        mut self,
+        header: impl Into<Cow<'static, str>>,
+        format: SignatureFormat,
+    ) -> Self {
         let header = header.into();
         self.signature = Some((Cow::Owned(header.to_ascii_lowercase()), format));
         self
@@ -392,7 +396,8 @@ impl SchemeBuilder {
 
     /// Checks the description and builds the scheme.
     pub fn build(self) -> Result<Scheme, SchemeError> {
-        let (signature_header, signature_format) = self.signature.ok_or(SchemeError::NoSignature)?;
+        let (signature_header, signature_format) =
+            self.signature.ok_or(SchemeError::NoSignature)?;
         let (id, id_binding) = self.id.ok_or(SchemeError::NoId)?;
         if self.signed_content.len() > MAX_SIGNED_PARTS {
             return Err(SchemeError::TooManySignedParts);
@@ -412,7 +417,8 @@ impl SchemeBuilder {
         if uses_body && self.body_format == BodyFormat::Opaque {
             return Err(SchemeError::BodyFieldInOpaqueBody);
         }
-        let id_is_signed = id.is_signed(&self.signed_content) || self.signed_content.contains(&SignedPart::Id);
+        let id_is_signed =
+            id.is_signed(&self.signed_content) || self.signed_content.contains(&SignedPart::Id);
         if id_binding == IdBinding::Signed && !id_is_signed {
             return Err(SchemeError::IdNotSigned);
         }
@@ -474,9 +480,13 @@ impl fmt::Display for SchemeError {
             Self::NoSignature => "the scheme needs a signature header",
             Self::NoId => "the scheme needs an id to deduplicate on",
             Self::BodyNotSigned => "the signed content must include the body",
-            Self::SignedTimestampWithoutSource => "the signed content has a timestamp but the scheme says not where it is",
+            Self::SignedTimestampWithoutSource => {
+                "the signed content has a timestamp but the scheme says not where it is"
+            }
             Self::NoFreshness => "a scheme with a timestamp needs a freshness window",
-            Self::BodyFieldInOpaqueBody => "a field is read from the body but the body format is opaque",
+            Self::BodyFieldInOpaqueBody => {
+                "a field is read from the body but the body format is opaque"
+            }
             Self::IdNotSigned => "IdBinding::Signed but the id is not part of the signed content",
             Self::NoTimestampInSignature => "the signature format carries no timestamp",
             Self::TooManySignedParts => "the signed content has more than 8 pieces",

@@ -36,7 +36,10 @@ impl Scheme {
         Scheme::builder("palo")
             .signature("x-palo-signature", SignatureFormat::prefixed_hex("sha256="))
             .timestamp(Field::body("timestamp"), TimestampFormat::Rfc3339)
-            .freshness(Freshness::new(Duration::from_secs(24 * 3600), Duration::from_secs(60)))
+            .freshness(Freshness::new(
+                Duration::from_secs(24 * 3600),
+                Duration::from_secs(60),
+            ))
             .id(Field::body("event_id"), IdBinding::Signed)
             .event_type(Field::body("event_type"))
             .tenant(Field::body("organization_id"))

@@ -21,7 +21,10 @@ async fn audit_trail(
     StatusCode::from_u16(state.handle(delivery.id(), event.is_unknown()).await).unwrap()
 }
 
-async fn palo(State(state): State<Arc<HandlerState>>, Verified(event): Verified<PaloEvent>) -> StatusCode {
+async fn palo(
+    State(state): State<Arc<HandlerState>>,
+    Verified(event): Verified<PaloEvent>,
+) -> StatusCode {
     StatusCode::from_u16(state.handle(event.id(), event.is_unknown()).await).unwrap()
 }
 
@@ -29,8 +32,14 @@ async fn palo(State(state): State<Arc<HandlerState>>, Verified(event): Verified<
 pub fn router(config: &AppConfig) -> Router {
     let (audit_guard, palo_guard) = config.guards();
     Router::new()
-        .route("/webhooks/audit-trail", post(audit_trail).layer(WebhookLayer::from_guard(audit_guard)))
-        .route("/webhooks/palo", post(palo).layer(WebhookLayer::from_guard(palo_guard)))
+        .route(
+            "/webhooks/audit-trail",
+            post(audit_trail).layer(WebhookLayer::from_guard(audit_guard)),
+        )
+        .route(
+            "/webhooks/palo",
+            post(palo).layer(WebhookLayer::from_guard(palo_guard)),
+        )
         .with_state(Arc::clone(&config.state))
 }
 
@@ -59,6 +68,10 @@ impl Adapter for Axum {
 
     async fn spawn(config: AppConfig) -> RunningApp {
         let (base_url, server) = serve(router(&config)).await;
-        RunningApp { base_url, state: config.state, stop: Box::new(AbortOnDrop(server)) }
+        RunningApp {
+            base_url,
+            state: config.state,
+            stop: Box::new(AbortOnDrop(server)),
+        }
     }
 }

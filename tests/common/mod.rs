@@ -1,6 +1,7 @@
 //! Shared test helpers: the handler every adapter runs, the secrets, and the conformance table.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod actix_app;
 pub mod axum_app;
 pub mod conformance;
 
@@ -101,12 +102,23 @@ impl HandlerState {
 
     /// Total successful runs.
     pub fn total_runs(&self) -> u64 {
-        self.runs.lock().unwrap().values().map(|&n| u64::from(n)).sum()
+        self.runs
+            .lock()
+            .unwrap()
+            .values()
+            .map(|&n| u64::from(n))
+            .sum()
     }
 
     /// The most runs any single id had.
     pub fn max_runs(&self) -> u32 {
-        self.runs.lock().unwrap().values().copied().max().unwrap_or(0)
+        self.runs
+            .lock()
+            .unwrap()
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn saw_unknown(&self, id: &str) -> bool {

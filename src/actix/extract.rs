@@ -1,0 +1,157 @@
+use std::fmt;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use serde::de::DeserializeOwned;
+
+use crate::Delivery;
+
+/// The delivery's body parsed as `T`: a typed event such as
+/// [`AuditTrailEvent`](crate::event::audit_trail::AuditTrailEvent), or any `Deserialize` type.
+///
+/// Extracted from the verified delivery the middleware put in the request extensions, so it
+/// never sees an unverified body and leaves the payload in place for `web::Bytes` or
+/// `web::Json`.
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use webhook_guard::actix::{Verified, WebhookMiddleware};
+/// use webhook_guard::event::palo::PaloEvent;
+/// use webhook_guard::Scheme;
+///
+/// async fn palo(Verified(event): Verified<PaloEvent>) -> HttpResponse {
+///     println!("{}", event.event_type());
+///     HttpResponse::Ok().body("OK")
+/// }
+/// let scheme = Scheme::palo();
+/// let secret = scheme.secret("votre_secret_hmac_32_chars_min__").unwrap();
+/// let middleware = WebhookMiddleware::new(scheme, [secret]);
+/// let app = App::new().service(
+///     web::resource("/webhooks/palo").wrap(middleware).route(web::post().to(palo)),
+/// );
+/// # let _ = app;
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verified<T>(pub T);
+
+/// Why [`Verified`] or [`Delivery`] could not be extracted.
+///
+/// ```
+/// use actix_web::ResponseError;
+/// use webhook_guard::actix::{MiddlewareMissing, VerifiedRejection};
+///
+/// let rejection = VerifiedRejection::MiddlewareMissing(MiddlewareMissing);
+/// assert_eq!(rejection.status_code(), 500);
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum VerifiedRejection {
+    /// The route has no [`WebhookMiddleware`](super::WebhookMiddleware) (500).
+    MiddlewareMissing(MiddlewareMissing),
+    /// The verified body does not match `T` (400).
+    InvalidEvent(serde_json::Error),
+}
+
+/// The extractor ran on a route without the middleware: a server bug, answered 500.
+///
+/// ```
+/// use actix_web::ResponseError;
+/// use webhook_guard::actix::MiddlewareMissing;
+///
+/// assert_eq!(MiddlewareMissing.status_code(), 500);
+/// assert!(MiddlewareMissing.to_string().contains("WebhookMiddleware"));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MiddlewareMissing;
+
+const MIDDLEWARE_MISSING: &str =
+    "webhook-guard: no verified delivery on this request; wrap this route in WebhookMiddleware";
+
+impl fmt::Display for MiddlewareMissing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(MIDDLEWARE_MISSING)
+    }
+}
+
+impl std::error::Error for MiddlewareMissing {}
+
+impl ResponseError for MiddlewareMissing {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        tracing::error!("{MIDDLEWARE_MISSING}");
+        HttpResponse::InternalServerError()
+            .content_type("text/plain; charset=utf-8")
+            .body(MIDDLEWARE_MISSING)
+    }
+}
+
+impl fmt::Display for VerifiedRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MiddlewareMissing(missing) => missing.fmt(f),
+            Self::InvalidEvent(error) => {
+                write!(f, "event does not match the expected type: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for VerifiedRejection {}
+
+impl ResponseError for VerifiedRejection {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MiddlewareMissing(missing) => missing.status_code(),
+            Self::InvalidEvent(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::MiddlewareMissing(missing) => missing.error_response(),
+            Self::InvalidEvent(error) => {
+                tracing::warn!(%error, "verified delivery does not match the handler's event type");
+                HttpResponse::BadRequest()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("event does not match the expected type")
+            }
+        }
+    }
+}
+
+/// The verified delivery's metadata (id, type, tenant, raw body), from the request extensions.
+impl FromRequest for Delivery {
+    type Error = MiddlewareMissing;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Delivery>()
+                .cloned()
+                .ok_or(MiddlewareMissing),
+        )
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Verified<T> {
+    type Error = VerifiedRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let extensions = req.extensions();
+        let result = match extensions.get::<Delivery>() {
+            None => Err(VerifiedRejection::MiddlewareMissing(MiddlewareMissing)),
+            Some(delivery) => delivery
+                .parse()
+                .map(Verified)
+                .map_err(VerifiedRejection::InvalidEvent),
+        };
+        ready(result)
+    }
+}
