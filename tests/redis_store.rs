@@ -303,10 +303,12 @@ async fn out_of_memory_refuses_new_claims_as_full() {
 #[tokio::test]
 async fn connect_fails_when_no_server_listens() {
     let mut server = RedisServer::start();
-    let url = server.url();
+    let url = format!("redis://:hunter2@127.0.0.1:{}/", server.port());
     server.kill();
+    let builder = RedisStore::builder(&url);
+    assert!(!format!("{builder:?}").contains("hunter2"), "{builder:?}");
     let started = Instant::now();
-    let result = RedisStore::builder(url).connect().await;
+    let result = builder.connect().await;
     println!(
         "connect to a dead port failed after {:?}",
         started.elapsed()
@@ -316,6 +318,30 @@ async fn connect_fails_when_no_server_listens() {
         "{result:?}"
     );
     assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(!result.unwrap_err().to_string().contains("hunter2"));
+
+    let invalid = RedisStore::builder("http://:hunter2@127.0.0.1/")
+        .connect()
+        .await;
+    let Err(StoreError::Unavailable(why)) = invalid else {
+        panic!("{invalid:?}")
+    };
+    println!("invalid URL: {why}");
+    assert!(!why.contains("hunter2"), "{why}");
+}
+
+#[tokio::test]
+async fn debug_shows_the_settings_not_the_url() {
+    let server = RedisServer::start();
+    let store = builder(&server).prefix("billing:").connect().await.unwrap();
+    let debug = format!("{store:?}");
+    assert!(
+        debug.contains("billing:") && !debug.contains("redis://"),
+        "{debug}"
+    );
+    assert_eq!(store.prefix(), "billing:");
+    assert_eq!(store.timeout(), Duration::from_secs(5));
+    assert_eq!(store.retention(), webhook_guard::replay::DEFAULT_RETENTION);
 }
 
 #[tokio::test]
