@@ -145,6 +145,8 @@ pub struct Guard {
 
 #[derive(Clone)]
 struct GuardInner {
+    #[cfg(feature = "metrics")]
+    metrics: Arc<crate::metrics::Metrics>,
     verifier: Verifier,
     resolver: Option<Arc<dyn SecretResolver>>,
     store: Option<Arc<dyn ReplayStore>>,
@@ -173,6 +175,8 @@ impl Guard {
         let store: Option<Arc<dyn ReplayStore>> = None;
         Self {
             inner: Arc::new(GuardInner {
+                #[cfg(feature = "metrics")]
+                metrics: Arc::new(crate::metrics::Metrics::new(verifier.scheme().name())),
                 verifier,
                 resolver: None,
                 store,
@@ -256,6 +260,8 @@ impl Guard {
 
     /// Logs the handler's answer to an admitted delivery.
     pub fn log_handled(&self, status: u16) {
+        #[cfg(feature = "metrics")]
+        self.inner.metrics.record_handled((200..300).contains(&status));
         let scheme = self.inner.verifier.scheme().name();
         if (200..300).contains(&status) {
             tracing::info!(scheme, outcome = "handled", status, "webhook handled");
@@ -270,6 +276,11 @@ impl Guard {
     }
 
     fn log_outcome(&self, result: Result<&Admitted, &Rejection>) {
+        #[cfg(feature = "metrics")]
+        match result {
+            Ok(_) => self.inner.metrics.record_accepted(),
+            Err(rejection) => self.inner.metrics.record_rejected(rejection),
+        }
         let scheme = self.inner.verifier.scheme().name();
         match result {
             Ok(admitted) => tracing::info!(
@@ -295,6 +306,13 @@ impl Guard {
                 "webhook rejected"
             ),
         }
+    }
+
+    /// The guard's counters (feature `metrics`).
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// The verifier.

@@ -14,7 +14,11 @@ pub mod delivery;
 pub mod event;
 pub mod freshness;
 pub mod guard;
+pub mod guides;
 pub mod headers;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 pub mod rejection;
 pub mod replay;
 pub mod scheme;
