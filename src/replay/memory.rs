@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use moka::Expiry;
 use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
-use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
 use super::{
@@ -19,27 +18,31 @@ use super::{
 
 /// The default in-memory replay store: one process, no server.
 ///
-/// A moka cache of fixed-size keys ([`ReplayKey`], 16 bytes) with:
+/// A moka cache of fixed-size keys ([`ReplayKey`], 16 bytes) where each key's state lives in
+/// its slot, so a delivery costs **one** cache insert (the claim); completing, releasing and
+/// re-claiming after a failure only change the slot.
 ///
-/// - **a capacity** (default 1,000,000 keys), so a sender with valid signatures cannot grow it
-///   without bound;
-/// - **an LRU policy, not moka's default TinyLFU**: TinyLFU has an admission filter that, once
-///   the cache is full, drops a never-seen key right after inserting it. Every dedup key is
-///   never-seen, so under TinyLFU a full store would forget the claim it just answered `Fresh`
-///   for, and the next copy of that delivery would run the handler again. LRU admits every
-///   key, and since a key is written when claimed and when completed (and otherwise only
-///   looked at without being promoted), its order is the order of the claims;
-/// - **no silent eviction of a live key**: a key is *live* while a copy of its delivery could
-///   still pass the freshness check (the scheme's replay window, plus the lease). The store
-///   counts live keys; when all `capacity` slots hold live keys, a new claim is refused with
-///   [`StoreError::Full`] (the receiver answers 503 with `Retry-After`, the sender retries
-///   later, nothing is lost) and counted in [`refused_full`](Self::refused_full). Keys past
-///   their window are evicted oldest first to make room: from then on a copy of their delivery
-///   is stopped by the freshness check alone, and only a *late retry* of a handled delivery
-///   (one the sender signs anew, after its window) could run the handler a second time;
-/// - **expiry by time to live**: an in-flight claim lives for its lease (default 60 s), a done
-///   key for the retention (default 24 h, or the scheme's window if longer); a duplicate never
-///   extends either.
+/// - **A capacity** (default 1,000,000 keys), so a sender with valid signatures cannot grow it
+///   without bound.
+/// - **No silent eviction, and no TinyLFU.** moka's default policy has an admission filter that,
+///   once the cache is full, drops a never-seen key right after inserting it; every dedup key is
+///   never-seen, so a full cache would forget the claim it just answered `Fresh` for, and the
+///   next copy of that delivery would run the handler again. This store gives moka no size bound
+///   at all and makes room itself, in claim order, oldest first, and only by evicting keys that
+///   are past their replay window.
+/// - **A key is live** while a copy of its delivery could still pass the freshness check: the
+///   scheme's replay window (plus the lease) from its latest claim. When the store is full and
+///   its oldest key is still live, a new claim is refused with [`StoreError::Full`] (the
+///   receiver answers 503 with `Retry-After`, the sender retries later, nothing is lost) and
+///   counted in [`refused_full`](Self::refused_full). A key evicted past its window is from then
+///   on protected by the freshness check alone: only a *late retry* of a handled delivery (one
+///   the sender signs anew, after its window) could run the handler a second time.
+/// - **Leases.** An in-flight claim holds its key for its lease (default 60 s). A receiver that
+///   crashed mid-delivery never releases it; once the lease has run out, the next claim takes
+///   the key over, with a new token, so the crashed attempt's late `complete` or `release`
+///   changes nothing.
+/// - **Expiry by time to live** from the first claim: the retention (default 24 h, or the
+///   scheme's window if longer). A duplicate never extends it.
 ///
 /// # Sizing
 ///
@@ -48,8 +51,8 @@ use super::{
 /// `capacity ≥ peak deliveries per second × (replay window + lease)` to never answer 503.
 /// Example: Audit Trail at a peak of 200 deliveries/s, window 6 min + lease 1 min = 420 s:
 /// 84,000 live keys at most, far below the default 1,000,000, which also keeps every key for
-/// the 24 h retention up to an average of 11.5 deliveries/s. A moka entry costs about
-/// 300–350 bytes: 1,000,000 keys take about 350 MB.
+/// the 24 h retention up to an average of 11.5 deliveries/s. An entry costs about 450 bytes
+/// (see BENCHMARKS.md): 1,000,000 keys take about 450 MB.
 ///
 /// ```
 /// use std::time::Duration;
@@ -68,126 +71,80 @@ pub struct MemoryStore {
 }
 
 struct Inner {
-    cache: Cache<u128, Slot>,
-    live: Arc<Mutex<LiveKeys>>,
+    cache: Cache<u128, Arc<Slot>>,
+    /// Every key inserted, in claim order: where room is made from.
+    ledger: Mutex<Ledger>,
+    /// Keys in the cache (decremented by the removal listener, which must not lock the ledger).
+    entries: Arc<AtomicU64>,
     capacity: u64,
     retention: Duration,
     lease: Duration,
     epoch: Instant,
     next_token: AtomicU64,
     refused_full: AtomicU64,
-    evicted_live: Arc<AtomicU64>,
+    evicted: AtomicU64,
+    evicted_live: AtomicU64,
 }
 
-#[derive(Clone, Copy, Debug)]
+/// One key's state. The cache holds it behind an `Arc`; it is never replaced while present.
 struct Slot {
-    state: SlotState,
-    /// Second (since the store's epoch) until which the key is live.
-    live_until: u64,
-    /// How long a done key is kept.
+    /// Unique per inserted slot, so a stale ledger entry never removes a newer slot of its key.
+    id: u64,
+    /// How long the cache keeps it (from insertion).
     keep_for: Duration,
+    state: Mutex<SlotState>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SlotState {
-    InFlight { token: u64 },
+struct SlotState {
+    phase: Phase,
+    /// Millisecond (since the store's epoch) until which the key is live.
+    live_until: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    InFlight { token: u64, lease_until: u64 },
     Done,
+    Released,
 }
 
-struct SlotExpiry {
-    lease: Duration,
+struct Ledger {
+    order: VecDeque<LedgerEntry>,
+    /// Claims between making room and inserting.
+    reserved: u64,
 }
 
-impl Expiry<u128, Slot> for SlotExpiry {
-    fn expire_after_create(&self, _: &u128, slot: &Slot, _: Instant) -> Option<Duration> {
-        Some(self.time_to_live(slot))
-    }
-
-    fn expire_after_update(
-        &self,
-        _: &u128,
-        slot: &Slot,
-        _: Instant,
-        _: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(self.time_to_live(slot))
-    }
+#[derive(Clone, Copy)]
+struct LedgerEntry {
+    key: u128,
+    slot: u64,
+    live_until: u64,
+    expires_at: u64,
 }
 
-impl SlotExpiry {
-    fn time_to_live(&self, slot: &Slot) -> Duration {
-        match slot.state {
-            SlotState::InFlight { .. } => self.lease,
-            SlotState::Done => slot.keep_for,
-        }
+struct SlotExpiry;
+
+impl Expiry<u128, Arc<Slot>> for SlotExpiry {
+    fn expire_after_create(&self, _: &u128, slot: &Arc<Slot>, _: Instant) -> Option<Duration> {
+        Some(slot.keep_for)
     }
 }
 
-/// Counts live keys by the second their liveness ends, so the count can be kept exact in O(1)
-/// amortised per claim: seconds that have passed are dropped from the front.
-#[derive(Default)]
-struct LiveKeys {
-    /// The second `ending[0]` stands for.
-    first_second: u64,
-    ending: VecDeque<u32>,
-    total: u64,
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every update under these locks is a single step: the data stays consistent even if a
+    // holder panicked.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl LiveKeys {
-    fn advance(&mut self, now: u64) {
-        while self.first_second <= now {
-            match self.ending.pop_front() {
-                Some(count) => self.total -= u64::from(count),
-                None => {
-                    self.first_second = now + 1;
-                    return;
-                }
-            }
-            self.first_second += 1;
-        }
-    }
-
-    fn add(&mut self, live_until: u64, now: u64) {
-        self.advance(now);
-        if live_until <= now {
-            return;
-        }
-        let index = usize::try_from(live_until - self.first_second).unwrap_or(usize::MAX);
-        if self.ending.len() <= index {
-            self.ending.resize(index + 1, 0);
-        }
-        self.ending[index] += 1;
-        self.total += 1;
-    }
-
-    fn remove(&mut self, live_until: u64, now: u64) {
-        self.advance(now);
-        if live_until <= now {
-            return;
-        }
-        if let Some(count) = usize::try_from(live_until - self.first_second)
-            .ok()
-            .and_then(|i| self.ending.get_mut(i))
-            .filter(|c| **c > 0)
-        {
-            *count -= 1;
-            self.total -= 1;
-        }
-    }
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Whole seconds, rounded up: `now` is rounded down, so liveness must round a fractional
-/// lease (or window) up, or a claim made late in a second would stop counting as live before
-/// its lease ends.
-fn ceil_secs(duration: Duration) -> u64 {
-    duration
-        .as_secs()
-        .saturating_add(u64::from(duration.subsec_nanos() > 0))
-}
-
-fn lock(live: &Mutex<LiveKeys>) -> MutexGuard<'_, LiveKeys> {
-    // The counters stay consistent even if a holder panicked: every update is a single step.
-    live.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+impl Slot {
+    fn state(&self) -> SlotState {
+        *lock(&self.state)
+    }
 }
 
 impl MemoryStore {
@@ -216,27 +173,43 @@ impl MemoryStore {
         self.inner.cache.entry_count()
     }
 
-    /// How many keys are live (inside their replay window) now.
+    /// How many keys are live (inside their replay window) now. Walks every key: for tests and
+    /// diagnostics, not for a request path.
     pub fn live_count(&self) -> u64 {
         let now = self.now();
-        let mut live = lock(&self.inner.live);
-        live.advance(now);
-        live.total
+        let ledger = lock(&self.inner.ledger);
+        let mut live = std::collections::HashSet::new();
+        for entry in &ledger.order {
+            if let Some(slot) = self.inner.cache.get(&entry.key)
+                && slot.id == entry.slot
+                && slot.state().live_until > now
+            {
+                live.insert(entry.key);
+            }
+        }
+        live.len() as u64
     }
 
-    /// How many claims were refused because every slot held a live key.
+    /// How many claims were refused because the oldest key was still live.
     pub fn refused_full(&self) -> u64 {
         self.inner.refused_full.load(Ordering::Relaxed)
     }
 
-    /// How many live keys were evicted for lack of room. The admission rule exists so that this
-    /// stays 0; it is counted (and logged at error) so that a breach could not go unnoticed.
+    /// How many keys past their window were evicted to make room.
+    pub fn evicted(&self) -> u64 {
+        self.inner.evicted.load(Ordering::Relaxed)
+    }
+
+    /// How many keys were evicted while still live. Room is only ever made from keys past their
+    /// window, so this stays 0; it is counted (and logged at error) so that a breach could not
+    /// go unnoticed.
     pub fn evicted_live(&self) -> u64 {
         self.inner.evicted_live.load(Ordering::Relaxed)
     }
 
+    /// Milliseconds since the store's epoch.
     fn now(&self) -> u64 {
-        self.inner.epoch.elapsed().as_secs()
+        millis(self.inner.epoch.elapsed())
     }
 
     fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
@@ -249,86 +222,151 @@ impl MemoryStore {
         } else {
             inner.retention.max(window)
         };
-        let live_for = window.min(keep_for).saturating_add(inner.lease);
-        let live_until = now.saturating_add(ceil_secs(live_for).saturating_add(1));
-        let mut outcome = Err(StoreError::Full);
-        inner
-            .cache
-            .entry(key.as_u128())
-            .and_compute_with(|existing| match existing {
-                Some(entry) => {
-                    outcome = Ok(match entry.value().state {
-                        SlotState::Done => Claim::Done,
-                        SlotState::InFlight { .. } => Claim::InFlight,
-                    });
-                    Op::Nop
-                }
+        let live_until = now.saturating_add(millis(window.min(keep_for).saturating_add(inner.lease)));
+        let lease_until = now.saturating_add(millis(inner.lease));
+        let raw_key = key.as_u128();
+        // Two rounds at most: a concurrent claim may insert the key between our miss and ours.
+        for _ in 0..2 {
+            if let Some(slot) = inner.cache.get(&raw_key) {
+                return Ok(self.claim_existing(&slot, key, now, live_until, lease_until));
+            }
+            self.make_room(now)?;
+            let token = inner.next_token.fetch_add(1, Ordering::Relaxed);
+            let slot = Arc::new(Slot {
+                id: token,
+                keep_for,
+                state: Mutex::new(SlotState {
+                    phase: Phase::InFlight { token, lease_until },
+                    live_until,
+                }),
+            });
+            let mut inserted = false;
+            inner.cache.entry(raw_key).and_compute_with(|existing| match existing {
+                Some(_) => Op::Nop,
                 None => {
-                    let mut live = lock(&inner.live);
-                    live.advance(now);
-                    if live.total >= inner.capacity {
-                        return Op::Nop;
-                    }
-                    live.add(live_until, now);
-                    let token = inner.next_token.fetch_add(1, Ordering::Relaxed);
-                    outcome = Ok(Claim::Fresh(ClaimToken::new(key, token)));
-                    Op::Put(Slot {
-                        state: SlotState::InFlight { token },
-                        live_until,
-                        keep_for,
-                    })
+                    inserted = true;
+                    Op::Put(Arc::clone(&slot))
                 }
             });
-        if outcome.is_err() {
-            inner.refused_full.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(
-                capacity = inner.capacity,
-                "replay store full of live keys: refusing a new delivery (503), the sender will retry"
-            );
+            let mut ledger = lock(&inner.ledger);
+            ledger.reserved -= 1;
+            if inserted {
+                inner.entries.fetch_add(1, Ordering::Relaxed);
+                ledger.order.push_back(LedgerEntry {
+                    key: raw_key,
+                    slot: token,
+                    live_until,
+                    expires_at: now.saturating_add(millis(keep_for)),
+                });
+                return Ok(Claim::Fresh(ClaimToken::new(key, token)));
+            }
         }
-        outcome
+        // Inserted and removed again under our feet twice: answer as busy.
+        Ok(Claim::InFlight)
+    }
+
+    fn claim_existing(&self, slot: &Slot, key: ReplayKey, now: u64, live_until: u64, lease_until: u64) -> Claim {
+        let mut state = lock(&slot.state);
+        match state.phase {
+            Phase::Done => Claim::Done,
+            Phase::InFlight { lease_until: until, .. } if now < until => Claim::InFlight,
+            // Released after a failure, or a lease that ran out (the claimant crashed): this
+            // attempt takes the key over, with its own token, and a copy of it can be replayed
+            // for a whole window from now.
+            Phase::InFlight { .. } | Phase::Released => {
+                let token = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
+                state.phase = Phase::InFlight { token, lease_until };
+                state.live_until = state.live_until.max(live_until);
+                Claim::Fresh(ClaimToken::new(key, token))
+            }
+        }
+    }
+
+    /// Reserves room for one insert, evicting keys past their window oldest first; `Full` when
+    /// the oldest key is still live.
+    fn make_room(&self, now: u64) -> Result<(), StoreError> {
+        let inner = &*self.inner;
+        let mut ledger = lock(&inner.ledger);
+        let mut housekept = false;
+        while inner.entries.load(Ordering::Relaxed) + ledger.reserved >= inner.capacity {
+            let Some(front) = ledger.order.front().copied() else {
+                // Removals not yet seen by the listener: let the cache catch up, once.
+                if housekept {
+                    return Err(self.refuse());
+                }
+                inner.cache.run_pending_tasks();
+                housekept = true;
+                continue;
+            };
+            if front.expires_at <= now {
+                ledger.order.pop_front();
+                self.remove_slot(front.key, front.slot, now);
+                continue;
+            }
+            match inner.cache.get(&front.key) {
+                Some(slot) if slot.id == front.slot => {
+                    let state = slot.state();
+                    if state.live_until > now {
+                        if state.live_until != front.live_until {
+                            // Claimed again since (a retry): it is as young as that claim.
+                            ledger.order.pop_front();
+                            ledger.order.push_back(LedgerEntry { live_until: state.live_until, ..front });
+                            continue;
+                        }
+                        return Err(self.refuse());
+                    }
+                    ledger.order.pop_front();
+                    if self.remove_slot(front.key, front.slot, now) {
+                        inner.evicted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                // Gone already, or a newer slot of the same key (which has its own entry).
+                _ => {
+                    ledger.order.pop_front();
+                }
+            }
+        }
+        ledger.reserved += 1;
+        Ok(())
+    }
+
+    fn refuse(&self) -> StoreError {
+        self.inner.refused_full.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            capacity = self.inner.capacity,
+            "replay store full of live keys: refusing a new delivery (503), the sender will retry"
+        );
+        StoreError::Full
+    }
+
+    /// Removes `key` if it still holds slot `id`; true if it did.
+    fn remove_slot(&self, key: u128, id: u64, now: u64) -> bool {
+        let mut removed = false;
+        self.inner.cache.entry(key).and_compute_with(|existing| match existing {
+            Some(entry) if entry.value().id == id => {
+                if entry.value().state().live_until > now {
+                    self.inner.evicted_live.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!("replay store evicted a key inside its replay window");
+                }
+                removed = true;
+                Op::Remove
+            }
+            _ => Op::Nop,
+        });
+        removed
     }
 
     fn finish_now(&self, claim: &ClaimToken, success: bool) {
-        let inner = &*self.inner;
-        let now = self.now();
-        inner
-            .cache
-            .entry(claim.key().as_u128())
-            .and_compute_with(|existing| match existing {
-                Some(entry) => {
-                    let slot = *entry.value();
-                    if slot.state
-                        != (SlotState::InFlight {
-                            token: claim.token(),
-                        })
-                    {
-                        Op::Nop
-                    } else if success {
-                        // The listener un-counts the slot this replaces: count the done slot.
-                        lock(&inner.live).add(slot.live_until, now);
-                        Op::Put(Slot {
-                            state: SlotState::Done,
-                            ..slot
-                        })
-                    } else {
-                        Op::Remove
-                    }
-                }
-                // The lease ran out and nobody claimed the key since: a success is still worth
-                // remembering (it saves a second run of the handler), a failure has nothing to undo.
-                None if success => {
-                    let keep_for = inner.retention;
-                    let live_until = now.saturating_add(ceil_secs(inner.lease).saturating_add(1));
-                    lock(&inner.live).add(live_until, now);
-                    Op::Put(Slot {
-                        state: SlotState::Done,
-                        live_until,
-                        keep_for,
-                    })
-                }
-                None => Op::Nop,
-            });
+        let Some(slot) = self.inner.cache.get(&claim.key().as_u128()) else {
+            // Gone (kept past its retention): nothing to record.
+            return;
+        };
+        let mut state = lock(&slot.state);
+        if let Phase::InFlight { token, .. } = state.phase
+            && token == claim.token()
+        {
+            state.phase = if success { Phase::Done } else { Phase::Released };
+        }
     }
 }
 
@@ -349,11 +387,7 @@ impl fmt::Debug for MemoryStore {
 }
 
 impl ReplayStore for MemoryStore {
-    fn claim(
-        &self,
-        key: ReplayKey,
-        window: Duration,
-    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
+    fn claim(&self, key: ReplayKey, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
         StoreFuture::ready(self.claim_now(key, window))
     }
 
@@ -406,43 +440,38 @@ impl MemoryStoreBuilder {
 
     /// Builds the store.
     pub fn build(self) -> MemoryStore {
-        let live = Arc::new(Mutex::new(LiveKeys::default()));
-        let evicted_live = Arc::new(AtomicU64::new(0));
-        let epoch = Instant::now();
+        let entries = Arc::new(AtomicU64::new(0));
         let listener = {
-            let live = Arc::clone(&live);
-            let evicted_live = Arc::clone(&evicted_live);
-            move |_key: Arc<u128>, slot: Slot, cause: RemovalCause| {
-                // A replaced slot is un-counted too: moka reports an entry whose own expiry
-                // (an in-flight lease) has passed, but that housekeeping has not removed yet, as
-                // `Replaced` when a new claim or a late completion overwrites it. The one place
-                // that replaces a slot still counted for the same key (completing a claim)
-                // counts its done slot first.
-                let now = epoch.elapsed().as_secs();
-                if cause == RemovalCause::Size && slot.live_until > now {
-                    evicted_live.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!("replay store evicted a key inside its replay window");
+            let entries = Arc::clone(&entries);
+            move |_key: Arc<u128>, _slot: Arc<Slot>, cause: RemovalCause| {
+                if cause != RemovalCause::Replaced {
+                    entries.fetch_sub(1, Ordering::Relaxed);
                 }
-                lock(&live).remove(slot.live_until, now);
             }
         };
+        // No size bound for moka: room is made by the store itself, from keys past their window
+        // only (see the type's docs).
         let cache = Cache::builder()
-            .max_capacity(self.capacity)
-            .eviction_policy(EvictionPolicy::lru())
-            .expire_after(SlotExpiry { lease: self.lease })
+            .initial_capacity(usize::try_from(self.capacity.min(1 << 16)).unwrap_or(1 << 16))
+            .expire_after(SlotExpiry)
             .eviction_listener(listener)
             .build();
         MemoryStore {
             inner: Arc::new(Inner {
                 cache,
-                live,
+                ledger: Mutex::new(Ledger {
+                    order: VecDeque::new(),
+                    reserved: 0,
+                }),
+                entries,
                 capacity: self.capacity,
                 retention: self.retention,
                 lease: self.lease,
-                epoch,
+                epoch: Instant::now(),
                 next_token: AtomicU64::new(1),
                 refused_full: AtomicU64::new(0),
-                evicted_live,
+                evicted: AtomicU64::new(0),
+                evicted_live: AtomicU64::new(0),
             }),
         }
     }
@@ -450,8 +479,9 @@ impl MemoryStoreBuilder {
 
 #[cfg(test)]
 mod tests {
-    //! Why the store sets `EvictionPolicy::lru()`: the same dedup scenario against a plain moka
-    //! cache with its default policy (TinyLFU). The integration test
+    //! Why the store does not let moka evict by size: the same dedup scenario against a plain
+    //! moka cache with its default policy (TinyLFU), which forgets recent keys, and with LRU,
+    //! which does not (the store goes further and never evicts a live key). The integration test
     //! `tests/replay_store.rs::past_their_window_the_oldest_keys_are_evicted_and_recent_ones_remembered`
     //! runs it against `MemoryStore`, where every recent key is remembered.
 
@@ -490,7 +520,7 @@ mod tests {
             "TinyLFU was expected to forget most of the recent keys, it forgot {forgotten}"
         );
 
-        // The policy the store uses: every recent key is remembered.
+        // LRU admits every key: every recent one is remembered.
         let lru: Cache<u128, ()> = Cache::builder()
             .max_capacity(CAPACITY)
             .eviction_policy(moka::policy::EvictionPolicy::lru())
@@ -499,7 +529,7 @@ mod tests {
     }
 
     #[test]
-    fn the_store_is_built_with_lru() {
+    fn a_full_store_admits_a_new_key_by_evicting_one_past_its_window() {
         // A full store (capacity 1, the only key past its window) admits the next key and
         // evicts the old one: under TinyLFU the new key would be the one refused.
         let store = super::MemoryStore::builder()
