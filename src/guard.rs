@@ -254,14 +254,16 @@ impl Guard {
     /// Logs a rejection decided before the body could be verified (an oversized or unreadable
     /// body) the way [`admit`](Self::admit) logs its own, and returns it.
     pub fn reject_unread(&self, rejection: Rejection) -> Rejection {
-        self.log_outcome(Err(&rejection));
+        self.log_outcome(Err((&rejection, None)));
         rejection
     }
 
     /// Logs the handler's answer to an admitted delivery.
     pub fn log_handled(&self, status: u16) {
         #[cfg(feature = "metrics")]
-        self.inner.metrics.record_handled((200..300).contains(&status));
+        self.inner
+            .metrics
+            .record_handled((200..300).contains(&status));
         let scheme = self.inner.verifier.scheme().name();
         if (200..300).contains(&status) {
             tracing::info!(scheme, outcome = "handled", status, "webhook handled");
@@ -275,11 +277,13 @@ impl Guard {
         }
     }
 
-    fn log_outcome(&self, result: Result<&Admitted, &Rejection>) {
+    /// Logs one admission outcome. `delivery_id` is given only once the delivery verified: an
+    /// id from an unverified request is the sender's word, not a fact worth logging.
+    fn log_outcome(&self, result: Result<&Admitted, (&Rejection, Option<&str>)>) {
         #[cfg(feature = "metrics")]
         match result {
             Ok(_) => self.inner.metrics.record_accepted(),
-            Err(rejection) => self.inner.metrics.record_rejected(rejection),
+            Err((rejection, _)) => self.inner.metrics.record_rejected(rejection),
         }
         let scheme = self.inner.verifier.scheme().name();
         match result {
@@ -290,16 +294,18 @@ impl Guard {
                 outcome = "accepted",
                 "webhook accepted"
             ),
-            Err(rejection) if rejection.is_duplicate() => {
+            Err((rejection, delivery_id)) if rejection.is_duplicate() => {
                 tracing::info!(
                     scheme,
+                    delivery_id,
                     outcome = "duplicate",
                     reason = rejection.code(),
                     "webhook duplicate"
                 )
             }
-            Err(rejection) => tracing::warn!(
+            Err((rejection, delivery_id)) => tracing::warn!(
                 scheme,
+                delivery_id,
                 outcome = "rejected",
                 reason = rejection.code(),
                 status = rejection.status(),
@@ -336,25 +342,40 @@ impl Guard {
     where
         H: HeaderLookup + Sync + ?Sized,
     {
-        let result = self.admit_inner(headers, path, body).await;
-        self.log_outcome(result.as_ref());
-        result
+        let delivery = match self.verify_request(headers, path, body).await {
+            Ok(delivery) => delivery,
+            Err(rejection) => {
+                self.log_outcome(Err((&rejection, None)));
+                return Err(rejection);
+            }
+        };
+        match self.claim(delivery).await {
+            Ok(admitted) => {
+                self.log_outcome(Ok(&admitted));
+                Ok(admitted)
+            }
+            Err((rejection, delivery)) => {
+                self.log_outcome(Err((&rejection, Some(delivery.id()))));
+                Err(rejection)
+            }
+        }
     }
 
-    async fn admit_inner<H>(
+    /// Chooses the secrets and verifies.
+    async fn verify_request<H>(
         &self,
         headers: &H,
         path: &str,
         body: Bytes,
-    ) -> Result<Admitted, Rejection>
+    ) -> Result<Delivery, Rejection>
     where
         H: HeaderLookup + Sync + ?Sized,
     {
         let inner = &*self.inner;
         let verifier = &inner.verifier;
         let now = verifier.now();
-        let delivery = match &inner.resolver {
-            None => verifier.verify_with(headers, body, verifier.secrets(), now)?,
+        match &inner.resolver {
+            None => verifier.verify_with(headers, body, verifier.secrets(), now),
             Some(resolver) => {
                 // The size limit comes first, before any lookup.
                 if body.len() > verifier.limit() {
@@ -376,10 +397,15 @@ impl Guard {
                         });
                     }
                 };
-                verifier.verify_with(headers, body, &secrets, now)?
+                verifier.verify_with(headers, body, &secrets, now)
             }
-        };
+        }
+    }
 
+    /// Claims a verified delivery's replay keys. On refusal the delivery comes back, for the log.
+    async fn claim(&self, delivery: Delivery) -> Result<Admitted, (Rejection, Delivery)> {
+        let inner = &*self.inner;
+        let verifier = &inner.verifier;
         let Some(store) = &inner.store else {
             return Ok(Admitted {
                 delivery,
@@ -398,19 +424,21 @@ impl Guard {
                 Ok(Claim::Fresh(token)) => claim.tokens[slot] = Some(token),
                 Ok(Claim::InFlight) => {
                     claim.finish(false).await;
-                    return Err(Rejection::InFlight {
+                    let rejection = Rejection::InFlight {
                         retry_after: inner.retry_after.in_flight,
-                    });
+                    };
+                    return Err((rejection, delivery));
                 }
                 Ok(Claim::Done) => {
                     claim.finish(false).await;
-                    return Err(Rejection::AlreadyProcessed);
+                    return Err((Rejection::AlreadyProcessed, delivery));
                 }
                 Err(StoreError::Full) => {
                     claim.finish(false).await;
-                    return Err(Rejection::StoreFull {
+                    let rejection = Rejection::StoreFull {
                         retry_after: inner.retry_after.store_full,
-                    });
+                    };
+                    return Err((rejection, delivery));
                 }
                 Err(error) => {
                     claim.finish(false).await;
@@ -427,9 +455,10 @@ impl Guard {
                         });
                     }
                     tracing::warn!(scheme = verifier.scheme().name(), %error, "replay store unavailable");
-                    return Err(Rejection::Unavailable {
+                    let rejection = Rejection::Unavailable {
                         retry_after: inner.retry_after.unavailable,
-                    });
+                    };
+                    return Err((rejection, delivery));
                 }
             }
         }

@@ -1,0 +1,113 @@
+//! Every admission outcome is a `tracing` event with stable fields, and none carries the
+//! signature or the secret.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::conformance::Req;
+use common::{AUDIT_TRAIL_SECRET, audit_trail_secret};
+use webhook_guard::{Guard, Scheme, Verifier};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn every_outcome_is_logged_with_stable_fields_and_no_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .finish();
+    let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [audit_trail_secret()]));
+    let valid = Req::audit("whd_logged");
+    let (valid_headers, valid_body) = valid.build();
+    tracing::subscriber::with_default(subscriber, || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let admit = |req: Req| {
+                let guard = guard.clone();
+                async move {
+                    let (headers, body) = req.build();
+                    guard
+                        .admit(&headers, "/webhooks/audit-trail", body.into())
+                        .await
+                }
+            };
+            let admitted = guard
+                .admit(
+                    &valid_headers,
+                    "/webhooks/audit-trail",
+                    valid_body.clone().into(),
+                )
+                .await
+                .unwrap();
+            admitted.into_claim().finish(true).await;
+            guard.log_handled(200);
+            assert!(admit(Req::audit("whd_logged")).await.is_err());
+            assert!(admit(Req::audit("whd_other").wrong_secret()).await.is_err());
+        });
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = logs.lines().collect();
+    let find = |outcome: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(&format!("outcome=\"{outcome}\"")))
+            .unwrap_or_else(|| panic!("no {outcome} event in:\n{logs}"))
+    };
+    let accepted = find("accepted");
+    assert!(accepted.contains("scheme=\"audit-trail\""), "{accepted}");
+    assert!(
+        accepted.contains("delivery_id=\"whd_logged\""),
+        "{accepted}"
+    );
+    assert!(
+        accepted.contains("event_type=\"event.created\""),
+        "{accepted}"
+    );
+    let duplicate = find("duplicate");
+    assert!(
+        duplicate.contains("delivery_id=\"whd_logged\""),
+        "{duplicate}"
+    );
+    assert!(
+        duplicate.contains("reason=\"already_processed\""),
+        "{duplicate}"
+    );
+    let rejected = find("rejected");
+    assert!(
+        rejected.contains("reason=\"invalid_signature\""),
+        "{rejected}"
+    );
+    assert!(rejected.contains("status=401"), "{rejected}");
+    // The unverified request's id is not logged as a fact.
+    assert!(!rejected.contains("whd_other"), "{rejected}");
+    assert!(find("handled").contains("status=200"));
+
+    let signature = &valid_headers
+        .iter()
+        .find(|(name, _)| name == "x-audit-trail-signature")
+        .unwrap()
+        .1["sha256=".len()..];
+    assert!(!logs.contains(signature), "a signature was logged:\n{logs}");
+    assert!(
+        !logs.contains(AUDIT_TRAIL_SECRET),
+        "the secret was logged:\n{logs}"
+    );
+}
