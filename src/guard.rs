@@ -7,6 +7,23 @@
 //! was dropped, the handler panicked) the guard releases the claims when it is dropped, so the
 //! sender's retry gets through.
 //!
+//! # Logs
+//!
+//! Every outcome is one `tracing` event (target `webhook_guard::guard`) with stable fields:
+//!
+//! | field | value |
+//! |---|---|
+//! | `scheme` | the scheme's name (`audit-trail`, `palo`, ...) |
+//! | `outcome` | `accepted`, `duplicate`, `rejected` (at admission); `handled`, `handler_failed` (after the handler) |
+//! | `reason` | the [`Rejection::code`] for `duplicate` and `rejected` (`invalid_signature`, `stale_timestamp`, `already_processed`, ...) |
+//! | `status` | the HTTP status answered (`rejected`, `handled`, `handler_failed`) |
+//! | `delivery_id` | the delivery id, only once the delivery verified (an unverified id is the sender's word) |
+//! | `event_type` | the event type (`accepted`) |
+//!
+//! `accepted`, `duplicate` and `handled` are at INFO, the others at WARN. No event carries a
+//! signature, a secret or the body. With the `metrics` feature the same outcomes are counted
+//! (see `Guard::metrics`).
+//!
 //! ```
 //! use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
 //!
