@@ -44,6 +44,7 @@
 mod memory;
 
 #[cfg(feature = "moka")]
+#[cfg_attr(docsrs, doc(cfg(feature = "moka")))]
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 
 #[cfg(feature = "redis")]
