@@ -319,14 +319,22 @@ impl fmt::Debug for SecretSet {
     }
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// The value of each ASCII hex digit, `0xff` for any other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// Decodes 64 hex digits (either case) into a digest; anything else is `None`.
 pub fn decode_hex(hex: &[u8]) -> Option<Digest> {
@@ -334,10 +342,17 @@ pub fn decode_hex(hex: &[u8]) -> Option<Digest> {
         return None;
     }
     let mut out = [0u8; 32];
+    // Accumulate an "invalid" flag instead of returning early: one branch per signature.
+    let mut invalid = 0u8;
     for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = hex_value(pair[0])? << 4 | hex_value(pair[1])?;
+        let (high, low) = (
+            HEX_VALUES[usize::from(pair[0])],
+            HEX_VALUES[usize::from(pair[1])],
+        );
+        invalid |= (high | low) & 0xf0;
+        *byte = (high << 4) | (low & 0x0f);
     }
-    Some(out)
+    (invalid == 0).then_some(out)
 }
 
 /// Lower-case hex of `bytes`.
@@ -409,4 +424,41 @@ pub fn decode_base64(text: &[u8]) -> Option<Digest> {
         return None;
     }
     decode_base64_vec(text)?.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_decoding_accepts_both_cases_and_nothing_else() {
+        let bytes: Digest = std::array::from_fn(|i| (i * 37) as u8);
+        let lower = encode_hex(&bytes);
+        assert_eq!(decode_hex(lower.as_bytes()), Some(bytes));
+        assert_eq!(
+            decode_hex(lower.to_ascii_uppercase().as_bytes()),
+            Some(bytes)
+        );
+        for bad in 0..=255u8 {
+            if bad.is_ascii_hexdigit() {
+                continue;
+            }
+            let mut text = lower.clone().into_bytes();
+            text[17] = bad;
+            assert_eq!(decode_hex(&text), None, "byte {bad:#x}");
+        }
+        assert_eq!(decode_hex(&lower.as_bytes()[..62]), None);
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        for len in 0..40 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 91 + 7) as u8).collect();
+            assert_eq!(
+                decode_base64_vec(encode_base64(&bytes).as_bytes()),
+                Some(bytes)
+            );
+        }
+        assert_eq!(decode_base64_vec(b"ab!d"), None);
+    }
 }
