@@ -1,4 +1,5 @@
-//! The example receiver: an axum server verifying Audit Trail and PALO webhooks.
+//! The example receiver: an axum server verifying Audit Trail, PALO, Standard Webhooks,
+//! GitHub, Stripe and Slack webhooks.
 //!
 //! ```text
 //! cargo run --example receiver
@@ -6,10 +7,17 @@
 //!
 //! Listens on `127.0.0.1:$PORT` (default 3000) with the embedded in-memory replay store, or a
 //! shared Redis store when `REDIS_URL` is set (needs `--features redis`). Secrets come from
-//! `AUDIT_TRAIL_SECRET` and `PALO_SECRET`, with documented demo defaults when unset.
+//! `AUDIT_TRAIL_SECRET`, `PALO_SECRET`, `STANDARD_WEBHOOKS_SECRET`, `GITHUB_WEBHOOK_SECRET`,
+//! `STRIPE_WEBHOOK_SECRET` and `SLACK_SIGNING_SECRET`, with documented demo defaults (in
+//! `examples/common/mod.rs`) when unset.
+//!
+//! Routes: `POST /webhooks/audit-trail`, `/webhooks/palo`, `/webhooks/standard`,
+//! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`.
 //!
 //! Each delivery that reaches a handler prints exactly one JSON line on stdout:
-//! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}`.
+//! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}` (the
+//! provider is the scheme's name: `audit-trail`, `palo`, `standard-webhooks`, `github`,
+//! `stripe`, `slack`; a delivery without a type prints `""`).
 //! Logs go to stderr. This output is a contract: keep it stable.
 
 mod common;
@@ -17,6 +25,7 @@ mod common;
 use axum::Router;
 use axum::routing::post;
 use common::print_handled;
+use webhook_guard::Delivery;
 use webhook_guard::axum::{Verified, WebhookLayer};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 
@@ -30,18 +39,39 @@ async fn palo(Verified(event): Verified<PaloEvent>) -> &'static str {
     "OK"
 }
 
+/// Standard Webhooks, GitHub, Stripe and Slack: the verified delivery, untyped.
+async fn delivery(delivery: Delivery) -> String {
+    common::handle_delivery(&delivery)
+}
+
 #[tokio::main]
 async fn main() {
     common::init_logs();
-    let (audit_guard, palo_guard) = common::guards().await;
+    let guards = common::guards().await;
     let app = Router::new()
         .route(
             "/webhooks/audit-trail",
-            post(audit_trail).layer(WebhookLayer::from_guard(audit_guard)),
+            post(audit_trail).layer(WebhookLayer::from_guard(guards.audit_trail)),
         )
         .route(
             "/webhooks/palo",
-            post(palo).layer(WebhookLayer::from_guard(palo_guard)),
+            post(palo).layer(WebhookLayer::from_guard(guards.palo)),
+        )
+        .route(
+            "/webhooks/standard",
+            post(delivery).layer(WebhookLayer::from_guard(guards.standard_webhooks)),
+        )
+        .route(
+            "/webhooks/github",
+            post(delivery).layer(WebhookLayer::from_guard(guards.github)),
+        )
+        .route(
+            "/webhooks/stripe",
+            post(delivery).layer(WebhookLayer::from_guard(guards.stripe)),
+        )
+        .route(
+            "/webhooks/slack",
+            post(delivery).layer(WebhookLayer::from_guard(guards.slack)),
         );
 
     let addr = common::listen_addr();
@@ -49,6 +79,6 @@ async fn main() {
         .await
         .unwrap_or_else(|e| panic!("cannot listen on {addr}: {e}"));
     eprintln!("listening on http://{addr}");
-    eprintln!("routes: POST /webhooks/audit-trail, POST /webhooks/palo");
+    eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
     axum::serve(listener, app).await.expect("server error");
 }

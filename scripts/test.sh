@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need when it is missing (Debian, as root):
-# redis-server for the Redis store's tests, python3 for the cross-implementation HMAC vectors.
+# redis-server for the Redis store's tests, python3 for the cross-implementation HMAC vectors,
+# and for the cross-SDK tests (tests/sdk.rs) node, npm and the providers' own SDKs, pinned in
+# tests/sdk/requirements.txt (pip) and tests/sdk/package.json + package-lock.json (npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
-command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "scripts/test.sh: installing ${need_apt[*]}" >&2
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# The providers' SDKs, for tests/sdk.rs.
+if ! python3 -c "import standardwebhooks, stripe, slack_sdk" >/dev/null 2>&1; then
+    echo "scripts/test.sh: installing the Python SDKs (tests/sdk/requirements.txt)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
+            -r tests/sdk/requirements.txt
+fi
+if [ ! -f tests/sdk/node_modules/@octokit/webhooks-methods/package.json ]; then
+    echo "scripts/test.sh: installing @octokit/webhooks-methods (tests/sdk/package-lock.json)" >&2
+    npm ci --prefix tests/sdk --no-audit --no-fund --silent
 fi
 
 cargo test --all-features "$@"

@@ -1,4 +1,5 @@
-//! Reading a few top-level fields of a signed body without building a JSON tree.
+//! Reading a few top-level fields of a signed body without building a JSON tree: a JSON
+//! object, or a form (`application/x-www-form-urlencoded`) whose fields may hold one.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -7,9 +8,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::Rejection;
 
-/// The most top-level fields a scheme reads from a body (id, type, tenant, timestamp, and the
-/// signed id that the id header must match).
-pub(crate) const MAX_FIELDS: usize = 5;
+/// The most top-level fields a scheme reads from a body (id, type, tenant, timestamp, the
+/// signed id that the id header must match, and the id's fallbacks).
+pub(crate) const MAX_FIELDS: usize = 5 + crate::scheme::MAX_ID_FALLBACKS;
 
 /// The values of the wanted top-level fields, in the order they were asked for.
 pub(crate) type Fields<'b> = [Option<Cow<'b, str>>; MAX_FIELDS];
@@ -26,6 +27,85 @@ pub(crate) fn json_fields<'b>(
         .map_err(|_| Rejection::MalformedBody)?;
     de.end().map_err(|_| Rejection::MalformedBody)?;
     Ok(fields)
+}
+
+/// Reads a body that is either a JSON object (its first non-blank byte is `{`) or a form:
+/// see [`BodyFormat::FormOrJson`](crate::scheme::BodyFormat::FormOrJson). In a form, the fields
+/// it lacks are read from the JSON object held by its field `json_field`, when there is one.
+pub(crate) fn form_or_json_fields<'b>(
+    body: &'b [u8],
+    names: &[Option<&str>],
+    json_field: Option<&str>,
+) -> Result<Fields<'b>, Rejection> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return json_fields(body, names);
+    }
+    let mut out: Fields<'b> = Default::default();
+    let mut nested: Option<Cow<'b, str>> = None;
+    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let (key, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+            None => (pair, &[][..]),
+        };
+        // Every pair is decoded, wanted or not: a malformed form is refused whole, as a
+        // malformed JSON body is.
+        let key = percent_decode(key)?;
+        let value = percent_decode(value)?;
+        if json_field == Some(&*key) {
+            if nested.is_some() {
+                return Err(Rejection::MalformedBody);
+            }
+            nested = Some(value.clone());
+        }
+        for (slot, name) in out.iter_mut().zip(names) {
+            if *name == Some(&*key) {
+                if slot.is_some() {
+                    return Err(Rejection::MalformedBody);
+                }
+                *slot = Some(value.clone());
+            }
+        }
+    }
+    if let Some(json) = nested {
+        let inner = json_fields(json.as_bytes(), names)?;
+        for (slot, value) in out.iter_mut().zip(inner) {
+            if slot.is_none() {
+                *slot = value.map(|v| Cow::Owned(v.into_owned()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes one form name or value: `+` is a space, `%XX` a byte; the result must be UTF-8.
+fn percent_decode(raw: &[u8]) -> Result<Cow<'_, str>, Rejection> {
+    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
+        return std::str::from_utf8(raw)
+            .map(Cow::Borrowed)
+            .map_err(|_| Rejection::MalformedBody);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = |b: Option<&u8>| {
+                    b.and_then(|b| char::from(*b).to_digit(16))
+                        .ok_or(Rejection::MalformedBody)
+                };
+                let byte = hex(raw.get(i + 1))? << 4 | hex(raw.get(i + 2))?;
+                // Two hex digits: at most 0xff.
+                out.push(byte as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| Rejection::MalformedBody)
 }
 
 struct FieldSeed<'n> {
@@ -166,6 +246,88 @@ mod tests {
                 "{body:?}"
             );
         }
+    }
+
+    #[test]
+    fn reads_form_fields_percent_decoded() {
+        // Slack's documented slash command body (`Verifying requests from Slack`).
+        let body = b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&command=%2Fwebhook-collect\
+            &text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J\
+            &trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c&x=a+b%20c&flag";
+        let f = form_or_json_fields(
+            body,
+            &[
+                Some("trigger_id"),
+                Some("command"),
+                Some("text"),
+                Some("response_url"),
+                Some("x"),
+                Some("flag"),
+                Some("missing"),
+            ],
+            Some("payload"),
+        )
+        .unwrap();
+        assert_eq!(
+            f[0].as_deref(),
+            Some("398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")
+        );
+        assert_eq!(f[1].as_deref(), Some("/webhook-collect"));
+        assert_eq!(f[2].as_deref(), Some(""));
+        assert_eq!(
+            f[3].as_deref(),
+            Some("https://hooks.slack.com/commands/T1DC2JH3J")
+        );
+        assert_eq!(f[4].as_deref(), Some("a b c"));
+        assert_eq!(f[5].as_deref(), Some(""));
+        assert_eq!(f[6], None);
+    }
+
+    #[test]
+    fn reads_the_json_held_by_a_form_field_and_json_bodies() {
+        let body = b"payload=%7B%22type%22%3A%22block_actions%22%2C%22trigger_id%22%3A%2213.42%22%2C%22team%22%3A%7B%22id%22%3A%22T1%22%7D%7D&type=outer";
+        let names = [Some("trigger_id"), Some("type"), Some("team")];
+        let f = form_or_json_fields(body, &names, Some("payload")).unwrap();
+        assert_eq!(f[0].as_deref(), Some("13.42"));
+        // The form's own field comes first.
+        assert_eq!(f[1].as_deref(), Some("outer"));
+        assert_eq!(f[2], None);
+        // Without `json_field`, the payload is an ordinary (unwanted) field.
+        let f = form_or_json_fields(body, &names, None).unwrap();
+        assert_eq!((f[0].as_deref(), f[1].as_deref()), (None, Some("outer")));
+        // A body starting with `{` is JSON, whatever it holds.
+        let json = b" {\"type\":\"event_callback\",\"event_id\":\"Ev1\",\"t\":\"a&type=x\"}";
+        let f =
+            form_or_json_fields(json, &[Some("event_id"), Some("type")], Some("payload")).unwrap();
+        assert_eq!(
+            (f[0].as_deref(), f[1].as_deref()),
+            (Some("Ev1"), Some("event_callback"))
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_forms() {
+        for body in [
+            &b"a=%"[..],
+            b"a=%4",
+            b"a=%zz",
+            b"a=%ff",
+            b"\xff=1",
+            b"id=1&id=2",
+            b"payload=%7B&id=1",
+            b"payload=%5B%5D",
+            b"payload=%7B%7D&payload=%7B%7D",
+            b"{not json",
+        ] {
+            assert_eq!(
+                form_or_json_fields(body, &[Some("id")], Some("payload")),
+                Err(Rejection::MalformedBody),
+                "{body:?}"
+            );
+        }
+        // An empty body is an empty form; unwanted duplicates are the handler's business.
+        assert!(form_or_json_fields(b"", &[Some("id")], None).unwrap()[0].is_none());
+        assert!(form_or_json_fields(b"x=1&x=2&&", &[Some("id")], None).is_ok());
     }
 
     #[test]

@@ -23,9 +23,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::body::json_fields;
-use crate::scheme::{BodyFormat, Field, IdBinding, MAX_SIGNED_PARTS, SignedPart, TimestampFormat};
-use crate::signature::SecretSet;
+use sha2::{Digest as _, Sha256};
+
+use crate::body::{form_or_json_fields, json_fields};
+use crate::scheme::{
+    BodyFormat, Field, IdBinding, IdFallback, MAX_SIGNED_PARTS, SignedPart, TimestampFormat,
+};
+use crate::signature::{Digest, SecretSet, encode_hex};
 use crate::time::{Clock, SystemClock, parse_rfc3339, parse_unix_seconds};
 use crate::{Delivery, HeaderLookup, Rejection, Scheme, Secret};
 
@@ -185,10 +189,12 @@ impl Verifier {
         // The signature holds: read the body's fields.
         let names = scheme.body_field_names();
         // A JSON scheme rejects a body that is not a JSON object even when it reads no field.
-        let fields = if scheme.body_format == BodyFormat::Json {
-            json_fields(&body, &names)?
-        } else {
-            Default::default()
+        let fields = match scheme.body_format {
+            BodyFormat::Json => json_fields(&body, &names)?,
+            BodyFormat::FormOrJson { json_field } => {
+                form_or_json_fields(&body, &names, json_field)?
+            }
+            BodyFormat::Opaque => Default::default(),
         };
         let [
             body_id,
@@ -196,6 +202,8 @@ impl Verifier {
             body_tenant,
             body_timestamp,
             body_signed_id,
+            body_fallback_0,
+            body_fallback_1,
         ] = fields;
         let text = |field: Option<&Field>, from_body: Option<Cow<'_, str>>| -> Option<String> {
             match field? {
@@ -229,13 +237,31 @@ impl Verifier {
             }
         };
 
-        // Id.
+        // Id: the id field, else the fallbacks in order.
         let id = match raw_id_header {
-            Some(raw) => std::str::from_utf8(raw)
-                .map_err(|_| Rejection::MalformedId)?
-                .to_owned(),
-            None => body_id.map(Cow::into_owned).ok_or(Rejection::MissingId)?,
+            Some(raw) => Some(
+                std::str::from_utf8(raw)
+                    .map_err(|_| Rejection::MalformedId)?
+                    .to_owned(),
+            ),
+            None => body_id.map(Cow::into_owned),
         };
+        let mut id = id.filter(|id| !id.is_empty());
+        for (fallback, from_body) in scheme
+            .id_fallbacks
+            .iter()
+            .zip([body_fallback_0, body_fallback_1])
+        {
+            if id.is_some() {
+                break;
+            }
+            id = match fallback {
+                IdFallback::Field(field) => text(Some(field), from_body),
+                IdFallback::Signature => Some(signature_id(&mac)),
+            }
+            .filter(|id| !id.is_empty());
+        }
+        let id = id.ok_or(Rejection::MissingId)?;
         if id.is_empty() {
             return Err(Rejection::MissingId);
         }
@@ -258,4 +284,13 @@ impl Verifier {
             unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(mac),
         })
     }
+}
+
+/// The id of a delivery that carries none ([`IdFallback::Signature`]): a digest of the MAC,
+/// so the signature itself never reaches the handler's logs.
+fn signature_id(mac: &Digest) -> String {
+    let digest = Sha256::new_with_prefix(b"webhook-guard signature id\0")
+        .chain_update(mac)
+        .finalize();
+    format!("sig_{}", encode_hex(&digest[..16]))
 }

@@ -3,11 +3,17 @@
 
 use std::net::SocketAddr;
 
-use webhook_guard::{Guard, Scheme, Secret, Verifier};
+use webhook_guard::{Delivery, Guard, Scheme, Secret, Verifier};
 
 /// Demo secrets, used when the environment sets none. Never use them in production.
 pub const DEMO_AUDIT_TRAIL_SECRET: &str = "whsec_abc123def456";
 pub const DEMO_PALO_SECRET: &str = "demo_palo_secret_32_chars_min___";
+/// The Standard Webhooks specification's test-vector secret (`whsec_<base64>`, 24 bytes).
+pub const DEMO_STANDARD_WEBHOOKS_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const DEMO_GITHUB_SECRET: &str = "demo_github_webhook_secret";
+/// Stripe endpoint secrets look like this and are used as written (not base64-decoded).
+pub const DEMO_STRIPE_SECRET: &str = "whsec_demo_stripe_endpoint_secret";
+pub const DEMO_SLACK_SECRET: &str = "demo_slack_signing_secret";
 
 /// One line of the stdout contract, fields in this order.
 #[derive(serde::Serialize)]
@@ -31,6 +37,28 @@ pub fn print_handled(provider: &str, id: &str, event_type: &str) {
         "{}",
         serde_json::to_string(&line).expect("strings serialise")
     );
+}
+
+/// Handles a verified delivery of a provider without a typed event (Standard Webhooks,
+/// GitHub, Stripe, Slack): prints the contract's line with the scheme's name as the provider
+/// (an absent type prints as `""`, e.g. Slack slash commands) and returns the response body:
+/// Slack's `url_verification` is answered with its `challenge`, anything else with `OK`.
+pub fn handle_delivery(delivery: &Delivery) -> String {
+    print_handled(
+        delivery.scheme(),
+        delivery.id(),
+        delivery.event_type().unwrap_or_default(),
+    );
+    if delivery.scheme() == "slack" && delivery.event_type() == Some("url_verification") {
+        #[derive(serde::Deserialize)]
+        struct Challenge {
+            challenge: String,
+        }
+        if let Ok(Challenge { challenge }) = delivery.parse() {
+            return challenge;
+        }
+    }
+    "OK".to_owned()
 }
 
 /// Logs to stderr (stdout carries the contract), `RUST_LOG` or `info`.
@@ -63,27 +91,80 @@ fn secret_from_env(scheme: &Scheme, var: &str, demo: &str) -> Secret {
         .unwrap_or_else(|e| panic!("{var}: {e}"))
 }
 
-/// The guards of the two routes: Audit Trail (`AUDIT_TRAIL_SECRET`) and PALO (`PALO_SECRET`),
-/// sharing one replay store (in memory, or Redis when `REDIS_URL` is set).
-pub async fn guards() -> (Guard, Guard) {
-    let audit_trail = Scheme::audit_trail();
-    let palo = Scheme::palo();
-    let audit_secret = secret_from_env(&audit_trail, "AUDIT_TRAIL_SECRET", DEMO_AUDIT_TRAIL_SECRET);
-    let palo_secret = secret_from_env(&palo, "PALO_SECRET", DEMO_PALO_SECRET);
-    let audit_guard = Guard::new(Verifier::new(audit_trail, [audit_secret]));
-    let palo_guard = Guard::new(Verifier::new(palo, [palo_secret]));
-    match shared_store().await {
-        Some(store) => (
-            audit_guard.shared_store(store.clone()),
-            palo_guard.shared_store(store),
+/// The example receivers' routes, in the order they are listed at start.
+pub const ROUTES: [&str; 6] = [
+    "/webhooks/audit-trail",
+    "/webhooks/palo",
+    "/webhooks/standard",
+    "/webhooks/github",
+    "/webhooks/stripe",
+    "/webhooks/slack",
+];
+
+/// One guard per route, all sharing one replay store (in memory, or Redis when `REDIS_URL` is
+/// set). Each key is scoped by the scheme's name, so the providers never collide.
+pub struct Guards {
+    /// `/webhooks/audit-trail`, secret `AUDIT_TRAIL_SECRET`.
+    pub audit_trail: Guard,
+    /// `/webhooks/palo`, secret `PALO_SECRET`.
+    pub palo: Guard,
+    /// `/webhooks/standard`, secret `STANDARD_WEBHOOKS_SECRET` (`whsec_<base64>`).
+    pub standard_webhooks: Guard,
+    /// `/webhooks/github`, secret `GITHUB_WEBHOOK_SECRET`.
+    pub github: Guard,
+    /// `/webhooks/stripe`, secret `STRIPE_WEBHOOK_SECRET` (`whsec_...`, used as written).
+    pub stripe: Guard,
+    /// `/webhooks/slack`, secret `SLACK_SIGNING_SECRET`.
+    pub slack: Guard,
+}
+
+/// Builds every route's guard from the environment: the one place the receivers read secrets
+/// and the store choice from.
+pub async fn guards() -> Guards {
+    let guard = |scheme: Scheme, var: &str, demo: &str| {
+        let secret = secret_from_env(&scheme, var, demo);
+        Guard::new(Verifier::new(scheme, [secret]))
+    };
+    let guards = Guards {
+        audit_trail: guard(
+            Scheme::audit_trail(),
+            "AUDIT_TRAIL_SECRET",
+            DEMO_AUDIT_TRAIL_SECRET,
         ),
-        None => {
-            let store = audit_guard
-                .replay_store()
-                .cloned()
-                .expect("the default in-memory store");
-            (audit_guard, palo_guard.shared_store(store))
-        }
+        palo: guard(Scheme::palo(), "PALO_SECRET", DEMO_PALO_SECRET),
+        standard_webhooks: guard(
+            Scheme::standard_webhooks(),
+            "STANDARD_WEBHOOKS_SECRET",
+            DEMO_STANDARD_WEBHOOKS_SECRET,
+        ),
+        github: guard(
+            Scheme::github(),
+            "GITHUB_WEBHOOK_SECRET",
+            DEMO_GITHUB_SECRET,
+        ),
+        stripe: guard(
+            Scheme::stripe(),
+            "STRIPE_WEBHOOK_SECRET",
+            DEMO_STRIPE_SECRET,
+        ),
+        slack: guard(Scheme::slack(), "SLACK_SIGNING_SECRET", DEMO_SLACK_SECRET),
+    };
+    let store = match shared_store().await {
+        Some(store) => store,
+        None => guards
+            .audit_trail
+            .replay_store()
+            .cloned()
+            .expect("the default in-memory store"),
+    };
+    let shared = |guard: Guard| guard.shared_store(store.clone());
+    Guards {
+        audit_trail: shared(guards.audit_trail),
+        palo: shared(guards.palo),
+        standard_webhooks: shared(guards.standard_webhooks),
+        github: shared(guards.github),
+        stripe: shared(guards.stripe),
+        slack: shared(guards.slack),
     }
 }
 

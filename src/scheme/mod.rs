@@ -3,8 +3,10 @@
 //! A [`Scheme`] says where the signature is and how it is written, which bytes are signed and in
 //! which order, where the timestamp, the deduplication id, the event type and the tenant come
 //! from, and how long a delivery stays fresh. The built-in schemes are constructors
-//! ([`Scheme::audit_trail`], [`Scheme::palo`]); a third provider is described with
-//! [`Scheme::builder`], without forking the crate:
+//! ([`Scheme::audit_trail`], [`Scheme::palo`], [`Scheme::standard_webhooks`],
+//! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`]); another provider is described
+//! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
+//! through one):
 //!
 //! ```
 //! use std::time::Duration;
@@ -26,7 +28,11 @@
 //! ```
 
 mod audit_trail;
+mod github;
 mod palo;
+mod slack;
+mod standard_webhooks;
+mod stripe;
 
 pub use palo::PALO_MIN_SECRET_LEN;
 
@@ -39,6 +45,9 @@ use crate::{Freshness, Secret, SecretError};
 
 /// The most pieces a scheme's signed content may have.
 pub const MAX_SIGNED_PARTS: usize = 8;
+
+/// The most fallbacks a scheme's id may have ([`SchemeBuilder::id_fallbacks`]).
+pub const MAX_ID_FALLBACKS: usize = 2;
 
 /// Where a value comes from in a request.
 ///
@@ -53,7 +62,8 @@ pub const MAX_SIGNED_PARTS: usize = 8;
 pub enum Field {
     /// A request header (names are kept in lower case).
     Header(Cow<'static, str>),
-    /// A top-level field of the (signed) body, a string or a number.
+    /// A top-level field of the (signed) body, a string or a number (for a form body, a form
+    /// field; see [`BodyFormat::FormOrJson`]).
     Body(Cow<'static, str>),
     /// The timestamp carried inside the signature header (Stripe's `t=`).
     SignatureTimestamp,
@@ -147,6 +157,30 @@ pub enum IdBinding {
     Unsigned,
 }
 
+/// Where the id is taken from when the scheme's id field is absent; see
+/// [`SchemeBuilder::id_fallbacks`].
+///
+/// ```
+/// use webhook_guard::scheme::{Field, IdFallback};
+///
+/// // Slack: `event_id` (Events API), else `trigger_id` (slash commands, interactivity), else
+/// // the signature.
+/// let fallbacks = [IdFallback::Field(Field::body("trigger_id")), IdFallback::Signature];
+/// # let _ = fallbacks;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdFallback {
+    /// Another field.
+    Field(Field),
+    /// The signature that verified, for payloads that carry no id at all: the id is
+    /// `sig_` and 32 hex digits of a SHA-256 digest of the MAC (never the signature text, which
+    /// stays out of logs). The same signed request sent twice has the same id, so a copy is a
+    /// duplicate; the sender's own retry, signed anew (with a new timestamp), is a new
+    /// delivery. It always yields an id: fallbacks after it are never reached.
+    Signature,
+}
+
 /// How secrets are written for this scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -164,6 +198,46 @@ pub enum BodyFormat {
     /// A JSON object; a body that is not one is rejected
     /// ([`Rejection::MalformedBody`](crate::Rejection::MalformedBody)).
     Json,
+    /// An `application/x-www-form-urlencoded` body (`name=value` pairs joined by `&`,
+    /// percent-decoded, `+` for a space), or a JSON object, for a provider that sends both to
+    /// one URL (Slack: the Events API in JSON, slash commands and interactivity as forms).
+    ///
+    /// A body whose first non-blank byte is `{` is read as [`Json`](Self::Json), any other as
+    /// a form. The choice is made from the signed bytes, never from the unsigned
+    /// `Content-Type`: a copy relabelled by whoever replays it reads the same fields, so it
+    /// cannot get a new id past the replay store. A form with a malformed escape, a value that
+    /// is not UTF-8, or a wanted field given twice is rejected
+    /// ([`Rejection::MalformedBody`](crate::Rejection::MalformedBody)).
+    ///
+    /// ```
+    /// use webhook_guard::scheme::{BodyFormat, Field, IdBinding, Scheme};
+    /// use webhook_guard::signature::SignatureFormat;
+    /// use webhook_guard::{Secret, Signer, Verifier};
+    ///
+    /// let scheme = Scheme::builder("forms")
+    ///     .signature("X-Signature", SignatureFormat::prefixed_hex("sha256="))
+    ///     .body_format(BodyFormat::FormOrJson { json_field: Some("payload") })
+    ///     .id(Field::body("id"), IdBinding::Signed)
+    ///     .event_type(Field::body("type"))
+    ///     .build()
+    ///     .unwrap();
+    /// let secret = Secret::new("form-secret").unwrap();
+    /// let verifier = Verifier::new(scheme.clone(), [secret.clone()]);
+    /// for body in [
+    ///     &b"id=42&type=order+paid"[..],
+    ///     b"payload=%7B%22id%22%3A42%2C%22type%22%3A%22order%20paid%22%7D",
+    ///     br#"{"id":42,"type":"order paid"}"#,
+    /// ] {
+    ///     let headers = Signer::new(scheme.clone(), secret.clone()).headers(body, 0, "");
+    ///     let delivery = verifier.verify_at(&headers, body.to_vec().into(), 0).unwrap();
+    ///     assert_eq!((delivery.id(), delivery.event_type()), ("42", Some("order paid")));
+    /// }
+    /// ```
+    FormOrJson {
+        /// A form field whose value is a JSON object: the fields the form itself lacks are
+        /// read from that object's top level (Slack's interactivity `payload`).
+        json_field: Option<&'static str>,
+    },
     /// Not parsed: every field the scheme reads comes from headers.
     Opaque,
 }
@@ -179,6 +253,7 @@ pub struct Scheme {
     pub(crate) freshness: Freshness,
     pub(crate) id: Field,
     pub(crate) id_binding: IdBinding,
+    pub(crate) id_fallbacks: Vec<IdFallback>,
     pub(crate) event_type: Option<Field>,
     pub(crate) tenant: Option<Field>,
     pub(crate) body_format: BodyFormat,
@@ -196,6 +271,8 @@ impl fmt::Debug for Scheme {
             .field("freshness", &self.freshness)
             .field("id", &self.id)
             .field("id_binding", &self.id_binding)
+            .field("id_fallbacks", &self.id_fallbacks)
+            .field("body_format", &self.body_format)
             .finish_non_exhaustive()
     }
 }
@@ -210,6 +287,7 @@ impl Scheme {
             timestamp: None,
             freshness: None,
             id: None,
+            id_fallbacks: Vec::new(),
             event_type: None,
             tenant: None,
             body_format: BodyFormat::Json,
@@ -287,8 +365,18 @@ impl Scheme {
         }
     }
 
+    /// Where the id is taken from when its field is absent, in order.
+    pub fn id_fallbacks(&self) -> &[IdFallback] {
+        &self.id_fallbacks
+    }
+
+    /// How the body is read.
+    pub fn body_format(&self) -> BodyFormat {
+        self.body_format
+    }
+
     /// The body fields the verifier reads, in a fixed order: id, type, tenant, timestamp,
-    /// signed id.
+    /// signed id, then the id's fallbacks.
     pub(crate) fn body_field_names(&self) -> [Option<&str>; crate::body::MAX_FIELDS] {
         fn body(field: Option<&Field>) -> Option<&str> {
             match field {
@@ -300,12 +388,18 @@ impl Scheme {
             IdBinding::MatchesBodyField(name) => Some(&**name),
             _ => None,
         };
+        let fallback = |i: usize| match self.id_fallbacks.get(i) {
+            Some(IdFallback::Field(field)) => body(Some(field)),
+            _ => None,
+        };
         [
             body(Some(&self.id)),
             body(self.event_type.as_ref()),
             body(self.tenant.as_ref()),
             body(self.timestamp.as_ref().map(|(f, _)| f)),
             signed_id,
+            fallback(0),
+            fallback(1),
         ]
     }
 }
@@ -320,6 +414,7 @@ pub struct SchemeBuilder {
     timestamp: Option<(Field, TimestampFormat)>,
     freshness: Option<Freshness>,
     id: Option<(Field, IdBinding)>,
+    id_fallbacks: Vec<IdFallback>,
     event_type: Option<Field>,
     tenant: Option<Field>,
     body_format: BodyFormat,
@@ -364,6 +459,16 @@ impl SchemeBuilder {
         self
     }
 
+    /// Where else the id may be, tried in order when the id field is absent (at most
+    /// [`MAX_ID_FALLBACKS`]; default none: a delivery without an id is rejected,
+    /// [`Rejection::MissingId`](crate::Rejection::MissingId)).
+    ///
+    /// With [`IdBinding::Signed`], a fallback field must be signed too.
+    pub fn id_fallbacks(mut self, fallbacks: impl IntoIterator<Item = IdFallback>) -> Self {
+        self.id_fallbacks = fallbacks.into_iter().collect();
+        self
+    }
+
     /// Where the event type is.
     pub fn event_type(mut self, field: Field) -> Self {
         self.event_type = Some(field);
@@ -402,6 +507,15 @@ impl SchemeBuilder {
         if self.signed_content.len() > MAX_SIGNED_PARTS {
             return Err(SchemeError::TooManySignedParts);
         }
+        if self.id_fallbacks.len() > MAX_ID_FALLBACKS {
+            return Err(SchemeError::TooManyIdFallbacks);
+        }
+        let fallback_fields = || {
+            self.id_fallbacks.iter().filter_map(|f| match f {
+                IdFallback::Field(field) => Some(field),
+                IdFallback::Signature => None,
+            })
+        };
         if !self.signed_content.contains(&SignedPart::Body) {
             return Err(SchemeError::BodyNotSigned);
         }
@@ -412,6 +526,7 @@ impl SchemeBuilder {
             .into_iter()
             .chain([self.timestamp.as_ref().map(|(f, _)| f)])
             .flatten()
+            .chain(fallback_fields())
             .any(|f| matches!(f, Field::Body(_)))
             || matches!(id_binding, IdBinding::MatchesBodyField(_));
         if uses_body && self.body_format == BodyFormat::Opaque {
@@ -419,7 +534,9 @@ impl SchemeBuilder {
         }
         let id_is_signed =
             id.is_signed(&self.signed_content) || self.signed_content.contains(&SignedPart::Id);
-        if id_binding == IdBinding::Signed && !id_is_signed {
+        if id_binding == IdBinding::Signed
+            && (!id_is_signed || fallback_fields().any(|f| !f.is_signed(&self.signed_content)))
+        {
             return Err(SchemeError::IdNotSigned);
         }
         if matches!(self.timestamp, Some((Field::SignatureTimestamp, _)))
@@ -441,6 +558,7 @@ impl SchemeBuilder {
             freshness,
             id,
             id_binding,
+            id_fallbacks: self.id_fallbacks,
             event_type: self.event_type,
             tenant: self.tenant,
             body_format: self.body_format,
@@ -466,12 +584,14 @@ pub enum SchemeError {
     NoFreshness,
     /// A field is read from the body but the body is opaque.
     BodyFieldInOpaqueBody,
-    /// `IdBinding::Signed` for an id that is not in the signed content.
+    /// `IdBinding::Signed` for an id (or an id fallback) that is not in the signed content.
     IdNotSigned,
     /// `Field::SignatureTimestamp` with a signature format that carries no timestamp.
     NoTimestampInSignature,
     /// More than [`MAX_SIGNED_PARTS`] pieces of signed content.
     TooManySignedParts,
+    /// More than [`MAX_ID_FALLBACKS`] id fallbacks.
+    TooManyIdFallbacks,
 }
 
 impl fmt::Display for SchemeError {
@@ -490,8 +610,59 @@ impl fmt::Display for SchemeError {
             Self::IdNotSigned => "IdBinding::Signed but the id is not part of the signed content",
             Self::NoTimestampInSignature => "the signature format carries no timestamp",
             Self::TooManySignedParts => "the signed content has more than 8 pieces",
+            Self::TooManyIdFallbacks => "the id has more than 2 fallbacks",
         })
     }
 }
 
 impl std::error::Error for SchemeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_fallbacks(
+        binding: IdBinding,
+        format: BodyFormat,
+        fallbacks: impl IntoIterator<Item = IdFallback>,
+    ) -> Result<Scheme, SchemeError> {
+        Scheme::builder("t")
+            .signature("x-sig", SignatureFormat::prefixed_hex("v1="))
+            .body_format(format)
+            .id(Field::header("x-id"), binding)
+            .id_fallbacks(fallbacks)
+            .build()
+    }
+
+    #[test]
+    fn id_fallbacks_are_checked_like_the_id() {
+        let form = BodyFormat::FormOrJson { json_field: None };
+        let body = || IdFallback::Field(Field::body("n"));
+        let header = || IdFallback::Field(Field::header("x-other"));
+        assert!(with_fallbacks(IdBinding::Unsigned, form, [body(), IdFallback::Signature]).is_ok());
+        assert_eq!(
+            with_fallbacks(
+                IdBinding::Unsigned,
+                form,
+                [body(), header(), IdFallback::Signature]
+            )
+            .unwrap_err(),
+            SchemeError::TooManyIdFallbacks
+        );
+        assert_eq!(
+            with_fallbacks(IdBinding::Unsigned, BodyFormat::Opaque, [body()]).unwrap_err(),
+            SchemeError::BodyFieldInOpaqueBody
+        );
+        // A signed id whose fallback is an unsigned header would let a copy pick its own id.
+        let signed_id = |fallback: IdFallback| {
+            Scheme::builder("t")
+                .signature("x-sig", SignatureFormat::prefixed_hex("v1="))
+                .id(Field::body("id"), IdBinding::Signed)
+                .id_fallbacks([fallback])
+                .build()
+        };
+        assert_eq!(signed_id(header()).unwrap_err(), SchemeError::IdNotSigned);
+        assert!(signed_id(body()).is_ok());
+        assert!(signed_id(IdFallback::Signature).is_ok());
+    }
+}

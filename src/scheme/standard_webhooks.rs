@@ -1,0 +1,170 @@
+use std::time::Duration;
+
+use super::{Field, IdBinding, Scheme, SecretEncoding, SignedPart, TimestampFormat};
+use crate::Freshness;
+use crate::signature::SignatureFormat;
+
+impl Scheme {
+    /// [Standard Webhooks](https://www.standardwebhooks.com/) (the specification Svix
+    /// implements, and the senders built on it).
+    ///
+    /// - `webhook-signature`: space-separated `v1,<base64>` entries, each the HMAC-SHA256 of
+    ///   `<webhook-id>.<webhook-timestamp>.<raw body>`. Several entries arrive while the sender
+    ///   rotates its secret; any `v1` entry that matches passes, other versions (`v1a`, the
+    ///   asymmetric one) are ignored;
+    /// - `webhook-id`: the message id, the dedup id. It is signed, so a captured delivery
+    ///   cannot be replayed under a new id; the sender keeps it across retries, so a retry of a
+    ///   handled message is answered "already processed";
+    /// - `webhook-timestamp`: Unix seconds, signed;
+    /// - event type: the body's top-level `type` (the specification's payload structure);
+    /// - secrets are written `whsec_<base64>`: the key is the decoded base64, as the
+    ///   specification and its SDKs do ([`Scheme::secret`] decodes it). The specification
+    ///   recommends keys of 24 to 64 bytes but its SDKs accept any non-empty key; so does this
+    ///   scheme.
+    ///
+    /// Freshness: 5 minutes either way, the tolerance of the specification's reference
+    /// libraries. Each attempt is signed anew with the time of sending, so retries arrive
+    /// fresh; a copy replayed within the 10 minutes a signature stays valid is caught by the
+    /// replay store, which remembers `webhook-id` for at least that long (24 hours by
+    /// default), and a later copy is refused as stale. A sender retries only what was not
+    /// answered 2xx; Svix's schedule runs for about 27 hours, so if a 2xx of ours is lost and
+    /// the last retry comes after the store's retention, the handler runs again: raise the
+    /// retention past the schedule, or keep the handler idempotent on `webhook-id`.
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Signer, Verifier};
+    ///
+    /// let scheme = Scheme::standard_webhooks();
+    /// let secret = scheme.secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    /// assert_eq!(secret.len(), 24);
+    /// // The specification's test vector.
+    /// let headers: &[(&str, &str)] = &[
+    ///     ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
+    ///     ("webhook-timestamp", "1614265330"),
+    ///     ("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+    /// ];
+    /// let verifier = Verifier::new(scheme, [secret]);
+    /// let delivery = verifier.verify_at(headers, r#"{"test": 2432232314}"#.into(), 1_614_265_330).unwrap();
+    /// assert_eq!(delivery.id(), "msg_p5jXN8AQM9LWM0D4loKWxJek");
+    /// ```
+    pub fn standard_webhooks() -> Self {
+        Scheme::builder("standard-webhooks")
+            .signature(
+                "webhook-signature",
+                SignatureFormat::VersionedBase64 {
+                    version: "v1".into(),
+                },
+            )
+            .signed_content([
+                SignedPart::Id,
+                SignedPart::literal("."),
+                SignedPart::Timestamp,
+                SignedPart::literal("."),
+                SignedPart::Body,
+            ])
+            .timestamp(
+                Field::header("webhook-timestamp"),
+                TimestampFormat::UnixSeconds,
+            )
+            .freshness(Freshness::new(
+                Duration::from_secs(5 * 60),
+                Duration::from_secs(5 * 60),
+            ))
+            .id(Field::header("webhook-id"), IdBinding::Signed)
+            .event_type(Field::body("type"))
+            .secret_encoding(SecretEncoding::WhsecBase64)
+            .build()
+            .unwrap_or_else(|e| unreachable!("the Standard Webhooks scheme is valid: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Rejection, Scheme, Signer, Verifier};
+
+    // The specification's test vector (standard-webhooks, `libraries/` test suites).
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const TS: i64 = 1_614_265_330;
+    const BODY: &str = r#"{"test": 2432232314}"#;
+    const SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    fn verifier() -> Verifier {
+        let scheme = Scheme::standard_webhooks();
+        let secret = scheme.secret(SECRET).unwrap();
+        Verifier::new(scheme, [secret])
+    }
+
+    fn headers(signature: &str) -> Vec<(String, String)> {
+        vec![
+            ("webhook-id".into(), ID.into()),
+            ("webhook-timestamp".into(), TS.to_string()),
+            ("webhook-signature".into(), signature.into()),
+        ]
+    }
+
+    #[test]
+    fn the_specification_vector_verifies_and_our_signer_reproduces_it() {
+        let delivery = verifier()
+            .verify_at(&headers(SIGNATURE), BODY.into(), TS)
+            .unwrap();
+        assert_eq!(delivery.id(), ID);
+        assert_eq!(delivery.timestamp(), Some(TS));
+
+        let scheme = Scheme::standard_webhooks();
+        let signed = Signer::new(scheme.clone(), scheme.secret(SECRET).unwrap()).headers(
+            BODY.as_bytes(),
+            TS,
+            ID,
+        );
+        assert!(signed.contains(&("webhook-signature".into(), SIGNATURE.into())));
+        // Unpadded base64 secrets decode to the same key (the SDKs pad before decoding).
+        assert_eq!(
+            scheme.secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
+            scheme.secret(SECRET).unwrap()
+        );
+    }
+
+    #[test]
+    fn several_entries_other_versions_and_the_window() {
+        let other = "v1,Zm9vYmFyYmF6Zm9vYmFyYmF6Zm9vYmFyYmF6Zm9vYmE=";
+        let rotated = format!("v1a,abc {other} {SIGNATURE}");
+        assert!(
+            verifier()
+                .verify_at(&headers(&rotated), BODY.into(), TS)
+                .is_ok()
+        );
+        assert_eq!(
+            verifier()
+                .verify_at(&headers(other), BODY.into(), TS)
+                .unwrap_err(),
+            Rejection::InvalidSignature
+        );
+        // The id is signed: another id fails the signature.
+        let mut renamed = headers(SIGNATURE);
+        renamed[0].1 = "msg_other".into();
+        assert_eq!(
+            verifier().verify_at(&renamed, BODY.into(), TS).unwrap_err(),
+            Rejection::InvalidSignature
+        );
+        let v = verifier();
+        assert!(
+            v.verify_at(&headers(SIGNATURE), BODY.into(), TS + 300)
+                .is_ok()
+        );
+        assert!(
+            v.verify_at(&headers(SIGNATURE), BODY.into(), TS - 300)
+                .is_ok()
+        );
+        assert_eq!(
+            v.verify_at(&headers(SIGNATURE), BODY.into(), TS + 301)
+                .unwrap_err(),
+            Rejection::StaleTimestamp
+        );
+        assert_eq!(
+            v.verify_at(&headers(SIGNATURE), BODY.into(), TS - 301)
+                .unwrap_err(),
+            Rejection::FutureTimestamp
+        );
+    }
+}

@@ -1,0 +1,176 @@
+//! The built-in schemes against the providers' own libraries, both ways, over real HTTP.
+//!
+//! Builds the two example receivers (axum, actix-web) with the features of this test build,
+//! writes deliveries signed by [`Signer`] to a temporary file, and runs `tests/sdk/run.py`,
+//! which signs payloads with `standardwebhooks`, `stripe`, `slack-sdk` (PyPI) and
+//! `@octokit/webhooks-methods` (npm), POSTs them to each receiver, and verifies our signatures
+//! with each SDK's verify function. See that script for the checks.
+//!
+//! Never skipped: without python3, node or the SDKs it fails and says to run
+//! `scripts/test.sh`, which installs them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use webhook_guard::{Scheme, Signer};
+
+const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+const INSTALL: &str = "run scripts/test.sh, which installs python3 and node packages for the cross-SDK tests (tests/sdk/requirements.txt, tests/sdk/package.json)";
+
+/// The features this test was built with, so that the receivers are built the same way (and
+/// cargo finds them already built when `cargo test` built the examples).
+fn features() -> Vec<&'static str> {
+    let mut features = Vec::new();
+    if cfg!(feature = "moka") {
+        features.push("moka");
+    }
+    if cfg!(feature = "axum") {
+        features.push("axum");
+    }
+    if cfg!(feature = "actix") {
+        features.push("actix");
+    }
+    if cfg!(feature = "redis") {
+        features.push("redis");
+    }
+    if cfg!(feature = "metrics") {
+        features.push("metrics");
+    }
+    features
+}
+
+/// Builds an example with cargo and returns its executable.
+fn build_example(name: &str) -> PathBuf {
+    let output = Command::new(env!("CARGO"))
+        .current_dir(MANIFEST_DIR)
+        .args([
+            "build",
+            "--message-format=json-render-diagnostics",
+            "--example",
+            name,
+        ])
+        .args(["--no-default-features", "--features", &features().join(",")])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "cargo build --example {name} failed"
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == name)
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo named no executable for the example {name}"))
+}
+
+/// One delivery signed by our signer, for the SDKs to verify.
+fn signed(name: &str, scheme: Scheme, secret: &str, body: &str, id: &str) -> serde_json::Value {
+    let key = scheme.secret(secret).expect("a valid secret");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    let headers = Signer::new(scheme.clone(), key).headers(body.as_bytes(), now, id);
+    serde_json::json!({
+        "name": name,
+        "scheme": scheme.name(),
+        "secret": secret,
+        "body": body,
+        "headers": headers,
+    })
+}
+
+fn our_deliveries() -> serde_json::Value {
+    let slack_secret = "e2b5a1c3d4f60718293a4b5c6d7e8f90";
+    serde_json::Value::Array(vec![
+        signed(
+            "json",
+            Scheme::standard_webhooks(),
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            r#"{"type":"invoice.paid","data":{"customer":"Zoë"}}"#,
+            "msg_2f3XoUqNbL4kC5sYpR6tVw8d",
+        ),
+        signed(
+            "json",
+            Scheme::github(),
+            "It's a Secret to Everybody",
+            r#"{"action":"opened","issue":{"number":1,"title":"café"}}"#,
+            "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        ),
+        signed(
+            "form",
+            Scheme::github(),
+            "It's a Secret to Everybody",
+            "payload=%7B%22zen%22%3A%22Keep+it+logically+awesome.%22%7D",
+            "72d3162e-cc78-11e3-81ab-4c9367dc0959",
+        ),
+        signed(
+            "json",
+            Scheme::stripe(),
+            "whsec_test_secret_for_webhook_guard",
+            "{\n  \"id\": \"evt_1\",\n  \"object\": \"event\",\n  \"type\": \"charge.succeeded\"\n}",
+            "",
+        ),
+        signed(
+            "event",
+            Scheme::slack(),
+            slack_secret,
+            r#"{"type":"event_callback","event_id":"Ev0PV52K25","event":{"type":"app_mention"}}"#,
+            "",
+        ),
+        signed(
+            "slash command",
+            Scheme::slack(),
+            slack_secret,
+            "command=%2Fweather&text=94070+%C3%A0+Paris&trigger_id=13345224609.738474920.8088930838d88f008e0",
+            "",
+        ),
+    ])
+}
+
+fn require(program: &str, args: &[&str]) {
+    match Command::new(program).args(args).output() {
+        Ok(output) if output.status.success() => {}
+        _ => panic!("`{program}` is not available: {INSTALL}"),
+    }
+}
+
+#[test]
+fn the_providers_sdks_and_webhook_guard_agree_over_http() {
+    require("python3", &["--version"]);
+    require("node", &["--version"]);
+    let octokit = Path::new(MANIFEST_DIR).join("tests/sdk/node_modules/@octokit/webhooks-methods");
+    assert!(
+        octokit.exists(),
+        "@octokit/webhooks-methods is not installed: {INSTALL}"
+    );
+
+    let receivers = [build_example("receiver"), build_example("actix_receiver")];
+    let signed =
+        std::env::temp_dir().join(format!("webhook-guard-sdk-{}.json", std::process::id()));
+    std::fs::write(&signed, our_deliveries().to_string()).expect("temp file written");
+
+    let output = Command::new("python3")
+        .current_dir(MANIFEST_DIR)
+        .arg("tests/sdk/run.py")
+        .arg("--signed")
+        .arg(&signed)
+        .args(&receivers)
+        .output()
+        .expect("python3 runs");
+    let _ = std::fs::remove_file(&signed);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    match output.status.code() {
+        Some(0) => {}
+        Some(2) => panic!(
+            "the providers' SDKs are missing ({}): {INSTALL}",
+            stderr.trim()
+        ),
+        _ => panic!("the cross-SDK checks failed:\n{stdout}\n{stderr}"),
+    }
+}
