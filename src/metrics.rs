@@ -72,7 +72,11 @@ impl Metrics {
     }
 
     pub(crate) fn record_handled(&self, success: bool) {
-        let counter = if success { &self.handled } else { &self.handler_failed };
+        let counter = if success {
+            &self.handled
+        } else {
+            &self.handler_failed
+        };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -105,18 +109,39 @@ impl Metrics {
         let scheme = &self.scheme;
         let mut out = String::new();
         for (name, help, value) in [
-            ("accepted", "Deliveries verified and admitted to the handler.", s.accepted),
-            ("handled", "Admitted deliveries the handler answered with 2xx.", s.handled),
-            ("handler_failed", "Admitted deliveries the handler did not answer with 2xx.", s.handler_failed),
+            (
+                "accepted",
+                "Deliveries verified and admitted to the handler.",
+                s.accepted,
+            ),
+            (
+                "handled",
+                "Admitted deliveries the handler answered with 2xx.",
+                s.handled,
+            ),
+            (
+                "handler_failed",
+                "Admitted deliveries the handler did not answer with 2xx.",
+                s.handler_failed,
+            ),
         ] {
             let _ = writeln!(out, "# HELP webhook_guard_{name}_total {help}");
             let _ = writeln!(out, "# TYPE webhook_guard_{name}_total counter");
-            let _ = writeln!(out, "webhook_guard_{name}_total{{scheme=\"{scheme}\"}} {value}");
+            let _ = writeln!(
+                out,
+                "webhook_guard_{name}_total{{scheme=\"{scheme}\"}} {value}"
+            );
         }
-        let _ = writeln!(out, "# HELP webhook_guard_rejected_total Deliveries answered without running the handler, by reason.");
+        let _ = writeln!(
+            out,
+            "# HELP webhook_guard_rejected_total Deliveries answered without running the handler, by reason."
+        );
         let _ = writeln!(out, "# TYPE webhook_guard_rejected_total counter");
         for (reason, value) in &s.rejected {
-            let _ = writeln!(out, "webhook_guard_rejected_total{{scheme=\"{scheme}\",reason=\"{reason}\"}} {value}");
+            let _ = writeln!(
+                out,
+                "webhook_guard_rejected_total{{scheme=\"{scheme}\",reason=\"{reason}\"}} {value}"
+            );
         }
         out
     }
@@ -138,7 +163,10 @@ pub struct Snapshot {
 impl Snapshot {
     /// The count of rejections with this [`Rejection::code`].
     pub fn rejected(&self, code: &str) -> u64 {
-        self.rejected.iter().find(|(c, _)| *c == code).map_or(0, |(_, n)| *n)
+        self.rejected
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(0, |(_, n)| *n)
     }
 }
 
@@ -164,9 +192,15 @@ mod tests {
             Rejection::MalformedId,
             Rejection::IdMismatch,
             Rejection::AlreadyProcessed,
-            Rejection::InFlight { retry_after: std::time::Duration::ZERO },
-            Rejection::StoreFull { retry_after: std::time::Duration::ZERO },
-            Rejection::Unavailable { retry_after: std::time::Duration::ZERO },
+            Rejection::InFlight {
+                retry_after: std::time::Duration::ZERO,
+            },
+            Rejection::StoreFull {
+                retry_after: std::time::Duration::ZERO,
+            },
+            Rejection::Unavailable {
+                retry_after: std::time::Duration::ZERO,
+            },
         ];
         assert_eq!(all.len(), CODES.len());
         let metrics = Metrics::new("x");
@@ -175,7 +209,12 @@ mod tests {
         }
         let snapshot = metrics.snapshot();
         for rejection in &all {
-            assert_eq!(snapshot.rejected(rejection.code()), 1, "{}", rejection.code());
+            assert_eq!(
+                snapshot.rejected(rejection.code()),
+                1,
+                "{}",
+                rejection.code()
+            );
         }
     }
 }

@@ -134,7 +134,9 @@ impl Expiry<u128, Arc<Slot>> for SlotExpiry {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every update under these locks is a single step: the data stays consistent even if a
     // holder panicked.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn millis(d: Duration) -> u64 {
@@ -222,7 +224,8 @@ impl MemoryStore {
         } else {
             inner.retention.max(window)
         };
-        let live_until = now.saturating_add(millis(window.min(keep_for).saturating_add(inner.lease)));
+        let live_until =
+            now.saturating_add(millis(window.min(keep_for).saturating_add(inner.lease)));
         let lease_until = now.saturating_add(millis(inner.lease));
         let raw_key = key.as_u128();
         // Two rounds at most: a concurrent claim may insert the key between our miss and ours.
@@ -241,13 +244,16 @@ impl MemoryStore {
                 }),
             });
             let mut inserted = false;
-            inner.cache.entry(raw_key).and_compute_with(|existing| match existing {
-                Some(_) => Op::Nop,
-                None => {
-                    inserted = true;
-                    Op::Put(Arc::clone(&slot))
-                }
-            });
+            inner
+                .cache
+                .entry(raw_key)
+                .and_compute_with(|existing| match existing {
+                    Some(_) => Op::Nop,
+                    None => {
+                        inserted = true;
+                        Op::Put(Arc::clone(&slot))
+                    }
+                });
             let mut ledger = lock(&inner.ledger);
             ledger.reserved -= 1;
             if inserted {
@@ -265,11 +271,20 @@ impl MemoryStore {
         Ok(Claim::InFlight)
     }
 
-    fn claim_existing(&self, slot: &Slot, key: ReplayKey, now: u64, live_until: u64, lease_until: u64) -> Claim {
+    fn claim_existing(
+        &self,
+        slot: &Slot,
+        key: ReplayKey,
+        now: u64,
+        live_until: u64,
+        lease_until: u64,
+    ) -> Claim {
         let mut state = lock(&slot.state);
         match state.phase {
             Phase::Done => Claim::Done,
-            Phase::InFlight { lease_until: until, .. } if now < until => Claim::InFlight,
+            Phase::InFlight {
+                lease_until: until, ..
+            } if now < until => Claim::InFlight,
             // Released after a failure, or a lease that ran out (the claimant crashed): this
             // attempt takes the key over, with its own token, and a copy of it can be replayed
             // for a whole window from now.
@@ -310,7 +325,10 @@ impl MemoryStore {
                         if state.live_until != front.live_until {
                             // Claimed again since (a retry): it is as young as that claim.
                             ledger.order.pop_front();
-                            ledger.order.push_back(LedgerEntry { live_until: state.live_until, ..front });
+                            ledger.order.push_back(LedgerEntry {
+                                live_until: state.live_until,
+                                ..front
+                            });
                             continue;
                         }
                         return Err(self.refuse());
@@ -342,17 +360,20 @@ impl MemoryStore {
     /// Removes `key` if it still holds slot `id`; true if it did.
     fn remove_slot(&self, key: u128, id: u64, now: u64) -> bool {
         let mut removed = false;
-        self.inner.cache.entry(key).and_compute_with(|existing| match existing {
-            Some(entry) if entry.value().id == id => {
-                if entry.value().state().live_until > now {
-                    self.inner.evicted_live.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!("replay store evicted a key inside its replay window");
+        self.inner
+            .cache
+            .entry(key)
+            .and_compute_with(|existing| match existing {
+                Some(entry) if entry.value().id == id => {
+                    if entry.value().state().live_until > now {
+                        self.inner.evicted_live.fetch_add(1, Ordering::Relaxed);
+                        tracing::error!("replay store evicted a key inside its replay window");
+                    }
+                    removed = true;
+                    Op::Remove
                 }
-                removed = true;
-                Op::Remove
-            }
-            _ => Op::Nop,
-        });
+                _ => Op::Nop,
+            });
         removed
     }
 
@@ -365,7 +386,11 @@ impl MemoryStore {
         if let Phase::InFlight { token, .. } = state.phase
             && token == claim.token()
         {
-            state.phase = if success { Phase::Done } else { Phase::Released };
+            state.phase = if success {
+                Phase::Done
+            } else {
+                Phase::Released
+            };
         }
     }
 }
@@ -387,7 +412,11 @@ impl fmt::Debug for MemoryStore {
 }
 
 impl ReplayStore for MemoryStore {
-    fn claim(&self, key: ReplayKey, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+    fn claim(
+        &self,
+        key: ReplayKey,
+        window: Duration,
+    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
         StoreFuture::ready(self.claim_now(key, window))
     }
 
