@@ -132,16 +132,17 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out: Fields<'de> = Default::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match self.names.iter().position(|n| *n == Some(&*key)) {
+        let names = self.names;
+        while let Some(wanted) = map.next_key_seed(KeyIndex { names })? {
+            match wanted {
                 Some(i) => {
                     let value = map.next_value::<Scalar<'de>>()?.0;
                     if out[i].is_some() {
                         return Err(de::Error::custom("duplicate field"));
                     }
                     // A field asked for twice (the same name in two roles) gets the value in both.
-                    for (j, name) in self.names.iter().enumerate() {
-                        if *name == Some(&*key) {
+                    for (j, name) in names.iter().enumerate().skip(i) {
+                        if *name == names[i] {
                             out[j] = value.clone();
                         }
                     }
@@ -152,6 +153,35 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// Reads an object key and says which wanted name it is, without allocating it (serde's
+/// `Cow<str>` would copy every key).
+struct KeyIndex<'n> {
+    names: &'n [Option<&'n str>],
+}
+
+impl<'de> DeserializeSeed<'de> for KeyIndex<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIndex<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.names.iter().position(|n| *n == Some(key)))
     }
 }
 
