@@ -1,6 +1,9 @@
 //! Properties of verification over arbitrary bodies, secrets and timestamps: what is signed
-//! verifies, and every single-bit change or truncation of what was signed is refused with the
-//! rejection that names it.
+//! verifies, and every single-bit change or truncation of the body, the signature, the
+//! timestamp or the id header is refused with the rejection that names it.
+//!
+//! Freshness edges are inclusive: a timestamp exactly `max_age` old or exactly `max_future`
+//! ahead passes, one second further fails; `i64::MIN`/`i64::MAX` never overflow.
 
 use std::time::Duration;
 
@@ -274,6 +277,36 @@ proptest! {
             Rejection::IdMismatch
         };
         prop_assert_eq!(check(&verifier, &flipped, body, NOW), Err(expected));
+    }
+
+    #[test]
+    fn a_truncated_timestamp_header_is_an_invalid_signature(
+        secret in secret(), ts in at_timestamp(), id in delivery_id(),
+        data in prop::collection::vec(any::<u8>(), 0..=256), cut in any::<Index>(),
+    ) {
+        // Signed, and checked with the signature: any prefix (even empty) breaks it.
+        let (verifier, headers, body) = at_signed(&secret, ts, &id, &data);
+        let mut truncated = headers.clone();
+        let header = value_mut(&mut truncated, TS);
+        let len = cut.index(header.len());
+        header.truncate(len);
+        prop_assert_eq!(check(&verifier, &truncated, body, NOW), Err(Rejection::InvalidSignature));
+    }
+
+    #[test]
+    fn a_truncated_delivery_id_header_is_refused(
+        secret in secret(), ts in at_timestamp(), id in delivery_id(),
+        data in prop::collection::vec(any::<u8>(), 0..=256), cut in any::<Index>(),
+    ) {
+        // Not signed: the signature holds, then an empty id is missing and a shorter one no
+        // longer matches the signed body's `id`.
+        let (verifier, headers, body) = at_signed(&secret, ts, &id, &data);
+        let mut truncated = headers.clone();
+        let header = value_mut(&mut truncated, ID);
+        let len = cut.index(header.len());
+        header.truncate(len);
+        let expected = if len == 0 { Rejection::MissingId } else { Rejection::IdMismatch };
+        prop_assert_eq!(check(&verifier, &truncated, body, NOW), Err(expected));
     }
 
     #[test]
