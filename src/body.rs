@@ -21,7 +21,10 @@ pub(crate) fn json_fields<'b>(
     body: &'b [u8],
     names: &[Option<&str>],
 ) -> Result<Fields<'b>, Rejection> {
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // JSON is UTF-8 (RFC 8259), and serde_json does not check the strings it skips: check the
+    // whole body first, so a body the typed parser would refuse is refused here too.
+    let text = std::str::from_utf8(body).map_err(|_| Rejection::MalformedBody)?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let fields = FieldSeed { names }
         .deserialize(&mut de)
         .map_err(|_| Rejection::MalformedBody)?;
@@ -257,6 +260,15 @@ mod tests {
         assert_eq!(f[2].as_deref(), Some("42"));
         assert_eq!(f[3], None);
         assert_eq!(f[4], None);
+    }
+
+    #[test]
+    fn rejects_invalid_utf8_even_in_a_skipped_string() {
+        let body = b"{\"id\":\"whd_1\",\"data\":{\"note\":\"\xff\xfe\"}}";
+        assert_eq!(
+            json_fields(body, &[Some("id")]),
+            Err(Rejection::MalformedBody)
+        );
     }
 
     #[test]

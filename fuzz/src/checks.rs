@@ -448,7 +448,9 @@ fn top_level_fields(body: &[u8]) -> Result<Vec<(String, serde_json::Value)>, ser
             Ok(out)
         }
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // JSON is UTF-8: like the verifier, refuse a body that is not, wherever the bad bytes are.
+    let text = std::str::from_utf8(body).map_err(<serde_json::Error as de::Error>::custom)?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let fields = Fields.deserialize(&mut de)?;
     de.end()?;
     Ok(fields)
