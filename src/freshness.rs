@@ -38,6 +38,18 @@ pub struct Freshness {
 
 impl Freshness {
     /// A window accepting timestamps up to `max_age` old and `max_future` ahead.
+    ///
+    /// It is `const`, so a window can be a constant next to the scheme that uses it:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_guard::Freshness;
+    ///
+    /// const WINDOW: Freshness = Freshness::new(Duration::from_secs(300), Duration::ZERO);
+    /// // No tolerance ahead: a timestamp one second in our future is refused.
+    /// assert!(WINDOW.check(1_705_312_201, 1_705_312_200).is_err());
+    /// assert!(WINDOW.check(1_705_312_200, 1_705_312_200).is_ok());
+    /// ```
     pub const fn new(max_age: Duration, max_future: Duration) -> Self {
         Self {
             max_age,
@@ -46,11 +58,30 @@ impl Freshness {
     }
 
     /// The oldest a timestamp may be.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_guard::Scheme;
+    ///
+    /// // Audit Trail deliveries may be five minutes old.
+    /// let window = Scheme::audit_trail().freshness();
+    /// assert_eq!(window.max_age(), Duration::from_secs(300));
+    /// ```
     pub const fn max_age(&self) -> Duration {
         self.max_age
     }
 
     /// How far ahead of our clock a timestamp may be (the senders' clock skew).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_guard::Freshness;
+    ///
+    /// let window = Freshness::new(Duration::from_secs(300), Duration::from_secs(60));
+    /// assert_eq!(window.max_future(), Duration::from_secs(60));
+    /// assert!(window.check(1_060, 1_000).is_ok()); // 60 s ahead: inside the skew
+    /// assert!(window.check(1_061, 1_000).is_err());
+    /// ```
     pub const fn max_future(&self) -> Duration {
         self.max_future
     }

@@ -56,6 +56,30 @@ use crate::signature::SecretSet;
 use crate::{Delivery, HeaderLookup, Rejection, Verifier};
 
 /// What a [`SecretResolver`] is asked: which secrets verify this request?
+///
+/// The path is where per-tenant receivers usually say who is sending; an unknown one is a
+/// 401 ([`Rejection::UnknownSigner`]) without a signature ever being checked.
+///
+/// ```
+/// use webhook_guard::signature::SecretSet;
+/// use webhook_guard::{Guard, Rejection, ResolveError, Scheme, Secret, SecretQuery, Signer, Verifier};
+///
+/// # futures::executor::block_on(async {
+/// let secret = Secret::new("secret-one").unwrap();
+/// let known = SecretSet::new([secret.clone()]);
+/// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [])).secret_resolver(move |q: SecretQuery| {
+///     assert_eq!(&*q.scheme, "audit-trail");
+///     let secrets = q.path.ends_with("/tenant-001").then(|| known.clone());
+///     async move { Ok::<_, ResolveError>(secrets) }
+/// });
+/// let body = r#"{"id":"whd_1","type":"event.created","tenantId":"tenant-001","data":{}}"#;
+/// let headers = Signer::new(Scheme::audit_trail(), secret).headers(body.as_bytes(), guard.verifier().now(), "whd_1");
+/// let unknown = guard.admit(&headers, "/webhooks/audit-trail/tenant-002", body.into()).await;
+/// assert_eq!(unknown.unwrap_err(), Rejection::UnknownSigner);
+/// let admitted = guard.admit(&headers, "/webhooks/audit-trail/tenant-001", body.into()).await.unwrap();
+/// admitted.into_claim().finish(true).await;
+/// # });
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SecretQuery {
@@ -67,6 +91,23 @@ pub struct SecretQuery {
 
 /// A secret lookup that failed (a database down, ...): the delivery is answered 503 with
 /// `Retry-After`, never accepted unverified.
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::{Guard, Rejection, ResolveError, Scheme, SecretQuery, Verifier};
+///
+/// # futures::executor::block_on(async {
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [])).secret_resolver(|_: SecretQuery| async {
+///     Err(ResolveError("tenants database: connection refused".into()))
+/// });
+/// let headers: &[(&str, &str)] = &[("X-Hub-Signature-256", "sha256=00")];
+/// let rejection = guard.admit(headers, "/webhooks/github", "{}".into()).await.unwrap_err();
+/// assert_eq!(rejection, Rejection::Unavailable { retry_after: Duration::from_secs(5) });
+/// assert_eq!(rejection.status(), 503);
+/// // The cause goes to the log (a WARN event), not to the sender.
+/// assert!(!rejection.reason().contains("database"));
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolveError(pub String);
 
@@ -79,6 +120,29 @@ impl fmt::Display for ResolveError {
 impl std::error::Error for ResolveError {}
 
 /// The future a [`SecretResolver`] returns.
+///
+/// A closure needs none of it (see [`SecretResolver`]); a type implementing the trait by hand
+/// boxes its future:
+///
+/// ```
+/// use webhook_guard::signature::SecretSet;
+/// use webhook_guard::guard::ResolveFuture;
+/// use webhook_guard::{Secret, SecretQuery, SecretResolver};
+/// # use webhook_guard::{Guard, Scheme, Verifier};
+///
+/// /// One secret set for every request.
+/// struct Fixed(SecretSet);
+///
+/// impl SecretResolver for Fixed {
+///     fn resolve(&self, _query: SecretQuery) -> ResolveFuture {
+///         let secrets = self.0.clone(); // an `Arc` clone
+///         Box::pin(async move { Ok(Some(secrets)) })
+///     }
+/// }
+///
+/// let fixed = Fixed(SecretSet::new([Secret::new("s").unwrap()]));
+/// # let _ = Guard::new(Verifier::new(Scheme::github(), [])).secret_resolver(fixed);
+/// ```
 pub type ResolveFuture =
     Pin<Box<dyn Future<Output = Result<Option<SecretSet>, ResolveError>> + Send>>;
 
@@ -121,6 +185,44 @@ where
 }
 
 /// What to do when the replay store cannot be reached.
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::replay::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
+/// use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, StoreFailure, Verifier};
+///
+/// /// A store whose server is down.
+/// #[derive(Debug)]
+/// struct Down;
+///
+/// impl ReplayStore for Down {
+///     fn claim(&self, _: ReplayKey, _: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+///         StoreFuture::ready(Err(StoreError::Unavailable("connection refused".into())))
+///     }
+///     fn complete(&self, _: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+///         StoreFuture::ready(Ok(()))
+///     }
+///     fn release(&self, _: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+///         StoreFuture::ready(Ok(()))
+///     }
+///     fn release_detached(&self, _: ClaimToken) {}
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let headers = Signer::new(Scheme::github(), secret.clone()).headers(b"{}", 0, "d-1");
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [secret])).store(Down);
+///
+/// // Fail closed (the default): 503, the handler does not run, the sender retries later.
+/// let closed = guard.admit(&headers, "/", "{}".into()).await.unwrap_err();
+/// assert_eq!(closed.status(), 503);
+///
+/// // Fail open: the handler runs, but nothing stops a duplicate from running it again.
+/// let open = guard.on_store_failure(StoreFailure::FailOpen);
+/// let admitted = open.admit(&headers, "/", "{}".into()).await.unwrap();
+/// assert!(!admitted.into_claim().is_claimed());
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum StoreFailure {
@@ -134,6 +236,26 @@ pub enum StoreFailure {
 }
 
 /// The `Retry-After` values the guard answers with.
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::guard::RetryAfter;
+/// use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
+///
+/// # futures::executor::block_on(async {
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// // Our handlers take up to a minute: ask the sender to wait that long for a copy in flight.
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()]))
+///     .retry_after(RetryAfter { in_flight: Duration::from_secs(60), ..RetryAfter::default() });
+/// let headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-1");
+///
+/// let first = guard.admit(&headers, "/", "{}".into()).await.unwrap(); // still running
+/// let copy = guard.admit(&headers, "/", "{}".into()).await.unwrap_err();
+/// assert_eq!(copy, Rejection::InFlight { retry_after: Duration::from_secs(60) });
+/// assert_eq!(copy.retry_after_secs(), Some(60));
+/// first.into_claim().finish(true).await;
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAfter {
     /// For a duplicate of a delivery still in flight (409). Default 10 s.
@@ -155,6 +277,27 @@ impl Default for RetryAfter {
 }
 
 /// Verification plus exactly-once admission. Cheap to clone. See the [module docs](self).
+///
+/// The adapters (`axum::WebhookLayer`, `actix::WebhookMiddleware`) drive a guard for you;
+/// call it directly to receive webhooks in another framework, or from a queue consumer. A
+/// handler that fails leaves the delivery retryable:
+///
+/// ```
+/// use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
+///
+/// # futures::executor::block_on(async {
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()]));
+/// let headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-1");
+///
+/// let attempt = guard.admit(&headers, "/webhooks/github", "{}".into()).await.unwrap();
+/// attempt.into_claim().finish(false).await; // the handler answered 500
+/// let retry = guard.admit(&headers, "/webhooks/github", "{}".into()).await.unwrap();
+/// retry.into_claim().finish(true).await; // 200 this time
+/// let copy = guard.admit(&headers, "/webhooks/github", "{}".into()).await;
+/// assert_eq!(copy.unwrap_err(), Rejection::AlreadyProcessed);
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct Guard {
     inner: Arc<GuardInner>,
@@ -208,38 +351,69 @@ impl Guard {
         self
     }
 
-    /// Deduplicates with `store`.
+    /// Deduplicates with `store`: a `RedisStore` for several replicas (feature `redis`), a
+    /// `MemoryStore` with other settings, or your own [`ReplayStore`], whose docs show one.
     #[must_use]
     pub fn store(self, store: impl ReplayStore) -> Self {
         self.shared_store(Arc::new(store))
     }
 
     /// Deduplicates with a store shared with other guards.
+    ///
+    /// Keys carry the scheme's name, so guards of different schemes never mistake each other's
+    /// deliveries, while two guards of one scheme (two routes, or a tenant route and a default
+    /// route) see each other's:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use webhook_guard::replay::{MemoryStore, ReplayStore};
+    /// use webhook_guard::{Guard, Scheme, Secret, Verifier};
+    ///
+    /// let store: Arc<dyn ReplayStore> = Arc::new(MemoryStore::new());
+    /// let secret = Secret::new("s").unwrap();
+    /// let github = Guard::new(Verifier::new(Scheme::github(), [secret.clone()]))
+    ///     .shared_store(Arc::clone(&store));
+    /// let stripe = Guard::new(Verifier::new(Scheme::stripe(), [secret])).shared_store(Arc::clone(&store));
+    /// assert!(Arc::ptr_eq(github.replay_store().unwrap(), stripe.replay_store().unwrap()));
+    /// ```
     #[must_use]
     pub fn shared_store(self, store: Arc<dyn ReplayStore>) -> Self {
         self.with(|inner| inner.store = Some(store))
     }
 
-    /// Chooses secrets per request instead of the verifier's fixed set.
+    /// Chooses secrets per request instead of the verifier's fixed set. See the example on
+    /// [`SecretQuery`].
     #[must_use]
     pub fn secret_resolver(self, resolver: impl SecretResolver) -> Self {
         let resolver: Arc<dyn SecretResolver> = Arc::new(resolver);
         self.with(|inner| inner.resolver = Some(resolver))
     }
 
-    /// What to do when the store cannot be reached (default: fail closed, 503).
+    /// What to do when the store cannot be reached (default: fail closed, 503). See the
+    /// example on [`StoreFailure`].
     #[must_use]
     pub fn on_store_failure(self, policy: StoreFailure) -> Self {
         self.with(|inner| inner.store_failure = policy)
     }
 
-    /// The `Retry-After` values.
+    /// The `Retry-After` values. See the example on [`RetryAfter`].
     #[must_use]
     pub fn retry_after(self, retry_after: RetryAfter) -> Self {
         self.with(|inner| inner.retry_after = retry_after)
     }
 
-    /// Replaces the verifier (to change its body limit or clock).
+    /// Replaces the verifier (to change its body limit or clock), keeping the store, the
+    /// resolver and the policies.
+    ///
+    /// ```
+    /// use webhook_guard::time::FixedClock;
+    /// use webhook_guard::{Guard, Scheme, Secret, Verifier};
+    ///
+    /// let verifier = Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]);
+    /// let guard = Guard::new(verifier.clone());
+    /// let pinned = guard.with_verifier(verifier.clock(FixedClock(1_705_312_200)));
+    /// assert_eq!(pinned.verifier().now(), 1_705_312_200);
+    /// ```
     #[must_use]
     pub fn with_verifier(self, verifier: Verifier) -> Self {
         self.with(|inner| inner.verifier = verifier)
@@ -270,12 +444,18 @@ impl Guard {
 
     /// Logs a rejection decided before the body could be verified (an oversized or unreadable
     /// body) the way [`admit`](Self::admit) logs its own, and returns it.
+    ///
+    /// For adapters: a receiver that reads the body itself (with
+    /// [`body_buffer`](Self::body_buffer)) calls it when reading fails, so every rejection is
+    /// logged (and counted) alike.
     pub fn reject_unread(&self, rejection: Rejection) -> Rejection {
         self.log_outcome(Err((&rejection, None)));
         rejection
     }
 
-    /// Logs the handler's answer to an admitted delivery.
+    /// Logs the handler's answer to an admitted delivery (`handled` for 2xx, `handler_failed`
+    /// otherwise). For adapters: call it next to [`ClaimGuard::finish`], whose `success` is
+    /// the same 2xx test.
     pub fn log_handled(&self, status: u16) {
         #[cfg(feature = "metrics")]
         self.inner
@@ -350,6 +530,10 @@ impl Guard {
 
     /// Verifies and claims a delivery. Every outcome is logged with `tracing` (fields `scheme`,
     /// `delivery_id` once verified, `outcome`, `reason`), never with the signature or secret.
+    ///
+    /// `path` is only passed to the [`SecretResolver`], if any. On `Ok`, run the handler and
+    /// [`finish`](ClaimGuard::finish) the claim with its outcome; see the [module docs](self)
+    /// and the example on [`Guard`].
     pub async fn admit<H>(
         &self,
         headers: &H,
@@ -484,6 +668,23 @@ impl Guard {
 }
 
 /// A delivery the handler may run, with its replay claims.
+///
+/// ```
+/// use webhook_guard::{Guard, Scheme, Secret, Signer, Verifier};
+///
+/// # futures::executor::block_on(async {
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()]));
+/// let mut headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-1");
+/// headers.push(("X-GitHub-Event".into(), "ping".into()));
+///
+/// let admitted = guard.admit(&headers, "/webhooks/github", "{}".into()).await.unwrap();
+/// assert_eq!(admitted.delivery().event_type(), Some("ping"));
+/// let (delivery, claim) = admitted.into_parts();
+/// let ok = delivery.body() == "{}"; // the handler's work
+/// claim.finish(ok).await;
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct Admitted {
     delivery: Delivery,
@@ -510,6 +711,24 @@ impl Admitted {
 /// The replay claims of one admitted delivery. Released on drop unless
 /// [`finish`](Self::finish)ed, so a handler that panics or a request that is cancelled leaves
 /// the delivery retryable.
+///
+/// ```
+/// use webhook_guard::{ClaimGuard, Guard, Scheme, Secret, Signer, Verifier};
+///
+/// # futures::executor::block_on(async {
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()]));
+/// let headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-1");
+///
+/// let claim = guard.admit(&headers, "/", "{}".into()).await.unwrap().into_claim();
+/// assert!(claim.is_claimed());
+/// drop(claim); // as if the handler panicked
+/// let retry = guard.admit(&headers, "/", "{}".into()).await.unwrap();
+/// retry.into_claim().finish(true).await;
+///
+/// assert!(!ClaimGuard::none().is_claimed());
+/// # });
+/// ```
 #[must_use = "dropping the guard releases the claim: call finish with the handler's outcome"]
 pub struct ClaimGuard {
     store: Option<Arc<dyn ReplayStore>>,

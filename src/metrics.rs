@@ -47,6 +47,30 @@ const CODES: &[&str] = &[
 ];
 
 /// The counters of one [`Guard`](crate::Guard). Cheap to share.
+///
+/// `accepted` counts admissions; `handled` and `handler_failed` count what the handler then
+/// answered (the adapters report it through [`Guard::log_handled`](crate::Guard::log_handled)),
+/// so `accepted - handled - handler_failed` counts handlers still running or never answered
+/// (cancelled).
+///
+/// ```
+/// use webhook_guard::{Guard, Scheme, Secret, Signer, Verifier};
+///
+/// # futures::executor::block_on(async {
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()]));
+/// let headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-1");
+///
+/// let admitted = guard.admit(&headers, "/", "{}".into()).await.unwrap();
+/// guard.log_handled(200);
+/// admitted.into_claim().finish(true).await;
+/// let _duplicate = guard.admit(&headers, "/", "{}".into()).await.unwrap_err();
+///
+/// let counts = guard.metrics().snapshot();
+/// assert_eq!((counts.accepted, counts.handled, counts.handler_failed), (1, 1, 0));
+/// assert_eq!(counts.rejected("already_processed"), 1);
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct Metrics {
     scheme: Arc<str>,
@@ -148,6 +172,25 @@ impl Metrics {
 }
 
 /// The counts at one moment.
+///
+/// Every rejection code is listed, at 0 until it happens, so a scraper sees each series from
+/// the start.
+///
+/// ```
+/// use webhook_guard::{Guard, Scheme, Secret, Verifier};
+///
+/// # futures::executor::block_on(async {
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [Secret::new("s").unwrap()]));
+/// let forged: &[(&str, &str)] = &[("X-Hub-Signature-256", "sha256=00")];
+/// let _ = guard.admit(forged, "/", "{}".into()).await;
+///
+/// let counts = guard.metrics().snapshot();
+/// assert_eq!(counts.rejected("malformed_signature"), 1); // not 64 hex digits
+/// assert_eq!(counts.rejected("invalid_signature"), 0);
+/// assert_eq!(counts.rejected.iter().map(|(_, n)| n).sum::<u64>(), 1);
+/// assert_eq!(counts.accepted, 0);
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     /// Verified and admitted.

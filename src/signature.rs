@@ -30,11 +30,34 @@ use subtle::{ConditionallySelectable, ConstantTimeEq};
 use crate::{Rejection, Secret};
 
 /// An HMAC-SHA256 output.
+///
+/// Signature entries are decoded into digests before they are compared, so a wrong length is
+/// refused before any comparison and hex case does not matter:
+///
+/// ```
+/// use webhook_guard::signature::{Digest, decode_hex};
+///
+/// let mac: Digest = decode_hex("AB".repeat(32).as_bytes()).unwrap();
+/// assert_eq!(mac, [0xab; 32]);
+/// assert_eq!(decode_hex(b"abcd"), None); // 2 bytes, not 32
+/// ```
 pub type Digest = [u8; 32];
 
 /// The most signature entries one header may carry. A real sender sends one, or a few during a
 /// secret rotation; more is refused as malformed, so that the work per request stays bounded
 /// (entries are compared, never re-hashed: the MAC is computed once per active secret).
+///
+/// ```
+/// use webhook_guard::Rejection;
+/// use webhook_guard::signature::{MAX_SIGNATURE_ENTRIES, SignatureFormat};
+///
+/// let format = SignatureFormat::prefixed_hex("sha256=");
+/// let entry = format!("sha256={}", "ab".repeat(32));
+/// let header = |n: usize| vec![entry.as_str(); n].join(",");
+/// let (most, too_many) = (header(MAX_SIGNATURE_ENTRIES), header(MAX_SIGNATURE_ENTRIES + 1));
+/// assert!(format.parse(most.as_bytes()).is_ok());
+/// assert_eq!(format.parse(too_many.as_bytes()).unwrap_err(), Rejection::MalformedSignature);
+/// ```
 pub const MAX_SIGNATURE_ENTRIES: usize = 16;
 
 /// How a signature header is written.

@@ -20,6 +20,22 @@ use crate::time::format_rfc3339;
 use crate::{Scheme, Secret};
 
 /// Signs bodies the way a scheme's sender does.
+///
+/// Useful to test a handler without the provider, or to send deliveries yourself. For a
+/// scheme whose id and timestamp live in the body (PALO), only the signature header is
+/// returned:
+///
+/// ```
+/// use webhook_guard::{Scheme, Signer};
+///
+/// let secret = Scheme::palo().secret("votre_secret_hmac_32_chars_min__").unwrap();
+/// let signer = Signer::new(Scheme::palo(), secret);
+/// let body = br#"{"event_id":"evt_1","event_type":"ticket.created","timestamp":"2026-02-19T10:30:00Z"}"#;
+/// let headers = signer.headers(body, 0, "ignored");
+/// assert_eq!(headers.len(), 1);
+/// assert_eq!(headers[0].0, "x-palo-signature");
+/// assert!(headers[0].1.starts_with("sha256="));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Signer {
     scheme: Scheme,

@@ -23,7 +23,16 @@ pub trait Clock: Send + Sync + 'static {
     fn now_unix(&self) -> i64;
 }
 
-/// The system's wall clock.
+/// The system's wall clock: the default of [`Verifier`](crate::Verifier) and
+/// [`Guard`](crate::Guard).
+///
+/// ```
+/// use std::time::{SystemTime, UNIX_EPOCH};
+/// use webhook_guard::time::{Clock, SystemClock};
+///
+/// let expected = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+/// assert!((SystemClock.now_unix() - expected).abs() <= 1);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -37,6 +46,20 @@ impl Clock for SystemClock {
 }
 
 /// A clock stopped at a given Unix second, for tests.
+///
+/// Pin a verifier's clock to check a recorded delivery, whose timestamp is long past:
+///
+/// ```
+/// use webhook_guard::time::FixedClock;
+/// use webhook_guard::{Scheme, Secret, Signer, Verifier};
+///
+/// let secret = Secret::new("whsec_abc123def456").unwrap();
+/// let body = br#"{"id":"whd_1","type":"event.created","tenantId":"t1","data":{}}"#;
+/// let headers = Signer::new(Scheme::audit_trail(), secret.clone()).headers(body, 1_705_312_200, "whd_1");
+/// let verifier = Verifier::new(Scheme::audit_trail(), [secret]).clock(FixedClock(1_705_312_260));
+/// assert_eq!(verifier.now(), 1_705_312_260);
+/// assert!(verifier.verify(&headers, body.to_vec().into()).is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FixedClock(pub i64);
 

@@ -34,10 +34,38 @@ use crate::time::{Clock, SystemClock, parse_rfc3339, parse_unix_seconds};
 use crate::{Delivery, HeaderLookup, Rejection, Scheme, Secret};
 
 /// The default body limit: 1 MiB.
+///
+/// A larger body is refused before its signature is checked (413); raise or lower it with
+/// [`Verifier::body_limit`].
+///
+/// ```
+/// use webhook_guard::verify::DEFAULT_BODY_LIMIT;
+/// use webhook_guard::{Rejection, Scheme, Secret, Verifier};
+///
+/// let verifier = Verifier::new(Scheme::github(), [Secret::new("s").unwrap()]);
+/// assert_eq!(verifier.limit(), DEFAULT_BODY_LIMIT);
+/// let big = vec![b' '; DEFAULT_BODY_LIMIT + 1];
+/// let headers: &[(&str, &str)] = &[("x-hub-signature-256", "sha256=00")];
+/// let err = verifier.verify(headers, big.into()).unwrap_err();
+/// assert_eq!(err, Rejection::BodyTooLarge { limit: DEFAULT_BODY_LIMIT });
+/// assert_eq!(err.status(), 413);
+/// ```
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// The longest id accepted, in bytes. Ids are hashed into fixed-size keys, so this bounds only
 /// what the handler and the logs see.
+///
+/// ```
+/// use webhook_guard::verify::MAX_ID_LEN;
+/// use webhook_guard::{Rejection, Scheme, Secret, Signer, Verifier};
+///
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let signer = Signer::new(Scheme::github(), secret.clone());
+/// let verifier = Verifier::new(Scheme::github(), [secret]);
+/// let verify = |id: &str| verifier.verify_at(&signer.headers(b"{}", 0, id), "{}".into(), 0);
+/// assert!(verify(&"a".repeat(MAX_ID_LEN)).is_ok());
+/// assert_eq!(verify(&"a".repeat(MAX_ID_LEN + 1)).unwrap_err(), Rejection::MalformedId);
+/// ```
 pub const MAX_ID_LEN: usize = 256;
 
 /// Verifies deliveries of one scheme. Cheap to clone.
@@ -139,6 +167,23 @@ impl Verifier {
     }
 
     /// Verifies a delivery with `secrets` (chosen for this request) as of `now`.
+    ///
+    /// One verifier serves many senders this way, each with its own secrets; the
+    /// [`Guard`](crate::Guard) does it for you with a [`SecretResolver`](crate::SecretResolver).
+    ///
+    /// ```
+    /// use webhook_guard::signature::SecretSet;
+    /// use webhook_guard::{Rejection, Scheme, Secret, Signer, Verifier};
+    ///
+    /// let (one, two) = (Secret::new("tenant-one").unwrap(), Secret::new("tenant-two").unwrap());
+    /// let verifier = Verifier::new(Scheme::github(), []); // no fixed secret
+    /// let headers = Signer::new(Scheme::github(), one.clone()).headers(b"{}", 0, "d-1");
+    /// let verify = |secret: &Secret| {
+    ///     verifier.verify_with(&headers, "{}".into(), &SecretSet::new([secret.clone()]), 0)
+    /// };
+    /// assert!(verify(&one).is_ok());
+    /// assert_eq!(verify(&two).unwrap_err(), Rejection::InvalidSignature);
+    /// ```
     pub fn verify_with<H: HeaderLookup + ?Sized>(
         &self,
         headers: &H,

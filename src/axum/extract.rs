@@ -32,6 +32,40 @@ use crate::Delivery;
 pub struct Verified<T>(pub T);
 
 /// Why [`Verified`] or [`Delivery`] could not be extracted.
+///
+/// An authentic delivery whose body is not a `T` is answered 400, and its claim is released
+/// (the answer is not 2xx), so a fixed handler can still take the sender's retry:
+///
+/// ```
+/// use axum::{body::Body, http::Request, routing::post, Router};
+/// use serde::Deserialize;
+/// use tower::ServiceExt;
+/// use webhook_guard::axum::{Verified, WebhookLayer};
+/// use webhook_guard::{Scheme, Secret, Signer};
+///
+/// #[derive(Deserialize)]
+/// struct Order {
+///     order_id: u64,
+/// }
+///
+/// async fn handle(Verified(order): Verified<Order>) -> String {
+///     order.order_id.to_string()
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let app = Router::new()
+///     .route("/hook", post(handle))
+///     .layer(WebhookLayer::new(Scheme::github(), [secret.clone()]));
+/// let body = r#"{"ticket":"T-1"}"#; // signed, but not an order
+/// let mut request = Request::post("/hook");
+/// for (name, value) in Signer::new(Scheme::github(), secret).headers(body.as_bytes(), 0, "d-1") {
+///     request = request.header(name, value);
+/// }
+/// let response = app.oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
+/// assert_eq!(response.status(), 400);
+/// # });
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum VerifiedRejection {
@@ -42,6 +76,24 @@ pub enum VerifiedRejection {
 }
 
 /// The extractor ran on a route without the layer: a server bug, answered 500.
+///
+/// ```
+/// use axum::{body::Body, http::Request, routing::post, Router};
+/// use tower::ServiceExt;
+/// use webhook_guard::Delivery;
+/// use webhook_guard::axum::LayerMissing;
+///
+/// async fn handle(delivery: Delivery) -> String {
+///     delivery.id().to_owned()
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let app: Router = Router::new().route("/hook", post(handle)); // no `.layer(WebhookLayer::..)`
+/// let response = app.oneshot(Request::post("/hook").body(Body::from("{}")).unwrap()).await.unwrap();
+/// assert_eq!(response.status(), 500);
+/// assert!(LayerMissing.to_string().contains("add WebhookLayer"));
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LayerMissing;
 

@@ -23,6 +23,42 @@ pin_project! {
     ///
     /// Dropping it at any point (client gone, a timeout layer) releases the replay claim, so
     /// the sender's retry is admitted.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::time::Duration;
+    /// use axum::body::Body;
+    /// use http::{Request, Response};
+    /// use tower::{Layer, Service, ServiceExt, service_fn};
+    /// use webhook_guard::axum::{ResponseFuture, WebhookLayer};
+    /// use webhook_guard::{Scheme, Secret, Signer};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+    /// let layer = WebhookLayer::new(Scheme::github(), [secret.clone()]);
+    /// let headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-1");
+    /// let request = || {
+    ///     let mut request = Request::post("/hook");
+    ///     for (name, value) in &headers {
+    ///         request = request.header(name, value);
+    ///     }
+    ///     request.body(Body::from("{}")).unwrap()
+    /// };
+    ///
+    /// // A handler that hangs: the timeout drops the future, and the claim with it.
+    /// let mut hangs = layer.layer(service_fn(|_: Request<Body>| {
+    ///     std::future::pending::<Result<Response<Body>, Infallible>>()
+    /// }));
+    /// let future: ResponseFuture<_, _, _> = hangs.ready().await.unwrap().call(request());
+    /// assert!(tokio::time::timeout(Duration::from_millis(10), future).await.is_err());
+    ///
+    /// // So the sender's retry runs the handler, instead of a 409 "in flight".
+    /// let answers = layer.layer(service_fn(|_: Request<Body>| async {
+    ///     Ok::<_, Infallible>(Response::new(Body::empty()))
+    /// }));
+    /// assert_eq!(answers.oneshot(request()).await.unwrap().status(), 200);
+    /// # });
+    /// ```
     pub struct ResponseFuture<S, B, R>
     where
         S: Service<Request<B>>,

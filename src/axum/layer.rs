@@ -31,12 +31,23 @@ pub struct WebhookLayer<R = PlainText> {
 }
 
 impl WebhookLayer {
-    /// A layer for `scheme`, accepting any of `secrets`.
+    /// A layer for `scheme`, accepting any of `secrets`. See the example on [`WebhookLayer`].
     pub fn new(scheme: Scheme, secrets: impl IntoIterator<Item = Secret>) -> Self {
         Self::from_guard(Guard::new(Verifier::new(scheme, secrets)))
     }
 
     /// A layer around a configured [`Guard`] (shared with other adapters or tests).
+    ///
+    /// ```
+    /// use webhook_guard::axum::WebhookLayer;
+    /// use webhook_guard::{Guard, Scheme, Verifier};
+    ///
+    /// let secret = Scheme::audit_trail().secret("whsec_abc123def456").unwrap();
+    /// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret]));
+    /// // Two routes, one replay store: a delivery sent to both runs one handler.
+    /// let (a, b) = (WebhookLayer::from_guard(guard.clone()), WebhookLayer::from_guard(guard));
+    /// assert!(std::sync::Arc::ptr_eq(a.guard().replay_store().unwrap(), b.guard().replay_store().unwrap()));
+    /// ```
     pub fn from_guard(guard: Guard) -> Self {
         Self {
             guard,
@@ -52,6 +63,14 @@ impl<R> WebhookLayer<R> {
     }
 
     /// The largest body accepted (default 1 MiB); larger ones get 413 without being read.
+    ///
+    /// ```
+    /// # use webhook_guard::axum::WebhookLayer;
+    /// # use webhook_guard::Scheme;
+    /// # let secret = Scheme::audit_trail().secret("whsec_abc123def456").unwrap();
+    /// let layer = WebhookLayer::new(Scheme::audit_trail(), [secret]).body_limit(64 * 1024);
+    /// assert_eq!(layer.guard().verifier().limit(), 64 * 1024);
+    /// ```
     pub fn body_limit(self, limit: usize) -> Self {
         self.map_guard(|guard| {
             let verifier = guard.verifier().clone().body_limit(limit);
@@ -59,27 +78,31 @@ impl<R> WebhookLayer<R> {
         })
     }
 
-    /// Deduplicates with `store` instead of a fresh in-memory store.
+    /// Deduplicates with `store` instead of a fresh in-memory store. See the example on
+    /// [`WebhookLayer`], and [`ReplayStore`] to write your own.
     pub fn store(self, store: impl ReplayStore) -> Self {
         self.map_guard(|guard| guard.store(store))
     }
 
-    /// Chooses secrets per request (multi-tenant receivers).
+    /// Chooses secrets per request (multi-tenant receivers). See the example on
+    /// [`SecretQuery`](crate::SecretQuery).
     pub fn secret_resolver(self, resolver: impl SecretResolver) -> Self {
         self.map_guard(|guard| guard.secret_resolver(resolver))
     }
 
-    /// What to do when the replay store cannot be reached (default: 503).
+    /// What to do when the replay store cannot be reached (default: 503). See the example on
+    /// [`StoreFailure`].
     pub fn on_store_failure(self, policy: StoreFailure) -> Self {
         self.map_guard(|guard| guard.on_store_failure(policy))
     }
 
-    /// The `Retry-After` values.
+    /// The `Retry-After` values. See the example on [`RetryAfter`].
     pub fn retry_after(self, retry_after: RetryAfter) -> Self {
         self.map_guard(|guard| guard.retry_after(retry_after))
     }
 
-    /// Shapes rejection responses (default [`PlainText`]).
+    /// Shapes rejection responses (default [`PlainText`]). See the example on
+    /// [`RejectionResponse`](super::RejectionResponse).
     pub fn on_rejection<R2>(self, on_rejection: R2) -> WebhookLayer<R2> {
         WebhookLayer {
             guard: self.guard,

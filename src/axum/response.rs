@@ -32,6 +32,20 @@ pub trait RejectionResponse<B>: Clone + Send + Sync + 'static {
 }
 
 /// The default rejection response: status, `text/plain` reason, `Retry-After`.
+///
+/// ```
+/// use std::time::Duration;
+/// use axum::body::Body;
+/// use http::Response;
+/// use webhook_guard::Rejection;
+/// use webhook_guard::axum::{PlainText, RejectionResponse};
+///
+/// let busy = Rejection::InFlight { retry_after: Duration::from_secs(10) };
+/// let response: Response<Body> = PlainText.response(&busy);
+/// assert_eq!(response.status(), 409);
+/// assert_eq!(response.headers()["retry-after"], "10");
+/// assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PlainText;
 

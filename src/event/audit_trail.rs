@@ -36,6 +36,16 @@ use super::{EventData, TypedEvent, UnknownEvent, string_or_none};
 
 /// The event types [`AuditTrailEvent`] models as variants (all others parse as
 /// [`AuditTrailEvent::Unknown`]).
+///
+/// ```
+/// use webhook_guard::event::audit_trail::{self, AuditTrailEvent, KNOWN_TYPES};
+///
+/// assert!(KNOWN_TYPES.contains(&"alert.triggered"));
+/// for kind in KNOWN_TYPES {
+///     let body = audit_trail::sample(kind).unwrap();
+///     assert!(!AuditTrailEvent::from_slice(body.as_bytes()).unwrap().is_unknown());
+/// }
+/// ```
 pub const KNOWN_TYPES: &[&str] = &[
     EventCreated::EVENT_TYPE,
     EventBatchCreated::EVENT_TYPE,
@@ -51,6 +61,29 @@ pub const KNOWN_TYPES: &[&str] = &[
 /// Parse it with `serde_json` (see the [module docs](super) for the rules) and write it back
 /// with `serde_json::to_string`: a known event comes back with the same fields (the envelope
 /// fields first, then `extra`), an unknown one with its exact original text.
+///
+/// The enum is `#[non_exhaustive]`: a new variant in a later version is not a breaking change,
+/// so a `match` needs a catch-all arm, which is where unknown types land too.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::{self, AuditTrailEvent};
+///
+/// fn handle(event: &AuditTrailEvent) -> String {
+///     match event {
+///         AuditTrailEvent::AlertTriggered(e) => format!("page on-call: {}", e.data.alert.title),
+///         AuditTrailEvent::AlertResolved(_) => "close the page".to_string(),
+///         other => format!("ignored {}", other.event_type()),
+///     }
+/// }
+///
+/// let body = audit_trail::sample("alert.triggered").unwrap();
+/// let event: AuditTrailEvent = body.parse()?;
+/// assert_eq!(handle(&event), "page on-call: Multiple failed logins detected");
+/// assert_eq!(event.tenant_id(), Some("tenant-001"));
+/// // Written back, a known event has the same fields it was parsed from.
+/// assert_eq!(serde_json::to_string(&event)?, body);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum AuditTrailEvent {
@@ -199,6 +232,24 @@ struct Peek {
 ///
 /// The `type` field is not stored: it is `D::EVENT_TYPE` ([`event_type`](Self::event_type)).
 /// Parsing an `Envelope<D>` on its own checks that the `type` sent is that one.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::{AlertResolved, Envelope};
+///
+/// // A handler for one type can parse the envelope directly.
+/// let body = r#"{"id":"whd_1","type":"alert.resolved","timestamp":"2025-01-15T11:00:00Z","tenantId":"t1","data":{"resolvedBy":"user-123"}}"#;
+/// let resolved: Envelope<AlertResolved> = serde_json::from_str(body)?;
+/// assert_eq!(resolved.data.resolved_by.as_deref(), Some("user-123"));
+/// assert_eq!(resolved.event_type(), "alert.resolved");
+/// // Any other type is an error, not a silently empty `AlertResolved`.
+/// let other = body.replace("alert.resolved", "alert.triggered");
+/// assert!(serde_json::from_str::<Envelope<AlertResolved>>(&other).is_err());
+///
+/// // Building one (a test sender): the type is written from `D`.
+/// let built = Envelope::new("whd_2", "2025-01-15T11:00:00Z", "t1", AlertResolved::default());
+/// assert!(serde_json::to_string(&built)?.contains(r#""type":"alert.resolved""#));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope<D> {
     /// The delivery id (`id`, e.g. `whd_abc123`), also sent as `X-Audit-Trail-Delivery-Id`.
@@ -314,6 +365,15 @@ impl<D: EventData + Serialize> Serialize for Envelope<D> {
 }
 
 /// `data` of `event.created`.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::{self, Envelope, EventCreated};
+///
+/// let body = audit_trail::sample("event.created").unwrap();
+/// let created: Envelope<EventCreated> = serde_json::from_str(&body)?;
+/// assert_eq!(created.data.event.actor.id, "user-123");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventCreated {
     /// The audit event that was recorded.
@@ -328,6 +388,14 @@ impl EventData for EventCreated {
 }
 
 /// `data` of `event.batch.created` (not shown in the spec: every field is optional).
+///
+/// ```
+/// use webhook_guard::event::audit_trail::EventBatchCreated;
+///
+/// let batch: EventBatchCreated = serde_json::from_str(r#"{"batchId":"batch-001","count":2}"#)?;
+/// assert_eq!((batch.batch_id.as_deref(), batch.count, batch.events.len()), (Some("batch-001"), Some(2), 0));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventBatchCreated {
@@ -350,6 +418,18 @@ impl EventData for EventBatchCreated {
 }
 
 /// `data` of `alert.triggered`.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::{self, AlertTriggered, Envelope};
+///
+/// let body = audit_trail::sample("alert.triggered").unwrap();
+/// let triggered: Envelope<AlertTriggered> = serde_json::from_str(&body)?;
+/// assert_eq!(triggered.data.triggering_events.len(), 2);
+/// // The spec shows `alert`: without it the event is refused, with serde's message.
+/// let err = serde_json::from_str::<AlertTriggered>(r#"{"triggeringEvents":[]}"#).unwrap_err();
+/// assert!(err.to_string().contains("missing field `alert`"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertTriggered {
@@ -367,6 +447,15 @@ impl EventData for AlertTriggered {
 }
 
 /// `data` of `alert.resolved` (not shown in the spec: every field is optional).
+///
+/// ```
+/// use webhook_guard::event::audit_trail::AlertResolved;
+///
+/// let resolved: AlertResolved = serde_json::from_str(r#"{"resolvedAt":"2025-01-15T11:00:00Z"}"#)?;
+/// assert_eq!(resolved.resolved_at.as_deref(), Some("2025-01-15T11:00:00Z"));
+/// assert!(resolved.alert.is_none());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertResolved {
@@ -389,6 +478,14 @@ impl EventData for AlertResolved {
 }
 
 /// `data` of `report.completed` (not shown in the spec: every field is optional).
+///
+/// ```
+/// use webhook_guard::event::audit_trail::ReportCompleted;
+///
+/// let done: ReportCompleted = serde_json::from_str(r#"{"report":{"id":"rpt-789","format":"PDF"}}"#)?;
+/// assert_eq!(done.report.unwrap().format.as_deref(), Some("PDF"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportCompleted {
     /// The report that was generated, if sent.
@@ -404,6 +501,14 @@ impl EventData for ReportCompleted {
 }
 
 /// `data` of `report.failed` (not shown in the spec: every field is optional).
+///
+/// ```
+/// use webhook_guard::event::audit_trail::ReportFailed;
+///
+/// let failed: ReportFailed = serde_json::from_str(r#"{"error":{"code":"TIMEOUT"}}"#)?;
+/// assert_eq!(failed.error.unwrap()["code"], "TIMEOUT");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportFailed {
     /// The report that failed, if sent.
@@ -423,6 +528,19 @@ impl EventData for ReportFailed {
 }
 
 /// An audit event: who did what to which resource, and when.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::AuditEvent;
+///
+/// let event: AuditEvent = serde_json::from_str(r#"{
+///     "id": "event-1", "timestamp": "2025-01-15T10:30:00Z",
+///     "actor": {"id": "user-123", "type": "USER", "name": "John Doe"},
+///     "action": {"type": "DELETE", "description": "Deleted document"},
+///     "resource": {"id": "doc-456", "type": "DOCUMENT", "name": "Q4 Report"}
+/// }"#)?;
+/// assert_eq!((event.action.kind.as_str(), event.resource.id.as_str()), ("DELETE", "doc-456"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     /// The audit event's id (a UUID in the spec; not the delivery id).
@@ -441,6 +559,15 @@ pub struct AuditEvent {
 }
 
 /// The actor of an audit event.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::Actor;
+///
+/// let actor: Actor = serde_json::from_str(r#"{"id":"user-123","type":"USER","name":"John Doe","ip":"10.0.0.1"}"#)?;
+/// assert_eq!(actor.kind, "USER");
+/// assert_eq!(actor.extra["ip"], "10.0.0.1"); // not modelled, still there
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Actor {
     /// The actor's id (`user-123`).
@@ -456,6 +583,14 @@ pub struct Actor {
 }
 
 /// The action of an audit event.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::Action;
+///
+/// let action: Action = serde_json::from_str(r#"{"type":"CREATE","description":"Created document"}"#)?;
+/// assert_eq!(action.kind, "CREATE");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
     /// The kind of action (`type`, e.g. `CREATE`).
@@ -469,6 +604,14 @@ pub struct Action {
 }
 
 /// The resource an audit event acted on.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::Resource;
+///
+/// let resource: Resource = serde_json::from_str(r#"{"id":"doc-456","type":"DOCUMENT","name":"Q4 Report"}"#)?;
+/// assert_eq!(resource.name, "Q4 Report");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     /// The resource's id (`doc-456`).
@@ -484,6 +627,14 @@ pub struct Resource {
 }
 
 /// An alert raised by a rule.
+///
+/// ```
+/// use webhook_guard::event::audit_trail::Alert;
+///
+/// let alert: Alert = serde_json::from_str(r#"{"id":"a-1","ruleName":"Failed Login Detection","severity":"HIGH","title":"Failed logins","description":"5 attempts"}"#)?;
+/// assert_eq!(alert.rule_name, "Failed Login Detection");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
@@ -503,6 +654,15 @@ pub struct Alert {
 }
 
 /// A report (not shown in the spec: every field is optional).
+///
+/// ```
+/// use webhook_guard::event::audit_trail::Report;
+///
+/// let report: Report = serde_json::from_str(r#"{"downloadUrl":"https://example.com/rpt-789.pdf"}"#)?;
+/// assert_eq!(report.download_url.as_deref(), Some("https://example.com/rpt-789.pdf"));
+/// assert_eq!(serde_json::from_str::<Report>("{}")?, Report::default());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {

@@ -55,6 +55,25 @@ pub use palo::PaloEvent;
 
 /// A provider's event enum: what the rest of the crate (extractors, test senders) needs to know
 /// about an event without matching on its variants.
+///
+/// Code generic over it works for every provider:
+///
+/// ```
+/// use webhook_guard::event::{AuditTrailEvent, PaloEvent, TypedEvent};
+///
+/// fn describe<E: TypedEvent>(body: &[u8]) -> Result<String, serde_json::Error> {
+///     let event = E::from_json(body)?;
+///     let known = if event.is_unknown() { "unknown" } else { "known" };
+///     Ok(format!("{} {} ({known})", event.event_type(), event.event_id()))
+/// }
+///
+/// let palo = br#"{"event_id":"evt_9","event_type":"ticket.merged","organization_id":"org_1"}"#;
+/// assert_eq!(describe::<PaloEvent>(palo)?, "ticket.merged evt_9 (unknown)");
+/// let audit = webhook_guard::event::audit_trail::sample("report.failed").unwrap();
+/// assert_eq!(describe::<AuditTrailEvent>(audit.as_bytes())?, "report.failed whd_pqr678 (known)");
+/// assert!(AuditTrailEvent::KNOWN_TYPES.contains(&"report.failed"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 pub trait TypedEvent: DeserializeOwned {
     /// The event types this provider's enum models as variants (all others parse as unknown).
     const KNOWN_TYPES: &'static [&'static str];
@@ -77,6 +96,18 @@ pub trait TypedEvent: DeserializeOwned {
 
 /// The data of one known event type: ties a data struct to its type name, so an
 /// `Envelope<Data>` knows which type to write and to expect.
+///
+/// ```
+/// use webhook_guard::event::EventData;
+/// use webhook_guard::event::palo::TicketResolved;
+///
+/// assert_eq!(TicketResolved::EVENT_TYPE, "ticket.resolved");
+/// // A generic handler can check a raw type against a data struct.
+/// fn is_a<D: EventData>(event_type: &str) -> bool {
+///     event_type == D::EVENT_TYPE
+/// }
+/// assert!(is_a::<TicketResolved>("ticket.resolved"));
+/// ```
 pub trait EventData {
     /// The event type whose `data` this struct models (`alert.triggered`, `ticket.created`...).
     const EVENT_TYPE: &'static str;
@@ -87,6 +118,28 @@ pub trait EventData {
 /// Equality compares the type, id, tenant and the raw text (not the JSON value: two events
 /// that differ only in whitespace or key order are not equal). Serialising writes the raw text
 /// back unchanged (with `serde_json`).
+///
+/// ```
+/// use serde::Deserialize;
+/// use webhook_guard::event::PaloEvent;
+///
+/// let body = r#"{"event_id":"evt_9","event_type":"ticket.merged","organization_id":"org_1","data":{"into":"TKT-1"}}"#;
+/// let PaloEvent::Unknown(unknown) = body.parse::<PaloEvent>()? else { panic!("a new type") };
+/// assert_eq!((unknown.event_type(), unknown.id(), unknown.tenant_id()), ("ticket.merged", "evt_9", Some("org_1")));
+///
+/// // Model the new type yourself, from the raw text.
+/// #[derive(Deserialize)]
+/// struct Merged {
+///     data: MergedData,
+/// }
+/// #[derive(Deserialize)]
+/// struct MergedData {
+///     into: String,
+/// }
+/// assert_eq!(unknown.parse::<Merged>()?.data.into, "TKT-1");
+/// assert_eq!(serde_json::to_string(&unknown)?, body); // byte for byte
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct UnknownEvent {
     event_type: String,

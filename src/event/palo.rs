@@ -30,6 +30,14 @@ use super::{EventData, TypedEvent, UnknownEvent, string_or_none};
 
 /// The event types [`PaloEvent`] models as variants (all others parse as
 /// [`PaloEvent::Unknown`]).
+///
+/// ```
+/// use webhook_guard::event::palo::{self, KNOWN_TYPES};
+///
+/// assert_eq!(KNOWN_TYPES.len(), 4);
+/// assert!(KNOWN_TYPES.iter().all(|kind| palo::sample(kind).is_some()));
+/// assert!(palo::sample("ticket.deleted").is_none());
+/// ```
 pub const KNOWN_TYPES: &[&str] = &[
     TicketCreated::EVENT_TYPE,
     TicketStatusChanged::EVENT_TYPE,
@@ -42,6 +50,24 @@ pub const KNOWN_TYPES: &[&str] = &[
 /// Parse it with `serde_json` (see the [module docs](super) for the rules) and write it back
 /// with `serde_json::to_string`: a known event comes back with the same fields (the envelope
 /// fields first, then `extra`), an unknown one with its exact original text.
+///
+/// The enum is `#[non_exhaustive]`: a `match` needs a catch-all arm, which is where unknown
+/// types land too.
+///
+/// ```
+/// use webhook_guard::event::palo::PaloEvent;
+///
+/// let body = r#"{"event_id":"evt_1","event_type":"ticket.resolved","timestamp":"2026-02-19T10:30:00Z",
+///     "organization_id":"org_7f3a9c","data":{"ticket_id":"TKT-00512","resolved_by":"usr_2048","resolution_time_hours":2.5}}"#;
+/// let event: PaloEvent = body.parse()?;
+/// let hours = match &event {
+///     PaloEvent::TicketResolved(resolved) => resolved.data.resolution_time_hours,
+///     _ => 0.0,
+/// };
+/// assert_eq!(hours, 2.5);
+/// assert_eq!((event.id(), event.organization_id()), ("evt_1", Some("org_7f3a9c")));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PaloEvent {
@@ -182,6 +208,23 @@ struct Peek {
 /// The `event_type` field is not stored: it is `D::EVENT_TYPE`
 /// ([`event_type`](Self::event_type)). Parsing an `Envelope<D>` on its own checks that the
 /// `event_type` sent is that one.
+///
+/// ```
+/// use webhook_guard::event::palo::{Envelope, TicketStatusChanged};
+///
+/// let data = TicketStatusChanged {
+///     ticket_id: "TKT-00512".into(),
+///     old_status: "open".into(),
+///     new_status: "in_progress".into(),
+///     changed_by: "usr_2048".into(),
+///     extra: Default::default(),
+/// };
+/// let event = Envelope::new("evt_1", "2026-02-19T10:30:00Z", "org_7f3a9c", data);
+/// let json = serde_json::to_string(&event)?;
+/// assert!(json.starts_with(r#"{"event_id":"evt_1","event_type":"ticket.status_changed","#));
+/// assert_eq!(serde_json::from_str::<Envelope<TicketStatusChanged>>(&json)?, event);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope<D> {
     /// The event id (`event_id`, e.g. `evt_01HX...`), the key to deduplicate on.
@@ -294,6 +337,14 @@ impl<D: EventData + Serialize> Serialize for Envelope<D> {
 }
 
 /// `data` of `ticket.created`.
+///
+/// ```
+/// use webhook_guard::event::palo::TicketCreated;
+///
+/// let ticket: TicketCreated = serde_json::from_str(r#"{"ticket_id":"TKT-00512","title":"Export CSV fails","priority":"p3","project_id":"prj_42","created_by":"usr_1029"}"#)?;
+/// assert_eq!(ticket.priority, "p3");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketCreated {
     /// The ticket's id (`TKT-00512`).
@@ -316,6 +367,14 @@ impl EventData for TicketCreated {
 }
 
 /// `data` of `ticket.status_changed`.
+///
+/// ```
+/// use webhook_guard::event::palo::TicketStatusChanged;
+///
+/// let change: TicketStatusChanged = serde_json::from_str(r#"{"ticket_id":"TKT-00512","old_status":"open","new_status":"in_progress","changed_by":"usr_2048"}"#)?;
+/// assert_eq!((change.old_status.as_str(), change.new_status.as_str()), ("open", "in_progress"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketStatusChanged {
     /// The ticket's id.
@@ -336,6 +395,14 @@ impl EventData for TicketStatusChanged {
 }
 
 /// `data` of `ticket.resolved`.
+///
+/// ```
+/// use webhook_guard::event::palo::TicketResolved;
+///
+/// let resolved: TicketResolved = serde_json::from_str(r#"{"ticket_id":"TKT-00512","resolved_by":"usr_2048","resolution_time_hours":2.5}"#)?;
+/// assert_eq!(resolved.resolution_time_hours, 2.5);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketResolved {
     /// The ticket's id.
@@ -354,6 +421,15 @@ impl EventData for TicketResolved {
 }
 
 /// `data` of `system.incident`.
+///
+/// ```
+/// use webhook_guard::event::palo::SystemIncident;
+///
+/// let incident: SystemIncident = serde_json::from_str(r#"{"incident_id":"INC-001","severity":"critical","affected_services":["api"],"status":"investigating","region":"eu-west"}"#)?;
+/// assert_eq!(incident.affected_services, ["api"]);
+/// assert_eq!(incident.extra["region"], "eu-west"); // not modelled, kept
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemIncident {
     /// The incident's id (`INC-001`).

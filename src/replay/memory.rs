@@ -440,6 +440,25 @@ impl ReplayStore for MemoryStore {
 }
 
 /// Configures a [`MemoryStore`].
+///
+/// The capacity is a hard bound: when the store is full and its oldest key is still inside its
+/// replay window, a new delivery is refused ([`StoreError::Full`], a 503 the sender retries)
+/// rather than a live key forgotten.
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::replay::{Claim, MemoryStore, ReplayKey, ReplayStore, StoreError};
+///
+/// # futures::executor::block_on(async {
+/// let store = MemoryStore::builder().capacity(1).lease(Duration::from_secs(30)).build();
+/// let window = Duration::from_secs(360);
+/// let first = store.claim(ReplayKey::new("palo", None, "evt_1"), window).await;
+/// assert!(matches!(first, Ok(Claim::Fresh(_))));
+/// let second = store.claim(ReplayKey::new("palo", None, "evt_2"), window).await;
+/// assert!(matches!(second, Err(StoreError::Full)));
+/// assert_eq!(store.refused_full(), 1);
+/// # });
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct MemoryStoreBuilder {

@@ -69,13 +69,43 @@ use sha2::{Digest as _, Sha256};
 /// the handler again): Audit Trail retries for about 2 h 36 min, PALO for about 8 h 35 min, and
 /// PALO's freshness window is 24 h. A store also keeps each key at least for the window the
 /// claim names, so a longer custom window is never undercut.
+///
+/// ```
+/// use webhook_guard::Scheme;
+/// use webhook_guard::replay::DEFAULT_RETENTION;
+///
+/// // PALO's window (24 h old, 1 min ahead) is longer than the default retention: its keys
+/// // are then kept for the window instead.
+/// let window = Scheme::palo().freshness().replay_window();
+/// assert!(window > DEFAULT_RETENTION);
+/// assert!(Scheme::audit_trail().freshness().replay_window() < DEFAULT_RETENTION);
+/// ```
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 3600);
 
 /// The default lease of an in-flight claim: 60 seconds, longer than the senders' own request
 /// timeouts (PALO gives up after 10 s), so a live attempt is never overtaken by its retry.
+///
+/// ```
+/// # #[cfg(feature = "moka")] {
+/// use webhook_guard::replay::{DEFAULT_LEASE, MemoryStore, ReplayStore};
+///
+/// assert_eq!(MemoryStore::new().lease(), DEFAULT_LEASE);
+/// assert_eq!(DEFAULT_LEASE.as_secs(), 60);
+/// # }
+/// ```
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 /// The default capacity of the in-memory store: 1,000,000 keys.
+///
+/// See the sizing rule on `MemoryStore` (feature `moka`) before changing it.
+///
+/// ```
+/// # #[cfg(feature = "moka")] {
+/// use webhook_guard::replay::{DEFAULT_CAPACITY, MemoryStore};
+///
+/// assert_eq!(MemoryStore::new().capacity(), DEFAULT_CAPACITY);
+/// # }
+/// ```
 pub const DEFAULT_CAPACITY: u64 = 1_000_000;
 
 /// A fixed-size key: the first 128 bits of SHA-256 over the scheme, the tenant and the id.
@@ -151,6 +181,26 @@ impl fmt::Debug for ReplayKey {
 }
 
 /// What a claim found.
+///
+/// The [`Guard`](crate::Guard) turns each answer into what the sender gets: `Fresh` runs the
+/// handler, `InFlight` is a 409 with `Retry-After`, `Done` a 200 `already processed`.
+///
+/// ```
+/// # #[cfg(feature = "moka")] {
+/// use std::time::Duration;
+/// use webhook_guard::replay::{Claim, MemoryStore, ReplayKey, ReplayStore};
+///
+/// # futures::executor::block_on(async {
+/// let store = MemoryStore::new();
+/// let key = ReplayKey::new("palo", Some("org-1"), "evt_1");
+/// let window = Duration::from_secs(360);
+/// let Ok(Claim::Fresh(token)) = store.claim(key, window).await else { panic!("a new key is fresh") };
+/// // The handler failed: releasing keeps the delivery retryable.
+/// store.release(&token).await.unwrap();
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::Fresh(_))));
+/// # });
+/// # }
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub enum Claim {
@@ -164,6 +214,29 @@ pub enum Claim {
 }
 
 /// Proof of one claim: its key and a token unique to this claimant.
+///
+/// The token is what keeps a slow attempt from undoing a later one: once its lease ran out and
+/// another attempt took the key, its `complete` or `release` changes nothing.
+///
+/// ```
+/// # #[cfg(feature = "moka")] {
+/// use std::time::Duration;
+/// use webhook_guard::replay::{Claim, MemoryStore, ReplayKey, ReplayStore};
+///
+/// # futures::executor::block_on(async {
+/// // A zero lease: every in-flight claim has run out by the next call.
+/// let store = MemoryStore::builder().lease(Duration::ZERO).build();
+/// let key = ReplayKey::new("palo", None, "evt_1");
+/// let window = Duration::from_secs(360);
+/// let Ok(Claim::Fresh(slow)) = store.claim(key, window).await else { panic!() };
+/// let Ok(Claim::Fresh(retry)) = store.claim(key, window).await else { panic!() };
+/// assert_eq!(slow.key(), retry.key());
+/// assert_ne!(slow.token(), retry.token());
+/// store.complete(&slow).await.unwrap(); // no longer the slow attempt's claim: ignored
+/// assert!(!matches!(store.claim(key, window).await, Ok(Claim::Done)));
+/// # });
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimToken {
     key: ReplayKey,
@@ -188,6 +261,20 @@ impl ClaimToken {
 }
 
 /// A store could not answer.
+///
+/// The [`Guard`](crate::Guard) answers `Full` with a 503 and `Retry-After`
+/// ([`Rejection::StoreFull`](crate::Rejection::StoreFull)), and `Unavailable` the same way
+/// ([`Rejection::Unavailable`](crate::Rejection::Unavailable)) unless it fails open
+/// ([`StoreFailure::FailOpen`](crate::StoreFailure::FailOpen): the handler runs without
+/// deduplication). The text of `Unavailable` is for logs: never put a URL or a password in it.
+///
+/// ```
+/// use webhook_guard::replay::StoreError;
+///
+/// assert_eq!(StoreError::Full.to_string(), "replay store full of live keys");
+/// let down = StoreError::Unavailable("connection refused".into());
+/// assert_eq!(down.to_string(), "replay store unavailable: connection refused");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -211,6 +298,15 @@ impl std::error::Error for StoreError {}
 
 /// The future of a store step: ready at once for an in-memory store (no allocation), boxed for
 /// a store that does I/O.
+///
+/// ```
+/// use webhook_guard::replay::StoreFuture;
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(StoreFuture::ready(1).await, 1);
+/// assert_eq!(StoreFuture::pending(async { 2 }).await, 2);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub enum StoreFuture<'a, T> {
     /// The answer, already known.
@@ -250,6 +346,116 @@ impl<T> Future for StoreFuture<'_, T> {
 ///
 /// Implementations must make `claim` atomic per key: of any number of concurrent claims of a
 /// key that is free, exactly one is `Fresh`.
+///
+/// A store of your own (a database table, a cache your app already runs) plugs in with
+/// [`Guard::store`](crate::Guard::store). Here, a `HashMap` behind a mutex, taken once per
+/// step so that each step is atomic:
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::sync::{Mutex, MutexGuard, PoisonError};
+/// use std::time::{Duration, Instant};
+/// use webhook_guard::replay::{
+///     Claim, ClaimToken, DEFAULT_RETENTION, ReplayKey, ReplayStore, StoreError, StoreFuture,
+/// };
+///
+/// #[derive(Debug)]
+/// enum Entry {
+///     InFlight { token: u64, lease_until: Instant, keep_for: Duration },
+///     Done { until: Instant },
+/// }
+///
+/// #[derive(Debug, Default)]
+/// struct MapStore {
+///     entries: Mutex<HashMap<ReplayKey, Entry>>,
+///     next_token: AtomicU64,
+/// }
+///
+/// impl MapStore {
+///     fn entries(&self) -> MutexGuard<'_, HashMap<ReplayKey, Entry>> {
+///         // `release_detached` runs in destructors, maybe while panicking: never panic here.
+///         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+///     }
+///
+///     /// Ends `claim` with `then` (`None`: forget the key), if it is still this claimant's.
+///     fn finish(&self, claim: &ClaimToken, then: impl FnOnce(Duration) -> Option<Entry>) {
+///         let mut entries = self.entries();
+///         if let Some(Entry::InFlight { token, keep_for, .. }) = entries.get(&claim.key())
+///             && *token == claim.token()
+///         {
+///             match then(*keep_for) {
+///                 Some(entry) => entries.insert(claim.key(), entry),
+///                 None => entries.remove(&claim.key()),
+///             };
+///         }
+///     }
+/// }
+///
+/// impl ReplayStore for MapStore {
+///     fn claim(&self, key: ReplayKey, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+///         let now = Instant::now();
+///         let mut entries = self.entries();
+///         let answer = match entries.get(&key) {
+///             Some(Entry::Done { until }) if *until > now => Claim::Done,
+///             Some(Entry::InFlight { lease_until, .. }) if *lease_until > now => Claim::InFlight,
+///             // Free, expired, or a lease that ran out (the claimant crashed): take it over.
+///             _ => {
+///                 let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+///                 let (lease_until, keep_for) = (now + self.lease(), DEFAULT_RETENTION.max(window));
+///                 entries.insert(key, Entry::InFlight { token, lease_until, keep_for });
+///                 Claim::Fresh(ClaimToken::new(key, token))
+///             }
+///         };
+///         // A real store also bounds its size, answering `StoreError::Full` rather than
+///         // forgetting a key still inside its window, and purges expired entries.
+///         StoreFuture::ready(Ok(answer))
+///     }
+///
+///     fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+///         self.finish(claim, |keep_for| Some(Entry::Done { until: Instant::now() + keep_for }));
+///         StoreFuture::ready(Ok(()))
+///     }
+///
+///     fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+///         self.finish(claim, |_| None);
+///         StoreFuture::ready(Ok(()))
+///     }
+///
+///     fn release_detached(&self, claim: ClaimToken) {
+///         // No I/O here, so no need to spawn: release at once.
+///         self.finish(&claim, |_| None);
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let store = MapStore::default();
+/// let key = ReplayKey::new("acme", None, "evt_1");
+/// let window = Duration::from_secs(360);
+/// let Ok(Claim::Fresh(first)) = store.claim(key, window).await else { panic!("a new key is fresh") };
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight)));
+///
+/// store.release(&first).await.unwrap(); // the handler failed: the retry runs it
+/// let Ok(Claim::Fresh(retry)) = store.claim(key, window).await else { panic!("released") };
+/// store.complete(&first).await.unwrap(); // a stale token changes nothing
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight)));
+///
+/// store.complete(&retry).await.unwrap();
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::Done)));
+///
+/// // A claim dropped mid-handler (a panic, a cancelled request) is released from a destructor.
+/// let other = ReplayKey::new("acme", None, "evt_2");
+/// let Ok(Claim::Fresh(dropped)) = store.claim(other, window).await else { panic!() };
+/// store.release_detached(dropped);
+/// assert!(matches!(store.claim(other, window).await, Ok(Claim::Fresh(_))));
+/// # });
+///
+/// // It plugs into a guard like the built-in stores.
+/// use webhook_guard::{Guard, Scheme, Secret, Verifier};
+/// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]))
+///     .store(MapStore::default());
+/// assert!(guard.replay_store().is_some());
+/// ```
 pub trait ReplayStore: Send + Sync + fmt::Debug + 'static {
     /// Claims `key`. `window` is the scheme's replay window (how long a copy of this delivery
     /// passes the freshness check): the store must remember the key at least that long, and

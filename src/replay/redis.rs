@@ -191,9 +191,35 @@ struct Inner {
 
 impl RedisStore {
     /// The default key prefix: `webhook-guard:`.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "redis")]
+    /// # async fn run() -> Result<(), webhook_guard::replay::StoreError> {
+    /// use webhook_guard::replay::{RedisStore, ReplayKey};
+    ///
+    /// let store = RedisStore::builder("redis://127.0.0.1:6379/").connect().await?;
+    /// assert_eq!(store.prefix(), RedisStore::DEFAULT_PREFIX);
+    /// let key = store.redis_key(ReplayKey::from_u128(0xc9));
+    /// assert_eq!(key, format!("webhook-guard:{:032x}", 0xc9));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub const DEFAULT_PREFIX: &'static str = "webhook-guard:";
 
     /// The default bound on each step, connection wait included: 200 ms.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "redis")]
+    /// # async fn run() -> Result<(), webhook_guard::replay::StoreError> {
+    /// use std::time::Duration;
+    /// use webhook_guard::replay::RedisStore;
+    ///
+    /// let store = RedisStore::builder("redis://127.0.0.1:6379/").connect().await?;
+    /// assert_eq!(store.timeout(), RedisStore::DEFAULT_TIMEOUT);
+    /// assert_eq!(RedisStore::DEFAULT_TIMEOUT, Duration::from_millis(200));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(200);
 
     /// Configures a store on the Redis at `url` (`redis://[user:password@]host:port/db`, or
@@ -410,7 +436,25 @@ impl ReplayStore for RedisStore {
     }
 }
 
-/// Configures a [`RedisStore`].
+/// Configures a [`RedisStore`]; nothing is contacted until [`connect`](Self::connect).
+///
+/// Its `Debug` never shows the URL, which may hold a password.
+///
+/// ```no_run
+/// # #[cfg(feature = "redis")]
+/// # async fn run() -> Result<(), webhook_guard::replay::StoreError> {
+/// use std::time::Duration;
+/// use webhook_guard::replay::RedisStore;
+///
+/// let builder = RedisStore::builder("redis://:hunter2@127.0.0.1:6379/")
+///     .prefix("billing:webhooks:")
+///     .retention(Duration::from_secs(3 * 24 * 3600)); // past the sender's retry schedule
+/// assert!(!format!("{builder:?}").contains("hunter2"));
+/// let store = builder.connect().await?;
+/// assert_eq!(store.retention(), Duration::from_secs(3 * 24 * 3600));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 #[must_use]
 pub struct RedisStoreBuilder {

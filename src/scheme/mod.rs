@@ -44,9 +44,44 @@ use crate::signature::{SignatureFormat, decode_base64_vec};
 use crate::{Freshness, Secret, SecretError};
 
 /// The most pieces a scheme's signed content may have.
+///
+/// The verifier gathers the pieces on the stack, so a description with more is refused when it
+/// is built, not when a delivery arrives:
+///
+/// ```
+/// use webhook_guard::scheme::{Field, IdBinding, MAX_SIGNED_PARTS, Scheme, SchemeError, SignedPart};
+/// use webhook_guard::signature::SignatureFormat;
+///
+/// let mut parts = vec![SignedPart::literal("."); MAX_SIGNED_PARTS];
+/// parts[0] = SignedPart::Body;
+/// let build = |parts: Vec<SignedPart>| {
+///     Scheme::builder("acme")
+///         .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+///         .signed_content(parts)
+///         .id(Field::body("id"), IdBinding::Signed)
+///         .build()
+/// };
+/// assert!(build(parts.clone()).is_ok());
+/// parts.push(SignedPart::literal("."));
+/// assert_eq!(build(parts).unwrap_err(), SchemeError::TooManySignedParts);
+/// ```
 pub const MAX_SIGNED_PARTS: usize = 8;
 
 /// The most fallbacks a scheme's id may have ([`SchemeBuilder::id_fallbacks`]).
+///
+/// ```
+/// use webhook_guard::scheme::{Field, IdBinding, IdFallback, MAX_ID_FALLBACKS, Scheme, SchemeError};
+/// use webhook_guard::signature::SignatureFormat;
+///
+/// let fallbacks = (0..=MAX_ID_FALLBACKS).map(|i| IdFallback::Field(Field::body(format!("id{i}"))));
+/// let err = Scheme::builder("acme")
+///     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+///     .id(Field::body("id"), IdBinding::Signed)
+///     .id_fallbacks(fallbacks)
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err, SchemeError::TooManyIdFallbacks);
+/// ```
 pub const MAX_ID_FALLBACKS: usize = 2;
 
 /// Where a value comes from in a request.
@@ -94,6 +129,29 @@ impl Field {
 }
 
 /// How a timestamp is written.
+///
+/// The verifier parses it in this format, and the [`Signer`](crate::Signer) writes it so:
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::scheme::{Field, IdBinding, Scheme, TimestampFormat};
+/// use webhook_guard::signature::SignatureFormat;
+/// use webhook_guard::{Freshness, Secret, Signer, Verifier};
+///
+/// let scheme = Scheme::builder("acme")
+///     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+///     .timestamp(Field::header("X-Acme-Sent-At"), TimestampFormat::Rfc3339)
+///     .freshness(Freshness::new(Duration::from_secs(300), Duration::from_secs(60)))
+///     .id(Field::body("id"), IdBinding::Signed)
+///     .build()
+///     .unwrap();
+/// let secret = Secret::new("acme-secret").unwrap();
+/// let body = br#"{"id":"a1"}"#;
+/// let headers = Signer::new(scheme.clone(), secret.clone()).headers(body, 1_736_937_000, "a1");
+/// assert_eq!(headers[1], ("x-acme-sent-at".to_string(), "2025-01-15T10:30:00Z".to_string()));
+/// let delivery = Verifier::new(scheme, [secret]).verify_at(&headers, body.to_vec().into(), 1_736_937_000);
+/// assert_eq!(delivery.unwrap().timestamp(), Some(1_736_937_000));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TimestampFormat {
@@ -137,6 +195,22 @@ impl SignedPart {
 ///
 /// An id that is not signed can be changed by anyone who captured one delivery: replaying it
 /// under a new id inside the freshness window would pass a dedup keyed on the id alone.
+///
+/// The builder refuses a binding the signed content does not back:
+///
+/// ```
+/// use webhook_guard::scheme::{Field, IdBinding, Scheme, SchemeError};
+/// use webhook_guard::signature::SignatureFormat;
+///
+/// assert_eq!(Scheme::audit_trail().id_binding(), &IdBinding::MatchesBodyField("id".into()));
+/// // A header is never part of the signed body: calling it signed is an error, not a guess.
+/// let err = Scheme::builder("acme")
+///     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+///     .id(Field::header("X-Acme-Id"), IdBinding::Signed)
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err, SchemeError::IdNotSigned);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum IdBinding {
@@ -181,7 +255,18 @@ pub enum IdFallback {
     Signature,
 }
 
-/// How secrets are written for this scheme.
+/// How secrets are written for this scheme; [`Scheme::secret`] decodes accordingly.
+///
+/// ```
+/// use webhook_guard::Scheme;
+///
+/// // Raw: the key is the text itself, prefix included.
+/// assert_eq!(Scheme::audit_trail().secret("whsec_abc123def456").unwrap().len(), 18);
+/// // WhsecBase64: the key is the 24 bytes the base64 after `whsec_` decodes to.
+/// let key = Scheme::standard_webhooks().secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+/// assert_eq!(key.len(), 24);
+/// assert!(Scheme::standard_webhooks().secret("whsec_not base64!").is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SecretEncoding {
@@ -192,6 +277,22 @@ pub enum SecretEncoding {
 }
 
 /// Where the body's fields are read from.
+///
+/// ```
+/// use webhook_guard::scheme::{BodyFormat, Field, IdBinding, Scheme, SchemeError};
+/// use webhook_guard::signature::SignatureFormat;
+///
+/// assert_eq!(Scheme::palo().body_format(), BodyFormat::Json);
+/// assert_eq!(Scheme::github().body_format(), BodyFormat::Opaque);
+/// // An opaque body has no fields to read the id from.
+/// let err = Scheme::builder("acme")
+///     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+///     .body_format(BodyFormat::Opaque)
+///     .id(Field::body("id"), IdBinding::Signed)
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err, SchemeError::BodyFieldInOpaqueBody);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BodyFormat {
@@ -243,6 +344,24 @@ pub enum BodyFormat {
 }
 
 /// One provider's wire format. See the [module docs](self).
+///
+/// A scheme is plain data: the [`Verifier`](crate::Verifier) reads it to check deliveries, and
+/// the [`Signer`](crate::Signer) reads the same description to produce them.
+///
+/// ```
+/// use webhook_guard::scheme::IdBinding;
+/// use webhook_guard::{Scheme, Secret, Signer, Verifier};
+///
+/// let scheme = Scheme::stripe();
+/// assert_eq!(scheme.signature_header(), "stripe-signature");
+/// assert_eq!(scheme.id_binding(), &IdBinding::Signed);
+///
+/// let secret = scheme.secret("whsec_test_secret").unwrap();
+/// let body = br#"{"id":"evt_1","type":"invoice.paid"}"#;
+/// let headers = Signer::new(scheme.clone(), secret.clone()).headers(body, 1_705_312_200, "");
+/// let delivery = Verifier::new(scheme, [secret]).verify_at(&headers, body.to_vec().into(), 1_705_312_200).unwrap();
+/// assert_eq!((delivery.id(), delivery.event_type()), ("evt_1", Some("invoice.paid")));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Scheme {
     pub(crate) name: Cow<'static, str>,
@@ -278,7 +397,8 @@ impl fmt::Debug for Scheme {
 }
 
 impl Scheme {
-    /// Starts describing a provider named `name` (used in replay keys and logs).
+    /// Starts describing a provider named `name` (used in replay keys and logs). See
+    /// [`SchemeBuilder`] and the [module docs](crate::scheme).
     pub fn builder(name: impl Into<Cow<'static, str>>) -> SchemeBuilder {
         SchemeBuilder {
             name: name.into(),
@@ -405,6 +525,27 @@ impl Scheme {
 }
 
 /// Builds a [`Scheme`]; see [`Scheme::builder`].
+///
+/// A signature header and an id are required; everything else has a default (the body alone
+/// is signed, no timestamp, JSON body, raw secrets). [`build`](Self::build) checks the
+/// description as a whole, so a scheme that would accept unauthenticated data never exists.
+///
+/// ```
+/// use webhook_guard::scheme::{Field, IdBinding, Scheme, SchemeError, TimestampFormat};
+/// use webhook_guard::signature::SignatureFormat;
+///
+/// let minimal = Scheme::builder("acme")
+///     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("sha256="))
+///     .id(Field::header("X-Acme-Delivery"), IdBinding::Unsigned);
+/// let scheme = minimal.clone().build().unwrap();
+/// assert!(!scheme.has_timestamp());
+/// assert_eq!(scheme.signature_header(), "x-acme-signature"); // names are kept in lower case
+///
+/// // A timestamp without a window would be read and never checked.
+/// let no_window = minimal.timestamp(Field::header("X-Acme-Time"), TimestampFormat::UnixSeconds);
+/// assert_eq!(no_window.build().unwrap_err(), SchemeError::NoFreshness);
+/// assert_eq!(Scheme::builder("acme").build().unwrap_err(), SchemeError::NoSignature);
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct SchemeBuilder {
@@ -424,6 +565,8 @@ pub struct SchemeBuilder {
 
 impl SchemeBuilder {
     /// The signature header and how it is written (required).
+    ///
+    /// See the example on [`SchemeBuilder`].
     pub fn signature(
         mut self,
         header: impl Into<Cow<'static, str>>,
@@ -434,7 +577,10 @@ impl SchemeBuilder {
         self
     }
 
-    /// The signed content, piece by piece (default: the body alone).
+    /// The signed content, piece by piece (default: the body alone). It must include
+    /// [`SignedPart::Body`], and [`SignedPart::Timestamp`] only with a
+    /// [`timestamp`](Self::timestamp). See the [module docs](crate::scheme) for a scheme that signs
+    /// `<timestamp>:<body>`.
     pub fn signed_content(mut self, parts: impl IntoIterator<Item = SignedPart>) -> Self {
         self.signed_content = parts.into_iter().collect();
         self
@@ -447,13 +593,16 @@ impl SchemeBuilder {
         self
     }
 
-    /// The freshness window (required with a timestamp).
+    /// The freshness window (required with a timestamp; ignored without one).
+    ///
+    /// See the example on [`SchemeBuilder`].
     pub fn freshness(mut self, freshness: Freshness) -> Self {
         self.freshness = Some(freshness);
         self
     }
 
-    /// Where the deduplication id is, and whether it is signed (required).
+    /// Where the deduplication id is, and whether it is signed (required). See [`IdBinding`]
+    /// for what each binding costs and the example on [`SchemeBuilder`].
     pub fn id(mut self, field: Field, binding: IdBinding) -> Self {
         self.id = Some((field, binding));
         self
@@ -464,42 +613,72 @@ impl SchemeBuilder {
     /// [`Rejection::MissingId`](crate::Rejection::MissingId)).
     ///
     /// With [`IdBinding::Signed`], a fallback field must be signed too.
+    ///
+    /// ```
+    /// use webhook_guard::scheme::{Field, IdBinding, IdFallback, Scheme};
+    /// use webhook_guard::signature::SignatureFormat;
+    /// use webhook_guard::{Secret, Signer, Verifier};
+    ///
+    /// let scheme = Scheme::builder("acme")
+    ///     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+    ///     .id(Field::body("id"), IdBinding::Signed)
+    ///     .id_fallbacks([IdFallback::Field(Field::body("request_id")), IdFallback::Signature])
+    ///     .build()
+    ///     .unwrap();
+    /// let secret = Secret::new("acme-secret").unwrap();
+    /// let verifier = Verifier::new(scheme.clone(), [secret.clone()]);
+    /// let id_of = |body: &'static [u8]| {
+    ///     let headers = Signer::new(scheme.clone(), secret.clone()).headers(body, 0, "");
+    ///     verifier.verify_at(&headers, body.into(), 0).unwrap().id().to_owned()
+    /// };
+    /// assert_eq!(id_of(br#"{"id":"a1","request_id":"r1"}"#), "a1");
+    /// assert_eq!(id_of(br#"{"request_id":"r1"}"#), "r1");
+    /// assert!(id_of(br#"{}"#).starts_with("sig_")); // derived from the MAC, never the signature
+    /// ```
     pub fn id_fallbacks(mut self, fallbacks: impl IntoIterator<Item = IdFallback>) -> Self {
         self.id_fallbacks = fallbacks.into_iter().collect();
         self
     }
 
-    /// Where the event type is.
+    /// Where the event type is ([`Delivery::event_type`](crate::Delivery::event_type)).
+    ///
+    /// See the [module docs](crate::scheme).
     pub fn event_type(mut self, field: Field) -> Self {
         self.event_type = Some(field);
         self
     }
 
-    /// Where the tenant is; replay keys are scoped by it.
+    /// Where the tenant is; replay keys are scoped by it, so two tenants may use the same
+    /// delivery id without one being taken for a duplicate of the other. The
+    /// [Audit Trail scheme](Scheme::audit_trail) reads it from the body's `tenantId`.
     pub fn tenant(mut self, field: Field) -> Self {
         self.tenant = Some(field);
         self
     }
 
-    /// How the body is parsed (default JSON).
+    /// How the body is parsed (default JSON). See [`BodyFormat`].
     pub fn body_format(mut self, format: BodyFormat) -> Self {
         self.body_format = format;
         self
     }
 
-    /// The shortest secret the provider allows (default 1).
+    /// The shortest secret the provider allows (default 1; 0 counts as 1, since an empty key
+    /// authenticates nothing). [`Scheme::secret`] enforces it.
     pub fn min_secret_len(mut self, len: usize) -> Self {
         self.min_secret_len = len.max(1);
         self
     }
 
-    /// How secrets are written (default raw).
+    /// How secrets are written (default raw). See [`SecretEncoding`].
     pub fn secret_encoding(mut self, encoding: SecretEncoding) -> Self {
         self.secret_encoding = encoding;
         self
     }
 
-    /// Checks the description and builds the scheme.
+    /// Checks the description and builds the scheme; each [`SchemeError`] names what is
+    /// missing or unsafe.
+    ///
+    /// See the example on [`SchemeBuilder`].
     pub fn build(self) -> Result<Scheme, SchemeError> {
         let (signature_header, signature_format) =
             self.signature.ok_or(SchemeError::NoSignature)?;
@@ -569,6 +748,16 @@ impl SchemeBuilder {
 }
 
 /// Why a scheme description was refused.
+///
+/// Its `Display` is a sentence for a start-up error message:
+///
+/// ```
+/// use webhook_guard::scheme::{Field, IdBinding, Scheme, SchemeError};
+///
+/// let err = Scheme::builder("acme").id(Field::body("id"), IdBinding::Signed).build().unwrap_err();
+/// assert_eq!(err, SchemeError::NoSignature);
+/// assert_eq!(err.to_string(), "the scheme needs a signature header");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SchemeError {

@@ -5,6 +5,17 @@ use crate::Freshness;
 use crate::signature::SignatureFormat;
 
 /// PALO's minimum secret length (`votre_secret_hmac_32_chars_min`).
+///
+/// [`Scheme::palo`] refuses shorter secrets when they are built, so a weak key fails at
+/// start-up rather than on the first delivery:
+///
+/// ```
+/// use webhook_guard::Scheme;
+/// use webhook_guard::scheme::PALO_MIN_SECRET_LEN;
+///
+/// assert!(Scheme::palo().secret("s".repeat(PALO_MIN_SECRET_LEN)).is_ok());
+/// assert!(Scheme::palo().secret("s".repeat(PALO_MIN_SECRET_LEN - 1)).is_err());
+/// ```
 pub const PALO_MIN_SECRET_LEN: usize = 32;
 
 impl Scheme {
