@@ -402,6 +402,22 @@ impl Guard {
         self.with(|inner| inner.retry_after = retry_after)
     }
 
+    /// The largest body accepted (default 1 MiB): a larger one is refused with 413, on its
+    /// `Content-Length` before anything is read, or at the first chunk past the limit.
+    ///
+    /// ```
+    /// use webhook_guard::{Guard, Scheme, Secret, Verifier};
+    ///
+    /// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]))
+    ///     .body_limit(64 * 1024);
+    /// assert_eq!(guard.verifier().limit(), 64 * 1024);
+    /// ```
+    #[must_use]
+    pub fn body_limit(self, limit: usize) -> Self {
+        let verifier = self.inner.verifier.clone().body_limit(limit);
+        self.with_verifier(verifier)
+    }
+
     /// Replaces the verifier (to change its body limit or clock), keeping the store, the
     /// resolver and the policies.
     ///

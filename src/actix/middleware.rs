@@ -91,10 +91,7 @@ impl<R> WebhookMiddleware<R> {
     /// assert_eq!(middleware.guard().verifier().limit(), 64 * 1024);
     /// ```
     pub fn body_limit(self, limit: usize) -> Self {
-        self.map_guard(|guard| {
-            let verifier = guard.verifier().clone().body_limit(limit);
-            guard.with_verifier(verifier)
-        })
+        self.map_guard(|guard| guard.body_limit(limit))
     }
 
     /// Deduplicates with `store` instead of a fresh in-memory store.

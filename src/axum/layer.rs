@@ -72,10 +72,7 @@ impl<R> WebhookLayer<R> {
     /// assert_eq!(layer.guard().verifier().limit(), 64 * 1024);
     /// ```
     pub fn body_limit(self, limit: usize) -> Self {
-        self.map_guard(|guard| {
-            let verifier = guard.verifier().clone().body_limit(limit);
-            guard.with_verifier(verifier)
-        })
+        self.map_guard(|guard| guard.body_limit(limit))
     }
 
     /// Deduplicates with `store` instead of a fresh in-memory store. See the example on
