@@ -1,0 +1,265 @@
+//! The receivers `bench/load.sh` puts under load: one binary, one receiver per run, on one
+//! thread (a current-thread runtime, or one actix-web worker), so one server is one core.
+//!
+//! ```text
+//! PORT=3000 cargo run --release --features redis --example bench_server -- <mode>
+//! ```
+//!
+//! | mode | receiver on `POST /webhooks/audit-trail` |
+//! |---|---|
+//! | `axum-bare` | a handler that reads the body as `Bytes` and answers 200: the ceiling |
+//! | `axum-layer` | `WebhookLayer` (verify + `MemoryStore` dedup) and a `Verified<AuditTrailEvent>` handler |
+//! | `axum-redis` | the same with a `RedisStore` on `REDIS_URL` (needs the `redis` feature) |
+//! | `actix-bare` | a handler that reads the body as `web::Bytes` and answers 200 |
+//! | `actix-middleware` | `WebhookMiddleware` (verify + `MemoryStore` dedup) and a `Verified<AuditTrailEvent>` handler |
+//!
+//! Diagnostic modes, to split the layer's cost (not receivers to deploy):
+//!
+//! | mode | receiver |
+//! |---|---|
+//! | `axum-untyped` | `axum-layer` with a handler that answers 200 without parsing the event |
+//! | `axum-nostore` | `axum-layer` with a store that answers every claim `Fresh` and remembers nothing (**no dedup**) |
+//! | `axum-mapstore` | `axum-layer` with a `Mutex<HashMap<u128, u8>>` store: atomic claims, no expiry and no bound (a sketch of a cheaper store, not a usable one) |
+//!
+//! Environment: `PORT` (default 3000, on 127.0.0.1), `AUDIT_TRAIL_SECRET` (default
+//! `whsec_abc123def456`), `STORE_CAPACITY` (keys of the `MemoryStore`, default 4,000,000: a
+//! load run of unique deliveries holds every key it sends for the whole run, more than the
+//! default 1,000,000), `REDIS_URL`.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hint::black_box;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use webhook_guard::event::AuditTrailEvent;
+use webhook_guard::replay::{
+    Claim, ClaimToken, MemoryStore, ReplayKey, ReplayStore, StoreError, StoreFuture,
+};
+use webhook_guard::{Scheme, Secret};
+
+const PATH: &str = "/webhooks/audit-trail";
+
+fn main() {
+    let mode = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| usage("missing mode"));
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .map_or(3000, |p| p.parse().unwrap_or_else(|_| usage("bad PORT")));
+    let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    match mode.as_str() {
+        "axum-bare" | "axum-layer" | "axum-redis" | "axum-untyped" | "axum-nostore"
+        | "axum-mapstore" => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            runtime.block_on(axum_server::run(&mode, address));
+        }
+        "actix-bare" | "actix-middleware" => {
+            actix_web::rt::System::new()
+                .block_on(actix_server::run(&mode, address))
+                .expect("actix-web server");
+        }
+        other => usage(&format!("unknown mode {other:?}")),
+    }
+}
+
+fn usage(why: &str) -> ! {
+    eprintln!(
+        "bench_server: {why}\nusage: PORT=3000 bench_server \
+         <axum-bare|axum-layer|axum-redis|actix-bare|actix-middleware\
+         |axum-untyped|axum-nostore|axum-mapstore>"
+    );
+    std::process::exit(2)
+}
+
+fn secret() -> Secret {
+    let secret =
+        std::env::var("AUDIT_TRAIL_SECRET").unwrap_or_else(|_| "whsec_abc123def456".to_owned());
+    Scheme::audit_trail()
+        .secret(&secret)
+        .expect("a valid Audit Trail secret")
+}
+
+fn memory_store() -> MemoryStore {
+    let capacity = std::env::var("STORE_CAPACITY").ok().map_or(4_000_000, |c| {
+        c.parse().unwrap_or_else(|_| usage("bad STORE_CAPACITY"))
+    });
+    MemoryStore::builder().capacity(capacity).build()
+}
+
+/// What the typed handlers do with the event: look at it, so it is really parsed.
+fn touch(event: &AuditTrailEvent) {
+    black_box((event.id().len(), event.event_type().len()));
+}
+
+/// Diagnostic: every claim is fresh, nothing is remembered (no deduplication at all).
+#[derive(Debug)]
+struct NoStore;
+
+impl ReplayStore for NoStore {
+    fn claim(&self, key: ReplayKey, _: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+        StoreFuture::ready(Ok(Claim::Fresh(ClaimToken::new(key, 0))))
+    }
+    fn complete(&self, _: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        StoreFuture::ready(Ok(()))
+    }
+    fn release(&self, _: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        StoreFuture::ready(Ok(()))
+    }
+    fn release_detached(&self, _: ClaimToken) {}
+}
+
+/// Diagnostic: atomic claims in one `Mutex<HashMap>` (1 = in flight, 2 = done), without
+/// expiry, bound or tokens: the cost of a plain map, to compare with the moka store.
+#[derive(Debug, Default)]
+struct MapStore(Mutex<HashMap<u128, u8>>);
+
+impl ReplayStore for MapStore {
+    fn claim(&self, key: ReplayKey, _: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let claim = match map.entry(key.as_u128()) {
+            Entry::Vacant(slot) => {
+                slot.insert(1);
+                Claim::Fresh(ClaimToken::new(key, 0))
+            }
+            Entry::Occupied(slot) if *slot.get() == 2 => Claim::Done,
+            Entry::Occupied(_) => Claim::InFlight,
+        };
+        StoreFuture::ready(Ok(claim))
+    }
+    fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.insert(claim.key().as_u128(), 2);
+        StoreFuture::ready(Ok(()))
+    }
+    fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        self.release_detached(claim.clone());
+        StoreFuture::ready(Ok(()))
+    }
+    fn release_detached(&self, claim: ClaimToken) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.remove(&claim.key().as_u128());
+    }
+}
+
+mod axum_server {
+    use std::net::SocketAddr;
+
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::post;
+    use bytes::Bytes;
+    use webhook_guard::axum::{Verified, WebhookLayer};
+    use webhook_guard::event::AuditTrailEvent;
+    use webhook_guard::{Guard, Scheme, Verifier};
+
+    use super::{MapStore, NoStore, PATH, memory_store, secret, touch};
+
+    async fn bare(body: Bytes) -> (StatusCode, &'static str) {
+        std::hint::black_box(body.len());
+        (StatusCode::OK, "OK")
+    }
+
+    async fn typed(Verified(event): Verified<AuditTrailEvent>) -> (StatusCode, &'static str) {
+        touch(&event);
+        (StatusCode::OK, "OK")
+    }
+
+    async fn untyped() -> (StatusCode, &'static str) {
+        (StatusCode::OK, "OK")
+    }
+
+    pub(super) async fn run(mode: &str, address: SocketAddr) {
+        let guard = || Guard::new(Verifier::new(Scheme::audit_trail(), [secret()]));
+        let app = match mode {
+            "axum-bare" => Router::new().route(PATH, post(bare)),
+            "axum-layer" => Router::new()
+                .route(PATH, post(typed))
+                .layer(WebhookLayer::from_guard(guard().store(memory_store()))),
+            "axum-untyped" => Router::new()
+                .route(PATH, post(untyped))
+                .layer(WebhookLayer::from_guard(guard().store(memory_store()))),
+            "axum-nostore" => Router::new()
+                .route(PATH, post(typed))
+                .layer(WebhookLayer::from_guard(guard().store(NoStore))),
+            "axum-mapstore" => Router::new()
+                .route(PATH, post(typed))
+                .layer(WebhookLayer::from_guard(guard().store(MapStore::default()))),
+            _ => Router::new()
+                .route(PATH, post(typed))
+                .layer(WebhookLayer::from_guard(guard().store(redis_store().await))),
+        };
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .expect("bind the port");
+        eprintln!("bench_server {mode} listening on http://{address}{PATH}");
+        axum::serve(listener, app).await.expect("axum server");
+    }
+
+    #[cfg(feature = "redis")]
+    async fn redis_store() -> webhook_guard::replay::RedisStore {
+        let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+        webhook_guard::replay::RedisStore::builder(url)
+            .connect()
+            .await
+            .expect("connect to REDIS_URL")
+    }
+
+    #[cfg(not(feature = "redis"))]
+    async fn redis_store() -> webhook_guard::replay::MemoryStore {
+        super::usage("axum-redis needs `--features redis`")
+    }
+}
+
+mod actix_server {
+    use std::net::SocketAddr;
+
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use webhook_guard::actix::{Verified, WebhookMiddleware};
+    use webhook_guard::event::AuditTrailEvent;
+    use webhook_guard::{Guard, Scheme, Verifier};
+
+    use super::{PATH, memory_store, secret, touch};
+
+    async fn bare(body: web::Bytes) -> HttpResponse {
+        std::hint::black_box(body.len());
+        HttpResponse::Ok().body("OK")
+    }
+
+    async fn typed(Verified(event): Verified<AuditTrailEvent>) -> HttpResponse {
+        touch(&event);
+        HttpResponse::Ok().body("OK")
+    }
+
+    pub(super) async fn run(mode: &str, address: SocketAddr) -> std::io::Result<()> {
+        eprintln!("bench_server {mode} listening on http://{address}{PATH}");
+        if mode == "actix-bare" {
+            return HttpServer::new(|| App::new().route(PATH, web::post().to(bare)))
+                .workers(1)
+                .shutdown_timeout(1)
+                .bind(address)?
+                .run()
+                .await;
+        }
+        // Built once outside the factory: one store for the (single) worker.
+        let middleware = WebhookMiddleware::from_guard(
+            Guard::new(Verifier::new(Scheme::audit_trail(), [secret()])).store(memory_store()),
+        );
+        HttpServer::new(move || {
+            App::new().service(
+                web::resource(PATH)
+                    .wrap(middleware.clone())
+                    .route(web::post().to(typed)),
+            )
+        })
+        .workers(1)
+        .shutdown_timeout(1)
+        .bind(address)?
+        .run()
+        .await
+    }
+}
