@@ -205,7 +205,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for name in $RECEIVERS; do
     case $name in
         axum-bare | axum-layer | axum-redis | actix-bare | actix-middleware | express) ;;
-        axum-untyped | axum-nostore | axum-mapstore) ;; # diagnostics (examples/bench_server.rs)
+        axum-untyped | axum-nostore | axum-mapstore | axum-compact) ;; # diagnostics (examples/bench_server.rs)
         *) die "unknown receiver $name" ;;
     esac
     log "$name"

@@ -308,6 +308,27 @@ fn memory_variant(variant: &str) {
             black_box(&store);
             (after, held)
         }
+        "compact-store" => {
+            // Capacity is split over 16 shards: leave the shards room for their spread.
+            let store = webhook_guard::replay::CompactStore::builder()
+                .capacity(1_200_000)
+                .build();
+            let window = window();
+            for i in 0..keys {
+                let claim = ready(store.claim(ReplayKey::from_u128(key(i)), window));
+                let Ok(Claim::Fresh(token)) = claim else {
+                    panic!("{claim:?}")
+                };
+                if i < DONE {
+                    ready(store.complete(&token)).unwrap();
+                }
+            }
+            assert_eq!(store.refused_full(), 0);
+            let held = store.len() as u64;
+            let after = rss_bytes();
+            black_box(&store);
+            (after, held)
+        }
         "moka-tinylfu" => {
             let cache = naive_cache();
             for i in 0..keys {
@@ -344,7 +365,12 @@ fn main() {
     match std::env::var("WEBHOOK_GUARD_MEMORY").as_deref() {
         Ok("1") => {
             let exe = std::env::current_exe().unwrap();
-            for variant in ["memory-store", "moka-tinylfu", "mutex-hashmap"] {
+            for variant in [
+                "memory-store",
+                "compact-store",
+                "moka-tinylfu",
+                "mutex-hashmap",
+            ] {
                 let status = std::process::Command::new(&exe)
                     .env("WEBHOOK_GUARD_MEMORY", variant)
                     .status()

@@ -19,6 +19,7 @@
 //! |---|---|
 //! | `axum-untyped` | `axum-layer` with a handler that answers 200 without parsing the event |
 //! | `axum-nostore` | `axum-layer` with a store that answers every claim `Fresh` and remembers nothing (**no dedup**) |
+//! | `axum-compact` | `axum-layer` with the `CompactStore` (sharded plain maps) instead of the moka `MemoryStore` |
 //! | `axum-mapstore` | `axum-layer` with a `Mutex<HashMap<u128, u8>>` store: atomic claims, no expiry and no bound (a sketch of a cheaper store, not a usable one) |
 //!
 //! Environment: `PORT` (default 3000, on 127.0.0.1), `AUDIT_TRAIL_SECRET` (default
@@ -51,7 +52,7 @@ fn main() {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     match mode.as_str() {
         "axum-bare" | "axum-layer" | "axum-redis" | "axum-untyped" | "axum-nostore"
-        | "axum-mapstore" => {
+        | "axum-mapstore" | "axum-compact" => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -71,7 +72,7 @@ fn usage(why: &str) -> ! {
     eprintln!(
         "bench_server: {why}\nusage: PORT=3000 bench_server \
          <axum-bare|axum-layer|axum-redis|actix-bare|actix-middleware\
-         |axum-untyped|axum-nostore|axum-mapstore>"
+         |axum-untyped|axum-nostore|axum-mapstore|axum-compact>"
     );
     std::process::exit(2)
 }
@@ -89,6 +90,15 @@ fn memory_store() -> MemoryStore {
         c.parse().unwrap_or_else(|_| usage("bad STORE_CAPACITY"))
     });
     MemoryStore::builder().capacity(capacity).build()
+}
+
+fn compact_store() -> webhook_guard::replay::CompactStore {
+    let capacity = std::env::var("STORE_CAPACITY").ok().map_or(4_000_000, |c| {
+        c.parse().unwrap_or_else(|_| usage("bad STORE_CAPACITY"))
+    });
+    webhook_guard::replay::CompactStore::builder()
+        .capacity(capacity)
+        .build()
 }
 
 /// What the typed handlers do with the event: look at it, so it is really parsed.
@@ -157,7 +167,7 @@ mod axum_server {
     use webhook_guard::event::AuditTrailEvent;
     use webhook_guard::{Guard, Scheme, Verifier};
 
-    use super::{MapStore, NoStore, PATH, memory_store, secret, touch};
+    use super::{MapStore, NoStore, PATH, compact_store, memory_store, secret, touch};
 
     async fn bare(body: Bytes) -> (StatusCode, &'static str) {
         std::hint::black_box(body.len());
@@ -189,6 +199,9 @@ mod axum_server {
             "axum-mapstore" => Router::new()
                 .route(PATH, post(typed))
                 .layer(WebhookLayer::from_guard(guard().store(MapStore::default()))),
+            "axum-compact" => Router::new()
+                .route(PATH, post(typed))
+                .layer(WebhookLayer::from_guard(guard().store(compact_store()))),
             _ => Router::new()
                 .route(PATH, post(typed))
                 .layer(WebhookLayer::from_guard(guard().store(redis_store().await))),

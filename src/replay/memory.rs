@@ -11,6 +11,7 @@ use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use moka::sync::Cache;
 
+use super::slot::{ClaimTimes, Found, SlotState, millis};
 use super::{
     Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, ReplayStore,
     StoreError, StoreFuture,
@@ -95,20 +96,6 @@ struct Slot {
     state: Mutex<SlotState>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct SlotState {
-    phase: Phase,
-    /// Millisecond (since the store's epoch) until which the key is live.
-    live_until: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    InFlight { token: u64, lease_until: u64 },
-    Done,
-    Released,
-}
-
 struct Ledger {
     order: VecDeque<LedgerEntry>,
     /// Claims between making room and inserting.
@@ -137,10 +124,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Slot {
@@ -184,7 +167,7 @@ impl MemoryStore {
         for entry in &ledger.order {
             if let Some(slot) = self.inner.cache.get(&entry.key)
                 && slot.id == entry.slot
-                && slot.state().live_until > now
+                && slot.state().is_live(now)
             {
                 live.insert(entry.key);
             }
@@ -216,32 +199,24 @@ impl MemoryStore {
 
     fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
         let inner = &*self.inner;
-        let now = self.now();
-        // A scheme without a timestamp has an unbounded window: its keys are live for as long
-        // as they are kept.
-        let keep_for = if window == Duration::MAX {
-            inner.retention
-        } else {
-            inner.retention.max(window)
-        };
-        let live_until =
-            now.saturating_add(millis(window.min(keep_for).saturating_add(inner.lease)));
-        let lease_until = now.saturating_add(millis(inner.lease));
+        let times = ClaimTimes::new(self.now(), window, inner.retention, inner.lease);
+        let next_token = || inner.next_token.fetch_add(1, Ordering::Relaxed);
         let raw_key = key.as_u128();
         // Two rounds at most: a concurrent claim may insert the key between our miss and ours.
         for _ in 0..2 {
             if let Some(slot) = inner.cache.get(&raw_key) {
-                return Ok(self.claim_existing(&slot, key, now, live_until, lease_until));
+                return Ok(match lock(&slot.state).claim(&times, next_token) {
+                    Found::Fresh(token) => Claim::Fresh(ClaimToken::new(key, token)),
+                    Found::InFlight => Claim::InFlight,
+                    Found::Done => Claim::Done,
+                });
             }
-            self.make_room(now)?;
-            let token = inner.next_token.fetch_add(1, Ordering::Relaxed);
+            self.make_room(times.now)?;
+            let token = next_token();
             let slot = Arc::new(Slot {
                 id: token,
-                keep_for,
-                state: Mutex::new(SlotState {
-                    phase: Phase::InFlight { token, lease_until },
-                    live_until,
-                }),
+                keep_for: times.keep_for,
+                state: Mutex::new(SlotState::claimed(token, &times)),
             });
             let mut inserted = false;
             inner
@@ -261,40 +236,14 @@ impl MemoryStore {
                 ledger.order.push_back(LedgerEntry {
                     key: raw_key,
                     slot: token,
-                    live_until,
-                    expires_at: now.saturating_add(millis(keep_for)),
+                    live_until: times.live_until,
+                    expires_at: times.now.saturating_add(millis(times.keep_for)),
                 });
                 return Ok(Claim::Fresh(ClaimToken::new(key, token)));
             }
         }
         // Inserted and removed again under our feet twice: answer as busy.
         Ok(Claim::InFlight)
-    }
-
-    fn claim_existing(
-        &self,
-        slot: &Slot,
-        key: ReplayKey,
-        now: u64,
-        live_until: u64,
-        lease_until: u64,
-    ) -> Claim {
-        let mut state = lock(&slot.state);
-        match state.phase {
-            Phase::Done => Claim::Done,
-            Phase::InFlight {
-                lease_until: until, ..
-            } if now < until => Claim::InFlight,
-            // Released after a failure, or a lease that ran out (the claimant crashed): this
-            // attempt takes the key over, with its own token, and a copy of it can be replayed
-            // for a whole window from now.
-            Phase::InFlight { .. } | Phase::Released => {
-                let token = self.inner.next_token.fetch_add(1, Ordering::Relaxed);
-                state.phase = Phase::InFlight { token, lease_until };
-                state.live_until = state.live_until.max(live_until);
-                Claim::Fresh(ClaimToken::new(key, token))
-            }
-        }
     }
 
     /// Reserves room for one insert, evicting keys past their window oldest first; `Full` when
@@ -378,19 +327,9 @@ impl MemoryStore {
     }
 
     fn finish_now(&self, claim: &ClaimToken, success: bool) {
-        let Some(slot) = self.inner.cache.get(&claim.key().as_u128()) else {
-            // Gone (kept past its retention): nothing to record.
-            return;
-        };
-        let mut state = lock(&slot.state);
-        if let Phase::InFlight { token, .. } = state.phase
-            && token == claim.token()
-        {
-            state.phase = if success {
-                Phase::Done
-            } else {
-                Phase::Released
-            };
+        // Gone (kept past its retention): nothing to record.
+        if let Some(slot) = self.inner.cache.get(&claim.key().as_u128()) {
+            lock(&slot.state).finish(claim.token(), success);
         }
     }
 }

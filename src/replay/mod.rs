@@ -40,8 +40,12 @@
 //! # }
 //! ```
 
+mod compact;
 #[cfg(feature = "moka")]
 mod memory;
+mod slot;
+
+pub use compact::{CompactStore, CompactStoreBuilder};
 
 #[cfg(feature = "moka")]
 #[cfg_attr(docsrs, doc(cfg(feature = "moka")))]

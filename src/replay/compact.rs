@@ -1,0 +1,339 @@
+//! The compact in-memory replay store: plain hash maps, no cache library.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::slot::{ClaimTimes, Found, SlotState, millis};
+use super::{
+    Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, ReplayStore,
+    StoreError, StoreFuture,
+};
+
+/// Shards, so that two threads rarely wait on the same lock.
+const SHARDS: usize = 16;
+
+/// An in-memory replay store on sharded plain hash maps: about 160 bytes per key and a few
+/// hundred nanoseconds per step, for receivers whose volume makes the default
+/// [`MemoryStore`](crate::replay::MemoryStore) (a moka cache, about 450 bytes per key) too
+/// heavy. Same contract and guarantees as `MemoryStore`:
+///
+/// - one atomic claim per key (`Fresh` for exactly one caller), `complete`, `release`, leases
+///   with a token per claim, and a retry taking over a released or expired claim;
+/// - a capacity that is never exceeded, and **no silent eviction of a live key**: room is made
+///   oldest claim first, only from keys past their replay window; when the oldest key of a shard
+///   is still live the claim is refused with [`StoreError::Full`] (503 + `Retry-After`);
+/// - keys kept for the retention (default 24 h, or the scheme's window if longer) from their
+///   first claim, then dropped as new claims pass by (no background task, no timer).
+///
+/// Keys are spread over 16 shards by their (uniformly distributed) digest, each with a
+/// sixteenth of the capacity, so "full" is decided per shard: with the capacity sized by the
+/// rule on `MemoryStore`, a shard fills up only when the whole store nearly does.
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::replay::{Claim, CompactStore, ReplayKey, ReplayStore};
+///
+/// # futures::executor::block_on(async {
+/// let store = CompactStore::builder().capacity(100_000).build();
+/// let key = ReplayKey::new("audit-trail", Some("tenant-001"), "whd_abc123");
+/// let window = Duration::from_secs(360);
+/// let Ok(Claim::Fresh(token)) = store.claim(key, window).await else { panic!() };
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight)));
+/// store.complete(&token).await.unwrap();
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::Done)));
+/// assert_eq!(store.len(), 1);
+/// # });
+/// ```
+pub struct CompactStore {
+    shards: Box<[Mutex<Shard>]>,
+    shard_capacity: usize,
+    capacity: u64,
+    retention: Duration,
+    lease: Duration,
+    epoch: Instant,
+    next_token: AtomicU64,
+    refused_full: AtomicU64,
+    evicted: AtomicU64,
+}
+
+/// Keys are SHA-256 digests already: their low bits are a fine hash.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+#[derive(Default)]
+struct Shard {
+    keys: HashMap<u128, Entry, BuildHasherDefault<DigestHasher>>,
+    /// Every key held, once, in claim order: where expiry and room come from. A key leaves
+    /// `keys` only when it leaves the front of `order`, so the two always hold the same keys.
+    order: VecDeque<u128>,
+}
+
+struct Entry {
+    expires_at: u64,
+    /// The `live_until` the `order` entry was queued with (a retry extends the slot's).
+    queued_live_until: u64,
+    state: SlotState,
+}
+
+impl Shard {
+    /// Drops the keys past their retention, oldest first.
+    fn expire(&mut self, now: u64) {
+        while let Some(&key) = self.order.front() {
+            if self
+                .keys
+                .get(&key)
+                .is_some_and(|entry| entry.expires_at > now)
+            {
+                return;
+            }
+            self.keys.remove(&key);
+            self.order.pop_front();
+        }
+    }
+
+    /// Makes room for one key: evicts the oldest keys past their window; false when the oldest
+    /// is still live.
+    fn make_room(&mut self, capacity: usize, now: u64, evicted: &AtomicU64) -> bool {
+        while self.keys.len() >= capacity {
+            let Some(&key) = self.order.front() else {
+                return false;
+            };
+            match self.keys.get_mut(&key) {
+                Some(entry) => {
+                    if entry.state.is_live(now) {
+                        if entry.state.live_until == entry.queued_live_until {
+                            return false;
+                        }
+                        // Claimed again since (a retry): as young as that claim.
+                        entry.queued_live_until = entry.state.live_until;
+                        self.order.rotate_left(1);
+                        continue;
+                    }
+                    self.keys.remove(&key);
+                    evicted.fetch_add(1, Ordering::Relaxed);
+                }
+                None => {}
+            }
+            self.order.pop_front();
+        }
+        true
+    }
+}
+
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // Every update under the lock leaves the shard consistent, even if a holder panicked.
+    shard
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl CompactStore {
+    /// A store with the defaults: 1,000,000 keys, 24 h retention, 60 s lease.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Configures a store.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_guard::replay::CompactStore;
+    ///
+    /// let store = CompactStore::builder().capacity(16_000).lease(Duration::from_secs(30)).build();
+    /// assert_eq!(store.capacity(), 16_000);
+    /// ```
+    pub fn builder() -> CompactStoreBuilder {
+        CompactStoreBuilder {
+            capacity: DEFAULT_CAPACITY,
+            retention: DEFAULT_RETENTION,
+            lease: DEFAULT_LEASE,
+        }
+    }
+
+    /// The most keys held (rounded up to a multiple of the 16 shards).
+    pub fn capacity(&self) -> u64 {
+        self.capacity
+    }
+
+    /// How many keys are held now (expired ones may linger until a claim passes by).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).keys.len()).sum()
+    }
+
+    /// True when no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many claims were refused because a shard's oldest key was still live.
+    pub fn refused_full(&self) -> u64 {
+        self.refused_full.load(Ordering::Relaxed)
+    }
+
+    /// How many keys past their window were evicted to make room.
+    pub fn evicted(&self) -> u64 {
+        self.evicted.load(Ordering::Relaxed)
+    }
+
+    fn now(&self) -> u64 {
+        millis(self.epoch.elapsed())
+    }
+
+    fn shard(&self, key: u128) -> &Mutex<Shard> {
+        // The digest's top bits pick the shard, its low bits hash inside it.
+        &self.shards[(key >> 124) as usize % SHARDS]
+    }
+
+    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+        let times = ClaimTimes::new(self.now(), window, self.retention, self.lease);
+        let next_token = || self.next_token.fetch_add(1, Ordering::Relaxed);
+        let raw = key.as_u128();
+        let mut shard = lock(self.shard(raw));
+        shard.expire(times.now);
+        if let Some(entry) = shard.keys.get_mut(&raw) {
+            return Ok(match entry.state.claim(&times, next_token) {
+                Found::Fresh(token) => Claim::Fresh(ClaimToken::new(key, token)),
+                Found::InFlight => Claim::InFlight,
+                Found::Done => Claim::Done,
+            });
+        }
+        if !shard.make_room(self.shard_capacity, times.now, &self.evicted) {
+            drop(shard);
+            self.refused_full.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                capacity = self.capacity,
+                "replay store full of live keys: refusing a new delivery (503), the sender will retry"
+            );
+            return Err(StoreError::Full);
+        }
+        let token = next_token();
+        shard.keys.insert(
+            raw,
+            Entry {
+                expires_at: times.now.saturating_add(millis(times.keep_for)),
+                queued_live_until: times.live_until,
+                state: SlotState::claimed(token, &times),
+            },
+        );
+        shard.order.push_back(raw);
+        Ok(Claim::Fresh(ClaimToken::new(key, token)))
+    }
+
+    fn finish_now(&self, claim: &ClaimToken, success: bool) {
+        let raw = claim.key().as_u128();
+        if let Some(entry) = lock(self.shard(raw)).keys.get_mut(&raw) {
+            entry.state.finish(claim.token(), success);
+        }
+    }
+}
+
+impl Default for CompactStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for CompactStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompactStore")
+            .field("capacity", &self.capacity)
+            .field("retention", &self.retention)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplayStore for CompactStore {
+    fn claim(
+        &self,
+        key: ReplayKey,
+        window: Duration,
+    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
+        StoreFuture::ready(self.claim_now(key, window))
+    }
+
+    fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        self.finish_now(claim, true);
+        StoreFuture::ready(Ok(()))
+    }
+
+    fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        self.finish_now(claim, false);
+        StoreFuture::ready(Ok(()))
+    }
+
+    fn release_detached(&self, claim: ClaimToken) {
+        self.finish_now(&claim, false);
+    }
+
+    fn lease(&self) -> Duration {
+        self.lease
+    }
+}
+
+/// Configures a [`CompactStore`]; see [`CompactStore::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CompactStoreBuilder {
+    capacity: u64,
+    retention: Duration,
+    lease: Duration,
+}
+
+impl CompactStoreBuilder {
+    /// The most keys held (default 1,000,000), split evenly over 16 shards. Size it with the
+    /// rule on [`MemoryStore`](crate::replay::MemoryStore).
+    pub fn capacity(mut self, capacity: u64) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// How long a done key is kept (default 24 h; never less than the claim's window).
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// How long an in-flight claim holds its key without `complete` or `release` (default 60 s).
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Builds the store.
+    pub fn build(self) -> CompactStore {
+        let shard_capacity =
+            usize::try_from(self.capacity.div_ceil(SHARDS as u64)).unwrap_or(usize::MAX);
+        CompactStore {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            shard_capacity,
+            capacity: shard_capacity as u64 * SHARDS as u64,
+            retention: self.retention,
+            lease: self.lease,
+            epoch: Instant::now(),
+            next_token: AtomicU64::new(1),
+            refused_full: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
+        }
+    }
+}

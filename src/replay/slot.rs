@@ -1,0 +1,108 @@
+//! One key's state and its transitions, shared by the in-memory stores.
+
+use std::time::Duration;
+
+/// What a store keeps per key: its phase, and until when a copy of the delivery can still pass
+/// the freshness check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct SlotState {
+    pub(super) phase: Phase,
+    /// Millisecond (since the store's epoch) until which the key is live.
+    pub(super) live_until: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    InFlight { token: u64, lease_until: u64 },
+    Done,
+    Released,
+}
+
+/// What a claim of a present key found.
+pub(super) enum Found {
+    /// Taken over (released, or its lease ran out): the new claimant's token.
+    Fresh(u64),
+    InFlight,
+    Done,
+}
+
+/// The times one claim sets, in milliseconds since the store's epoch.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ClaimTimes {
+    pub(super) now: u64,
+    pub(super) live_until: u64,
+    pub(super) lease_until: u64,
+    /// How long the key is kept from its first claim.
+    pub(super) keep_for: Duration,
+}
+
+pub(super) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl ClaimTimes {
+    /// A key is kept for the retention, or the window if longer; it is live for the window
+    /// (bounded by what is kept) plus the lease. A scheme without a timestamp has an unbounded
+    /// window: its keys are live for as long as they are kept.
+    pub(super) fn new(now: u64, window: Duration, retention: Duration, lease: Duration) -> Self {
+        let keep_for = if window == Duration::MAX {
+            retention
+        } else {
+            retention.max(window)
+        };
+        Self {
+            now,
+            live_until: now.saturating_add(millis(window.min(keep_for).saturating_add(lease))),
+            lease_until: now.saturating_add(millis(lease)),
+            keep_for,
+        }
+    }
+}
+
+impl SlotState {
+    /// The state of a key just claimed with `token`.
+    pub(super) fn claimed(token: u64, times: &ClaimTimes) -> Self {
+        Self {
+            phase: Phase::InFlight {
+                token,
+                lease_until: times.lease_until,
+            },
+            live_until: times.live_until,
+        }
+    }
+
+    /// A claim of a present key.
+    pub(super) fn claim(&mut self, times: &ClaimTimes, next_token: impl FnOnce() -> u64) -> Found {
+        match self.phase {
+            Phase::Done => Found::Done,
+            Phase::InFlight { lease_until, .. } if times.now < lease_until => Found::InFlight,
+            // Released after a failure, or a lease that ran out (the claimant crashed): this
+            // attempt takes the key over, with its own token, and a copy of it can be replayed
+            // for a whole window from now.
+            Phase::InFlight { .. } | Phase::Released => {
+                let token = next_token();
+                self.phase = Phase::InFlight {
+                    token,
+                    lease_until: times.lease_until,
+                };
+                self.live_until = self.live_until.max(times.live_until);
+                Found::Fresh(token)
+            }
+        }
+    }
+
+    /// Records the handler's outcome, if the claim is still `token`'s.
+    pub(super) fn finish(&mut self, token: u64, success: bool) {
+        if matches!(self.phase, Phase::InFlight { token: t, .. } if t == token) {
+            self.phase = if success {
+                Phase::Done
+            } else {
+                Phase::Released
+            };
+        }
+    }
+
+    pub(super) fn is_live(&self, now: u64) -> bool {
+        self.live_until > now
+    }
+}
