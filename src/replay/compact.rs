@@ -118,21 +118,18 @@ impl Shard {
             let Some(&key) = self.order.front() else {
                 return false;
             };
-            match self.keys.get_mut(&key) {
-                Some(entry) => {
-                    if entry.state.is_live(now) {
-                        if entry.state.live_until == entry.queued_live_until {
-                            return false;
-                        }
-                        // Claimed again since (a retry): as young as that claim.
-                        entry.queued_live_until = entry.state.live_until;
-                        self.order.rotate_left(1);
-                        continue;
+            if let Some(entry) = self.keys.get_mut(&key) {
+                if entry.state.is_live(now) {
+                    if entry.state.live_until == entry.queued_live_until {
+                        return false;
                     }
-                    self.keys.remove(&key);
-                    evicted.fetch_add(1, Ordering::Relaxed);
+                    // Claimed again since (a retry): as young as that claim.
+                    entry.queued_live_until = entry.state.live_until;
+                    self.order.rotate_left(1);
+                    continue;
                 }
-                None => {}
+                self.keys.remove(&key);
+                evicted.fetch_add(1, Ordering::Relaxed);
             }
             self.order.pop_front();
         }
