@@ -1,5 +1,6 @@
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -134,7 +135,15 @@ where
                     }
                 },
                 StateProj::Calling { call } => {
-                    let response = match ready!(call.poll(cx)) {
+                    // A panicking handler: release the claim before the panic goes on and the
+                    // server drops the connection, so the sender's immediate retry finds the
+                    // delivery free (a field of this future would only be dropped later).
+                    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| call.poll(cx)));
+                    let polled = polled.unwrap_or_else(|panic| {
+                        drop(this.claim.take());
+                        std::panic::resume_unwind(panic)
+                    });
+                    let response = match ready!(polled) {
                         Ok(response) => response,
                         // The claim is dropped with the future: released.
                         Err(error) => return Poll::Ready(Err(error)),
