@@ -377,13 +377,13 @@ fn at_capacity_no_claimed_key_is_ever_fresh_twice() {
     }
 }
 
-/// Why the store uses LRU: once the keys' windows have passed, a full store makes room by
-/// forgetting the *oldest* keys, and every recently claimed key is still remembered. (The same
+/// Why the store makes room itself, oldest claim first: once the keys' windows have passed, a
+/// full store forgets the *oldest* keys, and every recently claimed key is still remembered. (The same
 /// scenario against moka's default TinyLFU policy is in the unit tests of `replay::memory`:
 /// there, recent keys are forgotten at once.)
 #[test]
 fn past_their_window_the_oldest_keys_are_evicted_and_recent_ones_remembered() {
-    // Window 0 and lease 0: a key is live only until the end of the second it was claimed in.
+    // Window 0 and lease 0: a key is no longer live once claimed.
     // Keys are completed at once, so they are kept as done for the retention (1 h) while no
     // longer live: the store holds more done keys than fit and must choose whom to forget.
     let store = MemoryStore::builder()
