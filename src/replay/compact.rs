@@ -7,10 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::slot::{ClaimTimes, Found, SlotState, millis};
+use super::slot::{ClaimTimes, Found, InMemory, SlotState, millis};
 use super::{
-    Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, ReplayStore,
-    StoreError, StoreFuture,
+    Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, StoreError,
 };
 
 /// Shards, so that two threads rarely wait on the same lock.
@@ -260,30 +259,16 @@ impl fmt::Debug for CompactStore {
     }
 }
 
-impl ReplayStore for CompactStore {
-    fn claim(
-        &self,
-        key: ReplayKey,
-        window: Duration,
-    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
-        StoreFuture::ready(self.claim_now(key, window))
+impl InMemory for CompactStore {
+    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+        CompactStore::claim_now(self, key, window)
     }
 
-    fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
-        self.finish_now(claim, true);
-        StoreFuture::ready(Ok(()))
+    fn finish_now(&self, claim: &ClaimToken, success: bool) {
+        CompactStore::finish_now(self, claim, success)
     }
 
-    fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
-        self.finish_now(claim, false);
-        StoreFuture::ready(Ok(()))
-    }
-
-    fn release_detached(&self, claim: ClaimToken) {
-        self.finish_now(&claim, false);
-    }
-
-    fn lease(&self) -> Duration {
+    fn lease_time(&self) -> Duration {
         self.lease
     }
 }

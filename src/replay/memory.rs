@@ -11,10 +11,9 @@ use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use moka::sync::Cache;
 
-use super::slot::{ClaimTimes, Found, SlotState, millis};
+use super::slot::{ClaimTimes, Found, InMemory, SlotState, millis};
 use super::{
-    Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, ReplayStore,
-    StoreError, StoreFuture,
+    Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, StoreError,
 };
 
 /// The default in-memory replay store: one process, no server.
@@ -350,30 +349,16 @@ impl fmt::Debug for MemoryStore {
     }
 }
 
-impl ReplayStore for MemoryStore {
-    fn claim(
-        &self,
-        key: ReplayKey,
-        window: Duration,
-    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
-        StoreFuture::ready(self.claim_now(key, window))
+impl InMemory for MemoryStore {
+    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+        MemoryStore::claim_now(self, key, window)
     }
 
-    fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
-        self.finish_now(claim, true);
-        StoreFuture::ready(Ok(()))
+    fn finish_now(&self, claim: &ClaimToken, success: bool) {
+        MemoryStore::finish_now(self, claim, success)
     }
 
-    fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
-        self.finish_now(claim, false);
-        StoreFuture::ready(Ok(()))
-    }
-
-    fn release_detached(&self, claim: ClaimToken) {
-        self.finish_now(&claim, false);
-    }
-
-    fn lease(&self) -> Duration {
+    fn lease_time(&self) -> Duration {
         self.inner.lease
     }
 }

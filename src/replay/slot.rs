@@ -2,6 +2,44 @@
 
 use std::time::Duration;
 
+use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
+
+/// An in-memory store: every step is answered at once, so the [`ReplayStore`] futures are
+/// always ready and a detached release is a plain release.
+pub(super) trait InMemory: Send + Sync + std::fmt::Debug + 'static {
+    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError>;
+    fn finish_now(&self, claim: &ClaimToken, success: bool);
+    fn lease_time(&self) -> Duration;
+}
+
+impl<T: InMemory> ReplayStore for T {
+    fn claim(
+        &self,
+        key: ReplayKey,
+        window: Duration,
+    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
+        StoreFuture::ready(self.claim_now(key, window))
+    }
+
+    fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        self.finish_now(claim, true);
+        StoreFuture::ready(Ok(()))
+    }
+
+    fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        self.finish_now(claim, false);
+        StoreFuture::ready(Ok(()))
+    }
+
+    fn release_detached(&self, claim: ClaimToken) {
+        self.finish_now(&claim, false);
+    }
+
+    fn lease(&self) -> Duration {
+        self.lease_time()
+    }
+}
+
 /// What a store keeps per key: its phase, and until when a copy of the delivery can still pass
 /// the freshness check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
