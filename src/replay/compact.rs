@@ -7,10 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::slot::{ClaimTimes, Found, InMemory, SlotState, millis};
-use super::{
-    Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, StoreError,
-};
+use super::slot::{ClaimTimes, Found, InMemory, SlotState, StoreBuilder, millis};
+use super::{Claim, ClaimToken, ReplayKey, StoreError};
 
 /// Shards, so that two threads rarely wait on the same lock.
 const SHARDS: usize = 16;
@@ -159,11 +157,7 @@ impl CompactStore {
     /// assert_eq!(store.capacity(), 16_000);
     /// ```
     pub fn builder() -> CompactStoreBuilder {
-        CompactStoreBuilder {
-            capacity: DEFAULT_CAPACITY,
-            retention: DEFAULT_RETENTION,
-            lease: DEFAULT_LEASE,
-        }
+        StoreBuilder::new()
     }
 
     /// The most keys held (rounded up to a multiple of the 16 shards).
@@ -273,35 +267,11 @@ impl InMemory for CompactStore {
     }
 }
 
-/// Configures a [`CompactStore`]; see [`CompactStore::builder`].
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct CompactStoreBuilder {
-    capacity: u64,
-    retention: Duration,
-    lease: Duration,
-}
+/// Configures a [`CompactStore`]: the settings of [`StoreBuilder`], with 16 shards sharing the
+/// capacity (rounded up to a multiple of 16). See [`CompactStore::builder`].
+pub type CompactStoreBuilder = StoreBuilder<CompactStore>;
 
-impl CompactStoreBuilder {
-    /// The most keys held (default 1,000,000), split evenly over 16 shards. Size it with the
-    /// rule on [`MemoryStore`](crate::replay::MemoryStore).
-    pub fn capacity(mut self, capacity: u64) -> Self {
-        self.capacity = capacity.max(1);
-        self
-    }
-
-    /// How long a done key is kept (default 24 h; never less than the claim's window).
-    pub fn retention(mut self, retention: Duration) -> Self {
-        self.retention = retention;
-        self
-    }
-
-    /// How long an in-flight claim holds its key without `complete` or `release` (default 60 s).
-    pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
-        self
-    }
-
+impl StoreBuilder<CompactStore> {
     /// Builds the store.
     pub fn build(self) -> CompactStore {
         let shard_capacity =

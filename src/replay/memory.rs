@@ -11,10 +11,8 @@ use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use moka::sync::Cache;
 
-use super::slot::{ClaimTimes, Found, InMemory, SlotState, millis};
-use super::{
-    Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, StoreError,
-};
+use super::slot::{ClaimTimes, Found, InMemory, SlotState, StoreBuilder, millis};
+use super::{Claim, ClaimToken, ReplayKey, StoreError};
 
 /// The default in-memory replay store: one process, no server.
 ///
@@ -139,11 +137,7 @@ impl MemoryStore {
 
     /// Configures a store.
     pub fn builder() -> MemoryStoreBuilder {
-        MemoryStoreBuilder {
-            capacity: DEFAULT_CAPACITY,
-            retention: DEFAULT_RETENTION,
-            lease: DEFAULT_LEASE,
-        }
+        StoreBuilder::new()
     }
 
     /// The most keys the store holds.
@@ -383,33 +377,9 @@ impl InMemory for MemoryStore {
 /// assert_eq!(store.refused_full(), 1);
 /// # });
 /// ```
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct MemoryStoreBuilder {
-    capacity: u64,
-    retention: Duration,
-    lease: Duration,
-}
+pub type MemoryStoreBuilder = StoreBuilder<MemoryStore>;
 
-impl MemoryStoreBuilder {
-    /// The most keys held (default 1,000,000). See the sizing rule on [`MemoryStore`].
-    pub fn capacity(mut self, capacity: u64) -> Self {
-        self.capacity = capacity.max(1);
-        self
-    }
-
-    /// How long a done key is kept (default 24 h; never less than the claim's window).
-    pub fn retention(mut self, retention: Duration) -> Self {
-        self.retention = retention;
-        self
-    }
-
-    /// How long an in-flight claim holds its key without `complete` or `release` (default 60 s).
-    pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
-        self
-    }
-
+impl StoreBuilder<MemoryStore> {
     /// Builds the store.
     pub fn build(self) -> MemoryStore {
         let entries = Arc::new(AtomicU64::new(0));

@@ -46,6 +46,7 @@ mod memory;
 mod slot;
 
 pub use compact::{CompactStore, CompactStoreBuilder};
+pub use slot::StoreBuilder;
 
 #[cfg(feature = "moka")]
 #[cfg_attr(docsrs, doc(cfg(feature = "moka")))]

@@ -1,8 +1,87 @@
 //! One key's state and its transitions, shared by the in-memory stores.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
-use super::{Claim, ClaimToken, ReplayKey, ReplayStore, StoreError, StoreFuture};
+use super::{
+    Claim, ClaimToken, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, ReplayKey, ReplayStore,
+    StoreError, StoreFuture,
+};
+
+/// Configures an in-memory store, [`MemoryStore`](crate::replay::MemoryStore) (as
+/// [`MemoryStoreBuilder`](crate::replay::MemoryStoreBuilder)) or
+/// [`CompactStore`](crate::replay::CompactStore) (as
+/// [`CompactStoreBuilder`](crate::replay::CompactStoreBuilder)): both take the same settings.
+///
+/// ```
+/// use std::time::Duration;
+/// use webhook_guard::replay::CompactStore;
+///
+/// let store = CompactStore::builder()
+///     .capacity(32_000)
+///     .retention(Duration::from_secs(12 * 3600))
+///     .lease(Duration::from_secs(30))
+///     .build();
+/// assert_eq!(store.capacity(), 32_000);
+/// ```
+#[must_use]
+pub struct StoreBuilder<S> {
+    pub(super) capacity: u64,
+    pub(super) retention: Duration,
+    pub(super) lease: Duration,
+    store: PhantomData<fn() -> S>,
+}
+
+impl<S> StoreBuilder<S> {
+    /// The defaults: 1,000,000 keys, 24 h retention, 60 s lease.
+    pub(super) fn new() -> Self {
+        Self {
+            capacity: DEFAULT_CAPACITY,
+            retention: DEFAULT_RETENTION,
+            lease: DEFAULT_LEASE,
+            store: PhantomData,
+        }
+    }
+
+    /// The most keys held (default 1,000,000). See the sizing rule on
+    /// [`MemoryStore`](crate::replay::MemoryStore).
+    pub fn capacity(mut self, capacity: u64) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// How long a done key is kept (default 24 h; never less than the claim's window).
+    pub fn retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// How long an in-flight claim holds its key without `complete` or `release` (default 60 s).
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+}
+
+impl<S> Clone for StoreBuilder<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: PhantomData,
+            ..*self
+        }
+    }
+}
+
+impl<S> fmt::Debug for StoreBuilder<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreBuilder")
+            .field("capacity", &self.capacity)
+            .field("retention", &self.retention)
+            .field("lease", &self.lease)
+            .finish()
+    }
+}
 
 /// An in-memory store: every step is answered at once, so the [`ReplayStore`] futures are
 /// always ready and a detached release is a plain release.
