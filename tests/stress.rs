@@ -211,25 +211,27 @@ async fn actix_with_the_memory_store_handles_each_delivery_exactly_once() {
 }
 
 #[cfg(feature = "redis")]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn axum_with_the_redis_store_handles_each_delivery_exactly_once() {
-    let server = redis_server::RedisServer::start();
+async fn redis_store(
+    server: &redis_server::RedisServer,
+) -> Arc<dyn webhook_guard::replay::ReplayStore> {
     let store = webhook_guard::replay::RedisStore::builder(server.url())
         .prefix("stress:")
         .connect()
         .await
         .expect("connect to the test redis-server");
-    stress::<Axum>("axum, redis", Arc::new(store)).await;
+    Arc::new(store)
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_with_the_redis_store_handles_each_delivery_exactly_once() {
+    let server = redis_server::RedisServer::start();
+    stress::<Axum>("axum, redis", redis_store(&server).await).await;
 }
 
 #[cfg(feature = "redis")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actix_with_the_redis_store_handles_each_delivery_exactly_once() {
     let server = redis_server::RedisServer::start();
-    let store = webhook_guard::replay::RedisStore::builder(server.url())
-        .prefix("stress:")
-        .connect()
-        .await
-        .expect("connect to the test redis-server");
-    stress::<Actix>("actix, redis", Arc::new(store)).await;
+    stress::<Actix>("actix, redis", redis_store(&server).await).await;
 }
