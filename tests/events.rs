@@ -38,26 +38,29 @@ fn audit_trail_event_created_sample() {
     assert_eq!(env.tenant_id, "tenant-001");
     let e = &env.data.event;
     assert_eq!(e.id, "550e8400-e29b-41d4-a716-446655440000");
-    assert_eq!(e.timestamp, "2025-01-15T10:30:00Z");
+    assert_eq!(e.timestamp.as_deref(), Some("2025-01-15T10:30:00Z"));
+    let actor = e.actor.as_ref().expect("the sample has an actor");
     assert_eq!(
         (
-            e.actor.id.as_str(),
-            e.actor.kind.as_str(),
-            e.actor.name.as_str()
+            actor.id.as_str(),
+            actor.kind.as_deref(),
+            actor.name.as_deref()
         ),
-        ("user-123", "USER", "John Doe")
+        ("user-123", Some("USER"), Some("John Doe"))
     );
+    let action = e.action.as_ref().expect("the sample has an action");
     assert_eq!(
-        (e.action.kind.as_str(), e.action.description.as_str()),
-        ("CREATE", "Created document")
+        (action.kind.as_deref(), action.description.as_deref()),
+        (Some("CREATE"), Some("Created document"))
     );
+    let resource = e.resource.as_ref().expect("the sample has a resource");
     assert_eq!(
         (
-            e.resource.id.as_str(),
-            e.resource.kind.as_str(),
-            e.resource.name.as_str()
+            resource.id.as_str(),
+            resource.kind.as_deref(),
+            resource.name.as_deref()
         ),
-        ("doc-456", "DOCUMENT", "Q4 Report")
+        ("doc-456", Some("DOCUMENT"), Some("Q4 Report"))
     );
     assert_eq!(event.event_type(), "event.created");
     assert_eq!(event.id(), "whd_abc123");
@@ -77,7 +80,13 @@ fn audit_trail_batch_created_sample() {
     assert_eq!(env.data.count, Some(2));
     let ids: Vec<_> = env.data.events.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, ["event-1", "event-2"]);
-    assert_eq!(env.data.events[1].action.kind, "UPDATE");
+    assert_eq!(
+        env.data.events[1]
+            .action
+            .as_ref()
+            .and_then(|a| a.kind.as_deref()),
+        Some("UPDATE")
+    );
     assert_eq!(event.event_type(), "event.batch.created");
 }
 
@@ -90,10 +99,16 @@ fn audit_trail_alert_triggered_sample() {
     assert_eq!(env.id, "whd_def456");
     assert_eq!(env.tenant_id, "tenant-001");
     let alert = &env.data.alert;
-    assert_eq!(alert.rule_name, "Failed Login Detection");
-    assert_eq!(alert.severity, "HIGH");
-    assert_eq!(alert.title, "Multiple failed logins detected");
-    assert_eq!(alert.description, "5 failed login attempts from user-123");
+    assert_eq!(alert.rule_name.as_deref(), Some("Failed Login Detection"));
+    assert_eq!(alert.severity.as_deref(), Some("HIGH"));
+    assert_eq!(
+        alert.title.as_deref(),
+        Some("Multiple failed logins detected")
+    );
+    assert_eq!(
+        alert.description.as_deref(),
+        Some("5 failed login attempts from user-123")
+    );
     let ids: Vec<_> = env
         .data
         .triggering_events
@@ -112,7 +127,7 @@ fn audit_trail_alert_resolved_sample() {
     };
     assert_eq!(env.id, "whd_jkl012");
     let alert = env.data.alert.as_ref().expect("sample has the alert");
-    assert_eq!(alert.rule_name, "Failed Login Detection");
+    assert_eq!(alert.rule_name.as_deref(), Some("Failed Login Detection"));
     assert_eq!(
         env.data.resolved_at.as_deref(),
         Some("2025-01-15T11:00:00Z")
@@ -199,10 +214,10 @@ fn palo_ticket_created_sample() {
     assert_eq!(env.timestamp, "2026-02-19T10:30:00Z");
     assert_eq!(env.organization_id, "org_7f3a9c");
     assert_eq!(env.data.ticket_id, "TKT-00512");
-    assert_eq!(env.data.priority, "p3");
-    assert_eq!(env.data.project_id, "prj_42");
-    assert_eq!(env.data.created_by, "usr_1029");
-    assert!(!env.data.title.is_empty());
+    assert_eq!(env.data.priority.as_deref(), Some("p3"));
+    assert_eq!(env.data.project_id.as_deref(), Some("prj_42"));
+    assert_eq!(env.data.created_by.as_deref(), Some("usr_1029"));
+    assert!(env.data.title.as_deref().is_some_and(|t| !t.is_empty()));
     assert_eq!(event.event_type(), "ticket.created");
     assert_eq!(event.organization_id(), Some("org_7f3a9c"));
     assert_eq!(event.timestamp(), Some("2026-02-19T10:30:00Z"));
@@ -215,9 +230,9 @@ fn palo_ticket_status_changed_sample() {
         panic!("wrong variant: {event:?}")
     };
     assert_eq!(env.data.ticket_id, "TKT-00512");
-    assert_eq!(env.data.old_status, "open");
-    assert_eq!(env.data.new_status, "in_progress");
-    assert_eq!(env.data.changed_by, "usr_2048");
+    assert_eq!(env.data.old_status.as_deref(), Some("open"));
+    assert_eq!(env.data.new_status.as_deref(), Some("in_progress"));
+    assert_eq!(env.data.changed_by.as_deref(), Some("usr_2048"));
 }
 
 #[test]
@@ -227,8 +242,8 @@ fn palo_ticket_resolved_sample() {
         panic!("wrong variant: {event:?}")
     };
     assert_eq!(env.data.ticket_id, "TKT-00512");
-    assert_eq!(env.data.resolved_by, "usr_2048");
-    assert_eq!(env.data.resolution_time_hours, 2.5);
+    assert_eq!(env.data.resolved_by.as_deref(), Some("usr_2048"));
+    assert_eq!(env.data.resolution_time_hours, Some(2.5));
 }
 
 #[test]
@@ -238,9 +253,9 @@ fn palo_system_incident_sample() {
         panic!("wrong variant: {event:?}")
     };
     assert_eq!(env.data.incident_id, "INC-001");
-    assert_eq!(env.data.severity, "critical");
+    assert_eq!(env.data.severity.as_deref(), Some("critical"));
     assert_eq!(env.data.affected_services, ["api", "ui"]);
-    assert_eq!(env.data.status, "investigating");
+    assert_eq!(env.data.status.as_deref(), Some("investigating"));
 }
 
 #[test]
@@ -277,7 +292,7 @@ fn palo_spec_example_parses() {
         panic!("wrong variant: {event:?}")
     };
     assert_eq!(env.event_id, "evt_01HXZZZ");
-    assert_eq!(env.data.created_by, "user_id");
+    assert_eq!(env.data.created_by.as_deref(), Some("user_id"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,39 +414,77 @@ fn palo_err(body: &str) -> String {
     }
 }
 
+/// The `Unparsed` variant of a body that must parse as one: its type, id and reason.
+fn audit_unparsed(body: &str) -> (String, String, String) {
+    match audit(body) {
+        AuditTrailEvent::Unparsed(u) => {
+            assert_eq!(u.json(), body, "the raw JSON is kept byte for byte");
+            (
+                u.event_type().to_owned(),
+                u.id().to_owned(),
+                u.error().to_owned(),
+            )
+        }
+        other => panic!("{body} parsed as {other:?}, not unparsed"),
+    }
+}
+
+fn palo_unparsed(body: &str) -> (String, String, String) {
+    match palo_event(body) {
+        PaloEvent::Unparsed(u) => {
+            assert_eq!(u.json(), body, "the raw JSON is kept byte for byte");
+            (
+                u.event_type().to_owned(),
+                u.id().to_owned(),
+                u.error().to_owned(),
+            )
+        }
+        other => panic!("{body} parsed as {other:?}, not unparsed"),
+    }
+}
+
 #[test]
-fn known_type_with_wrong_data_is_an_error_not_unknown() {
+fn known_type_with_wrong_data_is_unparsed_not_unknown_nor_an_error() {
     let mut body: Value =
         serde_json::from_str(&sample_of(audit_trail::sample, "alert.triggered")).expect("json");
     body["data"]["alert"] = json!("not an object");
-    let err = audit_err(&body.to_string());
+    let (kind, id, err) = audit_unparsed(&body.to_string());
+    assert_eq!(
+        (kind.as_str(), id.as_str()),
+        ("alert.triggered", "whd_def456")
+    );
     assert!(err.contains("invalid type"), "{err}");
 
+    // The alert's id is guaranteed (it identifies the alert); its rule name is not.
     let mut body: Value =
         serde_json::from_str(&sample_of(audit_trail::sample, "alert.triggered")).expect("json");
-    if let Some(alert) = body["data"]["alert"].as_object_mut() {
-        alert.remove("ruleName");
-    }
-    let err = audit_err(&body.to_string());
-    assert!(err.contains("missing field `ruleName`"), "{err}");
+    body["data"]["alert"]
+        .as_object_mut()
+        .expect("alert")
+        .remove("id");
+    let (_, _, err) = audit_unparsed(&body.to_string());
+    assert!(err.contains("missing field `id`"), "{err}");
 
-    let err = audit_err(
+    let (kind, _, err) = audit_unparsed(
         r#"{"id":"whd_1","type":"event.created","timestamp":"t","tenantId":"t","data":{}}"#,
     );
+    assert_eq!(kind, "event.created");
     assert!(err.contains("missing field `event`"), "{err}");
 
-    let err = audit_err(
+    let (_, _, err) = audit_unparsed(
         r#"{"id":"whd_1","type":"event.batch.created","timestamp":"t","tenantId":"t","data":{"count":"two"}}"#,
     );
     assert!(err.contains("invalid type"), "{err}");
 
-    let err = audit_err(r#"{"id":"whd_1","type":"report.failed","timestamp":"t","tenantId":"t"}"#);
+    let (_, _, err) =
+        audit_unparsed(r#"{"id":"whd_1","type":"report.failed","timestamp":"t","tenantId":"t"}"#);
     assert!(err.contains("missing field `data`"), "{err}");
 
     let mut body: Value =
         serde_json::from_str(&sample_of(palo::sample, "ticket.resolved")).expect("json");
     body["data"]["resolution_time_hours"] = json!("2.5");
-    let err = palo_err(&body.to_string());
+    let (kind, _, err) = palo_unparsed(&body.to_string());
+    assert_eq!(kind, "ticket.resolved");
     assert!(
         err.contains("invalid type: string \"2.5\", expected f64"),
         "{err}"
@@ -440,23 +493,99 @@ fn known_type_with_wrong_data_is_an_error_not_unknown() {
     let mut body: Value =
         serde_json::from_str(&sample_of(palo::sample, "system.incident")).expect("json");
     body["data"]["affected_services"] = json!("api");
-    assert!(palo_err(&body.to_string()).contains("invalid type"));
+    assert!(palo_unparsed(&body.to_string()).2.contains("invalid type"));
+
+    let mut body: Value =
+        serde_json::from_str(&sample_of(palo::sample, "ticket.created")).expect("json");
+    body["data"]["priority"] = json!(3);
+    let (_, id, err) = palo_unparsed(&body.to_string());
+    assert_eq!(id, "evt_01HXA3B4C5D6E7F8G9H0JKMNPQ");
+    assert!(err.contains("invalid type: integer `3`"), "{err}");
 
     let mut body: Value =
         serde_json::from_str(&sample_of(palo::sample, "ticket.created")).expect("json");
     if let Some(envelope) = body.as_object_mut() {
         envelope.remove("organization_id");
     }
-    assert!(palo_err(&body.to_string()).contains("missing field `organization_id`"));
+    assert!(
+        palo_unparsed(&body.to_string())
+            .2
+            .contains("missing field `organization_id`")
+    );
 }
 
 #[test]
-fn from_slice_errors_keep_their_position() {
+fn fields_the_specs_do_not_guarantee_may_be_absent() {
+    // The Audit Trail spec's own alert.triggered example, its elisions taken at their word.
+    let event = audit(
+        r#"{"id":"whd_def456","type":"alert.triggered","timestamp":"2025-01-15T10:30:00Z","tenantId":"tenant-001","data":{"alert":{"id":"550e8400-..."},"triggeringEvents":[{"id":"event-1"},{"id":"event-2"}]}}"#,
+    );
+    let AuditTrailEvent::AlertTriggered(env) = &event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(env.data.triggering_events.len(), 2);
+    assert_eq!(env.data.alert.severity, None);
+    // A service account has no display name.
+    let event = audit(
+        r#"{"id":"whd_1","type":"event.created","timestamp":"t","tenantId":"t","data":{"event":{"id":"e-1","actor":{"id":"svc-backup","type":"SERVICE"}}}}"#,
+    );
+    let AuditTrailEvent::EventCreated(env) = &event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(
+        env.data
+            .event
+            .actor
+            .as_ref()
+            .and_then(|a| a.name.as_deref()),
+        None
+    );
+    // A ticket resolved without a duration.
+    let event = palo_event(
+        r#"{"event_id":"evt_1","event_type":"ticket.resolved","timestamp":"t","organization_id":"o","data":{"ticket_id":"TKT-1"}}"#,
+    );
+    let PaloEvent::TicketResolved(env) = &event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(env.data.resolution_time_hours, None);
+    assert_eq!(event.parse_error(), None);
+}
+
+#[test]
+fn unparsed_errors_keep_their_position() {
     let body = "{\"id\":\"whd_1\",\"type\":\"alert.triggered\",\"timestamp\":\"t\",\n\"tenantId\":\"t\",\"data\":{\"alert\":5}}";
-    let err = AuditTrailEvent::from_slice(body.as_bytes()).expect_err("bad data");
-    assert_eq!(err.line(), 2);
-    assert!(err.column() > 0);
-    assert!(err.is_data());
+    let event = AuditTrailEvent::from_slice(body.as_bytes()).expect("an unparsed event");
+    let err = event.parse_error().expect("unparsed");
+    assert!(err.contains("at line 2 column"), "{err}");
+}
+
+#[test]
+fn missing_or_bad_id_is_an_error() {
+    assert!(audit_err(r#"{"type":"user.deleted"}"#).contains("missing field `id`"));
+    assert!(audit_err(r#"{"type":"event.created"}"#).contains("missing field `id`"));
+    assert!(audit_err(r#"{"id":5,"type":"event.created"}"#).contains("invalid type"));
+    assert!(audit_err(r#"{"id":"a","type":"x","type":"y"}"#).contains("duplicate field"));
+    // The other provider's field names do not count.
+    assert!(audit_err(r#"{"event_id":"e","event_type":"x"}"#).contains("missing field"));
+
+    assert!(palo_err(r#"{"event_type":"x"}"#).contains("missing field `event_id`"));
+    assert!(palo_err(r#"{"id":"whd_1","type":"ticket.created"}"#).contains("missing field"));
+}
+
+#[test]
+fn missing_or_bad_type_is_unparsed_with_an_empty_type() {
+    for body in [
+        r#"{"id":"whd_1","data":{}}"#,
+        r#"{"id":"whd_1","type":null}"#,
+        r#"{"id":"whd_1","type":5}"#,
+    ] {
+        let (kind, id, err) = audit_unparsed(body);
+        assert_eq!((kind.as_str(), id.as_str()), ("", "whd_1"), "{body}");
+        assert!(err.contains("no string `type`"), "{err}");
+    }
+    let (kind, id, err) = palo_unparsed(r#"{"event_id":"evt_1","data":{}}"#);
+    assert_eq!((kind.as_str(), id.as_str()), ("", "evt_1"));
+    assert!(err.contains("no string `event_type`"), "{err}");
 }
 
 #[test]
@@ -485,22 +614,6 @@ fn invalid_json_is_an_error() {
         );
         assert!(PaloEvent::from_json(body).is_err(), "{body:?}");
     }
-}
-
-#[test]
-fn missing_or_bad_type_or_id_is_an_error() {
-    assert!(audit_err(r#"{"id":"whd_1","data":{}}"#).contains("missing field `type`"));
-    assert!(audit_err(r#"{"id":"whd_1","type":null}"#).contains("invalid type"));
-    assert!(audit_err(r#"{"id":"whd_1","type":5}"#).contains("invalid type"));
-    assert!(audit_err(r#"{"type":"user.deleted"}"#).contains("missing field `id`"));
-    assert!(audit_err(r#"{"type":"event.created"}"#).contains("missing field `id`"));
-    assert!(audit_err(r#"{"id":"a","type":"x","type":"y"}"#).contains("duplicate field"));
-    // The other provider's field names do not count.
-    assert!(audit_err(r#"{"event_id":"e","event_type":"x"}"#).contains("missing field"));
-
-    assert!(palo_err(r#"{"event_id":"evt_1","data":{}}"#).contains("missing field `event_type`"));
-    assert!(palo_err(r#"{"event_type":"x"}"#).contains("missing field `event_id`"));
-    assert!(palo_err(r#"{"id":"whd_1","type":"ticket.created"}"#).contains("missing field"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,7 +682,10 @@ fn unmodelled_fields_are_kept_and_written_back() {
     assert_eq!(env.data.alert.extra.get("status"), Some(&json!("OPEN")));
     assert_eq!(env.data.alert.extra.get("tags"), Some(&json!(["auth", 3])));
     let trigger = &env.data.triggering_events[0];
-    assert_eq!(trigger.actor.extra.get("ip"), Some(&json!("10.0.0.1")));
+    assert_eq!(
+        trigger.actor.as_ref().and_then(|a| a.extra.get("ip")),
+        Some(&json!("10.0.0.1"))
+    );
     assert_eq!(trigger.extra["metadata"]["ratio"], json!(0.25));
 
     // Nothing lost: the re-serialised event is the same JSON value as the body.
@@ -625,8 +741,8 @@ fn events_built_in_code_serialise_to_what_parses_back() {
         "org_1",
         palo::TicketResolved {
             ticket_id: "TKT-2".into(),
-            resolved_by: "u".into(),
-            resolution_time_hours: 0.75,
+            resolved_by: Some("u".into()),
+            resolution_time_hours: Some(0.75),
             extra: Default::default(),
         },
     );

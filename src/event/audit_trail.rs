@@ -2,12 +2,31 @@
 //! per event type.
 //!
 //! Field names are camelCase on the wire (`tenantId`, `ruleName`, `triggeringEvents`) and
-//! snake_case in Rust. The spec shows the data of `event.created` and `alert.triggered`: the
-//! fields it shows are required. For `event.batch.created`, `alert.resolved`, `report.completed`
-//! and `report.failed` it shows nothing, so their data structs model what the names imply and
-//! every field is optional. Open-ended values (actor, action and resource types, severities)
-//! are strings, so a new value never makes an event unparseable. Timestamps are kept as the
+//! snake_case in Rust. Open-ended values (actor, action and resource types, severities) are
+//! strings, so a new value never makes an event unparseable. Timestamps are kept as the
 //! strings sent (RFC 3339 in the spec).
+//!
+//! # What the spec guarantees, field by field
+//!
+//! `audit-trail-webhooks.md` shows one full payload ("Structure", an `event.created`) and two
+//! examples, one of which elides the audit event (`"event": { ... }`) and one the triggering
+//! events (`{ "id": "event-1", ... }`). It shows no data at all for the four other types. So:
+//!
+//! | field | typed as | why |
+//! |---|---|---|
+//! | `id` | `String` | the delivery id; the scheme checks it against `X-Audit-Trail-Delivery-Id` before any parsing |
+//! | `type` | the variant | routes the event; absent or not a string: [`AuditTrailEvent::Unparsed`] |
+//! | `timestamp`, `tenantId` | `String` | in every payload the spec shows ("Structure" and both examples) |
+//! | `data.event` (`event.created`) | [`AuditEvent`] | in both payloads of that type |
+//! | `data.alert` (`alert.triggered`) | [`Alert`] | the subject of the event, in its one example |
+//! | `data.triggeringEvents` | `Vec`, empty if absent | a rule may fire without matching events |
+//! | audit event `id`, actor `id`, resource `id`, alert `id` | `String` | the identity of the object, shown wherever the object is |
+//! | every other field (actor `name`/`type`, action, resource `name`/`type`, alert `ruleName`/`severity`/`title`/`description`, audit event `timestamp`/`actor`/`action`/`resource`) | `Option` | elided in an example (`...`), or plausibly absent (a service account has no display name) |
+//! | data of `event.batch.created`, `alert.resolved`, `report.completed`, `report.failed` | all `Option` | the spec shows none of it |
+//!
+//! A payload that still does not fit (a guaranteed field missing, a number where the spec shows
+//! a string) is not an error: it is [`AuditTrailEvent::Unparsed`], with the raw JSON and the
+//! reason, and reaches the handler like any other.
 //!
 //! ```
 //! use webhook_guard::event::audit_trail::{self, AuditTrailEvent};
@@ -17,8 +36,8 @@
 //!     AuditTrailEvent::EventCreated(created) => {
 //!         assert_eq!(created.id, "whd_xyz789");
 //!         assert_eq!(created.tenant_id, "tenant-001");
-//!         assert_eq!(created.data.event.action.kind, "CREATE");
-//!         assert_eq!(created.data.event.resource.name, "Q4 Report");
+//!         let action = created.data.event.action.as_ref().expect("in the sample");
+//!         assert_eq!(action.kind.as_deref(), Some("CREATE"));
 //!     }
 //!     other => panic!("unexpected {}", other.event_type()),
 //! }
@@ -27,12 +46,12 @@
 
 use std::str::FromStr;
 
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Unexpected};
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{EventData, TypedEvent, UnknownEvent, string_or_none};
+use super::{EnvelopeKeys, EventData, TypedEvent, UnknownEvent, UnparsedEvent, known_or_unparsed};
 
 /// The event types [`AuditTrailEvent`] models as variants (all others parse as
 /// [`AuditTrailEvent::Unknown`]).
@@ -70,7 +89,10 @@ pub const KNOWN_TYPES: &[&str] = &[
 ///
 /// fn handle(event: &AuditTrailEvent) -> String {
 ///     match event {
-///         AuditTrailEvent::AlertTriggered(e) => format!("page on-call: {}", e.data.alert.title),
+///         AuditTrailEvent::AlertTriggered(e) => {
+///             format!("page on-call: {}", e.data.alert.title.as_deref().unwrap_or("an alert"))
+///         }
+///         AuditTrailEvent::Unparsed(e) => format!("look at {} by hand: {}", e.id(), e.error()),
 ///         AuditTrailEvent::AlertResolved(_) => "close the page".to_string(),
 ///         other => format!("ignored {}", other.event_type()),
 ///     }
@@ -101,6 +123,9 @@ pub enum AuditTrailEvent {
     ReportFailed(Envelope<ReportFailed>),
     /// Any other type, kept raw.
     Unknown(UnknownEvent),
+    /// A known type whose fields do not fit the model (or an envelope without a string
+    /// `type`), kept raw with the reason: the handler still sees it.
+    Unparsed(UnparsedEvent),
 }
 
 /// Runs `$known` with the envelope of a known variant bound to `$env`, or `$unknown` with the
@@ -115,6 +140,7 @@ macro_rules! each_variant {
             AuditTrailEvent::ReportCompleted($env) => $known,
             AuditTrailEvent::ReportFailed($env) => $known,
             AuditTrailEvent::Unknown($raw) => $unknown,
+            AuditTrailEvent::Unparsed($raw) => $unknown,
         }
     };
 }
@@ -128,25 +154,36 @@ impl AuditTrailEvent {
     }
 
     /// Parses an event held as raw JSON (the type is read first, then the matching variant).
+    ///
+    /// Fails only when the JSON is not an object with a string `id`: every other body is a
+    /// variant, [`Unknown`](Self::Unknown) or [`Unparsed`](Self::Unparsed) included.
     pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
         let peek: Peek = super::peek(raw)?;
+        let keys = EnvelopeKeys::new(peek.kind, peek.id, peek.tenant_id);
         let json = raw.get();
-        Ok(match peek.kind.as_str() {
-            EventCreated::EVENT_TYPE => Self::EventCreated(Envelope::from_wire_json(json)?),
-            EventBatchCreated::EVENT_TYPE => {
-                Self::EventBatchCreated(Envelope::from_wire_json(json)?)
+        let parsed = match keys.event_type.as_deref() {
+            Some(EventCreated::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::EventCreated)
             }
-            AlertTriggered::EVENT_TYPE => Self::AlertTriggered(Envelope::from_wire_json(json)?),
-            AlertResolved::EVENT_TYPE => Self::AlertResolved(Envelope::from_wire_json(json)?),
-            ReportCompleted::EVENT_TYPE => Self::ReportCompleted(Envelope::from_wire_json(json)?),
-            ReportFailed::EVENT_TYPE => Self::ReportFailed(Envelope::from_wire_json(json)?),
-            _ => Self::Unknown(UnknownEvent::new(
-                peek.kind,
-                peek.id,
-                string_or_none(peek.tenant_id),
-                raw.to_owned(),
-            )),
-        })
+            Some(EventBatchCreated::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::EventBatchCreated)
+            }
+            Some(AlertTriggered::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::AlertTriggered)
+            }
+            Some(AlertResolved::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::AlertResolved)
+            }
+            Some(ReportCompleted::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::ReportCompleted)
+            }
+            Some(ReportFailed::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::ReportFailed)
+            }
+            Some(_) => return Ok(Self::Unknown(keys.into_raw_event(raw))),
+            None => Err(de::Error::custom("the envelope has no string `type`")),
+        };
+        Ok(known_or_unparsed(parsed, keys, raw, Self::Unparsed))
     }
 
     /// The event type (`type`), as sent.
@@ -175,6 +212,15 @@ impl AuditTrailEvent {
     pub fn is_unknown(&self) -> bool {
         matches!(self, Self::Unknown(_))
     }
+
+    /// Why a known type did not fit its model, for [`Unparsed`](Self::Unparsed); `None`
+    /// otherwise.
+    pub fn parse_error(&self) -> Option<&str> {
+        match self {
+            Self::Unparsed(unparsed) => Some(unparsed.error()),
+            _ => None,
+        }
+    }
 }
 
 impl TypedEvent for AuditTrailEvent {
@@ -190,6 +236,10 @@ impl TypedEvent for AuditTrailEvent {
 
     fn is_unknown(&self) -> bool {
         AuditTrailEvent::is_unknown(self)
+    }
+
+    fn parse_error(&self) -> Option<&str> {
+        AuditTrailEvent::parse_error(self)
     }
 
     fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
@@ -218,11 +268,11 @@ impl Serialize for AuditTrailEvent {
     }
 }
 
-/// The fields every event must have, read before choosing the variant.
+/// The envelope fields read before choosing the variant: only the id must be there.
 #[derive(Deserialize)]
 struct Peek {
-    #[serde(rename = "type")]
-    kind: String,
+    #[serde(rename = "type", default)]
+    kind: Option<Value>,
     id: String,
     #[serde(rename = "tenantId", default)]
     tenant_id: Option<Value>,
@@ -328,12 +378,7 @@ impl<D: EventData + DeserializeOwned> Envelope<D> {
     /// (reported before any error in its data).
     pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
         let peek: Peek = super::peek(raw)?;
-        if peek.kind != D::EVENT_TYPE {
-            return Err(de::Error::invalid_value(
-                Unexpected::Str(&peek.kind),
-                &D::EVENT_TYPE,
-            ));
-        }
+        super::expect_type(peek.kind.as_ref(), D::EVENT_TYPE)?;
         Self::from_wire_json(raw.get())
     }
 
@@ -371,7 +416,7 @@ impl<D: EventData + Serialize> Serialize for Envelope<D> {
 ///
 /// let body = audit_trail::sample("event.created").unwrap();
 /// let created: Envelope<EventCreated> = serde_json::from_str(&body)?;
-/// assert_eq!(created.data.event.actor.id, "user-123");
+/// assert_eq!(created.data.event.actor.map(|a| a.id).as_deref(), Some("user-123"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -435,7 +480,8 @@ impl EventData for EventBatchCreated {
 pub struct AlertTriggered {
     /// The alert.
     pub alert: Alert,
-    /// The audit events that matched the rule (`triggeringEvents`).
+    /// The audit events that matched the rule (`triggeringEvents`); empty if not sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggering_events: Vec<AuditEvent>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
@@ -538,7 +584,12 @@ impl EventData for ReportFailed {
 ///     "action": {"type": "DELETE", "description": "Deleted document"},
 ///     "resource": {"id": "doc-456", "type": "DOCUMENT", "name": "Q4 Report"}
 /// }"#)?;
-/// assert_eq!((event.action.kind.as_str(), event.resource.id.as_str()), ("DELETE", "doc-456"));
+/// assert_eq!(event.action.and_then(|a| a.kind).as_deref(), Some("DELETE"));
+/// assert_eq!(event.resource.map(|r| r.id).as_deref(), Some("doc-456"));
+///
+/// // The spec elides the triggering events of an alert (`{ "id": "event-1", ... }`): that parses.
+/// let elided: AuditEvent = serde_json::from_str(r#"{"id":"event-1"}"#)?;
+/// assert!(elided.actor.is_none());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -546,13 +597,17 @@ pub struct AuditEvent {
     /// The audit event's id (a UUID in the spec; not the delivery id).
     pub id: String,
     /// When it happened, as sent.
-    pub timestamp: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
     /// Who did it.
-    pub actor: Actor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
     /// What was done.
-    pub action: Action,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
     /// What it was done to.
-    pub resource: Resource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Resource>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -564,7 +619,7 @@ pub struct AuditEvent {
 /// use webhook_guard::event::audit_trail::Actor;
 ///
 /// let actor: Actor = serde_json::from_str(r#"{"id":"user-123","type":"USER","name":"John Doe","ip":"10.0.0.1"}"#)?;
-/// assert_eq!(actor.kind, "USER");
+/// assert_eq!(actor.kind.as_deref(), Some("USER"));
 /// assert_eq!(actor.extra["ip"], "10.0.0.1"); // not modelled, still there
 /// # Ok::<(), serde_json::Error>(())
 /// ```
@@ -573,10 +628,11 @@ pub struct Actor {
     /// The actor's id (`user-123`).
     pub id: String,
     /// The kind of actor (`type`, e.g. `USER`).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The actor's display name.
-    pub name: String,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The actor's display name (a service account may have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -588,16 +644,17 @@ pub struct Actor {
 /// use webhook_guard::event::audit_trail::Action;
 ///
 /// let action: Action = serde_json::from_str(r#"{"type":"CREATE","description":"Created document"}"#)?;
-/// assert_eq!(action.kind, "CREATE");
+/// assert_eq!(action.kind.as_deref(), Some("CREATE"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
     /// The kind of action (`type`, e.g. `CREATE`).
-    #[serde(rename = "type")]
-    pub kind: String,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// What was done, in words.
-    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -609,7 +666,7 @@ pub struct Action {
 /// use webhook_guard::event::audit_trail::Resource;
 ///
 /// let resource: Resource = serde_json::from_str(r#"{"id":"doc-456","type":"DOCUMENT","name":"Q4 Report"}"#)?;
-/// assert_eq!(resource.name, "Q4 Report");
+/// assert_eq!(resource.name.as_deref(), Some("Q4 Report"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -617,10 +674,11 @@ pub struct Resource {
     /// The resource's id (`doc-456`).
     pub id: String,
     /// The kind of resource (`type`, e.g. `DOCUMENT`).
-    #[serde(rename = "type")]
-    pub kind: String,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// The resource's display name.
-    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -632,7 +690,7 @@ pub struct Resource {
 /// use webhook_guard::event::audit_trail::Alert;
 ///
 /// let alert: Alert = serde_json::from_str(r#"{"id":"a-1","ruleName":"Failed Login Detection","severity":"HIGH","title":"Failed logins","description":"5 attempts"}"#)?;
-/// assert_eq!(alert.rule_name, "Failed Login Detection");
+/// assert_eq!(alert.rule_name.as_deref(), Some("Failed Login Detection"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -641,13 +699,17 @@ pub struct Alert {
     /// The alert's id.
     pub id: String,
     /// The rule that raised it (`ruleName`).
-    pub rule_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
     /// Its severity (e.g. `HIGH`).
-    pub severity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
     /// A one-line title.
-    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// A longer description.
-    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -804,24 +866,24 @@ fn sample_audit_event(
 ) -> AuditEvent {
     AuditEvent {
         id: id.into(),
-        timestamp: SAMPLE_TIMESTAMP.into(),
-        actor: Actor {
+        timestamp: Some(SAMPLE_TIMESTAMP.into()),
+        actor: Some(Actor {
             id: "user-123".into(),
-            kind: "USER".into(),
-            name: "John Doe".into(),
+            kind: Some("USER".into()),
+            name: Some("John Doe".into()),
             extra: Map::new(),
-        },
-        action: Action {
-            kind: action.into(),
-            description: description.into(),
+        }),
+        action: Some(Action {
+            kind: Some(action.into()),
+            description: Some(description.into()),
             extra: Map::new(),
-        },
-        resource: Resource {
+        }),
+        resource: Some(Resource {
             id: resource_id.into(),
-            kind: resource_kind.into(),
-            name: resource_name.into(),
+            kind: Some(resource_kind.into()),
+            name: Some(resource_name.into()),
             extra: Map::new(),
-        },
+        }),
         extra: Map::new(),
     }
 }
@@ -829,10 +891,10 @@ fn sample_audit_event(
 fn sample_alert() -> Alert {
     Alert {
         id: "550e8400-e29b-41d4-a716-446655440001".into(),
-        rule_name: "Failed Login Detection".into(),
-        severity: "HIGH".into(),
-        title: "Multiple failed logins detected".into(),
-        description: "5 failed login attempts from user-123".into(),
+        rule_name: Some("Failed Login Detection".into()),
+        severity: Some("HIGH".into()),
+        title: Some("Multiple failed logins detected".into()),
+        description: Some("5 failed login attempts from user-123".into()),
         extra: Map::new(),
     }
 }

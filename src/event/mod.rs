@@ -2,19 +2,26 @@
 //!
 //! Each provider module ([`audit_trail`], [`palo`]) has an enum with one variant per event type
 //! its spec documents, each carrying an `Envelope<Data>` (the common envelope fields plus the
-//! typed `data`), and an `Unknown` variant for every other type:
+//! typed `data`), and two fallbacks, so that **a handler written against the enum sees every
+//! verified delivery** and nothing is ever refused for its shape:
 //!
-//! - an event whose type is **not known** is not an error: it parses into `Unknown`, which keeps
-//!   the type name, the id and the raw JSON text of the whole event, byte for byte
-//!   ([`UnknownEvent`]), so a new provider event type never breaks a receiver;
-//! - an event whose type **is known** but whose data does not match the model is an error, with
-//!   serde's precise message (such as: missing field `ruleName`);
+//! - an event whose type is **not known** parses into `Unknown`, which keeps the type name, the
+//!   id and the raw JSON text of the whole event, byte for byte ([`UnknownEvent`]), so a new
+//!   provider event type never breaks a receiver;
+//! - an event whose type **is known** but whose fields do not fit the model (a field the spec
+//!   shows that is absent, a number where the spec shows a string, ...) parses into `Unparsed`
+//!   ([`UnparsedEvent`]): the type, the id, the raw JSON and serde's precise message (such as
+//!   "invalid type: integer `3`, expected a string"), so the handler decides what to do with it;
+//! - the models type only what the specs show: every field a spec elides (`...`, `{ ... }`),
+//!   shows in only some examples, or that could plausibly be absent is an `Option` (or a
+//!   defaulted list). Each type's docs say which fields are guaranteed and why;
 //! - fields that are not modelled are kept (`extra` maps on the envelope and on every data
 //!   struct), so re-serialising an event loses nothing the sender sent.
 //!
-//! Every event, known or not, must be a JSON object with a string type field and a string id
-//! field (the envelope both specs share): without them a receiver could neither route nor
-//! deduplicate it, so their absence is an error.
+//! The one thing an enum cannot do without is the id (a JSON object with a string id field):
+//! without it a receiver could not deduplicate. Every delivery of the matching scheme has it
+//! (verification refuses the others before any parsing), so behind the layer the enums never
+//! fail. An envelope without a string type is `Unparsed` with an empty type.
 //!
 //! Parse with `serde_json::from_slice`/`from_str`/`from_reader`, or with the enums' own
 //! `from_slice` and [`FromStr`](std::str::FromStr) (these keep serde_json's line and column in the
@@ -29,7 +36,7 @@
 //! let event: AuditTrailEvent = serde_json::from_str(&body)?;
 //! match &event {
 //!     AuditTrailEvent::AlertTriggered(alert) => {
-//!         assert_eq!(alert.data.alert.severity, "HIGH");
+//!         assert_eq!(alert.data.alert.severity.as_deref(), Some("HIGH"));
 //!     }
 //!     other => panic!("unexpected {}", other.event_type()),
 //! }
@@ -40,6 +47,13 @@
 //! let AuditTrailEvent::Unknown(raw) = &event else { panic!("not unknown") };
 //! assert_eq!(raw.event_type(), "user.deleted");
 //! assert_eq!(raw.json(), unknown);
+//!
+//! // A known type whose data does not fit still reaches the handler, with the reason.
+//! let odd = r#"{"id":"whd_2","type":"alert.triggered","timestamp":"2025-01-15T10:30:00Z","tenantId":"t1","data":{"alert":{"id":"a-1","severity":3}}}"#;
+//! let AuditTrailEvent::Unparsed(unparsed) = AuditTrailEvent::from_slice(odd.as_bytes())? else { panic!("not unparsed") };
+//! assert_eq!((unparsed.event_type(), unparsed.id()), ("alert.triggered", "whd_2"));
+//! assert!(unparsed.error().contains("invalid type: integer `3`"));
+//! assert_eq!(unparsed.json(), odd);
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
@@ -87,6 +101,10 @@ pub trait TypedEvent: DeserializeOwned {
 
     /// Whether the event's type is not one of [`KNOWN_TYPES`](Self::KNOWN_TYPES).
     fn is_unknown(&self) -> bool;
+
+    /// Why a known type's fields did not fit its model (the event is the enum's `Unparsed`
+    /// variant, carrying the raw JSON); `None` for a typed or an unknown event.
+    fn parse_error(&self) -> Option<&str>;
 
     /// Parses a raw JSON body, keeping serde_json's line and column in the error.
     fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
@@ -223,6 +241,134 @@ impl Serialize for UnknownEvent {
     }
 }
 
+/// An event of a known type whose fields do not fit the model, kept as the raw JSON with the
+/// reason: the handler still receives it (as the enum's `Unparsed` variant), and decides.
+///
+/// The type is the one sent (empty when the envelope has no string type); the error is
+/// serde_json's message, with its line and column.
+///
+/// ```
+/// use webhook_guard::event::PaloEvent;
+///
+/// // The spec shows `priority: "p3"`; a sender that sends a number loses nothing.
+/// let body = r#"{"event_id":"evt_7","event_type":"ticket.created","timestamp":"2026-02-19T10:30:00Z","organization_id":"org_1","data":{"ticket_id":"TKT-1","priority":3}}"#;
+/// let PaloEvent::Unparsed(unparsed) = body.parse::<PaloEvent>()? else { panic!("not unparsed") };
+/// assert_eq!((unparsed.event_type(), unparsed.id(), unparsed.tenant_id()), ("ticket.created", "evt_7", Some("org_1")));
+/// assert!(unparsed.error().contains("expected a string"), "{}", unparsed.error());
+///
+/// // Read it your own way from the raw text.
+/// let value = unparsed.to_value()?;
+/// assert_eq!(value["data"]["priority"], 3);
+/// assert_eq!(serde_json::to_string(&unparsed)?, body); // byte for byte
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnparsedEvent {
+    event: UnknownEvent,
+    error: String,
+}
+
+impl UnparsedEvent {
+    pub(crate) fn new(event: UnknownEvent, error: &serde_json::Error) -> Self {
+        Self {
+            event,
+            error: error.to_string(),
+        }
+    }
+
+    /// The event type, as sent (empty when the envelope has no string type).
+    pub fn event_type(&self) -> &str {
+        self.event.event_type()
+    }
+
+    /// The envelope's id (Audit Trail `id`, PALO `event_id`): still the deduplication key.
+    pub fn id(&self) -> &str {
+        self.event.id()
+    }
+
+    /// The envelope's tenant, if it is present and a string.
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.event.tenant_id()
+    }
+
+    /// Why the fields did not fit: serde_json's message, with line and column.
+    pub fn error(&self) -> &str {
+        &self.error
+    }
+
+    /// The whole event's JSON text, as received.
+    pub fn json(&self) -> &str {
+        self.event.json()
+    }
+
+    /// The whole event as raw JSON.
+    pub fn raw(&self) -> &RawValue {
+        self.event.raw()
+    }
+
+    /// Parses the raw text into a [`serde_json::Value`].
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        self.event.to_value()
+    }
+
+    /// Parses the raw text as `T`, for a type the caller models itself.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        self.event.parse()
+    }
+
+    /// Gives back the raw JSON.
+    pub fn into_raw(self) -> Box<RawValue> {
+        self.event.into_raw()
+    }
+}
+
+impl Serialize for UnparsedEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.event.serialize(serializer)
+    }
+}
+
+/// The variant for a known type: the typed envelope, or [`UnparsedEvent`] when its fields do
+/// not fit. `keys` are the envelope's type, id and tenant, already read.
+pub(crate) fn known_or_unparsed<E>(
+    parsed: Result<E, serde_json::Error>,
+    keys: EnvelopeKeys,
+    raw: &RawValue,
+    unparsed: impl FnOnce(UnparsedEvent) -> E,
+) -> E {
+    parsed.unwrap_or_else(|error| unparsed(UnparsedEvent::new(keys.into_raw_event(raw), &error)))
+}
+
+/// The envelope fields both providers share, read before choosing the variant.
+pub(crate) struct EnvelopeKeys {
+    pub(crate) event_type: Option<String>,
+    pub(crate) id: String,
+    pub(crate) tenant_id: Option<String>,
+}
+
+impl EnvelopeKeys {
+    pub(crate) fn new(
+        event_type: Option<serde_json::Value>,
+        id: String,
+        tenant_id: Option<serde_json::Value>,
+    ) -> Self {
+        Self {
+            event_type: string_or_none(event_type),
+            id,
+            tenant_id: string_or_none(tenant_id),
+        }
+    }
+
+    pub(crate) fn into_raw_event(self, raw: &RawValue) -> UnknownEvent {
+        UnknownEvent::new(
+            self.event_type.unwrap_or_default(),
+            self.id,
+            self.tenant_id,
+            raw.to_owned(),
+        )
+    }
+}
+
 /// Reads the envelope fields a provider needs before choosing the variant (`T`), once it is
 /// sure the event is a JSON object: a derived struct would also accept a JSON array, taking its
 /// items as the fields in order.
@@ -245,9 +391,24 @@ pub(crate) fn peek<T: DeserializeOwned>(raw: &RawValue) -> Result<T, serde_json:
     serde_json::from_str(json)
 }
 
-/// The envelope's tenant as a string, if the field is a string; any other JSON is ignored
-/// (an unknown event is not rejected for an odd tenant field).
-pub(crate) fn string_or_none(value: Option<serde_json::Value>) -> Option<String> {
+/// Checks that an envelope parsed as `Envelope<D>` on its own has type `expected`: another
+/// type is an error, not a silently empty `D`.
+pub(crate) fn expect_type(
+    found: Option<&serde_json::Value>,
+    expected: &'static str,
+) -> Result<(), serde_json::Error> {
+    let found = match found {
+        Some(serde_json::Value::String(kind)) if kind == expected => return Ok(()),
+        Some(serde_json::Value::String(kind)) => Unexpected::Str(kind),
+        Some(_) => Unexpected::Other("a type that is not a string"),
+        None => Unexpected::Other("no type"),
+    };
+    Err(de::Error::invalid_value(found, &expected))
+}
+
+/// The field as a string, if it is a string; any other JSON is ignored (an event is not
+/// rejected for an odd tenant or type field).
+fn string_or_none(value: Option<serde_json::Value>) -> Option<String> {
     match value {
         Some(serde_json::Value::String(s)) => Some(s),
         _ => None,

@@ -1,9 +1,29 @@
 //! PALO Platform events: the envelope `{ event_id, event_type, timestamp, organization_id, data }`
 //! with `data` typed per event type.
 //!
-//! Field names are snake_case on the wire and in Rust. Every field the spec shows is required.
-//! Open-ended values (priorities, statuses, severities) are strings, so a new value never makes
-//! an event unparseable. Timestamps are kept as the strings sent (RFC 3339 in the spec).
+//! Field names are snake_case on the wire and in Rust. Open-ended values (priorities, statuses,
+//! severities) are strings, so a new value never makes an event unparseable. Timestamps are
+//! kept as the strings sent (RFC 3339 in the spec).
+//!
+//! # What the spec guarantees, field by field
+//!
+//! `palo-webhooks.md` shows the envelope once ("Structure du payload", whose `data` is a
+//! comment) and each event type's `data` alone, several values elided (`"..."`). So:
+//!
+//! | field | typed as | why |
+//! |---|---|---|
+//! | `event_id` | `String` | the deduplication key; the scheme refuses a delivery without it before any parsing |
+//! | `event_type` | the variant | routes the event; absent or not a string: [`PaloEvent::Unparsed`] |
+//! | `timestamp` | `String` | the scheme reads it for freshness: a delivery without it never verifies |
+//! | `organization_id` | `String` | in the envelope every payload "follows" |
+//! | `ticket_id`, `incident_id` | `String` | the object the event is about, in every example of its types |
+//! | every other data field (`title`, `priority`, `project_id`, `created_by`, `old_status`, `new_status`, `changed_by`, `resolved_by`, `resolution_time_hours`, `severity`, `status`) | `Option` | elided (`"..."`) or plausibly absent (a ticket resolved by automation has no `resolved_by`, nor perhaps a duration) |
+//! | `affected_services` | `Vec`, empty if absent | as above |
+//!
+//! A payload that still does not fit (a guaranteed field missing, a number where the spec
+//! shows a string, such as a numeric `priority`) is not an error: it is
+//! [`PaloEvent::Unparsed`], with the raw JSON and the reason, and reaches the handler like any
+//! other.
 //!
 //! ```
 //! use webhook_guard::event::palo::{self, PaloEvent};
@@ -21,12 +41,12 @@
 
 use std::str::FromStr;
 
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, Unexpected};
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::{EventData, TypedEvent, UnknownEvent, string_or_none};
+use super::{EnvelopeKeys, EventData, TypedEvent, UnknownEvent, UnparsedEvent, known_or_unparsed};
 
 /// The event types [`PaloEvent`] models as variants (all others parse as
 /// [`PaloEvent::Unknown`]).
@@ -62,9 +82,9 @@ pub const KNOWN_TYPES: &[&str] = &[
 /// let event: PaloEvent = body.parse()?;
 /// let hours = match &event {
 ///     PaloEvent::TicketResolved(resolved) => resolved.data.resolution_time_hours,
-///     _ => 0.0,
+///     _ => None,
 /// };
-/// assert_eq!(hours, 2.5);
+/// assert_eq!(hours, Some(2.5));
 /// assert_eq!((event.id(), event.organization_id()), ("evt_1", Some("org_7f3a9c")));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
@@ -81,6 +101,9 @@ pub enum PaloEvent {
     SystemIncident(Envelope<SystemIncident>),
     /// Any other type, kept raw.
     Unknown(UnknownEvent),
+    /// A known type whose fields do not fit the model (or an envelope without a string
+    /// `event_type`), kept raw with the reason: the handler still sees it.
+    Unparsed(UnparsedEvent),
 }
 
 /// Runs `$known` with the envelope of a known variant bound to `$env`, or `$unknown` with the
@@ -93,6 +116,7 @@ macro_rules! each_variant {
             PaloEvent::TicketResolved($env) => $known,
             PaloEvent::SystemIncident($env) => $known,
             PaloEvent::Unknown($raw) => $unknown,
+            PaloEvent::Unparsed($raw) => $unknown,
         }
     };
 }
@@ -106,23 +130,30 @@ impl PaloEvent {
     }
 
     /// Parses an event held as raw JSON (the type is read first, then the matching variant).
+    ///
+    /// Fails only when the JSON is not an object with a string `event_id`: every other body is
+    /// a variant, [`Unknown`](Self::Unknown) or [`Unparsed`](Self::Unparsed) included.
     pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
         let peek: Peek = super::peek(raw)?;
+        let keys = EnvelopeKeys::new(peek.event_type, peek.event_id, peek.organization_id);
         let json = raw.get();
-        Ok(match peek.event_type.as_str() {
-            TicketCreated::EVENT_TYPE => Self::TicketCreated(Envelope::from_wire_json(json)?),
-            TicketStatusChanged::EVENT_TYPE => {
-                Self::TicketStatusChanged(Envelope::from_wire_json(json)?)
+        let parsed = match keys.event_type.as_deref() {
+            Some(TicketCreated::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::TicketCreated)
             }
-            TicketResolved::EVENT_TYPE => Self::TicketResolved(Envelope::from_wire_json(json)?),
-            SystemIncident::EVENT_TYPE => Self::SystemIncident(Envelope::from_wire_json(json)?),
-            _ => Self::Unknown(UnknownEvent::new(
-                peek.event_type,
-                peek.event_id,
-                string_or_none(peek.organization_id),
-                raw.to_owned(),
-            )),
-        })
+            Some(TicketStatusChanged::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::TicketStatusChanged)
+            }
+            Some(TicketResolved::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::TicketResolved)
+            }
+            Some(SystemIncident::EVENT_TYPE) => {
+                Envelope::from_wire_json(json).map(Self::SystemIncident)
+            }
+            Some(_) => return Ok(Self::Unknown(keys.into_raw_event(raw))),
+            None => Err(de::Error::custom("the envelope has no string `event_type`")),
+        };
+        Ok(known_or_unparsed(parsed, keys, raw, Self::Unparsed))
     }
 
     /// The event type (`event_type`), as sent.
@@ -151,6 +182,15 @@ impl PaloEvent {
     pub fn is_unknown(&self) -> bool {
         matches!(self, Self::Unknown(_))
     }
+
+    /// Why a known type did not fit its model, for [`Unparsed`](Self::Unparsed); `None`
+    /// otherwise.
+    pub fn parse_error(&self) -> Option<&str> {
+        match self {
+            Self::Unparsed(unparsed) => Some(unparsed.error()),
+            _ => None,
+        }
+    }
 }
 
 impl TypedEvent for PaloEvent {
@@ -166,6 +206,10 @@ impl TypedEvent for PaloEvent {
 
     fn is_unknown(&self) -> bool {
         PaloEvent::is_unknown(self)
+    }
+
+    fn parse_error(&self) -> Option<&str> {
+        PaloEvent::parse_error(self)
     }
 
     fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
@@ -197,7 +241,8 @@ impl Serialize for PaloEvent {
 /// The fields every event must have, read before choosing the variant.
 #[derive(Deserialize)]
 struct Peek {
-    event_type: String,
+    #[serde(default)]
+    event_type: Option<Value>,
     event_id: String,
     #[serde(default)]
     organization_id: Option<Value>,
@@ -214,9 +259,9 @@ struct Peek {
 ///
 /// let data = TicketStatusChanged {
 ///     ticket_id: "TKT-00512".into(),
-///     old_status: "open".into(),
-///     new_status: "in_progress".into(),
-///     changed_by: "usr_2048".into(),
+///     old_status: Some("open".into()),
+///     new_status: Some("in_progress".into()),
+///     changed_by: Some("usr_2048".into()),
 ///     extra: Default::default(),
 /// };
 /// let event = Envelope::new("evt_1", "2026-02-19T10:30:00Z", "org_7f3a9c", data);
@@ -300,12 +345,7 @@ impl<D: EventData + DeserializeOwned> Envelope<D> {
     /// (reported before any error in its data).
     pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
         let peek: Peek = super::peek(raw)?;
-        if peek.event_type != D::EVENT_TYPE {
-            return Err(de::Error::invalid_value(
-                Unexpected::Str(&peek.event_type),
-                &D::EVENT_TYPE,
-            ));
-        }
+        super::expect_type(peek.event_type.as_ref(), D::EVENT_TYPE)?;
         Self::from_wire_json(raw.get())
     }
 
@@ -342,7 +382,7 @@ impl<D: EventData + Serialize> Serialize for Envelope<D> {
 /// use webhook_guard::event::palo::TicketCreated;
 ///
 /// let ticket: TicketCreated = serde_json::from_str(r#"{"ticket_id":"TKT-00512","title":"Export CSV fails","priority":"p3","project_id":"prj_42","created_by":"usr_1029"}"#)?;
-/// assert_eq!(ticket.priority, "p3");
+/// assert_eq!(ticket.priority.as_deref(), Some("p3"));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -350,13 +390,17 @@ pub struct TicketCreated {
     /// The ticket's id (`TKT-00512`).
     pub ticket_id: String,
     /// Its title.
-    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// Its priority (`p3`).
-    pub priority: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
     /// The project it belongs to.
-    pub project_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
     /// The user who opened it.
-    pub created_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -372,7 +416,7 @@ impl EventData for TicketCreated {
 /// use webhook_guard::event::palo::TicketStatusChanged;
 ///
 /// let change: TicketStatusChanged = serde_json::from_str(r#"{"ticket_id":"TKT-00512","old_status":"open","new_status":"in_progress","changed_by":"usr_2048"}"#)?;
-/// assert_eq!((change.old_status.as_str(), change.new_status.as_str()), ("open", "in_progress"));
+/// assert_eq!((change.old_status.as_deref(), change.new_status.as_deref()), (Some("open"), Some("in_progress")));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -380,11 +424,14 @@ pub struct TicketStatusChanged {
     /// The ticket's id.
     pub ticket_id: String,
     /// The status before the change (`open`).
-    pub old_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_status: Option<String>,
     /// The status after the change (`in_progress`).
-    pub new_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_status: Option<String>,
     /// The user who changed it.
-    pub changed_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<String>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -400,7 +447,10 @@ impl EventData for TicketStatusChanged {
 /// use webhook_guard::event::palo::TicketResolved;
 ///
 /// let resolved: TicketResolved = serde_json::from_str(r#"{"ticket_id":"TKT-00512","resolved_by":"usr_2048","resolution_time_hours":2.5}"#)?;
-/// assert_eq!(resolved.resolution_time_hours, 2.5);
+/// assert_eq!(resolved.resolution_time_hours, Some(2.5));
+/// // The spec's example has it, but a ticket resolved by automation may not.
+/// let quick: TicketResolved = serde_json::from_str(r#"{"ticket_id":"TKT-00513"}"#)?;
+/// assert_eq!((quick.resolved_by, quick.resolution_time_hours), (None, None));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -408,9 +458,11 @@ pub struct TicketResolved {
     /// The ticket's id.
     pub ticket_id: String,
     /// The user who resolved it.
-    pub resolved_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<String>,
     /// Hours from opening to resolution (`2.5`).
-    pub resolution_time_hours: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_time_hours: Option<f64>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -435,11 +487,14 @@ pub struct SystemIncident {
     /// The incident's id (`INC-001`).
     pub incident_id: String,
     /// Its severity (`critical`).
-    pub severity: String,
-    /// The services it affects (`["api", "ui"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// The services it affects (`["api", "ui"]`); empty if not sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub affected_services: Vec<String>,
     /// Where it stands (`investigating`).
-    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -476,10 +531,10 @@ fn sample_event(event_type: &str, id: &str) -> Option<PaloEvent> {
             id,
             TicketCreated {
                 ticket_id: "TKT-00512".into(),
-                title: "Export CSV échoue sur les grands projets".into(),
-                priority: "p3".into(),
-                project_id: "prj_42".into(),
-                created_by: "usr_1029".into(),
+                title: Some("Export CSV échoue sur les grands projets".into()),
+                priority: Some("p3".into()),
+                project_id: Some("prj_42".into()),
+                created_by: Some("usr_1029".into()),
                 extra: Map::new(),
             },
         )),
@@ -487,9 +542,9 @@ fn sample_event(event_type: &str, id: &str) -> Option<PaloEvent> {
             id,
             TicketStatusChanged {
                 ticket_id: "TKT-00512".into(),
-                old_status: "open".into(),
-                new_status: "in_progress".into(),
-                changed_by: "usr_2048".into(),
+                old_status: Some("open".into()),
+                new_status: Some("in_progress".into()),
+                changed_by: Some("usr_2048".into()),
                 extra: Map::new(),
             },
         )),
@@ -497,8 +552,8 @@ fn sample_event(event_type: &str, id: &str) -> Option<PaloEvent> {
             id,
             TicketResolved {
                 ticket_id: "TKT-00512".into(),
-                resolved_by: "usr_2048".into(),
-                resolution_time_hours: 2.5,
+                resolved_by: Some("usr_2048".into()),
+                resolution_time_hours: Some(2.5),
                 extra: Map::new(),
             },
         )),
@@ -506,9 +561,9 @@ fn sample_event(event_type: &str, id: &str) -> Option<PaloEvent> {
             id,
             SystemIncident {
                 incident_id: "INC-001".into(),
-                severity: "critical".into(),
+                severity: Some("critical".into()),
                 affected_services: vec!["api".into(), "ui".into()],
-                status: "investigating".into(),
+                status: Some("investigating".into()),
                 extra: Map::new(),
             },
         )),
