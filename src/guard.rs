@@ -51,6 +51,7 @@ use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use crate::dead_letter::{Unparsed, UnparsedPolicy};
 use crate::replay::{Claim, ClaimToken, ReplayStore, StoreError};
 use crate::signature::SecretSet;
 use crate::{Delivery, HeaderLookup, Rejection, Verifier};
@@ -312,6 +313,7 @@ struct GuardInner {
     store: Option<Arc<dyn ReplayStore>>,
     store_failure: StoreFailure,
     retry_after: RetryAfter,
+    on_unparsed: UnparsedPolicy,
 }
 
 impl fmt::Debug for Guard {
@@ -320,6 +322,7 @@ impl fmt::Debug for Guard {
             .field("verifier", &self.inner.verifier)
             .field("store", &self.inner.store)
             .field("store_failure", &self.inner.store_failure)
+            .field("on_unparsed", &self.inner.on_unparsed)
             .finish_non_exhaustive()
     }
 }
@@ -342,6 +345,7 @@ impl Guard {
                 store,
                 store_failure: StoreFailure::default(),
                 retry_after: RetryAfter::default(),
+                on_unparsed: UnparsedPolicy::default(),
             }),
         }
     }
@@ -394,6 +398,40 @@ impl Guard {
     #[must_use]
     pub fn on_store_failure(self, policy: StoreFailure) -> Self {
         self.with(|inner| inner.store_failure = policy)
+    }
+
+    /// What the adapters do with a verified delivery whose body does not parse as the
+    /// handler's `Verified<T>` (default: store it as a dead letter in `./dead-letters`, answer
+    /// 200). See [`UnparsedPolicy`].
+    #[must_use]
+    pub fn on_unparsed(self, policy: UnparsedPolicy) -> Self {
+        self.with(|inner| inner.on_unparsed = policy)
+    }
+
+    /// The policy for verified deliveries that do not parse as the handler's type.
+    pub fn unparsed_policy(&self) -> &UnparsedPolicy {
+        &self.inner.on_unparsed
+    }
+
+    /// Applies the [`UnparsedPolicy`] to a verified `delivery` that did not parse as the
+    /// handler's type; the adapters' extractors turn the outcome into their response.
+    pub(crate) fn unparsed<H: HeaderLookup + ?Sized>(
+        &self,
+        delivery: &Delivery,
+        headers: &H,
+        error: serde_json::Error,
+    ) -> Unparsed {
+        let scheme = self.inner.verifier.scheme();
+        self.inner
+            .on_unparsed
+            .apply(scheme, delivery, headers, error)
+    }
+
+    /// The `Retry-After` of a 503 for a store, secret lookup or dead-letter sink that failed.
+    pub(crate) fn unavailable(&self) -> Rejection {
+        Rejection::Unavailable {
+            retry_after: self.inner.retry_after.unavailable,
+        }
     }
 
     /// The `Retry-After` values. See the example on [`RetryAfter`].
@@ -609,9 +647,7 @@ impl Guard {
                     Ok(None) => return Err(Rejection::UnknownSigner),
                     Err(error) => {
                         tracing::warn!(scheme = verifier.scheme().name(), %error, "secret lookup failed");
-                        return Err(Rejection::Unavailable {
-                            retry_after: inner.retry_after.unavailable,
-                        });
+                        return Err(self.unavailable());
                     }
                 };
                 verifier.verify_with(headers, body, &secrets, now)
@@ -672,10 +708,7 @@ impl Guard {
                         });
                     }
                     tracing::warn!(scheme = verifier.scheme().name(), %error, "replay store unavailable");
-                    let rejection = Rejection::Unavailable {
-                        retry_after: inner.retry_after.unavailable,
-                    };
-                    return Err((rejection, delivery));
+                    return Err((self.unavailable(), delivery));
                 }
             }
         }

@@ -10,6 +10,7 @@ pub mod actix;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 mod body;
+pub mod dead_letter;
 pub mod delivery;
 pub mod event;
 pub mod freshness;

@@ -6,7 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde::de::DeserializeOwned;
 
-use crate::Delivery;
+use crate::dead_letter::Unparsed;
+use crate::{Delivery, Guard, Rejection};
 
 /// The delivery's body parsed as `T`: a typed event such as
 /// [`AuditTrailEvent`](crate::event::audit_trail::AuditTrailEvent), or any `Deserialize` type.
@@ -36,7 +37,13 @@ use crate::Delivery;
 #[derive(Debug, Clone)]
 pub struct Verified<T>(pub T);
 
-/// Why [`Verified`] or [`Delivery`] could not be extracted.
+/// Why [`Verified`] or [`Delivery`] could not be extracted, and what is answered instead.
+///
+/// An authentic delivery whose body is not a `T` is handled by the guard's
+/// [`UnparsedPolicy`](crate::dead_letter::UnparsedPolicy), the same as on axum: by default it
+/// is stored as a dead letter and answered 200 (marked done, the handler does not run); with
+/// [`UnparsedPolicy::Reject`](crate::dead_letter::UnparsedPolicy::Reject) it is answered 400 and
+/// its claim released, so a fixed handler can take the sender's retry.
 ///
 /// ```
 /// use actix_web::ResponseError;
@@ -44,14 +51,20 @@ pub struct Verified<T>(pub T);
 ///
 /// let rejection = VerifiedRejection::MiddlewareMissing(MiddlewareMissing);
 /// assert_eq!(rejection.status_code(), 500);
+/// assert_eq!(VerifiedRejection::DeadLettered.status_code(), 200);
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum VerifiedRejection {
     /// The route has no [`WebhookMiddleware`](super::WebhookMiddleware) (500).
     MiddlewareMissing(MiddlewareMissing),
-    /// The verified body does not match `T` (400).
+    /// The verified body does not match `T`, and the policy rejects it (400).
     InvalidEvent(serde_json::Error),
+    /// The verified body does not match `T`: it was stored as a dead letter (200, done).
+    DeadLettered,
+    /// The verified body does not match `T`, and the dead-letter sink failed (503 with
+    /// `Retry-After`: the delivery stays retryable).
+    DeadLetterFailed(Rejection),
 }
 
 /// The extractor ran on a route without the middleware: a server bug, answered 500.
@@ -97,6 +110,8 @@ impl fmt::Display for VerifiedRejection {
             Self::InvalidEvent(error) => {
                 write!(f, "event does not match the expected type: {error}")
             }
+            Self::DeadLettered => f.write_str("event stored as a dead letter"),
+            Self::DeadLetterFailed(rejection) => write!(f, "dead-letter sink failed: {rejection}"),
         }
     }
 }
@@ -108,18 +123,22 @@ impl ResponseError for VerifiedRejection {
         match self {
             Self::MiddlewareMissing(missing) => missing.status_code(),
             Self::InvalidEvent(_) => StatusCode::BAD_REQUEST,
+            Self::DeadLettered => StatusCode::OK,
+            Self::DeadLetterFailed(rejection) => rejection.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::MiddlewareMissing(missing) => missing.error_response(),
-            Self::InvalidEvent(error) => {
-                tracing::warn!(%error, "verified delivery does not match the handler's event type");
-                HttpResponse::BadRequest()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("event does not match the expected type")
-            }
+            // The guard logged the delivery's outcome when it applied the policy.
+            Self::InvalidEvent(_) => HttpResponse::BadRequest()
+                .content_type("text/plain; charset=utf-8")
+                .body("event does not match the expected type"),
+            Self::DeadLettered => HttpResponse::Ok()
+                .content_type("text/plain; charset=utf-8")
+                .body("OK"),
+            Self::DeadLetterFailed(rejection) => rejection.error_response(),
         }
     }
 }
@@ -145,13 +164,20 @@ impl<T: DeserializeOwned> FromRequest for Verified<T> {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let extensions = req.extensions();
-        let result = match extensions.get::<Delivery>() {
-            None => Err(VerifiedRejection::MiddlewareMissing(MiddlewareMissing)),
-            Some(delivery) => delivery
-                .parse()
-                .map(Verified)
-                .map_err(VerifiedRejection::InvalidEvent),
+        let Some(delivery) = extensions.get::<Delivery>() else {
+            return ready(Err(VerifiedRejection::MiddlewareMissing(MiddlewareMissing)));
         };
-        ready(result)
+        let error = match delivery.parse() {
+            Ok(value) => return ready(Ok(Verified(value))),
+            Err(error) => error,
+        };
+        let Some(guard) = extensions.get::<Guard>() else {
+            return ready(Err(VerifiedRejection::InvalidEvent(error)));
+        };
+        ready(Err(match guard.unparsed(delivery, req.headers(), error) {
+            Unparsed::DeadLettered => VerifiedRejection::DeadLettered,
+            Unparsed::SinkFailed => VerifiedRejection::DeadLetterFailed(guard.unavailable()),
+            Unparsed::Rejected(error) => VerifiedRejection::InvalidEvent(error),
+        }))
     }
 }

@@ -108,6 +108,8 @@ where
             // handler panic), it releases the delivery for the sender's retry.
             let (delivery, claim) = admitted.into_parts();
             request.extensions_mut().insert(delivery);
+            // For `Verified<T>`, which applies the guard's policy to a body that does not parse.
+            request.extensions_mut().insert(guard.clone());
             let result = service.call(request).await;
             let status = match &result {
                 Ok(response) => response.status(),

@@ -6,7 +6,9 @@ use http::StatusCode;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::Delivery;
+use super::RejectionResponse;
+use crate::dead_letter::Unparsed;
+use crate::{Delivery, Guard, Rejection};
 
 /// The delivery's body parsed as `T`: a typed event such as
 /// [`AuditTrailEvent`](crate::event::audit_trail::AuditTrailEvent), or any `Deserialize` type.
@@ -31,17 +33,21 @@ use crate::Delivery;
 #[derive(Debug, Clone)]
 pub struct Verified<T>(pub T);
 
-/// Why [`Verified`] or [`Delivery`] could not be extracted.
+/// Why [`Verified`] or [`Delivery`] could not be extracted, and what is answered instead.
 ///
-/// An authentic delivery whose body is not a `T` is answered 400, and its claim is released
-/// (the answer is not 2xx), so a fixed handler can still take the sender's retry:
+/// An authentic delivery whose body is not a `T` is handled by the guard's
+/// [`UnparsedPolicy`](crate::dead_letter::UnparsedPolicy), the same as on actix-web: by default
+/// it is stored as a dead letter and answered 200 (marked done, the handler does not run);
+/// with [`UnparsedPolicy::Reject`](crate::dead_letter::UnparsedPolicy::Reject) it is answered
+/// 400 and its claim released, so a fixed handler can take the sender's retry:
 ///
 /// ```
 /// use axum::{body::Body, http::Request, routing::post, Router};
 /// use serde::Deserialize;
 /// use tower::ServiceExt;
 /// use webhook_guard::axum::{Verified, WebhookLayer};
-/// use webhook_guard::{Scheme, Secret, Signer};
+/// use webhook_guard::dead_letter::{JsonLinesSink, UnparsedPolicy};
+/// use webhook_guard::{Guard, Scheme, Secret, Signer, Verifier};
 ///
 /// #[derive(Deserialize)]
 /// struct Order {
@@ -54,16 +60,29 @@ pub struct Verified<T>(pub T);
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let secret = Secret::new("It's a Secret to Everybody").unwrap();
-/// let app = Router::new()
-///     .route("/hook", post(handle))
-///     .layer(WebhookLayer::new(Scheme::github(), [secret.clone()]));
+/// let dir = std::env::temp_dir().join(format!("wg-doc-axum-unparsed-{}", std::process::id()));
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()]));
 /// let body = r#"{"ticket":"T-1"}"#; // signed, but not an order
-/// let mut request = Request::post("/hook");
-/// for (name, value) in Signer::new(Scheme::github(), secret).headers(body.as_bytes(), 0, "d-1") {
-///     request = request.header(name, value);
-/// }
-/// let response = app.oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
-/// assert_eq!(response.status(), 400);
+/// let request = |id: &str| {
+///     let mut request = Request::post("/hook");
+///     for (name, value) in Signer::new(Scheme::github(), secret.clone()).headers(body.as_bytes(), 0, id) {
+///         request = request.header(name, value);
+///     }
+///     request.body(Body::from(body)).unwrap()
+/// };
+///
+/// // The default: a dead letter, answered 200.
+/// let sink = UnparsedPolicy::dead_letter(JsonLinesSink::new(&dir));
+/// let app = Router::new().route("/hook", post(handle)).layer(WebhookLayer::from_guard(guard.clone().on_unparsed(sink)));
+/// assert_eq!(app.oneshot(request("d-1")).await.unwrap().status(), 200);
+/// assert_eq!(JsonLinesSink::new(&dir).pending().unwrap()[0].id, "d-1");
+///
+/// // Opt in to rejecting: 400, and the sender retries (a guard with a store of its own: GitHub
+/// // deduplicates on the signature too, and this body was signed above already).
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()])).on_unparsed(UnparsedPolicy::Reject);
+/// let app = Router::new().route("/hook", post(handle)).layer(WebhookLayer::from_guard(guard));
+/// assert_eq!(app.oneshot(request("d-2")).await.unwrap().status(), 400);
+/// # std::fs::remove_dir_all(&dir).unwrap();
 /// # });
 /// ```
 #[derive(Debug)]
@@ -71,8 +90,13 @@ pub struct Verified<T>(pub T);
 pub enum VerifiedRejection {
     /// The route has no [`WebhookLayer`](super::WebhookLayer) (500).
     LayerMissing(LayerMissing),
-    /// The verified body does not match `T` (400).
+    /// The verified body does not match `T`, and the policy rejects it (400).
     InvalidEvent(serde_json::Error),
+    /// The verified body does not match `T`: it was stored as a dead letter (200, done).
+    DeadLettered,
+    /// The verified body does not match `T`, and the dead-letter sink failed (503 with
+    /// `Retry-After`: the delivery stays retryable).
+    DeadLetterFailed(Rejection),
 }
 
 /// The extractor ran on a route without the layer: a server bug, answered 500.
@@ -122,6 +146,8 @@ impl fmt::Display for VerifiedRejection {
             Self::InvalidEvent(error) => {
                 write!(f, "event does not match the expected type: {error}")
             }
+            Self::DeadLettered => f.write_str("event stored as a dead letter"),
+            Self::DeadLetterFailed(rejection) => write!(f, "dead-letter sink failed: {rejection}"),
         }
     }
 }
@@ -132,13 +158,15 @@ impl IntoResponse for VerifiedRejection {
     fn into_response(self) -> Response {
         match self {
             Self::LayerMissing(missing) => missing.into_response(),
-            Self::InvalidEvent(error) => {
-                tracing::warn!(%error, "verified delivery does not match the handler's event type");
-                (
-                    StatusCode::BAD_REQUEST,
-                    "event does not match the expected type",
-                )
-                    .into_response()
+            // The guard logged the delivery's outcome when it applied the policy.
+            Self::InvalidEvent(_) => (
+                StatusCode::BAD_REQUEST,
+                "event does not match the expected type",
+            )
+                .into_response(),
+            Self::DeadLettered => (StatusCode::OK, "OK").into_response(),
+            Self::DeadLetterFailed(rejection) => {
+                RejectionResponse::<axum::body::Body>::response(&super::PlainText, &rejection)
             }
         }
     }
@@ -164,9 +192,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Verified<T> {
             .extensions
             .get::<Delivery>()
             .ok_or(VerifiedRejection::LayerMissing(LayerMissing))?;
-        delivery
-            .parse()
-            .map(Verified)
-            .map_err(VerifiedRejection::InvalidEvent)
+        let error = match delivery.parse() {
+            Ok(value) => return Ok(Verified(value)),
+            Err(error) => error,
+        };
+        let Some(guard) = parts.extensions.get::<Guard>() else {
+            return Err(VerifiedRejection::InvalidEvent(error));
+        };
+        Err(match guard.unparsed(delivery, &parts.headers, error) {
+            Unparsed::DeadLettered => VerifiedRejection::DeadLettered,
+            Unparsed::SinkFailed => VerifiedRejection::DeadLetterFailed(guard.unavailable()),
+            Unparsed::Rejected(error) => VerifiedRejection::InvalidEvent(error),
+        })
     }
 }

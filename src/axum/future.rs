@@ -127,6 +127,9 @@ where
                         *this.claim = Some(claim);
                         let mut request = Request::from_parts(parts, B::from(bytes));
                         request.extensions_mut().insert(delivery);
+                        // For `Verified<T>`, which applies the guard's policy to a body that
+                        // does not parse.
+                        request.extensions_mut().insert(this.guard.clone());
                         let Some(mut inner) = this.inner.take() else {
                             unreachable!("the inner service is called once")
                         };

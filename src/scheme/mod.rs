@@ -495,6 +495,31 @@ impl Scheme {
         self.body_format
     }
 
+    /// The request headers the scheme reads: the signature's, then the timestamp's, id's,
+    /// type's, tenant's and fallbacks' when they come from headers (kept with a dead letter).
+    pub(crate) fn header_names(&self) -> impl Iterator<Item = &str> {
+        let fields = [
+            self.timestamp.as_ref().map(|(field, _)| field),
+            Some(&self.id),
+            self.event_type.as_ref(),
+            self.tenant.as_ref(),
+        ];
+        let fallbacks = self.id_fallbacks.iter().filter_map(|f| match f {
+            IdFallback::Field(field) => Some(field),
+            IdFallback::Signature => None,
+        });
+        std::iter::once(self.signature_header.as_ref()).chain(
+            fields
+                .into_iter()
+                .flatten()
+                .chain(fallbacks)
+                .filter_map(|field| match field {
+                    Field::Header(name) => Some(name.as_ref()),
+                    Field::Body(_) | Field::SignatureTimestamp => None,
+                }),
+        )
+    }
+
     /// The body fields the verifier reads, in a fixed order: id, type, tenant, timestamp,
     /// signed id, then the id's fallbacks.
     pub(crate) fn body_field_names(&self) -> [Option<&str>; crate::body::MAX_FIELDS] {
