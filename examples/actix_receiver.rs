@@ -9,33 +9,44 @@
 //! Listens on `127.0.0.1:$PORT` (default 3000) with the embedded in-memory replay store, or a
 //! shared Redis store when `REDIS_URL` is set (needs `--features redis`). Secrets come from
 //! `AUDIT_TRAIL_SECRET`, `PALO_SECRET`, `STANDARD_WEBHOOKS_SECRET`, `GITHUB_WEBHOOK_SECRET`,
-//! `STRIPE_WEBHOOK_SECRET` and `SLACK_SIGNING_SECRET`, with documented demo defaults (in
-//! `examples/common/mod.rs`) when unset.
+//! `STRIPE_WEBHOOK_SECRET`, `SLACK_SIGNING_SECRET` and `PALO_TEST_SECRET` (else
+//! `PALO_SECRET`), with documented demo defaults (in `examples/common/mod.rs`) when unset.
+//! Verified deliveries that a handler's own type cannot take go to the dead-letter sink in
+//! `$DEAD_LETTER_DIR` (default `./dead-letters`); see the `dead_letters` example.
 //!
 //! Routes: `POST /webhooks/audit-trail`, `/webhooks/palo`, `/webhooks/standard`,
-//! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`.
+//! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`, and `/webhook-test` (PALO test
+//! deliveries, logged on stderr only).
 //!
 //! Each delivery that reaches a handler prints exactly one JSON line on stdout:
 //! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}` (the
 //! provider is the scheme's name: `audit-trail`, `palo`, `standard-webhooks`, `github`,
-//! `stripe`, `slack`; a delivery without a type prints `""`).
-//! Logs go to stderr. This output is a contract: keep it stable.
+//! `stripe`, `slack`; a delivery without a type prints `""`). An Audit Trail or PALO event
+//! of a known type whose fields do not fit the model reaches the handler too, and its line
+//! ends with `"typed":false`. Duplicates, rejections, dead letters and `/webhook-test`
+//! deliveries print nothing on stdout. Logs go to stderr. This output is a contract: keep it
+//! stable.
 
 mod common;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use common::print_handled;
 use webhook_guard::Delivery;
 use webhook_guard::actix::{Verified, WebhookMiddleware};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 
 async fn audit_trail(Verified(event): Verified<AuditTrailEvent>) -> HttpResponse {
-    print_handled("audit-trail", event.id(), event.event_type());
+    common::handle_audit_trail(&event);
     HttpResponse::Ok().body("OK")
 }
 
 async fn palo(Verified(event): Verified<PaloEvent>) -> HttpResponse {
-    print_handled("palo", event.id(), event.event_type());
+    common::handle_palo(&event);
+    HttpResponse::Ok().body("OK")
+}
+
+/// PALO test deliveries: logged only.
+async fn palo_test(delivery: Delivery) -> HttpResponse {
+    common::handle_palo_test(&delivery);
     HttpResponse::Ok().body("OK")
 }
 
@@ -51,6 +62,7 @@ async fn main() -> std::io::Result<()> {
     let guards = common::guards().await;
     let audit_trail_webhooks = WebhookMiddleware::from_guard(guards.audit_trail);
     let palo_webhooks = WebhookMiddleware::from_guard(guards.palo);
+    let palo_test_webhooks = WebhookMiddleware::from_guard(guards.palo_test);
     let untyped = [
         ("/webhooks/standard", guards.standard_webhooks),
         ("/webhooks/github", guards.github),
@@ -75,6 +87,11 @@ async fn main() -> std::io::Result<()> {
                 web::resource("/webhooks/palo")
                     .wrap(palo_webhooks.clone())
                     .route(web::post().to(palo)),
+            )
+            .service(
+                web::resource("/webhook-test")
+                    .wrap(palo_test_webhooks.clone())
+                    .route(web::post().to(palo_test)),
             );
         untyped.iter().fold(app, |app, (path, webhooks)| {
             app.service(

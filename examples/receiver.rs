@@ -8,34 +8,45 @@
 //! Listens on `127.0.0.1:$PORT` (default 3000) with the embedded in-memory replay store, or a
 //! shared Redis store when `REDIS_URL` is set (needs `--features redis`). Secrets come from
 //! `AUDIT_TRAIL_SECRET`, `PALO_SECRET`, `STANDARD_WEBHOOKS_SECRET`, `GITHUB_WEBHOOK_SECRET`,
-//! `STRIPE_WEBHOOK_SECRET` and `SLACK_SIGNING_SECRET`, with documented demo defaults (in
-//! `examples/common/mod.rs`) when unset.
+//! `STRIPE_WEBHOOK_SECRET`, `SLACK_SIGNING_SECRET` and `PALO_TEST_SECRET` (else
+//! `PALO_SECRET`), with documented demo defaults (in `examples/common/mod.rs`) when unset.
+//! Verified deliveries that a handler's own type cannot take go to the dead-letter sink in
+//! `$DEAD_LETTER_DIR` (default `./dead-letters`); see the `dead_letters` example.
 //!
 //! Routes: `POST /webhooks/audit-trail`, `/webhooks/palo`, `/webhooks/standard`,
-//! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`.
+//! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`, and `/webhook-test` (PALO test
+//! deliveries, logged on stderr only).
 //!
 //! Each delivery that reaches a handler prints exactly one JSON line on stdout:
 //! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}` (the
 //! provider is the scheme's name: `audit-trail`, `palo`, `standard-webhooks`, `github`,
-//! `stripe`, `slack`; a delivery without a type prints `""`).
-//! Logs go to stderr. This output is a contract: keep it stable.
+//! `stripe`, `slack`; a delivery without a type prints `""`). An Audit Trail or PALO event
+//! of a known type whose fields do not fit the model reaches the handler too, and its line
+//! ends with `"typed":false`. Duplicates, rejections, dead letters and `/webhook-test`
+//! deliveries print nothing on stdout. Logs go to stderr. This output is a contract: keep it
+//! stable.
 
 mod common;
 
 use axum::Router;
 use axum::routing::post;
-use common::print_handled;
 use webhook_guard::Delivery;
 use webhook_guard::axum::{Verified, WebhookLayer};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 
 async fn audit_trail(Verified(event): Verified<AuditTrailEvent>) -> &'static str {
-    print_handled("audit-trail", event.id(), event.event_type());
+    common::handle_audit_trail(&event);
     "OK"
 }
 
 async fn palo(Verified(event): Verified<PaloEvent>) -> &'static str {
-    print_handled("palo", event.id(), event.event_type());
+    common::handle_palo(&event);
+    "OK"
+}
+
+/// PALO test deliveries: logged only.
+async fn palo_test(delivery: Delivery) -> &'static str {
+    common::handle_palo_test(&delivery);
     "OK"
 }
 
@@ -72,6 +83,10 @@ async fn main() {
         .route(
             "/webhooks/slack",
             post(delivery).layer(WebhookLayer::from_guard(guards.slack)),
+        )
+        .route(
+            "/webhook-test",
+            post(palo_test).layer(WebhookLayer::from_guard(guards.palo_test)),
         );
 
     let addr = common::listen_addr();

@@ -254,6 +254,13 @@ pub trait DeadLetterSink: Send + Sync + 'static {
     fn store(&self, letter: &DeadLetter) -> io::Result<()>;
 }
 
+/// A shared sink (one sink for several guards, or kept by the caller to read it back).
+impl<T: DeadLetterSink + ?Sized> DeadLetterSink for Arc<T> {
+    fn store(&self, letter: &DeadLetter) -> io::Result<()> {
+        (**self).store(letter)
+    }
+}
+
 /// What the layer and the middleware do with a verified delivery whose body does not parse as
 /// the handler's `Verified<T>`. Set it with
 /// [`Guard::on_unparsed`](crate::Guard::on_unparsed); it is the same on both adapters.

@@ -54,6 +54,20 @@ async fn actix_passes_the_table_with_redis() {
         .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_handles_every_spec_example_once_with_redis() {
+    let server = RedisServer::start();
+    let store = redis_store(&server, &next_prefix()).await;
+    common::spec_examples::run_table::<common::axum_app::Axum>(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_handles_every_spec_example_once_with_redis() {
+    let server = RedisServer::start();
+    let store = redis_store(&server, &next_prefix()).await;
+    common::spec_examples::run_table::<common::actix_app::Actix>(store).await;
+}
+
 /// Two receivers (two servers, two connection managers) sharing one Redis get 200 copies each
 /// of 100 deliveries, interleaved and concurrent: each delivery is handled exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

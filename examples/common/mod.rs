@@ -1,8 +1,13 @@
-//! What the two example receivers (`receiver` on axum, `actix_receiver` on actix-web) share:
-//! the environment, the demo secrets, the store choice and the stdout contract.
+//! What the two example receivers (`receiver` on axum, `actix_receiver` on actix-web) and the
+//! `dead_letters` tool share: the environment, the demo secrets, the store choice, the
+//! dead-letter sink, the handlers and the stdout contract.
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
+use webhook_guard::dead_letter::{JsonLinesSink, UnparsedPolicy};
+use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 use webhook_guard::{Delivery, Guard, Scheme, Secret, Verifier};
 
 /// Demo secrets, used when the environment sets none. Never use them in production.
@@ -22,20 +27,79 @@ struct Handled<'a> {
     id: &'a str,
     #[serde(rename = "type")]
     event_type: &'a str,
+    /// Written only as `false`: a known type whose fields did not fit its model.
+    #[serde(skip_serializing_if = "is_true")]
+    typed: bool,
+}
+
+fn is_true(typed: &bool) -> bool {
+    *typed
 }
 
 /// Prints the contract's line for a handled delivery:
 /// `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}`.
 pub fn print_handled(provider: &str, id: &str, event_type: &str) {
+    print_line(provider, id, event_type, true);
+}
+
+/// The contract's line for an event the handler received as `Unparsed` (its type is known but
+/// its fields did not fit): the same fields, then `"typed":false`.
+pub fn print_unparsed(provider: &str, id: &str, event_type: &str) {
+    print_line(provider, id, event_type, false);
+}
+
+fn print_line(provider: &str, id: &str, event_type: &str, typed: bool) {
     let line = Handled {
         provider,
         id,
         event_type,
+        typed,
     };
     // One `println!` per line: stdout is locked for the whole line, so lines never interleave.
     println!(
         "{}",
         serde_json::to_string(&line).expect("strings serialise")
+    );
+}
+
+/// The `/webhooks/audit-trail` handler's work, shared with the `dead_letters` tool's re-drive.
+pub fn handle_audit_trail(event: &AuditTrailEvent) {
+    match event {
+        AuditTrailEvent::Unparsed(unparsed) => {
+            tracing::warn!(
+                id = unparsed.id(),
+                error = unparsed.error(),
+                "Audit Trail event did not fit its model"
+            );
+            print_unparsed("audit-trail", unparsed.id(), unparsed.event_type());
+        }
+        event => print_handled("audit-trail", event.id(), event.event_type()),
+    }
+}
+
+/// The `/webhooks/palo` handler's work, shared with the `dead_letters` tool's re-drive.
+pub fn handle_palo(event: &PaloEvent) {
+    match event {
+        PaloEvent::Unparsed(unparsed) => {
+            tracing::warn!(
+                id = unparsed.id(),
+                error = unparsed.error(),
+                "PALO event did not fit its model"
+            );
+            print_unparsed("palo", unparsed.id(), unparsed.event_type());
+        }
+        event => print_handled("palo", event.id(), event.event_type()),
+    }
+}
+
+/// The `/webhook-test` handler: PALO test deliveries are only logged (stderr), never printed
+/// on stdout nor acted on, as PALO's spec recommends a separate test endpoint.
+pub fn handle_palo_test(delivery: &Delivery) {
+    tracing::info!(
+        provider = delivery.scheme(),
+        id = delivery.id(),
+        event_type = delivery.event_type(),
+        "PALO test delivery received"
     );
 }
 
@@ -92,14 +156,23 @@ fn secret_from_env(scheme: &Scheme, var: &str, demo: &str) -> Secret {
 }
 
 /// The example receivers' routes, in the order they are listed at start.
-pub const ROUTES: [&str; 6] = [
+pub const ROUTES: [&str; 7] = [
     "/webhooks/audit-trail",
     "/webhooks/palo",
     "/webhooks/standard",
     "/webhooks/github",
     "/webhooks/stripe",
     "/webhooks/slack",
+    "/webhook-test",
 ];
+
+/// `$DEAD_LETTER_DIR`, default `./dead-letters`: where verified deliveries that a handler's
+/// own type cannot take are kept (see `webhook_guard::dead_letter`).
+pub fn dead_letter_dir() -> PathBuf {
+    std::env::var_os("DEAD_LETTER_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| PathBuf::from("dead-letters"), PathBuf::from)
+}
 
 /// One guard per route, all sharing one replay store (in memory, or Redis when `REDIS_URL` is
 /// set). Each key is scoped by the scheme's name, so the providers never collide.
@@ -116,6 +189,9 @@ pub struct Guards {
     pub stripe: Guard,
     /// `/webhooks/slack`, secret `SLACK_SIGNING_SECRET`.
     pub slack: Guard,
+    /// `/webhook-test`, PALO test deliveries: secret `PALO_TEST_SECRET`, else `PALO_SECRET`.
+    /// Scheme `palo-test`, so its deliveries are deduplicated apart from production's.
+    pub palo_test: Guard,
 }
 
 /// Builds every route's guard from the environment: the one place the receivers read secrets
@@ -148,6 +224,15 @@ pub async fn guards() -> Guards {
             DEMO_STRIPE_SECRET,
         ),
         slack: guard(Scheme::slack(), "SLACK_SIGNING_SECRET", DEMO_SLACK_SECRET),
+        palo_test: guard(
+            Scheme::palo().with_name("palo-test"),
+            if std::env::var("PALO_TEST_SECRET").is_ok_and(|v| !v.is_empty()) {
+                "PALO_TEST_SECRET"
+            } else {
+                "PALO_SECRET"
+            },
+            DEMO_PALO_SECRET,
+        ),
     };
     let store = match shared_store().await {
         Some(store) => store,
@@ -157,7 +242,14 @@ pub async fn guards() -> Guards {
             .cloned()
             .expect("the default in-memory store"),
     };
-    let shared = |guard: Guard| guard.shared_store(store.clone());
+    let dead_letters = dead_letter_dir();
+    eprintln!("dead letters: {}", dead_letters.display());
+    let dead_letters = UnparsedPolicy::dead_letter(JsonLinesSink::new(dead_letters));
+    let shared = |guard: Guard| {
+        guard
+            .shared_store(store.clone())
+            .on_unparsed(dead_letters.clone())
+    };
     Guards {
         audit_trail: shared(guards.audit_trail),
         palo: shared(guards.palo),
@@ -165,6 +257,7 @@ pub async fn guards() -> Guards {
         github: shared(guards.github),
         stripe: shared(guards.stripe),
         slack: shared(guards.slack),
+        palo_test: shared(guards.palo_test),
     }
 }
 

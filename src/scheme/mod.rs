@@ -426,6 +426,23 @@ impl Scheme {
         self.freshness
     }
 
+    /// The same wire format under another name: a second endpoint of one provider (a test
+    /// endpoint, a staging account) whose deliveries are deduplicated apart from the first's,
+    /// since replay keys are scoped by the scheme's name.
+    ///
+    /// ```
+    /// use webhook_guard::Scheme;
+    ///
+    /// let test = Scheme::palo().with_name("palo-test");
+    /// assert_eq!(test.name(), "palo-test");
+    /// assert_eq!(test.signature_header(), Scheme::palo().signature_header());
+    /// ```
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     /// Replaces the freshness window (for instance a larger skew for a sender whose clock
     /// drifts).
     ///

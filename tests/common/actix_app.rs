@@ -12,7 +12,7 @@ use webhook_guard::Delivery;
 use webhook_guard::actix::{Verified, WebhookMiddleware};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 
-use super::{Adapter, AppConfig, HandlerState, RunningApp};
+use super::{Adapter, AppConfig, HandlerState, RunningApp, StrictAuditTrail, StrictPalo};
 
 fn status(code: u16) -> HttpResponse {
     HttpResponse::new(StatusCode::from_u16(code).unwrap())
@@ -34,13 +34,38 @@ pub async fn palo(
     status(state.handle(event.id(), event.is_unknown()).await)
 }
 
+pub async fn strict_audit_trail(
+    state: web::Data<HandlerState>,
+    Verified(event): Verified<StrictAuditTrail>,
+) -> HttpResponse {
+    status(state.handle(&event.id, false).await)
+}
+
+pub async fn strict_palo(
+    state: web::Data<HandlerState>,
+    Verified(event): Verified<StrictPalo>,
+) -> HttpResponse {
+    status(state.handle(&event.event_id, false).await)
+}
+
 /// The test routes, each behind its own middleware; the guards (and their store) are built
 /// once and shared by every worker.
 pub fn routes(config: &AppConfig) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
     let (audit_guard, palo_guard) = config.guards();
+    let (strict_audit_guard, strict_palo_guard) = config.strict_guards();
     let state = web::Data::from(Arc::clone(&config.state));
     move |cfg| {
         cfg.app_data(state.clone())
+            .service(
+                web::resource("/strict/audit-trail")
+                    .wrap(WebhookMiddleware::from_guard(strict_audit_guard.clone()))
+                    .route(web::post().to(strict_audit_trail)),
+            )
+            .service(
+                web::resource("/strict/palo")
+                    .wrap(WebhookMiddleware::from_guard(strict_palo_guard.clone()))
+                    .route(web::post().to(strict_palo)),
+            )
             .service(
                 web::resource("/webhooks/audit-trail")
                     .wrap(WebhookMiddleware::from_guard(audit_guard.clone()))

@@ -10,7 +10,7 @@ use webhook_guard::Delivery;
 use webhook_guard::axum::{Verified, WebhookLayer};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 
-use super::{Adapter, AppConfig, HandlerState, RunningApp};
+use super::{Adapter, AppConfig, HandlerState, RunningApp, StrictAuditTrail, StrictPalo};
 
 async fn audit_trail(
     State(state): State<Arc<HandlerState>>,
@@ -28,10 +28,33 @@ async fn palo(
     StatusCode::from_u16(state.handle(event.id(), event.is_unknown()).await).unwrap()
 }
 
+async fn strict_audit_trail(
+    State(state): State<Arc<HandlerState>>,
+    Verified(event): Verified<StrictAuditTrail>,
+) -> StatusCode {
+    StatusCode::from_u16(state.handle(&event.id, false).await).unwrap()
+}
+
+async fn strict_palo(
+    State(state): State<Arc<HandlerState>>,
+    Verified(event): Verified<StrictPalo>,
+) -> StatusCode {
+    StatusCode::from_u16(state.handle(&event.event_id, false).await).unwrap()
+}
+
 /// The test routes, each behind its own layer.
 pub fn router(config: &AppConfig) -> Router {
     let (audit_guard, palo_guard) = config.guards();
+    let (strict_audit_guard, strict_palo_guard) = config.strict_guards();
     Router::new()
+        .route(
+            "/strict/audit-trail",
+            post(strict_audit_trail).layer(WebhookLayer::from_guard(strict_audit_guard)),
+        )
+        .route(
+            "/strict/palo",
+            post(strict_palo).layer(WebhookLayer::from_guard(strict_palo_guard)),
+        )
         .route(
             "/webhooks/audit-trail",
             post(audit_trail).layer(WebhookLayer::from_guard(audit_guard)),

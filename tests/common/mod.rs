@@ -4,11 +4,14 @@
 pub mod actix_app;
 pub mod axum_app;
 pub mod conformance;
+pub mod examples;
+pub mod spec_examples;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
+use webhook_guard::dead_letter::{DeadLetter, DeadLetterSink, UnparsedPolicy};
 use webhook_guard::replay::{MemoryStore, ReplayStore};
 use webhook_guard::{Guard, Scheme, Secret, Verifier};
 
@@ -126,12 +129,67 @@ impl HandlerState {
     }
 }
 
+/// A dead-letter sink that keeps what it is given, for the tests to count.
+#[derive(Default)]
+pub struct RecordingSink {
+    letters: Mutex<Vec<DeadLetter>>,
+}
+
+impl RecordingSink {
+    /// Dead letters stored for `id`.
+    pub fn count(&self, id: &str) -> usize {
+        self.letters
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.id == id)
+            .count()
+    }
+
+    pub fn letters(&self) -> Vec<DeadLetter> {
+        self.letters.lock().unwrap().clone()
+    }
+}
+
+impl DeadLetterSink for RecordingSink {
+    fn store(&self, letter: &DeadLetter) -> std::io::Result<()> {
+        self.letters.lock().unwrap().push(letter.clone());
+        Ok(())
+    }
+}
+
+/// The user's own types of the strict routes (`/strict/audit-trail`, `/strict/palo`), as a
+/// user might write them: the envelope only, and no field the user did not expect.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrictAuditTrail {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub timestamp: String,
+    #[serde(rename = "tenantId")]
+    pub tenant_id: String,
+    pub data: serde_json::Value,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrictPalo {
+    pub event_id: String,
+    pub event_type: String,
+    pub timestamp: String,
+    pub organization_id: String,
+    pub data: serde_json::Value,
+}
+
 /// How to build a test receiver: the adapters turn this into a running server.
 #[derive(Clone)]
 pub struct AppConfig {
     pub store: Arc<dyn ReplayStore>,
     pub body_limit: usize,
     pub state: Arc<HandlerState>,
+    /// Where the strict routes' dead letters go.
+    pub dead_letters: Arc<RecordingSink>,
 }
 
 impl AppConfig {
@@ -140,6 +198,7 @@ impl AppConfig {
             store,
             body_limit: conformance::BODY_LIMIT,
             state: HandlerState::new(),
+            dead_letters: Arc::default(),
         }
     }
 
@@ -156,6 +215,24 @@ impl AppConfig {
         (
             guard(Scheme::audit_trail(), audit_trail_secret()),
             guard(Scheme::palo(), palo_secret()),
+        )
+    }
+
+    /// The guards of the strict routes (user types, dead letters into `dead_letters`): the
+    /// same wire formats under their own names, so their deliveries are deduplicated apart.
+    pub fn strict_guards(&self) -> (Guard, Guard) {
+        let sink = UnparsedPolicy::dead_letter(Arc::clone(&self.dead_letters));
+        let guard = |scheme: Scheme, secret: Secret| {
+            Guard::new(Verifier::new(scheme, [secret]).body_limit(self.body_limit))
+                .shared_store(Arc::clone(&self.store))
+                .on_unparsed(sink.clone())
+        };
+        (
+            guard(
+                Scheme::audit_trail().with_name("audit-trail-strict"),
+                audit_trail_secret(),
+            ),
+            guard(Scheme::palo().with_name("palo-strict"), palo_secret()),
         )
     }
 }

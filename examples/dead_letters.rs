@@ -1,0 +1,81 @@
+//! Lists and re-drives the example receivers' dead letters: verified deliveries that a
+//! handler's own type could not take, stored (and answered 200) instead of being refused.
+//!
+//! ```text
+//! cargo run --example dead_letters -- list      # one JSON line per pending dead letter
+//! cargo run --example dead_letters -- redrive   # runs each through the receivers' handler, once
+//! ```
+//!
+//! Reads `$DEAD_LETTER_DIR` (default `./dead-letters`), as the receivers do. `redrive` hands
+//! each pending letter to the same handler its route runs (`audit-trail` and `palo` through
+//! their typed events, `palo-test` logged, the others untyped), which prints the receivers'
+//! stdout line; a letter re-driven once is not re-driven again. It prints a summary
+//! (`{"handled":N,"failed":N,"duplicates":N}`) on stderr and exits 1 if any letter failed.
+
+mod common;
+
+use std::process::ExitCode;
+
+use webhook_guard::dead_letter::{DeadLetter, JsonLinesSink};
+use webhook_guard::event::{AuditTrailEvent, PaloEvent};
+
+const USAGE: &str = "usage: dead_letters <list|redrive>";
+
+/// The handler the letter's route runs.
+fn redrive_one(letter: &DeadLetter) -> Result<(), serde_json::Error> {
+    match letter.scheme.as_str() {
+        "audit-trail" => common::handle_audit_trail(&letter.parse::<AuditTrailEvent>()?),
+        "palo" => common::handle_palo(&letter.parse::<PaloEvent>()?),
+        "palo-test" => tracing::info!(id = letter.id, "PALO test delivery re-driven"),
+        scheme => common::print_handled(
+            scheme,
+            &letter.id,
+            letter.event_type.as_deref().unwrap_or_default(),
+        ),
+    }
+    Ok(())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    common::init_logs();
+    let sink = JsonLinesSink::new(common::dead_letter_dir());
+    match std::env::args().nth(1).as_deref() {
+        Some("list") => match sink.pending() {
+            Ok(letters) => {
+                for letter in letters {
+                    println!(
+                        "{}",
+                        serde_json::to_string(&letter).expect("a letter serialises")
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("{}: {error}", sink.dir().display());
+                ExitCode::FAILURE
+            }
+        },
+        Some("redrive") => match sink.redrive(async |letter| redrive_one(&letter)).await {
+            Ok(report) => {
+                eprintln!(
+                    r#"{{"handled":{},"failed":{},"duplicates":{}}}"#,
+                    report.handled, report.failed, report.duplicates
+                );
+                if report.failed == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(error) => {
+                eprintln!("{}: {error}", sink.dir().display());
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::FAILURE
+        }
+    }
+}
