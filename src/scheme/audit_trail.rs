@@ -14,11 +14,14 @@ impl Scheme {
     ///   that disagrees is rejected, so a captured delivery cannot be replayed under a new id;
     /// - event type: body `type`; tenant: body `tenantId` (replay keys are scoped by it).
     ///
-    /// Freshness: at most 5 minutes old (the spec's `MAX_AGE`) and 1 minute ahead (clock
-    /// skew). Audit Trail signs each attempt anew with the time of sending, so its retries
-    /// (+1 min, +5 min, +30 min, +2 h) all arrive fresh; a copy replayed later than 6 minutes
-    /// after it was signed is refused as stale, and within those 6 minutes it is caught by the
-    /// replay store.
+    /// Freshness: at most 5 minutes old, the spec's own bound ("Rejeter les webhooks trop
+    /// anciens", `MAX_AGE = 5 * 60 * 1000`). The spec rejects only "too old"; the 1 minute
+    /// allowed ahead of our clock is ours (a timestamp far in the future would otherwise stay
+    /// replayable for as long as it is ahead). Both are settings: see the example below.
+    /// Audit Trail signs each attempt anew with the time of sending, so its retries (+1 min,
+    /// +5 min, +30 min, +2 h) all arrive fresh; a copy replayed later than 6 minutes after it
+    /// was signed is refused as stale, and within those 6 minutes it is caught by the replay
+    /// store, which keeps each id for `max_age + max_future`.
     ///
     /// The spec's own samples verify `JSON.stringify(req.body)`, a re-serialised copy that
     /// differs from what was signed as soon as the sender's spacing or key order differ, and
@@ -31,6 +34,13 @@ impl Scheme {
     /// let scheme = Scheme::audit_trail();
     /// assert_eq!(scheme.signature_header(), "x-audit-trail-signature");
     /// assert_eq!(scheme.freshness().max_age().as_secs(), 300);
+    ///
+    /// // Senders whose clocks run ahead: allow 5 minutes both ways. The replay store then
+    /// // keeps each delivery id for 10 minutes.
+    /// use std::time::Duration;
+    /// use webhook_guard::Freshness;
+    /// let skewed = scheme.with_freshness(Freshness::new(Duration::from_secs(300), Duration::from_secs(300)));
+    /// assert_eq!(skewed.freshness().replay_window(), Duration::from_secs(600));
     /// ```
     pub fn audit_trail() -> Self {
         Scheme::builder("audit-trail")
