@@ -119,6 +119,7 @@ impl DeadLetter {
         }
     }
 
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     /// The dead letter of a verified `delivery` whose body did not parse: its metadata, its
     /// raw body and the headers `scheme` reads.
     pub(crate) fn from_delivery<H: HeaderLookup + ?Sized>(
@@ -127,21 +128,13 @@ impl DeadLetter {
         headers: &H,
         error: &serde_json::Error,
     ) -> Self {
-        let headers = scheme
-            .header_names()
-            .chain(["content-type"])
-            .filter_map(|name| {
-                let value = headers.header(name)?;
-                Some((name.to_owned(), String::from_utf8_lossy(value).into_owned()))
-            })
-            .collect();
         Self {
             scheme: delivery.scheme().to_owned(),
             id: delivery.id().to_owned(),
             event_type: delivery.event_type().map(str::to_owned),
             tenant: delivery.tenant().map(str::to_owned),
             received_at: unix_now(),
-            headers,
+            headers: scheme.kept_headers(headers),
             body: delivery.body().clone(),
             error: error.to_string(),
         }
@@ -299,6 +292,7 @@ impl UnparsedPolicy {
         Self::DeadLetter(Arc::new(sink))
     }
 
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     /// Applies the policy to a verified delivery that did not parse: what the adapter answers.
     pub(crate) fn apply<H: HeaderLookup + ?Sized>(
         &self,
@@ -361,6 +355,7 @@ impl fmt::Debug for UnparsedPolicy {
 
 /// What became of a delivery that did not parse: each adapter turns it into its response.
 #[derive(Debug)]
+#[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
 pub(crate) enum Unparsed {
     /// Stored: answer 200 (the delivery is marked done).
     DeadLettered,

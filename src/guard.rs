@@ -314,6 +314,8 @@ struct GuardInner {
     store_failure: StoreFailure,
     retry_after: RetryAfter,
     on_unparsed: UnparsedPolicy,
+    #[cfg(feature = "inbox")]
+    inbox: Option<Arc<dyn crate::inbox::Enqueue>>,
 }
 
 impl fmt::Debug for Guard {
@@ -346,6 +348,8 @@ impl Guard {
                 store_failure: StoreFailure::default(),
                 retry_after: RetryAfter::default(),
                 on_unparsed: UnparsedPolicy::default(),
+                #[cfg(feature = "inbox")]
+                inbox: None,
             }),
         }
     }
@@ -413,6 +417,7 @@ impl Guard {
         &self.inner.on_unparsed
     }
 
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     /// Applies the [`UnparsedPolicy`] to a verified `delivery` that did not parse as the
     /// handler's type; the adapters' extractors turn the outcome into their response.
     pub(crate) fn unparsed<H: HeaderLookup + ?Sized>(
@@ -425,6 +430,46 @@ impl Guard {
         self.inner
             .on_unparsed
             .apply(scheme, delivery, headers, error)
+    }
+
+    /// Inbox mode: verified deliveries are stored in `inbox` and answered 2xx once durable,
+    /// by the adapters' `enqueue` handlers (`webhook_guard::axum::enqueue`,
+    /// `webhook_guard::actix::enqueue`); workers run your handler later. The inbox's unique key
+    /// deduplicates, so the guard claims no replay store. See [`crate::inbox`].
+    #[cfg(feature = "inbox")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+    #[must_use]
+    pub fn inbox<DB: crate::inbox::Backend>(self, inbox: crate::inbox::Inbox<DB>) -> Self {
+        let inbox: Arc<dyn crate::inbox::Enqueue> = Arc::new(inbox);
+        self.with(|inner| {
+            inner.inbox = Some(inbox);
+            inner.store = None;
+        })
+    }
+
+    /// Stores a verified delivery in the guard's inbox: `Ok` once durable (new or duplicate),
+    /// 503 when the database fails, 500 without an inbox (a server bug).
+    #[cfg(all(feature = "inbox", any(feature = "axum", feature = "actix")))]
+    pub(crate) async fn enqueue<H: HeaderLookup + ?Sized>(
+        &self,
+        delivery: &Delivery,
+        headers: &H,
+    ) -> Result<crate::inbox::Enqueued, Option<Rejection>> {
+        let inner = &*self.inner;
+        let Some(inbox) = &inner.inbox else {
+            tracing::error!("webhook-guard: enqueue without an inbox; add Guard::inbox");
+            return Err(None);
+        };
+        let row = crate::inbox::NewDelivery::new(inner.verifier.scheme(), delivery, headers);
+        inbox.enqueue(row).await.map_err(|error| {
+            tracing::warn!(
+                scheme = inner.verifier.scheme().name(),
+                delivery_id = delivery.id(),
+                %error,
+                "inbox unavailable: answering 503, nothing acknowledged"
+            );
+            Some(self.unavailable())
+        })
     }
 
     /// The `Retry-After` of a 503 for a store, secret lookup or dead-letter sink that failed.

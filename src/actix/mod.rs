@@ -58,11 +58,16 @@
 
 mod extract;
 mod headers;
+#[cfg(feature = "inbox")]
+mod inbox;
 mod middleware;
 mod response;
 mod service;
 
 pub use extract::{MiddlewareMissing, Verified, VerifiedRejection};
+#[cfg(feature = "inbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+pub use inbox::enqueue;
 pub use middleware::WebhookMiddleware;
 pub use response::{PlainText, RejectionResponse};
 pub use service::WebhookService;

@@ -31,12 +31,17 @@
 mod body;
 mod extract;
 mod future;
+#[cfg(feature = "inbox")]
+mod inbox;
 mod layer;
 mod response;
 mod service;
 
 pub use extract::{LayerMissing, Verified, VerifiedRejection};
 pub use future::ResponseFuture;
+#[cfg(feature = "inbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+pub use inbox::enqueue;
 pub use layer::WebhookLayer;
 pub use response::{PlainText, RejectionResponse};
 pub use service::WebhookService;

@@ -512,9 +512,28 @@ impl Scheme {
         self.body_format
     }
 
+    /// The headers worth keeping with a stored delivery (a dead letter, an inbox row): those
+    /// the scheme reads, and `content-type`, as received.
+    #[cfg_attr(
+        not(any(feature = "axum", feature = "actix", feature = "inbox")),
+        allow(dead_code)
+    )]
+    pub(crate) fn kept_headers<H: crate::HeaderLookup + ?Sized>(
+        &self,
+        headers: &H,
+    ) -> Vec<(String, String)> {
+        self.header_names()
+            .chain(["content-type"])
+            .filter_map(|name| {
+                let value = headers.header(name)?;
+                Some((name.to_owned(), String::from_utf8_lossy(value).into_owned()))
+            })
+            .collect()
+    }
+
     /// The request headers the scheme reads: the signature's, then the timestamp's, id's,
-    /// type's, tenant's and fallbacks' when they come from headers (kept with a dead letter).
-    pub(crate) fn header_names(&self) -> impl Iterator<Item = &str> {
+    /// type's, tenant's and fallbacks' when they come from headers.
+    fn header_names(&self) -> impl Iterator<Item = &str> {
         let fields = [
             self.timestamp.as_ref().map(|(field, _)| field),
             Some(&self.id),

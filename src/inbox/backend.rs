@@ -1,0 +1,450 @@
+//! The two databases behind one trait: the same statements, generated once for each by
+//! `backend!`, differing only where the dialects do (the table's DDL, `FOR UPDATE SKIP
+//! LOCKED`, how a write transaction begins, and Postgres's `NOTIFY`).
+
+use sqlx::{Pool, Row, Transaction};
+
+use sealed::Claimed;
+
+use super::{DeadRow, InboxOptions, NewDelivery, State, Stats};
+
+pub(crate) mod sealed {
+    use std::future::Future;
+
+    use sqlx::{Pool, Transaction};
+
+    use crate::inbox::{DeadRow, InboxOptions, NewDelivery, State, Stats};
+
+    /// A claimed row: what a worker runs.
+    #[derive(Debug)]
+    pub struct Claimed {
+        pub row_id: i64,
+        pub scheme: String,
+        pub tenant: Option<String>,
+        pub delivery_id: String,
+        pub event_type: Option<String>,
+        pub headers: String,
+        pub body: Vec<u8>,
+        pub received_at: i64,
+        pub attempts: i64,
+    }
+
+    /// The statements, one implementation per database (see `backend!`).
+    pub trait Sealed: sqlx::Database {
+        fn connect(
+            url: &str,
+            options: &InboxOptions,
+        ) -> impl Future<Output = Result<Pool<Self>, sqlx::Error>> + Send;
+
+        /// Inserts the rows in one transaction; for each, whether it was new (not a duplicate).
+        fn insert_batch(
+            pool: &Pool<Self>,
+            rows: &[NewDelivery],
+            now_ms: i64,
+        ) -> impl Future<Output = Result<Vec<bool>, sqlx::Error>> + Send;
+
+        fn claim(
+            pool: &Pool<Self>,
+            limit: i64,
+            token: i64,
+            lease_until_ms: i64,
+            now_ms: i64,
+        ) -> impl Future<Output = Result<Vec<Claimed>, sqlx::Error>> + Send;
+
+        /// Marks the row done inside `tx`; false when the lease was lost (the token fenced).
+        fn complete(
+            tx: &mut Transaction<'static, Self>,
+            row_id: i64,
+            token: i64,
+            now_ms: i64,
+        ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+        /// Schedules a retry at `run_at_ms`, or marks the row dead after `max_attempts`.
+        fn fail(
+            pool: &Pool<Self>,
+            row_id: i64,
+            token: i64,
+            run_at_ms: i64,
+            error: &str,
+            max_attempts: i64,
+        ) -> impl Future<Output = Result<Option<State>, sqlx::Error>> + Send;
+
+        fn renew(
+            pool: &Pool<Self>,
+            row_id: i64,
+            token: i64,
+            lease_until_ms: i64,
+        ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+        /// Gives a held row back without counting the attempt (graceful shutdown).
+        fn release(
+            pool: &Pool<Self>,
+            row_id: i64,
+            token: i64,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// Makes rows whose lease ran out (a crashed worker's) pending again.
+        fn rescue(
+            pool: &Pool<Self>,
+            now_ms: i64,
+        ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+        fn stats(
+            pool: &Pool<Self>,
+            now_ms: i64,
+        ) -> impl Future<Output = Result<Stats, sqlx::Error>> + Send;
+
+        fn dead(
+            pool: &Pool<Self>,
+            limit: i64,
+        ) -> impl Future<Output = Result<Vec<DeadRow>, sqlx::Error>> + Send;
+
+        fn redrive(
+            pool: &Pool<Self>,
+            row_id: Option<i64>,
+            now_ms: i64,
+        ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+        fn purge(
+            pool: &Pool<Self>,
+            done_before_ms: i64,
+        ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+    }
+}
+
+/// A database the inbox runs on: [`sqlx::Sqlite`] (feature `inbox-sqlite`) or
+/// [`sqlx::Postgres`] (feature `inbox-postgres`). Sealed: the statements are the crate's.
+pub trait Backend: sealed::Sealed {}
+
+/// The columns a claim returns, in [`Claimed`]'s order.
+const CLAIMED_COLUMNS: &str =
+    "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts";
+
+fn claimed<R: Row>(row: &R) -> Result<Claimed, sqlx::Error>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(Claimed {
+        row_id: row.try_get(0)?,
+        scheme: row.try_get(1)?,
+        tenant: row.try_get(2)?,
+        delivery_id: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        headers: row.try_get(5)?,
+        body: row.try_get(6)?,
+        received_at: row.try_get(7)?,
+        attempts: row.try_get(8)?,
+    })
+}
+
+/// One implementation of [`Backend`] for a database, from its dialect's few differences.
+macro_rules! backend {
+    (
+        $db:ty,
+        create: [$($create:expr),+ $(,)?],
+        begin_write: $begin:expr,
+        lock_ready: $lock:expr,
+        after_insert: $notify:expr,
+        connect: |$url:ident, $options:ident| $connect:expr $(,)?
+    ) => {
+        impl Backend for $db {}
+
+        impl sealed::Sealed for $db {
+            async fn connect($url: &str, $options: &InboxOptions) -> Result<Pool<Self>, sqlx::Error> {
+                let pool: Pool<Self> = $connect;
+                for statement in [$($create),+] {
+                    sqlx::query(statement).execute(&pool).await?;
+                }
+                Ok(pool)
+            }
+
+            async fn insert_batch(
+                pool: &Pool<Self>,
+                rows: &[NewDelivery],
+                now_ms: i64,
+            ) -> Result<Vec<bool>, sqlx::Error> {
+                let mut tx = pool.begin_with($begin).await?;
+                let mut inserted = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let done = sqlx::query(
+                        "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8) \
+                         ON CONFLICT (dedup_key) DO NOTHING",
+                    )
+                    .bind(row.dedup_key())
+                    .bind(&row.scheme)
+                    .bind(&row.tenant)
+                    .bind(&row.delivery_id)
+                    .bind(&row.event_type)
+                    .bind(&row.headers)
+                    .bind(row.body.as_ref())
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                    inserted.push(done.rows_affected() == 1);
+                }
+                if let Some(notify) = $notify {
+                    if inserted.iter().any(|&new| new) {
+                        sqlx::query(notify).execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(inserted)
+            }
+
+            async fn claim(
+                pool: &Pool<Self>,
+                limit: i64,
+                token: i64,
+                lease_until_ms: i64,
+                now_ms: i64,
+            ) -> Result<Vec<Claimed>, sqlx::Error> {
+                let sql = format!(
+                    "UPDATE webhook_inbox SET state = 'running', attempts = attempts + 1, lease_token = $1, lease_until = $2 \
+                     WHERE id IN (SELECT id FROM webhook_inbox WHERE state = 'pending' AND run_at <= $3 ORDER BY run_at, id LIMIT $4 {}) \
+                     RETURNING {CLAIMED_COLUMNS}",
+                    $lock
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(token)
+                    .bind(lease_until_ms)
+                    .bind(now_ms)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(claimed).collect()
+            }
+
+            async fn complete(
+                tx: &mut Transaction<'static, Self>,
+                row_id: i64,
+                token: i64,
+                now_ms: i64,
+            ) -> Result<bool, sqlx::Error> {
+                let done = sqlx::query(
+                    "UPDATE webhook_inbox SET state = 'done', done_at = $1, lease_token = NULL, lease_until = NULL, last_error = NULL \
+                     WHERE id = $2 AND lease_token = $3 AND state = 'running'",
+                )
+                .bind(now_ms)
+                .bind(row_id)
+                .bind(token)
+                .execute(&mut **tx)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn fail(
+                pool: &Pool<Self>,
+                row_id: i64,
+                token: i64,
+                run_at_ms: i64,
+                error: &str,
+                max_attempts: i64,
+            ) -> Result<Option<State>, sqlx::Error> {
+                let row = sqlx::query(
+                    "UPDATE webhook_inbox SET state = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'pending' END, \
+                     run_at = $2, last_error = $3, lease_token = NULL, lease_until = NULL \
+                     WHERE id = $4 AND lease_token = $5 AND state = 'running' RETURNING state",
+                )
+                .bind(max_attempts)
+                .bind(run_at_ms)
+                .bind(error)
+                .bind(row_id)
+                .bind(token)
+                .fetch_optional(pool)
+                .await?;
+                row.map(|row| Ok(State::parse(&row.try_get::<String, _>(0)?)))
+                    .transpose()
+            }
+
+            async fn renew(
+                pool: &Pool<Self>,
+                row_id: i64,
+                token: i64,
+                lease_until_ms: i64,
+            ) -> Result<bool, sqlx::Error> {
+                let done = sqlx::query(
+                    "UPDATE webhook_inbox SET lease_until = $1 WHERE id = $2 AND lease_token = $3 AND state = 'running'",
+                )
+                .bind(lease_until_ms)
+                .bind(row_id)
+                .bind(token)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release(pool: &Pool<Self>, row_id: i64, token: i64) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = attempts - 1, lease_token = NULL, lease_until = NULL \
+                     WHERE id = $1 AND lease_token = $2 AND state = 'running'",
+                )
+                .bind(row_id)
+                .bind(token)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn rescue(pool: &Pool<Self>, now_ms: i64) -> Result<u64, sqlx::Error> {
+                let done = sqlx::query(
+                    "UPDATE webhook_inbox SET state = 'pending', run_at = $1, lease_token = NULL, lease_until = NULL \
+                     WHERE state = 'running' AND lease_until < $1",
+                )
+                .bind(now_ms)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn stats(pool: &Pool<Self>, now_ms: i64) -> Result<Stats, sqlx::Error> {
+                let mut stats = Stats::default();
+                let rows = sqlx::query("SELECT state, COUNT(*) FROM webhook_inbox GROUP BY state")
+                    .fetch_all(pool)
+                    .await?;
+                for row in rows {
+                    let count: i64 = row.try_get(1)?;
+                    let count = u64::try_from(count).unwrap_or(0);
+                    match State::parse(&row.try_get::<String, _>(0)?) {
+                        State::Pending => stats.pending = count,
+                        State::Running => stats.running = count,
+                        State::Done => stats.done = count,
+                        State::Dead => stats.dead = count,
+                    }
+                }
+                let oldest: Option<i64> = sqlx::query(
+                    "SELECT MIN(received_at) FROM webhook_inbox WHERE state IN ('pending', 'running')",
+                )
+                .fetch_one(pool)
+                .await?
+                .try_get(0)?;
+                stats.oldest_pending_ms = oldest.map(|at| now_ms.saturating_sub(at).max(0));
+                Ok(stats)
+            }
+
+            async fn dead(pool: &Pool<Self>, limit: i64) -> Result<Vec<DeadRow>, sqlx::Error> {
+                let rows = sqlx::query(
+                    "SELECT id, scheme, tenant, delivery_id, event_type, attempts, last_error, received_at \
+                     FROM webhook_inbox WHERE state = 'dead' ORDER BY id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(DeadRow {
+                            row_id: row.try_get(0)?,
+                            scheme: row.try_get(1)?,
+                            tenant: row.try_get(2)?,
+                            delivery_id: row.try_get(3)?,
+                            event_type: row.try_get(4)?,
+                            attempts: row.try_get(5)?,
+                            last_error: row.try_get(6)?,
+                            received_at_ms: row.try_get(7)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn redrive(
+                pool: &Pool<Self>,
+                row_id: Option<i64>,
+                now_ms: i64,
+            ) -> Result<u64, sqlx::Error> {
+                let done = sqlx::query(
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = 0, run_at = $1, last_error = NULL \
+                     WHERE state = 'dead' AND ($2 IS NULL OR id = $2)",
+                )
+                .bind(now_ms)
+                .bind(row_id)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn purge(pool: &Pool<Self>, done_before_ms: i64) -> Result<u64, sqlx::Error> {
+                let done = sqlx::query("DELETE FROM webhook_inbox WHERE state = 'done' AND done_at < $1")
+                    .bind(done_before_ms)
+                    .execute(pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+        }
+    };
+}
+
+/// The indexes both databases share: the unique dedup key is the table's own constraint; these
+/// find ready rows and expired leases without reading done ones.
+const READY_INDEX: &str = "CREATE INDEX IF NOT EXISTS webhook_inbox_ready ON webhook_inbox (run_at, id) WHERE state = 'pending'";
+const LEASE_INDEX: &str = "CREATE INDEX IF NOT EXISTS webhook_inbox_leases ON webhook_inbox (lease_until) WHERE state = 'running'";
+const DONE_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_done ON webhook_inbox (done_at) WHERE state = 'done'";
+
+#[cfg(feature = "inbox-sqlite")]
+backend!(
+    sqlx::Sqlite,
+    create: [
+        "CREATE TABLE IF NOT EXISTS webhook_inbox (\
+            id INTEGER PRIMARY KEY AUTOINCREMENT, \
+            dedup_key TEXT NOT NULL UNIQUE, \
+            scheme TEXT NOT NULL, tenant TEXT, delivery_id TEXT NOT NULL, event_type TEXT, \
+            headers TEXT NOT NULL, body BLOB NOT NULL, received_at INTEGER NOT NULL, \
+            state TEXT NOT NULL, attempts INTEGER NOT NULL, run_at INTEGER NOT NULL, \
+            lease_token INTEGER, lease_until INTEGER, last_error TEXT, done_at INTEGER)",
+        READY_INDEX,
+        LEASE_INDEX,
+        DONE_INDEX,
+    ],
+    // One writer at a time: take the write lock at BEGIN, so a transaction never has to
+    // upgrade a read lock (which fails at once with SQLITE_BUSY instead of waiting).
+    begin_write: "BEGIN IMMEDIATE",
+    lock_ready: "",
+    after_insert: None::<&str>,
+    connect: |url, options| {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+        let connect: SqliteConnectOptions = url.parse()?;
+        SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .connect_with(
+                connect
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // Acknowledged means durable: every commit is fsynced before it returns.
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(std::time::Duration::from_secs(5)),
+            )
+            .await?
+    },
+);
+
+#[cfg(feature = "inbox-postgres")]
+backend!(
+    sqlx::Postgres,
+    create: [
+        "CREATE TABLE IF NOT EXISTS webhook_inbox (\
+            id BIGSERIAL PRIMARY KEY, \
+            dedup_key TEXT NOT NULL UNIQUE, \
+            scheme TEXT NOT NULL, tenant TEXT, delivery_id TEXT NOT NULL, event_type TEXT, \
+            headers TEXT NOT NULL, body BYTEA NOT NULL, received_at BIGINT NOT NULL, \
+            state TEXT NOT NULL, attempts BIGINT NOT NULL, run_at BIGINT NOT NULL, \
+            lease_token BIGINT, lease_until BIGINT, last_error TEXT, done_at BIGINT)",
+        READY_INDEX,
+        LEASE_INDEX,
+        DONE_INDEX,
+    ],
+    begin_write: "BEGIN",
+    // Replicas claim side by side: each skips the rows another is claiming.
+    lock_ready: "FOR UPDATE SKIP LOCKED",
+    after_insert: Some("NOTIFY webhook_inbox"),
+    connect: |url, options| {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.unavailable_after)
+            .connect(url)
+            .await?
+    },
+);

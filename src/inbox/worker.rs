@@ -1,0 +1,296 @@
+//! Workers: claim rows, run the handler under a renewed lease, mark done or schedule a retry.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::Transaction;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::{Backend, Inbox, InboxDelivery, State, millis, now_ms, random_u64};
+
+/// What a handler's failure carries: any error (its text is kept as the row's last error).
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+type Run<DB> = Arc<
+    dyn Fn(
+            InboxDelivery,
+            Transaction<'static, DB>,
+        ) -> std::pin::Pin<
+            Box<dyn Future<Output = Result<Transaction<'static, DB>, HandlerError>> + Send>,
+        > + Send
+        + Sync,
+>;
+
+/// Configures and starts [`Worker`]s. From [`Inbox::worker`].
+///
+/// ```no_run
+/// # #[cfg(feature = "inbox-sqlite")]
+/// # async fn demo(inbox: webhook_guard::inbox::Inbox<sqlx::Sqlite>) {
+/// use webhook_guard::inbox::InboxDelivery;
+///
+/// // At-least-once: a plain handler (its effects live elsewhere).
+/// let worker = inbox.worker().concurrency(4).run(|delivery: InboxDelivery| async move {
+///     println!("{} {}", delivery.scheme(), delivery.id());
+///     Ok(())
+/// });
+/// worker.shutdown().await;
+/// # }
+/// ```
+pub struct WorkerBuilder<DB: Backend> {
+    inbox: Inbox<DB>,
+    concurrency: usize,
+    shutdown_grace: Duration,
+}
+
+impl<DB: Backend> fmt::Debug for WorkerBuilder<DB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerBuilder")
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<DB: Backend> WorkerBuilder<DB> {
+    pub(super) fn new(inbox: Inbox<DB>) -> Self {
+        Self {
+            inbox,
+            concurrency: 8,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// Handlers run at the same time, in this process (default 8).
+    #[must_use]
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// How long [`Worker::shutdown`] lets running handlers finish before it gives their rows
+    /// back (default 10 s).
+    #[must_use]
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Starts workers running `handler` in the transaction that marks each row done: its
+    /// writes (to the inbox's database, through `tx`) and the done-mark commit together, or
+    /// not at all. Return the transaction to commit; return an error to roll back and retry.
+    pub fn transactional<F, Fut>(self, handler: F) -> Worker
+    where
+        F: Fn(InboxDelivery, Transaction<'static, DB>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Transaction<'static, DB>, HandlerError>> + Send + 'static,
+    {
+        let run: Run<DB> = Arc::new(move |delivery, tx| Box::pin(handler(delivery, tx)));
+        self.start(run)
+    }
+
+    /// Starts workers running `handler`; the row is marked done after it returns `Ok`
+    /// (at-least-once for its effects: see the [module docs](super)).
+    pub fn run<F, Fut>(self, handler: F) -> Worker
+    where
+        F: Fn(InboxDelivery) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        self.transactional(move |delivery, tx| {
+            let handler = Arc::clone(&handler);
+            async move {
+                handler(delivery).await?;
+                Ok(tx)
+            }
+        })
+    }
+
+    fn start(self, run: Run<DB>) -> Worker {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(claim_loop(
+            self.inbox,
+            run,
+            self.concurrency,
+            self.shutdown_grace,
+            stopped,
+        ));
+        Worker { stop, task }
+    }
+}
+
+/// Running workers. [`shutdown`](Self::shutdown) stops them gracefully; dropping the value
+/// leaves them running until the runtime stops (their rows are then claimed again when their
+/// leases run out).
+#[derive(Debug)]
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Stops claiming, lets running handlers finish within the grace period, gives back the
+    /// rows of those that did not (their attempt is not counted), and returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+async fn claim_loop<DB: Backend>(
+    inbox: Inbox<DB>,
+    run: Run<DB>,
+    concurrency: usize,
+    grace: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let options = inbox.options().clone();
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let mut running: JoinSet<()> = JoinSet::new();
+    let (release, _) = watch::channel(false);
+    let mut last_rescue = tokio::time::Instant::now() - options.lease;
+    loop {
+        if *stopped.borrow() {
+            break;
+        }
+        // Rows whose lease ran out belong to a crashed worker: make them claimable.
+        if last_rescue.elapsed() >= options.lease / 4 {
+            last_rescue = tokio::time::Instant::now();
+            match DB::rescue(inbox.pool(), now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(rows = n, "inbox: rescued rows whose lease ran out"),
+                Err(error) => tracing::warn!(%error, "inbox: rescue failed"),
+            }
+        }
+        let free = slots.available_permits();
+        let mut claimed = 0;
+        if free > 0 {
+            let token = random_u64() as i64;
+            let lease_until = now_ms().saturating_add(millis(options.lease));
+            match DB::claim(inbox.pool(), free as i64, token, lease_until, now_ms()).await {
+                Ok(rows) => {
+                    claimed = rows.len();
+                    for row in rows {
+                        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                            // Cannot happen (we claimed at most `free`); give it back if it does.
+                            let _ = DB::release(inbox.pool(), row.row_id, token).await;
+                            continue;
+                        };
+                        let (inbox, run, release) =
+                            (inbox.clone(), Arc::clone(&run), release.subscribe());
+                        running.spawn(async move {
+                            let delivery = InboxDelivery::from_claimed(row);
+                            attempt(&inbox, &run, delivery, token, release).await;
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "inbox: claim failed; retrying"),
+            }
+        }
+        while running.try_join_next().is_some() {}
+        if claimed > 0 && claimed == free {
+            continue; // more may be ready
+        }
+        let wake = inbox.wake().notified();
+        tokio::select! {
+            () = wake => {}
+            () = tokio::time::sleep(options.poll_interval) => {}
+            _ = slots.acquire(), if free == 0 => {}
+            _ = stopped.changed() => {}
+        }
+    }
+    // Graceful shutdown: let handlers finish, then give back what is still held.
+    if tokio::time::timeout(grace, async {
+        while running.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        let _ = release.send(true);
+        while running.join_next().await.is_some() {}
+    }
+}
+
+/// One attempt of one row: the handler under a renewed lease, then done or retry.
+async fn attempt<DB: Backend>(
+    inbox: &Inbox<DB>,
+    run: &Run<DB>,
+    delivery: InboxDelivery,
+    token: i64,
+    mut release: watch::Receiver<bool>,
+) {
+    let options = inbox.options();
+    let pool = inbox.pool();
+    let (row_id, number) = (delivery.row_id(), delivery.attempt());
+    let (scheme, id) = (delivery.scheme().to_owned(), delivery.id().to_owned());
+    let work = async {
+        let tx = pool.begin().await?;
+        let mut tx = run(delivery, tx).await?;
+        if DB::complete(&mut tx, row_id, token, now_ms()).await? {
+            tx.commit().await?;
+            Ok::<bool, HandlerError>(true)
+        } else {
+            // The lease was taken over (this worker stalled past it): someone else owns the
+            // row now, and this attempt's writes must not land.
+            tx.rollback().await?;
+            Ok(false)
+        }
+    };
+    let renew_every = options.lease / 3;
+    let renewing = async {
+        loop {
+            tokio::time::sleep(renew_every).await;
+            let until = now_ms().saturating_add(millis(options.lease));
+            match DB::renew(pool, row_id, token, until).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(scheme, id, "inbox: lease lost while the handler runs");
+                    std::future::pending::<()>().await;
+                }
+                Err(error) => tracing::warn!(%error, "inbox: lease renewal failed"),
+            }
+        }
+    };
+    let outcome = tokio::select! {
+        result = work => Some(result),
+        () = renewing => None,
+        _ = release.wait_for(|&stop| stop) => None,
+    };
+    match outcome {
+        Some(Ok(true)) => {
+            tracing::info!(scheme, id, outcome = "handled", "inbox: delivery handled")
+        }
+        Some(Ok(false)) => {}
+        Some(Err(error)) => {
+            let next = now_ms().saturating_add(millis(options.retry.delay(number)));
+            let message = error.to_string();
+            let max = i64::from(options.retry.max_attempts);
+            match DB::fail(pool, row_id, token, next, &message, max).await {
+                Ok(Some(State::Dead)) => tracing::error!(
+                    scheme,
+                    id,
+                    error = message,
+                    outcome = "dead",
+                    "inbox: delivery failed its last attempt: dead"
+                ),
+                Ok(_) => tracing::warn!(
+                    scheme,
+                    id,
+                    error = message,
+                    outcome = "retry",
+                    "inbox: handler failed; retrying later"
+                ),
+                Err(db) => {
+                    tracing::warn!(scheme, id, error = %db, "inbox: could not record the failure; the lease will run out")
+                }
+            }
+        }
+        None => {
+            // Shutdown past its grace: give the row back, uncounted.
+            if let Err(error) = DB::release(pool, row_id, token).await {
+                tracing::warn!(%error, "inbox: could not give a row back; its lease will run out");
+            }
+        }
+    }
+}
