@@ -29,19 +29,30 @@
 
 mod common;
 
+use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
+use common::inbox::AnyInbox;
 use webhook_guard::Delivery;
-use webhook_guard::actix::{Verified, WebhookMiddleware};
+use webhook_guard::actix::{Verified, WebhookMiddleware, enqueue};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 
+/// The answer for an inline handler's status (`http` 1.x) on actix-web (`http` 0.2).
+fn answer(status: http::StatusCode, body: String) -> HttpResponse {
+    let status = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status).body(body)
+}
+
 async fn audit_trail(Verified(event): Verified<AuditTrailEvent>) -> HttpResponse {
-    common::handle_audit_trail(&event);
-    HttpResponse::Ok().body("OK")
+    let status = common::inline("audit-trail", event.id(), || {
+        common::handle_audit_trail(&event)
+    })
+    .await;
+    answer(status, "OK".into())
 }
 
 async fn palo(Verified(event): Verified<PaloEvent>) -> HttpResponse {
-    common::handle_palo(&event);
-    HttpResponse::Ok().body("OK")
+    let status = common::inline("palo", event.id(), || common::handle_palo(&event)).await;
+    answer(status, "OK".into())
 }
 
 /// PALO test deliveries: logged only.
@@ -52,14 +63,25 @@ async fn palo_test(delivery: Delivery) -> HttpResponse {
 
 /// Standard Webhooks, GitHub, Stripe and Slack: the verified delivery, untyped.
 async fn delivery(delivery: Delivery) -> HttpResponse {
-    HttpResponse::Ok().body(common::handle_delivery(&delivery))
+    let mut body = String::new();
+    let status = common::inline(delivery.scheme(), delivery.id(), || {
+        body = common::handle_delivery(&delivery);
+    })
+    .await;
+    answer(status, body)
 }
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     common::init_logs();
+    let inbox = match common::inbox::url() {
+        Some(url) => Some(AnyInbox::connect(&url).await),
+        None => None,
+    };
     // Built once, outside the server's closure: every worker shares the same replay store.
-    let guards = common::guards().await;
+    let guards = common::guards(inbox.as_ref()).await;
+    let _workers = inbox.as_ref().map(AnyInbox::start_workers);
+    let inboxed = inbox.is_some();
     let audit_trail_webhooks = WebhookMiddleware::from_guard(guards.audit_trail);
     let palo_webhooks = WebhookMiddleware::from_guard(guards.palo);
     let palo_test_webhooks = WebhookMiddleware::from_guard(guards.palo_test);
@@ -77,27 +99,35 @@ async fn main() -> std::io::Result<()> {
     eprintln!("listening on http://{addr}");
     eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
     HttpServer::new(move || {
+        // Inline, each route runs its handler; in inbox mode, each stores and answers.
+        let route = |inline: actix_web::Route| {
+            if inboxed {
+                web::post().to(enqueue)
+            } else {
+                inline
+            }
+        };
         let app = App::new()
             .service(
                 web::resource("/webhooks/audit-trail")
                     .wrap(audit_trail_webhooks.clone())
-                    .route(web::post().to(audit_trail)),
+                    .route(route(web::post().to(audit_trail))),
             )
             .service(
                 web::resource("/webhooks/palo")
                     .wrap(palo_webhooks.clone())
-                    .route(web::post().to(palo)),
+                    .route(route(web::post().to(palo))),
             )
             .service(
                 web::resource("/webhook-test")
                     .wrap(palo_test_webhooks.clone())
-                    .route(web::post().to(palo_test)),
+                    .route(route(web::post().to(palo_test))),
             );
         untyped.iter().fold(app, |app, (path, webhooks)| {
             app.service(
                 web::resource(*path)
                     .wrap(webhooks.clone())
-                    .route(web::post().to(delivery)),
+                    .route(route(web::post().to(delivery))),
             )
         })
     })

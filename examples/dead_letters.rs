@@ -16,25 +16,9 @@ mod common;
 
 use std::process::ExitCode;
 
-use webhook_guard::dead_letter::{DeadLetter, JsonLinesSink};
-use webhook_guard::event::{AuditTrailEvent, PaloEvent};
+use webhook_guard::dead_letter::JsonLinesSink;
 
 const USAGE: &str = "usage: dead_letters <list|redrive>";
-
-/// The handler the letter's route runs.
-fn redrive_one(letter: &DeadLetter) -> Result<(), serde_json::Error> {
-    match letter.scheme.as_str() {
-        "audit-trail" => common::handle_audit_trail(&letter.parse::<AuditTrailEvent>()?),
-        "palo" => common::handle_palo(&letter.parse::<PaloEvent>()?),
-        "palo-test" => tracing::info!(id = letter.id, "PALO test delivery re-driven"),
-        scheme => common::print_handled(
-            scheme,
-            &letter.id,
-            letter.event_type.as_deref().unwrap_or_default(),
-        ),
-    }
-    Ok(())
-}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -56,7 +40,17 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Some("redrive") => match sink.redrive(async |letter| redrive_one(&letter)).await {
+        Some("redrive") => match sink
+            .redrive(async |letter| {
+                common::handle_stored(
+                    &letter.scheme,
+                    &letter.id,
+                    letter.event_type.as_deref(),
+                    &letter.body,
+                )
+            })
+            .await
+        {
             Ok(report) => {
                 eprintln!(
                     r#"{{"handled":{},"failed":{},"duplicates":{}}}"#,

@@ -29,19 +29,22 @@
 mod common;
 
 use axum::Router;
-use axum::routing::post;
+use axum::http::StatusCode;
+use axum::routing::{MethodRouter, post};
+use common::inbox::AnyInbox;
 use webhook_guard::Delivery;
-use webhook_guard::axum::{Verified, WebhookLayer};
+use webhook_guard::axum::{Verified, WebhookLayer, enqueue};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 
-async fn audit_trail(Verified(event): Verified<AuditTrailEvent>) -> &'static str {
-    common::handle_audit_trail(&event);
-    "OK"
+async fn audit_trail(Verified(event): Verified<AuditTrailEvent>) -> StatusCode {
+    common::inline("audit-trail", event.id(), || {
+        common::handle_audit_trail(&event)
+    })
+    .await
 }
 
-async fn palo(Verified(event): Verified<PaloEvent>) -> &'static str {
-    common::handle_palo(&event);
-    "OK"
+async fn palo(Verified(event): Verified<PaloEvent>) -> StatusCode {
+    common::inline("palo", event.id(), || common::handle_palo(&event)).await
 }
 
 /// PALO test deliveries: logged only.
@@ -51,42 +54,60 @@ async fn palo_test(delivery: Delivery) -> &'static str {
 }
 
 /// Standard Webhooks, GitHub, Stripe and Slack: the verified delivery, untyped.
-async fn delivery(delivery: Delivery) -> String {
-    common::handle_delivery(&delivery)
+async fn delivery(delivery: Delivery) -> (StatusCode, String) {
+    let mut answer = String::new();
+    let status = common::inline(delivery.scheme(), delivery.id(), || {
+        answer = common::handle_delivery(&delivery);
+    })
+    .await;
+    (status, answer)
 }
 
 #[tokio::main]
 async fn main() {
     common::init_logs();
-    let guards = common::guards().await;
+    let inbox = match common::inbox::url() {
+        Some(url) => Some(AnyInbox::connect(&url).await),
+        None => None,
+    };
+    let guards = common::guards(inbox.as_ref()).await;
+    let _workers = inbox.as_ref().map(AnyInbox::start_workers);
+    // Inline, each route runs its handler; in inbox mode, each stores and answers.
+    let route = |inline: MethodRouter| {
+        if inbox.is_some() {
+            post(enqueue)
+        } else {
+            inline
+        }
+    };
     let app = Router::new()
         .route(
             "/webhooks/audit-trail",
-            post(audit_trail).layer(WebhookLayer::from_guard(guards.audit_trail)),
+            route(post(audit_trail)).layer(WebhookLayer::from_guard(guards.audit_trail)),
         )
         .route(
             "/webhooks/palo",
-            post(palo).layer(WebhookLayer::from_guard(guards.palo)),
+            route(post(palo)).layer(WebhookLayer::from_guard(guards.palo)),
         )
         .route(
             "/webhooks/standard",
-            post(delivery).layer(WebhookLayer::from_guard(guards.standard_webhooks)),
+            route(post(delivery)).layer(WebhookLayer::from_guard(guards.standard_webhooks)),
         )
         .route(
             "/webhooks/github",
-            post(delivery).layer(WebhookLayer::from_guard(guards.github)),
+            route(post(delivery)).layer(WebhookLayer::from_guard(guards.github)),
         )
         .route(
             "/webhooks/stripe",
-            post(delivery).layer(WebhookLayer::from_guard(guards.stripe)),
+            route(post(delivery)).layer(WebhookLayer::from_guard(guards.stripe)),
         )
         .route(
             "/webhooks/slack",
-            post(delivery).layer(WebhookLayer::from_guard(guards.slack)),
+            route(post(delivery)).layer(WebhookLayer::from_guard(guards.slack)),
         )
         .route(
             "/webhook-test",
-            post(palo_test).layer(WebhookLayer::from_guard(guards.palo_test)),
+            route(post(palo_test)).layer(WebhookLayer::from_guard(guards.palo_test)),
         );
 
     let addr = common::listen_addr();

@@ -3,6 +3,8 @@
 //! dead-letter sink, the handlers and the stdout contract.
 #![allow(dead_code)]
 
+pub mod inbox;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -103,6 +105,87 @@ pub fn handle_palo_test(delivery: &Delivery) {
     );
 }
 
+/// Runs a stored delivery (a dead letter, an inbox row) through its route's handler: the typed
+/// events for `audit-trail` and `palo`, a log line for `palo-test`, the untyped line for the
+/// others.
+pub fn handle_stored(
+    scheme: &str,
+    id: &str,
+    event_type: Option<&str>,
+    body: &[u8],
+) -> Result<(), serde_json::Error> {
+    match scheme {
+        "audit-trail" => handle_audit_trail(&serde_json::from_slice(body)?),
+        "palo" => handle_palo(&serde_json::from_slice(body)?),
+        "palo-test" => tracing::info!(id, "PALO test delivery handled"),
+        scheme => print_handled(scheme, id, event_type.unwrap_or_default()),
+    }
+    Ok(())
+}
+
+/// The handlers' test knobs, read once: `HANDLER_DELAY_MS` (each attempt sleeps this long
+/// before its effect) and `HANDLER_FAIL_FIRST` (each delivery's first N attempts fail).
+#[derive(Debug, Clone, Copy)]
+pub struct Knobs {
+    pub delay: std::time::Duration,
+    pub fail_first: u32,
+}
+
+pub fn knobs() -> Knobs {
+    static KNOBS: std::sync::OnceLock<Knobs> = std::sync::OnceLock::new();
+    *KNOBS.get_or_init(|| {
+        let number = |var: &str| {
+            std::env::var(var)
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        Knobs {
+            delay: std::time::Duration::from_millis(number("HANDLER_DELAY_MS")),
+            fail_first: u32::try_from(number("HANDLER_FAIL_FIRST")).unwrap_or(u32::MAX),
+        }
+    })
+}
+
+impl Knobs {
+    /// Waits the delay, then whether attempt `attempt` (from 1) of a delivery must fail.
+    pub async fn attempt(&self, attempt: u32) -> Result<(), String> {
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        if attempt <= self.fail_first {
+            return Err(format!("HANDLER_FAIL_FIRST: attempt {attempt} fails"));
+        }
+        Ok(())
+    }
+}
+
+/// Inline mode: runs `work` for attempt n of `(provider, id)` after the knobs; the status to
+/// answer (500 for an attempt the knobs fail: the sender retries).
+pub async fn inline(provider: &str, id: &str, work: impl FnOnce()) -> http::StatusCode {
+    static ATTEMPTS: std::sync::Mutex<Option<std::collections::HashMap<String, u32>>> =
+        std::sync::Mutex::new(None);
+    let attempt = {
+        let mut attempts = ATTEMPTS.lock().unwrap_or_else(|e| e.into_inner());
+        let n = attempts
+            .get_or_insert_with(Default::default)
+            .entry(format!("{provider}\0{id}"))
+            .or_default();
+        *n += 1;
+        *n
+    };
+    match knobs().attempt(attempt).await {
+        Ok(()) => {
+            work();
+            http::StatusCode::OK
+        }
+        Err(error) => {
+            tracing::warn!(provider, id, error, "handler fails this attempt");
+            http::StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
 /// Handles a verified delivery of a provider without a typed event (Standard Webhooks,
 /// GitHub, Stripe, Slack): prints the contract's line with the scheme's name as the provider
 /// (an absent type prints as `""`, e.g. Slack slash commands) and returns the response body:
@@ -195,8 +278,8 @@ pub struct Guards {
 }
 
 /// Builds every route's guard from the environment: the one place the receivers read secrets
-/// and the store choice from.
-pub async fn guards() -> Guards {
+/// and the store choice from. With an inbox (`INBOX_URL`), every guard is in inbox mode.
+pub async fn guards(inbox: Option<&inbox::AnyInbox>) -> Guards {
     let guard = |scheme: Scheme, var: &str, demo: &str| {
         let secret = secret_from_env(&scheme, var, demo);
         Guard::new(Verifier::new(scheme, [secret]))
@@ -246,9 +329,13 @@ pub async fn guards() -> Guards {
     eprintln!("dead letters: {}", dead_letters.display());
     let dead_letters = UnparsedPolicy::dead_letter(JsonLinesSink::new(dead_letters));
     let shared = |guard: Guard| {
-        guard
+        let guard = guard
             .shared_store(store.clone())
-            .on_unparsed(dead_letters.clone())
+            .on_unparsed(dead_letters.clone());
+        match inbox {
+            Some(inbox) => inbox.guard(guard),
+            None => guard,
+        }
     };
     Guards {
         audit_trail: shared(guards.audit_trail),

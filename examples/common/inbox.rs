@@ -1,0 +1,101 @@
+//! The receivers' inbox mode (`INBOX_URL` set): every route stores and answers, and workers
+//! run the handlers, each recording its effect in `receiver_effects` in the same transaction
+//! as the done-mark.
+
+use std::time::Duration;
+
+use webhook_guard::Guard;
+use webhook_guard::inbox::{HandlerError, Inbox, InboxDelivery, InboxOptions, RetryPolicy, Worker};
+
+/// The effect table: one row per handled delivery, written with the done-mark.
+const EFFECTS: &str = "CREATE TABLE IF NOT EXISTS receiver_effects \
+    (provider TEXT NOT NULL, delivery_id TEXT NOT NULL, event_type TEXT, attempt BIGINT NOT NULL)";
+
+/// An inbox on whichever database `INBOX_URL` names.
+#[derive(Clone)]
+pub enum AnyInbox {
+    Sqlite(Inbox<sqlx::Sqlite>),
+    Postgres(Inbox<sqlx::Postgres>),
+}
+
+/// Runs the same code for either database, with `$inbox` bound to the concrete inbox.
+macro_rules! each {
+    ($any:expr, $inbox:ident => $body:expr) => {
+        match $any {
+            AnyInbox::Sqlite($inbox) => $body,
+            AnyInbox::Postgres($inbox) => $body,
+        }
+    };
+}
+
+/// `$INBOX_URL`, if set: `sqlite://PATH` (created when missing) or `postgres://…`.
+pub fn url() -> Option<String> {
+    std::env::var("INBOX_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+fn options() -> InboxOptions {
+    let number = |var: &str| std::env::var(var).ok().and_then(|v| v.parse::<u64>().ok());
+    let mut retry = RetryPolicy::default();
+    if let Some(max) = number("INBOX_MAX_ATTEMPTS") {
+        retry.max_attempts = u32::try_from(max).unwrap_or(u32::MAX).max(1);
+    }
+    if let Some(base) = number("INBOX_RETRY_BASE_MS") {
+        retry.base = Duration::from_millis(base);
+    }
+    let mut options = InboxOptions::default();
+    options.retry = retry;
+    if let Some(lease) = number("INBOX_LEASE_MS") {
+        options.lease = Duration::from_millis(lease);
+    }
+    options
+}
+
+impl AnyInbox {
+    /// Connects to `url` and creates the effect table; panics with the reason if it cannot.
+    pub async fn connect(url: &str) -> Self {
+        let options = options();
+        let inbox = if url.starts_with("sqlite:") {
+            Self::Sqlite(
+                Inbox::connect_with(url, options)
+                    .await
+                    .unwrap_or_else(|e| panic!("INBOX_URL: {e}")),
+            )
+        } else {
+            Self::Postgres(
+                Inbox::connect_with(url, options)
+                    .await
+                    .unwrap_or_else(|e| panic!("INBOX_URL: {e}")),
+            )
+        };
+        each!(&inbox, inbox => {
+            sqlx::query(EFFECTS).execute(inbox.pool()).await.unwrap_or_else(|e| panic!("receiver_effects: {e}"));
+        });
+        eprintln!("inbox mode: deliveries are stored, then handled by workers");
+        inbox
+    }
+
+    /// `guard` in inbox mode.
+    pub fn guard(&self, guard: Guard) -> Guard {
+        each!(self, inbox => guard.inbox(inbox.clone()))
+    }
+
+    /// Starts the workers: the knobs, then the effect row and the stdout line, in the
+    /// transaction that marks the delivery done.
+    pub fn start_workers(&self) -> Worker {
+        each!(self, inbox => inbox.worker().concurrency(32).transactional(|delivery: InboxDelivery, mut tx| async move {
+            super::knobs().attempt(delivery.attempt()).await?;
+            sqlx::query("INSERT INTO receiver_effects (provider, delivery_id, event_type, attempt) VALUES ($1, $2, $3, $4)")
+                .bind(delivery.scheme())
+                .bind(delivery.id())
+                .bind(delivery.event_type())
+                .bind(i64::from(delivery.attempt()))
+                .execute(&mut *tx)
+                .await?;
+            super::handle_stored(delivery.scheme(), delivery.id(), delivery.event_type(), delivery.body())
+                .map_err(HandlerError::from)?;
+            Ok(tx)
+        }))
+    }
+}
