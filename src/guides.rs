@@ -20,5 +20,5 @@ pub mod custom_scheme {}
 pub mod testing {}
 
 #[doc = include_str!("../docs/guides/from-express.md")]
-#[cfg(feature = "axum")]
+#[cfg(all(feature = "axum", feature = "inbox-sqlite"))]
 pub mod from_express {}

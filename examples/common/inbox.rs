@@ -44,12 +44,12 @@ fn options() -> InboxOptions {
     if let Some(base) = number("INBOX_RETRY_BASE_MS") {
         retry.base = Duration::from_millis(base);
     }
-    let mut options = InboxOptions::default();
-    options.retry = retry;
-    if let Some(lease) = number("INBOX_LEASE_MS") {
-        options.lease = Duration::from_millis(lease);
+    let defaults = InboxOptions::default();
+    InboxOptions {
+        retry,
+        lease: number("INBOX_LEASE_MS").map_or(defaults.lease, Duration::from_millis),
+        ..defaults
     }
-    options
 }
 
 impl AnyInbox {

@@ -1,6 +1,11 @@
 //! The two databases behind one trait: the same statements, generated once for each by
 //! `backend!`, differing only where the dialects do (the table's DDL, `FOR UPDATE SKIP
 //! LOCKED`, how a write transaction begins, and Postgres's `NOTIFY`).
+// With the `inbox` feature alone there is no database: the macro and its imports go unused.
+#![cfg_attr(
+    not(any(feature = "inbox-sqlite", feature = "inbox-postgres")),
+    allow(unused)
+)]
 
 use sqlx::{Pool, Row, Transaction};
 

@@ -21,7 +21,7 @@
 //! - **Storage and dedup: exactly once.** One row per dedup key (scheme, tenant, id), whatever
 //!   the copies, replicas or crashes; 2xx only after the row is durable.
 //! - **Effects in the inbox's database: exactly once**, with the transactional handler
-//!   ([`Worker::transactional`]): it receives the transaction in which the row is marked done,
+//!   ([`WorkerBuilder::transactional`]): it receives the transaction in which the row is marked done,
 //!   so its writes and the done-mark commit or roll back together, and a worker whose lease was
 //!   taken over cannot commit (its done-mark matches no row, the transaction is rolled back).
 //! - **Everything else (an e-mail, an HTTP call, a write to another database): at least once.**
@@ -64,6 +64,12 @@
 //! # }
 //! ```
 
+// With the `inbox` feature alone there is no database to run the statements on.
+#![cfg_attr(
+    not(any(feature = "inbox-sqlite", feature = "inbox-postgres")),
+    allow(dead_code)
+)]
+
 mod backend;
 mod worker;
 
@@ -95,7 +101,6 @@ use crate::{Delivery, HeaderLookup, Scheme};
 /// assert_eq!(options.batch_rows, 64);
 /// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct InboxOptions {
     /// The most rows grouped into one commit (default 64).
     pub batch_rows: usize,
@@ -144,7 +149,6 @@ impl Default for InboxOptions {
 /// assert!(policy.delay(40) <= policy.cap + policy.cap / 4);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts before the row is dead (default 8).
     pub max_attempts: u32,
@@ -544,6 +548,7 @@ impl<DB: Backend> Inbox<DB> {
 }
 
 /// An inbox of any database, as the [`Guard`](crate::Guard) holds it.
+#[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
 pub(crate) trait Enqueue: Send + Sync + 'static {
     fn enqueue(
         &self,
