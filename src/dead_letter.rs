@@ -17,6 +17,10 @@
 //! [`PaloEvent`](crate::event::PaloEvent)) never need this: a delivery that does not fit their
 //! models is their `Unparsed` variant, and reaches the handler.
 //!
+//! In inbox mode (feature `inbox-sqlite` or `inbox-postgres`) the same idea lives in the inbox's
+//! table: a delivery its worker cannot parse fails its attempts and ends `dead`, kept with the
+//! parse error, and the inbox's re-drive runs it again once the type is fixed.
+//!
 //! ```
 //! use webhook_guard::dead_letter::{DeadLetter, DeadLetterSink, JsonLinesSink};
 //!
