@@ -88,6 +88,13 @@ pub(crate) mod sealed {
             token: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
+        /// Relays the database's notifications of new rows (other replicas' inserts) to this
+        /// process's workers, until dropped. Returns at once where there are none (SQLite).
+        fn listen(
+            pool: Pool<Self>,
+            wake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+        ) -> impl Future<Output = ()> + Send + 'static;
+
         /// Makes rows whose lease ran out (a crashed worker's) pending again.
         fn rescue(
             pool: &Pool<Self>,
@@ -154,6 +161,7 @@ macro_rules! backend {
         begin_write: $begin:expr,
         lock_ready: $lock:expr,
         after_insert: $notify:expr,
+        listen: |$lpool:ident, $lwake:ident| $listen:expr,
         connect: |$url:ident, $options:ident| $connect:expr $(,)?
     ) => {
         impl Backend for $db {}
@@ -295,6 +303,13 @@ macro_rules! backend {
                 Ok(())
             }
 
+            async fn listen(
+                $lpool: Pool<Self>,
+                $lwake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+            ) {
+                $listen
+            }
+
             async fn rescue(pool: &Pool<Self>, now_ms: i64) -> Result<u64, sqlx::Error> {
                 let done = sqlx::query(
                     "UPDATE webhook_inbox SET state = 'pending', run_at = $1, lease_token = NULL, lease_until = NULL \
@@ -409,6 +424,8 @@ backend!(
     begin_write: "BEGIN IMMEDIATE",
     lock_ready: "",
     after_insert: None::<&str>,
+    // One process writes a SQLite file: its own inserts wake its workers directly.
+    listen: |_pool, _wake| {},
     connect: |url, options| {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
         let connect: SqliteConnectOptions = url.parse()?;
@@ -445,6 +462,21 @@ backend!(
     // Replicas claim side by side: each skips the rows another is claiming.
     lock_ready: "FOR UPDATE SKIP LOCKED",
     after_insert: Some("NOTIFY webhook_inbox"),
+    listen: |pool, wake| loop {
+        // Polling covers the time without a listener (the database down, a reconnect).
+        match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => match listener.listen("webhook_inbox").await {
+                Ok(()) => {
+                    while listener.recv().await.is_ok() {
+                        wake.send_modify(|n| *n = n.wrapping_add(1));
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "inbox: LISTEN failed"),
+            },
+            Err(error) => tracing::debug!(%error, "inbox: no listener connection"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    },
     connect: |url, options| {
         sqlx::postgres::PgPoolOptions::new()
             .max_connections(options.max_connections)

@@ -80,7 +80,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use serde::Serialize;
 use sqlx::Pool;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backend::Backend;
 pub use worker::{HandlerError, Worker, WorkerBuilder};
@@ -262,23 +262,29 @@ impl NewDelivery {
         headers: &H,
     ) -> Self {
         let headers = scheme.kept_headers(headers);
+        // PostgreSQL's text holds no NUL; a signed body could put one in a type or tenant (the
+        // body itself is kept intact, as bytes; ids with control characters never verify).
+        let text = |value: &str| value.replace('\0', "\u{FFFD}");
         Self {
             scheme: delivery.scheme().to_owned(),
-            tenant: delivery.tenant().map(str::to_owned),
+            tenant: delivery.tenant().map(text),
             delivery_id: delivery.id().to_owned(),
-            event_type: delivery.event_type().map(str::to_owned),
+            event_type: delivery.event_type().map(text),
             headers: serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()),
             body: delivery.body().clone(),
         }
     }
 
-    /// The unique key: the replay store's (scheme, tenant, id), unambiguous because a NUL
-    /// separates the parts (ids and tenants are refused when they hold control characters).
+    /// The unique key: the replay store's (scheme, tenant, id), each part prefixed by its
+    /// length so that no two triples share a key (and no byte PostgreSQL's text refuses).
     fn dedup_key(&self) -> String {
+        let tenant = self.tenant.as_deref().unwrap_or_default();
         format!(
-            "{}\0{}\0{}",
+            "{}:{}{}:{}{}",
+            self.scheme.len(),
             self.scheme,
-            self.tenant.as_deref().unwrap_or_default(),
+            tenant.len(),
+            tenant,
             self.delivery_id
         )
     }
@@ -432,8 +438,9 @@ struct InboxInner<DB: Backend> {
     pool: Pool<DB>,
     options: InboxOptions,
     writer: mpsc::Sender<(NewDelivery, Reply)>,
-    /// Wakes this process's workers when rows were inserted.
-    wake: Arc<Notify>,
+    /// Bumped when rows became ready (inserted, re-driven, or another replica's NOTIFY): each
+    /// worker watches it, so no wake-up is missed between its claim and its wait.
+    wake: Arc<watch::Sender<u64>>,
 }
 
 impl<DB: Backend> Clone for Inbox<DB> {
@@ -464,7 +471,7 @@ impl<DB: Backend> Inbox<DB> {
     pub async fn connect_with(url: &str, options: InboxOptions) -> Result<Self, InboxError> {
         let pool = DB::connect(url, &options).await?;
         let (writer, requests) = mpsc::channel(options.batch_rows.max(1) * 64);
-        let wake = Arc::new(Notify::new());
+        let wake = Arc::new(watch::Sender::new(0));
         tokio::spawn(write_batches::<DB>(
             pool.clone(),
             requests,
@@ -532,7 +539,7 @@ impl<DB: Backend> Inbox<DB> {
     /// reset; returns how many.
     pub async fn redrive(&self, row_id: Option<i64>) -> Result<u64, InboxError> {
         let count = DB::redrive(&self.inner.pool, row_id, now_ms()).await?;
-        self.inner.wake.notify_waiters();
+        self.wake();
         Ok(count)
     }
 
@@ -542,8 +549,19 @@ impl<DB: Backend> Inbox<DB> {
         Ok(DB::purge(&self.inner.pool, now_ms().saturating_sub(retention)).await?)
     }
 
-    fn wake(&self) -> &Arc<Notify> {
-        &self.inner.wake
+    /// Tells this process's workers that rows are ready.
+    fn wake(&self) {
+        bump(&self.inner.wake);
+    }
+
+    /// The wake-up sender, for the Postgres listener that relays other replicas' inserts.
+    fn inner_wake(&self) -> Arc<watch::Sender<u64>> {
+        Arc::clone(&self.inner.wake)
+    }
+
+    /// A receiver of wake-ups, for one worker's claim loop.
+    fn wake_ups(&self) -> watch::Receiver<u64> {
+        self.inner.wake.subscribe()
     }
 }
 
@@ -576,7 +594,7 @@ async fn write_batches<DB: Backend>(
     mut requests: mpsc::Receiver<(NewDelivery, Reply)>,
     max: usize,
     wait: Duration,
-    wake: Arc<Notify>,
+    wake: Arc<watch::Sender<u64>>,
 ) {
     let mut rows = Vec::with_capacity(max);
     let mut replies = Vec::with_capacity(max);
@@ -597,7 +615,7 @@ async fn write_batches<DB: Backend>(
         match DB::insert_batch(&pool, &rows, now_ms()).await {
             Ok(inserted) => {
                 if inserted.iter().any(|&new| new) {
-                    wake.notify_waiters();
+                    bump(&wake);
                 }
                 for (reply, new) in replies.drain(..).zip(inserted) {
                     let _ = reply.send(Ok(new));
@@ -613,6 +631,10 @@ async fn write_batches<DB: Backend>(
         }
         rows.clear();
     }
+}
+
+fn bump(wake: &watch::Sender<u64>) {
+    wake.send_modify(|n| *n = n.wrapping_add(1));
 }
 
 /// `sqlx::Error` is not `Clone`: each waiter of a failed batch gets the message.

@@ -149,10 +149,14 @@ async fn claim_loop<DB: Backend>(
     let mut running: JoinSet<()> = JoinSet::new();
     let (release, _) = watch::channel(false);
     let mut last_rescue = tokio::time::Instant::now() - options.lease;
+    let mut woken = inbox.wake_ups();
+    let listener = tokio::spawn(DB::listen(inbox.pool().clone(), inbox.inner_wake()));
     loop {
         if *stopped.borrow() {
             break;
         }
+        // Seen: a wake-up from now on (rows inserted after this claim) ends the wait below.
+        woken.borrow_and_update();
         // Rows whose lease ran out belong to a crashed worker: make them claimable.
         if last_rescue.elapsed() >= options.lease / 4 {
             last_rescue = tokio::time::Instant::now();
@@ -192,14 +196,14 @@ async fn claim_loop<DB: Backend>(
         if claimed > 0 && claimed == free {
             continue; // more may be ready
         }
-        let wake = inbox.wake().notified();
         tokio::select! {
-            () = wake => {}
+            _ = woken.changed() => {}
             () = tokio::time::sleep(options.poll_interval) => {}
             _ = slots.acquire(), if free == 0 => {}
             _ = stopped.changed() => {}
         }
     }
+    listener.abort();
     // Graceful shutdown: let handlers finish, then give back what is still held.
     if tokio::time::timeout(grace, async {
         while running.join_next().await.is_some() {}
