@@ -80,6 +80,23 @@ pub(crate) fn form_or_json_fields<'b>(
     Ok(out)
 }
 
+/// One decoded `name=value` pair of a form.
+pub(crate) type FormPair<'b> = (Cow<'b, str>, Cow<'b, str>);
+
+/// Every `name=value` pair of a form body, decoded (for [`SignedPart::SortedForm`](crate::scheme::SignedPart::SortedForm)).
+pub(crate) fn form_pairs(body: &[u8]) -> Result<Vec<FormPair<'_>>, Rejection> {
+    body.split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (key, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+                None => (pair, &[][..]),
+            };
+            Ok((percent_decode(key)?, percent_decode(value)?))
+        })
+        .collect()
+}
+
 /// Decodes one form name or value: `+` is a space, `%XX` a byte; the result must be UTF-8.
 fn percent_decode(raw: &[u8]) -> Result<Cow<'_, str>, Rejection> {
     if !raw.iter().any(|&b| b == b'%' || b == b'+') {

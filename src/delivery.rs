@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::replay::ReplayKey;
-use crate::signature::Digest;
+use crate::signature::Tag;
 
 /// A delivery whose signature, timestamp and id held: what the handler is given.
 ///
@@ -32,7 +32,9 @@ pub struct Delivery {
     pub(crate) tenant: Option<String>,
     pub(crate) body: Bytes,
     /// The MAC that matched, kept only for schemes whose id is not signed.
-    pub(crate) unsigned_id_mac: Option<Digest>,
+    pub(crate) unsigned_id_mac: Option<Tag>,
+    /// The answer, when the delivery is a handshake the layer answers itself.
+    pub(crate) handshake: Option<crate::HandshakeResponse>,
 }
 
 impl std::fmt::Debug for Delivery {
@@ -105,8 +107,24 @@ impl Delivery {
         (
             ReplayKey::new(&self.scheme, tenant, &self.id),
             self.unsigned_id_mac
-                .map(|mac| ReplayKey::signature(&self.scheme, tenant, &mac)),
+                .map(|mac| ReplayKey::signature(&self.scheme, tenant, mac.as_bytes())),
         )
+    }
+
+    /// True when the delivery is a handshake the layer answers itself (the
+    /// [`Guard`](crate::Guard) never hands one to a handler).
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer, Verifier};
+    ///
+    /// let secret = Secret::new("8f742231b10e8888abcd99yyyzzz85a5").unwrap();
+    /// let body = r#"{"challenge":"c1","type":"url_verification"}"#;
+    /// let headers = Signer::new(Scheme::slack(), secret.clone()).headers(body.as_bytes(), 0, "");
+    /// let delivery = Verifier::new(Scheme::slack(), [secret]).verify_at(&headers, body.into(), 0).unwrap();
+    /// assert!(delivery.is_handshake());
+    /// ```
+    pub fn is_handshake(&self) -> bool {
+        self.handshake.is_some()
     }
 
     /// Consumes the delivery, returning the body.

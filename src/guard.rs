@@ -590,6 +590,13 @@ impl Guard {
                 outcome = "accepted",
                 "webhook accepted"
             ),
+            Err((rejection @ Rejection::Answered(_), delivery_id)) => tracing::info!(
+                scheme,
+                delivery_id,
+                outcome = "handshake",
+                reason = rejection.code(),
+                "webhook handshake answered"
+            ),
             Err((rejection, delivery_id)) if rejection.is_duplicate() => {
                 tracing::info!(
                     scheme,
@@ -630,25 +637,36 @@ impl Guard {
     /// Verifies and claims a delivery. Every outcome is logged with `tracing` (fields `scheme`,
     /// `delivery_id` once verified, `outcome`, `reason`), never with the signature or secret.
     ///
-    /// `path` is only passed to the [`SecretResolver`], if any. On `Ok`, run the handler and
+    /// `target` is the request's path and query as received: its path is passed to the
+    /// [`SecretResolver`], if any, and the whole of it is signed by the schemes that sign the
+    /// URL ([`Verifier::public_url`]). On `Ok`, run the handler and
     /// [`finish`](ClaimGuard::finish) the claim with its outcome; see the [module docs](self)
     /// and the example on [`Guard`].
+    ///
+    /// A handshake ([`crate::handshake`]) is answered with [`Rejection::Answered`]: send its
+    /// response, run no handler; nothing was claimed.
     pub async fn admit<H>(
         &self,
         headers: &H,
-        path: &str,
+        target: &str,
         body: Bytes,
     ) -> Result<Admitted, Rejection>
     where
         H: HeaderLookup + Sync + ?Sized,
     {
-        let delivery = match self.verify_request(headers, path, body).await {
+        let mut delivery = match self.verify_request(headers, target, body).await {
             Ok(delivery) => delivery,
             Err(rejection) => {
                 self.log_outcome(Err((&rejection, None)));
                 return Err(rejection);
             }
         };
+        // A verified handshake is answered, never claimed: it is no delivery to deduplicate.
+        if let Some(answer) = delivery.handshake.take() {
+            let rejection = Rejection::Answered(answer);
+            self.log_outcome(Err((&rejection, Some(delivery.id()))));
+            return Err(rejection);
+        }
         match self.claim(delivery).await {
             Ok(admitted) => {
                 self.log_outcome(Ok(&admitted));
@@ -665,7 +683,7 @@ impl Guard {
     async fn verify_request<H>(
         &self,
         headers: &H,
-        path: &str,
+        target: &str,
         body: Bytes,
     ) -> Result<Delivery, Rejection>
     where
@@ -674,8 +692,9 @@ impl Guard {
         let inner = &*self.inner;
         let verifier = &inner.verifier;
         let now = verifier.now();
+        let path = target.split_once('?').map_or(target, |(path, _)| path);
         match &inner.resolver {
-            None => verifier.verify_with(headers, body, verifier.secrets(), now),
+            None => verifier.verify_target(headers, target, body, verifier.secrets(), now),
             Some(resolver) => {
                 // The size limit comes first, before any lookup.
                 if body.len() > verifier.limit() {
@@ -695,7 +714,7 @@ impl Guard {
                         return Err(self.unavailable());
                     }
                 };
-                verifier.verify_with(headers, body, &secrets, now)
+                verifier.verify_target(headers, target, body, &secrets, now)
             }
         }
     }

@@ -16,6 +16,7 @@ pub mod event;
 pub mod freshness;
 pub mod guard;
 pub mod guides;
+pub mod handshake;
 pub mod headers;
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
@@ -23,6 +24,7 @@ pub mod inbox;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
+pub mod public_key;
 pub mod rejection;
 pub mod replay;
 pub mod scheme;
@@ -38,7 +40,9 @@ pub use guard::{
     Admitted, BodyBuffer, ClaimGuard, Guard, ResolveError, SecretQuery, SecretResolver,
     StoreFailure,
 };
+pub use handshake::{Handshake, HandshakeResponse};
 pub use headers::HeaderLookup;
+pub use public_key::PublicKey;
 pub use rejection::Rejection;
 pub use scheme::Scheme;
 pub use secret::{Secret, SecretError};

@@ -12,6 +12,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::HandshakeResponse;
+
 /// A delivery that did not reach the handler, with the answer the sender gets.
 ///
 /// Every variant maps to one HTTP status ([`status`](Self::status)), a short reason that says
@@ -85,6 +87,9 @@ pub enum Rejection {
         /// When to come back.
         retry_after: Duration,
     },
+    /// Not a delivery but a handshake (a URL verification, a PING, a challenge), answered by
+    /// the layer itself with this response (200); see [`crate::handshake`].
+    Answered(HandshakeResponse),
 }
 
 impl Rejection {
@@ -105,7 +110,7 @@ impl Rejection {
             | Self::MissingId
             | Self::MalformedId
             | Self::IdMismatch => 400,
-            Self::AlreadyProcessed => 200,
+            Self::AlreadyProcessed | Self::Answered(_) => 200,
             Self::InFlight { .. } => 409,
             Self::StoreFull { .. } | Self::Unavailable { .. } => 503,
         }
@@ -133,6 +138,7 @@ impl Rejection {
             Self::InFlight { .. } => "delivery in progress, retry later",
             Self::StoreFull { .. } => "replay store full, retry later",
             Self::Unavailable { .. } => "temporarily unavailable, retry later",
+            Self::Answered(_) => "handshake answered",
         }
     }
 
@@ -157,6 +163,7 @@ impl Rejection {
             Self::InFlight { .. } => "in_flight",
             Self::StoreFull { .. } => "store_full",
             Self::Unavailable { .. } => "unavailable",
+            Self::Answered(_) => "handshake",
         }
     }
 

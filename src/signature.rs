@@ -1,4 +1,5 @@
-//! HMAC-SHA256 signatures: keyed secrets, signature headers, constant-time checks.
+//! Signatures: MAC algorithms and public-key ones, keyed secrets, signature headers,
+//! constant-time checks.
 //!
 //! The MAC is fed the signed pieces one after another (for Audit Trail: the timestamp header,
 //! `.`, then the raw body), so the body is never copied or re-serialised. The received
@@ -23,11 +24,231 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use std::sync::OnceLock;
+
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Sha256, Sha512};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
+use crate::public_key::PublicKey;
 use crate::{Rejection, Secret};
+
+/// How the signature is computed: a MAC with a shared secret, or a public-key signature checked
+/// with the sender's public key.
+///
+/// The MACs use the scheme's secrets ([`SecretSet::new`]), the public-key algorithms its
+/// public keys ([`SecretSet::public_keys`]); both rotate the same way, several active at once.
+///
+/// ```
+/// use webhook_guard::signature::Algorithm;
+///
+/// assert_eq!(Algorithm::HmacSha256.signature_len(), Some(32));
+/// assert_eq!(Algorithm::HmacSha512.signature_len(), Some(64));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// HMAC-SHA256 (the default; most providers).
+    #[default]
+    HmacSha256,
+    /// HMAC-SHA512.
+    HmacSha512,
+    /// HMAC-SHA1, **legacy**: only for providers that still sign with it (Twilio). SHA-1's
+    /// collisions do not break HMAC-SHA1 as a MAC, but prefer anything else for a new scheme.
+    #[cfg(feature = "sha1")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
+    HmacSha1,
+    /// Ed25519 (RFC 8032), strict verification: the 64-byte signature over the signed content.
+    #[cfg(feature = "ed25519")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
+    Ed25519,
+    /// ECDSA over P-256 with SHA-256, the signature DER-encoded (SendGrid).
+    #[cfg(feature = "ecdsa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ecdsa")))]
+    EcdsaP256Sha256,
+    /// RSA PKCS#1 v1.5 with SHA-256 (PayPal).
+    #[cfg(feature = "rsa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+    RsaSha256,
+}
+
+impl Algorithm {
+    /// The signature's length in bytes when it is fixed (`None`: DER or key-sized).
+    pub fn signature_len(self) -> Option<usize> {
+        match self {
+            Self::HmacSha256 => Some(32),
+            Self::HmacSha512 => Some(64),
+            #[cfg(feature = "sha1")]
+            Self::HmacSha1 => Some(20),
+            #[cfg(feature = "ed25519")]
+            Self::Ed25519 => Some(64),
+            #[cfg(feature = "ecdsa")]
+            Self::EcdsaP256Sha256 => None,
+            #[cfg(feature = "rsa")]
+            Self::RsaSha256 => None,
+        }
+    }
+
+    /// True for the MACs (keyed with a shared secret).
+    pub fn is_mac(self) -> bool {
+        match self {
+            Self::HmacSha256 | Self::HmacSha512 => true,
+            #[cfg(feature = "sha1")]
+            Self::HmacSha1 => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+}
+
+/// How signature bytes are written as text.
+///
+/// ```
+/// use webhook_guard::signature::Encoding;
+///
+/// assert_eq!(Encoding::Hex.encode(&[0xfb, 0xff]), "fbff");
+/// assert_eq!(Encoding::Base64.encode(&[0xfb, 0xff]), "+/8=");
+/// assert_eq!(Encoding::Base64Url.encode(&[0xfb, 0xff]), "-_8=");
+/// assert_eq!(Encoding::Base64Url.decode(b"-_8"), Some(vec![0xfb, 0xff]));
+/// assert_eq!(Encoding::Hex.decode(b"FBFF"), Some(vec![0xfb, 0xff]));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// Hex digits, either case.
+    Hex,
+    /// Standard base64 (`+/`), padding optional.
+    Base64,
+    /// URL-safe base64 (`-_`), padding optional.
+    Base64Url,
+}
+
+impl Encoding {
+    /// Writes `bytes` (hex in lower case, base64 padded).
+    pub fn encode(self, bytes: &[u8]) -> String {
+        match self {
+            Self::Hex => encode_hex(bytes),
+            Self::Base64 => encode_base64_with(bytes, BASE64),
+            Self::Base64Url => encode_base64_with(bytes, BASE64_URL),
+        }
+    }
+
+    /// Reads text of any length; `None` on a character outside the alphabet.
+    pub fn decode(self, text: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            Self::Hex => {
+                if !text.len().is_multiple_of(2) {
+                    return None;
+                }
+                let mut out = vec![0; text.len() / 2];
+                decode_hex_into(text, &mut out).then_some(out)
+            }
+            Self::Base64 => decode_base64_with(text, false),
+            Self::Base64Url => decode_base64_with(text, true),
+        }
+    }
+
+    /// Decodes into a tag of exactly `len` bytes (at most [`MAX_TAG_LEN`]), without allocating
+    /// for hex.
+    fn decode_tag(self, text: &[u8], len: usize) -> Option<Tag> {
+        if len > MAX_TAG_LEN {
+            return None;
+        }
+        let mut tag = Tag {
+            bytes: [0; MAX_TAG_LEN],
+            len: len as u8,
+        };
+        match self {
+            Self::Hex => {
+                if text.len() != 2 * len {
+                    return None;
+                }
+                decode_hex_into(text, &mut tag.bytes[..len]).then_some(tag)
+            }
+            Self::Base64 | Self::Base64Url => {
+                // Anything longer than the padded encoding cannot decode to `len` bytes.
+                if text.len() > len.div_ceil(3) * 4 {
+                    return None;
+                }
+                let bytes = self.decode(text)?;
+                (bytes.len() == len).then(|| {
+                    tag.bytes[..len].copy_from_slice(&bytes);
+                    tag
+                })
+            }
+        }
+    }
+
+    fn is_valid(self, text: &[u8]) -> bool {
+        !text.is_empty()
+            && match self {
+                Self::Hex => text.iter().all(u8::is_ascii_hexdigit),
+                Self::Base64 => text
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+                Self::Base64Url => text
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"-_=".contains(&b)),
+            }
+    }
+}
+
+/// The longest fixed-length signature: HMAC-SHA512 and Ed25519, 64 bytes.
+pub const MAX_TAG_LEN: usize = 64;
+
+/// The longest signature entry read, in characters: a 8192-bit RSA signature in base64.
+pub const MAX_ENTRY_LEN: usize = 1400;
+
+/// A fixed-length signature (a MAC or an Ed25519 signature), decoded.
+///
+/// `Debug` prints its length only: a tag identifies a delivery and stays out of logs.
+///
+/// ```
+/// use webhook_guard::signature::{Encoding, SignatureFormat};
+///
+/// let format = SignatureFormat::Bare { encoding: Encoding::Base64 };
+/// let parsed = format.parse_len(b"AAECAw==", Some(4)).unwrap();
+/// assert_eq!(parsed.tags()[0].as_bytes(), &[0, 1, 2, 3]);
+/// assert_eq!(format!("{:?}", parsed.tags()[0]), "Tag(4 bytes)");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Tag {
+    bytes: [u8; MAX_TAG_LEN],
+    len: u8,
+}
+
+impl Tag {
+    /// The tag's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    pub(crate) fn from_slice(bytes: &[u8]) -> Self {
+        let mut tag = Tag {
+            bytes: [0; MAX_TAG_LEN],
+            len: 0,
+        };
+        let len = bytes.len().min(MAX_TAG_LEN);
+        tag.bytes[..len].copy_from_slice(&bytes[..len]);
+        tag.len = len as u8;
+        tag
+    }
+}
+
+impl Default for Tag {
+    fn default() -> Self {
+        Self {
+            bytes: [0; MAX_TAG_LEN],
+            len: 0,
+        }
+    }
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tag({} bytes)", self.len)
+    }
+}
 
 /// An HMAC-SHA256 output.
 ///
@@ -63,10 +284,20 @@ pub const MAX_SIGNATURE_ENTRIES: usize = 16;
 /// How a signature header is written.
 ///
 /// ```
-/// use webhook_guard::signature::SignatureFormat;
+/// use webhook_guard::signature::{Encoding, SignatureFormat};
 ///
 /// let audit_trail = SignatureFormat::prefixed_hex("sha256=");
 /// assert!(audit_trail.parse(b"sha256=zz").is_err());
+/// // Paddle: `ts=<unix>;h1=<hex>`.
+/// let paddle = SignatureFormat::KeyValue {
+///     separator: b';',
+///     timestamp_key: Some("ts".into()),
+///     signature_key: "h1".into(),
+///     encoding: Encoding::Hex,
+/// };
+/// let header = format!("ts=1671552777;h1={}", "ab".repeat(32));
+/// let parsed = paddle.parse(header.as_bytes()).unwrap();
+/// assert_eq!(parsed.timestamp(), Some(&b"1671552777"[..]));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -87,11 +318,30 @@ pub enum SignatureFormat {
         /// The key of the signatures that count (`v1`).
         version_key: Cow<'static, str>,
     },
-    /// Space-separated `<version>,<base64>` entries (Standard Webhooks: `v1,<base64>`); other
-    /// versions are ignored.
+    /// Space-separated `<version>,<base64>` entries (Standard Webhooks: `v1,<base64>`, and
+    /// `v1a,<base64>` for its Ed25519 signatures); other versions are ignored.
     VersionedBase64 {
-        /// The version that counts (`v1`).
+        /// The version that counts (`v1`, `v1a`).
         version: Cow<'static, str>,
+    },
+    /// `key=value` pairs joined by `separator` (spaces around them ignored), with an optional
+    /// timestamp key; every entry with the signature key counts, other keys are ignored
+    /// (Paddle: `ts=<unix>;h1=<hex>`).
+    KeyValue {
+        /// The byte between pairs (`,` or `;`).
+        separator: u8,
+        /// The key of the timestamp, if the header carries one (`ts`).
+        timestamp_key: Option<Cow<'static, str>>,
+        /// The key of the signatures that count (`h1`).
+        signature_key: Cow<'static, str>,
+        /// How each signature is written.
+        encoding: Encoding,
+    },
+    /// The whole header value (surrounding spaces ignored) is one signature (Shopify's
+    /// base64, Discord's hex).
+    Bare {
+        /// How the signature is written.
+        encoding: Encoding,
     },
 }
 
@@ -103,27 +353,66 @@ impl SignatureFormat {
         }
     }
 
+    /// How this format writes a signature.
+    pub fn encoding(&self) -> Encoding {
+        match self {
+            Self::PrefixedHex { .. } | Self::KeyedHex { .. } => Encoding::Hex,
+            Self::VersionedBase64 { .. } => Encoding::Base64,
+            Self::KeyValue { encoding, .. } | Self::Bare { encoding } => *encoding,
+        }
+    }
+
+    /// True when the header carries a timestamp ([`Field::SignatureTimestamp`](crate::scheme::Field::SignatureTimestamp)).
+    pub fn carries_timestamp(&self) -> bool {
+        matches!(
+            self,
+            Self::KeyedHex { .. }
+                | Self::KeyValue {
+                    timestamp_key: Some(_),
+                    ..
+                }
+        )
+    }
+
+    /// Parses a header value into its HMAC-SHA256 signature entries (32 bytes each); see
+    /// [`parse_len`](Self::parse_len).
+    pub fn parse<'h>(&self, header: &'h [u8]) -> Result<ParsedSignature<'h>, Rejection> {
+        self.parse_len(header, Some(32))
+    }
+
     /// Parses a header value into its signature entries (and, for formats that carry one, the
     /// raw timestamp).
     ///
-    /// Entries that do not decode to 32 bytes (wrong length, not hex, wrong prefix) are
-    /// dropped: they can never match. A header left with no entry, or with more than
-    /// [`MAX_SIGNATURE_ENTRIES`], is [`Rejection::MalformedSignature`]; never a panic.
-    pub fn parse<'h>(&self, header: &'h [u8]) -> Result<ParsedSignature<'h>, Rejection> {
+    /// With `len`, entries are decoded into [`Tag`]s and those that do not decode to exactly
+    /// `len` bytes (wrong length, wrong alphabet, wrong prefix) are dropped: they can never
+    /// match. Without it (DER or key-sized signatures), entries are kept as text, checked
+    /// against the alphabet, decoded when verified. A header left with no entry, or with more
+    /// than [`MAX_SIGNATURE_ENTRIES`], is [`Rejection::MalformedSignature`]; never a panic.
+    pub fn parse_len<'h>(
+        &self,
+        header: &'h [u8],
+        len: Option<usize>,
+    ) -> Result<ParsedSignature<'h>, Rejection> {
         let mut parsed = ParsedSignature::default();
+        let encoding = self.encoding();
         let mut seen = 0usize;
+        let mut count = |limit: usize| {
+            seen += 1;
+            if seen > limit {
+                Err(Rejection::MalformedSignature)
+            } else {
+                Ok(())
+            }
+        };
         let tokens = header
             .split(|b| matches!(b, b',' | b' ' | b'\t'))
             .filter(|t| !t.is_empty());
         match self {
             Self::PrefixedHex { prefix } => {
                 for token in tokens {
-                    seen += 1;
-                    if seen > MAX_SIGNATURE_ENTRIES {
-                        return Err(Rejection::MalformedSignature);
-                    }
-                    if let Some(hex) = token.strip_prefix(prefix.as_bytes()) {
-                        parsed.push(decode_hex(hex));
+                    count(MAX_SIGNATURE_ENTRIES)?;
+                    if let Some(text) = token.strip_prefix(prefix.as_bytes()) {
+                        parsed.push(text, encoding, len);
                     }
                 }
             }
@@ -132,40 +421,45 @@ impl SignatureFormat {
                 version_key,
             } => {
                 for token in tokens {
-                    seen += 1;
-                    if seen > MAX_SIGNATURE_ENTRIES {
-                        return Err(Rejection::MalformedSignature);
-                    }
-                    let Some(eq) = token.iter().position(|&b| b == b'=') else {
-                        continue;
-                    };
-                    let (key, value) = (&token[..eq], &token[eq + 1..]);
-                    if key == timestamp_key.as_bytes() {
-                        if parsed.timestamp.is_some() {
-                            return Err(Rejection::MalformedSignature);
-                        }
-                        parsed.timestamp = Some(value);
-                    } else if key == version_key.as_bytes() {
-                        parsed.push(decode_hex(value));
-                    }
+                    count(MAX_SIGNATURE_ENTRIES)?;
+                    parsed.key_value(token, Some(timestamp_key), version_key, encoding, len)?;
+                }
+            }
+            Self::KeyValue {
+                separator,
+                timestamp_key,
+                signature_key,
+                ..
+            } => {
+                let pairs = header
+                    .split(|b| b == separator)
+                    .map(<[u8]>::trim_ascii)
+                    .filter(|t| !t.is_empty());
+                for pair in pairs {
+                    count(MAX_SIGNATURE_ENTRIES)?;
+                    parsed.key_value(
+                        pair,
+                        timestamp_key.as_deref(),
+                        signature_key,
+                        encoding,
+                        len,
+                    )?;
                 }
             }
             Self::VersionedBase64 { version } => {
                 // Entries are `v1,<base64>`: the tokens alternate version, signature.
                 let mut pending_version = false;
                 for token in tokens {
-                    seen += 1;
-                    if seen > 2 * MAX_SIGNATURE_ENTRIES {
-                        return Err(Rejection::MalformedSignature);
-                    }
+                    count(2 * MAX_SIGNATURE_ENTRIES)?;
                     if pending_version {
-                        parsed.push(decode_base64(token));
+                        parsed.push(token, encoding, len);
                         pending_version = false;
                     } else {
                         pending_version = token == version.as_bytes();
                     }
                 }
             }
+            Self::Bare { .. } => parsed.push(header.trim_ascii(), encoding, len),
         }
         if parsed.len == 0 {
             return Err(Rejection::MalformedSignature);
@@ -173,19 +467,34 @@ impl SignatureFormat {
         Ok(parsed)
     }
 
-    /// Writes a signature header for `mac` (and, for formats that carry it, `timestamp`).
-    pub fn format(&self, mac: &Digest, timestamp: Option<&str>) -> String {
+    /// Writes a signature header for `signature` (and, for formats that carry it,
+    /// `timestamp`).
+    pub fn format(&self, signature: &[u8], timestamp: Option<&str>) -> String {
+        let text = self.encoding().encode(signature);
         match self {
-            Self::PrefixedHex { prefix } => format!("{prefix}{}", encode_hex(mac)),
+            Self::PrefixedHex { prefix } => format!("{prefix}{text}"),
             Self::KeyedHex {
                 timestamp_key,
                 version_key,
             } => format!(
-                "{timestamp_key}={},{version_key}={}",
+                "{timestamp_key}={},{version_key}={text}",
                 timestamp.unwrap_or_default(),
-                encode_hex(mac)
             ),
-            Self::VersionedBase64 { version } => format!("{version},{}", encode_base64(mac)),
+            Self::VersionedBase64 { version } => format!("{version},{text}"),
+            Self::KeyValue {
+                separator,
+                timestamp_key,
+                signature_key,
+                ..
+            } => match timestamp_key {
+                Some(key) => format!(
+                    "{key}={}{}{signature_key}={text}",
+                    timestamp.unwrap_or_default(),
+                    char::from(*separator)
+                ),
+                None => format!("{signature_key}={text}"),
+            },
+            Self::Bare { .. } => text,
         }
     }
 }
@@ -197,35 +506,94 @@ impl SignatureFormat {
 ///
 /// let format = SignatureFormat::prefixed_hex("sha256=");
 /// let header = format!("sha256={}, sha256={}", "ab".repeat(32), "CD".repeat(32));
-/// assert_eq!(format.parse(header.as_bytes()).unwrap().entries().len(), 2);
+/// assert_eq!(format.parse(header.as_bytes()).unwrap().len(), 2);
 /// ```
 #[derive(Clone, Default)]
 pub struct ParsedSignature<'h> {
-    entries: [Digest; MAX_SIGNATURE_ENTRIES],
+    tags: [Tag; MAX_SIGNATURE_ENTRIES],
+    raw: [&'h [u8]; MAX_SIGNATURE_ENTRIES],
+    encoding: Option<Encoding>,
     len: usize,
     dropped: usize,
     timestamp: Option<&'h [u8]>,
 }
 
 impl<'h> ParsedSignature<'h> {
-    fn push(&mut self, entry: Option<Digest>) {
-        match entry {
-            Some(digest) if self.len < MAX_SIGNATURE_ENTRIES => {
-                self.entries[self.len] = digest;
-                self.len += 1;
-            }
-            _ => self.dropped += 1,
+    fn push(&mut self, text: &'h [u8], encoding: Encoding, len: Option<usize>) {
+        self.encoding = Some(encoding);
+        if self.len == MAX_SIGNATURE_ENTRIES || text.len() > MAX_ENTRY_LEN {
+            self.dropped += 1;
+            return;
+        }
+        let accepted = match len {
+            Some(len) => match encoding.decode_tag(text, len) {
+                Some(tag) => {
+                    self.tags[self.len] = tag;
+                    true
+                }
+                None => false,
+            },
+            None => encoding.is_valid(text),
+        };
+        if accepted {
+            self.raw[self.len] = text;
+            self.len += 1;
+        } else {
+            self.dropped += 1;
         }
     }
 
-    /// The entries that decoded to a 32-byte signature.
-    pub fn entries(&self) -> &[Digest] {
-        &self.entries[..self.len]
+    fn key_value(
+        &mut self,
+        pair: &'h [u8],
+        timestamp_key: Option<&str>,
+        signature_key: &str,
+        encoding: Encoding,
+        len: Option<usize>,
+    ) -> Result<(), Rejection> {
+        let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+            return Ok(());
+        };
+        let (key, value) = (&pair[..eq], &pair[eq + 1..]);
+        if Some(key) == timestamp_key.map(str::as_bytes) {
+            if self.timestamp.is_some() {
+                return Err(Rejection::MalformedSignature);
+            }
+            self.timestamp = Some(value);
+        } else if key == signature_key.as_bytes() {
+            self.push(value, encoding, len);
+        }
+        Ok(())
+    }
+
+    /// How many entries were kept.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no entry was kept (never, for a parse that succeeded).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The decoded entries, for a parse with a fixed length ([`SignatureFormat::parse_len`]).
+    pub fn tags(&self) -> &[Tag] {
+        &self.tags[..self.len]
+    }
+
+    /// The entries as received (their text).
+    pub fn raw_entries(&self) -> &[&'h [u8]] {
+        &self.raw[..self.len]
     }
 
     /// The raw timestamp carried in the header (`t=` for Stripe), if the format has one.
     pub fn timestamp(&self) -> Option<&'h [u8]> {
         self.timestamp
+    }
+
+    #[allow(dead_code)] // Only the public-key algorithms decode entries late.
+    fn decode(&self, entry: &[u8]) -> Option<Vec<u8>> {
+        self.encoding?.decode(entry)
     }
 }
 
@@ -238,12 +606,13 @@ impl fmt::Debug for ParsedSignature<'_> {
     }
 }
 
-/// The secrets active at once for one sender, keyed once.
+/// The secrets (and public keys) active at once for one sender, keyed once.
 ///
 /// During a rotation the sender signs with the new secret while old deliveries (and retries)
 /// still carry the old one: with both in the set, either verifies. Each secret's HMAC state is
-/// keyed once when the set is built and cloned per message, which is cheaper than keying per
-/// request. Cloning the set is an `Arc` clone.
+/// keyed once (HMAC-SHA256 when the set is built, the other MACs on first use) and cloned per
+/// message, which is cheaper than keying per request. Public keys rotate the same way
+/// ([`SecretSet::public_keys`]). Cloning the set is an `Arc` clone.
 ///
 /// ```
 /// use webhook_guard::signature::SecretSet;
@@ -257,88 +626,235 @@ impl fmt::Debug for ParsedSignature<'_> {
 /// assert!(format!("{during_rotation:?}").contains("redacted"));
 /// ```
 #[derive(Clone)]
-pub struct SecretSet(Arc<[KeyedSecret]>);
+pub struct SecretSet {
+    secrets: Arc<[KeyedSecret]>,
+    public_keys: Arc<[PublicKey]>,
+}
 
-#[derive(Clone)]
 struct KeyedSecret {
-    mac: Hmac<Sha256>,
+    secret: Secret,
+    sha256: Hmac<Sha256>,
+    sha512: OnceLock<Hmac<Sha512>>,
+    #[cfg(feature = "sha1")]
+    sha1: OnceLock<Hmac<sha1::Sha1>>,
+}
+
+/// What matched: the signature (for dedup on it) and which key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Matched {
+    /// The MAC, or the public-key signature (hashed with SHA-256 when longer than a tag).
+    pub(crate) tag: Tag,
+    /// The index of the secret (or public key) that verified.
+    pub(crate) key: usize,
 }
 
 impl SecretSet {
     /// Keys each secret. An empty set verifies nothing ([`Rejection::UnknownSigner`]).
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
-        Self(
-            secrets
+        Self {
+            secrets: secrets
                 .into_iter()
                 .map(|secret| KeyedSecret {
                     // HMAC accepts keys of any length: this never fails.
-                    mac: <Hmac<Sha256> as Mac>::new_from_slice(secret.expose())
+                    sha256: <Hmac<Sha256> as Mac>::new_from_slice(secret.expose())
                         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
+                    secret,
+                    sha512: OnceLock::new(),
+                    #[cfg(feature = "sha1")]
+                    sha1: OnceLock::new(),
                 })
                 .collect(),
-        )
+            public_keys: Arc::new([]),
+        }
     }
 
-    /// How many secrets are active.
+    /// A set of the sender's public keys, for the public-key algorithms (several during a
+    /// rotation, like secrets).
+    ///
+    /// ```
+    /// # #[cfg(feature = "ed25519")] {
+    /// use webhook_guard::PublicKey;
+    /// use webhook_guard::signature::SecretSet;
+    ///
+    /// // Discord's developer portal shows the application's public key in hex.
+    /// let key = PublicKey::ed25519_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a").unwrap();
+    /// let keys = SecretSet::public_keys([key]);
+    /// assert_eq!(keys.len(), 1);
+    /// assert!(format!("{keys:?}").contains("redacted"));
+    /// # }
+    /// ```
+    pub fn public_keys(keys: impl IntoIterator<Item = PublicKey>) -> Self {
+        Self {
+            secrets: Arc::new([]),
+            public_keys: keys.into_iter().collect(),
+        }
+    }
+
+    /// How many secrets and public keys are active.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.secrets.len() + self.public_keys.len()
     }
 
-    /// True when no secret is active.
+    /// True when no secret or key is active.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
-    /// The MAC of the signed pieces with the first (newest) secret, for signers.
+    /// The HMAC-SHA256 of the signed pieces with the first (newest) secret, for signers.
     pub fn sign(&self, pieces: &[&[u8]]) -> Option<Digest> {
-        self.0.first().map(|keyed| keyed.mac(pieces))
+        let tag = self.sign_with(Algorithm::HmacSha256, pieces)?;
+        tag.as_bytes().try_into().ok()
     }
 
-    /// Checks the parsed entries against the MAC of `pieces` under each secret, in constant
-    /// time per comparison. Any entry matching any secret passes; the matching MAC is returned
-    /// (it identifies the signed content, for schemes whose id is not signed).
+    /// The MAC of the signed pieces under `algorithm` with the first (newest) secret, for
+    /// signers; `None` without a secret, or for a public-key algorithm (sign with the private
+    /// key yourself).
+    ///
+    /// ```
+    /// use webhook_guard::signature::{Algorithm, SecretSet};
+    /// use webhook_guard::Secret;
+    ///
+    /// let set = SecretSet::new([Secret::new("key").unwrap()]);
+    /// let tag = set.sign_with(Algorithm::HmacSha512, &[b"The quick brown fox ", b"jumps over the lazy dog"]).unwrap();
+    /// assert_eq!(&tag.as_bytes()[..4], &[0xb4, 0x2a, 0xf0, 0x90]); // Wikipedia's HMAC example
+    /// ```
+    pub fn sign_with(&self, algorithm: Algorithm, pieces: &[&[u8]]) -> Option<Tag> {
+        self.sign_index(algorithm, 0, pieces)
+    }
+
+    pub(crate) fn sign_index(
+        &self,
+        algorithm: Algorithm,
+        index: usize,
+        pieces: &[&[u8]],
+    ) -> Option<Tag> {
+        self.secrets.get(index)?.mac(algorithm, pieces)
+    }
+
+    /// Checks the parsed entries against the HMAC-SHA256 of `pieces` under each secret; see
+    /// [`verify_with`](Self::verify_with).
     pub fn verify(
         &self,
         signature: &ParsedSignature<'_>,
         pieces: &[&[u8]],
     ) -> Result<Digest, Rejection> {
-        if self.0.is_empty() {
+        let matched = self.verify_with(Algorithm::HmacSha256, signature, pieces)?;
+        matched
+            .tag
+            .as_bytes()
+            .try_into()
+            .map_err(|_| Rejection::InvalidSignature)
+    }
+
+    /// Checks the parsed entries (parsed with the algorithm's length) against `pieces`: for a
+    /// MAC, the MAC under each secret, compared in constant time; for a public-key algorithm,
+    /// each entry under each public key. Any entry matching any key passes.
+    pub(crate) fn verify_with(
+        &self,
+        algorithm: Algorithm,
+        signature: &ParsedSignature<'_>,
+        pieces: &[&[u8]],
+    ) -> Result<Matched, Rejection> {
+        if !algorithm.is_mac() {
+            return self.verify_public(algorithm, signature, pieces);
+        }
+        if self.secrets.is_empty() {
             return Err(Rejection::UnknownSigner);
         }
         let mut matched = subtle::Choice::from(0);
-        let mut matching: Digest = [0; 32];
-        for keyed in self.0.iter() {
-            let expected = keyed.mac(pieces);
+        let mut matching = Tag::default();
+        let mut key = 0u64;
+        for (index, keyed) in self.secrets.iter().enumerate() {
+            let Some(expected) = keyed.mac(algorithm, pieces) else {
+                return Err(Rejection::UnknownSigner);
+            };
             let mut this_secret = subtle::Choice::from(0);
-            for entry in signature.entries() {
-                this_secret |= expected.ct_eq(entry);
+            for entry in signature.tags() {
+                this_secret |= expected.as_bytes().ct_eq(entry.as_bytes());
             }
-            for (out, byte) in matching.iter_mut().zip(expected) {
-                out.conditional_assign(&byte, this_secret & !matched);
+            let take = this_secret & !matched;
+            for (out, byte) in matching.bytes.iter_mut().zip(expected.bytes) {
+                out.conditional_assign(&byte, take);
             }
+            matching.len.conditional_assign(&expected.len, take);
+            key.conditional_assign(&(index as u64), take);
             matched |= this_secret;
         }
         if bool::from(matched) {
-            Ok(matching)
+            Ok(Matched {
+                tag: matching,
+                key: key as usize,
+            })
         } else {
             Err(Rejection::InvalidSignature)
         }
     }
+
+    fn verify_public(
+        &self,
+        algorithm: Algorithm,
+        signature: &ParsedSignature<'_>,
+        pieces: &[&[u8]],
+    ) -> Result<Matched, Rejection> {
+        if self.public_keys.is_empty() {
+            return Err(Rejection::UnknownSigner);
+        }
+        // Public-key checks need no constant time: nothing secret is compared.
+        for (index, key) in self.public_keys.iter().enumerate() {
+            for (n, entry) in signature.raw_entries().iter().enumerate() {
+                let decoded = match algorithm.signature_len() {
+                    Some(_) => signature.tags()[n].as_bytes().to_vec(),
+                    None => match signature.decode(entry) {
+                        Some(bytes) => bytes,
+                        None => continue,
+                    },
+                };
+                if key.verify(algorithm, &decoded, pieces) {
+                    let tag = if decoded.len() <= MAX_TAG_LEN {
+                        Tag::from_slice(&decoded)
+                    } else {
+                        use sha2::Digest as _;
+                        Tag::from_slice(&Sha256::digest(&decoded))
+                    };
+                    return Ok(Matched { tag, key: index });
+                }
+            }
+        }
+        Err(Rejection::InvalidSignature)
+    }
 }
 
 impl KeyedSecret {
-    fn mac(&self, pieces: &[&[u8]]) -> Digest {
-        let mut mac = self.mac.clone();
-        for piece in pieces {
-            mac.update(piece);
+    fn mac(&self, algorithm: Algorithm, pieces: &[&[u8]]) -> Option<Tag> {
+        fn run<M: Mac + Clone>(keyed: &M, pieces: &[&[u8]]) -> Tag {
+            let mut mac = keyed.clone();
+            for piece in pieces {
+                mac.update(piece);
+            }
+            Tag::from_slice(&mac.finalize().into_bytes())
         }
-        mac.finalize().into_bytes().into()
+        fn keyed<M: Mac + hmac::digest::KeyInit>(secret: &Secret) -> M {
+            <M as Mac>::new_from_slice(secret.expose())
+                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
+        }
+        Some(match algorithm {
+            Algorithm::HmacSha256 => run(&self.sha256, pieces),
+            Algorithm::HmacSha512 => run(self.sha512.get_or_init(|| keyed(&self.secret)), pieces),
+            #[cfg(feature = "sha1")]
+            Algorithm::HmacSha1 => run(self.sha1.get_or_init(|| keyed(&self.secret)), pieces),
+            #[allow(unreachable_patterns)]
+            _ => return None,
+        })
     }
 }
 
 impl fmt::Debug for SecretSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretSet({} × [redacted])", self.0.len())
+        write!(f, "SecretSet({} × [redacted]", self.secrets.len())?;
+        if !self.public_keys.is_empty() {
+            write!(f, ", {} public keys [redacted]", self.public_keys.len())?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -365,6 +881,11 @@ pub fn decode_hex(hex: &[u8]) -> Option<Digest> {
         return None;
     }
     let mut out = [0u8; 32];
+    decode_hex_into(hex, &mut out).then_some(out)
+}
+
+/// Decodes `2 * out.len()` hex digits into `out`; false on any other byte.
+fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
     // Accumulate an "invalid" flag instead of returning early: one branch per signature.
     let mut invalid = 0u8;
     for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
@@ -375,7 +896,7 @@ pub fn decode_hex(hex: &[u8]) -> Option<Digest> {
         invalid |= (high | low) & 0xf0;
         *byte = (high << 4) | (low & 0x0f);
     }
-    (invalid == 0).then_some(out)
+    invalid == 0 && hex.len() == 2 * out.len()
 }
 
 /// Lower-case hex of `bytes`.
@@ -390,9 +911,14 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 }
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Standard base64 (with padding) of `bytes`.
 pub fn encode_base64(bytes: &[u8]) -> String {
+    encode_base64_with(bytes, BASE64)
+}
+
+fn encode_base64_with(bytes: &[u8], alphabet: &[u8; 64]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = (u32::from(chunk[0]) << 16)
@@ -400,7 +926,7 @@ pub fn encode_base64(bytes: &[u8]) -> String {
             | u32::from(*chunk.get(2).unwrap_or(&0));
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(char::from(BASE64[(n >> (18 - 6 * i) & 63) as usize]));
+                out.push(char::from(alphabet[(n >> (18 - 6 * i) & 63) as usize]));
             } else {
                 out.push('=');
             }
@@ -411,6 +937,10 @@ pub fn encode_base64(bytes: &[u8]) -> String {
 
 /// Decodes standard base64 (padding optional) of any length; `None` on any other character.
 pub fn decode_base64_vec(text: &[u8]) -> Option<Vec<u8>> {
+    decode_base64_with(text, false)
+}
+
+fn decode_base64_with(text: &[u8], url_safe: bool) -> Option<Vec<u8>> {
     let text = text
         .strip_suffix(b"==")
         .or_else(|| text.strip_suffix(b"="))
@@ -426,8 +956,10 @@ pub fn decode_base64_vec(text: &[u8]) -> Option<Vec<u8>> {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
             b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
+            b'+' if !url_safe => 62,
+            b'/' if !url_safe => 63,
+            b'-' if url_safe => 62,
+            b'_' if url_safe => 63,
             _ => return None,
         };
         acc = (acc << 6) | u32::from(v);

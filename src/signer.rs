@@ -40,6 +40,7 @@ use crate::{Scheme, Secret};
 pub struct Signer {
     scheme: Scheme,
     secrets: SecretSet,
+    url: Option<String>,
 }
 
 impl Signer {
@@ -48,7 +49,16 @@ impl Signer {
         Self {
             scheme,
             secrets: SecretSet::new([secret]),
+            url: None,
         }
+    }
+
+    /// The full URL the delivery is sent to, for schemes that sign it
+    /// ([`SignedPart::Url`]); see [`Verifier::public_url`](crate::Verifier::public_url).
+    #[must_use]
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
     }
 
     /// The scheme.
@@ -64,28 +74,44 @@ impl Signer {
         let scheme = &self.scheme;
         let timestamp_text = match &scheme.timestamp {
             Some((_, TimestampFormat::Rfc3339)) => format_rfc3339(timestamp),
+            Some((_, TimestampFormat::UnixMillis)) => (i128::from(timestamp) * 1000).to_string(),
             _ => timestamp.to_string(),
         };
-        let pieces: Vec<&[u8]> = scheme
-            .signed_content
-            .iter()
-            .map(|part| match part {
-                SignedPart::Timestamp => timestamp_text.as_bytes(),
-                SignedPart::Id => id.as_bytes(),
-                SignedPart::Body => body,
-                SignedPart::Literal(bytes) => bytes,
-            })
-            .collect();
+        let mut form = crate::body::form_pairs(body).unwrap_or_default();
+        form.sort();
+        form.dedup();
+        #[cfg(feature = "rsa")]
+        let crc = crc32fast::hash(body).to_string();
+        let mut pieces: Vec<&[u8]> = Vec::new();
+        for part in &scheme.signed_content {
+            match part {
+                SignedPart::Timestamp => pieces.push(timestamp_text.as_bytes()),
+                SignedPart::Id => pieces.push(id.as_bytes()),
+                SignedPart::Body => pieces.push(body),
+                SignedPart::Literal(bytes) => pieces.push(bytes),
+                SignedPart::Url => pieces.push(self.url.as_deref().unwrap_or_default().as_bytes()),
+                SignedPart::SortedForm => {
+                    for (name, value) in &form {
+                        pieces.push(name.as_bytes());
+                        pieces.push(value.as_bytes());
+                    }
+                }
+                #[cfg(feature = "rsa")]
+                SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+            }
+        }
+        // A public-key scheme is signed by the sender's private key, which a signer never has.
         let mac = self
             .secrets
-            .sign(&pieces)
-            .unwrap_or_else(|| unreachable!("a signer has one secret"));
+            .sign_with(scheme.algorithm, &pieces)
+            .unwrap_or_default();
+        let mac = mac.as_bytes();
         let signature_timestamp = matches!(scheme.timestamp, Some((Field::SignatureTimestamp, _)));
         let mut headers = vec![(
             scheme.signature_header.to_string(),
             scheme
                 .signature_format
-                .format(&mac, signature_timestamp.then_some(timestamp_text.as_str())),
+                .format(mac, signature_timestamp.then_some(timestamp_text.as_str())),
         )];
         if let Some((Field::Header(name), _)) = &scheme.timestamp {
             headers.push((name.to_string(), timestamp_text.clone()));

@@ -73,6 +73,20 @@ impl Clock for FixedClock {
 /// timestamp a sender would write.
 const MAX_DIGITS: usize = 19;
 
+/// Parses a Unix timestamp in milliseconds into whole seconds (rounded down), with the same
+/// syntax as [`parse_unix_seconds`].
+///
+/// ```
+/// use webhook_guard::time::parse_unix_millis;
+///
+/// assert_eq!(parse_unix_millis(b"1705312200999"), Some(1_705_312_200));
+/// assert_eq!(parse_unix_millis(b"-1"), Some(-1));
+/// assert_eq!(parse_unix_millis(b"1.5"), None);
+/// ```
+pub fn parse_unix_millis(raw: &[u8]) -> Option<i64> {
+    parse_unix_seconds(raw).map(|ms| ms.div_euclid(1000))
+}
+
 /// Parses a Unix timestamp in whole seconds: optional `-`, then 1 to 19 ASCII digits.
 ///
 /// Refuses everything else (`1e9`, `+5`, ` 5`, `1.5`, 40 digits, overflow), never panics.

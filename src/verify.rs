@@ -25,13 +25,12 @@ use bytes::Bytes;
 
 use sha2::{Digest as _, Sha256};
 
-use crate::body::{form_or_json_fields, json_fields};
-use crate::scheme::{
-    BodyFormat, Field, IdBinding, IdFallback, MAX_SIGNED_PARTS, SignedPart, TimestampFormat,
-};
-use crate::signature::{Digest, SecretSet, encode_hex};
-use crate::time::{Clock, SystemClock, parse_rfc3339, parse_unix_seconds};
-use crate::{Delivery, HeaderLookup, Rejection, Scheme, Secret};
+use crate::body::{form_or_json_fields, form_pairs, json_fields};
+use crate::handshake::{Handshake, echo_query};
+use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, TimestampFormat};
+use crate::signature::{Algorithm, SecretSet, Tag, encode_hex};
+use crate::time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
+use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
 
 /// The default body limit: 1 MiB.
 ///
@@ -84,6 +83,7 @@ pub struct Verifier {
     secrets: SecretSet,
     body_limit: usize,
     clock: Arc<dyn Clock>,
+    public_url: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Verifier {
@@ -92,6 +92,7 @@ impl fmt::Debug for Verifier {
             .field("scheme", &self.scheme.name)
             .field("secrets", &self.secrets)
             .field("body_limit", &self.body_limit)
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -110,7 +111,35 @@ impl Verifier {
             secrets,
             body_limit: DEFAULT_BODY_LIMIT,
             clock: Arc::new(SystemClock),
+            public_url: None,
         }
+    }
+
+    /// The public base URL the sender calls (`https://hooks.example.com`), for schemes that
+    /// sign the request's URL ([`SignedPart::Url`]): the signed URL is this base followed by
+    /// the request's path and query as the adapter sees them. It is configuration, never read
+    /// from the request's `Host`, which whoever sends a copy chooses. Include any prefix a
+    /// proxy or a nested router strips before the layer sees the path. Without it, such a
+    /// scheme verifies nothing ([`Rejection::InvalidSignature`]).
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer, Verifier};
+    ///
+    /// let secret = Secret::new("square-signature-key").unwrap();
+    /// let verifier = Verifier::new(Scheme::square(), [secret.clone()]).public_url("https://hooks.example.com");
+    /// let body = br#"{"event_id":"e1","type":"payment.created"}"#;
+    /// let headers = Signer::new(Scheme::square(), secret)
+    ///     .url("https://hooks.example.com/webhooks/square")
+    ///     .headers(body, 0, "");
+    /// let delivery = verifier.verify_target(&headers, "/webhooks/square", body.to_vec().into(), verifier.secrets(), 0);
+    /// assert_eq!(delivery.unwrap().id(), "e1");
+    /// let elsewhere = verifier.verify_target(&headers, "/other", body.to_vec().into(), verifier.secrets(), 0);
+    /// assert!(elsewhere.is_err());
+    /// ```
+    #[must_use]
+    pub fn public_url(mut self, base: impl AsRef<str>) -> Self {
+        self.public_url = Some(Arc::from(base.as_ref().trim_end_matches('/')));
+        self
     }
 
     /// The largest body accepted, in bytes (default 1 MiB).
@@ -191,6 +220,23 @@ impl Verifier {
         secrets: &SecretSet,
         now: i64,
     ) -> Result<Delivery, Rejection> {
+        self.verify_target(headers, "", body, secrets, now)
+    }
+
+    /// Verifies a delivery sent to `target` (the request's path and query, as received) with
+    /// `secrets` as of `now`: what the [`Guard`](crate::Guard) calls. The target matters to
+    /// schemes that sign the URL ([`Verifier::public_url`]) and to the unsigned handshakes
+    /// ([`Handshake::EchoQuery`]).
+    ///
+    /// See the example on [`Verifier::public_url`].
+    pub fn verify_target<H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &H,
+        target: &str,
+        body: Bytes,
+        secrets: &SecretSet,
+        now: i64,
+    ) -> Result<Delivery, Rejection> {
         let scheme = &*self.scheme;
         if body.len() > self.body_limit {
             return Err(Rejection::BodyTooLarge {
@@ -199,10 +245,19 @@ impl Verifier {
         }
 
         // Signature.
-        let raw_signature = headers
-            .header(&scheme.signature_header)
-            .ok_or(Rejection::MissingSignature)?;
-        let signature = scheme.signature_format.parse(raw_signature)?;
+        let Some(raw_signature) = headers.header(&scheme.signature_header) else {
+            // The one unsigned answer: an echo of a plain challenge value, nothing else.
+            for handshake in &scheme.handshakes {
+                if let Handshake::EchoQuery { param } = handshake
+                    && let Some(value) = echo_query(target, param)
+                {
+                    let answer = HandshakeResponse::text(Bytes::copy_from_slice(value.as_bytes()));
+                    return Err(Rejection::Answered(answer));
+                }
+            }
+            return Err(Rejection::MissingSignature);
+        };
+        let signature = scheme.parse_signature(raw_signature)?;
         let raw_timestamp = match &scheme.timestamp {
             Some((Field::Header(name), _)) => {
                 Some(headers.header(name).ok_or(Rejection::MissingTimestamp)?)
@@ -218,18 +273,50 @@ impl Verifier {
             Field::Header(name) => headers.header(name).filter(|id| !id.is_empty()),
             _ => None,
         };
-        let mut pieces: [&[u8]; MAX_SIGNED_PARTS] = [&[]; MAX_SIGNED_PARTS];
-        let mut count = 0;
+        // Pieces that are not in the request as such: decoded and sorted form pairs (Twilio),
+        // a checksum in decimal (PayPal). Only the schemes that sign them pay for them.
+        let form = if scheme.signed_content.contains(&SignedPart::SortedForm) {
+            let mut pairs = form_pairs(&body).map_err(|_| Rejection::InvalidSignature)?;
+            // Twilio's SDKs sort the distinct pairs.
+            pairs.sort();
+            pairs.dedup();
+            pairs
+        } else {
+            Vec::new()
+        };
+        #[cfg(feature = "rsa")]
+        let crc = crc32fast::hash(&body).to_string();
+        let mut pieces: Vec<&[u8]> =
+            Vec::with_capacity(scheme.signed_content.len() + 2 * form.len() + 1);
         for part in &scheme.signed_content {
-            pieces[count] = match part {
-                SignedPart::Timestamp => raw_timestamp.ok_or(Rejection::MissingTimestamp)?,
-                SignedPart::Id => raw_id_header.ok_or(Rejection::MissingId)?,
-                SignedPart::Body => &body,
-                SignedPart::Literal(bytes) => bytes,
-            };
-            count += 1;
+            match part {
+                SignedPart::Timestamp => {
+                    pieces.push(raw_timestamp.ok_or(Rejection::MissingTimestamp)?)
+                }
+                SignedPart::Id => pieces.push(raw_id_header.ok_or(Rejection::MissingId)?),
+                SignedPart::Body => pieces.push(&body),
+                SignedPart::Literal(bytes) => pieces.push(bytes),
+                SignedPart::Url => {
+                    // Without a configured base there is no URL to check against.
+                    let base = self
+                        .public_url
+                        .as_deref()
+                        .ok_or(Rejection::InvalidSignature)?;
+                    pieces.push(base.as_bytes());
+                    pieces.push(target.as_bytes());
+                }
+                SignedPart::SortedForm => {
+                    for (name, value) in &form {
+                        pieces.push(name.as_bytes());
+                        pieces.push(value.as_bytes());
+                    }
+                }
+                #[cfg(feature = "rsa")]
+                SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+            }
         }
-        let mac = secrets.verify(&signature, &pieces[..count])?;
+        let matched = secrets.verify_with(scheme.algorithm, &signature, &pieces)?;
+        let mac = matched.tag;
 
         // The signature holds: read the body's fields.
         let names = scheme.body_field_names();
@@ -274,6 +361,7 @@ impl Verifier {
                 };
                 let parsed = match format {
                     TimestampFormat::UnixSeconds => parse_unix_seconds(raw),
+                    TimestampFormat::UnixMillis => parse_unix_millis(raw),
                     TimestampFormat::Rfc3339 => parse_rfc3339(raw),
                 }
                 .ok_or(Rejection::MalformedTimestamp)?;
@@ -319,23 +407,85 @@ impl Verifier {
             return Err(Rejection::IdMismatch);
         }
 
+        let event_type = text(scheme.event_type.as_ref(), body_type);
+        let handshake = match &event_type {
+            Some(event_type) if !scheme.handshakes.is_empty() => {
+                self.handshake(event_type, &body, secrets, matched.key)?
+            }
+            _ => None,
+        };
         Ok(Delivery {
             scheme: Arc::clone(&self.scheme_name),
             id,
             timestamp,
-            event_type: text(scheme.event_type.as_ref(), body_type),
+            event_type,
             tenant: text(scheme.tenant.as_ref(), body_tenant),
             body,
             unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(mac),
+            handshake,
         })
+    }
+
+    /// The answer to a verified delivery of `event_type`, if the scheme says it is a
+    /// handshake. The body is parsed whole here, on this rare path only.
+    fn handshake(
+        &self,
+        event_type: &str,
+        body: &[u8],
+        secrets: &SecretSet,
+        key: usize,
+    ) -> Result<Option<HandshakeResponse>, Rejection> {
+        let field = |value: &serde_json::Value, name: &str| -> Result<String, Rejection> {
+            value
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .ok_or(Rejection::MalformedBody)
+        };
+        for handshake in &self.scheme.handshakes {
+            match handshake {
+                Handshake::EchoField {
+                    event_type: wanted,
+                    field: name,
+                } if wanted == event_type => {
+                    let value: serde_json::Value =
+                        serde_json::from_slice(body).map_err(|_| Rejection::MalformedBody)?;
+                    return Ok(Some(HandshakeResponse::text(field(&value, name)?)));
+                }
+                Handshake::Reply {
+                    event_type: wanted,
+                    json,
+                } if wanted == event_type => {
+                    return Ok(Some(HandshakeResponse::json(Bytes::from_static(
+                        json.as_bytes(),
+                    ))));
+                }
+                Handshake::ZoomUrlValidation if event_type == "endpoint.url_validation" => {
+                    let value: serde_json::Value =
+                        serde_json::from_slice(body).map_err(|_| Rejection::MalformedBody)?;
+                    let payload = value.get("payload").ok_or(Rejection::MalformedBody)?;
+                    let plain = field(payload, "plainToken")?;
+                    let encrypted = secrets
+                        .sign_index(Algorithm::HmacSha256, key, &[plain.as_bytes()])
+                        .ok_or(Rejection::UnknownSigner)?;
+                    let answer = serde_json::json!({
+                        "plainToken": plain,
+                        "encryptedToken": encode_hex(encrypted.as_bytes()),
+                    });
+                    return Ok(Some(HandshakeResponse::json(answer.to_string())));
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
     }
 }
 
 /// The id of a delivery that carries none ([`IdFallback::Signature`]): a digest of the MAC,
 /// so the signature itself never reaches the handler's logs.
-fn signature_id(mac: &Digest) -> String {
+fn signature_id(mac: &Tag) -> String {
     let digest = Sha256::new_with_prefix(b"webhook-guard signature id\0")
-        .chain_update(mac)
+        .chain_update(mac.as_bytes())
         .finalize();
     format!("sig_{}", encode_hex(&digest[..16]))
 }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent, TypedEvent};
 use webhook_guard::scheme::{Field, IdBinding, SignedPart, TimestampFormat};
-use webhook_guard::signature::{MAX_SIGNATURE_ENTRIES, SignatureFormat};
+use webhook_guard::signature::{Encoding, MAX_SIGNATURE_ENTRIES, SignatureFormat};
 use webhook_guard::time::{format_rfc3339, parse_rfc3339, parse_unix_seconds};
 use webhook_guard::verify::MAX_ID_LEN;
 use webhook_guard::{Freshness, Rejection, Scheme, Secret, Signer, Verifier};
@@ -61,8 +61,10 @@ pub const SIGNER_SECRET: &[u8] = b"fuzz: the signer's secret, also signing the s
 // ---------------------------------------------------------------------------------------------
 // signature_header
 
-/// The three signature formats, as the built-in and documented schemes write them.
-pub fn signature_formats() -> [SignatureFormat; 3] {
+/// The signature formats, as the built-in and documented schemes write them: `sha256=<hex>`,
+/// Stripe's `t=,v1=`, Standard Webhooks' `v1,<base64>`, Paddle's `ts=;h1=` and a bare base64
+/// value (Shopify, Square, Twilio).
+pub fn signature_formats() -> [SignatureFormat; 5] {
     [
         SignatureFormat::prefixed_hex("sha256="),
         SignatureFormat::KeyedHex {
@@ -72,48 +74,87 @@ pub fn signature_formats() -> [SignatureFormat; 3] {
         SignatureFormat::VersionedBase64 {
             version: "v1".into(),
         },
+        SignatureFormat::KeyValue {
+            separator: b';',
+            timestamp_key: Some("ts".into()),
+            signature_key: "h1".into(),
+            encoding: Encoding::Hex,
+        },
+        SignatureFormat::Bare {
+            encoding: Encoding::Base64,
+        },
     ]
 }
 
-/// Parses `data` as a signature header in each of the three formats.
+/// Parses `data` as a signature header in each format, for signatures of 20, 32 and 64 bytes
+/// (HMAC-SHA1, HMAC-SHA256, HMAC-SHA512 and Ed25519) and of any length (DER, RSA).
 ///
 /// Invariants: never a panic; an `Err` is always `MalformedSignature`; an `Ok` has between 1 and
-/// [`MAX_SIGNATURE_ENTRIES`] entries, and a header with more separated tokens than the cap
-/// allows is refused; a `t=` timestamp is a slice of the header; and each format reads back a
-/// header it wrote for a digest taken from the input.
+/// [`MAX_SIGNATURE_ENTRIES`] entries, each of the asked length, and a header with more
+/// separated tokens than the cap allows is refused; a timestamp is a slice of the header and
+/// only the formats with a timestamp key find one; and each format reads back a header it
+/// wrote for a digest taken from the input.
 pub fn check_signature_header(data: &[u8]) {
     let tokens = data
         .split(|b| matches!(b, b',' | b' ' | b'\t'))
         .filter(|t| !t.is_empty())
         .count();
+    let pairs = data
+        .split(|&b| b == b';')
+        .filter(|t| !t.trim_ascii().is_empty())
+        .count();
     for (i, format) in signature_formats().iter().enumerate() {
-        match format.parse(data) {
-            Ok(parsed) => {
-                let n = parsed.entries().len();
-                assert!((1..=MAX_SIGNATURE_ENTRIES).contains(&n), "{format:?}: {n}");
-                // The cap counts tokens, not only the entries kept: no input makes the parser
-                // walk an unbounded list (VersionedBase64 entries are two tokens each).
-                let cap = if i == 2 { 2 } else { 1 } * MAX_SIGNATURE_ENTRIES;
-                assert!(tokens <= cap, "{format:?}: {tokens} tokens accepted");
-                if let Some(ts) = parsed.timestamp() {
-                    assert!(i == 1, "{format:?} carries no timestamp");
-                    assert!(is_subslice(data, ts));
+        for len in [Some(20), Some(32), Some(64), None] {
+            match format.parse_len(data, len) {
+                Ok(parsed) => {
+                    let n = parsed.len();
+                    assert!((1..=MAX_SIGNATURE_ENTRIES).contains(&n), "{format:?}: {n}");
+                    if let Some(len) = len {
+                        assert!(parsed.tags().iter().all(|t| t.as_bytes().len() == len));
+                    }
+                    // The cap counts tokens, not only the entries kept: no input makes the
+                    // parser walk an unbounded list (VersionedBase64 entries are two tokens).
+                    let (count, cap) = match i {
+                        2 => (tokens, 2 * MAX_SIGNATURE_ENTRIES),
+                        3 => (pairs, MAX_SIGNATURE_ENTRIES),
+                        4 => (1, 1),
+                        _ => (tokens, MAX_SIGNATURE_ENTRIES),
+                    };
+                    assert!(count <= cap, "{format:?}: {count} tokens accepted");
+                    if let Some(ts) = parsed.timestamp() {
+                        assert!(i == 1 || i == 3, "{format:?} carries no timestamp");
+                        assert!(is_subslice(data, ts));
+                    }
+                    for entry in parsed.raw_entries() {
+                        assert!(is_subslice(data, entry));
+                    }
+                }
+                Err(rejection) => {
+                    assert_eq!(rejection, Rejection::MalformedSignature, "{format:?}")
                 }
             }
-            Err(rejection) => assert_eq!(rejection, Rejection::MalformedSignature, "{format:?}"),
         }
 
         // Round trip: whatever digest, the header a format writes parses back to it.
-        let mut digest = [0u8; 32];
-        for (out, b) in digest.iter_mut().zip(data.iter().rev()) {
-            *out = *b;
+        for len in [20, 32, 64] {
+            let mut digest = vec![0u8; len];
+            for (out, b) in digest.iter_mut().zip(data.iter().rev()) {
+                *out = *b;
+            }
+            let ts = std::str::from_utf8(data)
+                .ok()
+                .filter(|t| !t.is_empty() && !t.contains([',', ' ', '\t', ';']));
+            let header = format.format(&digest, ts.or(Some("1")));
+            let parsed = format
+                .parse_len(header.as_bytes(), Some(len))
+                .expect("own header parses");
+            assert_eq!(parsed.len(), 1, "{format:?} {header}");
+            assert_eq!(
+                parsed.tags()[0].as_bytes(),
+                &digest[..],
+                "{format:?} {header}"
+            );
         }
-        let ts = std::str::from_utf8(data)
-            .ok()
-            .filter(|t| !t.is_empty() && !t.contains([',', ' ', '\t']));
-        let header = format.format(&digest, ts.or(Some("1")));
-        let parsed = format.parse(header.as_bytes()).expect("own header parses");
-        assert_eq!(parsed.entries(), &[digest], "{format:?} {header}");
     }
 }
 

@@ -2,7 +2,18 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::Rejection;
+use crate::{HandshakeResponse, Rejection};
+
+/// The response to a handshake the layer answers itself (never shaped by a
+/// [`RejectionResponse`]: the provider expects exactly this).
+pub(crate) fn handshake(answer: HandshakeResponse) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header((CONTENT_TYPE, answer.content_type));
+    if answer.nosniff {
+        response.insert_header((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    }
+    response.body(answer.body)
+}
 
 /// The core's status, a `text/plain` reason and `Retry-After` where it applies, so a handler
 /// may also return a [`Rejection`] as its error.

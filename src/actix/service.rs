@@ -99,6 +99,10 @@ where
         Box::pin(async move {
             let admitted = match read_and_admit(&guard, &mut request).await {
                 Ok(admitted) => admitted,
+                Err(Rejection::Answered(answer)) => {
+                    let response = super::response::handshake(answer);
+                    return Ok(request.into_response(response).map_into_right_body());
+                }
                 Err(rejection) => {
                     let response = on_rejection.response(&rejection);
                     return Ok(request.into_response(response).map_into_right_body());
@@ -142,5 +146,6 @@ async fn read_and_admit(
     }
     let bytes = body.finish();
     request.set_payload(Payload::from(bytes.clone()));
-    guard.admit(request.headers(), request.path(), bytes).await
+    let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    guard.admit(request.headers(), target, bytes).await
 }

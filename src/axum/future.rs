@@ -110,6 +110,7 @@ impl<S, B, R, ResBody> Future for ResponseFuture<S, B, R>
 where
     S: Service<Request<B>, Response = Response<ResBody>>,
     B: From<Bytes>,
+    ResBody: From<Bytes>,
     R: RejectionResponse<ResBody>,
 {
     type Output = Result<Response<ResBody>, S::Error>;
@@ -119,6 +120,9 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::Admitting { admit } => match ready!(admit.as_mut().poll(cx)) {
+                    Err(Rejection::Answered(answer)) => {
+                        return Poll::Ready(Ok(super::response::handshake(answer)));
+                    }
                     Err(rejection) => {
                         return Poll::Ready(Ok(this.on_rejection.response(&rejection)));
                     }

@@ -1,7 +1,25 @@
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 
-use crate::Rejection;
+use crate::{HandshakeResponse, Rejection};
+
+/// The response to a handshake the layer answers itself (never shaped by a
+/// [`RejectionResponse`]: the provider expects exactly this).
+pub(crate) fn handshake<B: From<Bytes>>(answer: HandshakeResponse) -> Response<B> {
+    let mut response = Response::new(B::from(answer.body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(answer.content_type),
+    );
+    if answer.nosniff {
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    }
+    response
+}
 
 /// Turns a [`Rejection`] into the response the sender gets.
 ///

@@ -57,6 +57,7 @@ where
     S: Service<Request<B>, Response = Response<ResBody>> + Clone + Send + 'static,
     B: Body + From<Bytes> + Send + 'static,
     B::Data: Send,
+    ResBody: From<Bytes>,
     R: RejectionResponse<ResBody>,
 {
     type Response = Response<ResBody>;
@@ -78,9 +79,8 @@ where
                 Ok(bytes) => bytes,
                 Err(rejection) => return Err(guard.reject_unread(rejection)),
             };
-            let admitted = guard
-                .admit(&parts.headers, parts.uri.path(), bytes.clone())
-                .await?;
+            let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+            let admitted = guard.admit(&parts.headers, target, bytes.clone()).await?;
             Ok((parts, bytes, admitted))
         });
         ResponseFuture::new(admit, inner, self.on_rejection.clone(), self.guard.clone())

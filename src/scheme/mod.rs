@@ -4,7 +4,10 @@
 //! which order, where the timestamp, the deduplication id, the event type and the tenant come
 //! from, and how long a delivery stays fresh. The built-in schemes are constructors
 //! ([`Scheme::audit_trail`], [`Scheme::palo`], [`Scheme::standard_webhooks`],
-//! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`]); another provider is described
+//! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
+//! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
+//! [`Scheme::dropbox`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
+//! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`); another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
 //! through one):
 //!
@@ -28,11 +31,21 @@
 //! ```
 
 mod audit_trail;
+#[cfg(feature = "ed25519")]
+mod discord;
+mod dropbox;
 mod github;
+mod linear;
+mod paddle;
 mod palo;
+mod shopify;
 mod slack;
+mod square;
 mod standard_webhooks;
 mod stripe;
+#[cfg(feature = "sha1")]
+mod twilio;
+mod zoom;
 
 pub use palo::PALO_MIN_SECRET_LEN;
 
@@ -40,7 +53,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::signature::{SignatureFormat, decode_base64_vec};
+use crate::handshake::Handshake;
+use crate::signature::{Algorithm, SignatureFormat, decode_base64_vec};
 use crate::{Freshness, Secret, SecretError};
 
 /// The most pieces a scheme's signed content may have.
@@ -122,7 +136,7 @@ impl Field {
 
     pub(crate) fn is_signed(&self, signed_content: &[SignedPart]) -> bool {
         match self {
-            Self::Body(_) => signed_content.contains(&SignedPart::Body),
+            Self::Body(_) => signed_content.iter().any(SignedPart::covers_body),
             Self::Header(_) | Self::SignatureTimestamp => false,
         }
     }
@@ -157,6 +171,9 @@ impl Field {
 pub enum TimestampFormat {
     /// Whole seconds since the Unix epoch, in decimal (`1705312200`).
     UnixSeconds,
+    /// Milliseconds since the Unix epoch, in decimal (`1705312200123`; Linear's
+    /// `webhookTimestamp`). Freshness is checked to the second.
+    UnixMillis,
     /// An RFC 3339 date-time (`2026-02-19T10:30:00Z`).
     Rfc3339,
 }
@@ -181,12 +198,36 @@ pub enum SignedPart {
     Body,
     /// Fixed bytes (a separator such as `.`, or a version prefix such as `v0:`).
     Literal(Cow<'static, [u8]>),
+    /// The request's public URL: the base URL configured on the verifier
+    /// ([`Verifier::public_url`](crate::Verifier::public_url)) followed by the request's path
+    /// and query as received. Never built from the `Host` header, which the sender of a copy
+    /// chooses (Square signs its notification URL, Twilio the URL it requested).
+    Url,
+    /// The body's form parameters sorted by name, each name followed by its value, decoded,
+    /// with nothing between them (Twilio). The body must be a form.
+    SortedForm,
+    /// The CRC32 of the raw body, in decimal (PayPal). CRC32 is not a cryptographic hash: a
+    /// body can be forged to have any CRC32, so with it the signature covers the body only
+    /// as well as a checksum does (see [`Scheme::paypal`]).
+    #[cfg(feature = "rsa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+    BodyCrc32,
 }
 
 impl SignedPart {
     /// Fixed bytes in the signed content.
     pub fn literal(text: &'static str) -> Self {
         Self::Literal(Cow::Borrowed(text.as_bytes()))
+    }
+
+    /// True for the parts that stand for the body.
+    pub(crate) fn covers_body(&self) -> bool {
+        match self {
+            Self::Body | Self::SortedForm => true,
+            #[cfg(feature = "rsa")]
+            Self::BodyCrc32 => true,
+            _ => false,
+        }
     }
 }
 
@@ -378,6 +419,8 @@ pub struct Scheme {
     pub(crate) body_format: BodyFormat,
     pub(crate) min_secret_len: usize,
     pub(crate) secret_encoding: SecretEncoding,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) handshakes: Vec<Handshake>,
 }
 
 impl fmt::Debug for Scheme {
@@ -386,6 +429,7 @@ impl fmt::Debug for Scheme {
             .field("name", &self.name)
             .field("signature_header", &self.signature_header)
             .field("signature_format", &self.signature_format)
+            .field("algorithm", &self.algorithm)
             .field("timestamp", &self.timestamp)
             .field("freshness", &self.freshness)
             .field("id", &self.id)
@@ -413,7 +457,40 @@ impl Scheme {
             body_format: BodyFormat::Json,
             min_secret_len: 1,
             secret_encoding: SecretEncoding::Raw,
+            algorithm: Algorithm::HmacSha256,
+            handshakes: Vec::new(),
         }
+    }
+
+    /// The signature algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The handshakes the layer answers itself.
+    pub fn handshakes(&self) -> &[Handshake] {
+        &self.handshakes
+    }
+
+    /// True when the signed content includes the request's URL ([`SignedPart::Url`]).
+    pub fn signs_url(&self) -> bool {
+        self.signed_content.contains(&SignedPart::Url)
+    }
+
+    /// Parses the scheme's signature header with the algorithm's signature length.
+    ///
+    /// ```
+    /// use webhook_guard::Scheme;
+    ///
+    /// let header = format!("sha256={}", "ab".repeat(32));
+    /// assert_eq!(Scheme::github().parse_signature(header.as_bytes()).unwrap().len(), 1);
+    /// ```
+    pub fn parse_signature<'h>(
+        &self,
+        header: &'h [u8],
+    ) -> Result<crate::signature::ParsedSignature<'h>, crate::Rejection> {
+        self.signature_format
+            .parse_len(header, self.algorithm.signature_len())
     }
 
     /// The provider's name.
@@ -622,9 +699,43 @@ pub struct SchemeBuilder {
     body_format: BodyFormat,
     min_secret_len: usize,
     secret_encoding: SecretEncoding,
+    algorithm: Algorithm,
+    handshakes: Vec<Handshake>,
 }
 
 impl SchemeBuilder {
+    /// The signature algorithm (default HMAC-SHA256). The public-key algorithms verify with
+    /// the sender's public keys ([`SecretSet::public_keys`](crate::signature::SecretSet::public_keys)).
+    ///
+    /// ```
+    /// use webhook_guard::scheme::{Field, IdBinding, Scheme};
+    /// use webhook_guard::signature::{Algorithm, Encoding, SignatureFormat};
+    /// use webhook_guard::{Secret, Signer, Verifier};
+    ///
+    /// let scheme = Scheme::builder("acme")
+    ///     .signature("X-Acme-Signature", SignatureFormat::Bare { encoding: Encoding::Base64Url })
+    ///     .algorithm(Algorithm::HmacSha512)
+    ///     .id(Field::body("id"), IdBinding::Signed)
+    ///     .build()
+    ///     .unwrap();
+    /// let secret = Secret::new("acme-secret").unwrap();
+    /// let body = br#"{"id":"a1"}"#;
+    /// let headers = Signer::new(scheme.clone(), secret.clone()).headers(body, 0, "a1");
+    /// assert_eq!(headers[0].1.len(), 88); // 64 bytes in base64
+    /// assert!(Verifier::new(scheme, [secret]).verify_at(&headers, body.to_vec().into(), 0).is_ok());
+    /// ```
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// A handshake the layer answers itself, after verification (unsigned ones aside, see
+    /// [`Handshake`]), without running the handler or deduplicating it.
+    pub fn handshake(mut self, handshake: Handshake) -> Self {
+        self.handshakes.push(handshake);
+        self
+    }
+
     /// The signature header and how it is written (required).
     ///
     /// See the example on [`SchemeBuilder`].
@@ -756,7 +867,7 @@ impl SchemeBuilder {
                 IdFallback::Signature => None,
             })
         };
-        if !self.signed_content.contains(&SignedPart::Body) {
+        if !self.signed_content.iter().any(SignedPart::covers_body) {
             return Err(SchemeError::BodyNotSigned);
         }
         if self.signed_content.contains(&SignedPart::Timestamp) && self.timestamp.is_none() {
@@ -780,7 +891,7 @@ impl SchemeBuilder {
             return Err(SchemeError::IdNotSigned);
         }
         if matches!(self.timestamp, Some((Field::SignatureTimestamp, _)))
-            && !matches!(signature_format, SignatureFormat::KeyedHex { .. })
+            && !signature_format.carries_timestamp()
         {
             return Err(SchemeError::NoTimestampInSignature);
         }
@@ -804,6 +915,8 @@ impl SchemeBuilder {
             body_format: self.body_format,
             min_secret_len: self.min_secret_len,
             secret_encoding: self.secret_encoding,
+            algorithm: self.algorithm,
+            handshakes: self.handshakes,
         })
     }
 }

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
+use crate::handshake::Handshake;
 use crate::signature::SignatureFormat;
 
 impl Scheme {
@@ -35,6 +36,10 @@ impl Scheme {
     ///
     /// All three are signed (body fields, or the signature itself), so the id is
     /// [`IdBinding::Signed`]: a copy cannot be given a new id.
+    ///
+    /// `url_verification` (Slack's check of a new Events API URL) is answered by the layer once
+    /// verified, with its `challenge` as plain text ([`Handshake::EchoField`]); no handler
+    /// runs and nothing is claimed in the replay store.
     ///
     /// Freshness: 5 minutes either way, as Slack's SDKs check (`abs(now - timestamp) > 300`
     /// is refused). A copy replayed within the 10 minutes a signature stays valid is caught by
@@ -80,6 +85,10 @@ impl Scheme {
                 IdFallback::Signature,
             ])
             .event_type(Field::body("type"))
+            .handshake(Handshake::EchoField {
+                event_type: "url_verification".into(),
+                field: "challenge".into(),
+            })
             .build()
             .unwrap_or_else(|e| unreachable!("the Slack scheme is valid: {e}"))
     }

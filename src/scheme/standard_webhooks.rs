@@ -78,6 +78,54 @@ impl Scheme {
     }
 }
 
+impl Scheme {
+    /// [Standard Webhooks](https://www.standardwebhooks.com/) with asymmetric signatures: the
+    /// same headers and signed content as [`Scheme::standard_webhooks`], each `v1a,<base64>`
+    /// entry of `webhook-signature` an **Ed25519** signature under the sender's public key
+    /// (`whpk_<base64>`, [`PublicKey::ed25519_whpk`](crate::PublicKey::ed25519_whpk)); `v1`
+    /// entries are ignored. Dedup on `webhook-id` (signed), 5 minutes either way.
+    ///
+    /// ```
+    /// use webhook_guard::signature::SecretSet;
+    /// use webhook_guard::{PublicKey, Scheme, Verifier};
+    ///
+    /// let key = PublicKey::ed25519_whpk("whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=").unwrap();
+    /// let verifier = Verifier::with_secret_set(Scheme::standard_webhooks_ed25519(), SecretSet::public_keys([key]));
+    /// # let _ = verifier;
+    /// ```
+    #[cfg(feature = "ed25519")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
+    pub fn standard_webhooks_ed25519() -> Self {
+        Scheme::builder("standard-webhooks")
+            .signature(
+                "webhook-signature",
+                SignatureFormat::VersionedBase64 {
+                    version: "v1a".into(),
+                },
+            )
+            .algorithm(crate::signature::Algorithm::Ed25519)
+            .signed_content([
+                SignedPart::Id,
+                SignedPart::literal("."),
+                SignedPart::Timestamp,
+                SignedPart::literal("."),
+                SignedPart::Body,
+            ])
+            .timestamp(
+                Field::header("webhook-timestamp"),
+                TimestampFormat::UnixSeconds,
+            )
+            .freshness(Freshness::new(
+                Duration::from_secs(5 * 60),
+                Duration::from_secs(5 * 60),
+            ))
+            .id(Field::header("webhook-id"), IdBinding::Signed)
+            .event_type(Field::body("type"))
+            .build()
+            .unwrap_or_else(|e| unreachable!("the Standard Webhooks v1a scheme is valid: {e}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Rejection, Scheme, Signer, Verifier};
