@@ -80,6 +80,10 @@ async fn main() -> std::io::Result<()> {
     };
     // Built once, outside the server's closure: every worker shares the same replay store.
     let guards = common::guards(inbox.as_ref()).await;
+    let providers: Vec<_> = common::providers::routes(&guards.audit_trail, inbox.as_ref())
+        .into_iter()
+        .map(|p| (p.path, WebhookMiddleware::from_guard(p.guard), p.any_method))
+        .collect();
     let _workers = inbox.as_ref().map(AnyInbox::start_workers);
     let inboxed = inbox.is_some();
     let audit_trail_webhooks = WebhookMiddleware::from_guard(guards.audit_trail);
@@ -98,6 +102,8 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or_else(|e| panic!("cannot listen on {addr}: {e}"));
     eprintln!("listening on http://{addr}");
     eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
+    let paths: Vec<_> = providers.iter().map(|p| p.0).collect();
+    eprintln!("provider routes: POST {}", paths.join(", POST "));
     HttpServer::new(move || {
         // Inline, each route runs its handler; in inbox mode, each stores and answers.
         let route = |inline: actix_web::Route| {
@@ -123,12 +129,22 @@ async fn main() -> std::io::Result<()> {
                     .wrap(palo_test_webhooks.clone())
                     .route(route(web::post().to(palo_test))),
             );
-        untyped.iter().fold(app, |app, (path, webhooks)| {
+        let app = untyped.iter().fold(app, |app, (path, webhooks)| {
             app.service(
                 web::resource(*path)
                     .wrap(webhooks.clone())
                     .route(route(web::post().to(delivery))),
             )
+        });
+        providers.iter().fold(app, |app, (path, webhooks, any_method)| {
+            // Dropbox's challenge comes as a GET: its route takes any method.
+            let method = || if *any_method { web::route() } else { web::post() };
+            let handler = if inboxed {
+                method().to(enqueue)
+            } else {
+                method().to(delivery)
+            };
+            app.service(web::resource(*path).wrap(webhooks.clone()).route(handler))
         })
     })
     .listen(listener)?

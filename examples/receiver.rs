@@ -30,7 +30,7 @@ mod common;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, post};
+use axum::routing::{MethodRouter, any, post};
 use common::inbox::AnyInbox;
 use webhook_guard::Delivery;
 use webhook_guard::axum::{Verified, WebhookLayer, enqueue};
@@ -71,6 +71,7 @@ async fn main() {
         None => None,
     };
     let guards = common::guards(inbox.as_ref()).await;
+    let providers = common::providers::routes(&guards.audit_trail, inbox.as_ref());
     let _workers = inbox.as_ref().map(AnyInbox::start_workers);
     // Inline, each route runs its handler; in inbox mode, each stores and answers.
     let route = |inline: MethodRouter| {
@@ -109,6 +110,16 @@ async fn main() {
             "/webhook-test",
             route(post(palo_test)).layer(WebhookLayer::from_guard(guards.palo_test)),
         );
+    let paths: Vec<_> = providers.iter().map(|p| p.path).collect();
+    let app = providers.into_iter().fold(app, |app, p| {
+        let handler = match (inbox.is_some(), p.any_method) {
+            (true, true) => any(enqueue),
+            (true, false) => post(enqueue),
+            (false, true) => any(delivery),
+            (false, false) => post(delivery),
+        };
+        app.route(p.path, handler.layer(WebhookLayer::from_guard(p.guard)))
+    });
 
     let addr = common::listen_addr();
     let listener = tokio::net::TcpListener::bind(addr)
@@ -116,5 +127,6 @@ async fn main() {
         .unwrap_or_else(|e| panic!("cannot listen on {addr}: {e}"));
     eprintln!("listening on http://{addr}");
     eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
+    eprintln!("provider routes: POST {}", paths.join(", POST "));
     axum::serve(listener, app).await.expect("server error");
 }

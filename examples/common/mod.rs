@@ -5,6 +5,8 @@
 
 pub mod inbox;
 
+pub mod providers;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 

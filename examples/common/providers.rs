@@ -1,0 +1,146 @@
+//! The routes of the providers added with issue 19 (Shopify, Twilio, Square, Paddle, Linear,
+//! Zoom, Dropbox, Discord), built once for both receivers: each route's path, its guard
+//! (sharing the receivers' replay store) and whether it takes GET as well as POST (Dropbox's
+//! challenge).
+//!
+//! | route | environment | demo value when unset |
+//! |---|---|---|
+//! | `/webhooks/shopify` | `SHOPIFY_WEBHOOK_SECRET` | [`DEMO_SHOPIFY_SECRET`] |
+//! | `/webhooks/twilio` | `TWILIO_AUTH_TOKEN` (+ `PUBLIC_BASE_URL`) | [`DEMO_TWILIO_TOKEN`] |
+//! | `/webhooks/square` | `SQUARE_SIGNATURE_KEY` (+ `PUBLIC_BASE_URL`) | [`DEMO_SQUARE_KEY`] |
+//! | `/webhooks/paddle` | `PADDLE_WEBHOOK_SECRET` | [`DEMO_PADDLE_SECRET`] |
+//! | `/webhooks/linear` | `LINEAR_WEBHOOK_SECRET` | [`DEMO_LINEAR_SECRET`] |
+//! | `/webhooks/zoom` | `ZOOM_WEBHOOK_SECRET_TOKEN` | [`DEMO_ZOOM_SECRET`] |
+//! | `/webhooks/dropbox` | `DROPBOX_APP_SECRET` | [`DEMO_DROPBOX_SECRET`] |
+//! | `/webhooks/discord` | `DISCORD_PUBLIC_KEY` (hex) | the key of [`DEMO_DISCORD_SEED`] |
+//!
+//! URL-signing schemes (Twilio, Square) sign the URL the provider calls: its base comes from
+//! `PUBLIC_BASE_URL` (default `http://127.0.0.1:$PORT`), never from the request's `Host`.
+//! Handshakes (Zoom's URL validation, Dropbox's challenge, Discord's PING) are answered by the
+//! layer: they print no stdout line, since no handler runs.
+
+use webhook_guard::signature::SecretSet;
+use webhook_guard::{Guard, PublicKey, Scheme, Verifier};
+
+pub const DEMO_SHOPIFY_SECRET: &str = "demo_shopify_client_secret";
+pub const DEMO_TWILIO_TOKEN: &str = "demo_twilio_auth_token";
+pub const DEMO_SQUARE_KEY: &str = "demo_square_signature_key";
+pub const DEMO_PADDLE_SECRET: &str = "pdl_ntfset_demo_paddle_secret";
+pub const DEMO_LINEAR_SECRET: &str = "lin_wh_demo_linear_secret";
+pub const DEMO_ZOOM_SECRET: &str = "demo_zoom_secret_token";
+pub const DEMO_DROPBOX_SECRET: &str = "demo_dropbox_app_secret";
+/// The demo Discord application's private seed (hex): its public key is used when
+/// `DISCORD_PUBLIC_KEY` is unset, so a test can sign with it. Never use it in production.
+pub const DEMO_DISCORD_SEED: &str =
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+
+/// One provider's route.
+pub struct ProviderRoute {
+    pub path: &'static str,
+    pub guard: Guard,
+    /// Also routes GET (Dropbox's `?challenge=`).
+    pub any_method: bool,
+}
+
+fn env_or(var: &str, demo: &str) -> String {
+    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        Some(value) => value,
+        None => {
+            eprintln!("{var} is not set: using the demo value {demo:?}");
+            demo.to_owned()
+        }
+    }
+}
+
+/// `PUBLIC_BASE_URL`, default `http://127.0.0.1:$PORT`.
+pub fn public_base_url() -> String {
+    std::env::var("PUBLIC_BASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| format!("http://{}", super::listen_addr()))
+}
+
+/// The providers' routes, their guards sharing `shared`'s replay store (and, in inbox mode,
+/// storing into `inbox`).
+pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<ProviderRoute> {
+    let store = shared
+        .replay_store()
+        .cloned()
+        .expect("the receivers' guards have a store");
+    let base = public_base_url();
+    let in_mode = |guard: Guard| match inbox {
+        Some(inbox) => inbox.guard(guard),
+        None => guard,
+    };
+    let route = |path: &'static str, scheme: Scheme, var: &str, demo: &str| {
+        let secret = scheme
+            .secret(env_or(var, demo))
+            .unwrap_or_else(|e| panic!("{var}: {e}"));
+        let verifier = Verifier::new(scheme, [secret]).public_url(&base);
+        ProviderRoute {
+            path,
+            guard: in_mode(Guard::new(verifier).shared_store(store.clone())),
+            any_method: path == "/webhooks/dropbox",
+        }
+    };
+    let demo_seed: [u8; 32] = webhook_guard::signature::Encoding::Hex
+        .decode(DEMO_DISCORD_SEED.as_bytes())
+        .and_then(|seed| seed.try_into().ok())
+        .expect("a 32-byte seed");
+    let demo_key = ed25519_dalek::SigningKey::from_bytes(&demo_seed).verifying_key();
+    let demo_key = webhook_guard::signature::Encoding::Hex.encode(demo_key.as_bytes());
+    let discord_key = env_or("DISCORD_PUBLIC_KEY", &demo_key);
+    let discord_key =
+        PublicKey::ed25519_hex(&discord_key).unwrap_or_else(|e| panic!("DISCORD_PUBLIC_KEY: {e}"));
+    let discord =
+        Verifier::with_secret_set(Scheme::discord(), SecretSet::public_keys([discord_key]));
+    vec![
+        route(
+            "/webhooks/shopify",
+            Scheme::shopify(),
+            "SHOPIFY_WEBHOOK_SECRET",
+            DEMO_SHOPIFY_SECRET,
+        ),
+        route(
+            "/webhooks/twilio",
+            Scheme::twilio(),
+            "TWILIO_AUTH_TOKEN",
+            DEMO_TWILIO_TOKEN,
+        ),
+        route(
+            "/webhooks/square",
+            Scheme::square(),
+            "SQUARE_SIGNATURE_KEY",
+            DEMO_SQUARE_KEY,
+        ),
+        route(
+            "/webhooks/paddle",
+            Scheme::paddle(),
+            "PADDLE_WEBHOOK_SECRET",
+            DEMO_PADDLE_SECRET,
+        ),
+        route(
+            "/webhooks/linear",
+            Scheme::linear(),
+            "LINEAR_WEBHOOK_SECRET",
+            DEMO_LINEAR_SECRET,
+        ),
+        route(
+            "/webhooks/zoom",
+            Scheme::zoom(),
+            "ZOOM_WEBHOOK_SECRET_TOKEN",
+            DEMO_ZOOM_SECRET,
+        ),
+        route(
+            "/webhooks/dropbox",
+            Scheme::dropbox(),
+            "DROPBOX_APP_SECRET",
+            DEMO_DROPBOX_SECRET,
+        ),
+        ProviderRoute {
+            path: "/webhooks/discord",
+            guard: Guard::new(discord).shared_store(store.clone()),
+            any_method: false,
+        },
+    ]
+}
