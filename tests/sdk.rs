@@ -2,9 +2,10 @@
 //!
 //! Builds the two example receivers (axum, actix-web) with the features of this test build,
 //! writes deliveries signed by [`Signer`] to a temporary file, and runs `tests/sdk/run.py`,
-//! which signs payloads with `standardwebhooks`, `stripe`, `slack-sdk` (PyPI) and
-//! `@octokit/webhooks-methods` (npm), POSTs them to each receiver, and verifies our signatures
-//! with each SDK's verify function. See that script for the checks.
+//! which signs payloads with `standardwebhooks`, `stripe`, `slack-sdk`, `twilio`,
+//! `paddle-python-sdk`, `pynacl` (PyPI) and `@octokit/webhooks-methods` (npm), POSTs them to
+//! each receiver, and verifies our signatures with each SDK's verify function (`squareup`'s
+//! too). See that script and `tests/sdk/providers.py` for the checks.
 //!
 //! Never skipped: without python3, node or the SDKs it fails and says to run
 //! `scripts/test.sh`, which installs them.
@@ -37,9 +38,46 @@ fn signed(name: &str, scheme: Scheme, secret: &str, body: &str, id: &str) -> ser
     })
 }
 
+/// One delivery to `url`, for the schemes that sign the URL.
+fn signed_to(url: &str, scheme: Scheme, secret: &str, body: &str, id: &str) -> serde_json::Value {
+    let key = scheme.secret(secret).expect("a valid secret");
+    let headers = Signer::new(scheme.clone(), key)
+        .url(url)
+        .headers(body.as_bytes(), 0, id);
+    serde_json::json!({
+        "name": "form",
+        "scheme": scheme.name(),
+        "secret": secret,
+        "body": body,
+        "headers": headers,
+        "url": url,
+    })
+}
+
 fn our_deliveries() -> serde_json::Value {
     let slack_secret = "e2b5a1c3d4f60718293a4b5c6d7e8f90";
     serde_json::Value::Array(vec![
+        signed_to(
+            "https://hooks.example.com/webhooks/twilio?tenant=a%20b",
+            Scheme::twilio(),
+            "twilio_auth_token_0123456789",
+            "CallSid=CA123&From=%2B15551234567&To=%2B15557654321&Body=caf%C3%A9+%C3%A0+Paris&Empty=",
+            "idem-1",
+        ),
+        signed_to(
+            "https://hooks.example.com/webhooks/square",
+            Scheme::square(),
+            "square_signature_key_0123456789",
+            r#"{"merchant_id":"M1","type":"payment.created","event_id":"e1","data":{"note":"café"}}"#,
+            "",
+        ),
+        signed(
+            "json",
+            Scheme::paddle(),
+            "pdl_ntfset_01gkpjp8bkm3tm53kdgkx6sms7_6h3qd3uFSi9YCD3OLYAShQI90XTI6vEI",
+            r#"{"event_id":"evt_1","event_type":"transaction.completed","notification_id":"ntf_1","data":{"note":"Zoë"}}"#,
+            "",
+        ),
         signed(
             "json",
             Scheme::standard_webhooks(),

@@ -55,6 +55,8 @@ try:
     import stripe
     from slack_sdk.signature import SignatureVerifier
     from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    import providers
 except ImportError as error:
     missing(f"the Python package {error.name!r}")
 
@@ -377,6 +379,7 @@ def sdks_to_receiver(checks, binary, octokit):
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(24),
         "SLACK_SIGNING_SECRET": secrets.token_hex(16),
     }
+    env.update(providers.receiver_env())
     receiver = Receiver(binary, env)
     name = os.path.basename(binary)
     print(f"--- SDKs -> {name} ({receiver.base})")
@@ -385,6 +388,7 @@ def sdks_to_receiver(checks, binary, octokit):
         github_to_receiver(checks, receiver, octokit, env["GITHUB_WEBHOOK_SECRET"])
         stripe_to_receiver(checks, receiver, env["STRIPE_WEBHOOK_SECRET"])
         slack_to_receiver(checks, receiver, env["SLACK_SIGNING_SECRET"])
+        providers.to_receiver(checks, receiver, env, delivered, rejected)
         # The existing contract still holds: an unsigned Audit Trail request is refused.
         rejected(checks, receiver, "audit-trail unsigned", "/webhooks/audit-trail", "{}", {})
     finally:
@@ -399,6 +403,8 @@ def ours_to_sdks(checks, signed_path, octokit):
         scheme, secret, body = d["scheme"], d["secret"], d["body"]
         headers = dict(d["headers"])
         bad = tampered(body)
+        if scheme in providers.SCHEMES:
+            continue
         if scheme == "standard-webhooks":
             wh = Webhook(secret)
             try:
@@ -443,9 +449,10 @@ def ours_to_sdks(checks, signed_path, octokit):
     for i, (d, _, _) in enumerate(github):
         checks.check(f"github SDK verifies our signature ({d['name']})", answers[2 * i] is True)
         checks.check(f"github SDK refuses it tampered ({d['name']})", answers[2 * i + 1] is False)
-    schemes = {d["scheme"] for d in deliveries}
+    schemes = {d["scheme"] for d in deliveries} - providers.SCHEMES
     checks.check("our signer covered the four schemes",
                  schemes == {"standard-webhooks", "github", "stripe", "slack"}, f"{schemes}")
+    providers.ours_to_sdks(checks, deliveries)
 
 
 def main():
