@@ -136,16 +136,24 @@ async fn main() -> std::io::Result<()> {
                     .route(route(web::post().to(delivery))),
             )
         });
-        providers.iter().fold(app, |app, (path, webhooks, any_method)| {
-            // Dropbox's challenge comes as a GET: its route takes any method.
-            let method = || if *any_method { web::route() } else { web::post() };
-            let handler = if inboxed {
-                method().to(enqueue)
-            } else {
-                method().to(delivery)
-            };
-            app.service(web::resource(*path).wrap(webhooks.clone()).route(handler))
-        })
+        providers
+            .iter()
+            .fold(app, |app, (path, webhooks, any_method)| {
+                // Dropbox's challenge comes as a GET: its route takes any method.
+                let method = || {
+                    if *any_method {
+                        web::route()
+                    } else {
+                        web::post()
+                    }
+                };
+                let handler = if inboxed {
+                    method().to(enqueue)
+                } else {
+                    method().to(delivery)
+                };
+                app.service(web::resource(*path).wrap(webhooks.clone()).route(handler))
+            })
     })
     .listen(listener)?
     .run()

@@ -89,6 +89,8 @@ impl Signer {
                 SignedPart::Id => pieces.push(id.as_bytes()),
                 SignedPart::Body => pieces.push(body),
                 SignedPart::Literal(bytes) => pieces.push(bytes),
+                // A header the scheme signs but does not set: the caller adds it, signed empty.
+                SignedPart::Header(_) => pieces.push(b""),
                 SignedPart::Url => pieces.push(self.url.as_deref().unwrap_or_default().as_bytes()),
                 SignedPart::SortedForm => {
                     for (name, value) in &form {

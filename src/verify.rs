@@ -296,6 +296,9 @@ impl Verifier {
                 SignedPart::Id => pieces.push(raw_id_header.ok_or(Rejection::MissingId)?),
                 SignedPart::Body => pieces.push(&body),
                 SignedPart::Literal(bytes) => pieces.push(bytes),
+                SignedPart::Header(name) => {
+                    pieces.push(headers.header(name).ok_or(Rejection::MissingSignature)?)
+                }
                 SignedPart::Url => {
                     // Without a configured base there is no URL to check against.
                     let base = self
@@ -344,6 +347,7 @@ impl Verifier {
                     .and_then(|v| std::str::from_utf8(v).ok())
                     .map(str::to_owned),
                 Field::Body(_) => from_body.map(Cow::into_owned),
+                Field::BodyDigest => Some(body_digest_id(&body)),
                 Field::SignatureTimestamp => None,
             }
         };
@@ -377,6 +381,7 @@ impl Verifier {
                     .map_err(|_| Rejection::MalformedId)?
                     .to_owned(),
             ),
+            None if scheme.id == Field::BodyDigest => Some(body_digest_id(&body)),
             None => body_id.map(Cow::into_owned),
         };
         let mut id = id.filter(|id| !id.is_empty());
@@ -479,6 +484,14 @@ impl Verifier {
         }
         Ok(None)
     }
+}
+
+/// The id of a delivery identified by its whole body ([`Field::BodyDigest`]).
+fn body_digest_id(body: &[u8]) -> String {
+    let digest = Sha256::new_with_prefix(b"webhook-guard body id\0")
+        .chain_update(body)
+        .finalize();
+    format!("body_{}", encode_hex(&digest[..16]))
 }
 
 /// The id of a delivery that carries none ([`IdFallback::Signature`]): a digest of the MAC,

@@ -90,6 +90,64 @@ fn v1a_sign(body: &[u8], ts: i64, id: &str) -> Headers {
     ]
 }
 
+const P256_SECRET: [u8; 32] = [9; 32];
+const PAYPAL_WEBHOOK_ID: &str = "1JE4291016473214C";
+const PAYPAL_KEY: &str = include_str!("../examples/common/demo/paypal-demo-key.pem");
+const PAYPAL_CERT: &str = include_str!("../examples/common/demo/paypal-demo-cert.pem");
+
+fn sendgrid_keys() -> SecretSet {
+    use p256::pkcs8::EncodePublicKey;
+    let signing = p256::ecdsa::SigningKey::from_bytes(&P256_SECRET.into()).unwrap();
+    let der = signing.verifying_key().to_public_key_der().unwrap();
+    let key = PublicKey::p256_base64_der(Encoding::Base64.encode(der.as_bytes())).unwrap();
+    SecretSet::public_keys([key])
+}
+
+fn sendgrid_sign(body: &[u8], ts: i64, _id: &str) -> Headers {
+    use p256::ecdsa::signature::Signer as _;
+    let signing = p256::ecdsa::SigningKey::from_bytes(&P256_SECRET.into()).unwrap();
+    let message = [ts.to_string().as_bytes(), body].concat();
+    let signature: p256::ecdsa::Signature = signing.sign(&message);
+    vec![
+        (
+            "x-twilio-email-event-webhook-signature".into(),
+            Encoding::Base64.encode(signature.to_der().as_bytes()),
+        ),
+        (
+            "x-twilio-email-event-webhook-timestamp".into(),
+            ts.to_string(),
+        ),
+    ]
+}
+
+fn paypal_keys() -> SecretSet {
+    SecretSet::public_keys([PublicKey::rsa_certificate_pem(PAYPAL_CERT).unwrap()])
+}
+
+fn paypal_sign(body: &[u8], ts: i64, _id: &str) -> Headers {
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::signature::{SignatureEncoding, Signer as _};
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(PAYPAL_KEY).unwrap();
+    let signing = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+    // Each transmission has its own id, a retry included.
+    let transmission = format!("tx-{ts}-{}", body.len());
+    let time = webhook_guard::time::format_rfc3339(ts);
+    let message = format!(
+        "{transmission}|{time}|{PAYPAL_WEBHOOK_ID}|{}",
+        crc32fast::hash(body)
+    );
+    let signature = signing.sign(message.as_bytes()).to_bytes();
+    vec![
+        (
+            "paypal-transmission-sig".into(),
+            Encoding::Base64.encode(&signature),
+        ),
+        ("paypal-transmission-id".into(), transmission),
+        ("paypal-transmission-time".into(), time),
+        ("paypal-auth-algo".into(), "SHA256withRSA".into()),
+    ]
+}
+
 fn providers() -> Vec<Provider> {
     let hmac = |scheme: Scheme,
                 secret: &str,
@@ -198,6 +256,34 @@ fn providers() -> Vec<Provider> {
             signs_url: false,
             body: |n, _| format!(r#"{{"type":"invoice.paid","data":{{"n":{n}}}}}"#),
             sign: Some(v1a_sign),
+        },
+        Provider {
+            scheme: Scheme::sendgrid(),
+            keys: sendgrid_keys(),
+            secret: None,
+            timestamp: Timestamp::Header("x-twilio-email-event-webhook-timestamp"),
+            max_age: 24 * 3600 + 300,
+            signs_url: false,
+            body: |n, ts| {
+                format!(
+                    r#"[{{"email":"a@example.com","event":"delivered","sg_event_id":"ev{n}","timestamp":{ts}}}]"#
+                )
+            },
+            sign: Some(sendgrid_sign),
+        },
+        Provider {
+            scheme: Scheme::paypal(PAYPAL_WEBHOOK_ID),
+            keys: paypal_keys(),
+            secret: None,
+            timestamp: Timestamp::Header("paypal-transmission-time"),
+            max_age: 300,
+            signs_url: false,
+            body: |n, _| {
+                format!(
+                    r#"{{"id":"WH-{n}","event_type":"PAYMENT.SALE.COMPLETED","resource":{{"amount":"1.00"}}}}"#
+                )
+            },
+            sign: Some(paypal_sign),
         },
     ]
 }

@@ -1,5 +1,5 @@
 //! The routes of the providers added with issue 19 (Shopify, Twilio, Square, Paddle, Linear,
-//! Zoom, Dropbox, Discord), built once for both receivers: each route's path, its guard
+//! Zoom, Dropbox, Discord, SendGrid, PayPal), built once for both receivers: each route's path, its guard
 //! (sharing the receivers' replay store) and whether it takes GET as well as POST (Dropbox's
 //! challenge).
 //!
@@ -13,6 +13,8 @@
 //! | `/webhooks/zoom` | `ZOOM_WEBHOOK_SECRET_TOKEN` | [`DEMO_ZOOM_SECRET`] |
 //! | `/webhooks/dropbox` | `DROPBOX_APP_SECRET` | [`DEMO_DROPBOX_SECRET`] |
 //! | `/webhooks/discord` | `DISCORD_PUBLIC_KEY` (hex) | the key of [`DEMO_DISCORD_SEED`] |
+//! | `/webhooks/sendgrid` | `SENDGRID_WEBHOOK_PUBLIC_KEY` (base64 DER) | the key of [`DEMO_SENDGRID_SECRET`] |
+//! | `/webhooks/paypal` | `PAYPAL_WEBHOOK_ID`, `PAYPAL_CERT_PEM` (a path) | [`DEMO_PAYPAL_WEBHOOK_ID`], `demo/paypal-demo-cert.pem` |
 //!
 //! URL-signing schemes (Twilio, Square) sign the URL the provider calls: its base comes from
 //! `PUBLIC_BASE_URL` (default `http://127.0.0.1:$PORT`), never from the request's `Host`.
@@ -33,6 +35,14 @@ pub const DEMO_DROPBOX_SECRET: &str = "demo_dropbox_app_secret";
 /// `DISCORD_PUBLIC_KEY` is unset, so a test can sign with it. Never use it in production.
 pub const DEMO_DISCORD_SEED: &str =
     "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+
+/// The demo SendGrid signing key's scalar (hex): its public key is used when
+/// `SENDGRID_WEBHOOK_PUBLIC_KEY` is unset. Never use it in production.
+pub const DEMO_SENDGRID_SECRET: &str =
+    "0909090909090909090909090909090909090909090909090909090909090909";
+pub const DEMO_PAYPAL_WEBHOOK_ID: &str = "1JE4291016473214C";
+/// The demo PayPal certificate (its private key is `demo/paypal-demo-key.pem`).
+const DEMO_PAYPAL_CERT: &str = include_str!("demo/paypal-demo-cert.pem");
 
 /// One provider's route.
 pub struct ProviderRoute {
@@ -94,6 +104,46 @@ pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<Pro
         PublicKey::ed25519_hex(&discord_key).unwrap_or_else(|e| panic!("DISCORD_PUBLIC_KEY: {e}"));
     let discord =
         Verifier::with_secret_set(Scheme::discord(), SecretSet::public_keys([discord_key]));
+
+    let demo_sendgrid = {
+        use p256::pkcs8::EncodePublicKey;
+        let scalar: [u8; 32] = webhook_guard::signature::Encoding::Hex
+            .decode(DEMO_SENDGRID_SECRET.as_bytes())
+            .and_then(|s| s.try_into().ok())
+            .expect("a 32-byte scalar");
+        let signing = p256::ecdsa::SigningKey::from_bytes(&scalar.into()).expect("a scalar");
+        let der = signing.verifying_key().to_public_key_der().expect("a key");
+        webhook_guard::signature::Encoding::Base64.encode(der.as_bytes())
+    };
+    let sendgrid_key = env_or("SENDGRID_WEBHOOK_PUBLIC_KEY", &demo_sendgrid);
+    let sendgrid_key = PublicKey::p256_base64_der(&sendgrid_key)
+        .unwrap_or_else(|e| panic!("SENDGRID_WEBHOOK_PUBLIC_KEY: {e}"));
+    let sendgrid =
+        Verifier::with_secret_set(Scheme::sendgrid(), SecretSet::public_keys([sendgrid_key]));
+
+    let paypal_cert = match std::env::var("PAYPAL_CERT_PEM")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(path) => {
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("PAYPAL_CERT_PEM {path}: {e}"))
+        }
+        None => {
+            eprintln!("PAYPAL_CERT_PEM is not set: using the demo certificate");
+            DEMO_PAYPAL_CERT.to_owned()
+        }
+    };
+    let paypal_key = PublicKey::rsa_certificate_pem(&paypal_cert)
+        .unwrap_or_else(|e| panic!("PAYPAL_CERT_PEM: {e}"));
+    let paypal = Verifier::with_secret_set(
+        Scheme::paypal(env_or("PAYPAL_WEBHOOK_ID", DEMO_PAYPAL_WEBHOOK_ID)),
+        SecretSet::public_keys([paypal_key]),
+    );
+    let public_key_route = |path: &'static str, verifier: Verifier| ProviderRoute {
+        path,
+        guard: Guard::new(verifier).shared_store(store.clone()),
+        any_method: false,
+    };
     vec![
         route(
             "/webhooks/shopify",
@@ -137,10 +187,8 @@ pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<Pro
             "DROPBOX_APP_SECRET",
             DEMO_DROPBOX_SECRET,
         ),
-        ProviderRoute {
-            path: "/webhooks/discord",
-            guard: Guard::new(discord).shared_store(store.clone()),
-            any_method: false,
-        },
+        public_key_route("/webhooks/discord", discord),
+        public_key_route("/webhooks/sendgrid", sendgrid),
+        public_key_route("/webhooks/paypal", paypal),
     ]
 }

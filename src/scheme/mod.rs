@@ -7,7 +7,8 @@
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
 //! [`Scheme::dropbox`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
-//! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`); another provider is described
+//! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
+//! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
 //! through one):
 //!
@@ -38,6 +39,10 @@ mod github;
 mod linear;
 mod paddle;
 mod palo;
+#[cfg(feature = "rsa")]
+mod paypal;
+#[cfg(feature = "ecdsa")]
+mod sendgrid;
 mod shopify;
 mod slack;
 mod square;
@@ -116,6 +121,10 @@ pub enum Field {
     Body(Cow<'static, str>),
     /// The timestamp carried inside the signature header (Stripe's `t=`).
     SignatureTimestamp,
+    /// A digest of the raw body, `body_` and 32 hex digits, as the id of payloads that carry
+    /// no single one (SendGrid posts a batch of events): a retry of the same batch is the same
+    /// bytes, so the same id. Signed whenever the body is.
+    BodyDigest,
 }
 
 impl Field {
@@ -136,7 +145,7 @@ impl Field {
 
     pub(crate) fn is_signed(&self, signed_content: &[SignedPart]) -> bool {
         match self {
-            Self::Body(_) => signed_content.iter().any(SignedPart::covers_body),
+            Self::Body(_) | Self::BodyDigest => signed_content.iter().any(SignedPart::covers_body),
             Self::Header(_) | Self::SignatureTimestamp => false,
         }
     }
@@ -198,6 +207,10 @@ pub enum SignedPart {
     Body,
     /// Fixed bytes (a separator such as `.`, or a version prefix such as `v0:`).
     Literal(Cow<'static, [u8]>),
+    /// The raw value of a request header (lower-case name), exactly as received (PayPal signs
+    /// its `PAYPAL-TRANSMISSION-ID`). A request without it is
+    /// [`Rejection::MissingSignature`](crate::Rejection::MissingSignature).
+    Header(Cow<'static, str>),
     /// The request's public URL: the base URL configured on the verifier
     /// ([`Verifier::public_url`](crate::Verifier::public_url)) followed by the request's path
     /// and query as received. Never built from the `Host` header, which the sender of a copy
@@ -621,16 +634,23 @@ impl Scheme {
             IdFallback::Field(field) => Some(field),
             IdFallback::Signature => None,
         });
-        std::iter::once(self.signature_header.as_ref()).chain(
-            fields
-                .into_iter()
-                .flatten()
-                .chain(fallbacks)
-                .filter_map(|field| match field {
-                    Field::Header(name) => Some(name.as_ref()),
-                    Field::Body(_) | Field::SignatureTimestamp => None,
-                }),
-        )
+        // Headers that are signed as they are (PayPal's transmission id) are kept too.
+        let signed = self.signed_content.iter().filter_map(|part| match part {
+            SignedPart::Header(name) => Some(name.as_ref()),
+            _ => None,
+        });
+        std::iter::once(self.signature_header.as_ref())
+            .chain(
+                fields
+                    .into_iter()
+                    .flatten()
+                    .chain(fallbacks)
+                    .filter_map(|field| match field {
+                        Field::Header(name) => Some(name.as_ref()),
+                        Field::Body(_) | Field::SignatureTimestamp | Field::BodyDigest => None,
+                    }),
+            )
+            .chain(signed)
     }
 
     /// The body fields the verifier reads, in a fixed order: id, type, tenant, timestamp,

@@ -3,17 +3,25 @@
 Ours -> SDKs: deliveries signed by webhook_guard::Signer are verified by Twilio's
 `RequestValidator`, Square's `verify_signature` and Paddle's `Verifier`, and each refuses them
 tampered. SDKs -> receivers: Twilio's `RequestValidator.compute_signature`, Paddle's
-`PaddleSignature.calculate_hmac` and PyNaCl (Discord's Ed25519) sign deliveries POSTed to the
+`PaddleSignature.calculate_hmac`, PyNaCl (Discord's Ed25519) and `cryptography` (SendGrid's
+ECDSA P-256, PayPal's RSA-SHA256 with a throwaway certificate) sign deliveries POSTed to the
 example receivers, which must handle each once (one stdout line), refuse it tampered, and answer
 Discord's PING with PONG without running the handler.
 """
 import base64
-import hashlib
-import hmac
+import datetime
 import json
+import os
 import secrets
+import tempfile
 import time
 import urllib.parse
+import zlib
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 
 from nacl.signing import SigningKey
 from paddle_billing.Notifications import Secret as PaddleSecret
@@ -76,13 +84,33 @@ def ours_to_sdks(checks, deliveries):
     checks.check("our signer covered twilio, square and paddle", seen == SCHEMES, f"{seen}")
 
 
+# The private halves of the receivers' keys, by their public environment variable.
+PRIVATE = {}
+
+
 def receiver_env():
     seed = SigningKey.generate()
+    sendgrid = ec.generate_private_key(ec.SECP256R1())
+    sendgrid_public = sendgrid.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    paypal = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "throwaway PayPal signer")])
+    start = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(paypal.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=1))
+            .sign(paypal, hashes.SHA256()))
+    cert_file = tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False)
+    cert_file.write(cert.public_bytes(serialization.Encoding.PEM))
+    cert_file.close()
+    PRIVATE.update(discord=seed, sendgrid=sendgrid, paypal=paypal, paypal_cert=cert_file.name)
     return {
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "PADDLE_WEBHOOK_SECRET": "pdl_ntfset_" + secrets.token_urlsafe(24),
         "DISCORD_PUBLIC_KEY": seed.verify_key.encode().hex(),
-        "_DISCORD_SEED": seed.encode().hex(),
+        "SENDGRID_WEBHOOK_PUBLIC_KEY": base64.b64encode(sendgrid_public).decode(),
+        "PAYPAL_WEBHOOK_ID": "WH" + secrets.token_hex(8).upper(),
+        "PAYPAL_CERT_PEM": cert_file.name,
     }
 
 
@@ -116,7 +144,7 @@ def to_receiver(checks, receiver, env, delivered, rejected):
 
     # Discord: PyNaCl signs `<timestamp><body>` with the application's key.
     path = "/webhooks/discord"
-    key = SigningKey(bytes.fromhex(env["_DISCORD_SEED"]))
+    key = PRIVATE["discord"]
 
     def discord_headers(body, ts=None):
         ts = str(ts or int(time.time()))
@@ -145,3 +173,57 @@ def to_receiver(checks, receiver, env, delivered, rejected):
     checks.check("discord re-signed copy: already processed, no handler",
                  (status, text, lines) == (200, "already processed", []),
                  f"got {status} {text!r} {lines}")
+
+    # SendGrid: `cryptography` signs `<timestamp><body>` with ECDSA P-256 (DER, base64).
+    path = "/webhooks/sendgrid"
+
+    def sendgrid_headers(body, ts=None):
+        ts = str(ts or int(time.time()))
+        der = PRIVATE["sendgrid"].sign((ts + body).encode(), ec.ECDSA(hashes.SHA256()))
+        return {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(der).decode(),
+                "X-Twilio-Email-Event-Webhook-Timestamp": ts, "Content-Type": "application/json"}
+
+    batch = json.dumps([{"email": "zoë@example.com", "event": "delivered",
+                         "sg_event_id": secrets.token_urlsafe(16), "timestamp": int(time.time())}],
+                       ensure_ascii=False)
+    signed = sendgrid_headers(batch)
+    rejected(checks, receiver, "sendgrid tampered", path, tampered(batch), signed)
+    status, text = receiver.post(path, batch, signed)
+    lines = [json.loads(line) for line in receiver.new_lines(2.0)]
+    checks.check("sendgrid batch: accepted, one line with a body id",
+                 (status, text) == (200, "OK") and len(lines) == 1
+                 and lines[0]["provider"] == "sendgrid" and lines[0]["id"].startswith("body_"),
+                 f"got {status} {text!r} {lines}")
+    # SendGrid's retry of the same batch, signed anew (ECDSA: another signature).
+    status, text = receiver.post(path, batch, sendgrid_headers(batch, int(time.time()) + 1))
+    lines = receiver.new_lines(0.3)
+    checks.check("sendgrid retry of the batch: already processed, no handler",
+                 (status, text, lines) == (200, "already processed", []),
+                 f"got {status} {text!r} {lines}")
+
+    # PayPal: `cryptography` signs `<id>|<time>|<webhook id>|<crc32>` with RSA-SHA256.
+    path = "/webhooks/paypal"
+
+    def paypal_headers(body, transmission):
+        when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        message = f"{transmission}|{when}|{env['PAYPAL_WEBHOOK_ID']}|{zlib.crc32(body.encode())}"
+        signature = PRIVATE["paypal"].sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return {"PAYPAL-TRANSMISSION-ID": transmission, "PAYPAL-TRANSMISSION-TIME": when,
+                "PAYPAL-TRANSMISSION-SIG": base64.b64encode(signature).decode(),
+                "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+                "PAYPAL-CERT-URL": "https://api.paypal.com/never-fetched.pem",
+                "Content-Type": "application/json"}
+
+    event_id = "WH-" + secrets.token_hex(10).upper()
+    event = json.dumps({"id": event_id, "event_type": "PAYMENT.CAPTURE.COMPLETED",
+                        "resource": {"amount": {"value": "1.00", "currency_code": "EUR"}}})
+    signed = paypal_headers(event, secrets.token_hex(16))
+    rejected(checks, receiver, "paypal tampered", path, tampered(event), signed)
+    delivered(checks, receiver, "paypal", path, event, signed, "paypal", event_id,
+              "PAYMENT.CAPTURE.COMPLETED")
+    status, text = receiver.post(path, event, paypal_headers(event, secrets.token_hex(16)))
+    lines = receiver.new_lines(0.3)
+    checks.check("paypal retry (a new transmission): already processed, no handler",
+                 (status, text, lines) == (200, "already processed", []),
+                 f"got {status} {text!r} {lines}")
+    os.unlink(PRIVATE["paypal_cert"])
