@@ -1,6 +1,7 @@
-//! Verification cost against a raw HMAC-SHA256 of the same signed bytes, measured in one run.
+//! Verification cost against a raw HMAC-SHA256 of the same signed bytes, measured in one run;
+//! and for the other algorithms (HMAC-SHA1, HMAC-SHA512, Ed25519) against their raw primitive.
 //!
-//! `cargo bench --bench verify` (filter with e.g. `-- verify/audit-trail`).
+//! `cargo bench --bench verify` (filter with e.g. `-- verify/audit-trail` or `-- algorithm/`).
 
 use std::borrow::Cow;
 use std::hint::black_box;
@@ -277,9 +278,130 @@ fn typed_events(c: &mut Criterion) {
     group.finish();
 }
 
+/// `verify_at` of a scheme per algorithm (`<ts>.<body>` signed, JSON body with an id) against
+/// the raw primitive over the same bytes: a pre-keyed HMAC cloned per message, or dalek's
+/// `verify_strict` of the message already in one buffer.
+fn algorithms(c: &mut Criterion) {
+    use ed25519_dalek::Signer as _;
+    use webhook_guard::PublicKey;
+    use webhook_guard::scheme::{Field, IdBinding, SignedPart, TimestampFormat};
+    use webhook_guard::signature::{Algorithm, Encoding};
+
+    const SECRET: &str = "bench-secret-for-the-other-macs";
+    let seed = [5u8; 32];
+    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let scheme = |algorithm: Algorithm| {
+        Scheme::builder("bench")
+            .signature(
+                "x-signature",
+                SignatureFormat::Bare {
+                    encoding: Encoding::Hex,
+                },
+            )
+            .algorithm(algorithm)
+            .signed_content([
+                SignedPart::Timestamp,
+                SignedPart::literal("."),
+                SignedPart::Body,
+            ])
+            .timestamp(Field::header("x-timestamp"), TimestampFormat::UnixSeconds)
+            .freshness(webhook_guard::Freshness::new(
+                Duration::from_secs(300),
+                Duration::from_secs(300),
+            ))
+            .id(Field::body("id"), IdBinding::Signed)
+            .build()
+            .unwrap()
+    };
+    for (name, algorithm) in [
+        ("hmac-sha1", Algorithm::HmacSha1),
+        ("hmac-sha256", Algorithm::HmacSha256),
+        ("hmac-sha512", Algorithm::HmacSha512),
+        ("ed25519", Algorithm::Ed25519),
+    ] {
+        let mut group = c.benchmark_group(format!("algorithm/{name}"));
+        for (size, label) in SIZES {
+            let body = padded(r#"{"id":"evt_1","type":"bench"}"#, size);
+            let ts = AT_SIGNED_AT.to_string();
+            let message = [ts.as_bytes(), b".", &body].concat();
+            let (verifier, signature) = if name == "ed25519" {
+                let key = PublicKey::ed25519(signing.verifying_key().as_bytes()).unwrap();
+                let signature = signing.sign(&message).to_bytes();
+                let keys = SecretSet::public_keys([key]);
+                (
+                    Verifier::with_secret_set(scheme(algorithm), keys),
+                    signature.to_vec(),
+                )
+            } else {
+                let keys = SecretSet::new([Secret::new(SECRET).unwrap()]);
+                let tag = keys.sign_with(algorithm, &[&message]).unwrap();
+                (
+                    Verifier::with_secret_set(scheme(algorithm), keys),
+                    tag.as_bytes().to_vec(),
+                )
+            };
+            let verifier = verifier.body_limit(2 * 1024 * 1024);
+            let headers = header_map(&[
+                ("x-signature".into(), Encoding::Hex.encode(&signature)),
+                ("x-timestamp".into(), ts.clone()),
+            ]);
+            verifier
+                .verify_at(&headers, body.clone(), AT_SIGNED_AT)
+                .expect("valid delivery");
+            group.throughput(Throughput::Bytes(size as u64));
+            group.bench_function(BenchmarkId::new("verify_at", label), |b| {
+                b.iter(|| {
+                    verifier
+                        .verify_at(black_box(&headers), body.clone(), AT_SIGNED_AT)
+                        .unwrap()
+                })
+            });
+            let pieces: [&[u8]; 3] = [ts.as_bytes(), b".", &body];
+            match algorithm {
+                Algorithm::HmacSha1 => {
+                    let key = <Hmac<sha1::Sha1> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
+                    group.bench_function(BenchmarkId::new("raw", label), |b| {
+                        b.iter(|| raw_mac(&key, black_box(&pieces)))
+                    });
+                }
+                Algorithm::HmacSha256 => {
+                    let key = keyed(SECRET);
+                    group.bench_function(BenchmarkId::new("raw", label), |b| {
+                        b.iter(|| raw_mac(&key, black_box(&pieces)))
+                    });
+                }
+                Algorithm::HmacSha512 => {
+                    let key =
+                        <Hmac<sha2::Sha512> as Mac>::new_from_slice(SECRET.as_bytes()).unwrap();
+                    group.bench_function(BenchmarkId::new("raw", label), |b| {
+                        b.iter(|| raw_mac(&key, black_box(&pieces)))
+                    });
+                }
+                _ => {
+                    let key = signing.verifying_key();
+                    let signature = ed25519_dalek::Signature::from_slice(&signature).unwrap();
+                    group.bench_function(BenchmarkId::new("raw", label), |b| {
+                        b.iter(|| key.verify_strict(black_box(&message), &signature).unwrap())
+                    });
+                }
+            }
+        }
+        group.finish();
+    }
+}
+
+/// A pre-keyed MAC of any hash, cloned per message and fed the pieces.
+fn raw_mac<M: Mac + Clone>(keyed: &M, pieces: &[&[u8]]) -> usize {
+    let mut mac = keyed.clone();
+    for piece in pieces {
+        mac.update(piece);
+    }
+    mac.finalize().into_bytes().len()
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = verify_vs_raw, pieces, three_entries, typed_events
+    targets = verify_vs_raw, pieces, three_entries, typed_events, algorithms
 }
 criterion_main!(benches);

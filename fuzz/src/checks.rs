@@ -5,7 +5,8 @@
 //! `cargo fuzz`, or the plain driver of `driver.rs` on stable), and the main crate's
 //! `tests/fuzz_corpus.rs` includes this file (`#[path]`) to run every target over every file
 //! of `fuzz/corpus/<target>/` as a regular test. So this file uses only what the main crate's
-//! tests also have: `webhook_guard`, `serde`, `serde_json` and `bytes`.
+//! tests also have: `webhook_guard` (with `ed25519`), `serde`, `serde_json`, `bytes` and
+//! `ed25519_dalek` (to sign).
 
 use std::fmt;
 
@@ -43,6 +44,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "events",
         check: check_events,
+    },
+    Target {
+        name: "ed25519",
+        check: check_ed25519,
     },
 ];
 
@@ -165,6 +170,73 @@ fn is_subslice(outer: &[u8], inner: &[u8]) -> bool {
     );
     let at = inner.as_ptr() as usize;
     at >= start && at + inner.len() <= end
+}
+
+// ---------------------------------------------------------------------------------------------
+// ed25519
+
+/// The seed of the key the `ed25519` target signs with (the seed corpus too).
+pub const ED25519_SEED: [u8; 32] = [42; 32];
+
+/// Splits an `ed25519` input at its first two NUL bytes: signature header, timestamp, body.
+fn ed25519_parts(data: &[u8]) -> [&[u8]; 3] {
+    let mut parts = data.splitn(3, |&b| b == 0);
+    [(); 3].map(|()| parts.next().unwrap_or_default())
+}
+
+/// The Ed25519 path, through `Scheme::discord()`: `data` is a signature header, a timestamp and
+/// a body, separated by NUL bytes.
+///
+/// Invariants: never a panic; under a key nobody in the corpus signs with, nothing verifies;
+/// the input's timestamp and body signed with the corpus key pass the signature check (they
+/// may still be refused for their timestamp or body, never for their signature), and with one
+/// bit of that signature flipped they never verify.
+pub fn check_ed25519(data: &[u8]) {
+    use ed25519_dalek::Signer as _;
+    use webhook_guard::PublicKey;
+    use webhook_guard::signature::SecretSet;
+
+    let [signature, ts, body] = ed25519_parts(data);
+    let verifier = |seed: [u8; 32]| {
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+        let key = PublicKey::ed25519(key.as_bytes()).expect("a valid key");
+        Verifier::with_secret_set(Scheme::discord(), SecretSet::public_keys([key]))
+    };
+    let verify = |verifier: &Verifier, signature: &[u8]| {
+        let headers: [(&str, &[u8]); 2] = [
+            ("x-signature-ed25519", signature),
+            ("x-signature-timestamp", ts),
+        ];
+        verifier.verify_at(&headers[..], Bytes::copy_from_slice(body), NOW)
+    };
+
+    let hidden = verifier([43; 32]);
+    assert!(
+        verify(&hidden, signature).is_err(),
+        "forged under a hidden key"
+    );
+
+    let ours = verifier(ED25519_SEED);
+    let signing = ed25519_dalek::SigningKey::from_bytes(&ED25519_SEED);
+    let good = signing.sign(&[ts, body].concat()).to_bytes();
+    let hex = Encoding::Hex.encode(&good);
+    if let Err(rejection) = verify(&ours, hex.as_bytes()) {
+        assert!(
+            !matches!(
+                rejection,
+                Rejection::InvalidSignature | Rejection::MalformedSignature
+            ),
+            "a good signature refused: {rejection:?}"
+        );
+    }
+    let mut flipped = good;
+    let bit = data.len() % (64 * 8);
+    flipped[bit / 8] ^= 1 << (bit % 8);
+    let flipped = Encoding::Hex.encode(&flipped);
+    assert!(
+        verify(&ours, flipped.as_bytes()).is_err(),
+        "a flipped bit verified"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -603,6 +675,38 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         ),
     ] {
         out.push(("signature_header", name.into(), header.into_bytes()));
+    }
+    for (name, header) in [
+        ("paddle", format!("ts=1671552777;h1={}", "ab".repeat(32))),
+        (
+            "bare-base64",
+            "qBvrsZF7RfB1iS6BX6IHqJTp5L911P7intnPeTPsH0I=".to_owned(),
+        ),
+    ] {
+        out.push(("signature_header", name.into(), header.into_bytes()));
+    }
+    {
+        use ed25519_dalek::Signer as _;
+        let signing = ed25519_dalek::SigningKey::from_bytes(&ED25519_SEED);
+        for (name, body) in [
+            ("discord-ping", r#"{"id":"1","type":1,"version":1}"#),
+            (
+                "discord-command",
+                r#"{"id":"2","type":2,"data":{"name":"ping"}}"#,
+            ),
+        ] {
+            let ts = NOW.to_string();
+            let signature = signing.sign(&[ts.as_bytes(), body.as_bytes()].concat());
+            let input = [
+                Encoding::Hex.encode(&signature.to_bytes()).as_bytes(),
+                b"\0",
+                ts.as_bytes(),
+                b"\0",
+                body.as_bytes(),
+            ]
+            .concat();
+            out.push(("ed25519", name.into(), input));
+        }
     }
     for (name, ts) in [
         ("unix", "1705312200"),
