@@ -690,6 +690,37 @@ impl SecretSet {
         }
     }
 
+    /// The same secrets, with `keys` as public keys beside them: a sender that signs with
+    /// either (Standard Webhooks' `v1` and `v1a`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "ed25519")] {
+    /// use webhook_guard::signature::SecretSet;
+    /// use webhook_guard::{PublicKey, Secret};
+    ///
+    /// let key = PublicKey::ed25519(&[0x11; 32]).unwrap();
+    /// let both = SecretSet::new([Secret::new("s").unwrap()]).with_public_keys([key]);
+    /// assert_eq!(both.len(), 2);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_public_keys(mut self, keys: impl IntoIterator<Item = PublicKey>) -> Self {
+        self.public_keys = self.public_keys.iter().cloned().chain(keys).collect();
+        self
+    }
+
+    /// True when the set holds a key for `algorithm` (a secret for a MAC, a public key of
+    /// that algorithm otherwise).
+    pub fn has_keys_for(&self, algorithm: Algorithm) -> bool {
+        if algorithm.is_mac() {
+            !self.secrets.is_empty()
+        } else {
+            self.public_keys
+                .iter()
+                .any(|key| key.algorithm() == algorithm)
+        }
+    }
+
     /// How many secrets and public keys are active.
     pub fn len(&self) -> usize {
         self.secrets.len() + self.public_keys.len()

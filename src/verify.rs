@@ -257,14 +257,23 @@ impl Verifier {
             }
             return Err(Rejection::MissingSignature);
         };
-        let signature = scheme.parse_signature(raw_signature)?;
+        // With alternatives, a header the first format cannot read may still hold another's.
+        let signature = scheme.parse_signature(raw_signature);
+        let signature = match signature {
+            Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
+            parsed => parsed,
+        };
         let raw_timestamp = match &scheme.timestamp {
             Some((Field::Header(name), _)) => {
                 Some(headers.header(name).ok_or(Rejection::MissingTimestamp)?)
             }
-            Some((Field::SignatureTimestamp, _)) => {
-                Some(signature.timestamp().ok_or(Rejection::MissingTimestamp)?)
-            }
+            Some((Field::SignatureTimestamp, _)) => Some(
+                signature
+                    .as_ref()
+                    .map_err(Clone::clone)?
+                    .timestamp()
+                    .ok_or(Rejection::MissingTimestamp)?,
+            ),
             _ => None,
         };
         // An id header is required before the signature only when it is signed
@@ -318,7 +327,7 @@ impl Verifier {
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
             }
         }
-        let matched = secrets.verify_with(scheme.algorithm, &signature, &pieces)?;
+        let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces)?;
         let mac = matched.tag;
 
         // The signature holds: read the body's fields.
@@ -484,6 +493,55 @@ impl Verifier {
         }
         Ok(None)
     }
+}
+
+/// Checks the signature header in the scheme's format, then in each alternative one whose keys
+/// are configured ([`SchemeBuilder::alternative_signature`](crate::scheme::SchemeBuilder::alternative_signature)). Without alternatives this is
+/// the first check alone. When none verifies, the most telling refusal wins: an entry that
+/// was checked and did not match, else a header no format could read, else no key at all.
+fn verify_signature(
+    scheme: &Scheme,
+    raw: &[u8],
+    first: Result<crate::signature::ParsedSignature<'_>, Rejection>,
+    secrets: &SecretSet,
+    pieces: &[&[u8]],
+) -> Result<crate::signature::Matched, Rejection> {
+    if scheme.alternatives.is_empty() {
+        let first = first?;
+        return secrets.verify_with(scheme.algorithm, &first, pieces);
+    }
+    let rank = |rejection: &Rejection| match rejection {
+        Rejection::InvalidSignature => 3,
+        Rejection::MalformedSignature => 2,
+        _ => 1,
+    };
+    let mut refusal = Rejection::UnknownSigner;
+    let mut attempt = |parsed: Result<crate::signature::ParsedSignature<'_>, Rejection>,
+                       algorithm: Algorithm| {
+        if !secrets.has_keys_for(algorithm) {
+            return None;
+        }
+        let result = parsed.and_then(|parsed| secrets.verify_with(algorithm, &parsed, pieces));
+        match result {
+            Ok(matched) => Some(matched),
+            Err(rejection) => {
+                if rank(&rejection) > rank(&refusal) {
+                    refusal = rejection;
+                }
+                None
+            }
+        }
+    };
+    if let Some(matched) = attempt(first, scheme.algorithm) {
+        return Ok(matched);
+    }
+    for (format, algorithm) in &scheme.alternatives {
+        let parsed = format.parse_len(raw, algorithm.signature_len());
+        if let Some(matched) = attempt(parsed, *algorithm) {
+            return Ok(matched);
+        }
+    }
+    Err(refusal)
 }
 
 /// The id of a delivery identified by its whole body ([`Field::BodyDigest`]).

@@ -715,3 +715,63 @@ async fn handshakes_on_actix() {
     })
     .await;
 }
+
+/// Standard Webhooks with a secret and a public key: `v1` (HMAC) and `v1a` (Ed25519) entries
+/// both verify, in either order and side by side; with the secret alone a `v1a`-only header is
+/// refused, and a `v1a` entry under another key never passes.
+#[test]
+fn standard_webhooks_accepts_v1_and_v1a_with_both_keys() {
+    use webhook_guard::Rejection;
+    let scheme = Scheme::standard_webhooks();
+    let secret = scheme
+        .secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        .unwrap();
+    let signing = ed25519_dalek::SigningKey::from_bytes(&ED25519_SEED);
+    let key = PublicKey::ed25519(signing.verifying_key().as_bytes()).unwrap();
+    let both = Verifier::with_secret_set(
+        scheme.clone(),
+        SecretSet::new([secret.clone()]).with_public_keys([key]),
+    );
+    let secret_only = Verifier::new(scheme.clone(), [secret.clone()]);
+    let ts = 1_736_937_000;
+    let body = r#"{"type":"invoice.paid","data":{}}"#;
+    let v1 = Signer::new(scheme.clone(), secret).headers(body.as_bytes(), ts, "msg_1");
+    let v1a = v1a_sign(body.as_bytes(), ts, "msg_1");
+    let v1_entry = v1[0].1.clone();
+    let v1a_entry = v1a[0].1.split(' ').nth(1).unwrap().to_owned();
+    let with = |signature: String| {
+        let mut headers = v1.clone();
+        headers[0].1 = signature;
+        headers
+    };
+    for header in [
+        v1_entry.clone(),
+        v1a_entry.clone(),
+        format!("{v1a_entry} {v1_entry}"),
+        format!("{v1_entry} {v1a_entry}"),
+    ] {
+        let delivery = both.verify_at(&with(header.clone()), body.into(), ts);
+        assert_eq!(delivery.unwrap().id(), "msg_1", "{header}");
+    }
+    assert!(
+        secret_only
+            .verify_at(&with(v1_entry), body.into(), ts)
+            .is_ok()
+    );
+    assert_eq!(
+        secret_only
+            .verify_at(&with(v1a_entry.clone()), body.into(), ts)
+            .unwrap_err(),
+        Rejection::MalformedSignature
+    );
+    let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+    let message = [b"msg_1.", ts.to_string().as_bytes(), b".", body.as_bytes()].concat();
+    let forged = format!(
+        "v1a,{}",
+        Encoding::Base64.encode(&other.sign(&message).to_bytes())
+    );
+    assert_eq!(
+        both.verify_at(&with(forged), body.into(), ts).unwrap_err(),
+        Rejection::InvalidSignature
+    );
+}

@@ -266,7 +266,8 @@ pub struct Guards {
     pub audit_trail: Guard,
     /// `/webhooks/palo`, secret `PALO_SECRET`.
     pub palo: Guard,
-    /// `/webhooks/standard`, secret `STANDARD_WEBHOOKS_SECRET` (`whsec_<base64>`).
+    /// `/webhooks/standard`, secret `STANDARD_WEBHOOKS_SECRET` (`whsec_<base64>`), and
+    /// `STANDARD_WEBHOOKS_PUBLIC_KEY` (`whpk_<base64>`) for `v1a` signatures.
     pub standard_webhooks: Guard,
     /// `/webhooks/github`, secret `GITHUB_WEBHOOK_SECRET`.
     pub github: Guard,
@@ -293,11 +294,11 @@ pub async fn guards(inbox: Option<&inbox::AnyInbox>) -> Guards {
             DEMO_AUDIT_TRAIL_SECRET,
         ),
         palo: guard(Scheme::palo(), "PALO_SECRET", DEMO_PALO_SECRET),
-        standard_webhooks: guard(
-            Scheme::standard_webhooks(),
+        standard_webhooks: providers::standard_webhooks(secret_from_env(
+            &Scheme::standard_webhooks(),
             "STANDARD_WEBHOOKS_SECRET",
             DEMO_STANDARD_WEBHOOKS_SECRET,
-        ),
+        )),
         github: guard(
             Scheme::github(),
             "GITHUB_WEBHOOK_SECRET",

@@ -14,6 +14,7 @@
 //! | `/webhooks/dropbox` | `DROPBOX_APP_SECRET` | [`DEMO_DROPBOX_SECRET`] |
 //! | `/webhooks/discord` | `DISCORD_PUBLIC_KEY` (hex) | the key of [`DEMO_DISCORD_SEED`] |
 //! | `/webhooks/sendgrid` | `SENDGRID_WEBHOOK_PUBLIC_KEY` (base64 DER) | the key of [`DEMO_SENDGRID_SECRET`] |
+//! | `/webhooks/standard` (`v1a` too) | `STANDARD_WEBHOOKS_PUBLIC_KEY` (`whpk_<base64>`) | the key of [`DEMO_STANDARD_WEBHOOKS_SEED`] |
 //! | `/webhooks/paypal` | `PAYPAL_WEBHOOK_ID`, `PAYPAL_CERT_PEM` (a path) | [`DEMO_PAYPAL_WEBHOOK_ID`], `demo/paypal-demo-cert.pem` |
 //!
 //! URL-signing schemes (Twilio, Square) sign the URL the provider calls: its base comes from
@@ -21,8 +22,8 @@
 //! Handshakes (Zoom's URL validation, Dropbox's challenge, Discord's PING) are answered by the
 //! layer: they print no stdout line, since no handler runs.
 
-use webhook_guard::signature::SecretSet;
-use webhook_guard::{Guard, PublicKey, Scheme, Verifier};
+use webhook_guard::signature::{Encoding, SecretSet};
+use webhook_guard::{Guard, PublicKey, Scheme, Secret, Verifier};
 
 pub const DEMO_SHOPIFY_SECRET: &str = "demo_shopify_client_secret";
 pub const DEMO_TWILIO_TOKEN: &str = "demo_twilio_auth_token";
@@ -43,6 +44,34 @@ pub const DEMO_SENDGRID_SECRET: &str =
 pub const DEMO_PAYPAL_WEBHOOK_ID: &str = "1JE4291016473214C";
 /// The demo PayPal certificate (its private key is `demo/paypal-demo-key.pem`).
 const DEMO_PAYPAL_CERT: &str = include_str!("demo/paypal-demo-cert.pem");
+
+/// The demo Standard Webhooks Ed25519 seed (hex): its public key verifies `v1a` signatures
+/// when `STANDARD_WEBHOOKS_PUBLIC_KEY` is unset. Never use it in production.
+pub const DEMO_STANDARD_WEBHOOKS_SEED: &str =
+    "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
+
+/// The Ed25519 public key of a demo seed written in hex.
+fn demo_ed25519_key(seed_hex: &str) -> ed25519_dalek::VerifyingKey {
+    let seed: [u8; 32] = Encoding::Hex
+        .decode(seed_hex.as_bytes())
+        .and_then(|seed| seed.try_into().ok())
+        .expect("a 32-byte seed");
+    ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key()
+}
+
+/// `/webhooks/standard`: the secret for `v1` entries and `STANDARD_WEBHOOKS_PUBLIC_KEY`
+/// (`whpk_<base64>`) for `v1a` ones, both accepted.
+pub fn standard_webhooks(secret: Secret) -> Guard {
+    let demo = format!(
+        "whpk_{}",
+        Encoding::Base64.encode(demo_ed25519_key(DEMO_STANDARD_WEBHOOKS_SEED).as_bytes())
+    );
+    let key = env_or("STANDARD_WEBHOOKS_PUBLIC_KEY", &demo);
+    let key = PublicKey::ed25519_whpk(&key)
+        .unwrap_or_else(|e| panic!("STANDARD_WEBHOOKS_PUBLIC_KEY: {e}"));
+    let keys = SecretSet::new([secret]).with_public_keys([key]);
+    Guard::new(Verifier::with_secret_set(Scheme::standard_webhooks(), keys))
+}
 
 /// One provider's route.
 pub struct ProviderRoute {
@@ -93,12 +122,7 @@ pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<Pro
             any_method: path == "/webhooks/dropbox",
         }
     };
-    let demo_seed: [u8; 32] = webhook_guard::signature::Encoding::Hex
-        .decode(DEMO_DISCORD_SEED.as_bytes())
-        .and_then(|seed| seed.try_into().ok())
-        .expect("a 32-byte seed");
-    let demo_key = ed25519_dalek::SigningKey::from_bytes(&demo_seed).verifying_key();
-    let demo_key = webhook_guard::signature::Encoding::Hex.encode(demo_key.as_bytes());
+    let demo_key = Encoding::Hex.encode(demo_ed25519_key(DEMO_DISCORD_SEED).as_bytes());
     let discord_key = env_or("DISCORD_PUBLIC_KEY", &demo_key);
     let discord_key =
         PublicKey::ed25519_hex(&discord_key).unwrap_or_else(|e| panic!("DISCORD_PUBLIC_KEY: {e}"));

@@ -433,6 +433,7 @@ pub struct Scheme {
     pub(crate) min_secret_len: usize,
     pub(crate) secret_encoding: SecretEncoding,
     pub(crate) algorithm: Algorithm,
+    pub(crate) alternatives: Vec<(SignatureFormat, Algorithm)>,
     pub(crate) handshakes: Vec<Handshake>,
 }
 
@@ -471,6 +472,7 @@ impl Scheme {
             min_secret_len: 1,
             secret_encoding: SecretEncoding::Raw,
             algorithm: Algorithm::HmacSha256,
+            alternatives: Vec::new(),
             handshakes: Vec::new(),
         }
     }
@@ -720,10 +722,23 @@ pub struct SchemeBuilder {
     min_secret_len: usize,
     secret_encoding: SecretEncoding,
     algorithm: Algorithm,
+    alternatives: Vec<(SignatureFormat, Algorithm)>,
     handshakes: Vec<Handshake>,
 }
 
 impl SchemeBuilder {
+    /// Another way the same signature header may be signed, checked when the keys for it are
+    /// configured and the first way does not verify (Standard Webhooks: `v1,<HMAC>` entries or
+    /// `v1a,<Ed25519>` ones). The signed content is the same; a timestamp inside the signature
+    /// header cannot be combined with alternatives
+    /// ([`SchemeError::AlternativeWithSignatureTimestamp`]).
+    ///
+    /// See [`Scheme::standard_webhooks`].
+    pub fn alternative_signature(mut self, format: SignatureFormat, algorithm: Algorithm) -> Self {
+        self.alternatives.push((format, algorithm));
+        self
+    }
+
     /// The signature algorithm (default HMAC-SHA256). The public-key algorithms verify with
     /// the sender's public keys ([`SecretSet::public_keys`](crate::signature::SecretSet::public_keys)).
     ///
@@ -915,6 +930,11 @@ impl SchemeBuilder {
         {
             return Err(SchemeError::NoTimestampInSignature);
         }
+        if matches!(self.timestamp, Some((Field::SignatureTimestamp, _)))
+            && !self.alternatives.is_empty()
+        {
+            return Err(SchemeError::AlternativeWithSignatureTimestamp);
+        }
         let freshness = match (&self.timestamp, self.freshness) {
             (Some(_), Some(freshness)) => freshness,
             (Some(_), None) => return Err(SchemeError::NoFreshness),
@@ -936,6 +956,7 @@ impl SchemeBuilder {
             min_secret_len: self.min_secret_len,
             secret_encoding: self.secret_encoding,
             algorithm: self.algorithm,
+            alternatives: self.alternatives,
             handshakes: self.handshakes,
         })
     }
@@ -975,6 +996,8 @@ pub enum SchemeError {
     TooManySignedParts,
     /// More than [`MAX_ID_FALLBACKS`] id fallbacks.
     TooManyIdFallbacks,
+    /// An alternative signature with a timestamp inside the signature header.
+    AlternativeWithSignatureTimestamp,
 }
 
 impl fmt::Display for SchemeError {
@@ -994,6 +1017,9 @@ impl fmt::Display for SchemeError {
             Self::NoTimestampInSignature => "the signature format carries no timestamp",
             Self::TooManySignedParts => "the signed content has more than 8 pieces",
             Self::TooManyIdFallbacks => "the id has more than 2 fallbacks",
+            Self::AlternativeWithSignatureTimestamp => {
+                "an alternative signature cannot be combined with a timestamp in the signature header"
+            }
         })
     }
 }

@@ -10,8 +10,11 @@ impl Scheme {
     ///
     /// - `webhook-signature`: space-separated `v1,<base64>` entries, each the HMAC-SHA256 of
     ///   `<webhook-id>.<webhook-timestamp>.<raw body>`. Several entries arrive while the sender
-    ///   rotates its secret; any `v1` entry that matches passes, other versions (`v1a`, the
-    ///   asymmetric one) are ignored;
+    ///   rotates its secret; any `v1` entry that matches passes. With the `ed25519` feature and
+    ///   public keys in the verifier's set
+    ///   ([`SecretSet::with_public_keys`](crate::signature::SecretSet::with_public_keys)),
+    ///   `v1a,<base64>` entries (Ed25519, the specification's asymmetric signatures) verify
+    ///   too; without keys for them they are ignored. Other versions are ignored;
     /// - `webhook-id`: the message id, the dedup id. It is signed, so a captured delivery
     ///   cannot be replayed under a new id; the sender keeps it across retries, so a retry of a
     ///   handled message is answered "already processed";
@@ -48,7 +51,7 @@ impl Scheme {
     /// assert_eq!(delivery.id(), "msg_p5jXN8AQM9LWM0D4loKWxJek");
     /// ```
     pub fn standard_webhooks() -> Self {
-        Scheme::builder("standard-webhooks")
+        let builder = Scheme::builder("standard-webhooks")
             .signature(
                 "webhook-signature",
                 SignatureFormat::VersionedBase64 {
@@ -72,7 +75,16 @@ impl Scheme {
             ))
             .id(Field::header("webhook-id"), IdBinding::Signed)
             .event_type(Field::body("type"))
-            .secret_encoding(SecretEncoding::WhsecBase64)
+            .secret_encoding(SecretEncoding::WhsecBase64);
+        // `v1a` entries, checked when public keys are configured beside (or instead of) secrets.
+        #[cfg(feature = "ed25519")]
+        let builder = builder.alternative_signature(
+            SignatureFormat::VersionedBase64 {
+                version: "v1a".into(),
+            },
+            crate::signature::Algorithm::Ed25519,
+        );
+        builder
             .build()
             .unwrap_or_else(|e| unreachable!("the Standard Webhooks scheme is valid: {e}"))
     }

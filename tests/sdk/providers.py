@@ -103,7 +103,9 @@ def receiver_env():
     cert_file = tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False)
     cert_file.write(cert.public_bytes(serialization.Encoding.PEM))
     cert_file.close()
-    PRIVATE.update(discord=seed, sendgrid=sendgrid, paypal=paypal, paypal_cert=cert_file.name)
+    standard = SigningKey.generate()
+    PRIVATE.update(discord=seed, sendgrid=sendgrid, paypal=paypal, paypal_cert=cert_file.name,
+                   standard=standard)
     return {
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "PADDLE_WEBHOOK_SECRET": "pdl_ntfset_" + secrets.token_urlsafe(24),
@@ -111,6 +113,8 @@ def receiver_env():
         "SENDGRID_WEBHOOK_PUBLIC_KEY": base64.b64encode(sendgrid_public).decode(),
         "PAYPAL_WEBHOOK_ID": "WH" + secrets.token_hex(8).upper(),
         "PAYPAL_CERT_PEM": cert_file.name,
+        "STANDARD_WEBHOOKS_PUBLIC_KEY": "whpk_" + base64.b64encode(
+            standard.verify_key.encode()).decode(),
     }
 
 
@@ -227,3 +231,25 @@ def to_receiver(checks, receiver, env, delivered, rejected):
                  (status, text, lines) == (200, "already processed", []),
                  f"got {status} {text!r} {lines}")
     os.unlink(PRIVATE["paypal_cert"])
+
+    # Standard Webhooks `v1a`: PyNaCl signs `<id>.<timestamp>.<body>` (Ed25519) on the route
+    # that also takes `v1` (checked above with the standardwebhooks SDK).
+    path = "/webhooks/standard"
+    msg_id = "msg_" + secrets.token_hex(12)
+    body = json.dumps({"type": "invoice.paid", "data": {"customer": "Zoë"}}, ensure_ascii=False)
+
+    def v1a_headers(ts):
+        signature = PRIVATE["standard"].sign(f"{msg_id}.{ts}.{body}".encode()).signature
+        return {"webhook-id": msg_id, "webhook-timestamp": str(ts),
+                "webhook-signature": "v1a," + base64.b64encode(signature).decode(),
+                "Content-Type": "application/json"}
+
+    signed = v1a_headers(int(time.time()))
+    rejected(checks, receiver, "standard v1a tampered", path, tampered(body), signed)
+    delivered(checks, receiver, "standard v1a", path, body, signed, "standard-webhooks", msg_id,
+              "invoice.paid")
+    status, text = receiver.post(path, body, v1a_headers(int(time.time()) + 1))
+    lines = receiver.new_lines(0.3)
+    checks.check("standard v1a re-signed: already processed, no handler",
+                 (status, text, lines) == (200, "already processed", []),
+                 f"got {status} {text!r} {lines}")
