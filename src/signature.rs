@@ -762,8 +762,10 @@ impl SecretSet {
         self.secrets.get(index)?.mac(algorithm, pieces)
     }
 
-    /// Checks the parsed entries against the HMAC-SHA256 of `pieces` under each secret; see
-    /// [`verify_with`](Self::verify_with).
+    /// Checks the parsed entries against the HMAC-SHA256 of `pieces` under each secret, in
+    /// constant time per comparison. Any entry matching any secret passes; the matching MAC is
+    /// returned. (The [`Verifier`](crate::Verifier) checks the other algorithms the scheme
+    /// names the same way.)
     pub fn verify(
         &self,
         signature: &ParsedSignature<'_>,
