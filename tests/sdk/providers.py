@@ -3,19 +3,25 @@
 Ours -> SDKs: deliveries signed by webhook_guard::Signer are verified by Twilio's
 `RequestValidator`, Square's `verify_signature` and Paddle's `Verifier`, and each refuses them
 tampered. SDKs -> receivers: Twilio's `RequestValidator.compute_signature`, Paddle's
-`PaddleSignature.calculate_hmac`, PyNaCl (Discord's Ed25519) and `cryptography` (SendGrid's
-ECDSA P-256, PayPal's RSA-SHA256 with a throwaway certificate) sign deliveries POSTed to the
-example receivers, which must handle each once (one stdout line), refuse it tampered, and answer
+`PaddleSignature.calculate_hmac`, PyNaCl (Discord's Ed25519 and Standard Webhooks' `v1a`),
+`cryptography` (SendGrid's ECDSA P-256, PayPal's RSA-SHA256 with a throwaway certificate), and
+Python's `hmac` following the documented algorithm of the providers that publish no signing SDK
+(Shopify, Linear, Zoom and its URL validation, Square, Dropbox and its GET challenge) sign
+deliveries POSTed to the example receivers, which must handle each once (one stdout line), refuse it tampered, and answer
 Discord's PING with PONG without running the handler.
 """
 import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import secrets
 import tempfile
 import time
 import urllib.parse
+import urllib.request
+import uuid
 import zlib
 
 from cryptography import x509
@@ -115,6 +121,11 @@ def receiver_env():
         "PAYPAL_CERT_PEM": cert_file.name,
         "STANDARD_WEBHOOKS_PUBLIC_KEY": "whpk_" + base64.b64encode(
             standard.verify_key.encode()).decode(),
+        "SHOPIFY_WEBHOOK_SECRET": secrets.token_hex(16),
+        "LINEAR_WEBHOOK_SECRET": "lin_wh_" + secrets.token_hex(16),
+        "ZOOM_WEBHOOK_SECRET_TOKEN": secrets.token_urlsafe(16),
+        "SQUARE_SIGNATURE_KEY": secrets.token_urlsafe(16),
+        "DROPBOX_APP_SECRET": secrets.token_hex(8),
     }
 
 
@@ -253,3 +264,89 @@ def to_receiver(checks, receiver, env, delivered, rejected):
     checks.check("standard v1a re-signed: already processed, no handler",
                  (status, text, lines) == (200, "already processed", []),
                  f"got {status} {text!r} {lines}")
+
+    # The providers without a signing SDK, signed with Python's hmac as each documents it.
+    def mac(secret, message, digest=hashlib.sha256):
+        return hmac.new(secret.encode(), message.encode(), digest).digest()
+
+    # Shopify: base64 HMAC-SHA256 of the body.
+    path = "/webhooks/shopify"
+    webhook_id = str(uuid.uuid4())
+    body = json.dumps({"id": secrets.randbelow(10**18), "note": "café"}, ensure_ascii=False)
+    headers = {"X-Shopify-Hmac-Sha256": base64.b64encode(
+        mac(env["SHOPIFY_WEBHOOK_SECRET"], body)).decode(), "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Topic": "orders/create", "Content-Type": "application/json"}
+    rejected(checks, receiver, "shopify tampered", path, tampered(body), headers)
+    delivered(checks, receiver, "shopify", path, body, headers, "shopify", webhook_id,
+              "orders/create")
+
+    # Linear: hex HMAC-SHA256 of the body; `webhookTimestamp` (ms) inside it.
+    path = "/webhooks/linear"
+    delivery = str(uuid.uuid4())
+    body = json.dumps({"action": "create", "type": "Issue", "data": {"title": "Zoë"},
+                       "webhookTimestamp": int(time.time() * 1000)}, ensure_ascii=False)
+    headers = {"Linear-Signature": mac(env["LINEAR_WEBHOOK_SECRET"], body).hex(),
+               "Linear-Delivery": delivery, "Linear-Event": "Issue",
+               "Content-Type": "application/json"}
+    rejected(checks, receiver, "linear tampered", path, tampered(body), headers)
+    delivered(checks, receiver, "linear", path, body, headers, "linear", delivery, "Issue")
+    old = body.replace(str(json.loads(body)["webhookTimestamp"]),
+                       str(int(time.time() * 1000) - 61_000))
+    rejected(checks, receiver, "linear 61 s old", path, old,
+             dict(headers, **{"Linear-Signature": mac(env["LINEAR_WEBHOOK_SECRET"], old).hex(),
+                              "Linear-Delivery": str(uuid.uuid4())}), expected=400)
+
+    # Zoom: `v0=` + hex HMAC-SHA256 of `v0:<ts>:<body>`; the URL validation answered.
+    path = "/webhooks/zoom"
+    secret = env["ZOOM_WEBHOOK_SECRET_TOKEN"]
+
+    def zoom_headers(body):
+        ts = str(int(time.time()))
+        return {"x-zm-signature": "v0=" + mac(secret, f"v0:{ts}:{body}").hex(),
+                "x-zm-request-timestamp": ts, "Content-Type": "application/json"}
+
+    event_ts = int(time.time() * 1000)
+    body = json.dumps({"event": "meeting.started", "event_ts": event_ts, "payload": {}})
+    rejected(checks, receiver, "zoom tampered", path, tampered(body), zoom_headers(body))
+    delivered(checks, receiver, "zoom", path, body, zoom_headers(body), "zoom", str(event_ts),
+              "meeting.started")
+    plain = secrets.token_urlsafe(16)
+    validation = json.dumps({"event": "endpoint.url_validation", "event_ts": event_ts + 1,
+                             "payload": {"plainToken": plain}})
+    status, text = receiver.post(path, validation, zoom_headers(validation))
+    answer = json.loads(text) if status == 200 else {}
+    checks.check("zoom url_validation: answered with the token and its HMAC",
+                 answer == {"plainToken": plain, "encryptedToken": mac(secret, plain).hex()},
+                 f"got {status} {text!r}")
+    lines = receiver.new_lines(0.5)
+    checks.check("zoom url_validation: no handler ran", lines == [], f"{lines}")
+
+    # Square: base64 HMAC-SHA256 of the notification URL then the body.
+    path = "/webhooks/square"
+    event_id = str(uuid.uuid4())
+    body = json.dumps({"merchant_id": "M1", "type": "payment.created", "event_id": event_id,
+                       "data": {}})
+    headers = {"x-square-hmacsha256-signature": base64.b64encode(
+        mac(env["SQUARE_SIGNATURE_KEY"], receiver.base + path + body)).decode(),
+        "Content-Type": "application/json"}
+    checks.check("square: Square's own helper agrees with the signature", square_verify(
+        request_body=body, signature_header=headers["x-square-hmacsha256-signature"],
+        signature_key=env["SQUARE_SIGNATURE_KEY"], notification_url=receiver.base + path))
+    rejected(checks, receiver, "square tampered", path, tampered(body), headers)
+    delivered(checks, receiver, "square", path, body, headers, "square", event_id,
+              "payment.created")
+
+    # Dropbox: hex HMAC-SHA256 of the body; the id derives from the MAC; the GET challenge.
+    path = "/webhooks/dropbox"
+    body = json.dumps({"list_folder": {"accounts": ["dbid:" + secrets.token_hex(8)]}})
+    signature = mac(env["DROPBOX_APP_SECRET"], body)
+    sig_id = "sig_" + hashlib.sha256(b"webhook-guard signature id\0" + signature).hexdigest()[:32]
+    headers = {"X-Dropbox-Signature": signature.hex(), "Content-Type": "application/json"}
+    rejected(checks, receiver, "dropbox tampered", path, tampered(body), headers)
+    delivered(checks, receiver, "dropbox", path, body, headers, "dropbox", sig_id, "")
+    challenge = secrets.token_urlsafe(24)
+    with urllib.request.urlopen(f"{receiver.base}{path}?challenge={challenge}", timeout=10) as r:
+        status, text, nosniff = r.status, r.read().decode(), r.headers.get("X-Content-Type-Options")
+    checks.check("dropbox challenge: echoed as plain text with nosniff",
+                 (status, text, nosniff) == (200, challenge, "nosniff"),
+                 f"got {status} {text!r} {nosniff}")
