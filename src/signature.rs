@@ -148,8 +148,7 @@ impl Encoding {
         }
     }
 
-    /// Decodes into a tag of exactly `len` bytes (at most [`MAX_TAG_LEN`]), without allocating
-    /// for hex.
+    /// Decodes into a tag of exactly `len` bytes (at most [`MAX_TAG_LEN`]), without allocating.
     fn decode_tag(self, text: &[u8], len: usize) -> Option<Tag> {
         if len > MAX_TAG_LEN {
             return None;
@@ -170,11 +169,8 @@ impl Encoding {
                 if text.len() > len.div_ceil(3) * 4 {
                     return None;
                 }
-                let bytes = self.decode(text)?;
-                (bytes.len() == len).then(|| {
-                    tag.bytes[..len].copy_from_slice(&bytes);
-                    tag
-                })
+                let url_safe = self == Self::Base64Url;
+                decode_base64_into(text, url_safe, &mut tag.bytes[..len]).then_some(tag)
             }
         }
     }
@@ -974,6 +970,32 @@ pub fn decode_base64_vec(text: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn decode_base64_with(text: &[u8], url_safe: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    decode_base64_each(text, url_safe, |byte| {
+        out.push(byte);
+        true
+    })?;
+    Some(out)
+}
+
+/// Decodes base64 (padding optional) into `out`, which it must fill exactly: the received
+/// signatures of the fixed-length algorithms are decoded without allocating.
+fn decode_base64_into(text: &[u8], url_safe: bool, out: &mut [u8]) -> bool {
+    let mut at = 0;
+    let decoded = decode_base64_each(text, url_safe, |byte| match out.get_mut(at) {
+        Some(slot) => {
+            *slot = byte;
+            at += 1;
+            true
+        }
+        None => false,
+    });
+    decoded.is_some() && at == out.len()
+}
+
+/// Decodes base64 byte by byte into `push` (which may refuse one: too long); `None` on any
+/// character outside the alphabet, a refused byte, or an impossible length.
+fn decode_base64_each(text: &[u8], url_safe: bool, mut push: impl FnMut(u8) -> bool) -> Option<()> {
     let text = text
         .strip_suffix(b"==")
         .or_else(|| text.strip_suffix(b"="))
@@ -981,7 +1003,6 @@ fn decode_base64_with(text: &[u8], url_safe: bool) -> Option<Vec<u8>> {
     if text.len() % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let mut acc = 0u32;
     let mut bits = 0u32;
     for &c in text {
@@ -999,11 +1020,13 @@ fn decode_base64_with(text: &[u8], url_safe: bool) -> Option<Vec<u8>> {
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            out.push((acc >> bits) as u8);
+            if !push((acc >> bits) as u8) {
+                return None;
+            }
             acc &= (1 << bits) - 1;
         }
     }
-    Some(out)
+    Some(())
 }
 
 /// Decodes base64 into a digest; `None` unless it is exactly 32 bytes.
@@ -1036,6 +1059,31 @@ mod tests {
             assert_eq!(decode_hex(&text), None, "byte {bad:#x}");
         }
         assert_eq!(decode_hex(&lower.as_bytes()[..62]), None);
+    }
+
+    #[test]
+    fn tags_decode_exactly_their_length_in_every_encoding() {
+        let bytes: Vec<u8> = (0..64).map(|i| (i * 53 + 11) as u8).collect();
+        for encoding in [Encoding::Hex, Encoding::Base64, Encoding::Base64Url] {
+            for len in [20, 32, 64] {
+                let text = encoding.encode(&bytes[..len]);
+                let tag = encoding.decode_tag(text.as_bytes(), len).unwrap();
+                assert_eq!(tag.as_bytes(), &bytes[..len], "{encoding:?} {len}");
+                // Too short, too long, unpadded: refused or read alike, never another tag.
+                assert_eq!(encoding.decode_tag(text.as_bytes(), len + 1), None);
+                assert_eq!(encoding.decode_tag(text.as_bytes(), len - 1), None);
+                let unpadded = text.trim_end_matches('=');
+                assert_eq!(
+                    encoding
+                        .decode_tag(unpadded.as_bytes(), len)
+                        .map(|t| t.as_bytes().to_vec()),
+                    Some(bytes[..len].to_vec())
+                );
+            }
+        }
+        // The alphabets do not mix.
+        assert_eq!(Encoding::Base64.decode_tag(b"-_8=", 2), None);
+        assert_eq!(Encoding::Base64Url.decode_tag(b"+/8=", 2), None);
     }
 
     #[test]
