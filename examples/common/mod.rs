@@ -162,9 +162,13 @@ impl Knobs {
     }
 }
 
-/// Inline mode: runs `work` for attempt n of `(provider, id)` after the knobs; the status to
-/// answer (500 for an attempt the knobs fail: the sender retries).
-pub async fn inline(provider: &str, id: &str, work: impl FnOnce()) -> http::StatusCode {
+/// Inline mode: runs `work` for attempt n of `(provider, id)` after the knobs; the answer
+/// (`200 OK`, or `500` for an attempt the knobs fail: the sender retries).
+pub async fn inline(
+    provider: &str,
+    id: &str,
+    work: impl FnOnce(),
+) -> (http::StatusCode, &'static str) {
     static ATTEMPTS: std::sync::Mutex<Option<std::collections::HashMap<String, u32>>> =
         std::sync::Mutex::new(None);
     let attempt = {
@@ -179,35 +183,25 @@ pub async fn inline(provider: &str, id: &str, work: impl FnOnce()) -> http::Stat
     match knobs().attempt(attempt).await {
         Ok(()) => {
             work();
-            http::StatusCode::OK
+            (http::StatusCode::OK, "OK")
         }
         Err(error) => {
             tracing::warn!(provider, id, error, "handler fails this attempt");
-            http::StatusCode::INTERNAL_SERVER_ERROR
+            (http::StatusCode::INTERNAL_SERVER_ERROR, "handler failed")
         }
     }
 }
 
 /// Handles a verified delivery of a provider without a typed event (Standard Webhooks,
-/// GitHub, Stripe, Slack): prints the contract's line with the scheme's name as the provider
-/// (an absent type prints as `""`, e.g. Slack slash commands) and returns the response body:
-/// Slack's `url_verification` is answered with its `challenge`, anything else with `OK`.
-pub fn handle_delivery(delivery: &Delivery) -> String {
+/// GitHub, Stripe, Slack and the others): prints the contract's line with the scheme's name as
+/// the provider (an absent type prints as `""`, e.g. Slack slash commands). Handshakes (Slack's
+/// `url_verification`, Zoom's, Discord's PING) never get here: the layer answers them.
+pub fn handle_delivery(delivery: &Delivery) {
     print_handled(
         delivery.scheme(),
         delivery.id(),
         delivery.event_type().unwrap_or_default(),
     );
-    if delivery.scheme() == "slack" && delivery.event_type() == Some("url_verification") {
-        #[derive(serde::Deserialize)]
-        struct Challenge {
-            challenge: String,
-        }
-        if let Ok(Challenge { challenge }) = delivery.parse() {
-            return challenge;
-        }
-    }
-    "OK".to_owned()
 }
 
 /// Logs to stderr (stdout carries the contract), `RUST_LOG` or `info`.
