@@ -162,6 +162,7 @@ macro_rules! backend {
         lock_ready: $lock:expr,
         after_insert: $notify:expr,
         listen: |$lpool:ident, $lwake:ident| $listen:expr,
+        ddl_lock: $ddl_lock:expr,
         connect: |$url:ident, $options:ident| $connect:expr $(,)?
     ) => {
         impl Backend for $db {}
@@ -169,9 +170,17 @@ macro_rules! backend {
         impl sealed::Sealed for $db {
             async fn connect($url: &str, $options: &InboxOptions) -> Result<Pool<Self>, sqlx::Error> {
                 let pool: Pool<Self> = $connect;
-                for statement in [$($create),+] {
-                    sqlx::query(statement).execute(&pool).await?;
+                // In one transaction, behind the dialect's lock: replicas starting together
+                // would otherwise race on `CREATE TABLE IF NOT EXISTS` (Postgres fails one with
+                // a unique violation on its catalog).
+                let mut tx = pool.begin_with($begin).await?;
+                if let Some(lock) = $ddl_lock {
+                    sqlx::query(lock).execute(&mut *tx).await?;
                 }
+                for statement in [$($create),+] {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
                 Ok(pool)
             }
 
@@ -181,14 +190,22 @@ macro_rules! backend {
                 now_ms: i64,
             ) -> Result<Vec<bool>, sqlx::Error> {
                 let mut tx = pool.begin_with($begin).await?;
-                let mut inserted = Vec::with_capacity(rows.len());
-                for row in rows {
+                // In dedup-key order: two replicas inserting overlapping batches (copies of the
+                // same deliveries) then take the unique index's locks in the same order, and
+                // wait for each other instead of deadlocking (Postgres would abort one batch
+                // after `deadlock_timeout`, answering 503 to all its rows).
+                let mut order: Vec<(String, usize)> =
+                    rows.iter().enumerate().map(|(i, row)| (row.dedup_key(), i)).collect();
+                order.sort_unstable();
+                let mut inserted = vec![false; rows.len()];
+                for (key, index) in order {
+                    let row = &rows[index];
                     let done = sqlx::query(
                         "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8) \
                          ON CONFLICT (dedup_key) DO NOTHING",
                     )
-                    .bind(row.dedup_key())
+                    .bind(key)
                     .bind(&row.scheme)
                     .bind(&row.tenant)
                     .bind(&row.delivery_id)
@@ -198,7 +215,7 @@ macro_rules! backend {
                     .bind(now_ms)
                     .execute(&mut *tx)
                     .await?;
-                    inserted.push(done.rows_affected() == 1);
+                    inserted[index] = done.rows_affected() == 1;
                 }
                 if let Some(notify) = $notify {
                     if inserted.iter().any(|&new| new) {
@@ -426,6 +443,8 @@ backend!(
     after_insert: None::<&str>,
     // One process writes a SQLite file: its own inserts wake its workers directly.
     listen: |_pool, _wake| {},
+    // BEGIN IMMEDIATE already serialises the DDL.
+    ddl_lock: None::<&str>,
     connect: |url, options| {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
         let connect: SqliteConnectOptions = url.parse()?;
@@ -477,6 +496,8 @@ backend!(
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     },
+    // A transaction-scoped advisory lock (an arbitrary constant key: "webhook_inbox").
+    ddl_lock: Some("SELECT pg_advisory_xact_lock(7746916524862648434)"),
     connect: |url, options| {
         sqlx::postgres::PgPoolOptions::new()
             .max_connections(options.max_connections)
