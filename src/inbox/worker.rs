@@ -151,6 +151,9 @@ async fn claim_loop<DB: Backend>(
     let mut last_rescue = tokio::time::Instant::now() - options.lease;
     let mut woken = inbox.wake_ups();
     let listener = tokio::spawn(DB::listen(inbox.pool().clone(), inbox.inner_wake()));
+    // False once the `Worker` was dropped without `shutdown`: its channel is closed, and
+    // `changed()` would then return at once on every turn (a busy loop on the database).
+    let mut stoppable = true;
     loop {
         if *stopped.borrow() {
             break;
@@ -200,7 +203,7 @@ async fn claim_loop<DB: Backend>(
             _ = woken.changed() => {}
             () = tokio::time::sleep(options.poll_interval) => {}
             _ = slots.acquire(), if free == 0 => {}
-            _ = stopped.changed() => {}
+            changed = stopped.changed(), if stoppable => stoppable = changed.is_ok(),
         }
     }
     listener.abort();
