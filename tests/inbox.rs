@@ -1,0 +1,816 @@
+//! The durable inbox (`webhook_guard::inbox`) on both databases: a SQLite file in a temp dir,
+//! and a real PostgreSQL cluster (`tests/common/postgres_server.rs`). Every case is written
+//! once (`inbox_cases!`) and instantiated for each database.
+//!
+//! What is proved: one row per dedup key; the transactional handler's writes commit with the
+//! done-mark and roll back with its error; a worker whose lease was taken over cannot commit;
+//! retries with backoff, then dead with the last error, and re-drives; purge keeps what it
+//! must; stats; graceful shutdown finishes or gives back; a crashed worker's rows are claimed
+//! again within the lease and a poll; and over HTTP (both adapters): 200 once durable, a
+//! duplicate 200 without a second row, 503 + Retry-After when the database is unavailable.
+
+mod common;
+#[path = "common/postgres_server.rs"]
+mod postgres_server;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use postgres_server::PostgresServer;
+use webhook_guard::event::audit_trail;
+use webhook_guard::inbox::{
+    Enqueued, HandlerError, Inbox, InboxDelivery, InboxOptions, NewDelivery, Worker,
+};
+use webhook_guard::{Scheme, Secret, Signer, Verifier};
+
+const SECRET: &str = common::AUDIT_TRAIL_SECRET;
+
+/// A signed Audit Trail delivery with id `id`: its headers and body.
+fn signed(id: &str) -> (Vec<(String, String)>, Bytes) {
+    let body = audit_trail::sample_with_id("event.created", id).expect("a sample");
+    let signer = Signer::new(Scheme::audit_trail(), secret());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    (signer.headers(body.as_bytes(), now, id), Bytes::from(body))
+}
+
+fn secret() -> Secret {
+    Scheme::audit_trail().secret(SECRET).unwrap()
+}
+
+/// The row a verified delivery `id` makes.
+fn row(id: &str) -> NewDelivery {
+    let (headers, body) = signed(id);
+    let verifier = Verifier::new(Scheme::audit_trail(), [secret()]);
+    let delivery = verifier.verify(&headers, body).expect("verifies");
+    NewDelivery::new(verifier.scheme(), &delivery, &headers)
+}
+
+/// Short timings, so that leases run out and retries come within a test's patience.
+fn options() -> InboxOptions {
+    let mut options = InboxOptions::default();
+    options.poll_interval = Duration::from_millis(50);
+    options.lease = Duration::from_secs(30);
+    options.retry.max_attempts = 3;
+    options.retry.base = Duration::from_millis(40);
+    options.retry.cap = Duration::from_millis(400);
+    options
+}
+
+/// Waits until `check` holds, or panics with `what` after `limit`.
+async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !check().await {
+        assert!(Instant::now() < deadline, "not within {limit:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "webhook-guard-inbox-{}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A database for one test: the server (or file) lives as long as this value.
+enum Database {
+    Sqlite(TempDir),
+    Postgres(PostgresServer),
+}
+
+impl Database {
+    fn sqlite() -> Self {
+        Self::Sqlite(TempDir::new())
+    }
+
+    fn postgres() -> Self {
+        let server = PostgresServer::start();
+        server.create_database("inbox");
+        Self::Postgres(server)
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Self::Sqlite(dir) => format!("sqlite://{}", dir.0.join("inbox.db").display()),
+            Self::Postgres(server) => server.url("inbox"),
+        }
+    }
+
+    fn server(&mut self) -> &mut PostgresServer {
+        match self {
+            Self::Postgres(server) => server,
+            Self::Sqlite(_) => panic!("not Postgres"),
+        }
+    }
+}
+
+/// The effect table the transactional handlers write to.
+const EFFECTS: &str =
+    "CREATE TABLE IF NOT EXISTS effects (delivery_id TEXT NOT NULL, attempt BIGINT NOT NULL)";
+
+/// The cases, once for each database: `$db` is the sqlx database, `$database` builds a
+/// [`Database`].
+macro_rules! inbox_cases {
+    ($db:ty, $database:expr) => {
+        use super::*;
+
+        type Db = $db;
+
+        async fn connect(database: &Database, options: InboxOptions) -> Inbox<Db> {
+            let inbox = Inbox::<Db>::connect_with(&database.url(), options)
+                .await
+                .expect("connects");
+            sqlx::query(EFFECTS).execute(inbox.pool()).await.unwrap();
+            inbox
+        }
+
+        /// A transactional worker that records `(id, attempt)` in `effects`, then fails when
+        /// `fails(delivery)` says so (after its write: the rollback must undo it).
+        fn recording(
+            inbox: &Inbox<Db>,
+            fails: impl Fn(&InboxDelivery) -> Option<String> + Send + Sync + 'static,
+        ) -> Worker {
+            inbox.worker().concurrency(4).transactional(
+                move |delivery: InboxDelivery, mut tx: sqlx::Transaction<'static, Db>| {
+                    let failure = fails(&delivery);
+                    async move {
+                        sqlx::query("INSERT INTO effects (delivery_id, attempt) VALUES ($1, $2)")
+                            .bind(delivery.id().to_owned())
+                            .bind(i64::from(delivery.attempt()))
+                            .execute(&mut *tx)
+                            .await?;
+                        match failure {
+                            Some(error) => Err(HandlerError::from(error)),
+                            None => Ok(tx),
+                        }
+                    }
+                },
+            )
+        }
+
+        /// Counts rows of `table` matching `filter` (SQL that both dialects read alike).
+        async fn count(inbox: &Inbox<Db>, table: &str, filter: &str) -> i64 {
+            let sql = format!("SELECT COUNT(*) FROM {table} WHERE {filter}");
+            let row = sqlx::query(&sql).fetch_one(inbox.pool()).await.unwrap();
+            sqlx::Row::get::<i64, _>(&row, 0)
+        }
+
+        async fn state(inbox: &Inbox<Db>, id: &str) -> (String, i64) {
+            let row =
+                sqlx::query("SELECT state, attempts FROM webhook_inbox WHERE delivery_id = $1")
+                    .bind(id)
+                    .fetch_one(inbox.pool())
+                    .await
+                    .unwrap();
+            (sqlx::Row::get(&row, 0), sqlx::Row::get(&row, 1))
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn enqueue_new_then_duplicate_one_row() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            assert_eq!(inbox.enqueue(row("evt_a")).await.unwrap(), Enqueued::New);
+            assert_eq!(
+                inbox.enqueue(row("evt_a")).await.unwrap(),
+                Enqueued::Duplicate
+            );
+            // Three concurrent copies (likely in one group commit): one new, one row.
+            let copies =
+                futures::future::join_all((0..3).map(|_| inbox.enqueue(row("evt_b")))).await;
+            let new = copies
+                .iter()
+                .filter(|c| matches!(c, Ok(Enqueued::New)))
+                .count();
+            assert!(copies.iter().all(Result::is_ok), "{copies:?}");
+            assert_eq!(new, 1, "{copies:?}");
+            assert_eq!(
+                count(&inbox, "webhook_inbox", "delivery_id = 'evt_a'").await,
+                1
+            );
+            assert_eq!(
+                count(&inbox, "webhook_inbox", "delivery_id = 'evt_b'").await,
+                1
+            );
+            let stats = inbox.stats().await.unwrap();
+            assert_eq!(stats.pending, 2, "{stats:?}");
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn transactional_writes_commit_with_the_done_mark_or_roll_back() {
+            let database = $database;
+            let mut options = options();
+            options.retry.max_attempts = 2;
+            let inbox = connect(&database, options).await;
+            inbox.enqueue(row("evt_ok")).await.unwrap();
+            inbox.enqueue(row("evt_fail")).await.unwrap();
+            let worker = recording(&inbox, |d| {
+                (d.id() == "evt_fail").then(|| format!("refused attempt {}", d.attempt()))
+            });
+            eventually(Duration::from_secs(20), "one done, one dead", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.done == 1 && stats.dead == 1
+            })
+            .await;
+            worker.shutdown().await;
+            assert_eq!(count(&inbox, "effects", "delivery_id = 'evt_ok'").await, 1);
+            // Two failed attempts, each wrote then failed: nothing of theirs landed.
+            assert_eq!(
+                count(&inbox, "effects", "delivery_id = 'evt_fail'").await,
+                0
+            );
+            assert_eq!(state(&inbox, "evt_ok").await, ("done".to_owned(), 1));
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_worker_whose_lease_was_taken_over_cannot_commit() {
+            let database = $database;
+            let mut options = options();
+            options.lease = Duration::from_millis(400);
+            let url = database.url();
+            let inbox = connect(&database, options.clone()).await;
+            inbox.enqueue(row("evt_fenced")).await.unwrap();
+
+            // Worker A, in its own runtime (a process of its own, in effect), stalls its thread
+            // on the first attempt: no lease renewal can run, the lease runs out.
+            let (entered, a_entered) = std::sync::mpsc::channel();
+            let a_options = options.clone();
+            let a = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let inbox = Inbox::<Db>::connect_with(&url, a_options).await.unwrap();
+                    let done = Arc::new(tokio::sync::Notify::new());
+                    let finished = Arc::clone(&done);
+                    let worker = inbox.worker().concurrency(1).transactional(
+                        move |delivery: InboxDelivery, mut tx: sqlx::Transaction<'static, Db>| {
+                            let (entered, finished) = (entered.clone(), Arc::clone(&finished));
+                            async move {
+                                assert_eq!(delivery.attempt(), 1, "A runs only the first attempt");
+                                entered.send(()).unwrap();
+                                std::thread::sleep(Duration::from_millis(2500));
+                                sqlx::query(
+                                    "INSERT INTO effects (delivery_id, attempt) VALUES ($1, $2)",
+                                )
+                                .bind(delivery.id().to_owned())
+                                .bind(i64::from(delivery.attempt()))
+                                .execute(&mut *tx)
+                                .await?;
+                                finished.notify_one();
+                                Ok(tx)
+                            }
+                        },
+                    );
+                    done.notified().await;
+                    // Its commit attempt (fenced) happens right after the handler returns.
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    worker.shutdown().await;
+                });
+            });
+            a_entered
+                .recv_timeout(Duration::from_secs(10))
+                .expect("worker A claimed the row");
+            // Worker B takes the row over once A's lease ran out, and handles it.
+            let b = recording(&inbox, |_| None);
+            eventually(Duration::from_secs(10), "B handled the row", || async {
+                count(&inbox, "effects", "attempt = 2").await == 1
+            })
+            .await;
+            a.join().expect("worker A ran");
+            b.shutdown().await;
+            assert_eq!(
+                count(&inbox, "effects", "delivery_id = 'evt_fenced'").await,
+                1,
+                "the fenced worker's write must not land"
+            );
+            assert_eq!(count(&inbox, "effects", "attempt = 1").await, 0);
+            assert_eq!(state(&inbox, "evt_fenced").await, ("done".to_owned(), 2));
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn retries_with_backoff_then_dead_then_redrive() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            inbox.enqueue(row("evt_dead_1")).await.unwrap();
+            inbox.enqueue(row("evt_dead_2")).await.unwrap();
+            inbox.enqueue(row("evt_dead_3")).await.unwrap();
+            let healed = Arc::new(AtomicBool::new(false));
+            let times = Arc::new(std::sync::Mutex::new(Vec::<(String, Instant)>::new()));
+            let (flag, log) = (Arc::clone(&healed), Arc::clone(&times));
+            let worker = recording(&inbox, move |d| {
+                log.lock()
+                    .unwrap()
+                    .push((d.id().to_owned(), Instant::now()));
+                (!flag.load(Ordering::SeqCst)).then(|| format!("boom {}", d.attempt()))
+            });
+            eventually(Duration::from_secs(20), "three dead rows", || async {
+                inbox.stats().await.unwrap().dead == 3
+            })
+            .await;
+            let dead = inbox.dead(10).await.unwrap();
+            assert_eq!(dead.len(), 3);
+            for row in &dead {
+                assert_eq!(row.attempts, 3, "{row:?}");
+                assert_eq!(row.last_error.as_deref(), Some("boom 3"), "{row:?}");
+            }
+            // Backoff: 40 ms then 80 ms, each ±25 %.
+            {
+                let times = times.lock().unwrap();
+                let one: Vec<Instant> = times
+                    .iter()
+                    .filter(|(id, _)| id == "evt_dead_1")
+                    .map(|(_, at)| *at)
+                    .collect();
+                assert_eq!(one.len(), 3);
+                assert!(
+                    one[1] - one[0] >= Duration::from_millis(30),
+                    "{:?}",
+                    one[1] - one[0]
+                );
+                assert!(
+                    one[2] - one[1] >= Duration::from_millis(60),
+                    "{:?}",
+                    one[2] - one[1]
+                );
+            }
+            assert_eq!(count(&inbox, "effects", "1 = 1").await, 0);
+
+            healed.store(true, Ordering::SeqCst);
+            let first = dead[0].row_id;
+            assert_eq!(inbox.redrive(Some(first)).await.unwrap(), 1);
+            eventually(
+                Duration::from_secs(10),
+                "the re-driven row done",
+                || async { inbox.stats().await.unwrap().done == 1 },
+            )
+            .await;
+            assert_eq!(inbox.stats().await.unwrap().dead, 2);
+            assert_eq!(inbox.redrive(None).await.unwrap(), 2);
+            eventually(Duration::from_secs(10), "every row done", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.done == 3 && stats.dead == 0
+            })
+            .await;
+            worker.shutdown().await;
+            // A re-drive starts the count again: the successful attempt is number 1.
+            assert_eq!(count(&inbox, "effects", "attempt = 1").await, 3);
+            assert_eq!(inbox.redrive(None).await.unwrap(), 0);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn purge_removes_done_rows_past_retention_only() {
+            let database = $database;
+            let mut options = options();
+            options.retry.max_attempts = 1;
+            let inbox = connect(&database, options).await;
+            for id in ["evt_old", "evt_new", "evt_old_dead"] {
+                inbox.enqueue(row(id)).await.unwrap();
+            }
+            let worker = recording(&inbox, |d| (d.id() == "evt_old_dead").then(|| "no".into()));
+            eventually(Duration::from_secs(10), "two done, one dead", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.done == 2 && stats.dead == 1
+            })
+            .await;
+            worker.shutdown().await;
+            // Age two rows past the retention (7 days): one done, one dead.
+            let eight_days = 8 * 24 * 3600 * 1000_i64;
+            sqlx::query(
+                "UPDATE webhook_inbox SET done_at = done_at - $1, received_at = received_at - $1 \
+                 WHERE delivery_id IN ('evt_old', 'evt_old_dead')",
+            )
+            .bind(eight_days)
+            .execute(inbox.pool())
+            .await
+            .unwrap();
+            assert_eq!(inbox.purge().await.unwrap(), 1);
+            assert_eq!(
+                count(&inbox, "webhook_inbox", "delivery_id = 'evt_old'").await,
+                0
+            );
+            assert_eq!(
+                count(&inbox, "webhook_inbox", "delivery_id = 'evt_new'").await,
+                1
+            );
+            assert_eq!(
+                count(&inbox, "webhook_inbox", "delivery_id = 'evt_old_dead'").await,
+                1
+            );
+            assert_eq!(inbox.purge().await.unwrap(), 0);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn stats_count_by_state_and_the_oldest_age() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            let empty = inbox.stats().await.unwrap();
+            assert_eq!(
+                (empty.pending, empty.done, empty.oldest_pending_ms),
+                (0, 0, None)
+            );
+            inbox.enqueue(row("evt_s1")).await.unwrap();
+            inbox.enqueue(row("evt_s2")).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let stats = inbox.stats().await.unwrap();
+            assert_eq!(
+                (stats.pending, stats.running, stats.done, stats.dead),
+                (2, 0, 0, 0)
+            );
+            let age = stats.oldest_pending_ms.expect("an oldest pending row");
+            assert!((200..60_000).contains(&age), "{age}");
+            let worker = recording(&inbox, |_| None);
+            eventually(Duration::from_secs(10), "both done", || async {
+                inbox.stats().await.unwrap().done == 2
+            })
+            .await;
+            worker.shutdown().await;
+            let stats = inbox.stats().await.unwrap();
+            assert_eq!(
+                (stats.pending, stats.running, stats.oldest_pending_ms),
+                (0, 0, None)
+            );
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn graceful_shutdown_finishes_within_the_grace() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            inbox.enqueue(row("evt_finish")).await.unwrap();
+            let started = Arc::new(tokio::sync::Notify::new());
+            let signal = Arc::clone(&started);
+            let worker = inbox
+                .worker()
+                .shutdown_grace(Duration::from_secs(10))
+                .transactional(
+                    move |delivery: InboxDelivery, mut tx: sqlx::Transaction<'static, Db>| {
+                        let signal = Arc::clone(&signal);
+                        async move {
+                            signal.notify_one();
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                            sqlx::query(
+                                "INSERT INTO effects (delivery_id, attempt) VALUES ($1, 1)",
+                            )
+                            .bind(delivery.id().to_owned())
+                            .execute(&mut *tx)
+                            .await?;
+                            Ok(tx)
+                        }
+                    },
+                );
+            started.notified().await;
+            worker.shutdown().await;
+            assert_eq!(state(&inbox, "evt_finish").await, ("done".to_owned(), 1));
+            assert_eq!(count(&inbox, "effects", "1 = 1").await, 1);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn graceful_shutdown_gives_back_what_it_cannot_finish_uncounted() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            inbox.enqueue(row("evt_release")).await.unwrap();
+            let started = Arc::new(tokio::sync::Notify::new());
+            let signal = Arc::clone(&started);
+            let worker = inbox
+                .worker()
+                .shutdown_grace(Duration::from_millis(200))
+                .transactional(
+                    move |delivery: InboxDelivery, mut tx: sqlx::Transaction<'static, Db>| {
+                        let signal = Arc::clone(&signal);
+                        async move {
+                            sqlx::query(
+                                "INSERT INTO effects (delivery_id, attempt) VALUES ($1, 1)",
+                            )
+                            .bind(delivery.id().to_owned())
+                            .execute(&mut *tx)
+                            .await?;
+                            signal.notify_one();
+                            tokio::time::sleep(Duration::from_secs(60)).await;
+                            Ok(tx)
+                        }
+                    },
+                );
+            started.notified().await;
+            assert_eq!(
+                state(&inbox, "evt_release").await,
+                ("running".to_owned(), 1)
+            );
+            let stopping = Instant::now();
+            worker.shutdown().await;
+            assert!(
+                stopping.elapsed() < Duration::from_secs(5),
+                "{:?}",
+                stopping.elapsed()
+            );
+            // Given back, its attempt not counted, its write rolled back.
+            assert_eq!(
+                state(&inbox, "evt_release").await,
+                ("pending".to_owned(), 0)
+            );
+            assert_eq!(count(&inbox, "effects", "1 = 1").await, 0);
+            // And the next worker runs it as attempt 1.
+            let worker = recording(&inbox, |_| None);
+            eventually(
+                Duration::from_secs(10),
+                "handled after the restart",
+                || async { count(&inbox, "effects", "attempt = 1").await == 1 },
+            )
+            .await;
+            worker.shutdown().await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_crashed_workers_rows_are_claimed_again_after_the_lease() {
+            let database = $database;
+            let mut options = options();
+            options.lease = Duration::from_millis(600);
+            options.poll_interval = Duration::from_millis(100);
+            let url = database.url();
+            let inbox = connect(&database, options.clone()).await;
+            for id in ["evt_crash_1", "evt_crash_2"] {
+                inbox.enqueue(row(id)).await.unwrap();
+            }
+            // A worker in a runtime of its own claims both rows, then its "process" dies: the
+            // runtime is dropped mid-handler, nothing given back, no more renewals.
+            let (claimed, a_claimed) = std::sync::mpsc::channel();
+            let a_options = options.clone();
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.spawn(async move {
+                let inbox = Inbox::<Db>::connect_with(&url, a_options).await.unwrap();
+                let worker = inbox.worker().concurrency(2).run(move |_delivery| {
+                    let claimed = claimed.clone();
+                    async move {
+                        claimed.send(()).unwrap();
+                        std::future::pending::<()>().await;
+                        Ok(())
+                    }
+                });
+                std::mem::forget(worker);
+            });
+            for _ in 0..2 {
+                a_claimed
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("claimed");
+            }
+            runtime.shutdown_background();
+            let crashed = Instant::now();
+            assert_eq!(inbox.stats().await.unwrap().running, 2);
+            let worker = recording(&inbox, |_| None);
+            eventually(Duration::from_secs(10), "both rows handled", || async {
+                count(&inbox, "effects", "1 = 1").await == 2
+            })
+            .await;
+            let waited = crashed.elapsed();
+            worker.shutdown().await;
+            // Within the lease, a rescue (every lease / 4) and a poll, with slack for a busy CI.
+            assert!(
+                waited < Duration::from_millis(600 + 150 + 100 + 1500),
+                "{waited:?}"
+            );
+            assert_eq!(count(&inbox, "effects", "attempt = 2").await, 2);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn http_200_once_durable_duplicate_without_a_second_row_on_both_adapters() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            let guard = webhook_guard::Guard::new(Verifier::new(Scheme::audit_trail(), [secret()]))
+                .inbox(inbox.clone());
+            let axum_url = http::serve_axum(guard.clone()).await;
+            let actix = http::serve_actix(guard).await;
+            let client = reqwest::Client::new();
+            for (adapter, url) in [
+                ("axum", axum_url.as_str()),
+                ("actix", actix.base_url.as_str()),
+            ] {
+                let id = format!("evt_http_{adapter}");
+                let (status, _) = http::post(&client, url, &id).await;
+                assert_eq!(status, 200, "{adapter}");
+                // Durable when answered: the row is there, seen from another connection.
+                assert_eq!(
+                    count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                    1
+                );
+                let (status, _) = http::post(&client, url, &id).await;
+                assert_eq!(status, 200, "{adapter}: a duplicate is acknowledged");
+                assert_eq!(
+                    count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                    1
+                );
+                // A bad signature is still refused before anything is stored.
+                let (headers, body) = signed("evt_forged");
+                let response = client
+                    .post(format!("{url}/hook"))
+                    .headers(http::header_map(&headers))
+                    .body(format!("{} ", String::from_utf8_lossy(&body)))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    response.status().is_client_error(),
+                    "{adapter}: {}",
+                    response.status()
+                );
+            }
+            assert_eq!(
+                count(&inbox, "webhook_inbox", "delivery_id = 'evt_forged'").await,
+                0
+            );
+            assert_eq!(inbox.stats().await.unwrap().pending, 2);
+        }
+    };
+}
+
+/// The receivers over HTTP: the adapters' `enqueue` handlers at `/hook`.
+mod http {
+    use super::*;
+
+    pub async fn serve_axum(guard: webhook_guard::Guard) -> String {
+        use axum::routing::post;
+        let app = axum::Router::new().route(
+            "/hook",
+            post(webhook_guard::axum::enqueue)
+                .layer(webhook_guard::axum::WebhookLayer::from_guard(guard)),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    pub async fn serve_actix(guard: webhook_guard::Guard) -> common::actix_app::Server {
+        let middleware = webhook_guard::actix::WebhookMiddleware::from_guard(guard);
+        common::actix_app::serve(common::actix_app::Options::default(), move |cfg| {
+            cfg.service(
+                actix_web::web::resource("/hook")
+                    .wrap(middleware.clone())
+                    .route(actix_web::web::post().to(webhook_guard::actix::enqueue)),
+            );
+        })
+        .await
+    }
+
+    pub fn header_map(headers: &[(String, String)]) -> reqwest::header::HeaderMap {
+        headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    reqwest::header::HeaderValue::from_str(value).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Posts delivery `id`; its status and `Retry-After`.
+    pub async fn post(client: &reqwest::Client, base: &str, id: &str) -> (u16, Option<String>) {
+        let (headers, body) = signed(id);
+        let response = client
+            .post(format!("{base}/hook"))
+            .headers(header_map(&headers))
+            .body(body)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .unwrap();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (response.status().as_u16(), retry_after)
+    }
+}
+
+mod sqlite {
+    inbox_cases!(sqlx::Sqlite, Database::sqlite());
+
+    /// SQLite unavailable: another connection holds the write lock past `unavailable_after`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn http_503_with_retry_after_while_the_database_is_locked() {
+        let database = Database::sqlite();
+        let mut options = options();
+        options.unavailable_after = Duration::from_millis(500);
+        let inbox = connect(&database, options).await;
+        let guard = webhook_guard::Guard::new(Verifier::new(Scheme::audit_trail(), [secret()]))
+            .inbox(inbox.clone());
+        let axum_url = http::serve_axum(guard.clone()).await;
+        let actix = http::serve_actix(guard).await;
+        let client = reqwest::Client::new();
+        let mut locker = sqlx::SqliteConnection::connect(&database.url())
+            .await
+            .unwrap();
+        sqlx::query("BEGIN EXCLUSIVE")
+            .execute(&mut locker)
+            .await
+            .unwrap();
+        for (adapter, url) in [
+            ("axum", axum_url.as_str()),
+            ("actix", actix.base_url.as_str()),
+        ] {
+            let (status, retry_after) =
+                http::post(&client, url, &format!("evt_locked_{adapter}")).await;
+            assert_eq!(status, 503, "{adapter}");
+            assert!(retry_after.is_some(), "{adapter}: 503 without Retry-After");
+        }
+        sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+        // The answers were 503: the sender retries, and now it lands (the earlier insert may
+        // have landed once the lock was gone: unacknowledged, 0 or 1 row, never 2).
+        for (adapter, url) in [
+            ("axum", axum_url.as_str()),
+            ("actix", actix.base_url.as_str()),
+        ] {
+            let id = format!("evt_locked_{adapter}");
+            assert_eq!(http::post(&client, url, &id).await.0, 200, "{adapter}");
+            assert_eq!(
+                count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                1
+            );
+        }
+    }
+
+    use sqlx::Connection as _;
+}
+
+mod postgres {
+    inbox_cases!(sqlx::Postgres, Database::postgres());
+
+    /// Postgres down (killed), then back: 503 + Retry-After meanwhile, 200 again after, with
+    /// no restart of the receiver.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn http_503_with_retry_after_while_the_database_is_down() {
+        let mut database = Database::postgres();
+        let mut options = options();
+        options.unavailable_after = Duration::from_millis(1500);
+        let inbox = connect(&database, options).await;
+        let guard = webhook_guard::Guard::new(Verifier::new(Scheme::audit_trail(), [secret()]))
+            .inbox(inbox.clone());
+        let axum_url = http::serve_axum(guard.clone()).await;
+        let actix = http::serve_actix(guard).await;
+        let client = reqwest::Client::new();
+        assert_eq!(http::post(&client, &axum_url, "evt_before").await.0, 200);
+        database.server().kill();
+        for (adapter, url) in [
+            ("axum", axum_url.as_str()),
+            ("actix", actix.base_url.as_str()),
+        ] {
+            let (status, retry_after) =
+                http::post(&client, url, &format!("evt_down_{adapter}")).await;
+            assert_eq!(status, 503, "{adapter}");
+            assert!(retry_after.is_some(), "{adapter}: 503 without Retry-After");
+        }
+        database.server().restart();
+        for (adapter, url) in [
+            ("axum", axum_url.as_str()),
+            ("actix", actix.base_url.as_str()),
+        ] {
+            let id = format!("evt_down_{adapter}");
+            let mut status = 0;
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while status != 200 && Instant::now() < deadline {
+                status = http::post(&client, url, &id).await.0;
+            }
+            assert_eq!(status, 200, "{adapter}: not back by itself");
+            assert_eq!(
+                count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                1
+            );
+        }
+        assert_eq!(
+            count(&inbox, "webhook_inbox", "delivery_id = 'evt_before'").await,
+            1
+        );
+    }
+}
