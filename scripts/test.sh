@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need when it is missing (Debian, as root):
-# redis-server for the Redis store's tests, python3 for the cross-implementation HMAC vectors,
-# and for the cross-SDK tests (tests/sdk.rs) node, npm and the providers' own SDKs, pinned in
-# tests/sdk/requirements.txt (pip) and tests/sdk/package.json + package-lock.json (npm).
+# redis-server for the Redis store's tests, postgresql for the inbox's (tests/inbox.rs and
+# tests/inbox_crash.rs start throwaway clusters with its binaries, /usr/lib/postgresql/*/bin),
+# python3 for the cross-implementation HMAC vectors, and for the cross-SDK tests (tests/sdk.rs)
+# node, npm and the providers' own SDKs, pinned in tests/sdk/requirements.txt (pip) and
+# tests/sdk/package.json + package-lock.json (npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
