@@ -69,9 +69,23 @@ impl AnyInbox {
                     .unwrap_or_else(|e| panic!("INBOX_URL: {e}")),
             )
         };
-        each!(&inbox, inbox => {
-            sqlx::query(EFFECTS).execute(inbox.pool()).await.unwrap_or_else(|e| panic!("receiver_effects: {e}"));
-        });
+        let created = match &inbox {
+            AnyInbox::Sqlite(inbox) => sqlx::query(EFFECTS).execute(inbox.pool()).await.map(drop),
+            // Replicas start together: behind a lock, else Postgres fails one of two concurrent
+            // `CREATE TABLE IF NOT EXISTS` (a unique violation in its catalog).
+            AnyInbox::Postgres(inbox) => {
+                async {
+                    let mut tx = inbox.pool().begin().await?;
+                    sqlx::query("SELECT pg_advisory_xact_lock(7746916524862648435)")
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(EFFECTS).execute(&mut *tx).await?;
+                    tx.commit().await
+                }
+                .await
+            }
+        };
+        created.unwrap_or_else(|e| panic!("receiver_effects: {e}"));
         eprintln!("inbox mode: deliveries are stored, then handled by workers");
         inbox
     }
