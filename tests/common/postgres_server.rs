@@ -95,6 +95,11 @@ impl PostgresServer {
         self.port
     }
 
+    /// The server's log (its stdout and stderr).
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("postgres.log")
+    }
+
     /// The URL of database `database` (see [`create_database`](Self::create_database)).
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
@@ -187,7 +192,12 @@ impl PostgresServer {
     }
 
     fn spawn_and_wait(&mut self) -> Result<(), String> {
-        let log = fs::File::create(self.dir.join("postgres.log")).map_err(|e| e.to_string())?;
+        // Appended to: a restart keeps what the killed server wrote.
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("postgres.log"))
+            .map_err(|e| e.to_string())?;
         let mut command = Command::new(self.bin.join("postgres"));
         command
             .args(["-D", &self.dir.join("data").to_string_lossy()])
