@@ -11,6 +11,9 @@ use webhook_guard::inbox::{HandlerError, Inbox, InboxDelivery, InboxOptions, Ret
 const EFFECTS: &str = "CREATE TABLE IF NOT EXISTS receiver_effects \
     (provider TEXT NOT NULL, delivery_id TEXT NOT NULL, event_type TEXT, attempt BIGINT NOT NULL)";
 
+/// Handlers run at the same time by each receiver.
+const WORKERS: usize = 32;
+
 /// An inbox on whichever database `INBOX_URL` names.
 #[derive(Clone)]
 pub enum AnyInbox {
@@ -48,6 +51,9 @@ fn options() -> InboxOptions {
     InboxOptions {
         retry,
         lease: number("INBOX_LEASE_MS").map_or(defaults.lease, Duration::from_millis),
+        // A connection for each worker's transaction (they last as long as the handler), and
+        // some for claims, lease renewals, the listener and the writer.
+        max_connections: WORKERS as u32 + 8,
         ..defaults
     }
 }
@@ -98,7 +104,7 @@ impl AnyInbox {
     /// Starts the workers: the knobs, then the effect row and the stdout line, in the
     /// transaction that marks the delivery done.
     pub fn start_workers(&self) -> Worker {
-        each!(self, inbox => inbox.worker().concurrency(32).transactional(|delivery: InboxDelivery, mut tx| async move {
+        each!(self, inbox => inbox.worker().concurrency(WORKERS).transactional(|delivery: InboxDelivery, mut tx| async move {
             super::knobs().attempt(delivery.attempt()).await?;
             sqlx::query("INSERT INTO receiver_effects (provider, delivery_id, event_type, attempt) VALUES ($1, $2, $3, $4)")
                 .bind(delivery.scheme())

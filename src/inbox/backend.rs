@@ -41,9 +41,10 @@ pub(crate) mod sealed {
             options: &InboxOptions,
         ) -> impl Future<Output = Result<Pool<Self>, sqlx::Error>> + Send;
 
-        /// Inserts the rows in one transaction; for each, whether it was new (not a duplicate).
+        /// Inserts the rows in one transaction on `conn` (the writer's own); for each, whether
+        /// it was new (not a duplicate).
         fn insert_batch(
-            pool: &Pool<Self>,
+            conn: &mut Self::Connection,
             rows: &[NewDelivery],
             now_ms: i64,
         ) -> impl Future<Output = Result<Vec<bool>, sqlx::Error>> + Send;
@@ -185,11 +186,11 @@ macro_rules! backend {
             }
 
             async fn insert_batch(
-                pool: &Pool<Self>,
+                conn: &mut Self::Connection,
                 rows: &[NewDelivery],
                 now_ms: i64,
             ) -> Result<Vec<bool>, sqlx::Error> {
-                let mut tx = pool.begin_with($begin).await?;
+                let mut tx = sqlx::Connection::begin_with(conn, $begin).await?;
                 // In dedup-key order: two replicas inserting overlapping batches (copies of the
                 // same deliveries) then take the unique index's locks in the same order, and
                 // wait for each other instead of deadlocking (Postgres would abort one batch

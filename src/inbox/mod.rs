@@ -80,6 +80,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use serde::Serialize;
 use sqlx::Pool;
+use sqlx::pool::PoolConnection;
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backend::Backend;
@@ -115,7 +116,9 @@ pub struct InboxOptions {
     pub retry: RetryPolicy,
     /// How long done rows are kept, so late copies stay duplicates (default 7 days).
     pub retention: Duration,
-    /// Connections in the pool (default 16).
+    /// Connections in the pool (default 16). The writer keeps one; each running handler holds
+    /// one for its transaction: make it more than the workers' concurrency, so that claims and
+    /// lease renewals do not wait for handlers.
     pub max_connections: u32,
     /// An insert that cannot be stored within this time is answered 503 (default 5 s).
     pub unavailable_after: Duration,
@@ -598,6 +601,11 @@ async fn write_batches<DB: Backend>(
 ) {
     let mut rows = Vec::with_capacity(max);
     let mut replies = Vec::with_capacity(max);
+    // The writer keeps a connection of its own: workers hold theirs for as long as their
+    // handlers run (the done-mark's transaction), and with slow handlers they would otherwise
+    // take every connection of the pool, and acknowledgements would wait for handlers. Dropped
+    // after an error (it may be broken): the next batch takes a fresh one.
+    let mut connection: Option<PoolConnection<DB>> = None;
     while let Some((row, reply)) = requests.recv().await {
         rows.push(row);
         replies.push(reply);
@@ -612,7 +620,18 @@ async fn write_batches<DB: Backend>(
             }
         }
         // Answers dropped by callers that gave up (a timeout) are fine: the row is stored.
-        match DB::insert_batch(&pool, &rows, now_ms()).await {
+        let inserted = async {
+            let connection = match &mut connection {
+                Some(connection) => connection,
+                empty => empty.insert(pool.acquire().await?),
+            };
+            DB::insert_batch(connection, &rows, now_ms()).await
+        }
+        .await;
+        if inserted.is_err() {
+            connection = None;
+        }
+        match inserted {
             Ok(inserted) => {
                 if inserted.iter().any(|&new| new) {
                     bump(&wake);
