@@ -604,6 +604,40 @@ macro_rules! inbox_cases {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn acknowledgements_do_not_wait_for_slow_handlers() {
+            let database = $database;
+            let mut options = options();
+            // More workers than connections, each holding one for its 3 s handler.
+            options.max_connections = 4;
+            let inbox = connect(&database, options).await;
+            for i in 0..8 {
+                inbox.enqueue(row(&format!("evt_slow_{i}"))).await.unwrap();
+            }
+            let running = Arc::new(AtomicU32::new(0));
+            let counter = Arc::clone(&running);
+            let worker = inbox.worker().concurrency(8).run(move |_delivery| {
+                let counter = Arc::clone(&counter);
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    Ok(())
+                }
+            });
+            eventually(Duration::from_secs(10), "handlers running", || async {
+                running.load(Ordering::SeqCst) >= 3
+            })
+            .await;
+            let started = Instant::now();
+            inbox.enqueue(row("evt_fast_ack")).await.unwrap();
+            let took = started.elapsed();
+            worker.shutdown().await;
+            assert!(
+                took < Duration::from_millis(1000),
+                "the acknowledgement waited {took:?}"
+            );
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn http_200_once_durable_duplicate_without_a_second_row_on_both_adapters() {
             let database = $database;
             let inbox = connect(&database, options()).await;
