@@ -22,7 +22,7 @@ use bytes::Bytes;
 use postgres_server::PostgresServer;
 use webhook_guard::event::audit_trail;
 use webhook_guard::inbox::{
-    Enqueued, HandlerError, Inbox, InboxDelivery, InboxOptions, NewDelivery, Worker,
+    Enqueued, HandlerError, Inbox, InboxDelivery, InboxOptions, NewDelivery, RetryPolicy, Worker,
 };
 use webhook_guard::{Scheme, Secret, Signer, Verifier};
 
@@ -53,13 +53,16 @@ fn row(id: &str) -> NewDelivery {
 
 /// Short timings, so that leases run out and retries come within a test's patience.
 fn options() -> InboxOptions {
-    let mut options = InboxOptions::default();
-    options.poll_interval = Duration::from_millis(50);
-    options.lease = Duration::from_secs(30);
-    options.retry.max_attempts = 3;
-    options.retry.base = Duration::from_millis(40);
-    options.retry.cap = Duration::from_millis(400);
-    options
+    InboxOptions {
+        poll_interval: Duration::from_millis(50),
+        lease: Duration::from_secs(30),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_millis(40),
+            cap: Duration::from_millis(400),
+        },
+        ..InboxOptions::default()
+    }
 }
 
 /// Waits until `check` holds, or panics with `what` after `limit`.
