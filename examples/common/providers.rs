@@ -102,14 +102,19 @@ pub fn public_base_url() -> String {
 /// The providers' routes, their guards sharing `shared`'s replay store (and, in inbox mode,
 /// storing into `inbox`).
 pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<ProviderRoute> {
-    let store = shared
-        .replay_store()
-        .cloned()
-        .expect("the receivers' guards have a store");
+    // None in inbox mode (the inbox's unique key deduplicates; `Guard::inbox` drops the store).
+    let store = shared.replay_store().cloned();
     let base = public_base_url();
-    let in_mode = |guard: Guard| match inbox {
-        Some(inbox) => inbox.guard(guard),
-        None => guard,
+    // Every route's guard: the shared store inline, the inbox in inbox mode.
+    let guard = |verifier: Verifier| {
+        let guard = match &store {
+            Some(store) => Guard::new(verifier).shared_store(store.clone()),
+            None => Guard::new(verifier),
+        };
+        match inbox {
+            Some(inbox) => inbox.guard(guard),
+            None => guard,
+        }
     };
     let route = |path: &'static str, scheme: Scheme, var: &str, demo: &str| {
         let secret = scheme
@@ -118,7 +123,7 @@ pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<Pro
         let verifier = Verifier::new(scheme, [secret]).public_url(&base);
         ProviderRoute {
             path,
-            guard: in_mode(Guard::new(verifier).shared_store(store.clone())),
+            guard: guard(verifier),
             any_method: path == "/webhooks/dropbox",
         }
     };
@@ -165,7 +170,7 @@ pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<Pro
     );
     let public_key_route = |path: &'static str, verifier: Verifier| ProviderRoute {
         path,
-        guard: Guard::new(verifier).shared_store(store.clone()),
+        guard: guard(verifier),
         any_method: false,
     };
     vec![
