@@ -14,15 +14,29 @@ use super::{Backend, Inbox, InboxDelivery, State, millis, now_ms, random_u64};
 /// What a handler's failure carries: any error (its text is kept as the row's last error).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
-type Run<DB> = Arc<
-    dyn Fn(
-            InboxDelivery,
-            Transaction<'static, DB>,
-        ) -> std::pin::Pin<
-            Box<dyn Future<Output = Result<Transaction<'static, DB>, HandlerError>> + Send>,
-        > + Send
-        + Sync,
->;
+type BoxFuture<T> = std::pin::Pin<Box<dyn Future<Output = Result<T, HandlerError>> + Send>>;
+
+/// A transactional handler: it gets and gives back the done-mark's transaction.
+type TxHandler<DB> = dyn Fn(InboxDelivery, Transaction<'static, DB>) -> BoxFuture<Transaction<'static, DB>>
+    + Send
+    + Sync;
+
+/// The handler, in either form.
+enum Run<DB: Backend> {
+    /// Runs inside the transaction of the done-mark (holding a connection while it runs).
+    Transactional(Arc<TxHandler<DB>>),
+    /// Runs with no connection held; the done-mark's transaction begins after it.
+    Plain(Arc<dyn Fn(InboxDelivery) -> BoxFuture<()> + Send + Sync>),
+}
+
+impl<DB: Backend> Clone for Run<DB> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Transactional(handler) => Self::Transactional(Arc::clone(handler)),
+            Self::Plain(handler) => Self::Plain(Arc::clone(handler)),
+        }
+    }
+}
 
 /// Configures and starts [`Worker`]s. From [`Inbox::worker`].
 ///
@@ -85,25 +99,22 @@ impl<DB: Backend> WorkerBuilder<DB> {
         F: Fn(InboxDelivery, Transaction<'static, DB>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Transaction<'static, DB>, HandlerError>> + Send + 'static,
     {
-        let run: Run<DB> = Arc::new(move |delivery, tx| Box::pin(handler(delivery, tx)));
-        self.start(run)
+        self.start(Run::Transactional(Arc::new(move |delivery, tx| {
+            Box::pin(handler(delivery, tx))
+        })))
     }
 
     /// Starts workers running `handler`; the row is marked done after it returns `Ok`
-    /// (at-least-once for its effects: see the [module docs](super)).
+    /// (at-least-once for its effects: see the [module docs](super)). No database connection
+    /// is held while it runs, so slow handlers never starve the pool.
     pub fn run<F, Fut>(self, handler: F) -> Worker
     where
         F: Fn(InboxDelivery) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
-        let handler = Arc::new(handler);
-        self.transactional(move |delivery, tx| {
-            let handler = Arc::clone(&handler);
-            async move {
-                handler(delivery).await?;
-                Ok(tx)
-            }
-        })
+        self.start(Run::Plain(Arc::new(move |delivery| {
+            Box::pin(handler(delivery))
+        })))
     }
 
     fn start(self, run: Run<DB>) -> Worker {
@@ -184,7 +195,7 @@ async fn claim_loop<DB: Backend>(
                             continue;
                         };
                         let (inbox, run, release) =
-                            (inbox.clone(), Arc::clone(&run), release.subscribe());
+                            (inbox.clone(), run.clone(), release.subscribe());
                         running.spawn(async move {
                             let delivery = InboxDelivery::from_claimed(row);
                             attempt(&inbox, &run, delivery, token, release).await;
@@ -232,8 +243,13 @@ async fn attempt<DB: Backend>(
     let (row_id, number) = (delivery.row_id(), delivery.attempt());
     let (scheme, id) = (delivery.scheme().to_owned(), delivery.id().to_owned());
     let work = async {
-        let tx = pool.begin().await?;
-        let mut tx = run(delivery, tx).await?;
+        let mut tx = match run {
+            Run::Transactional(handler) => handler(delivery, pool.begin().await?).await?,
+            Run::Plain(handler) => {
+                handler(delivery).await?;
+                pool.begin().await?
+            }
+        };
         if DB::complete(&mut tx, row_id, token, now_ms()).await? {
             tx.commit().await?;
             Ok::<bool, HandlerError>(true)
