@@ -47,11 +47,12 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::dead_letter::{Unparsed, UnparsedPolicy};
+use crate::limits::{BodyBudget, BodyLimits, BodyTimeouts, BudgetPermit};
 use crate::replay::{Claim, ClaimToken, ReplayStore, StoreError};
 use crate::signature::SecretSet;
 use crate::{Delivery, HeaderLookup, Rejection, Verifier};
@@ -316,6 +317,7 @@ struct GuardInner {
     on_unparsed: UnparsedPolicy,
     #[cfg(feature = "inbox")]
     inbox: Option<Arc<dyn crate::inbox::Enqueue>>,
+    limits: BodyLimits,
 }
 
 impl fmt::Debug for Guard {
@@ -350,6 +352,7 @@ impl Guard {
                 on_unparsed: UnparsedPolicy::default(),
                 #[cfg(feature = "inbox")]
                 inbox: None,
+                limits: BodyLimits::default(),
             }),
         }
     }
@@ -501,6 +504,71 @@ impl Guard {
         self.with_verifier(verifier)
     }
 
+    /// The budget of body bytes being read at once, shared with every guard holding a clone
+    /// (default [`BodyBudget::global`], 64 MiB for the whole process). A request that would
+    /// pass it gets 503 with `Retry-After` (the `unavailable` value of [`RetryAfter`]) before
+    /// its body is read. See [`limits`](crate::limits).
+    ///
+    /// ```
+    /// use webhook_guard::limits::BodyBudget;
+    /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Verifier};
+    ///
+    /// let budget = BodyBudget::new(1024);
+    /// let guard = Guard::new(Verifier::new(Scheme::github(), [Secret::new("s").unwrap()]))
+    ///     .body_budget(budget.clone());
+    /// let announced: &[(&str, &str)] = &[("content-length", "1000")];
+    /// let reading = guard.body_buffer(announced).unwrap(); // 1,000 of 1,024 bytes taken
+    /// assert_eq!(budget.in_use(), 1000);
+    /// assert_eq!(guard.body_buffer(announced).unwrap_err().status(), 503);
+    /// drop(reading); // verified, refused, or the client went away
+    /// assert!(guard.body_buffer(announced).is_ok());
+    /// ```
+    #[must_use]
+    pub fn body_budget(self, budget: BodyBudget) -> Self {
+        self.with(|inner| inner.limits.budget = budget)
+    }
+
+    /// How long a body may take to arrive (default: 30 s in all, 1 KiB/s on average after
+    /// 5 s); past it the request gets 408. See [`BodyTimeouts`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_guard::limits::BodyTimeouts;
+    /// use webhook_guard::{Guard, Scheme, Secret, Verifier};
+    ///
+    /// let guard = Guard::new(Verifier::new(Scheme::github(), [Secret::new("s").unwrap()]))
+    ///     .body_timeouts(BodyTimeouts::default().total(Duration::from_secs(10)));
+    /// assert_eq!(guard.limits().timeouts().total_deadline(), Duration::from_secs(10));
+    /// ```
+    #[must_use]
+    pub fn body_timeouts(self, timeouts: BodyTimeouts) -> Self {
+        self.with(|inner| inner.limits.timeouts = timeouts)
+    }
+
+    /// The body budget and timeouts. See [`limits`](crate::limits).
+    pub fn limits(&self) -> &BodyLimits {
+        &self.inner.limits
+    }
+
+    /// Checks the request head before the body is read: see
+    /// [`Verifier::check_head`]. The adapters call it first, then
+    /// [`body_buffer`](Self::body_buffer); [`admit`](Self::admit) runs it again.
+    ///
+    /// ```
+    /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Verifier};
+    ///
+    /// let guard = Guard::new(Verifier::new(Scheme::github(), [Secret::new("s").unwrap()]));
+    /// let unsigned: &[(&str, &str)] = &[("content-length", "1048576")];
+    /// assert_eq!(guard.check_head(unsigned), Err(Rejection::MissingSignature));
+    /// ```
+    pub fn check_head<H>(&self, headers: &H) -> Result<(), Rejection>
+    where
+        H: HeaderLookup + ?Sized,
+    {
+        let verifier = &self.inner.verifier;
+        verifier.check_head(headers, verifier.now())
+    }
+
     /// Replaces the verifier (to change its body limit or clock), keeping the store, the
     /// resolver and the policies.
     ///
@@ -518,10 +586,11 @@ impl Guard {
         self.with(|inner| inner.verifier = verifier)
     }
 
-    /// Starts reading a request body for [`admit`](Self::admit), with the verifier's limit.
+    /// Starts reading a request body for [`admit`](Self::admit), with the verifier's limit,
+    /// the guard's [`BodyBudget`] and [`BodyTimeouts`].
     ///
-    /// Refused at once (413) when `Content-Length` announces more than the limit, before
-    /// anything is read. See [`BodyBuffer`].
+    /// Refused at once when `Content-Length` announces more than the limit (413) or more than
+    /// the budget has left (503), before anything is read. See [`BodyBuffer`].
     ///
     /// ```
     /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Verifier};
@@ -535,9 +604,15 @@ impl Guard {
     where
         H: HeaderLookup + ?Sized,
     {
+        let inner = &*self.inner;
+        let overloaded = Rejection::Overloaded {
+            retry_after: inner.retry_after.unavailable,
+        };
         BodyBuffer::new(
-            self.inner.verifier.limit(),
+            inner.verifier.limit(),
             headers.header("content-length"),
+            &inner.limits,
+            overloaded,
         )
     }
 
@@ -693,6 +768,9 @@ impl Guard {
         let verifier = &inner.verifier;
         let now = verifier.now();
         let path = target.split_once('?').map_or(target, |(path, _)| path);
+        // The head first, even when the adapter already checked it: a direct caller gets the
+        // same answers (a repeated header, a stale timestamp) before any secret lookup.
+        verifier.check_head(headers, now)?;
         match &inner.resolver {
             None => verifier.verify_target(headers, target, body, verifier.secrets(), now),
             Some(resolver) => {
@@ -905,8 +983,10 @@ impl Drop for ClaimGuard {
 /// limit. Every adapter reads through it, so they all agree on when a body is too large.
 ///
 /// Made by [`Guard::body_buffer`], which refuses a body whose `Content-Length` announces more
-/// than the limit before anything is read; [`push`](Self::push) refuses the chunk that passes
-/// the limit, so the adapter stops reading there and never holds the rest. A body read as one
+/// than the limit (or than the [`BodyBudget`] has left) before anything is read;
+/// [`push`](Self::push) refuses the chunk that passes the limit (or the budget), so the adapter
+/// stops reading there and never holds the rest. The adapter bounds each wait for a chunk by
+/// [`time_left`](Self::time_left). A body read as one
 /// chunk is kept as that chunk (no copy); several chunks are gathered into one buffer, sized
 /// from `Content-Length` when it is honest.
 ///
@@ -934,24 +1014,81 @@ pub struct BodyBuffer {
     total: usize,
     first: Option<Bytes>,
     gathered: BytesMut,
+    permit: BudgetPermit,
+    overloaded: Rejection,
+    timeouts: BodyTimeouts,
+    started: Instant,
 }
 
 impl BodyBuffer {
-    fn new(limit: usize, content_length: Option<&[u8]>) -> Result<Self, Rejection> {
+    fn new(
+        limit: usize,
+        content_length: Option<&[u8]>,
+        limits: &BodyLimits,
+        overloaded: Rejection,
+    ) -> Result<Self, Rejection> {
         let announced = content_length
             .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| v.parse::<u64>().ok());
         if announced.is_some_and(|len| len > limit as u64) {
             return Err(Rejection::BodyTooLarge { limit });
         }
+        // At most the limit, so a `usize` holds it.
+        let announced = announced.map(|len| len as usize);
+        // The announced length is taken at once: that much is allocated as soon as a second
+        // chunk arrives, and a client that announces a body and sends none still holds it.
+        let Some(permit) = limits.budget.try_take(announced.unwrap_or(0)) else {
+            return Err(overloaded);
+        };
         Ok(Self {
             limit,
-            // At most the limit, so a `usize` holds it.
-            announced: announced.map(|len| len as usize),
+            announced,
             total: 0,
             first: None,
             gathered: BytesMut::new(),
+            permit,
+            overloaded,
+            timeouts: limits.timeouts,
+            started: Instant::now(),
         })
+    }
+
+    /// How much longer the body may take: the time the [`BodyTimeouts`] allow for the bytes
+    /// received so far, minus the time spent. At zero, stop reading and refuse it with
+    /// [`Rejection::BodyTimeout`] (408).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use webhook_guard::{Guard, Scheme, Secret, Verifier};
+    /// # let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]));
+    /// let body = guard.body_buffer(&[] as &[(&str, &str)]).unwrap();
+    /// // Nothing received yet: the grace of the minimum rate (5 s by default).
+    /// assert!(body.time_left() <= Duration::from_secs(5));
+    /// ```
+    pub fn time_left(&self) -> Duration {
+        self.timeouts
+            .allowed(self.total)
+            .saturating_sub(self.started.elapsed())
+    }
+
+    /// The whole body, and the share of the [`BodyBudget`] it holds: keep the permit until the
+    /// body is verified, so the bytes count until they can be dropped.
+    ///
+    /// ```
+    /// # use bytes::Bytes;
+    /// # use webhook_guard::{Guard, Scheme, Secret, Verifier};
+    /// # let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]));
+    /// let mut body = guard.body_buffer(&[] as &[(&str, &str)]).unwrap();
+    /// body.push(Bytes::from_static(b"{}")).unwrap();
+    /// let (bytes, permit) = body.finish_with_permit();
+    /// assert_eq!((bytes.len(), permit.held()), (2, 2));
+    /// ```
+    pub fn finish_with_permit(mut self) -> (Bytes, BudgetPermit) {
+        let bytes = match self.first.take() {
+            Some(only) => only,
+            None => std::mem::take(&mut self.gathered).freeze(),
+        };
+        (bytes, self.permit)
     }
 
     /// Adds the next chunk; `Err(BodyTooLarge)` once the body is past the limit (stop reading).
@@ -969,6 +1106,11 @@ impl BodyBuffer {
         self.total = self.total.saturating_add(len);
         if self.total > self.limit {
             return Err(Rejection::BodyTooLarge { limit: self.limit });
+        }
+        // A body longer than announced (none announced: chunked) takes the rest as it comes.
+        let held = self.permit.held();
+        if self.total > held && !self.permit.grow(self.total - held) {
+            return Err(self.overloaded.clone());
         }
         if len == 0 {
             return Ok(());
@@ -996,9 +1138,6 @@ impl BodyBuffer {
     /// assert!(body.finish().is_empty());
     /// ```
     pub fn finish(self) -> Bytes {
-        match self.first {
-            Some(only) => only,
-            None => self.gathered.freeze(),
-        }
+        self.finish_with_permit().0
     }
 }

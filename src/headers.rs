@@ -26,11 +26,36 @@
 pub trait HeaderLookup {
     /// The first value of the header `name`, or `None` when it is absent.
     fn header(&self, name: &str) -> Option<&[u8]>;
+
+    /// True when the header `name` is sent more than once. A security header sent twice is
+    /// refused ([`Rejection::RepeatedHeader`](crate::Rejection::RepeatedHeader)): which copy
+    /// counts would otherwise depend on the framework.
+    ///
+    /// The default says `false`: a lookup that keeps one value per name cannot tell. Every
+    /// implementation in this crate answers for real.
+    ///
+    /// ```
+    /// use webhook_guard::HeaderLookup;
+    ///
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.append("x-hub-signature-256", "sha256=00".parse().unwrap());
+    /// assert!(!headers.is_repeated("X-Hub-Signature-256"));
+    /// headers.append("x-hub-signature-256", "sha256=01".parse().unwrap());
+    /// assert!(headers.is_repeated("X-Hub-Signature-256"));
+    /// ```
+    fn is_repeated(&self, name: &str) -> bool {
+        let _ = name;
+        false
+    }
 }
 
 impl HeaderLookup for http::HeaderMap {
     fn header(&self, name: &str) -> Option<&[u8]> {
         self.get(name).map(http::HeaderValue::as_bytes)
+    }
+
+    fn is_repeated(&self, name: &str) -> bool {
+        self.get_all(name).iter().nth(1).is_some()
     }
 }
 
@@ -40,16 +65,31 @@ impl<N: AsRef<str>, V: AsRef<[u8]>> HeaderLookup for [(N, V)] {
             .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_ref())
     }
+
+    fn is_repeated(&self, name: &str) -> bool {
+        self.iter()
+            .filter(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+            .nth(1)
+            .is_some()
+    }
 }
 
 impl<N: AsRef<str>, V: AsRef<[u8]>> HeaderLookup for Vec<(N, V)> {
     fn header(&self, name: &str) -> Option<&[u8]> {
         self.as_slice().header(name)
     }
+
+    fn is_repeated(&self, name: &str) -> bool {
+        self.as_slice().is_repeated(name)
+    }
 }
 
 impl<T: HeaderLookup + ?Sized> HeaderLookup for &T {
     fn header(&self, name: &str) -> Option<&[u8]> {
         (**self).header(name)
+    }
+
+    fn is_repeated(&self, name: &str) -> bool {
+        (**self).is_repeated(name)
     }
 }

@@ -44,6 +44,9 @@ const CODES: &[&str] = &[
     "in_flight",
     "store_full",
     "unavailable",
+    "body_timeout",
+    "overloaded",
+    "repeated_header",
 ];
 
 /// The counters of one [`Guard`](crate::Guard). Cheap to share.
@@ -244,6 +247,11 @@ mod tests {
             Rejection::Unavailable {
                 retry_after: std::time::Duration::ZERO,
             },
+            Rejection::BodyTimeout,
+            Rejection::Overloaded {
+                retry_after: std::time::Duration::ZERO,
+            },
+            Rejection::RepeatedHeader,
         ];
         assert_eq!(all.len(), CODES.len());
         let metrics = Metrics::new("x");

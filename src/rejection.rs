@@ -44,6 +44,19 @@ pub enum Rejection {
     },
     /// The body could not be read (the client went away mid-body, or a transport error) (400).
     BodyRead,
+    /// The body did not arrive in time: past the total deadline, or slower than the minimum
+    /// rate (see [`BodyTimeouts`](crate::limits::BodyTimeouts)) (408).
+    BodyTimeout,
+    /// Too many body bytes are being read right now across all requests (the
+    /// [`BodyBudget`](crate::limits::BodyBudget) is spent): refused before the body is read,
+    /// the sender retries later (503).
+    Overloaded {
+        /// When to come back.
+        retry_after: Duration,
+    },
+    /// A security header (signature, timestamp or delivery id) is sent more than once: which
+    /// one counts would be a guess, so none does (400).
+    RepeatedHeader,
     /// The signature header is absent (401).
     MissingSignature,
     /// The signature header holds no entry in the scheme's format (401).
@@ -97,6 +110,7 @@ impl Rejection {
     pub fn status(&self) -> u16 {
         match self {
             Self::BodyTooLarge { .. } => 413,
+            Self::BodyTimeout => 408,
             Self::MissingSignature
             | Self::MalformedSignature
             | Self::InvalidSignature
@@ -107,12 +121,13 @@ impl Rejection {
             | Self::FutureTimestamp
             | Self::MalformedBody
             | Self::BodyRead
+            | Self::RepeatedHeader
             | Self::MissingId
             | Self::MalformedId
             | Self::IdMismatch => 400,
             Self::AlreadyProcessed | Self::Answered(_) => 200,
             Self::InFlight { .. } => 409,
-            Self::StoreFull { .. } | Self::Unavailable { .. } => 503,
+            Self::StoreFull { .. } | Self::Unavailable { .. } | Self::Overloaded { .. } => 503,
         }
     }
 
@@ -122,6 +137,9 @@ impl Rejection {
         match self {
             Self::BodyTooLarge { .. } => "body too large",
             Self::BodyRead => "could not read body",
+            Self::BodyTimeout => "body not received in time",
+            Self::Overloaded { .. } => "too many requests in progress, retry later",
+            Self::RepeatedHeader => "security header sent more than once",
             Self::MissingSignature => "missing signature",
             Self::MalformedSignature => "malformed signature",
             Self::InvalidSignature => "invalid signature",
@@ -147,6 +165,9 @@ impl Rejection {
         match self {
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::BodyRead => "body_read",
+            Self::BodyTimeout => "body_timeout",
+            Self::Overloaded { .. } => "overloaded",
+            Self::RepeatedHeader => "repeated_header",
             Self::MissingSignature => "missing_signature",
             Self::MalformedSignature => "malformed_signature",
             Self::InvalidSignature => "invalid_signature",
@@ -172,7 +193,8 @@ impl Rejection {
         match self {
             Self::InFlight { retry_after }
             | Self::StoreFull { retry_after }
-            | Self::Unavailable { retry_after } => Some(*retry_after),
+            | Self::Unavailable { retry_after }
+            | Self::Overloaded { retry_after } => Some(*retry_after),
             _ => None,
         }
     }

@@ -195,6 +195,113 @@ impl Verifier {
         self.verify_with(headers, body, &self.secrets, now)
     }
 
+    /// Checks everything the request head alone can tell, before a body byte is read.
+    ///
+    /// Refuses a request without a well-formed signature header, without a timestamp (when the
+    /// scheme carries it in a header or in the signature header) or with one outside the
+    /// freshness window, without the id header (when the id can come from nowhere else), or
+    /// with a security header (signature, timestamp, id, tenant) sent more than once. The
+    /// adapters call it before reading the body, so a client without a plausible head never
+    /// gets a byte of body buffered (nor a `100 Continue` from hyper); the
+    /// [`Guard`](crate::Guard) runs it again before verifying, so the answer does not depend on
+    /// whether it was called. A scheme with an unsigned handshake
+    /// ([`Handshake::EchoQuery`]) lets a head without a signature through: the verify step
+    /// answers it.
+    ///
+    /// A head that passes proves nothing (anyone can write a well-formed header): only the
+    /// signature, checked over the body, does.
+    ///
+    /// ```
+    /// use webhook_guard::{Rejection, Scheme, Secret, Signer, Verifier};
+    ///
+    /// let secret = Secret::new("whsec_abc123def456").unwrap();
+    /// let verifier = Verifier::new(Scheme::audit_trail(), [secret.clone()]);
+    /// let now = 1_705_312_200;
+    /// let signed = Signer::new(Scheme::audit_trail(), secret).headers(b"{}", now, "whd_1");
+    /// assert_eq!(verifier.check_head(&signed, now), Ok(()));
+    ///
+    /// let unsigned: &[(&str, &str)] = &[("content-length", "1048576")];
+    /// assert_eq!(verifier.check_head(unsigned, now), Err(Rejection::MissingSignature));
+    /// assert_eq!(verifier.check_head(&signed, now + 3600), Err(Rejection::StaleTimestamp));
+    ///
+    /// let mut twice = signed.clone();
+    /// twice.push(("X-Audit-Trail-Signature".into(), "sha256=00".into()));
+    /// assert_eq!(verifier.check_head(&twice, now), Err(Rejection::RepeatedHeader));
+    /// ```
+    pub fn check_head<H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &H,
+        now: i64,
+    ) -> Result<(), Rejection> {
+        let scheme = &*self.scheme;
+        fn header_name(field: Option<&Field>) -> Option<&str> {
+            match field {
+                Some(Field::Header(name)) => Some(name),
+                _ => None,
+            }
+        }
+        let security_headers = [
+            Some(&*scheme.signature_header),
+            header_name(scheme.timestamp.as_ref().map(|(field, _)| field)),
+            header_name(Some(&scheme.id)),
+            header_name(scheme.tenant.as_ref()),
+        ];
+        if security_headers
+            .into_iter()
+            .flatten()
+            .any(|name| headers.is_repeated(name))
+        {
+            return Err(Rejection::RepeatedHeader);
+        }
+        let Some(raw_signature) = headers.header(&scheme.signature_header) else {
+            let unsigned_handshake = scheme
+                .handshakes
+                .iter()
+                .any(|handshake| matches!(handshake, Handshake::EchoQuery { .. }));
+            return if unsigned_handshake {
+                Ok(())
+            } else {
+                Err(Rejection::MissingSignature)
+            };
+        };
+        // With alternatives, a header the first format cannot read may still hold another's:
+        // the verify step decides.
+        let signature = match scheme.parse_signature(raw_signature) {
+            Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
+            parsed => parsed.ok(),
+        };
+        let raw_timestamp = match &scheme.timestamp {
+            Some((Field::Header(name), format)) => Some((
+                headers.header(name).ok_or(Rejection::MissingTimestamp)?,
+                *format,
+            )),
+            Some((Field::SignatureTimestamp, format)) => match &signature {
+                Some(signature) => Some((
+                    signature.timestamp().ok_or(Rejection::MissingTimestamp)?,
+                    *format,
+                )),
+                None => None,
+            },
+            _ => None,
+        };
+        if let Some((raw, format)) = raw_timestamp {
+            let parsed = match format {
+                TimestampFormat::UnixSeconds => parse_unix_seconds(raw),
+                TimestampFormat::UnixMillis => parse_unix_millis(raw),
+                TimestampFormat::Rfc3339 => parse_rfc3339(raw),
+            }
+            .ok_or(Rejection::MalformedTimestamp)?;
+            scheme.freshness.check(parsed, now)?;
+        }
+        if let Field::Header(name) = &scheme.id
+            && scheme.id_fallbacks.is_empty()
+            && headers.header(name).is_none_or(<[u8]>::is_empty)
+        {
+            return Err(Rejection::MissingId);
+        }
+        Ok(())
+    }
+
     /// Verifies a delivery with `secrets` (chosen for this request) as of `now`.
     ///
     /// One verifier serves many senders this way, each with its own secrets; the

@@ -434,9 +434,14 @@ async fn a_chunked_body_past_the_limit_is_refused_before_its_end() {
     let app = spawn(Options::default()).await;
     let addr = app.base_url.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let head = format!(
-        "POST /webhooks/audit-trail HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+    // A plausible head (signed, for another body): the body is read only after the head passes.
+    let mut head = format!(
+        "POST /webhooks/audit-trail HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n"
     );
+    for (name, value) in signed(b"{}", "whd_chunked") {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await.unwrap();
     let chunk = vec![b' '; 16 * 1024];
     for _ in 0..=BODY_LIMIT / chunk.len() {

@@ -461,7 +461,8 @@ pub fn check_verify(data: &[u8]) {
         .into_iter()
         .map(|(n, v)| (n, v.into_bytes()))
         .collect();
-    // The sender's other headers come after ours: a lookup finds ours first.
+    let signed_names: Vec<String> = headers.iter().map(|(name, _)| name.clone()).collect();
+    // The sender's other headers come after ours.
     headers.extend(request.headers.iter().cloned());
     let verifier = Verifier::new(scheme, [secret]).body_limit(limit);
     let result = verifier.verify_at(&headers, request.body.clone(), now);
@@ -481,6 +482,13 @@ pub fn check_verify(data: &[u8]) {
             | Rejection::MalformedTimestamp,
         ) => {}
         Err(Rejection::BodyTooLarge { .. }) => assert!(request.body.len() > limit),
+        // The sender's headers repeat one of ours: refused whatever the order.
+        Err(Rejection::RepeatedHeader) => assert!(
+            request.headers.iter().any(|(name, _)| signed_names
+                .iter()
+                .any(|ours| ours.eq_ignore_ascii_case(name))),
+            "refused as repeated without a repeated header"
+        ),
         Err(other) => panic!("a signed delivery was refused: {other:?}"),
     }
 
@@ -503,7 +511,17 @@ pub fn check_verify(data: &[u8]) {
     };
     let good_timestamp = request.scheme != 1
         || field("timestamp").is_some_and(|t| parse_rfc3339(t.as_bytes()).is_some());
-    if once && body_id.is_some_and(valid_id) && good_timestamp && request.body.len() <= limit {
+    let repeats_ours = request.headers.iter().any(|(name, _)| {
+        signed_names
+            .iter()
+            .any(|ours| ours.eq_ignore_ascii_case(name))
+    });
+    if once
+        && !repeats_ours
+        && body_id.is_some_and(valid_id)
+        && good_timestamp
+        && request.body.len() <= limit
+    {
         let delivery =
             result.unwrap_or_else(|r| panic!("a clean signed delivery was refused: {r:?}"));
         assert_eq!(Some(delivery.id()), body_id);

@@ -7,6 +7,10 @@ impl HeaderLookup for HeaderMap {
     fn header(&self, name: &str) -> Option<&[u8]> {
         self.get(name).map(|value| value.as_bytes())
     }
+
+    fn is_repeated(&self, name: &str) -> bool {
+        self.get_all(name).nth(1).is_some()
+    }
 }
 
 #[cfg(test)]

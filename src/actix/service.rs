@@ -132,20 +132,32 @@ async fn read_and_admit(
     guard: &Guard,
     request: &mut ServiceRequest,
 ) -> Result<Admitted, Rejection> {
+    // The head before the body: a request refused here never has a body byte buffered.
+    guard
+        .check_head(request.headers())
+        .map_err(|rejection| guard.reject_unread(rejection))?;
     let mut body = guard
         .body_buffer(request.headers())
         .map_err(|rejection| guard.reject_unread(rejection))?;
     // The raw payload, not the `Bytes` extractor: that one applies the app's payload limit and
     // decompression, and the signature covers the bytes as sent.
     let mut payload = request.take_payload();
-    while let Some(chunk) = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await {
+    loop {
+        let next = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx));
+        let Ok(chunk) = actix_web::rt::time::timeout(body.time_left(), next).await else {
+            return Err(guard.reject_unread(Rejection::BodyTimeout));
+        };
+        let Some(chunk) = chunk else { break };
         let chunk = chunk.map_err(|_| guard.reject_unread(Rejection::BodyRead))?;
-        // Past the limit the rest of the payload is dropped unread.
+        // Past the limit (or the budget) the rest of the payload is dropped unread.
         body.push(chunk)
             .map_err(|rejection| guard.reject_unread(rejection))?;
     }
-    let bytes = body.finish();
+    let (bytes, permit) = body.finish_with_permit();
     request.set_payload(Payload::from(bytes.clone()));
     let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    guard.admit(request.headers(), target, bytes).await
+    let admitted = guard.admit(request.headers(), target, bytes).await;
+    // Verified or refused: the bytes no longer count against the budget of bodies being read.
+    drop(permit);
+    admitted
 }

@@ -75,12 +75,20 @@ where
         let guard = self.guard.clone();
         let (parts, body) = request.into_parts();
         let admit = Box::pin(async move {
-            let bytes = match read_limited(&guard, &parts.headers, body).await {
-                Ok(bytes) => bytes,
+            // The head before the body: hyper sends `100 Continue` only once the body is
+            // polled, and a request refused here never has a body byte buffered.
+            if let Err(rejection) = guard.check_head(&parts.headers) {
+                return Err(guard.reject_unread(rejection));
+            }
+            let (bytes, permit) = match read_limited(&guard, &parts.headers, body).await {
+                Ok(read) => read,
                 Err(rejection) => return Err(guard.reject_unread(rejection)),
             };
             let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
             let admitted = guard.admit(&parts.headers, target, bytes.clone()).await?;
+            // Verified (or refused above): the bytes no longer count against the budget of
+            // bodies being read.
+            drop(permit);
             Ok((parts, bytes, admitted))
         });
         ResponseFuture::new(admit, inner, self.on_rejection.clone(), self.guard.clone())
