@@ -103,7 +103,7 @@ async fn main() -> std::io::Result<()> {
     eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
     let paths: Vec<_> = providers.iter().map(|p| p.0).collect();
     eprintln!("provider routes: POST {}", paths.join(", POST "));
-    HttpServer::new(move || {
+    common::serve::actix(HttpServer::new(move || {
         // Inline, each route runs its handler; in inbox mode, each stores and answers.
         let route = |inline: actix_web::Route| {
             if inboxed {
@@ -153,7 +153,7 @@ async fn main() -> std::io::Result<()> {
                 };
                 app.service(web::resource(*path).wrap(webhooks.clone()).route(handler))
             })
-    })
+    }))
     .listen(listener)?
     .run()
     .await

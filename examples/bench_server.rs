@@ -137,7 +137,7 @@ impl ReplayStore for MapStore {
                 Claim::Fresh(ClaimToken::new(key, 0))
             }
             Entry::Occupied(slot) if *slot.get() == 2 => Claim::Done,
-            Entry::Occupied(_) => Claim::InFlight,
+            Entry::Occupied(_) => Claim::InFlight { lease_left: None },
         };
         StoreFuture::ready(Ok(claim))
     }

@@ -126,5 +126,7 @@ async fn main() {
     eprintln!("listening on http://{addr}");
     eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
     eprintln!("provider routes: POST {}", paths.join(", POST "));
-    axum::serve(listener, app).await.expect("server error");
+    common::serve::axum(listener, app)
+        .await
+        .expect("server error");
 }

@@ -817,11 +817,20 @@ impl Guard {
             let Some(key) = key else { continue };
             match store.claim(key, window).await {
                 Ok(Claim::Fresh(token)) => claim.tokens[slot] = Some(token),
-                Ok(Claim::InFlight) => {
+                Ok(Claim::InFlight { lease_left }) => {
                     claim.finish(false).await;
-                    let rejection = Rejection::InFlight {
-                        retry_after: inner.retry_after.in_flight,
+                    // Never later than the holder's lease: past it the key is free, and a
+                    // holder that is gone (crashed, or a claim that landed after its caller
+                    // gave up) must not keep the sender away longer. Rounded up, so the retry
+                    // does not come a moment before the lease ends.
+                    let retry_after = match lease_left {
+                        Some(left) => inner
+                            .retry_after
+                            .in_flight
+                            .min(Duration::from_secs(left.as_millis().div_ceil(1000) as u64)),
+                        None => inner.retry_after.in_flight,
                     };
+                    let rejection = Rejection::InFlight { retry_after };
                     return Err((rejection, delivery));
                 }
                 Ok(Claim::Done) => {

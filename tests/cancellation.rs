@@ -172,7 +172,7 @@ async fn assert_key(server: Server, app: &App, id: &str, expected: Key, keys: u6
                 Some(Key::Free)
             }
             Ok(Claim::Done) => Some(Key::Done),
-            Ok(Claim::InFlight) => None,
+            Ok(Claim::InFlight { .. }) => None,
             Err(error) => panic!("{server:?}: {error}"),
         };
         if got == Some(expected) {

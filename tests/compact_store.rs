@@ -24,7 +24,10 @@ fn fresh_in_flight_done_and_a_released_key_is_fresh_again() {
     let Ok(Claim::Fresh(first)) = claim(&store, key(1), HOUR) else {
         panic!("fresh")
     };
-    assert!(matches!(claim(&store, key(1), HOUR), Ok(Claim::InFlight)));
+    assert!(matches!(
+        claim(&store, key(1), HOUR),
+        Ok(Claim::InFlight { .. })
+    ));
     block_on(store.release(&first)).unwrap();
     let Ok(Claim::Fresh(retry)) = claim(&store, key(1), HOUR) else {
         panic!("fresh after release")
@@ -32,7 +35,10 @@ fn fresh_in_flight_done_and_a_released_key_is_fresh_again() {
     assert_ne!(retry.token(), first.token());
     // The first attempt's late outcome changes nothing.
     block_on(store.complete(&first)).unwrap();
-    assert!(matches!(claim(&store, key(1), HOUR), Ok(Claim::InFlight)));
+    assert!(matches!(
+        claim(&store, key(1), HOUR),
+        Ok(Claim::InFlight { .. })
+    ));
     block_on(store.complete(&retry)).unwrap();
     assert!(matches!(claim(&store, key(1), HOUR), Ok(Claim::Done)));
     assert_eq!(store.len(), 1);
@@ -46,14 +52,17 @@ fn a_lease_that_runs_out_is_taken_over_by_the_retry() {
     let Ok(Claim::Fresh(crashed)) = claim(&store, key(2), HOUR) else {
         panic!()
     };
-    assert!(matches!(claim(&store, key(2), HOUR), Ok(Claim::InFlight)));
+    assert!(matches!(
+        claim(&store, key(2), HOUR),
+        Ok(Claim::InFlight { .. })
+    ));
     std::thread::sleep(Duration::from_millis(250));
     let Ok(Claim::Fresh(retry)) = claim(&store, key(2), HOUR) else {
         panic!("taken over")
     };
     block_on(store.release(&crashed)).unwrap();
     assert!(
-        matches!(claim(&store, key(2), HOUR), Ok(Claim::InFlight)),
+        matches!(claim(&store, key(2), HOUR), Ok(Claim::InFlight { .. })),
         "the crashed attempt released the retry's claim"
     );
     block_on(store.complete(&retry)).unwrap();

@@ -56,7 +56,7 @@ async fn fresh(store: &RedisStore, key: ReplayKey) -> ClaimToken {
 async fn assert_in_flight(store: &RedisStore, key: ReplayKey) {
     let claim = store.claim(key, WINDOW).await;
     assert!(
-        matches!(claim, Ok(Claim::InFlight)),
+        matches!(claim, Ok(Claim::InFlight { .. })),
         "expected in flight, got {claim:?}"
     );
 }
@@ -259,7 +259,7 @@ async fn concurrent_claims_from_two_replicas_yield_exactly_one_fresh() {
         for task in tasks {
             match task.await.unwrap() {
                 Ok(Claim::Fresh(_)) => fresh += 1,
-                Ok(Claim::InFlight) => in_flight += 1,
+                Ok(Claim::InFlight { .. }) => in_flight += 1,
                 other => panic!("round {round}: unexpected {other:?}"),
             }
         }
@@ -389,8 +389,10 @@ async fn a_hung_redis_times_out_then_answers_again() {
     );
     store.complete(&token).await.unwrap();
     assert_done(&store, key("whd_after")).await;
-    // A claim that timed out may still have reached Redis: it holds its key for the lease.
-    assert_in_flight(&store, key("whd_hung_0")).await;
+    // A claim that timed out reached Redis when it woke, and was released right behind it:
+    // the key is free, not held for the lease.
+    let again = store.claim(key("whd_hung_0"), WINDOW).await;
+    assert!(matches!(again, Ok(Claim::Fresh(_))), "{again:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -626,4 +628,105 @@ async fn a_dropped_claim_is_released_in_the_background() {
         admit(&guard, &delivery).await.unwrap_err(),
         Rejection::AlreadyProcessed
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start-up checks and stalls (issue 17).
+
+/// A Redis that wants a password, reached without one (or with a wrong one), fails at
+/// `connect`, saying why; with the password it connects.
+#[tokio::test]
+async fn a_missing_or_wrong_password_fails_at_start_up() {
+    let server = RedisServer::start_with(&["--requirepass", "hunter2"]);
+    let without = RedisStore::builder(server.url()).connect().await;
+    let Err(StoreError::Unavailable(why)) = &without else {
+        panic!("connected without the password: {without:?}");
+    };
+    assert!(why.contains("NOAUTH"), "{why}");
+    let wrong = format!("redis://:wrong@127.0.0.1:{}/", server.port());
+    let Err(StoreError::Unavailable(why)) = RedisStore::builder(wrong).connect().await else {
+        panic!("connected with a wrong password");
+    };
+    assert!(!why.contains("wrong@"), "the URL leaked: {why}");
+    let right = format!("redis://:hunter2@127.0.0.1:{}/", server.port());
+    let store = RedisStore::builder(right)
+        .connect()
+        .await
+        .expect("connects");
+    fresh(&store, key("whd_auth")).await;
+}
+
+/// A key in flight is reported with the lease it has left, and the guard's `Retry-After` is
+/// never later than that.
+#[tokio::test]
+async fn in_flight_reports_the_lease_left() {
+    let server = RedisServer::start();
+    let store = builder(&server)
+        .lease(Duration::from_secs(3))
+        .connect()
+        .await
+        .unwrap();
+    let _first = fresh(&store, key("whd_lease")).await;
+    let Ok(Claim::InFlight {
+        lease_left: Some(left),
+    }) = store.claim(key("whd_lease"), WINDOW).await
+    else {
+        panic!("expected in flight with its lease");
+    };
+    assert!(
+        left <= Duration::from_secs(3) && left > Duration::from_secs(1),
+        "{left:?}"
+    );
+
+    let secret = Secret::new(SECRET).unwrap();
+    let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()])).store(store);
+    let headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-lease");
+    let admitted = guard
+        .admit(&headers, "/", Bytes::from_static(b"{}"))
+        .await
+        .unwrap();
+    let copy = guard
+        .admit(&headers, "/", Bytes::from_static(b"{}"))
+        .await
+        .unwrap_err();
+    // The default in-flight Retry-After is 10 s; the lease (3 s) ends sooner.
+    assert_eq!(
+        copy,
+        Rejection::InFlight {
+            retry_after: Duration::from_secs(3)
+        }
+    );
+    admitted.into_claim().finish(true).await;
+}
+
+/// Claims that time out on our side while Redis is frozen are released behind themselves:
+/// once Redis is back the key is free at once, not held for the lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_that_timed_out_during_a_stall_does_not_hold_the_key() {
+    let server = RedisServer::start();
+    let store = RedisStore::builder(server.url())
+        .timeout(Duration::from_millis(200))
+        .connect()
+        .await
+        .unwrap();
+    server.pause();
+    let claim = store.claim(key("whd_stalled"), WINDOW).await;
+    assert!(
+        matches!(claim, Err(StoreError::Unavailable(_))),
+        "{claim:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    server.resume();
+    let resumed = Instant::now();
+    loop {
+        match store.claim(key("whd_stalled"), WINDOW).await {
+            Ok(Claim::Fresh(_)) => break,
+            other => assert!(
+                resumed.elapsed() < Duration::from_secs(3),
+                "still {other:?} {:?} after Redis resumed (the lease is 60 s)",
+                resumed.elapsed()
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -36,7 +36,7 @@ fn fresh(store: &MemoryStore, key: ReplayKey, window: Duration) -> ClaimToken {
 fn assert_in_flight(store: &MemoryStore, key: ReplayKey) {
     let got = claim(store, key, HOUR);
     assert!(
-        matches!(got, Ok(Claim::InFlight)),
+        matches!(got, Ok(Claim::InFlight { .. })),
         "expected InFlight for {key:?}, got {got:?}"
     );
 }
@@ -268,7 +268,7 @@ async fn sixty_four_concurrent_claims_of_one_key_give_exactly_one_fresh() {
         for task in tasks {
             match task.await.expect("task") {
                 Ok(Claim::Fresh(token)) => fresh_tokens.push(token),
-                Ok(Claim::InFlight) => in_flight += 1,
+                Ok(Claim::InFlight { .. }) => in_flight += 1,
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -325,7 +325,7 @@ fn at_capacity_no_claimed_key_is_ever_fresh_twice() {
             assert!(fresh_once.insert(k), "{k:?} answered Fresh a second time");
             Some(token)
         }
-        Ok(Claim::InFlight | Claim::Done) => {
+        Ok(Claim::InFlight { .. } | Claim::Done) => {
             assert!(
                 fresh_once.contains(&k),
                 "{k:?} is in flight or done but was never claimed"

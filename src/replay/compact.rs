@@ -39,7 +39,7 @@ const SHARDS: usize = 16;
 /// let key = ReplayKey::new("audit-trail", Some("tenant-001"), "whd_abc123");
 /// let window = Duration::from_secs(360);
 /// let Ok(Claim::Fresh(token)) = store.claim(key, window).await else { panic!() };
-/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight)));
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight { .. })));
 /// store.complete(&token).await.unwrap();
 /// assert!(matches!(store.claim(key, window).await, Ok(Claim::Done)));
 /// assert_eq!(store.len(), 1);
@@ -203,7 +203,9 @@ impl CompactStore {
         if let Some(entry) = shard.keys.get_mut(&raw) {
             return Ok(match entry.state.claim(&times, next_token) {
                 Found::Fresh(token) => Claim::Fresh(ClaimToken::new(key, token)),
-                Found::InFlight => Claim::InFlight,
+                Found::InFlight(left) => Claim::InFlight {
+                    lease_left: Some(Duration::from_millis(left)),
+                },
                 Found::Done => Claim::Done,
             });
         }

@@ -200,7 +200,9 @@ impl MemoryStore {
             if let Some(slot) = inner.cache.get(&raw_key) {
                 return Ok(match lock(&slot.state).claim(&times, next_token) {
                     Found::Fresh(token) => Claim::Fresh(ClaimToken::new(key, token)),
-                    Found::InFlight => Claim::InFlight,
+                    Found::InFlight(left) => Claim::InFlight {
+                        lease_left: Some(Duration::from_millis(left)),
+                    },
                     Found::Done => Claim::Done,
                 });
             }
@@ -236,7 +238,7 @@ impl MemoryStore {
             }
         }
         // Inserted and removed again under our feet twice: answer as busy.
-        Ok(Claim::InFlight)
+        Ok(Claim::InFlight { lease_left: None })
     }
 
     /// Reserves room for one insert, evicting keys past their window oldest first; `Full` when

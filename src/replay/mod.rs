@@ -30,7 +30,7 @@
 //! let key = ReplayKey::new("audit-trail", Some("tenant-001"), "whd_abc123");
 //! let window = Duration::from_secs(360);
 //! let Ok(Claim::Fresh(token)) = store.claim(key, window).await else { panic!() };
-//! assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight)));
+//! assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight { .. })));
 //! store.complete(&token).await.unwrap();
 //! assert!(matches!(store.claim(key, window).await, Ok(Claim::Done)));
 //! # });
@@ -212,8 +212,14 @@ pub enum Claim {
     /// First claim: run the handler, then [`complete`](ReplayStore::complete) or
     /// [`release`](ReplayStore::release) with the token.
     Fresh(ClaimToken),
-    /// Another attempt holds the claim right now.
-    InFlight,
+    /// Another attempt holds the claim right now. The guard answers 409 with a `Retry-After`
+    /// no later than the end of its lease, so the sender does not come back to a key that is
+    /// held by nothing (a claim of a replica that crashed, or one that reached the store after
+    /// its caller gave up).
+    InFlight {
+        /// How long the holder's lease still runs, when the store knows it.
+        lease_left: Option<Duration>,
+    },
     /// The delivery was handled successfully.
     Done,
 }
@@ -403,7 +409,9 @@ impl<T> Future for StoreFuture<'_, T> {
 ///         let mut entries = self.entries();
 ///         let answer = match entries.get(&key) {
 ///             Some(Entry::Done { until }) if *until > now => Claim::Done,
-///             Some(Entry::InFlight { lease_until, .. }) if *lease_until > now => Claim::InFlight,
+///             Some(Entry::InFlight { lease_until, .. }) if *lease_until > now => {
+///                 Claim::InFlight { lease_left: Some(*lease_until - now) }
+///             }
 ///             // Free, expired, or a lease that ran out (the claimant crashed): take it over.
 ///             _ => {
 ///                 let token = self.next_token.fetch_add(1, Ordering::Relaxed);
@@ -438,12 +446,12 @@ impl<T> Future for StoreFuture<'_, T> {
 /// let key = ReplayKey::new("acme", None, "evt_1");
 /// let window = Duration::from_secs(360);
 /// let Ok(Claim::Fresh(first)) = store.claim(key, window).await else { panic!("a new key is fresh") };
-/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight)));
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight { .. })));
 ///
 /// store.release(&first).await.unwrap(); // the handler failed: the retry runs it
 /// let Ok(Claim::Fresh(retry)) = store.claim(key, window).await else { panic!("released") };
 /// store.complete(&first).await.unwrap(); // a stale token changes nothing
-/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight)));
+/// assert!(matches!(store.claim(key, window).await, Ok(Claim::InFlight { .. })));
 ///
 /// store.complete(&retry).await.unwrap();
 /// assert!(matches!(store.claim(key, window).await, Ok(Claim::Done)));

@@ -17,15 +17,15 @@ use super::{
 /// Takes a free key for this claimant (`SET NX PX`), else says what holds it, in one round trip.
 ///
 /// `KEYS[1]`: the key; `ARGV[1]`: the in-flight value; `ARGV[2]`: the lease in ms.
-/// Returns 0 (fresh), 1 (in flight) or 2 (done).
+/// Returns `{0}` (fresh), `{1, <lease left in ms>}` (in flight) or `{2}` (done).
 const CLAIM: &str = r"
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-    return 0
+    return {0}
 end
 if redis.call('GET', KEYS[1]) == 'd' then
-    return 2
+    return {2}
 end
-return 1
+return {1, redis.call('PTTL', KEYS[1])}
 ";
 
 /// Marks the key done if this claimant still holds it, or if nobody does (the lease ran out and
@@ -105,9 +105,15 @@ const MAX_TTL_MS: u64 = 1 << 45;
 /// (Redis restarted since the last request) retries once on the new connection, within the
 /// same timeout.
 ///
-/// A step that timed out may still reach Redis afterwards. A late claim then holds its key for
-/// the lease (the sender's retry gets 409 until it ends); a late completion marks the key done
-/// (the handler did succeed); a late release deletes nothing but this claimant's own key.
+/// A step that timed out may still reach Redis afterwards (a stalled Redis runs what was sent
+/// when it wakes). A claim that timed out is therefore released behind it, on the same
+/// connection, so Redis runs the release right after the late claim: the key is free again as
+/// soon as Redis is back, and the sender's retry (told to come back by the 503) is admitted. A
+/// release or a `release_detached` that fails is retried, with backoff, until it gets through
+/// or the lease has run out anyway. A late completion marks the key done (the handler did
+/// succeed); a late release deletes nothing but this claimant's own key. A duplicate that finds
+/// a key in flight is told to come back when the lease ends at the latest (`Retry-After` is the
+/// smaller of the configured value and the lease left).
 ///
 /// Keys live in Redis: a Redis restarted without persistence has forgotten them, and a copy or
 /// a retry of a delivery handled before the restart runs the handler again. Use persistence
@@ -271,19 +277,66 @@ impl RedisStore {
         };
         let token = self.draw_token();
         let value = format!("i:{token:016x}:{}", millis(keep_for));
-        let found: i64 = self
-            .eval(&inner.claim, key, &[&value, &millis(inner.lease).to_string()])
+        let found: Vec<i64> = match self
+            .eval(
+                &inner.claim,
+                key,
+                &[&value, &millis(inner.lease).to_string()],
+            )
             .await
-            .inspect_err(|error| {
-                if *error == StoreError::Full {
-                    tracing::warn!("Redis is out of memory: refusing a new delivery (503), the sender will retry");
-                }
-            })?;
-        match found {
-            0 => Ok(Claim::Fresh(ClaimToken::new(key, token))),
-            2 => Ok(Claim::Done),
-            _ => Ok(Claim::InFlight),
+        {
+            Ok(found) => found,
+            Err(StoreError::Full) => {
+                tracing::warn!(
+                    "Redis is out of memory: refusing a new delivery (503), the sender will retry"
+                );
+                return Err(StoreError::Full);
+            }
+            Err(error) => {
+                // The claim may still reach Redis (a stalled server runs it when it wakes): it
+                // would then hold the key for a whole lease although nobody runs the handler,
+                // and the sender's retries would get 409. Release it behind the claim: on the
+                // same connection, so Redis runs the release after the claim.
+                self.release_until_done(ClaimToken::new(key, token));
+                return Err(error);
+            }
+        };
+        match found.as_slice() {
+            [0, ..] => Ok(Claim::Fresh(ClaimToken::new(key, token))),
+            [2, ..] => Ok(Claim::Done),
+            [_, left, ..] => Ok(Claim::InFlight {
+                lease_left: u64::try_from(*left).ok().map(Duration::from_millis),
+            }),
+            _ => Ok(Claim::InFlight { lease_left: None }),
         }
+    }
+
+    /// Releases `claim` in a spawned task, retrying (with backoff) until Redis answers or the
+    /// lease has run out anyway: a release is idempotent and only ever deletes this claimant's
+    /// own key.
+    fn release_until_done(&self, claim: ClaimToken) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::debug!(key = ?claim.key(), "no Tokio runtime to release the claim on: its lease will free the key");
+            return;
+        };
+        let store = self.clone();
+        runtime.spawn(async move {
+            let give_up = tokio::time::Instant::now() + store.inner.lease;
+            let mut pause = store.inner.timeout;
+            loop {
+                match store.release_now(&claim).await {
+                    Ok(()) => return,
+                    Err(error) if tokio::time::Instant::now() + pause >= give_up => {
+                        tracing::warn!(%error, "replay store did not release an unfinished claim; it will expire with its lease");
+                        return;
+                    }
+                    Err(_) => {
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_secs(5));
+                    }
+                }
+            }
+        });
     }
 
     async fn complete_now(&self, claim: &ClaimToken) -> Result<(), StoreError> {
@@ -387,6 +440,15 @@ fn store_error(error: &RedisError) -> StoreError {
     }
 }
 
+/// A Redis error for the start-up message: its code and detail (`NOAUTH Authentication
+/// required.`), or its kind; never the URL.
+fn describe(error: &RedisError) -> String {
+    match error.code() {
+        Some(code) => format!("{code} {}", error.detail().unwrap_or_default()),
+        None => error.to_string(),
+    }
+}
+
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Not the URL: it may hold a password.
@@ -419,16 +481,7 @@ impl ReplayStore for RedisStore {
     }
 
     fn release_detached(&self, claim: ClaimToken) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            tracing::debug!(key = ?claim.key(), "no Tokio runtime to release the claim on: its lease will free the key");
-            return;
-        };
-        let store = self.clone();
-        runtime.spawn(async move {
-            if let Err(error) = store.release_now(&claim).await {
-                tracing::warn!(%error, "replay store did not release an unfinished claim; it will expire with its lease");
-            }
-        });
+        self.release_until_done(claim);
     }
 
     fn lease(&self) -> Duration {
@@ -504,9 +557,12 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Connects to Redis. Fails with [`StoreError::Unavailable`] if the URL is invalid or Redis
-    /// cannot be reached after a few attempts (a few seconds); once connected, the store
-    /// reconnects by itself. Call it inside the Tokio runtime that serves the requests.
+    /// Connects to Redis and checks that it answers (`PING`, so a wrong or missing password, a
+    /// missing ACL permission or a server that is not Redis fails here, at start-up, and not
+    /// as a 503 on every request). Fails with [`StoreError::Unavailable`] if the URL is
+    /// invalid, Redis cannot be reached after a few attempts (a few seconds), or the check
+    /// fails; once connected, the store reconnects by itself. Call it inside the Tokio runtime
+    /// that serves the requests.
     pub async fn connect(self) -> Result<RedisStore, StoreError> {
         let client = Client::open(self.url.as_str()).map_err(|error| {
             StoreError::Unavailable(format!("invalid Redis URL: {}", error.category()))
@@ -520,11 +576,29 @@ impl RedisStoreBuilder {
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_secs(1))
             .set_number_of_retries(6);
-        let connection = ConnectionManager::new_with_config(client, config)
+        let mut connection = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|error| {
-                StoreError::Unavailable(format!("cannot connect to Redis: {error}"))
+                StoreError::Unavailable(format!("cannot connect to Redis: {}", describe(&error)))
             })?;
+        // The connection may be up and still refuse every command (`NOAUTH`, `WRONGPASS`,
+        // `NOPERM`): one command now says so, with the reason.
+        let ping = redis::cmd("PING");
+        let check = ping.query_async::<String>(&mut connection);
+        match tokio::time::timeout(self.timeout.max(Duration::from_secs(1)), check).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => {
+                return Err(StoreError::Unavailable(format!(
+                    "Redis refused the start-up check: {}",
+                    describe(&error)
+                )));
+            }
+            Err(_) => {
+                return Err(StoreError::Unavailable(
+                    "Redis did not answer the start-up check".to_owned(),
+                ));
+            }
+        }
         Ok(RedisStore {
             inner: Arc::new(Inner {
                 connection,

@@ -139,7 +139,8 @@ pub(super) enum Phase {
 pub(super) enum Found {
     /// Taken over (released, or its lease ran out): the new claimant's token.
     Fresh(u64),
-    InFlight,
+    /// Held by another claimant, whose lease ends in this many milliseconds.
+    InFlight(u64),
     Done,
 }
 
@@ -192,7 +193,9 @@ impl SlotState {
     pub(super) fn claim(&mut self, times: &ClaimTimes, next_token: impl FnOnce() -> u64) -> Found {
         match self.phase {
             Phase::Done => Found::Done,
-            Phase::InFlight { lease_until, .. } if times.now < lease_until => Found::InFlight,
+            Phase::InFlight { lease_until, .. } if times.now < lease_until => {
+                Found::InFlight(lease_until - times.now)
+            }
             // Released after a failure, or a lease that ran out (the claimant crashed): this
             // attempt takes the key over, with its own token, and a copy of it can be replayed
             // for a whole window from now.
