@@ -96,14 +96,15 @@ pub struct SecretQuery {
 ///
 /// ```
 /// use std::time::Duration;
-/// use webhook_guard::{Guard, Rejection, ResolveError, Scheme, SecretQuery, Verifier};
+/// use webhook_guard::{Guard, Rejection, ResolveError, Scheme, Secret, SecretQuery, Signer, Verifier};
 ///
 /// # futures::executor::block_on(async {
 /// let guard = Guard::new(Verifier::new(Scheme::github(), [])).secret_resolver(|_: SecretQuery| async {
 ///     Err(ResolveError("tenants database: connection refused".into()))
 /// });
-/// let headers: &[(&str, &str)] = &[("X-Hub-Signature-256", "sha256=00")];
-/// let rejection = guard.admit(headers, "/webhooks/github", "{}".into()).await.unwrap_err();
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-1");
+/// let rejection = guard.admit(&headers, "/webhooks/github", "{}".into()).await.unwrap_err();
 /// assert_eq!(rejection, Rejection::Unavailable { retry_after: Duration::from_secs(5) });
 /// assert_eq!(rejection.status(), 503);
 /// // The cause goes to the log (a WARN event), not to the sender.

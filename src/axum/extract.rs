@@ -58,7 +58,7 @@ pub struct Verified<T>(pub T);
 ///     order.order_id.to_string()
 /// }
 ///
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
 /// let secret = Secret::new("It's a Secret to Everybody").unwrap();
 /// let dir = std::env::temp_dir().join(format!("wg-doc-axum-unparsed-{}", std::process::id()));
 /// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()]));

@@ -7,6 +7,11 @@
 //! answers, a 2xx completes the claim and anything else releases it, so the sender's retry
 //! gets through; a dropped response future or a panicking handler releases it too.
 //!
+//! The layer bounds how long a body may take ([`BodyTimeouts`](crate::limits::BodyTimeouts)) with
+//! Tokio's timer: run it on a Tokio runtime with the time driver enabled, as `axum::serve`,
+//! `#[tokio::main]` and `Builder::enable_all` give (a runtime built without it panics on the
+//! first request).
+//!
 //! Handlers take the typed event with [`Verified<T>`] and the metadata with
 //! [`Delivery`](crate::Delivery) (both extract from the extensions, so the body is still
 //! there for `Bytes`, `String` or `Json`).
