@@ -212,6 +212,8 @@ impl Drop for BudgetPermit {
 /// assert_eq!(timeouts.allowed(10 * 1024), Duration::from_secs(15));
 /// // Never past the total deadline.
 /// assert_eq!(timeouts.allowed(usize::MAX), Duration::from_secs(30));
+/// let one_byte_per_second = timeouts.min_rate(1, Duration::ZERO).total(Duration::MAX);
+/// assert_eq!(one_byte_per_second.allowed(1536), Duration::from_secs(1536));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
@@ -267,7 +269,11 @@ impl BodyTimeouts {
         if self.min_rate == 0 {
             return self.total;
         }
-        let earned = Duration::from_secs_f64(received as f64 / self.min_rate as f64);
+        // Whole numbers only: no float can overflow a `Duration` here, whatever the body size.
+        let (received, rate) = (received as u64, self.min_rate);
+        let nanos = u128::from(received % rate) * 1_000_000_000 / u128::from(rate);
+        let earned =
+            Duration::from_secs(received / rate).saturating_add(Duration::from_nanos(nanos as u64));
         self.grace.saturating_add(earned).min(self.total)
     }
 }
