@@ -510,12 +510,14 @@ async fn check_provider(provider: &Provider, app: &impl App, runs: &Runs) {
             // The first digit's lowest bit: still a number, another time.
             let flipped = flip_header(&headers2, header, Some(""));
             let answer = app.send("POST", "/hook", &flipped, &body2).await;
-            assert_eq!(answer.status, 401, "{name}: flipped timestamp");
+            // Its first digit flipped, the timestamp is years away: refused on the head
+            // (stale or future, 400), before the body or the signature is looked at.
+            assert_eq!(answer.status, 400, "{name}: flipped timestamp");
         }
         Timestamp::InSignature(key) => {
             let flipped = flip_header(&headers2, signature, Some(key));
             let answer = app.send("POST", "/hook", &flipped, &body2).await;
-            assert_eq!(answer.status, 401, "{name}: flipped timestamp");
+            assert_eq!(answer.status, 400, "{name}: flipped timestamp");
         }
         Timestamp::Body | Timestamp::None => {}
     }
