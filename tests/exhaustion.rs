@@ -16,6 +16,8 @@
 
 #[path = "common/example_process.rs"]
 mod example_process;
+#[path = "common/examples.rs"]
+mod examples;
 #[cfg(feature = "redis")]
 #[path = "common/redis_server.rs"]
 mod redis_server;

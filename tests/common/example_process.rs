@@ -1,60 +1,16 @@
 //! The example receivers as processes: built with cargo, started on a free port, watched
-//! through `/proc` (RSS). Include it with
+//! through `/proc` (RSS). Include it, and the builder it uses, with
+//! `#[path = "common/examples.rs"] mod examples;` and
 //! `#[path = "common/example_process.rs"] mod example_process;`.
 #![allow(dead_code)]
 
 use std::io::{BufRead as _, BufReader};
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
-
-/// The features this test was built with, so that the receivers are built the same way (and
-/// cargo finds them already built when `cargo test` built the examples).
-pub fn features() -> Vec<&'static str> {
-    let mut features = Vec::new();
-    for (on, name) in [
-        (cfg!(feature = "moka"), "moka"),
-        (cfg!(feature = "axum"), "axum"),
-        (cfg!(feature = "actix"), "actix"),
-        (cfg!(feature = "redis"), "redis"),
-        (cfg!(feature = "metrics"), "metrics"),
-    ] {
-        if on {
-            features.push(name);
-        }
-    }
-    features
-}
-
-/// Builds an example with cargo and returns its executable.
-pub fn build_example(name: &str) -> PathBuf {
-    let output = Command::new(env!("CARGO"))
-        .current_dir(MANIFEST_DIR)
-        .args([
-            "build",
-            "--message-format=json-render-diagnostics",
-            "--example",
-            name,
-        ])
-        .args(["--no-default-features", "--features", &features().join(",")])
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "cargo build --example {name} failed"
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| message["target"]["name"] == name)
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .unwrap_or_else(|| panic!("cargo named no executable for the example {name}"))
-}
+use super::examples::build_example;
 
 /// A running example receiver, killed when dropped. Its stdout lines (the contract: one JSON
 /// line per handled delivery) arrive on `handled`.
