@@ -270,28 +270,12 @@ impl Verifier {
             Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
             parsed => parsed.ok(),
         };
-        let raw_timestamp = match &scheme.timestamp {
-            Some((Field::Header(name), format)) => Some((
-                headers.header(name).ok_or(Rejection::MissingTimestamp)?,
-                *format,
-            )),
-            Some((Field::SignatureTimestamp, format)) => match &signature {
-                Some(signature) => Some((
-                    signature.timestamp().ok_or(Rejection::MissingTimestamp)?,
-                    *format,
-                )),
-                None => None,
-            },
-            _ => None,
-        };
-        if let Some((raw, format)) = raw_timestamp {
-            let parsed = match format {
-                TimestampFormat::UnixSeconds => parse_unix_seconds(raw),
-                TimestampFormat::UnixMillis => parse_unix_millis(raw),
-                TimestampFormat::Rfc3339 => parse_rfc3339(raw),
-            }
-            .ok_or(Rejection::MalformedTimestamp)?;
-            scheme.freshness.check(parsed, now)?;
+        // A timestamp in the body (PALO's) waits for the body.
+        if let (Some(raw), Some((_, format))) = (
+            head_timestamp(scheme, headers, signature.as_ref())?,
+            &scheme.timestamp,
+        ) {
+            fresh_timestamp(scheme, *format, raw, now)?;
         }
         if let Field::Header(name) = &scheme.id
             && scheme.id_fallbacks.is_empty()
@@ -370,19 +354,11 @@ impl Verifier {
             Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
             parsed => parsed,
         };
-        let raw_timestamp = match &scheme.timestamp {
-            Some((Field::Header(name), _)) => {
-                Some(headers.header(name).ok_or(Rejection::MissingTimestamp)?)
-            }
-            Some((Field::SignatureTimestamp, _)) => Some(
-                signature
-                    .as_ref()
-                    .map_err(Clone::clone)?
-                    .timestamp()
-                    .ok_or(Rejection::MissingTimestamp)?,
-            ),
-            _ => None,
-        };
+        if matches!(scheme.timestamp, Some((Field::SignatureTimestamp, _))) {
+            // The timestamp is inside the signature header: that header must read.
+            signature.as_ref().map_err(Clone::clone)?;
+        }
+        let raw_timestamp = head_timestamp(scheme, headers, signature.as_ref().ok())?;
         // An id header is required before the signature only when it is signed
         // (`SignedPart::Id`, below); otherwise its absence is reported after the signature holds.
         let raw_id_header = match &scheme.id {
@@ -479,14 +455,7 @@ impl Verifier {
                         .ok_or(Rejection::MissingTimestamp)?,
                     _ => raw_timestamp.ok_or(Rejection::MissingTimestamp)?,
                 };
-                let parsed = match format {
-                    TimestampFormat::UnixSeconds => parse_unix_seconds(raw),
-                    TimestampFormat::UnixMillis => parse_unix_millis(raw),
-                    TimestampFormat::Rfc3339 => parse_rfc3339(raw),
-                }
-                .ok_or(Rejection::MalformedTimestamp)?;
-                scheme.freshness.check(parsed, now)?;
-                Some(parsed)
+                Some(fresh_timestamp(scheme, *format, raw, now)?)
             }
         };
 
@@ -657,6 +626,42 @@ fn body_digest_id(body: &[u8]) -> String {
         .chain_update(body)
         .finalize();
     format!("body_{}", encode_hex(&digest[..16]))
+}
+
+/// The timestamp as the request's head carries it: a header, or the signature header's own
+/// (`signature`, once it parsed); `None` for a scheme that reads it from the body, or has none.
+fn head_timestamp<'h, H: HeaderLookup + ?Sized>(
+    scheme: &Scheme,
+    headers: &'h H,
+    signature: Option<&crate::signature::ParsedSignature<'h>>,
+) -> Result<Option<&'h [u8]>, Rejection> {
+    match &scheme.timestamp {
+        Some((Field::Header(name), _)) => headers
+            .header(name)
+            .map(Some)
+            .ok_or(Rejection::MissingTimestamp),
+        Some((Field::SignatureTimestamp, _)) => signature
+            .map(|signature| signature.timestamp().ok_or(Rejection::MissingTimestamp))
+            .transpose(),
+        _ => Ok(None),
+    }
+}
+
+/// Parses a timestamp sent in `format` and checks it against the scheme's window.
+fn fresh_timestamp(
+    scheme: &Scheme,
+    format: TimestampFormat,
+    raw: &[u8],
+    now: i64,
+) -> Result<i64, Rejection> {
+    let parsed = match format {
+        TimestampFormat::UnixSeconds => parse_unix_seconds(raw),
+        TimestampFormat::UnixMillis => parse_unix_millis(raw),
+        TimestampFormat::Rfc3339 => parse_rfc3339(raw),
+    }
+    .ok_or(Rejection::MalformedTimestamp)?;
+    scheme.freshness.check(parsed, now)?;
+    Ok(parsed)
 }
 
 /// The id of a delivery that carries none ([`IdFallback::Signature`]): a digest of the MAC,
