@@ -8,7 +8,8 @@
 //! mode with `synchronous=FULL`; a Postgres commit). A duplicate is answered 2xx at once
 //! without a second row; a database that cannot be reached is answered 503 with
 //! `Retry-After`, nothing acknowledged. Concurrent inserts are grouped into one commit (up to
-//! 64 rows or 2 ms), which is what makes a synced commit per delivery affordable.
+//! 64 rows: those that arrived while the previous commit was being synced), which is what
+//! makes a synced commit per delivery affordable.
 //!
 //! [Workers](Worker) then claim rows (`FOR UPDATE SKIP LOCKED` on Postgres, an `UPDATE …
 //! RETURNING` on SQLite), each under a lease whose token fences a stale worker; the lease is
@@ -105,7 +106,10 @@ use crate::{Delivery, HeaderLookup, Scheme};
 pub struct InboxOptions {
     /// The most rows grouped into one commit (default 64).
     pub batch_rows: usize,
-    /// The longest an insert waits for others to share its commit (default 2 ms).
+    /// How long the writer lingers for more inserts before a commit (default none). Without a
+    /// linger a commit takes every insert that arrived while the previous one was being
+    /// synced, so batches grow with the load by themselves and a lone delivery is not kept
+    /// waiting; a linger trades acknowledgement latency for fewer, larger commits.
     pub batch_wait: Duration,
     /// How long a claimed row stays a worker's without renewal (default 30 s): a crashed
     /// worker's rows are claimed again after at most this long (and one poll).
@@ -128,7 +132,7 @@ impl Default for InboxOptions {
     fn default() -> Self {
         Self {
             batch_rows: 64,
-            batch_wait: Duration::from_millis(2),
+            batch_wait: Duration::ZERO,
             lease: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
             retry: RetryPolicy::default(),
