@@ -252,7 +252,7 @@ fn guard_admit(c: &mut Criterion) {
                             body.clone(),
                         ))
                         .unwrap();
-                        futures::executor::block_on(admitted.into_claim().finish(true));
+                        futures::executor::block_on(admitted.into_admission().finish(200));
                     }
                     total += start.elapsed();
                     left -= n;

@@ -81,20 +81,20 @@ async fn main() -> std::io::Result<()> {
     let guards = common::guards(inbox.as_ref()).await;
     let providers: Vec<_> = common::providers::routes(&guards.audit_trail, inbox.as_ref())
         .into_iter()
-        .map(|p| (p.path, WebhookMiddleware::from_guard(p.guard), p.any_method))
+        .map(|p| (p.path, WebhookMiddleware::new(p.guard), p.any_method))
         .collect();
     let _workers = inbox.as_ref().map(AnyInbox::start_workers);
     let inboxed = inbox.is_some();
-    let audit_trail_webhooks = WebhookMiddleware::from_guard(guards.audit_trail);
-    let palo_webhooks = WebhookMiddleware::from_guard(guards.palo);
-    let palo_test_webhooks = WebhookMiddleware::from_guard(guards.palo_test);
+    let audit_trail_webhooks = WebhookMiddleware::new(guards.audit_trail);
+    let palo_webhooks = WebhookMiddleware::new(guards.palo);
+    let palo_test_webhooks = WebhookMiddleware::new(guards.palo_test);
     let untyped = [
         ("/webhooks/standard", guards.standard_webhooks),
         ("/webhooks/github", guards.github),
         ("/webhooks/stripe", guards.stripe),
         ("/webhooks/slack", guards.slack),
     ]
-    .map(|(path, guard)| (path, WebhookMiddleware::from_guard(guard)));
+    .map(|(path, guard)| (path, WebhookMiddleware::new(guard)));
 
     let addr = common::listen_addr();
     let listener = std::net::TcpListener::bind(addr)

@@ -189,22 +189,22 @@ mod axum_server {
             "axum-bare" => Router::new().route(PATH, post(bare)),
             "axum-layer" => Router::new()
                 .route(PATH, post(typed))
-                .layer(WebhookLayer::from_guard(guard().store(memory_store()))),
+                .layer(WebhookLayer::new(guard().store(memory_store()))),
             "axum-untyped" => Router::new()
                 .route(PATH, post(untyped))
-                .layer(WebhookLayer::from_guard(guard().store(memory_store()))),
+                .layer(WebhookLayer::new(guard().store(memory_store()))),
             "axum-nostore" => Router::new()
                 .route(PATH, post(typed))
-                .layer(WebhookLayer::from_guard(guard().store(NoStore))),
+                .layer(WebhookLayer::new(guard().store(NoStore))),
             "axum-mapstore" => Router::new()
                 .route(PATH, post(typed))
-                .layer(WebhookLayer::from_guard(guard().store(MapStore::default()))),
+                .layer(WebhookLayer::new(guard().store(MapStore::default()))),
             "axum-compact" => Router::new()
                 .route(PATH, post(typed))
-                .layer(WebhookLayer::from_guard(guard().store(compact_store()))),
+                .layer(WebhookLayer::new(guard().store(compact_store()))),
             _ => Router::new()
                 .route(PATH, post(typed))
-                .layer(WebhookLayer::from_guard(guard().store(redis_store().await))),
+                .layer(WebhookLayer::new(guard().store(redis_store().await))),
         };
         let listener = tokio::net::TcpListener::bind(address)
             .await
@@ -259,7 +259,7 @@ mod actix_server {
                 .await;
         }
         // Built once outside the factory: one store for the (single) worker.
-        let middleware = WebhookMiddleware::from_guard(
+        let middleware = WebhookMiddleware::new(
             Guard::new(Verifier::new(Scheme::audit_trail(), [secret()])).store(memory_store()),
         );
         HttpServer::new(move || {

@@ -108,7 +108,7 @@ async fn main() {
     );
     assert_eq!(delivery.tenant(), Some("m_42"));
     // The handler ran and answered 2xx: the delivery is done.
-    admitted.into_claim().finish(true).await;
+    admitted.into_admission().finish(200).await;
 
     let mut renamed = headers.clone();
     set(&mut renamed, "X-Parcelly-Delivery", "dlv_002");

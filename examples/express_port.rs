@@ -63,7 +63,7 @@ async fn main() {
     let guard = Guard::new(Verifier::new(scheme, [secret])).inbox(inbox);
     let app = Router::new()
         .route("/webhooks/audit-trail", post(enqueue))
-        .layer(WebhookLayer::from_guard(guard));
+        .layer(WebhookLayer::new(guard));
 
     let port: u16 = std::env::var("PORT")
         .ok()

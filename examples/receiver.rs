@@ -82,31 +82,31 @@ async fn main() {
     let app = Router::new()
         .route(
             "/webhooks/audit-trail",
-            route(post(audit_trail)).layer(WebhookLayer::from_guard(guards.audit_trail)),
+            route(post(audit_trail)).layer(WebhookLayer::new(guards.audit_trail)),
         )
         .route(
             "/webhooks/palo",
-            route(post(palo)).layer(WebhookLayer::from_guard(guards.palo)),
+            route(post(palo)).layer(WebhookLayer::new(guards.palo)),
         )
         .route(
             "/webhooks/standard",
-            route(post(delivery)).layer(WebhookLayer::from_guard(guards.standard_webhooks)),
+            route(post(delivery)).layer(WebhookLayer::new(guards.standard_webhooks)),
         )
         .route(
             "/webhooks/github",
-            route(post(delivery)).layer(WebhookLayer::from_guard(guards.github)),
+            route(post(delivery)).layer(WebhookLayer::new(guards.github)),
         )
         .route(
             "/webhooks/stripe",
-            route(post(delivery)).layer(WebhookLayer::from_guard(guards.stripe)),
+            route(post(delivery)).layer(WebhookLayer::new(guards.stripe)),
         )
         .route(
             "/webhooks/slack",
-            route(post(delivery)).layer(WebhookLayer::from_guard(guards.slack)),
+            route(post(delivery)).layer(WebhookLayer::new(guards.slack)),
         )
         .route(
             "/webhook-test",
-            route(post(palo_test)).layer(WebhookLayer::from_guard(guards.palo_test)),
+            route(post(palo_test)).layer(WebhookLayer::new(guards.palo_test)),
         );
     let paths: Vec<_> = providers.iter().map(|p| p.path).collect();
     let app = providers.into_iter().fold(app, |app, p| {
@@ -116,7 +116,7 @@ async fn main() {
             (false, true) => any(delivery),
             (false, false) => post(delivery),
         };
-        app.route(p.path, handler.layer(WebhookLayer::from_guard(p.guard)))
+        app.route(p.path, handler.layer(WebhookLayer::new(p.guard)))
     });
 
     let addr = common::listen_addr();

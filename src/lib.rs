@@ -38,8 +38,7 @@ pub mod verify;
 pub use delivery::Delivery;
 pub use freshness::Freshness;
 pub use guard::{
-    Admitted, BodyBuffer, ClaimGuard, Guard, ResolveError, SecretQuery, SecretResolver,
-    StoreFailure,
+    Admission, Admitted, Guard, Refused, ResolveError, SecretQuery, SecretResolver, StoreFailure,
 };
 pub use handshake::{Handshake, HandshakeResponse};
 pub use headers::HeaderLookup;

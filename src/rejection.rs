@@ -12,6 +12,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use crate::HandshakeResponse;
 
 /// A delivery that did not reach the handler, with the answer the sender gets.
@@ -207,6 +209,56 @@ impl Rejection {
     /// True for the duplicate answers (`AlreadyProcessed`, `InFlight`).
     pub fn is_duplicate(&self) -> bool {
         matches!(self, Self::AlreadyProcessed | Self::InFlight { .. })
+    }
+}
+
+impl Rejection {
+    /// The answer as an [`http::Response`], for adapters on the `http` types (tower, axum,
+    /// hyper): a handshake's own answer, else the status, the [`reason`](Self::reason) as
+    /// plain text and, where the sender should come back, `Retry-After`.
+    ///
+    /// ```
+    /// use webhook_guard::Rejection;
+    /// use std::time::Duration;
+    ///
+    /// let busy = Rejection::Unavailable { retry_after: Duration::from_secs(5) };
+    /// let response: http::Response<bytes::Bytes> = busy.to_http_response();
+    /// assert_eq!(response.status(), 503);
+    /// assert_eq!(response.headers()["retry-after"], "5");
+    /// assert_eq!(response.body(), "temporarily unavailable, retry later");
+    /// ```
+    pub fn to_http_response<B: From<Bytes>>(&self) -> http::Response<B> {
+        use http::{HeaderValue, StatusCode, header};
+
+        let (status, content_type, body, nosniff) = match self {
+            Self::Answered(answer) => (
+                StatusCode::OK,
+                answer.content_type,
+                answer.body.clone(),
+                answer.nosniff,
+            ),
+            rejection => (
+                StatusCode::from_u16(rejection.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "text/plain; charset=utf-8",
+                Bytes::from_static(rejection.reason().as_bytes()),
+                false,
+            ),
+        };
+        let mut response = http::Response::new(B::from(body));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if nosniff {
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+        }
+        if let Some(secs) = self.retry_after_secs() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 

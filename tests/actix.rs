@@ -106,7 +106,7 @@ async fn handlers_still_extract_the_same_bytes_and_json() {
     let config = AppConfig::in_memory();
     let (guard, _) = config.guards();
     let server = actix_app::serve(Options::default(), move |cfg: &mut web::ServiceConfig| {
-        let middleware = WebhookMiddleware::from_guard(guard.clone());
+        let middleware = WebhookMiddleware::new(guard.clone());
         cfg.service(
             web::resource("/bytes")
                 .wrap(middleware.clone())
@@ -331,7 +331,7 @@ async fn a_custom_rejection_mapper_shapes_every_rejection() {
     let state = web::Data::from(Arc::clone(&config.state));
     let server = actix_app::serve(Options::default(), move |cfg: &mut web::ServiceConfig| {
         let middleware =
-            WebhookMiddleware::from_guard(guard.clone()).on_rejection(|rejection: &Rejection| {
+            WebhookMiddleware::new(guard.clone()).on_rejection(|rejection: &Rejection| {
                 let mut response =
                     HttpResponse::build(StatusCode::from_u16(rejection.status()).unwrap());
                 if let Some(secs) = rejection.retry_after_secs() {
@@ -403,7 +403,7 @@ async fn a_handler_can_answer_with_a_rejection() {
         };
         cfg.service(
             web::resource("/webhooks/audit-trail")
-                .wrap(WebhookMiddleware::from_guard(guard.clone()))
+                .wrap(WebhookMiddleware::new(guard.clone()))
                 .route(web::post().to(handler)),
         );
     })

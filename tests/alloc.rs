@@ -192,7 +192,7 @@ mod axum_side {
             .unwrap();
         let app = Router::new()
             .route("/hook", post(handler))
-            .layer(WebhookLayer::from_guard(guard()));
+            .layer(WebhookLayer::new(guard()));
         measure(size, "axum", |delivery: &Signed| {
             let mut request = Request::post("/hook");
             for (name, value) in &delivery.headers {
@@ -240,12 +240,12 @@ mod actix_side {
                 .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
                 .service(
                     web::resource("/hook")
-                        .wrap(WebhookMiddleware::from_guard(guard()))
+                        .wrap(WebhookMiddleware::new(guard()))
                         .route(web::post().to(handler)),
                 )
                 .service(
                     web::resource("/bytes")
-                        .wrap(WebhookMiddleware::from_guard(guard()))
+                        .wrap(WebhookMiddleware::new(guard()))
                         .route(web::post().to(with_bytes)),
                 ),
         ));

@@ -20,10 +20,14 @@ use webhook_guard::axum::{Verified, WebhookLayer};
 use webhook_guard::event::AuditTrailEvent;
 use webhook_guard::replay::MemoryStore;
 use webhook_guard::signature::SecretSet;
-use webhook_guard::{Delivery, Rejection, ResolveError, Scheme, SecretQuery};
+use webhook_guard::{Delivery, Guard, Rejection, ResolveError, Scheme, SecretQuery, Verifier};
+
+fn guard() -> Guard {
+    Guard::new(Verifier::new(Scheme::audit_trail(), [audit_trail_secret()]))
+}
 
 fn layer() -> WebhookLayer {
-    WebhookLayer::new(Scheme::audit_trail(), [audit_trail_secret()])
+    WebhookLayer::new(guard())
 }
 
 fn signed_request(req: &Req) -> Request<Body> {
@@ -140,7 +144,7 @@ async fn a_timed_out_handler_leaves_the_delivery_retryable() {
     let app = Router::new()
         .route("/webhooks/audit-trail", post(hang))
         .with_state(Arc::clone(&calls))
-        .layer(layer().store(store.clone()));
+        .layer(WebhookLayer::new(guard().store(store.clone())));
     let app = ServiceBuilder::new()
         .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(
             100,
@@ -220,7 +224,7 @@ async fn a_dropped_response_future_releases_the_claim() {
 #[tokio::test]
 async fn an_announced_oversized_body_is_refused_without_reading_it() {
     let service = ServiceBuilder::new()
-        .layer(layer().body_limit(1024))
+        .layer(WebhookLayer::new(guard().body_limit(1024)))
         .service_fn(|_req: Request<Body>| async {
             Ok::<_, Infallible>(Response::new(Body::empty()))
         });
@@ -337,7 +341,7 @@ async fn per_tenant_secrets_from_the_path() {
         "tenant-001".to_owned(),
         SecretSet::new([audit_trail_secret()]),
     )]));
-    let layer = layer().secret_resolver(move |query: SecretQuery| {
+    let guard = guard().secret_resolver(move |query: SecretQuery| {
         let tenants = Arc::clone(&tenants);
         async move {
             let tenant = query.path.rsplit('/').next().unwrap_or_default().to_owned();
@@ -349,7 +353,7 @@ async fn per_tenant_secrets_from_the_path() {
     });
     let app = Router::new()
         .route("/webhooks/{tenant}", post(|| async { "OK" }))
-        .layer(layer);
+        .layer(WebhookLayer::new(guard));
     for (tenant, status) in [("tenant-001", 200), ("tenant-999", 401), ("broken", 503)] {
         let mut request = signed_request(&Req::audit(&format!("whd_{tenant}")));
         *request.uri_mut() = format!("/webhooks/{tenant}").parse().unwrap();

@@ -70,9 +70,7 @@ async fn spawn(server: Server, timeout: Option<Duration>) -> App {
             let configure = move |cfg: &mut actix_web::web::ServiceConfig| {
                 use actix_web::dev::Service as _;
                 let resource = actix_web::web::resource("/webhooks/audit-trail")
-                    .wrap(webhook_guard::actix::WebhookMiddleware::from_guard(
-                        guard.clone(),
-                    ))
+                    .wrap(webhook_guard::actix::WebhookMiddleware::new(guard.clone()))
                     .route(actix_web::web::post().to(actix_app::audit_trail));
                 let limit = timeout.unwrap_or(Duration::from_secs(3600));
                 let resource = resource.wrap_fn(move |req, srv| {

@@ -44,3 +44,15 @@ async fn axum_passes_the_table_with_the_compact_store() {
 async fn actix_passes_the_table_with_the_compact_store() {
     common::conformance::run_table::<common::actix_app::Actix>(compact_store).await;
 }
+
+/// The third adapter (examples/hyper_receiver.rs, plain hyper): the same table, nothing of its
+/// own beyond translating requests and responses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hyper_passes_the_table() {
+    common::conformance::run_table::<common::hyper_app::Hyper>(memory_store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hyper_never_runs_a_delivery_twice_when_the_store_is_full() {
+    common::conformance::overfill_the_store::<common::hyper_app::Hyper>(20, 60).await;
+}

@@ -45,7 +45,7 @@ fn serve(dir: &Path) {
     runtime.block_on(async {
         let guard = Guard::new(Verifier::new(Scheme::palo(), [common::palo_secret()]))
             .on_unparsed(UnparsedPolicy::dead_letter(JsonLinesSink::new(dir)));
-        let app = Router::new().route("/palo", post(handle).layer(WebhookLayer::from_guard(guard)));
+        let app = Router::new().route("/palo", post(handle).layer(WebhookLayer::new(guard)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

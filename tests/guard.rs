@@ -98,7 +98,7 @@ async fn admitted_then_finished_then_duplicate() {
     assert_eq!(busy.retry_after_secs(), Some(10));
     assert!(busy.is_duplicate());
 
-    claim.finish(true).await;
+    claim.finish(200).await;
     // Handled: a copy is answered 200 without running the handler.
     rejected(
         admit(&guard, &headers, PATH, &body).await,
@@ -116,14 +116,14 @@ async fn admitted_then_finished_then_duplicate() {
     let other = at_body("whd_2", "tenant-001");
     let other_headers = at_signer(AT_SECRET).headers(other.as_bytes(), NOW, "whd_2");
     admitted(admit(&guard, &other_headers, PATH, &other).await)
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
     let tenant2 = at_body("whd_1", "tenant-002");
     let tenant2_headers = at_signer(AT_SECRET).headers(tenant2.as_bytes(), NOW, "whd_1");
     admitted(admit(&guard, &tenant2_headers, PATH, &tenant2).await)
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
 }
 
@@ -133,8 +133,8 @@ async fn a_failed_handler_leaves_the_delivery_retryable() {
     let body = at_body("whd_fail", "tenant-001");
     let headers = at_signer(AT_SECRET).headers(body.as_bytes(), NOW - 120, "whd_fail");
     admitted(admit(&guard, &headers, PATH, &body).await)
-        .into_claim()
-        .finish(false)
+        .into_admission()
+        .finish(500)
         .await;
     // The provider's retry: same id, new timestamp, new signature.
     let retry = at_signer(AT_SECRET).headers(body.as_bytes(), NOW - 10, "whd_fail");
@@ -145,7 +145,7 @@ async fn a_failed_handler_leaves_the_delivery_retryable() {
         &in_flight(),
         409,
     );
-    second.into_claim().finish(true).await;
+    second.into_admission().finish(200).await;
     rejected(
         admit(&guard, &headers, PATH, &body).await,
         &Rejection::AlreadyProcessed,
@@ -173,8 +173,8 @@ async fn dropping_the_claim_without_finishing_releases_it() {
     let (_delivery, claim) = again.into_parts();
     drop(claim);
     admitted(admit(&guard, &headers, PATH, &body).await)
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
     rejected(
         admit(&guard, &headers, PATH, &body).await,
@@ -202,8 +202,8 @@ async fn verification_failures_claim_nothing() {
     );
     // None of them took the key: the genuine delivery is admitted.
     admitted(admit(&guard, &headers, PATH, &body).await)
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
 }
 
@@ -225,7 +225,7 @@ async fn audit_trail_replay_under_a_rewritten_delivery_id_is_an_id_mismatch() {
     );
 
     // The first attempt fails; the provider retries: same id, new timestamp, new signature.
-    first.into_claim().finish(false).await;
+    first.into_admission().finish(500).await;
     rejected(
         admit(&guard, &replay, PATH, &body).await,
         &Rejection::IdMismatch,
@@ -234,7 +234,7 @@ async fn audit_trail_replay_under_a_rewritten_delivery_id_is_an_id_mismatch() {
     let retry = at_signer(AT_SECRET).headers(body.as_bytes(), NOW + 30, "whd_abc123");
     let second = admitted(admit(&guard, &retry, PATH, &body).await);
     assert_eq!(second.delivery().timestamp(), Some(NOW + 30));
-    second.into_claim().finish(true).await;
+    second.into_admission().finish(200).await;
     rejected(
         admit(&guard, &retry, PATH, &body).await,
         &Rejection::AlreadyProcessed,
@@ -274,7 +274,7 @@ async fn an_unsigned_id_cannot_be_rewritten_to_replay_a_delivery() {
         &in_flight(),
         409,
     );
-    first.into_claim().finish(true).await;
+    first.into_admission().finish(200).await;
     // And after it was handled.
     rejected(
         admit(&guard, &replay, "/webhooks/github", body).await,
@@ -298,8 +298,8 @@ async fn an_unsigned_id_cannot_be_rewritten_to_replay_a_delivery() {
     let new_body = r#"{"action":"closed","number":1}"#;
     let new_headers = signer.headers(new_body.as_bytes(), 0, "delivery-2");
     admitted(admit(&guard, &new_headers, "/webhooks/github", new_body).await)
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
     // A new body with a new id is admitted.
     let other_body = r#"{"action":"reopened","number":1}"#;
@@ -314,13 +314,13 @@ async fn an_unsigned_id_cannot_be_rewritten_to_replay_a_delivery() {
         &Rejection::AlreadyProcessed,
         200,
     );
-    other.into_claim().finish(false).await;
+    other.into_admission().finish(500).await;
     // Released: the same request is retryable, under its id or another.
     let mut other_retry = other_headers.clone();
     set(&mut other_retry, "x-github-delivery", "delivery-5");
     admitted(admit(&guard, &other_retry, "/webhooks/github", other_body).await)
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
     rejected(
         admit(&guard, &other_headers, "/webhooks/github", other_body).await,
@@ -344,7 +344,7 @@ async fn a_shared_store_deduplicates_across_guards() {
     let headers = at_signer(AT_SECRET).headers(body.as_bytes(), NOW, "whd_shared");
     let first = admitted(admit(&a, &headers, PATH, &body).await);
     rejected(admit(&b, &headers, PATH, &body).await, &in_flight(), 409);
-    first.into_claim().finish(true).await;
+    first.into_admission().finish(200).await;
     rejected(
         admit(&b, &headers, PATH, &body).await,
         &Rejection::AlreadyProcessed,
@@ -369,7 +369,7 @@ async fn a_full_store_answers_503_with_retry_after() {
     );
     assert_eq!(full.status(), 503);
     assert_eq!(full.retry_after_secs(), Some(60));
-    first.into_claim().finish(true).await;
+    first.into_admission().finish(200).await;
     rejected(
         admit(&guard, &h1, PATH, &one).await,
         &Rejection::AlreadyProcessed,
@@ -415,8 +415,8 @@ async fn a_secret_resolver_chooses_secrets_by_path() {
     assert_eq!(d1.delivery().tenant(), Some("t1"));
     let d2 = admitted(admit(&guard, &by_t2, "/webhooks/t2", &body2).await);
     assert_eq!(d2.delivery().tenant(), Some("t2"));
-    d1.into_claim().finish(true).await;
-    d2.into_claim().finish(true).await;
+    d1.into_admission().finish(200).await;
+    d2.into_admission().finish(200).await;
 
     // Tenant 1's delivery sent to tenant 2's path: the wrong secrets.
     let body = at_body("whd_cross", "t1");
@@ -446,8 +446,8 @@ async fn a_secret_resolver_chooses_secrets_by_path() {
     assert_eq!(unavailable.retry_after_secs(), Some(5));
     // None of those claimed the delivery: on its own path it is admitted.
     admitted(admit(&guard, &cross, "/webhooks/t1", &body).await)
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
     let looked_up = calls.load(Ordering::SeqCst);
     assert_eq!(looked_up, 6);

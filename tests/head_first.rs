@@ -43,7 +43,7 @@ async fn answers(
     actix_body: Option<Vec<u8>>,
 ) -> [(u16, Option<String>); 2] {
     let service = ServiceBuilder::new()
-        .layer(webhook_guard::axum::WebhookLayer::from_guard(guard.clone()))
+        .layer(webhook_guard::axum::WebhookLayer::new(guard.clone()))
         .service_fn(|_req: Request<Body>| async {
             Ok::<_, Infallible>(Response::new(Body::from("OK")))
         });
@@ -69,9 +69,7 @@ async fn answers(
     let app = actix_web::test::init_service(
         App::new().service(
             web::resource("/webhooks/audit-trail")
-                .wrap(webhook_guard::actix::WebhookMiddleware::from_guard(
-                    guard.clone(),
-                ))
+                .wrap(webhook_guard::actix::WebhookMiddleware::new(guard.clone()))
                 .route(web::post().to(|| async { HttpResponse::Ok().body("OK") })),
         ),
     )
@@ -218,7 +216,7 @@ async fn a_body_slower_than_the_minimum_rate_is_cut_with_408() {
 async fn no_100_continue_for_a_refused_head_on_axum() {
     let app = axum::Router::new().route(
         "/webhooks/audit-trail",
-        post(|| async { "OK" }).layer(webhook_guard::axum::WebhookLayer::from_guard(guard(|g| g))),
+        post(|| async { "OK" }).layer(webhook_guard::axum::WebhookLayer::new(guard(|g| g))),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -699,8 +699,7 @@ mod http {
         use axum::routing::post;
         let app = axum::Router::new().route(
             "/hook",
-            post(webhook_guard::axum::enqueue)
-                .layer(webhook_guard::axum::WebhookLayer::from_guard(guard)),
+            post(webhook_guard::axum::enqueue).layer(webhook_guard::axum::WebhookLayer::new(guard)),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -709,7 +708,7 @@ mod http {
     }
 
     pub async fn serve_actix(guard: webhook_guard::Guard) -> common::actix_app::Server {
-        let middleware = webhook_guard::actix::WebhookMiddleware::from_guard(guard);
+        let middleware = webhook_guard::actix::WebhookMiddleware::new(guard);
         common::actix_app::serve(common::actix_app::Options::default(), move |cfg| {
             cfg.service(
                 actix_web::web::resource("/hook")

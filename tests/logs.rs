@@ -57,8 +57,7 @@ fn every_outcome_is_logged_with_stable_fields_and_no_secret() {
                 )
                 .await
                 .unwrap();
-            admitted.into_claim().finish(true).await;
-            guard.log_handled(200);
+            admitted.into_admission().finish(200).await;
             assert!(admit(Req::audit("whd_logged")).await.is_err());
             assert!(admit(Req::audit("whd_other").wrong_secret()).await.is_err());
         });

@@ -357,7 +357,7 @@ mod axum_app {
                 "ok"
             }
         };
-        let layer = WebhookLayer::from_guard(guard);
+        let layer = WebhookLayer::new(guard);
         AxumApp(
             Router::new()
                 .route("/hook", any(handler.clone()))
@@ -419,7 +419,7 @@ mod actix_app {
             .app_data(web::Data::new(runs))
             .service(
                 web::resource(["/hook", "/other"])
-                    .wrap(WebhookMiddleware::from_guard(guard))
+                    .wrap(WebhookMiddleware::new(guard))
                     .route(web::route().to(handler)),
             );
         ActixApp(test::init_service(app).await)

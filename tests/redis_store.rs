@@ -452,7 +452,7 @@ async fn two_guards_sharing_redis_admit_each_delivery_exactly_once() {
                 let outcome = match admit(&guard, &deliveries[n]).await {
                     Ok(admitted) => {
                         tokio::task::yield_now().await; // the handler
-                        admitted.into_claim().finish(true).await;
+                        admitted.into_admission().finish(200).await;
                         "admitted"
                     }
                     Err(Rejection::AlreadyProcessed) => "already processed",
@@ -502,8 +502,8 @@ async fn a_dead_redis_answers_503_without_hanging_then_recovers() {
     admit(&guard, &first)
         .await
         .unwrap()
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
 
     server.kill();
@@ -542,7 +542,7 @@ async fn a_dead_redis_answers_503_without_hanging_then_recovers() {
         recovery < Duration::from_secs(5),
         "recovery took {recovery:?}"
     );
-    admitted.into_claim().finish(true).await;
+    admitted.into_admission().finish(200).await;
     assert_eq!(
         admit(&guard, &during).await.unwrap_err(),
         Rejection::AlreadyProcessed
@@ -556,8 +556,8 @@ async fn a_restarted_redis_is_used_again_on_the_first_request() {
     admit(&guard, &delivery(&guard, "whd_first"))
         .await
         .unwrap()
-        .into_claim()
-        .finish(true)
+        .into_admission()
+        .finish(200)
         .await;
 
     // Restarted between two requests: the first request after it finds the old connection
@@ -569,7 +569,7 @@ async fn a_restarted_redis_is_used_again_on_the_first_request() {
         "restarted Redis: first request answered in {:?}",
         started.elapsed()
     );
-    admitted.unwrap().into_claim().finish(true).await;
+    admitted.unwrap().into_admission().finish(200).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -584,9 +584,9 @@ async fn fail_open_admits_without_a_claim_when_redis_is_dead() {
     )
     .on_store_failure(StoreFailure::FailOpen);
     let delivery = delivery(&guard, "whd_open");
-    let claimed = admit(&guard, &delivery).await.unwrap().into_claim();
+    let claimed = admit(&guard, &delivery).await.unwrap().into_admission();
     assert!(claimed.is_claimed());
-    claimed.finish(false).await;
+    claimed.finish(500).await;
 
     server.kill();
     let started = Instant::now();
@@ -594,9 +594,9 @@ async fn fail_open_admits_without_a_claim_when_redis_is_dead() {
     let took = started.elapsed();
     println!("dead Redis, fail open: admitted without a claim after {took:?}");
     assert!(took < Duration::from_secs(1), "took {took:?}");
-    let claim = admitted.into_claim();
+    let claim = admitted.into_admission();
     assert!(!claim.is_claimed());
-    claim.finish(true).await;
+    claim.finish(200).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -615,7 +615,7 @@ async fn a_dropped_claim_is_released_in_the_background() {
     loop {
         match admit(&guard, &delivery).await {
             Ok(admitted) => {
-                admitted.into_claim().finish(true).await;
+                admitted.into_admission().finish(200).await;
                 break;
             }
             Err(Rejection::InFlight { .. }) if started.elapsed() < Duration::from_secs(2) => {
@@ -696,7 +696,7 @@ async fn in_flight_reports_the_lease_left() {
             retry_after: Duration::from_secs(3)
         }
     );
-    admitted.into_claim().finish(true).await;
+    admitted.into_admission().finish(200).await;
 }
 
 /// Claims that time out on our side while Redis is frozen are released behind themselves:

@@ -20,7 +20,7 @@ use crate::{Delivery, Guard, Rejection};
 /// use actix_web::{web, App, HttpResponse};
 /// use webhook_guard::actix::{Verified, WebhookMiddleware};
 /// use webhook_guard::event::palo::PaloEvent;
-/// use webhook_guard::Scheme;
+/// use webhook_guard::{Scheme, Verifier};
 ///
 /// async fn palo(Verified(event): Verified<PaloEvent>) -> HttpResponse {
 ///     println!("{}", event.event_type());
@@ -28,7 +28,7 @@ use crate::{Delivery, Guard, Rejection};
 /// }
 /// let scheme = Scheme::palo();
 /// let secret = scheme.secret("votre_secret_hmac_32_chars_min__").unwrap();
-/// let middleware = WebhookMiddleware::new(scheme, [secret]);
+/// let middleware = WebhookMiddleware::new(Verifier::new(scheme, [secret]));
 /// let app = App::new().service(
 ///     web::resource("/webhooks/palo").wrap(middleware).route(web::post().to(palo)),
 /// );

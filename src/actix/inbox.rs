@@ -21,7 +21,7 @@ use crate::{Delivery, Guard};
 /// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret])).inbox(inbox);
 /// let app = App::new().service(
 ///     web::resource("/webhooks/audit-trail")
-///         .wrap(WebhookMiddleware::from_guard(guard))
+///         .wrap(WebhookMiddleware::new(guard))
 ///         .route(web::post().to(enqueue)),
 /// );
 /// # let _ = app;

@@ -31,7 +31,7 @@
 //! use actix_web::{web, App, HttpResponse, HttpServer};
 //! use webhook_guard::actix::{Verified, WebhookMiddleware};
 //! use webhook_guard::event::audit_trail::AuditTrailEvent;
-//! use webhook_guard::{Delivery, Scheme};
+//! use webhook_guard::{Delivery, Scheme, Verifier};
 //!
 //! async fn audit_trail(delivery: Delivery, Verified(event): Verified<AuditTrailEvent>) -> HttpResponse {
 //!     println!("{} {}", delivery.id(), event.event_type());
@@ -41,7 +41,7 @@
 //! # fn main() -> std::io::Result<()> {
 //! # actix_web::rt::System::new().block_on(async {
 //! let secret = Scheme::audit_trail().secret("whsec_abc123def456").unwrap();
-//! let webhooks = WebhookMiddleware::new(Scheme::audit_trail(), [secret]);
+//! let webhooks = WebhookMiddleware::new(Verifier::new(Scheme::audit_trail(), [secret]));
 //! HttpServer::new(move || {
 //!     App::new().service(
 //!         web::resource("/webhooks/audit-trail")

@@ -53,9 +53,9 @@ impl ResponseError for Rejection {
 /// use actix_web::HttpResponse;
 /// use actix_web::http::StatusCode;
 /// use webhook_guard::actix::WebhookMiddleware;
-/// use webhook_guard::{Rejection, Scheme, Secret};
+/// use webhook_guard::{Rejection, Scheme, Secret, Verifier};
 ///
-/// let middleware = WebhookMiddleware::new(Scheme::audit_trail(), [Secret::new("s").unwrap()])
+/// let middleware = WebhookMiddleware::new(Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]))
 ///     .on_rejection(|rejection: &Rejection| {
 ///         let status = StatusCode::from_u16(rejection.status()).unwrap();
 ///         HttpResponse::build(status)

@@ -1,16 +1,17 @@
 use std::fmt;
-use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, forward_ready};
+use bytes::Bytes;
 use futures_core::Stream;
 use futures_core::future::LocalBoxFuture;
 
 use super::{PlainText, RejectionResponse};
-use crate::{Admitted, Guard, Rejection};
+use crate::{Guard, Rejection};
 
 /// The service [`WebhookMiddleware`](super::WebhookMiddleware) builds around a resource.
 ///
@@ -22,13 +23,13 @@ use crate::{Admitted, Guard, Rejection};
 /// ```
 /// use actix_web::{test, web, App, HttpResponse};
 /// use webhook_guard::actix::WebhookMiddleware;
-/// use webhook_guard::{Scheme, Secret};
+/// use webhook_guard::{Scheme, Secret, Verifier};
 ///
 /// # actix_web::rt::System::new().block_on(async {
 /// let secret = Secret::new("whsec_abc123def456").unwrap();
 /// let app = test::init_service(App::new().service(
 ///     web::resource("/hook")
-///         .wrap(WebhookMiddleware::new(Scheme::audit_trail(), [secret]))
+///         .wrap(WebhookMiddleware::new(Verifier::new(Scheme::audit_trail(), [secret])))
 ///         .route(web::post().to(|| async { HttpResponse::Ok().finish() })),
 /// ))
 /// .await;
@@ -59,11 +60,11 @@ impl<S, R> WebhookService<S, R> {
     /// # use actix_web::{test, web, App, HttpResponse};
     /// # use actix_web::dev::Transform;
     /// # use webhook_guard::actix::WebhookMiddleware;
-    /// # use webhook_guard::Scheme;
+    /// # use webhook_guard::{Scheme, Verifier};
     /// # actix_web::rt::System::new().block_on(async {
     /// let secret = Scheme::audit_trail().secret("whsec_abc123def456").unwrap();
     /// let inner = test::ok_service();
-    /// let service = WebhookMiddleware::new(Scheme::audit_trail(), [secret]).new_transform(inner).await.unwrap();
+    /// let service = WebhookMiddleware::new(Verifier::new(Scheme::audit_trail(), [secret])).new_transform(inner).await.unwrap();
     /// assert_eq!(service.guard().verifier().scheme().name(), "audit-trail");
     /// # });
     /// ```
@@ -97,19 +98,24 @@ where
         let guard = self.guard.clone();
         let on_rejection = self.on_rejection.clone();
         Box::pin(async move {
-            let admitted = match read_and_admit(&guard, &mut request).await {
+            // The raw payload, not the `Bytes` extractor: that one applies the app's payload
+            // limit and decompression, and the signature covers the bytes as sent.
+            let payload = PayloadBody(request.take_payload());
+            let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+            let admitted = match guard
+                .admit_request(request.headers(), target, payload)
+                .await
+            {
                 Ok(admitted) => admitted,
-                Err((Rejection::Answered(answer), _)) => {
-                    let response = super::response::handshake(answer);
-                    return Ok(request.into_response(response).map_into_right_body());
-                }
-                Err((rejection, unread)) => {
-                    let mut response = on_rejection.response(&rejection);
-                    if unread {
-                        // The body was not read to its end: close the connection after the
-                        // answer. Left open, actix-web would read and discard the rest of the
-                        // body, buffering up to hundreds of KiB per connection meanwhile
-                        // (measured: +60 MiB for 300 clients pushing 1 MiB each).
+                Err(refused) => {
+                    let body_unread = refused.body_unread();
+                    let mut response = match refused.into_rejection() {
+                        Rejection::Answered(answer) => super::response::handshake(answer),
+                        rejection => on_rejection.response(&rejection),
+                    };
+                    if body_unread {
+                        // Close the connection after the answer: left open, actix-web reads and
+                        // discards the rest of the body.
                         response
                             .head_mut()
                             .set_connection_type(actix_web::http::ConnectionType::Close);
@@ -117,52 +123,41 @@ where
                     return Ok(request.into_response(response).map_into_right_body());
                 }
             };
-            // The claim lives in this future from here on: dropped with it (client gone,
+            // The admission lives in this future from here on: dropped with it (client gone,
             // handler panic), it releases the delivery for the sender's retry.
-            let (delivery, claim) = admitted.into_parts();
+            let (delivery, admission) = admitted.into_parts();
+            request.set_payload(Payload::from(delivery.body().clone()));
             request.extensions_mut().insert(delivery);
             // For `Verified<T>`, which applies the guard's policy to a body that does not parse.
-            request.extensions_mut().insert(guard.clone());
+            request.extensions_mut().insert(guard);
             let result = service.call(request).await;
             let status = match &result {
-                Ok(response) => response.status(),
-                Err(error) => error.as_response_error().status_code(),
+                Ok(response) => response.status().as_u16(),
+                // An error is never a success, whatever status it renders with.
+                Err(error) => match error.as_response_error().status_code().as_u16() {
+                    200..=299 => 500,
+                    status => status,
+                },
             };
-            guard.log_handled(status.as_u16());
-            claim.finish(result.is_ok() && status.is_success()).await;
+            admission.finish(status).await;
             result.map(ServiceResponse::map_into_left_body)
         })
     }
 }
 
-/// Reads the raw payload up to the limit, puts the same bytes back for the handler's
-/// extractors, and admits the delivery. A rejection says whether the body was left unread.
-async fn read_and_admit(
-    guard: &Guard,
-    request: &mut ServiceRequest,
-) -> Result<Admitted, (Rejection, bool)> {
-    let unread = |rejection: Rejection| (guard.reject_unread(rejection), true);
-    // The head before the body: a request refused here never has a body byte buffered.
-    guard.check_head(request.headers()).map_err(unread)?;
-    let mut body = guard.body_buffer(request.headers()).map_err(unread)?;
-    // The raw payload, not the `Bytes` extractor: that one applies the app's payload limit and
-    // decompression, and the signature covers the bytes as sent.
-    let mut payload = request.take_payload();
-    loop {
-        let next = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx));
-        let Ok(chunk) = actix_web::rt::time::timeout(body.time_left(), next).await else {
-            return Err(unread(Rejection::BodyTimeout));
-        };
-        let Some(chunk) = chunk else { break };
-        let chunk = chunk.map_err(|_| unread(Rejection::BodyRead))?;
-        // Past the limit (or the budget) the rest of the payload is dropped unread.
-        body.push(chunk).map_err(unread)?;
+/// actix-web's payload as an [`http_body::Body`], the one body type the guard reads.
+struct PayloadBody(Payload);
+
+impl http_body::Body for PayloadBody {
+    type Data = Bytes;
+    type Error = actix_web::error::PayloadError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.0)
+            .poll_next(cx)
+            .map(|chunk| chunk.map(|chunk| chunk.map(http_body::Frame::data)))
     }
-    let (bytes, permit) = body.finish_with_permit();
-    request.set_payload(Payload::from(bytes.clone()));
-    let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let admitted = guard.admit(request.headers(), target, bytes).await;
-    // Verified or refused: the bytes no longer count against the budget of bodies being read.
-    drop(permit);
-    admitted.map_err(|rejection| (rejection, false))
 }

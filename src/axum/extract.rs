@@ -20,7 +20,7 @@ use crate::{Delivery, Guard, Rejection};
 /// use axum::{routing::post, Router};
 /// use webhook_guard::axum::{Verified, WebhookLayer};
 /// use webhook_guard::event::palo::PaloEvent;
-/// use webhook_guard::Scheme;
+/// use webhook_guard::{Scheme, Verifier};
 ///
 /// async fn palo(Verified(event): Verified<PaloEvent>) -> &'static str {
 ///     println!("{}", event.event_type());
@@ -28,7 +28,7 @@ use crate::{Delivery, Guard, Rejection};
 /// }
 /// let scheme = Scheme::palo();
 /// let secret = scheme.secret("votre_secret_hmac_32_chars_min__").unwrap();
-/// let app: Router = Router::new().route("/webhooks/palo", post(palo)).layer(WebhookLayer::new(scheme, [secret]));
+/// let app: Router = Router::new().route("/webhooks/palo", post(palo)).layer(WebhookLayer::new(Verifier::new(scheme, [secret])));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Verified<T>(pub T);
@@ -73,14 +73,14 @@ pub struct Verified<T>(pub T);
 ///
 /// // The default: a dead letter, answered 200.
 /// let sink = UnparsedPolicy::dead_letter(JsonLinesSink::new(&dir));
-/// let app = Router::new().route("/hook", post(handle)).layer(WebhookLayer::from_guard(guard.clone().on_unparsed(sink)));
+/// let app = Router::new().route("/hook", post(handle)).layer(WebhookLayer::new(guard.clone().on_unparsed(sink)));
 /// assert_eq!(app.oneshot(request("d-1")).await.unwrap().status(), 200);
 /// assert_eq!(JsonLinesSink::new(&dir).pending().unwrap()[0].id, "d-1");
 ///
 /// // Opt in to rejecting: 400, and the sender retries (a guard with a store of its own: GitHub
 /// // deduplicates on the signature too, and this body was signed above already).
 /// let guard = Guard::new(Verifier::new(Scheme::github(), [secret.clone()])).on_unparsed(UnparsedPolicy::Reject);
-/// let app = Router::new().route("/hook", post(handle)).layer(WebhookLayer::from_guard(guard));
+/// let app = Router::new().route("/hook", post(handle)).layer(WebhookLayer::new(guard));
 /// assert_eq!(app.oneshot(request("d-2")).await.unwrap().status(), 400);
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// # });

@@ -11,11 +11,13 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use super::RejectionResponse;
-use crate::{Admitted, ClaimGuard, Guard, Rejection};
+use crate::guard::{Admission, Admitted, Finish, Refused};
+use crate::{Guard, Rejection};
 
-type AdmitFuture =
-    Pin<Box<dyn Future<Output = Result<(Parts, Bytes, Admitted), Rejection>> + Send>>;
-type FinishFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// The one boxed future of a request: reading and admitting it (an `async fn` of the guard,
+/// whose type cannot be named).
+pub(super) type AdmitFuture =
+    Pin<Box<dyn Future<Output = Result<(Parts, Admitted), Refused>> + Send>>;
 
 pin_project! {
     /// The response future of [`WebhookService`](super::WebhookService): reads and admits the
@@ -32,11 +34,11 @@ pin_project! {
     /// use http::{Request, Response};
     /// use tower::{Layer, Service, ServiceExt, service_fn};
     /// use webhook_guard::axum::{ResponseFuture, WebhookLayer};
-    /// use webhook_guard::{Scheme, Secret, Signer};
+    /// use webhook_guard::{Scheme, Secret, Signer, Verifier};
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
     /// let secret = Secret::new("It's a Secret to Everybody").unwrap();
-    /// let layer = WebhookLayer::new(Scheme::github(), [secret.clone()]);
+    /// let layer = WebhookLayer::new(Verifier::new(Scheme::github(), [secret.clone()]));
     /// let headers = Signer::new(Scheme::github(), secret).headers(b"{}", 0, "d-1");
     /// let request = || {
     ///     let mut request = Request::post("/hook");
@@ -69,7 +71,7 @@ pin_project! {
         inner: Option<S>,
         on_rejection: R,
         guard: Guard,
-        claim: Option<ClaimGuard>,
+        admission: Option<Admission>,
     }
 }
 
@@ -78,7 +80,7 @@ pin_project! {
     enum State<F, T> {
         Admitting { admit: AdmitFuture },
         Calling { #[pin] call: F },
-        Finishing { finish: FinishFuture, response: Option<T> },
+        Finishing { finish: Finish, response: Option<T> },
     }
 }
 
@@ -92,7 +94,7 @@ where
             inner: Some(inner),
             on_rejection,
             guard,
-            claim: None,
+            admission: None,
         }
     }
 }
@@ -120,16 +122,18 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::Admitting { admit } => match ready!(admit.as_mut().poll(cx)) {
-                    Err(Rejection::Answered(answer)) => {
-                        return Poll::Ready(Ok(super::response::handshake(answer)));
+                    Err(refused) => {
+                        return Poll::Ready(Ok(match refused.rejection() {
+                            // A handshake's answer is the protocol's, not a rejection to shape.
+                            answer @ Rejection::Answered(_) => answer.to_http_response(),
+                            rejection => this.on_rejection.response(rejection),
+                        }));
                     }
-                    Err(rejection) => {
-                        return Poll::Ready(Ok(this.on_rejection.response(&rejection)));
-                    }
-                    Ok((parts, bytes, admitted)) => {
-                        let (delivery, claim) = admitted.into_parts();
-                        *this.claim = Some(claim);
-                        let mut request = Request::from_parts(parts, B::from(bytes));
+                    Ok((parts, admitted)) => {
+                        let (delivery, admission) = admitted.into_parts();
+                        *this.admission = Some(admission);
+                        let body = B::from(delivery.body().clone());
+                        let mut request = Request::from_parts(parts, body);
                         request.extensions_mut().insert(delivery);
                         // For `Verified<T>`, which applies the guard's policy to a body that
                         // does not parse.
@@ -147,26 +151,25 @@ where
                     // delivery free (a field of this future would only be dropped later).
                     let polled = std::panic::catch_unwind(AssertUnwindSafe(|| call.poll(cx)));
                     let polled = polled.unwrap_or_else(|panic| {
-                        drop(this.claim.take());
+                        drop(this.admission.take());
                         std::panic::resume_unwind(panic)
                     });
                     let response = match ready!(polled) {
                         Ok(response) => response,
-                        // The claim is dropped with the future: released.
+                        // The admission is dropped with the future: released.
                         Err(error) => return Poll::Ready(Err(error)),
                     };
-                    let success = response.status().is_success();
-                    this.guard.log_handled(response.status().as_u16());
-                    let Some(claim) = this.claim.take() else {
+                    let Some(admission) = this.admission.take() else {
                         return Poll::Ready(Ok(response));
                     };
+                    let finish = admission.finish(response.status().as_u16());
                     this.state.set(State::Finishing {
-                        finish: Box::pin(claim.finish(success)),
+                        finish,
                         response: Some(response),
                     });
                 }
                 StateProj::Finishing { finish, response } => {
-                    ready!(finish.as_mut().poll(cx));
+                    ready!(Pin::new(finish).poll(cx));
                     let Some(response) = response.take() else {
                         unreachable!("the response is returned once")
                     };

@@ -23,7 +23,7 @@ use crate::{Delivery, Guard};
 /// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret])).inbox(inbox);
 /// let app: Router = Router::new()
 ///     .route("/webhooks/audit-trail", post(enqueue))
-///     .layer(WebhookLayer::from_guard(guard));
+///     .layer(WebhookLayer::new(guard));
 /// # Ok(())
 /// # }
 /// ```

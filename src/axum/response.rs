@@ -1,25 +1,7 @@
 use bytes::Bytes;
-use http::{HeaderValue, Response, StatusCode, header};
+use http::Response;
 
-use crate::{HandshakeResponse, Rejection};
-
-/// The response to a handshake the layer answers itself (never shaped by a
-/// [`RejectionResponse`]: the provider expects exactly this).
-pub(crate) fn handshake<B: From<Bytes>>(answer: HandshakeResponse) -> Response<B> {
-    let mut response = Response::new(B::from(answer.body));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(answer.content_type),
-    );
-    if answer.nosniff {
-        headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-    }
-    response
-}
+use crate::Rejection;
 
 /// Turns a [`Rejection`] into the response the sender gets.
 ///
@@ -31,9 +13,9 @@ pub(crate) fn handshake<B: From<Bytes>>(answer: HandshakeResponse) -> Response<B
 /// use axum::body::Body;
 /// use http::Response;
 /// use webhook_guard::axum::WebhookLayer;
-/// use webhook_guard::{Rejection, Scheme, Secret};
+/// use webhook_guard::{Rejection, Scheme, Secret, Verifier};
 ///
-/// let layer = WebhookLayer::new(Scheme::audit_trail(), [Secret::new("s").unwrap()])
+/// let layer = WebhookLayer::new(Verifier::new(Scheme::audit_trail(), [Secret::new("s").unwrap()]))
 ///     .on_rejection(|rejection: &Rejection| {
 ///         let json = format!(r#"{{"error":"{}"}}"#, rejection.code());
 ///         Response::builder()
@@ -69,19 +51,7 @@ pub struct PlainText;
 
 impl<B: From<Bytes>> RejectionResponse<B> for PlainText {
     fn response(&self, rejection: &Rejection) -> Response<B> {
-        let mut response =
-            Response::new(B::from(Bytes::from_static(rejection.reason().as_bytes())));
-        *response.status_mut() =
-            StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        if let Some(secs) = rejection.retry_after_secs() {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        response
+        rejection.to_http_response()
     }
 }
 

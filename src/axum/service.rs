@@ -5,7 +5,7 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
-use super::body::read_limited;
+use super::future::AdmitFuture;
 use super::{PlainText, RejectionResponse, ResponseFuture};
 use crate::Guard;
 
@@ -18,12 +18,12 @@ use crate::Guard;
 /// use bytes::Bytes;
 /// use tower::{ServiceBuilder, ServiceExt};
 /// use webhook_guard::axum::WebhookLayer;
-/// use webhook_guard::{Scheme, Secret};
+/// use webhook_guard::{Scheme, Secret, Verifier};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let secret = Secret::new("whsec_abc123def456").unwrap();
 /// let service = ServiceBuilder::new()
-///     .layer(WebhookLayer::new(Scheme::audit_trail(), [secret]))
+///     .layer(WebhookLayer::new(Verifier::new(Scheme::audit_trail(), [secret])))
 ///     .service_fn(|_req: Request<Full<Bytes>>| async { Ok::<_, Infallible>(Response::new(Full::<Bytes>::default())) });
 /// // An unsigned request never reaches the inner service.
 /// let response = service.oneshot(Request::new(Full::new(Bytes::from_static(b"{}")))).await.unwrap();
@@ -74,22 +74,10 @@ where
         let inner = std::mem::replace(&mut self.inner, clone);
         let guard = self.guard.clone();
         let (parts, body) = request.into_parts();
-        let admit = Box::pin(async move {
-            // The head before the body: hyper sends `100 Continue` only once the body is
-            // polled, and a request refused here never has a body byte buffered.
-            if let Err(rejection) = guard.check_head(&parts.headers) {
-                return Err(guard.reject_unread(rejection));
-            }
-            let (bytes, permit) = match read_limited(&guard, &parts.headers, body).await {
-                Ok(read) => read,
-                Err(rejection) => return Err(guard.reject_unread(rejection)),
-            };
+        let admit: AdmitFuture = Box::pin(async move {
             let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-            let admitted = guard.admit(&parts.headers, target, bytes.clone()).await?;
-            // Verified (or refused above): the bytes no longer count against the budget of
-            // bodies being read.
-            drop(permit);
-            Ok((parts, bytes, admitted))
+            let admitted = guard.admit_request(&parts.headers, target, body).await?;
+            Ok((parts, admitted))
         });
         ResponseFuture::new(admit, inner, self.on_rejection.clone(), self.guard.clone())
     }

@@ -489,6 +489,30 @@ pub trait ReplayStore: Send + Sync + fmt::Debug + 'static {
     /// lease frees the key.
     fn release_detached(&self, claim: ClaimToken);
 
+    /// Completes (`handled`) or releases the claim at once, for a store that never waits (an
+    /// in-memory one), or `None` to be asked through [`complete`](Self::complete) and
+    /// [`release`](Self::release). Answering here spares the guard a boxed future per
+    /// delivery; the default answers `None`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "moka")] {
+    /// use std::time::Duration;
+    /// use webhook_guard::replay::{Claim, MemoryStore, ReplayKey, ReplayStore};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// let key = ReplayKey::new("acme", None, "evt_1");
+    /// let Ok(Claim::Fresh(token)) = store.claim(key, Duration::from_secs(60)).await else { panic!() };
+    /// assert!(store.settle_now(&token, true).is_some());
+    /// assert!(matches!(store.claim(key, Duration::from_secs(60)).await, Ok(Claim::Done)));
+    /// # });
+    /// # }
+    /// ```
+    fn settle_now(&self, claim: &ClaimToken, handled: bool) -> Option<Result<(), StoreError>> {
+        let _ = (claim, handled);
+        None
+    }
+
     /// The in-flight lease.
     fn lease(&self) -> Duration {
         DEFAULT_LEASE

@@ -58,22 +58,22 @@ pub fn routes(config: &AppConfig) -> impl Fn(&mut web::ServiceConfig) + Clone + 
         cfg.app_data(state.clone())
             .service(
                 web::resource("/strict/audit-trail")
-                    .wrap(WebhookMiddleware::from_guard(strict_audit_guard.clone()))
+                    .wrap(WebhookMiddleware::new(strict_audit_guard.clone()))
                     .route(web::post().to(strict_audit_trail)),
             )
             .service(
                 web::resource("/strict/palo")
-                    .wrap(WebhookMiddleware::from_guard(strict_palo_guard.clone()))
+                    .wrap(WebhookMiddleware::new(strict_palo_guard.clone()))
                     .route(web::post().to(strict_palo)),
             )
             .service(
                 web::resource("/webhooks/audit-trail")
-                    .wrap(WebhookMiddleware::from_guard(audit_guard.clone()))
+                    .wrap(WebhookMiddleware::new(audit_guard.clone()))
                     .route(web::post().to(audit_trail)),
             )
             .service(
                 web::resource("/webhooks/palo")
-                    .wrap(WebhookMiddleware::from_guard(palo_guard.clone()))
+                    .wrap(WebhookMiddleware::new(palo_guard.clone()))
                     .route(web::post().to(palo)),
             );
     }

@@ -49,19 +49,19 @@ pub fn router(config: &AppConfig) -> Router {
     Router::new()
         .route(
             "/strict/audit-trail",
-            post(strict_audit_trail).layer(WebhookLayer::from_guard(strict_audit_guard)),
+            post(strict_audit_trail).layer(WebhookLayer::new(strict_audit_guard)),
         )
         .route(
             "/strict/palo",
-            post(strict_palo).layer(WebhookLayer::from_guard(strict_palo_guard)),
+            post(strict_palo).layer(WebhookLayer::new(strict_palo_guard)),
         )
         .route(
             "/webhooks/audit-trail",
-            post(audit_trail).layer(WebhookLayer::from_guard(audit_guard)),
+            post(audit_trail).layer(WebhookLayer::new(audit_guard)),
         )
         .route(
             "/webhooks/palo",
-            post(palo).layer(WebhookLayer::from_guard(palo_guard)),
+            post(palo).layer(WebhookLayer::new(palo_guard)),
         )
         .with_state(Arc::clone(&config.state))
 }

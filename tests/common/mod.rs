@@ -5,6 +5,7 @@ pub mod actix_app;
 pub mod axum_app;
 pub mod conformance;
 pub mod examples;
+pub mod hyper_app;
 pub mod spec_examples;
 
 use std::collections::HashMap;

@@ -1,0 +1,224 @@
+//! Reading a request body: bounded by the limit, the body budget and the timeouts
+//! ([`crate::limits`]), whichever framework hands it over.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use http_body::Body;
+
+use super::Guard;
+use crate::limits::{BodyLimits, BodyTimeouts, BudgetPermit};
+use crate::{HeaderLookup, Rejection};
+
+/// Reads `body` whole for verification, refusing it as soon as it is too large, too slow or
+/// over the budget. The permit keeps the bytes counted until the caller drops it.
+pub(super) async fn read<H, B>(
+    guard: &Guard,
+    headers: &H,
+    body: B,
+) -> Result<(Bytes, BudgetPermit), Rejection>
+where
+    H: HeaderLookup + ?Sized,
+    B: Body,
+{
+    let inner = &*guard.inner;
+    let overloaded = Rejection::Overloaded {
+        retry_after: inner.retry_after.unavailable,
+    };
+    let mut buffer = BodyBuffer::new(
+        inner.verifier.limit(),
+        headers.header("content-length"),
+        &inner.limits,
+        overloaded,
+    )?;
+    let mut body = std::pin::pin!(body);
+    loop {
+        let next = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx));
+        let Ok(frame) = tokio::time::timeout(buffer.time_left(), next).await else {
+            return Err(Rejection::BodyTimeout);
+        };
+        let Some(frame) = frame else { break };
+        let Ok(frame) = frame else {
+            return Err(Rejection::BodyRead);
+        };
+        if let Ok(mut data) = frame.into_data() {
+            let len = data.remaining();
+            // `copy_to_bytes` on `Bytes` chunks (hyper's, axum's, actix's) is a reference, not
+            // a copy.
+            buffer.push(data.copy_to_bytes(len))?;
+        }
+    }
+    Ok(buffer.finish_with_permit())
+}
+
+/// A request body being read for [`Guard::admit`], refused as soon as it is larger than the
+/// limit. Every adapter reads through it, so they all agree on when a body is too large.
+///
+/// Made by [`BodyBuffer::new`], which refuses a body whose `Content-Length` announces more
+/// than the limit (or than the [`BodyBudget`] has left) before anything is read;
+/// [`push`](Self::push) refuses the chunk that passes the limit (or the budget), so the adapter
+/// stops reading there and never holds the rest. The adapter bounds each wait for a chunk by
+/// [`time_left`](Self::time_left). A body read as one
+/// chunk is kept as that chunk (no copy); several chunks are gathered into one buffer, sized
+/// from `Content-Length` when it is honest.
+///
+#[derive(Debug)]
+pub(crate) struct BodyBuffer {
+    limit: usize,
+    announced: Option<usize>,
+    total: usize,
+    first: Option<Bytes>,
+    gathered: BytesMut,
+    permit: BudgetPermit,
+    overloaded: Rejection,
+    timeouts: BodyTimeouts,
+    started: Instant,
+}
+
+impl BodyBuffer {
+    pub(crate) fn new(
+        limit: usize,
+        content_length: Option<&[u8]>,
+        limits: &BodyLimits,
+        overloaded: Rejection,
+    ) -> Result<Self, Rejection> {
+        let announced = content_length
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|len| len > limit as u64) {
+            return Err(Rejection::BodyTooLarge { limit });
+        }
+        // At most the limit, so a `usize` holds it.
+        let announced = announced.map(|len| len as usize);
+        // The announced length is taken at once: that much is allocated as soon as a second
+        // chunk arrives, and a client that announces a body and sends none still holds it.
+        let Some(permit) = limits.budget.try_take(announced.unwrap_or(0)) else {
+            return Err(overloaded);
+        };
+        Ok(Self {
+            limit,
+            announced,
+            total: 0,
+            first: None,
+            gathered: BytesMut::new(),
+            permit,
+            overloaded,
+            timeouts: limits.timeouts,
+            started: Instant::now(),
+        })
+    }
+
+    /// How much longer the body may take: the time the [`BodyTimeouts`] allow for the bytes
+    /// received so far, minus the time spent. At zero, stop reading and refuse it with
+    /// [`Rejection::BodyTimeout`] (408).
+    ///
+    pub(crate) fn time_left(&self) -> Duration {
+        self.timeouts
+            .allowed(self.total)
+            .saturating_sub(self.started.elapsed())
+    }
+
+    /// The whole body, and the share of the [`BodyBudget`] it holds: keep the permit until the
+    /// body is verified, so the bytes count until they can be dropped.
+    ///
+    pub(crate) fn finish_with_permit(mut self) -> (Bytes, BudgetPermit) {
+        let bytes = match self.first.take() {
+            Some(only) => only,
+            None => std::mem::take(&mut self.gathered).freeze(),
+        };
+        (bytes, self.permit)
+    }
+
+    /// Adds the next chunk; `Err(BodyTooLarge)` once the body is past the limit (stop reading).
+    ///
+    pub(crate) fn push(&mut self, chunk: Bytes) -> Result<(), Rejection> {
+        let len = chunk.len();
+        self.total = self.total.saturating_add(len);
+        if self.total > self.limit {
+            return Err(Rejection::BodyTooLarge { limit: self.limit });
+        }
+        // A body longer than announced (none announced: chunked) takes the rest as it comes.
+        let held = self.permit.held();
+        if self.total > held && !self.permit.grow(self.total - held) {
+            return Err(self.overloaded.clone());
+        }
+        if len == 0 {
+            return Ok(());
+        }
+        match self.first.take() {
+            None if self.gathered.is_empty() => self.first = Some(chunk),
+            Some(first) => {
+                let expected = self.announced.unwrap_or(0).max(self.total);
+                self.gathered.reserve(expected);
+                self.gathered.put(first);
+                self.gathered.put(chunk);
+            }
+            None => self.gathered.put(chunk),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::BodyBudget;
+
+    fn buffer(limit: usize, announced: Option<&[u8]>) -> Result<BodyBuffer, Rejection> {
+        let limits = BodyLimits::default();
+        BodyBuffer::new(limit, announced, &limits, Rejection::BodyRead)
+    }
+
+    #[test]
+    fn an_announced_length_over_the_limit_is_refused_before_reading() {
+        assert_eq!(
+            buffer(16, Some(b"17")).unwrap_err(),
+            Rejection::BodyTooLarge { limit: 16 }
+        );
+        assert!(buffer(16, Some(b"16")).is_ok());
+    }
+
+    #[test]
+    fn chunks_are_gathered_and_the_one_past_the_limit_is_refused() {
+        let mut body = buffer(8, None).unwrap();
+        body.push(Bytes::from_static(b"{\"a\":")).unwrap();
+        body.push(Bytes::from_static(b"1}")).unwrap();
+        assert_eq!(body.finish_with_permit().0, "{\"a\":1}");
+
+        let mut body = buffer(8, None).unwrap();
+        body.push(Bytes::from_static(b"{\"a\":")).unwrap();
+        assert_eq!(
+            body.push(Bytes::from_static(b"123}")),
+            Err(Rejection::BodyTooLarge { limit: 8 })
+        );
+    }
+
+    #[test]
+    fn one_chunk_is_kept_without_a_copy_and_counted_until_the_permit_goes() {
+        let chunk = Bytes::from_static(b"{}");
+        let mut body = buffer(8, None).unwrap();
+        body.push(chunk.clone()).unwrap();
+        let (bytes, permit) = body.finish_with_permit();
+        assert_eq!(bytes.as_ptr(), chunk.as_ptr());
+        assert_eq!(permit.held(), 2);
+    }
+
+    #[test]
+    fn a_body_over_the_budget_is_overloaded() {
+        let limits = BodyLimits {
+            budget: BodyBudget::new(4),
+            ..BodyLimits::default()
+        };
+        let overloaded = Rejection::Overloaded {
+            retry_after: Duration::from_secs(5),
+        };
+        let refused = BodyBuffer::new(8, Some(b"5"), &limits, overloaded.clone());
+        assert_eq!(refused.unwrap_err(), overloaded);
+    }
+
+    #[test]
+    fn nothing_received_yet_gets_the_grace_of_the_minimum_rate() {
+        let body = buffer(8, None).unwrap();
+        assert!(body.time_left() <= BodyTimeouts::default().allowed(0));
+    }
+}
