@@ -110,83 +110,59 @@ pub enum Rejection {
 impl Rejection {
     /// The HTTP status code the sender gets.
     pub fn status(&self) -> u16 {
-        match self {
-            Self::BodyTooLarge { .. } => 413,
-            Self::BodyTimeout => 408,
-            Self::MissingSignature
-            | Self::MalformedSignature
-            | Self::InvalidSignature
-            | Self::UnknownSigner => 401,
-            Self::MissingTimestamp
-            | Self::MalformedTimestamp
-            | Self::StaleTimestamp
-            | Self::FutureTimestamp
-            | Self::MalformedBody
-            | Self::BodyRead
-            | Self::RepeatedHeader
-            | Self::MissingId
-            | Self::MalformedId
-            | Self::IdMismatch => 400,
-            Self::AlreadyProcessed | Self::Answered(_) => 200,
-            Self::InFlight { .. } => 409,
-            Self::StoreFull { .. } | Self::Unavailable { .. } | Self::Overloaded { .. } => 503,
-        }
+        self.row().0
     }
 
     /// A short reason for the response body. It never contains the expected signature, the
     /// secret, or anything taken from the request.
     pub fn reason(&self) -> &'static str {
-        match self {
-            Self::BodyTooLarge { .. } => "body too large",
-            Self::BodyRead => "could not read body",
-            Self::BodyTimeout => "body not received in time",
-            Self::Overloaded { .. } => "too many requests in progress, retry later",
-            Self::RepeatedHeader => "security header sent more than once",
-            Self::MissingSignature => "missing signature",
-            Self::MalformedSignature => "malformed signature",
-            Self::InvalidSignature => "invalid signature",
-            Self::UnknownSigner => "no secret for this sender",
-            Self::MissingTimestamp => "missing timestamp",
-            Self::MalformedTimestamp => "malformed timestamp",
-            Self::StaleTimestamp => "timestamp too old",
-            Self::FutureTimestamp => "timestamp in the future",
-            Self::MalformedBody => "malformed body",
-            Self::MissingId => "missing delivery id",
-            Self::MalformedId => "malformed delivery id",
-            Self::IdMismatch => "delivery id does not match the signed payload",
-            Self::AlreadyProcessed => "already processed",
-            Self::InFlight { .. } => "delivery in progress, retry later",
-            Self::StoreFull { .. } => "replay store full, retry later",
-            Self::Unavailable { .. } => "temporarily unavailable, retry later",
-            Self::Answered(_) => "handshake answered",
-        }
+        self.row().2
     }
 
     /// A stable snake_case name, for the `reason` field of logs and metrics.
     pub fn code(&self) -> &'static str {
+        self.row().1
+    }
+
+    /// Each rejection's row of the one table: (status, code, reason).
+    fn row(&self) -> (u16, &'static str, &'static str) {
         match self {
-            Self::BodyTooLarge { .. } => "body_too_large",
-            Self::BodyRead => "body_read",
-            Self::BodyTimeout => "body_timeout",
-            Self::Overloaded { .. } => "overloaded",
-            Self::RepeatedHeader => "repeated_header",
-            Self::MissingSignature => "missing_signature",
-            Self::MalformedSignature => "malformed_signature",
-            Self::InvalidSignature => "invalid_signature",
-            Self::UnknownSigner => "unknown_signer",
-            Self::MissingTimestamp => "missing_timestamp",
-            Self::MalformedTimestamp => "malformed_timestamp",
-            Self::StaleTimestamp => "stale_timestamp",
-            Self::FutureTimestamp => "future_timestamp",
-            Self::MalformedBody => "malformed_body",
-            Self::MissingId => "missing_id",
-            Self::MalformedId => "malformed_id",
-            Self::IdMismatch => "id_mismatch",
-            Self::AlreadyProcessed => "already_processed",
-            Self::InFlight { .. } => "in_flight",
-            Self::StoreFull { .. } => "store_full",
-            Self::Unavailable { .. } => "unavailable",
-            Self::Answered(_) => "handshake",
+            Self::BodyTooLarge { .. } => (413, "body_too_large", "body too large"),
+            Self::BodyRead => (400, "body_read", "could not read body"),
+            Self::BodyTimeout => (408, "body_timeout", "body not received in time"),
+            Self::Overloaded { .. } => (
+                503,
+                "overloaded",
+                "too many requests in progress, retry later",
+            ),
+            Self::RepeatedHeader => (
+                400,
+                "repeated_header",
+                "security header sent more than once",
+            ),
+            Self::MissingSignature => (401, "missing_signature", "missing signature"),
+            Self::MalformedSignature => (401, "malformed_signature", "malformed signature"),
+            Self::InvalidSignature => (401, "invalid_signature", "invalid signature"),
+            Self::UnknownSigner => (401, "unknown_signer", "no secret for this sender"),
+            Self::MissingTimestamp => (400, "missing_timestamp", "missing timestamp"),
+            Self::MalformedTimestamp => (400, "malformed_timestamp", "malformed timestamp"),
+            Self::StaleTimestamp => (400, "stale_timestamp", "timestamp too old"),
+            Self::FutureTimestamp => (400, "future_timestamp", "timestamp in the future"),
+            Self::MalformedBody => (400, "malformed_body", "malformed body"),
+            Self::MissingId => (400, "missing_id", "missing delivery id"),
+            Self::MalformedId => (400, "malformed_id", "malformed delivery id"),
+            Self::IdMismatch => (
+                400,
+                "id_mismatch",
+                "delivery id does not match the signed payload",
+            ),
+            Self::AlreadyProcessed => (200, "already_processed", "already processed"),
+            Self::InFlight { .. } => (409, "in_flight", "delivery in progress, retry later"),
+            Self::StoreFull { .. } => (503, "store_full", "replay store full, retry later"),
+            Self::Unavailable { .. } => {
+                (503, "unavailable", "temporarily unavailable, retry later")
+            }
+            Self::Answered(_) => (200, "handshake", "handshake answered"),
         }
     }
 
