@@ -44,369 +44,109 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use std::str::FromStr;
-
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny};
-use serde::{Deserialize, Serialize, Serializer};
-use serde_json::value::RawValue;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{EnvelopeKeys, EventData, TypedEvent, UnknownEvent, UnparsedEvent, known_or_unparsed};
+use super::EventData;
 
-/// The event types [`AuditTrailEvent`] models as variants (all others parse as
-/// [`AuditTrailEvent::Unknown`]).
-///
-/// ```
-/// use webhook_guard::event::audit_trail::{self, AuditTrailEvent, KNOWN_TYPES};
-///
-/// assert!(KNOWN_TYPES.contains(&"alert.triggered"));
-/// for kind in KNOWN_TYPES {
-///     let body = audit_trail::sample(kind).unwrap();
-///     assert!(!AuditTrailEvent::from_slice(body.as_bytes()).unwrap().is_unknown());
-/// }
-/// ```
-pub const KNOWN_TYPES: &[&str] = &[
-    EventCreated::EVENT_TYPE,
-    EventBatchCreated::EVENT_TYPE,
-    AlertTriggered::EVENT_TYPE,
-    AlertResolved::EVENT_TYPE,
-    ReportCompleted::EVENT_TYPE,
-    ReportFailed::EVENT_TYPE,
-];
-
-/// An Audit Trail webhook event: one variant per known type, [`Unknown`](Self::Unknown) for
-/// the others.
-///
-/// Parse it with `serde_json` (see the [module docs](super) for the rules) and write it back
-/// with `serde_json::to_string`: a known event comes back with the same fields (the envelope
-/// fields first, then `extra`), an unknown one with its exact original text.
-///
-/// The enum is `#[non_exhaustive]`: a new variant in a later version is not a breaking change,
-/// so a `match` needs a catch-all arm, which is where unknown types land too.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::{self, AuditTrailEvent};
-///
-/// fn handle(event: &AuditTrailEvent) -> String {
-///     match event {
-///         AuditTrailEvent::AlertTriggered(e) => {
-///             format!("page on-call: {}", e.data.alert.title.as_deref().unwrap_or("an alert"))
-///         }
-///         AuditTrailEvent::Unparsed(e) => format!("look at {} by hand: {}", e.id(), e.error()),
-///         AuditTrailEvent::AlertResolved(_) => "close the page".to_string(),
-///         other => format!("ignored {}", other.event_type()),
-///     }
-/// }
-///
-/// let body = audit_trail::sample("alert.triggered").unwrap();
-/// let event: AuditTrailEvent = body.parse()?;
-/// assert_eq!(handle(&event), "page on-call: Multiple failed logins detected");
-/// assert_eq!(event.tenant_id(), Some("tenant-001"));
-/// // Written back, a known event has the same fields it was parsed from.
-/// assert_eq!(serde_json::to_string(&event)?, body);
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum AuditTrailEvent {
-    /// `event.created`: a new audit event was recorded.
-    EventCreated(Envelope<EventCreated>),
-    /// `event.batch.created`: a batch of audit events was recorded.
-    EventBatchCreated(Envelope<EventBatchCreated>),
-    /// `alert.triggered`: a rule raised an alert.
-    AlertTriggered(Envelope<AlertTriggered>),
-    /// `alert.resolved`: an alert was resolved.
-    AlertResolved(Envelope<AlertResolved>),
-    /// `report.completed`: a report was generated.
-    ReportCompleted(Envelope<ReportCompleted>),
-    /// `report.failed`: a report could not be generated.
-    ReportFailed(Envelope<ReportFailed>),
-    /// Any other type, kept raw.
-    Unknown(UnknownEvent),
-    /// A known type whose fields do not fit the model (or an envelope without a string
-    /// `type`), kept raw with the reason: the handler still sees it.
-    Unparsed(UnparsedEvent),
-}
-
-/// Runs `$known` with the envelope of a known variant bound to `$env`, or `$unknown` with the
-/// [`UnknownEvent`] bound to `$raw`.
-macro_rules! each_variant {
-    ($value:expr, $env:ident => $known:expr, $raw:ident => $unknown:expr) => {
-        match $value {
-            AuditTrailEvent::EventCreated($env) => $known,
-            AuditTrailEvent::EventBatchCreated($env) => $known,
-            AuditTrailEvent::AlertTriggered($env) => $known,
-            AuditTrailEvent::AlertResolved($env) => $known,
-            AuditTrailEvent::ReportCompleted($env) => $known,
-            AuditTrailEvent::ReportFailed($env) => $known,
-            AuditTrailEvent::Unknown($raw) => $unknown,
-            AuditTrailEvent::Unparsed($raw) => $unknown,
-        }
-    };
-}
-
-impl AuditTrailEvent {
-    /// Parses a raw JSON body. Same result as `serde_json::from_slice`, but an error in a known
-    /// type's data keeps its line and column ([`serde_json::Error::line`]).
-    pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
-        let raw: &RawValue = serde_json::from_slice(body)?;
-        Self::from_raw(raw)
-    }
-
-    /// Parses an event held as raw JSON (the type is read first, then the matching variant).
+event_enum! {
+    module: audit_trail,
+    /// The event types [`AuditTrailEvent`] models as variants (all others parse as
+    /// [`AuditTrailEvent::Unknown`]).
     ///
-    /// Fails only when the JSON is not an object with a string `id`: every other body is a
-    /// variant, [`Unknown`](Self::Unknown) or [`Unparsed`](Self::Unparsed) included.
-    pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
-        let peek: Peek = super::peek(raw)?;
-        let keys = EnvelopeKeys::new(peek.kind, peek.id, peek.tenant_id);
-        let json = raw.get();
-        let parsed = match keys.event_type.as_deref() {
-            Some(EventCreated::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::EventCreated)
-            }
-            Some(EventBatchCreated::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::EventBatchCreated)
-            }
-            Some(AlertTriggered::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::AlertTriggered)
-            }
-            Some(AlertResolved::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::AlertResolved)
-            }
-            Some(ReportCompleted::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::ReportCompleted)
-            }
-            Some(ReportFailed::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::ReportFailed)
-            }
-            Some(_) => return Ok(Self::Unknown(keys.into_raw_event(raw))),
-            None => Err(de::Error::custom("the envelope has no string `type`")),
-        };
-        Ok(known_or_unparsed(parsed, keys, raw, Self::Unparsed))
+    /// ```
+    /// use webhook_guard::event::audit_trail::{self, AuditTrailEvent, KNOWN_TYPES};
+    ///
+    /// assert!(KNOWN_TYPES.contains(&"alert.triggered"));
+    /// for kind in KNOWN_TYPES {
+    ///     let body = audit_trail::sample(kind).unwrap();
+    ///     assert!(!AuditTrailEvent::from_slice(body.as_bytes()).unwrap().is_unknown());
+    /// }
+    /// ```
+    known_types: KNOWN_TYPES,
+    /// An Audit Trail webhook event: one variant per known type, [`Unknown`](Self::Unknown) for
+    /// the others.
+    ///
+    /// Parse it with `serde_json` (see the [module docs](super) for the rules) and write it back
+    /// with `serde_json::to_string`: a known event comes back with the same fields (the envelope
+    /// fields first, then `extra`), an unknown one with its exact original text.
+    ///
+    /// The enum is `#[non_exhaustive]`: a new variant in a later version is not a breaking change,
+    /// so a `match` needs a catch-all arm, which is where unknown types land too.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::{self, AuditTrailEvent};
+    ///
+    /// fn handle(event: &AuditTrailEvent) -> String {
+    ///     match event {
+    ///         AuditTrailEvent::AlertTriggered(e) => {
+    ///             format!("page on-call: {}", e.data.alert.title.as_deref().unwrap_or("an alert"))
+    ///         }
+    ///         AuditTrailEvent::Unparsed(e) => format!("look at {} by hand: {}", e.id(), e.error()),
+    ///         AuditTrailEvent::AlertResolved(_) => "close the page".to_string(),
+    ///         other => format!("ignored {}", other.event_type()),
+    ///     }
+    /// }
+    ///
+    /// let body = audit_trail::sample("alert.triggered").unwrap();
+    /// let event: AuditTrailEvent = body.parse()?;
+    /// assert_eq!(handle(&event), "page on-call: Multiple failed logins detected");
+    /// assert_eq!(event.tenant_id(), Some("tenant-001"));
+    /// // Written back, a known event has the same fields it was parsed from.
+    /// assert_eq!(serde_json::to_string(&event)?, body);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    enum AuditTrailEvent {
+        /// `event.created`: a new audit event was recorded.
+        EventCreated(EventCreated),
+        /// `event.batch.created`: a batch of audit events was recorded.
+        EventBatchCreated(EventBatchCreated),
+        /// `alert.triggered`: a rule raised an alert.
+        AlertTriggered(AlertTriggered),
+        /// `alert.resolved`: an alert was resolved.
+        AlertResolved(AlertResolved),
+        /// `report.completed`: a report was generated.
+        ReportCompleted(ReportCompleted),
+        /// `report.failed`: a report could not be generated.
+        ReportFailed(ReportFailed),
     }
-
-    /// The event type (`type`), as sent.
-    pub fn event_type(&self) -> &str {
-        each_variant!(self, env => env.event_type(), raw => raw.event_type())
+    /// The envelope of a known event type, with its typed `data`.
+    ///
+    /// The `type` field is not stored: it is `D::EVENT_TYPE` ([`event_type`](Self::event_type)).
+    /// Parsing an `Envelope<D>` on its own checks that the `type` sent is that one.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::{AlertResolved, Envelope};
+    ///
+    /// // A handler for one type can parse the envelope directly.
+    /// let body = r#"{"id":"whd_1","type":"alert.resolved","timestamp":"2025-01-15T11:00:00Z","tenantId":"t1","data":{"resolvedBy":"user-123"}}"#;
+    /// let resolved: Envelope<AlertResolved> = serde_json::from_str(body)?;
+    /// assert_eq!(resolved.data.resolved_by.as_deref(), Some("user-123"));
+    /// assert_eq!(resolved.event_type(), "alert.resolved");
+    /// // Any other type is an error, not a silently empty `AlertResolved`.
+    /// let other = body.replace("alert.resolved", "alert.triggered");
+    /// assert!(serde_json::from_str::<Envelope<AlertResolved>>(&other).is_err());
+    ///
+    /// // Building one (a test sender): the type is written from `D`.
+    /// let built = Envelope::new("whd_2", "2025-01-15T11:00:00Z", "t1", AlertResolved::default());
+    /// assert!(serde_json::to_string(&built)?.contains(r#""type":"alert.resolved""#));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    struct Envelope {
+        /// The delivery id (`id`, e.g. `whd_abc123`), also sent as `X-Audit-Trail-Delivery-Id`.
+        id: "id",
+        type: "type",
+        /// When the event happened (`timestamp`), as sent (`2025-01-15T10:30:00Z`).
+        timestamp: "timestamp",
+        /// The tenant the event belongs to (`tenantId`).
+        tenant_id: "tenantId",
     }
-
     /// The delivery id (`id`, also sent as the `X-Audit-Trail-Delivery-Id` header): the
     /// deduplication key.
-    pub fn id(&self) -> &str {
-        each_variant!(self, env => &env.id, raw => raw.id())
-    }
-
+    fn id;
     /// The tenant (`tenantId`); `None` only for an unknown event without a string `tenantId`.
-    pub fn tenant_id(&self) -> Option<&str> {
-        each_variant!(self, env => Some(&env.tenant_id), raw => raw.tenant_id())
-    }
-
-    /// The envelope's `timestamp`, as sent; `None` for an unknown event (read it from the raw
-    /// JSON).
-    pub fn timestamp(&self) -> Option<&str> {
-        each_variant!(self, env => Some(&env.timestamp), _raw => None)
-    }
-
-    /// Whether this is [`Unknown`](Self::Unknown).
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-
-    /// Why a known type did not fit its model, for [`Unparsed`](Self::Unparsed); `None`
-    /// otherwise.
-    pub fn parse_error(&self) -> Option<&str> {
-        match self {
-            Self::Unparsed(unparsed) => Some(unparsed.error()),
-            _ => None,
-        }
-    }
-}
-
-impl TypedEvent for AuditTrailEvent {
-    const KNOWN_TYPES: &'static [&'static str] = KNOWN_TYPES;
-
-    fn event_type(&self) -> &str {
-        AuditTrailEvent::event_type(self)
-    }
-
-    fn event_id(&self) -> &str {
-        AuditTrailEvent::id(self)
-    }
-
-    fn is_unknown(&self) -> bool {
-        AuditTrailEvent::is_unknown(self)
-    }
-
-    fn parse_error(&self) -> Option<&str> {
-        AuditTrailEvent::parse_error(self)
-    }
-
-    fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
-        Self::from_slice(body)
-    }
-}
-
-impl FromStr for AuditTrailEvent {
-    type Err = serde_json::Error;
-
-    fn from_str(body: &str) -> Result<Self, Self::Err> {
-        Self::from_slice(body.as_bytes())
-    }
-}
-
-impl<'de> Deserialize<'de> for AuditTrailEvent {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
-        Self::from_raw(&raw).map_err(de::Error::custom)
-    }
-}
-
-impl Serialize for AuditTrailEvent {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        each_variant!(self, env => env.serialize(serializer), raw => raw.serialize(serializer))
-    }
-}
-
-/// The envelope fields read before choosing the variant: only the id must be there.
-#[derive(Deserialize)]
-struct Peek {
-    #[serde(rename = "type", default)]
-    kind: Option<Value>,
-    id: String,
-    #[serde(rename = "tenantId", default)]
-    tenant_id: Option<Value>,
-}
-
-/// The envelope of a known event type, with its typed `data`.
-///
-/// The `type` field is not stored: it is `D::EVENT_TYPE` ([`event_type`](Self::event_type)).
-/// Parsing an `Envelope<D>` on its own checks that the `type` sent is that one.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::{AlertResolved, Envelope};
-///
-/// // A handler for one type can parse the envelope directly.
-/// let body = r#"{"id":"whd_1","type":"alert.resolved","timestamp":"2025-01-15T11:00:00Z","tenantId":"t1","data":{"resolvedBy":"user-123"}}"#;
-/// let resolved: Envelope<AlertResolved> = serde_json::from_str(body)?;
-/// assert_eq!(resolved.data.resolved_by.as_deref(), Some("user-123"));
-/// assert_eq!(resolved.event_type(), "alert.resolved");
-/// // Any other type is an error, not a silently empty `AlertResolved`.
-/// let other = body.replace("alert.resolved", "alert.triggered");
-/// assert!(serde_json::from_str::<Envelope<AlertResolved>>(&other).is_err());
-///
-/// // Building one (a test sender): the type is written from `D`.
-/// let built = Envelope::new("whd_2", "2025-01-15T11:00:00Z", "t1", AlertResolved::default());
-/// assert!(serde_json::to_string(&built)?.contains(r#""type":"alert.resolved""#));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Envelope<D> {
-    /// The delivery id (`id`, e.g. `whd_abc123`), also sent as `X-Audit-Trail-Delivery-Id`.
-    pub id: String,
-    /// When the event happened (`timestamp`), as sent (`2025-01-15T10:30:00Z`).
-    pub timestamp: String,
-    /// The tenant the event belongs to (`tenantId`).
-    pub tenant_id: String,
-    /// The typed `data`.
-    pub data: D,
-    /// Top-level fields the envelope does not model, kept as sent. Keys must not repeat the
-    /// modelled ones (they would be written twice).
-    pub extra: Map<String, Value>,
-}
-
-impl<D: EventData> Envelope<D> {
-    /// An envelope with no extra fields.
-    pub fn new(
-        id: impl Into<String>,
-        timestamp: impl Into<String>,
-        tenant_id: impl Into<String>,
-        data: D,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            timestamp: timestamp.into(),
-            tenant_id: tenant_id.into(),
-            data,
-            extra: Map::new(),
-        }
-    }
-
-    /// The event type, `D::EVENT_TYPE`.
-    pub fn event_type(&self) -> &'static str {
-        D::EVENT_TYPE
-    }
-}
-
-/// The envelope as read from the wire (the type was checked before).
-#[derive(Deserialize)]
-struct EnvelopeIn<D> {
-    id: String,
-    #[serde(rename = "type")]
-    _kind: IgnoredAny,
-    timestamp: String,
-    #[serde(rename = "tenantId")]
-    tenant_id: String,
-    data: D,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-/// The envelope as written to the wire, in the spec's field order.
-#[derive(Serialize)]
-struct EnvelopeOut<'a, D> {
-    id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    timestamp: &'a str,
-    #[serde(rename = "tenantId")]
-    tenant_id: &'a str,
-    data: &'a D,
-    #[serde(flatten)]
-    extra: &'a Map<String, Value>,
-}
-
-impl<'de, D: EventData + DeserializeOwned> Deserialize<'de> for Envelope<D> {
-    fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
-        Self::from_raw(&raw).map_err(de::Error::custom)
-    }
-}
-
-impl<D: EventData + DeserializeOwned> Envelope<D> {
-    /// Parses an event of type `D::EVENT_TYPE` held as raw JSON; another type is an error
-    /// (reported before any error in its data).
-    pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
-        let peek: Peek = super::peek(raw)?;
-        super::expect_type(peek.kind.as_ref(), D::EVENT_TYPE)?;
-        Self::from_wire_json(raw.get())
-    }
-
-    /// Parses the wire form, whose type is known to be `D::EVENT_TYPE`.
-    fn from_wire_json(json: &str) -> Result<Self, serde_json::Error> {
-        let wire: EnvelopeIn<D> = serde_json::from_str(json)?;
-        Ok(Self {
-            id: wire.id,
-            timestamp: wire.timestamp,
-            tenant_id: wire.tenant_id,
-            data: wire.data,
-            extra: wire.extra,
-        })
-    }
-}
-
-impl<D: EventData + Serialize> Serialize for Envelope<D> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        EnvelopeOut {
-            id: &self.id,
-            kind: D::EVENT_TYPE,
-            timestamp: &self.timestamp,
-            tenant_id: &self.tenant_id,
-            data: &self.data,
-            extra: &self.extra,
-        }
-        .serialize(serializer)
-    }
+    fn tenant_id;
+    example: AlertResolved,
 }
 
 /// `data` of `event.created`.

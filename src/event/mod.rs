@@ -61,6 +61,8 @@ use serde::de::{self, DeserializeOwned, Unexpected};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+#[macro_use]
+mod envelope;
 pub mod audit_trail;
 pub mod palo;
 

@@ -39,341 +39,94 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use std::str::FromStr;
-
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny};
-use serde::{Deserialize, Serialize, Serializer};
-use serde_json::value::RawValue;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{EnvelopeKeys, EventData, TypedEvent, UnknownEvent, UnparsedEvent, known_or_unparsed};
+use super::EventData;
 
-/// The event types [`PaloEvent`] models as variants (all others parse as
-/// [`PaloEvent::Unknown`]).
-///
-/// ```
-/// use webhook_guard::event::palo::{self, KNOWN_TYPES};
-///
-/// assert_eq!(KNOWN_TYPES.len(), 4);
-/// assert!(KNOWN_TYPES.iter().all(|kind| palo::sample(kind).is_some()));
-/// assert!(palo::sample("ticket.deleted").is_none());
-/// ```
-pub const KNOWN_TYPES: &[&str] = &[
-    TicketCreated::EVENT_TYPE,
-    TicketStatusChanged::EVENT_TYPE,
-    TicketResolved::EVENT_TYPE,
-    SystemIncident::EVENT_TYPE,
-];
-
-/// A PALO webhook event: one variant per known type, [`Unknown`](Self::Unknown) for the others.
-///
-/// Parse it with `serde_json` (see the [module docs](super) for the rules) and write it back
-/// with `serde_json::to_string`: a known event comes back with the same fields (the envelope
-/// fields first, then `extra`), an unknown one with its exact original text.
-///
-/// The enum is `#[non_exhaustive]`: a `match` needs a catch-all arm, which is where unknown
-/// types land too.
-///
-/// ```
-/// use webhook_guard::event::palo::PaloEvent;
-///
-/// let body = r#"{"event_id":"evt_1","event_type":"ticket.resolved","timestamp":"2026-02-19T10:30:00Z",
-///     "organization_id":"org_7f3a9c","data":{"ticket_id":"TKT-00512","resolved_by":"usr_2048","resolution_time_hours":2.5}}"#;
-/// let event: PaloEvent = body.parse()?;
-/// let hours = match &event {
-///     PaloEvent::TicketResolved(resolved) => resolved.data.resolution_time_hours,
-///     _ => None,
-/// };
-/// assert_eq!(hours, Some(2.5));
-/// assert_eq!((event.id(), event.organization_id()), ("evt_1", Some("org_7f3a9c")));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum PaloEvent {
-    /// `ticket.created`: a ticket was opened.
-    TicketCreated(Envelope<TicketCreated>),
-    /// `ticket.status_changed`: a ticket moved to another status.
-    TicketStatusChanged(Envelope<TicketStatusChanged>),
-    /// `ticket.resolved`: a ticket was resolved.
-    TicketResolved(Envelope<TicketResolved>),
-    /// `system.incident`: a platform incident was declared or updated.
-    SystemIncident(Envelope<SystemIncident>),
-    /// Any other type, kept raw.
-    Unknown(UnknownEvent),
-    /// A known type whose fields do not fit the model (or an envelope without a string
-    /// `event_type`), kept raw with the reason: the handler still sees it.
-    Unparsed(UnparsedEvent),
-}
-
-/// Runs `$known` with the envelope of a known variant bound to `$env`, or `$unknown` with the
-/// [`UnknownEvent`] bound to `$raw`.
-macro_rules! each_variant {
-    ($value:expr, $env:ident => $known:expr, $raw:ident => $unknown:expr) => {
-        match $value {
-            PaloEvent::TicketCreated($env) => $known,
-            PaloEvent::TicketStatusChanged($env) => $known,
-            PaloEvent::TicketResolved($env) => $known,
-            PaloEvent::SystemIncident($env) => $known,
-            PaloEvent::Unknown($raw) => $unknown,
-            PaloEvent::Unparsed($raw) => $unknown,
-        }
-    };
-}
-
-impl PaloEvent {
-    /// Parses a raw JSON body. Same result as `serde_json::from_slice`, but an error in a known
-    /// type's data keeps its line and column ([`serde_json::Error::line`]).
-    pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
-        let raw: &RawValue = serde_json::from_slice(body)?;
-        Self::from_raw(raw)
-    }
-
-    /// Parses an event held as raw JSON (the type is read first, then the matching variant).
+event_enum! {
+    module: palo,
+    /// The event types [`PaloEvent`] models as variants (all others parse as
+    /// [`PaloEvent::Unknown`]).
     ///
-    /// Fails only when the JSON is not an object with a string `event_id`: every other body is
-    /// a variant, [`Unknown`](Self::Unknown) or [`Unparsed`](Self::Unparsed) included.
-    pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
-        let peek: Peek = super::peek(raw)?;
-        let keys = EnvelopeKeys::new(peek.event_type, peek.event_id, peek.organization_id);
-        let json = raw.get();
-        let parsed = match keys.event_type.as_deref() {
-            Some(TicketCreated::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::TicketCreated)
-            }
-            Some(TicketStatusChanged::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::TicketStatusChanged)
-            }
-            Some(TicketResolved::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::TicketResolved)
-            }
-            Some(SystemIncident::EVENT_TYPE) => {
-                Envelope::from_wire_json(json).map(Self::SystemIncident)
-            }
-            Some(_) => return Ok(Self::Unknown(keys.into_raw_event(raw))),
-            None => Err(de::Error::custom("the envelope has no string `event_type`")),
-        };
-        Ok(known_or_unparsed(parsed, keys, raw, Self::Unparsed))
+    /// ```
+    /// use webhook_guard::event::palo::{self, KNOWN_TYPES};
+    ///
+    /// assert_eq!(KNOWN_TYPES.len(), 4);
+    /// assert!(KNOWN_TYPES.iter().all(|kind| palo::sample(kind).is_some()));
+    /// assert!(palo::sample("ticket.deleted").is_none());
+    /// ```
+    known_types: KNOWN_TYPES,
+    /// A PALO webhook event: one variant per known type, [`Unknown`](Self::Unknown) for the others.
+    ///
+    /// Parse it with `serde_json` (see the [module docs](super) for the rules) and write it back
+    /// with `serde_json::to_string`: a known event comes back with the same fields (the envelope
+    /// fields first, then `extra`), an unknown one with its exact original text.
+    ///
+    /// The enum is `#[non_exhaustive]`: a `match` needs a catch-all arm, which is where unknown
+    /// types land too.
+    ///
+    /// ```
+    /// use webhook_guard::event::palo::PaloEvent;
+    ///
+    /// let body = r#"{"event_id":"evt_1","event_type":"ticket.resolved","timestamp":"2026-02-19T10:30:00Z",
+    ///     "organization_id":"org_7f3a9c","data":{"ticket_id":"TKT-00512","resolved_by":"usr_2048","resolution_time_hours":2.5}}"#;
+    /// let event: PaloEvent = body.parse()?;
+    /// let hours = match &event {
+    ///     PaloEvent::TicketResolved(resolved) => resolved.data.resolution_time_hours,
+    ///     _ => None,
+    /// };
+    /// assert_eq!(hours, Some(2.5));
+    /// assert_eq!((event.id(), event.organization_id()), ("evt_1", Some("org_7f3a9c")));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    enum PaloEvent {
+        /// `ticket.created`: a ticket was opened.
+        TicketCreated(TicketCreated),
+        /// `ticket.status_changed`: a ticket moved to another status.
+        TicketStatusChanged(TicketStatusChanged),
+        /// `ticket.resolved`: a ticket was resolved.
+        TicketResolved(TicketResolved),
+        /// `system.incident`: a platform incident was declared or updated.
+        SystemIncident(SystemIncident),
     }
-
-    /// The event type (`event_type`), as sent.
-    pub fn event_type(&self) -> &str {
-        each_variant!(self, env => env.event_type(), raw => raw.event_type())
+    /// The envelope of a known event type, with its typed `data`.
+    ///
+    /// The `event_type` field is not stored: it is `D::EVENT_TYPE`
+    /// ([`event_type`](Self::event_type)). Parsing an `Envelope<D>` on its own checks that the
+    /// `event_type` sent is that one.
+    ///
+    /// ```
+    /// use webhook_guard::event::palo::{Envelope, TicketStatusChanged};
+    ///
+    /// let data = TicketStatusChanged {
+    ///     ticket_id: "TKT-00512".into(),
+    ///     old_status: Some("open".into()),
+    ///     new_status: Some("in_progress".into()),
+    ///     changed_by: Some("usr_2048".into()),
+    ///     extra: Default::default(),
+    /// };
+    /// let event = Envelope::new("evt_1", "2026-02-19T10:30:00Z", "org_7f3a9c", data);
+    /// let json = serde_json::to_string(&event)?;
+    /// assert!(json.starts_with(r#"{"event_id":"evt_1","event_type":"ticket.status_changed","#));
+    /// assert_eq!(serde_json::from_str::<Envelope<TicketStatusChanged>>(&json)?, event);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    struct Envelope {
+        /// The event id (`event_id`, e.g. `evt_01HX...`), the key to deduplicate on.
+        event_id: "event_id",
+        type: "event_type",
+        /// When the event happened (`timestamp`), as sent (`2026-02-19T10:30:00Z`).
+        timestamp: "timestamp",
+        /// The organization the event belongs to (`organization_id`).
+        organization_id: "organization_id",
     }
-
     /// The event id (`event_id`): the deduplication key.
-    pub fn id(&self) -> &str {
-        each_variant!(self, env => &env.event_id, raw => raw.id())
-    }
-
+    fn id;
     /// The organization (`organization_id`); `None` only for an unknown event without a string
     /// `organization_id`.
-    pub fn organization_id(&self) -> Option<&str> {
-        each_variant!(self, env => Some(&env.organization_id), raw => raw.tenant_id())
-    }
-
-    /// The envelope's `timestamp`, as sent; `None` for an unknown event (read it from the raw
-    /// JSON).
-    pub fn timestamp(&self) -> Option<&str> {
-        each_variant!(self, env => Some(&env.timestamp), _raw => None)
-    }
-
-    /// Whether this is [`Unknown`](Self::Unknown).
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Self::Unknown(_))
-    }
-
-    /// Why a known type did not fit its model, for [`Unparsed`](Self::Unparsed); `None`
-    /// otherwise.
-    pub fn parse_error(&self) -> Option<&str> {
-        match self {
-            Self::Unparsed(unparsed) => Some(unparsed.error()),
-            _ => None,
-        }
-    }
-}
-
-impl TypedEvent for PaloEvent {
-    const KNOWN_TYPES: &'static [&'static str] = KNOWN_TYPES;
-
-    fn event_type(&self) -> &str {
-        PaloEvent::event_type(self)
-    }
-
-    fn event_id(&self) -> &str {
-        PaloEvent::id(self)
-    }
-
-    fn is_unknown(&self) -> bool {
-        PaloEvent::is_unknown(self)
-    }
-
-    fn parse_error(&self) -> Option<&str> {
-        PaloEvent::parse_error(self)
-    }
-
-    fn from_json(body: &[u8]) -> Result<Self, serde_json::Error> {
-        Self::from_slice(body)
-    }
-}
-
-impl FromStr for PaloEvent {
-    type Err = serde_json::Error;
-
-    fn from_str(body: &str) -> Result<Self, Self::Err> {
-        Self::from_slice(body.as_bytes())
-    }
-}
-
-impl<'de> Deserialize<'de> for PaloEvent {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
-        Self::from_raw(&raw).map_err(de::Error::custom)
-    }
-}
-
-impl Serialize for PaloEvent {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        each_variant!(self, env => env.serialize(serializer), raw => raw.serialize(serializer))
-    }
-}
-
-/// The fields every event must have, read before choosing the variant.
-#[derive(Deserialize)]
-struct Peek {
-    #[serde(default)]
-    event_type: Option<Value>,
-    event_id: String,
-    #[serde(default)]
-    organization_id: Option<Value>,
-}
-
-/// The envelope of a known event type, with its typed `data`.
-///
-/// The `event_type` field is not stored: it is `D::EVENT_TYPE`
-/// ([`event_type`](Self::event_type)). Parsing an `Envelope<D>` on its own checks that the
-/// `event_type` sent is that one.
-///
-/// ```
-/// use webhook_guard::event::palo::{Envelope, TicketStatusChanged};
-///
-/// let data = TicketStatusChanged {
-///     ticket_id: "TKT-00512".into(),
-///     old_status: Some("open".into()),
-///     new_status: Some("in_progress".into()),
-///     changed_by: Some("usr_2048".into()),
-///     extra: Default::default(),
-/// };
-/// let event = Envelope::new("evt_1", "2026-02-19T10:30:00Z", "org_7f3a9c", data);
-/// let json = serde_json::to_string(&event)?;
-/// assert!(json.starts_with(r#"{"event_id":"evt_1","event_type":"ticket.status_changed","#));
-/// assert_eq!(serde_json::from_str::<Envelope<TicketStatusChanged>>(&json)?, event);
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Envelope<D> {
-    /// The event id (`event_id`, e.g. `evt_01HX...`), the key to deduplicate on.
-    pub event_id: String,
-    /// When the event happened (`timestamp`), as sent (`2026-02-19T10:30:00Z`).
-    pub timestamp: String,
-    /// The organization the event belongs to (`organization_id`).
-    pub organization_id: String,
-    /// The typed `data`.
-    pub data: D,
-    /// Top-level fields the envelope does not model, kept as sent. Keys must not repeat the
-    /// modelled ones (they would be written twice).
-    pub extra: Map<String, Value>,
-}
-
-impl<D: EventData> Envelope<D> {
-    /// An envelope with no extra fields.
-    pub fn new(
-        event_id: impl Into<String>,
-        timestamp: impl Into<String>,
-        organization_id: impl Into<String>,
-        data: D,
-    ) -> Self {
-        Self {
-            event_id: event_id.into(),
-            timestamp: timestamp.into(),
-            organization_id: organization_id.into(),
-            data,
-            extra: Map::new(),
-        }
-    }
-
-    /// The event type, `D::EVENT_TYPE`.
-    pub fn event_type(&self) -> &'static str {
-        D::EVENT_TYPE
-    }
-}
-
-/// The envelope as read from the wire (the type was checked before).
-#[derive(Deserialize)]
-struct EnvelopeIn<D> {
-    event_id: String,
-    #[serde(rename = "event_type")]
-    _event_type: IgnoredAny,
-    timestamp: String,
-    organization_id: String,
-    data: D,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-/// The envelope as written to the wire, in the spec's field order.
-#[derive(Serialize)]
-struct EnvelopeOut<'a, D> {
-    event_id: &'a str,
-    event_type: &'a str,
-    timestamp: &'a str,
-    organization_id: &'a str,
-    data: &'a D,
-    #[serde(flatten)]
-    extra: &'a Map<String, Value>,
-}
-
-impl<'de, D: EventData + DeserializeOwned> Deserialize<'de> for Envelope<D> {
-    fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
-        Self::from_raw(&raw).map_err(de::Error::custom)
-    }
-}
-
-impl<D: EventData + DeserializeOwned> Envelope<D> {
-    /// Parses an event of type `D::EVENT_TYPE` held as raw JSON; another type is an error
-    /// (reported before any error in its data).
-    pub fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
-        let peek: Peek = super::peek(raw)?;
-        super::expect_type(peek.event_type.as_ref(), D::EVENT_TYPE)?;
-        Self::from_wire_json(raw.get())
-    }
-
-    /// Parses the wire form, whose type is known to be `D::EVENT_TYPE`.
-    fn from_wire_json(json: &str) -> Result<Self, serde_json::Error> {
-        let wire: EnvelopeIn<D> = serde_json::from_str(json)?;
-        Ok(Self {
-            event_id: wire.event_id,
-            timestamp: wire.timestamp,
-            organization_id: wire.organization_id,
-            data: wire.data,
-            extra: wire.extra,
-        })
-    }
-}
-
-impl<D: EventData + Serialize> Serialize for Envelope<D> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        EnvelopeOut {
-            event_id: &self.event_id,
-            event_type: D::EVENT_TYPE,
-            timestamp: &self.timestamp,
-            organization_id: &self.organization_id,
-            data: &self.data,
-            extra: &self.extra,
-        }
-        .serialize(serializer)
-    }
+    fn organization_id;
+    example: TicketResolved,
 }
 
 /// `data` of `ticket.created`.

@@ -14,6 +14,18 @@ fn parse_audit_trail(body: &[u8]) -> AuditTrailEvent {
     AuditTrailEvent::from_slice(body).expect("a sample parses")
 }
 
+/// The path of the extractors (`Verified<T>`) and `Delivery::parse`: `serde_json::from_slice`,
+/// through the enum's `Deserialize` impl.
+#[inline(never)]
+fn parse_audit_trail_serde(body: &[u8]) -> AuditTrailEvent {
+    serde_json::from_slice(body).expect("a sample parses")
+}
+
+#[inline(never)]
+fn parse_palo_serde(body: &[u8]) -> PaloEvent {
+    serde_json::from_slice(body).expect("a sample parses")
+}
+
 #[inline(never)]
 fn parse_palo(body: &[u8]) -> PaloEvent {
     PaloEvent::from_slice(body).expect("a sample parses")
@@ -27,13 +39,16 @@ fn padded(sample: &str, size: usize) -> String {
     format!(r#"{head},"padding":"{}"}}"#, "x".repeat(size.saturating_sub(frame)))
 }
 
-/// `(name, is Audit Trail, body)` for every body measured.
+/// `(name, is Audit Trail, body)` for every body measured; a name ending in `-serde` is parsed
+/// with `serde_json::from_slice` instead of the enum's `from_slice`.
 fn bodies() -> Vec<(String, bool, String)> {
     let mut out = Vec::new();
     let created = audit_trail::sample("event.created").expect("a sample");
     out.push(("audit-trail-1KiB".into(), true, padded(&created, 1024)));
     let ticket = palo::sample("ticket.created").expect("a sample");
     out.push(("palo-1KiB".into(), false, padded(&ticket, 1024)));
+    out.push(("audit-trail-1KiB-serde".into(), true, padded(&created, 1024)));
+    out.push(("palo-1KiB-serde".into(), false, padded(&ticket, 1024)));
     for kind in audit_trail::KNOWN_TYPES {
         let body = audit_trail::sample(kind).expect("a sample");
         out.push((format!("audit-trail-{kind}"), true, body));
@@ -61,8 +76,13 @@ fn main() {
                 .iter()
                 .find(|(n, _, _)| n == name)
                 .expect("a body name from `list`");
+            let serde = name.ends_with("-serde");
             for _ in 0..count {
-                if *audit {
+                if serde && *audit {
+                    drop(black_box(parse_audit_trail_serde(black_box(body.as_bytes()))));
+                } else if serde {
+                    drop(black_box(parse_palo_serde(black_box(body.as_bytes()))));
+                } else if *audit {
                     drop(black_box(parse_audit_trail(black_box(body.as_bytes()))));
                 } else {
                     drop(black_box(parse_palo(black_box(body.as_bytes()))));
