@@ -36,7 +36,10 @@ fn parse_palo(body: &[u8]) -> PaloEvent {
 fn padded(sample: &str, size: usize) -> String {
     let head = sample.strip_suffix('}').expect("a JSON object");
     let frame = head.len() + r#","padding":""}"#.len();
-    format!(r#"{head},"padding":"{}"}}"#, "x".repeat(size.saturating_sub(frame)))
+    format!(
+        r#"{head},"padding":"{}"}}"#,
+        "x".repeat(size.saturating_sub(frame))
+    )
 }
 
 /// `(name, is Audit Trail, body)` for every body measured; a name ending in `-serde` is parsed
@@ -47,14 +50,22 @@ fn bodies() -> Vec<(String, bool, String)> {
     out.push(("audit-trail-1KiB".into(), true, padded(&created, 1024)));
     let ticket = palo::sample("ticket.created").expect("a sample");
     out.push(("palo-1KiB".into(), false, padded(&ticket, 1024)));
-    out.push(("audit-trail-1KiB-serde".into(), true, padded(&created, 1024)));
+    out.push((
+        "audit-trail-1KiB-serde".into(),
+        true,
+        padded(&created, 1024),
+    ));
     out.push(("palo-1KiB-serde".into(), false, padded(&ticket, 1024)));
     for kind in audit_trail::KNOWN_TYPES {
         let body = audit_trail::sample(kind).expect("a sample");
         out.push((format!("audit-trail-{kind}"), true, body));
     }
     for kind in palo::KNOWN_TYPES {
-        out.push((format!("palo-{kind}"), false, palo::sample(kind).expect("a sample")));
+        out.push((
+            format!("palo-{kind}"),
+            false,
+            palo::sample(kind).expect("a sample"),
+        ));
     }
     let unknown = r#"{"id":"whd_1","type":"user.deleted","timestamp":"2025-01-15T10:30:00Z","tenantId":"tenant-001","data":{"userId":"u-1"}}"#;
     out.push(("audit-trail-unknown".into(), true, unknown.into()));
@@ -79,7 +90,9 @@ fn main() {
             let serde = name.ends_with("-serde");
             for _ in 0..count {
                 if serde && *audit {
-                    drop(black_box(parse_audit_trail_serde(black_box(body.as_bytes()))));
+                    drop(black_box(parse_audit_trail_serde(black_box(
+                        body.as_bytes(),
+                    ))));
                 } else if serde {
                     drop(black_box(parse_palo_serde(black_box(body.as_bytes()))));
                 } else if *audit {
