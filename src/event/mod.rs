@@ -23,10 +23,18 @@
 //! (verification refuses the others before any parsing), so behind the layer the enums never
 //! fail. An envelope without a string type is `Unparsed` with an empty type.
 //!
-//! Parse with `serde_json::from_slice`/`from_str`/`from_reader`, or with the enums' own
-//! `from_slice` and [`FromStr`](std::str::FromStr) (these keep serde_json's line and column in the
-//! error). The `Deserialize` impls need a `serde_json` deserializer (this includes
-//! `serde_json::from_value`): the `Unknown` variant holds a [`serde_json::value::RawValue`].
+//! Parse with the enums' own `from_slice`, [`FromStr`](std::str::FromStr) or
+//! [`TypedEvent::from_json`] (these keep serde_json's line and column in the error), or with
+//! `serde_json::from_slice`/`from_str`/`from_reader`. The enums' own functions read a delivery
+//! in one pass; through `Deserialize`, serde_json first captures the whole event as raw JSON
+//! (the `Unknown` variant keeps it), which is a second pass over the body (about 1.5× the
+//! instructions at 1 KiB, `BENCHMARKS.md` §7), with the same result. The `Deserialize` impls
+//! need a `serde_json` deserializer (this includes `serde_json::from_value`): the `Unknown`
+//! variant holds a [`serde_json::value::RawValue`].
+//!
+//! Each provider's enum, its `Envelope<D>` and their impls are written by one macro from the
+//! provider's table of variants and wire names (`event/envelope.rs`): a new provider is that
+//! table, its data structs and its samples.
 //!
 //! ```
 //! use webhook_guard::event::TypedEvent;
