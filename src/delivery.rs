@@ -96,8 +96,8 @@ impl Delivery {
     /// let event: AuditTrailEvent = delivery.parse().unwrap();
     /// assert_eq!(event.event_type(), "alert.triggered");
     /// ```
-    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(&self.body)
+    pub fn parse<T: serde::de::DeserializeOwned + 'static>(&self) -> Result<T, serde_json::Error> {
+        crate::event::parse_body(&self.body)
     }
 
     /// The replay keys to claim: the id's, and for schemes whose id is not signed, the

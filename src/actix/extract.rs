@@ -158,7 +158,7 @@ impl FromRequest for Delivery {
     }
 }
 
-impl<T: DeserializeOwned> FromRequest for Verified<T> {
+impl<T: DeserializeOwned + 'static> FromRequest for Verified<T> {
     type Error = VerifiedRejection;
     type Future = Ready<Result<Self, Self::Error>>;
 

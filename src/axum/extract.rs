@@ -184,7 +184,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Delivery {
     }
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Verified<T> {
+impl<S: Send + Sync, T: DeserializeOwned + 'static> FromRequestParts<S> for Verified<T> {
     type Rejection = VerifiedRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {

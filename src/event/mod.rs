@@ -131,10 +131,6 @@ pub trait TypedEvent: DeserializeOwned {
 ///
 /// For the code generic over any `DeserializeOwned` body type (the extractors, `Delivery::parse`),
 /// which cannot name the enums' `from_slice` without specialisation.
-#[allow(
-    dead_code,
-    reason = "for the adapters' extractors and Delivery::parse (issue 16)"
-)]
 pub(crate) fn parse_body<T: DeserializeOwned + 'static>(
     body: &[u8],
 ) -> Result<T, serde_json::Error> {
