@@ -3,21 +3,20 @@
 #![deny(missing_docs, unsafe_code)]
 #![warn(unreachable_pub, rust_2018_idioms)]
 
+// The pipeline, bottom up: `verify` (head, signature, freshness, body fields: framework-free),
+// `replay` (the stores), `guard` (admission: verify + claim + limits + telemetry), then the
+// adapters, which only translate requests and responses. Everyday types are re-exported here,
+// each at one path; the public modules hold the vocabulary of one concern.
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
-mod body;
 pub mod dead_letter;
-pub mod delivery;
 pub mod event;
-pub mod freshness;
-pub mod guard;
+mod guard;
 pub mod guides;
-pub mod handshake;
-pub mod headers;
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
 pub mod inbox;
@@ -25,26 +24,22 @@ pub mod limits;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
-pub mod public_key;
-pub mod rejection;
+mod rejection;
 pub mod replay;
 pub mod scheme;
-pub mod secret;
-pub mod signature;
-pub mod signer;
-pub mod time;
-pub mod verify;
+mod verify;
 
-pub use delivery::Delivery;
-pub use freshness::Freshness;
 pub use guard::{
-    Admission, Admitted, Guard, Refused, ResolveError, SecretQuery, SecretResolver, StoreFailure,
+    Admission, Admitted, Finish, Guard, Refused, ResolveError, ResolveFuture, RetryAfter,
+    SecretQuery, SecretResolver, StoreFailure,
 };
-pub use handshake::{Handshake, HandshakeResponse};
-pub use headers::HeaderLookup;
-pub use public_key::PublicKey;
 pub use rejection::Rejection;
 pub use scheme::Scheme;
-pub use secret::{Secret, SecretError};
-pub use signer::Signer;
-pub use verify::Verifier;
+pub use verify::delivery::Delivery;
+pub use verify::freshness::Freshness;
+pub use verify::handshake::{Handshake, HandshakeResponse};
+pub use verify::headers::HeaderLookup;
+pub use verify::public_key::{KeyError, PublicKey};
+pub use verify::secret::{Secret, SecretError};
+pub use verify::signer::Signer;
+pub use verify::{Verifier, signature, time};

@@ -315,3 +315,38 @@ impl BodyLimits {
         self.timeouts
     }
 }
+
+/// The default body limit: 1 MiB.
+///
+/// A larger body is refused before its signature is checked (413); raise or lower it with
+/// [`Verifier::body_limit`](crate::Verifier::body_limit).
+///
+/// ```
+/// use webhook_guard::limits::DEFAULT_BODY_LIMIT;
+/// use webhook_guard::{Rejection, Scheme, Secret, Verifier};
+///
+/// let verifier = Verifier::new(Scheme::github(), [Secret::new("s").unwrap()]);
+/// assert_eq!(verifier.limit(), DEFAULT_BODY_LIMIT);
+/// let big = vec![b' '; DEFAULT_BODY_LIMIT + 1];
+/// let headers: &[(&str, &str)] = &[("x-hub-signature-256", "sha256=00")];
+/// let err = verifier.verify(headers, big.into()).unwrap_err();
+/// assert_eq!(err, Rejection::BodyTooLarge { limit: DEFAULT_BODY_LIMIT });
+/// assert_eq!(err.status(), 413);
+/// ```
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The longest id accepted, in bytes. Ids are hashed into fixed-size keys, so this bounds only
+/// what the handler and the logs see.
+///
+/// ```
+/// use webhook_guard::limits::MAX_ID_LEN;
+/// use webhook_guard::{Rejection, Scheme, Secret, Signer, Verifier};
+///
+/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
+/// let signer = Signer::new(Scheme::github(), secret.clone());
+/// let verifier = Verifier::new(Scheme::github(), [secret]);
+/// let verify = |id: &str| verifier.verify_at(&signer.headers(b"{}", 0, id), "{}".into(), 0);
+/// assert!(verify(&"a".repeat(MAX_ID_LEN)).is_ok());
+/// assert_eq!(verify(&"a".repeat(MAX_ID_LEN + 1)).unwrap_err(), Rejection::MalformedId);
+/// ```
+pub const MAX_ID_LEN: usize = 256;

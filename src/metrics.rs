@@ -10,7 +10,7 @@
 //! | [`DELIVERIES`] `webhook_guard_deliveries_total` | counter | `scheme`, `outcome`, `reason` |
 //! | [`DURATION`] `webhook_guard_delivery_duration_seconds` | histogram | `scheme`, `outcome` |
 //!
-//! `outcome` is the one of the logs (see [`crate::guard`]): `accepted` when the handler is
+//! `outcome` is the one of the logs (see [`Guard`](crate::Guard)): `accepted` when the handler is
 //! about to run, then exactly one of `handled`, `handler_failed` or `cancelled`; or, instead
 //! of all these, one of `rejected`, `duplicate` or `handshake`. `reason` is the
 //! [`Rejection::code`](crate::Rejection::code) of a refusal, empty otherwise. The histogram

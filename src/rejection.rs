@@ -103,7 +103,7 @@ pub enum Rejection {
         retry_after: Duration,
     },
     /// Not a delivery but a handshake (a URL verification, a PING, a challenge), answered by
-    /// the layer itself with this response (200); see [`crate::handshake`].
+    /// the layer itself with this response (200); see [`Handshake`](crate::Handshake).
     Answered(HandshakeResponse),
 }
 

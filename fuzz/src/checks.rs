@@ -13,10 +13,10 @@ use std::fmt;
 use bytes::Bytes;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent, TypedEvent};
+use webhook_guard::limits::MAX_ID_LEN;
 use webhook_guard::scheme::{Field, IdBinding, SignedPart, TimestampFormat};
 use webhook_guard::signature::{Encoding, MAX_SIGNATURE_ENTRIES, SignatureFormat};
 use webhook_guard::time::{format_rfc3339, parse_rfc3339, parse_unix_seconds};
-use webhook_guard::verify::MAX_ID_LEN;
 use webhook_guard::{Freshness, Rejection, Scheme, Secret, Signer, Verifier};
 
 /// A fuzz target: its name (the folder of its corpus) and its check.

@@ -96,9 +96,9 @@ impl Guard {
     /// [`SecretResolver`](super::SecretResolver), if any, and the whole of it is signed by the
     /// schemes that sign the URL ([`Verifier::public_url`](crate::Verifier::public_url)). On
     /// `Ok`, run the handler and [`finish`](Admission::finish) with its status; see the
-    /// [module docs](super) and the example on [`Guard`].
+    /// example on [`Guard`].
     ///
-    /// A handshake ([`crate::handshake`]) is answered with [`Rejection::Answered`]: send its
+    /// A handshake ([`Handshake`](crate::Handshake)) is answered with [`Rejection::Answered`]: send its
     /// response, run no handler; nothing was claimed.
     pub async fn admit<H>(
         &self,

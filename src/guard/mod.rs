@@ -1,55 +1,4 @@
-//! Admission: verify, choose the secrets, claim the replay store. What every adapter runs.
-//!
-//! An adapter makes one call per request, [`Guard::admit_request`], with the head and the
-//! body as its framework hands them over. The guard checks the head before reading a byte,
-//! reads the body within its limits, verifies it and claims the replay store, then answers
-//! with an [`Admitted`] delivery (run the handler) or a [`Refused`] request (send its
-//! rejection). The [`Admission`] of an admitted delivery is finished with the handler's HTTP
-//! status ([`Admission::finish`]): 2xx completes the claims, anything else releases them; if it
-//! is dropped unfinished (the response future was dropped, the handler panicked) it releases
-//! them too, so the sender's retry gets through. Logs, metrics and the rule "2xx means done"
-//! live here, once: the axum and actix-web adapters, and the plain hyper service of
-//! `examples/hyper_receiver.rs`, only translate requests and responses.
-//!
-//! [`Guard::admit`] is the same for a body already in hand (a queue consumer, a test).
-//!
-//! # Logs
-//!
-//! Every outcome is one `tracing` event (target `webhook_guard::guard`) with stable fields:
-//!
-//! | field | value |
-//! |---|---|
-//! | `scheme` | the scheme's name (`audit-trail`, `palo`, ...) |
-//! | `outcome` | `accepted`, `duplicate`, `rejected`, `handshake` (at admission); `handled`, `handler_failed`, `cancelled` (after) |
-//! | `reason` | the [`Rejection::code`] for `duplicate` and `rejected` (`invalid_signature`, `stale_timestamp`, `already_processed`, ...) |
-//! | `status` | the HTTP status answered (`rejected`, `handled`, `handler_failed`) |
-//! | `delivery_id` | the delivery id, only once the delivery verified (an unverified id is the sender's word) |
-//! | `event_type` | the event type (`accepted`) |
-//!
-//! `accepted`, `duplicate` and `handled` are at INFO, the others at WARN. No event carries a
-//! signature, a secret or the body. The events of one delivery share a span, `webhook`, with
-//! the fields `scheme`, `delivery_id` (once verified) and `outcome` (the last one, recorded
-//! when it is known). With the `metrics` feature the same outcomes are counted through the
-//! [`metrics`](https://docs.rs/metrics) facade: see [`crate::metrics`].
-//!
-//! ```
-//! use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
-//!
-//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let secret = Secret::new("whsec_abc123def456").unwrap();
-//! let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret.clone()]));
-//! let body = r#"{"id":"whd_abc123","type":"event.created","tenantId":"t1","data":{}}"#;
-//! let now = guard.verifier().now();
-//! let headers = Signer::new(Scheme::audit_trail(), secret).headers(body.as_bytes(), now, "whd_abc123");
-//!
-//! let admitted = guard.admit(&headers, "/webhooks/audit-trail", body.into()).await.unwrap();
-//! // ... run the handler, then:
-//! admitted.into_admission().finish(200).await;
-//!
-//! let again = guard.admit(&headers, "/webhooks/audit-trail", body.into()).await;
-//! assert_eq!(again.unwrap_err(), Rejection::AlreadyProcessed);
-//! # });
-//! ```
+//! Admission: verification, the replay claim, body limits and telemetry. See [`Guard`].
 
 mod admission;
 mod body;
@@ -123,7 +72,7 @@ pub enum StoreFailure {
 ///
 /// ```
 /// use std::time::Duration;
-/// use webhook_guard::guard::RetryAfter;
+/// use webhook_guard::RetryAfter;
 /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
 ///
 /// # futures::executor::block_on(async {
@@ -160,7 +109,64 @@ impl Default for RetryAfter {
     }
 }
 
-/// Verification plus exactly-once admission. Cheap to clone. See the [module docs](self).
+/// Verification plus exactly-once admission: the one configuration value every adapter
+/// runs. Cheap to clone.
+///
+/// Admission: verify, choose the secrets, claim the replay store. What every adapter runs.
+///
+/// An adapter makes one call per request, [`Guard::admit_request`], with the head and the
+/// body as its framework hands them over. The guard checks the head before reading a byte,
+/// reads the body within its limits, verifies it and claims the replay store, then answers
+/// with an [`Admitted`] delivery (run the handler) or a [`Refused`] request (send its
+/// rejection). The [`Admission`] of an admitted delivery is finished with the handler's HTTP
+/// status ([`Admission::finish`]): 2xx completes the claims, anything else releases them; if it
+/// is dropped unfinished (the response future was dropped, the handler panicked) it releases
+/// them too, so the sender's retry gets through. Logs, metrics and the rule "2xx means done"
+/// live here, once: the axum and actix-web adapters, and the plain hyper service of
+/// `examples/hyper_receiver.rs`, only translate requests and responses.
+///
+/// [`Guard::admit`] is the same for a body already in hand (a queue consumer, a test).
+///
+/// ## Logs
+///
+/// Every outcome is one `tracing` event (target `webhook_guard::guard`) with stable fields:
+///
+/// | field | value |
+/// |---|---|
+/// | `scheme` | the scheme's name (`audit-trail`, `palo`, ...) |
+/// | `outcome` | `accepted`, `duplicate`, `rejected`, `handshake` (at admission); `handled`, `handler_failed`, `cancelled` (after) |
+/// | `reason` | the [`Rejection::code`] for `duplicate` and `rejected` (`invalid_signature`, `stale_timestamp`, `already_processed`, ...) |
+/// | `status` | the HTTP status answered (`rejected`, `handled`, `handler_failed`) |
+/// | `delivery_id` | the delivery id, only once the delivery verified (an unverified id is the sender's word) |
+/// | `event_type` | the event type (`accepted`) |
+///
+/// `accepted`, `duplicate` and `handled` are at INFO, the others at WARN. No event carries a
+/// signature, a secret or the body. The events of one delivery share a span, `webhook`, with
+/// the fields `scheme`, `delivery_id` (once verified) and `outcome` (the last one, recorded
+/// when it is known). With the `metrics` feature the same outcomes are counted through the
+/// [`metrics`](https://docs.rs/metrics) facade: see [`crate::metrics`].
+///
+/// ```
+/// use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let secret = Secret::new("whsec_abc123def456").unwrap();
+/// let guard = Guard::new(Verifier::new(Scheme::audit_trail(), [secret.clone()]));
+/// let body = r#"{"id":"whd_abc123","type":"event.created","tenantId":"t1","data":{}}"#;
+/// let now = guard.verifier().now();
+/// let headers = Signer::new(Scheme::audit_trail(), secret).headers(body.as_bytes(), now, "whd_abc123");
+///
+/// let admitted = guard.admit(&headers, "/webhooks/audit-trail", body.into()).await.unwrap();
+/// // ... run the handler, then:
+/// admitted.into_admission().finish(200).await;
+///
+/// let again = guard.admit(&headers, "/webhooks/audit-trail", body.into()).await;
+/// assert_eq!(again.unwrap_err(), Rejection::AlreadyProcessed);
+/// # });
+/// ```
+///
+/// # A guard by hand
+///
 ///
 /// The adapters (`axum::WebhookLayer`, `actix::WebhookMiddleware`) drive a guard for you;
 /// call it directly to receive webhooks in another framework, or from a queue consumer. A

@@ -5,12 +5,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::signature::SecretSet;
+use crate::verify::signature::SecretSet;
 
 /// What a [`SecretResolver`] is asked: which secrets verify this request?
 ///
 /// The path is where per-tenant receivers usually say who is sending; an unknown one is a
-/// 401 ([`Rejection::UnknownSigner`]) without a signature ever being checked.
+/// 401 ([`Rejection::UnknownSigner`](crate::Rejection::UnknownSigner)) without a signature ever being checked.
 ///
 /// ```
 /// use webhook_guard::signature::SecretSet;
@@ -79,7 +79,7 @@ impl std::error::Error for ResolveError {}
 ///
 /// ```
 /// use webhook_guard::signature::SecretSet;
-/// use webhook_guard::guard::ResolveFuture;
+/// use webhook_guard::ResolveFuture;
 /// use webhook_guard::{Secret, SecretQuery, SecretResolver};
 /// # use webhook_guard::{Guard, Scheme, Verifier};
 ///

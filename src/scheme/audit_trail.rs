@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::signature::SignatureFormat;
+use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Audit Trail (`audit-trail-webhooks.md`).

@@ -2,8 +2,8 @@ use std::time::Duration;
 
 use super::{Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::handshake::Handshake;
-use crate::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::handshake::Handshake;
+use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
 
 impl Scheme {
     /// Discord interactions (the HTTP "Interactions Endpoint URL"), as "Receiving and

@@ -1,6 +1,6 @@
 use super::{Field, IdBinding, IdFallback, Scheme};
-use crate::handshake::Handshake;
-use crate::signature::{Encoding, SignatureFormat};
+use crate::verify::handshake::Handshake;
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Dropbox webhooks, as "Webhooks" documents them

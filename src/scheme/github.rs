@@ -1,5 +1,5 @@
 use super::{BodyFormat, Field, IdBinding, Scheme};
-use crate::signature::SignatureFormat;
+use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// GitHub webhooks.

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use super::{Field, IdBinding, Scheme, TimestampFormat};
 use crate::Freshness;
-use crate::signature::{Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Linear webhooks, as "Webhooks" documents them (linear.app/developers/webhooks).

@@ -58,8 +58,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::handshake::Handshake;
-use crate::signature::{Algorithm, SignatureFormat, decode_base64_vec};
+use crate::verify::encoding::decode_base64_vec;
+use crate::verify::handshake::Handshake;
+use crate::verify::signature::{Algorithm, SignatureFormat};
 use crate::{Freshness, Secret, SecretError};
 
 /// The most pieces a scheme's signed content may have.
@@ -102,6 +103,10 @@ pub const MAX_SIGNED_PARTS: usize = 8;
 /// assert_eq!(err, SchemeError::TooManyIdFallbacks);
 /// ```
 pub const MAX_ID_FALLBACKS: usize = 2;
+
+/// The most body fields a scheme reads: id, type, tenant, timestamp, a signed-id binding and
+/// the id fallbacks.
+pub(crate) const MAX_FIELDS: usize = 5 + MAX_ID_FALLBACKS;
 
 /// Where a value comes from in a request.
 ///
@@ -503,7 +508,7 @@ impl Scheme {
     pub fn parse_signature<'h>(
         &self,
         header: &'h [u8],
-    ) -> Result<crate::signature::ParsedSignature<'h>, crate::Rejection> {
+    ) -> Result<crate::verify::signature::ParsedSignature<'h>, crate::Rejection> {
         self.signature_format
             .parse_len(header, self.algorithm.signature_len())
     }
@@ -657,7 +662,7 @@ impl Scheme {
 
     /// The body fields the verifier reads, in a fixed order: id, type, tenant, timestamp,
     /// signed id, then the id's fallbacks.
-    pub(crate) fn body_field_names(&self) -> [Option<&str>; crate::body::MAX_FIELDS] {
+    pub(crate) fn body_field_names(&self) -> [Option<&str>; MAX_FIELDS] {
         fn body(field: Option<&Field>) -> Option<&str> {
             match field {
                 Some(Field::Body(name)) => Some(name),

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::signature::{Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Paddle Billing notifications, as "Verify webhook signatures" documents them

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
 
 impl Scheme {
     /// PayPal webhooks verified offline, as "Webhooks: verify the signature" documents it

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use super::{BodyFormat, Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
 
 impl Scheme {
     /// SendGrid's Event Webhook with signature verification, as "Getting Started with the

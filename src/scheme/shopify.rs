@@ -1,5 +1,5 @@
 use super::{BodyFormat, Field, IdBinding, Scheme};
-use crate::signature::{Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Shopify webhooks, as "Deliver webhooks through HTTPS" documents them

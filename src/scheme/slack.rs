@@ -2,8 +2,8 @@ use std::time::Duration;
 
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::handshake::Handshake;
-use crate::signature::SignatureFormat;
+use crate::verify::handshake::Handshake;
+use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Slack requests (Events API, slash commands, interactivity), "Verifying requests from

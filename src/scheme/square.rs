@@ -1,5 +1,5 @@
 use super::{Field, IdBinding, Scheme, SignedPart};
-use crate::signature::{Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Square webhooks, as "Verify and Validate an Event Notification" documents them

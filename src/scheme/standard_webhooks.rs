@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use super::{Field, IdBinding, Scheme, SecretEncoding, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::signature::SignatureFormat;
+use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// [Standard Webhooks](https://www.standardwebhooks.com/) (the specification Svix
@@ -82,7 +82,7 @@ impl Scheme {
             SignatureFormat::VersionedBase64 {
                 version: "v1a".into(),
             },
-            crate::signature::Algorithm::Ed25519,
+            crate::verify::signature::Algorithm::Ed25519,
         );
         builder
             .build()
@@ -115,7 +115,7 @@ impl Scheme {
                     version: "v1a".into(),
                 },
             )
-            .algorithm(crate::signature::Algorithm::Ed25519)
+            .algorithm(crate::verify::signature::Algorithm::Ed25519)
             .signed_content([
                 SignedPart::Id,
                 SignedPart::literal("."),

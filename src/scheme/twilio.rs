@@ -1,5 +1,5 @@
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme, SignedPart};
-use crate::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
 
 impl Scheme {
     /// Twilio webhooks (form-encoded requests), as "Webhooks security" documents them

@@ -2,8 +2,8 @@ use std::time::Duration;
 
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::handshake::Handshake;
-use crate::signature::SignatureFormat;
+use crate::verify::handshake::Handshake;
+use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Zoom webhooks, as "Using webhooks" documents them

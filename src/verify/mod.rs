@@ -1,21 +1,23 @@
-//! The one verify call: request head + raw body in, verified [`Delivery`] or [`Rejection`] out.
+//! Verification: request head + raw body in, verified [`Delivery`] or [`Rejection`] out.
 //!
-//! Checks run in this order, each only if the previous one passed: body size, signature,
-//! timestamp, id. The body is parsed (once, without building a tree) only after the signature
-//! holds, so an unauthenticated request never costs a JSON parse.
-//!
-//! ```
-//! use webhook_guard::{Rejection, Scheme, Secret, Signer, Verifier};
-//!
-//! let secret = Scheme::palo().secret("votre_secret_hmac_32_chars_min__").unwrap();
-//! let verifier = Verifier::new(Scheme::palo(), [secret.clone()]);
-//! let body = r#"{"event_id":"evt_1","event_type":"ticket.created","timestamp":"2026-02-19T10:30:00Z","data":{}}"#;
-//! let headers = Signer::new(Scheme::palo(), secret).headers(body.as_bytes(), 0, "evt_1");
-//! let now = 1_771_497_000; // 2026-02-19T10:30:00Z
-//! assert_eq!(verifier.verify_at(&headers, body.into(), now).unwrap().id(), "evt_1");
-//! let tampered = body.replace("p3", "p1").replace("evt_1", "evt_2");
-//! assert_eq!(verifier.verify_at(&headers, tampered.into(), now).unwrap_err(), Rejection::InvalidSignature);
-//! ```
+//! The pipeline's parts, each a file: the head ([`headers`]), the signature
+//! ([`signature`], [`algorithm`], [`encoding`], [`public_key`], [`secret`]), the timestamp
+//! ([`freshness`], [`time`]), the body's fields ([`fields`]), handshakes ([`handshake`]), and
+//! what comes out ([`delivery`]). [`signer`] is the mirror image, for tests and senders. This
+//! module knows nothing of the replay store, of admission or of any framework.
+
+pub(crate) mod algorithm;
+pub(crate) mod delivery;
+pub(crate) mod encoding;
+pub(crate) mod fields;
+pub(crate) mod freshness;
+pub(crate) mod handshake;
+pub(crate) mod headers;
+pub(crate) mod public_key;
+pub(crate) mod secret;
+pub mod signature;
+pub(crate) mod signer;
+pub mod time;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -25,49 +27,33 @@ use bytes::Bytes;
 
 use sha2::{Digest as _, Sha256};
 
-use crate::body::{form_or_json_fields, form_pairs, json_fields};
-use crate::handshake::{Handshake, echo_query};
+use crate::limits::{DEFAULT_BODY_LIMIT, MAX_ID_LEN};
 use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, TimestampFormat};
-use crate::signature::{Algorithm, SecretSet, Tag, encode_hex};
-use crate::time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
-
-/// The default body limit: 1 MiB.
-///
-/// A larger body is refused before its signature is checked (413); raise or lower it with
-/// [`Verifier::body_limit`].
-///
-/// ```
-/// use webhook_guard::verify::DEFAULT_BODY_LIMIT;
-/// use webhook_guard::{Rejection, Scheme, Secret, Verifier};
-///
-/// let verifier = Verifier::new(Scheme::github(), [Secret::new("s").unwrap()]);
-/// assert_eq!(verifier.limit(), DEFAULT_BODY_LIMIT);
-/// let big = vec![b' '; DEFAULT_BODY_LIMIT + 1];
-/// let headers: &[(&str, &str)] = &[("x-hub-signature-256", "sha256=00")];
-/// let err = verifier.verify(headers, big.into()).unwrap_err();
-/// assert_eq!(err, Rejection::BodyTooLarge { limit: DEFAULT_BODY_LIMIT });
-/// assert_eq!(err.status(), 413);
-/// ```
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-
-/// The longest id accepted, in bytes. Ids are hashed into fixed-size keys, so this bounds only
-/// what the handler and the logs see.
-///
-/// ```
-/// use webhook_guard::verify::MAX_ID_LEN;
-/// use webhook_guard::{Rejection, Scheme, Secret, Signer, Verifier};
-///
-/// let secret = Secret::new("It's a Secret to Everybody").unwrap();
-/// let signer = Signer::new(Scheme::github(), secret.clone());
-/// let verifier = Verifier::new(Scheme::github(), [secret]);
-/// let verify = |id: &str| verifier.verify_at(&signer.headers(b"{}", 0, id), "{}".into(), 0);
-/// assert!(verify(&"a".repeat(MAX_ID_LEN)).is_ok());
-/// assert_eq!(verify(&"a".repeat(MAX_ID_LEN + 1)).unwrap_err(), Rejection::MalformedId);
-/// ```
-pub const MAX_ID_LEN: usize = 256;
+use encoding::encode_hex;
+use fields::{form_or_json_fields, form_pairs, json_fields};
+use handshake::{Handshake, echo_query};
+use signature::{Algorithm, SecretSet, Tag};
+use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 
 /// Verifies deliveries of one scheme. Cheap to clone.
+///
+/// Checks run in this order, each only if the previous one passed: body size, signature,
+/// timestamp, id. The body is parsed (once, without building a tree) only after the signature
+/// holds, so an unauthenticated request never costs a JSON parse.
+///
+/// ```
+/// use webhook_guard::{Rejection, Scheme, Secret, Signer, Verifier};
+///
+/// let secret = Scheme::palo().secret("votre_secret_hmac_32_chars_min__").unwrap();
+/// let verifier = Verifier::new(Scheme::palo(), [secret.clone()]);
+/// let body = r#"{"event_id":"evt_1","event_type":"ticket.created","timestamp":"2026-02-19T10:30:00Z","data":{}}"#;
+/// let headers = Signer::new(Scheme::palo(), secret).headers(body.as_bytes(), 0, "evt_1");
+/// let now = 1_771_497_000; // 2026-02-19T10:30:00Z
+/// assert_eq!(verifier.verify_at(&headers, body.into(), now).unwrap().id(), "evt_1");
+/// let tampered = body.replace("p3", "p1").replace("evt_1", "evt_2");
+/// assert_eq!(verifier.verify_at(&headers, tampered.into(), now).unwrap_err(), Rejection::InvalidSignature);
+/// ```
 ///
 /// ```
 /// use webhook_guard::{Scheme, Secret, Verifier};
@@ -578,10 +564,10 @@ impl Verifier {
 fn verify_signature(
     scheme: &Scheme,
     raw: &[u8],
-    first: Result<crate::signature::ParsedSignature<'_>, Rejection>,
+    first: Result<signature::ParsedSignature<'_>, Rejection>,
     secrets: &SecretSet,
     pieces: &[&[u8]],
-) -> Result<crate::signature::Matched, Rejection> {
+) -> Result<signature::Matched, Rejection> {
     if scheme.alternatives.is_empty() {
         let first = first?;
         return secrets.verify_with(scheme.algorithm, &first, pieces);
@@ -592,7 +578,7 @@ fn verify_signature(
         _ => 1,
     };
     let mut refusal = Rejection::UnknownSigner;
-    let mut attempt = |parsed: Result<crate::signature::ParsedSignature<'_>, Rejection>,
+    let mut attempt = |parsed: Result<signature::ParsedSignature<'_>, Rejection>,
                        algorithm: Algorithm| {
         if !secrets.has_keys_for(algorithm) {
             return None;
@@ -633,7 +619,7 @@ fn body_digest_id(body: &[u8]) -> String {
 fn head_timestamp<'h, H: HeaderLookup + ?Sized>(
     scheme: &Scheme,
     headers: &'h H,
-    signature: Option<&crate::signature::ParsedSignature<'h>>,
+    signature: Option<&signature::ParsedSignature<'h>>,
 ) -> Result<Option<&'h [u8]>, Rejection> {
     match &scheme.timestamp {
         Some((Field::Header(name), _)) => headers

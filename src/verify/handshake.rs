@@ -59,7 +59,7 @@ pub enum Handshake {
     /// An unsigned request with this query parameter and no signature header is answered with
     /// the parameter's value, as plain text with `X-Content-Type-Options: nosniff` (Dropbox's
     /// `GET /webhook?challenge=...`). The value is echoed exactly: at most
-    /// [`MAX_ECHO_LEN`] bytes, and only a value of unreserved URL characters, so nothing
+    /// 256 bytes, and only a value of unreserved URL characters, so nothing
     /// markup-like is reflected.
     EchoQuery {
         /// The parameter (`challenge`).
@@ -68,7 +68,7 @@ pub enum Handshake {
 }
 
 /// The longest value [`Handshake::EchoQuery`] echoes.
-pub const MAX_ECHO_LEN: usize = 256;
+pub(crate) const MAX_ECHO_LEN: usize = 256;
 
 /// The answer to a handshake: always `200 OK`.
 ///

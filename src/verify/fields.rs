@@ -8,9 +8,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::Rejection;
 
-/// The most top-level fields a scheme reads from a body (id, type, tenant, timestamp, the
-/// signed id that the id header must match, and the id's fallbacks).
-pub(crate) const MAX_FIELDS: usize = 5 + crate::scheme::MAX_ID_FALLBACKS;
+use crate::scheme::MAX_FIELDS;
 
 /// The values of the wanted top-level fields, in the order they were asked for.
 pub(crate) type Fields<'b> = [Option<Cow<'b, str>>; MAX_FIELDS];

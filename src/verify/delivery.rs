@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::replay::ReplayKey;
-use crate::signature::Tag;
+use crate::verify::signature::Tag;
 
 /// A delivery whose signature, timestamp and id held: what the handler is given.
 ///

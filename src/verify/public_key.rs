@@ -16,7 +16,8 @@
 
 use std::fmt;
 
-use crate::signature::Algorithm;
+use super::algorithm::Algorithm;
+use super::encoding::Encoding;
 
 /// A sender's public key.
 ///
@@ -39,7 +40,7 @@ enum Key {
 ///
 /// ```
 /// # #[cfg(feature = "ed25519")] {
-/// use webhook_guard::public_key::KeyError;
+/// use webhook_guard::KeyError;
 /// use webhook_guard::PublicKey;
 ///
 /// assert_eq!(PublicKey::ed25519_hex("abcd").unwrap_err(), KeyError("expected 32 bytes in hex"));
@@ -59,11 +60,11 @@ impl std::error::Error for KeyError {}
 impl PublicKey {
     /// An Ed25519 key written as 64 hex digits (Discord's "Public Key").
     ///
-    /// See the [module docs](self).
+    /// See [`PublicKey`].
     #[cfg(feature = "ed25519")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn ed25519_hex(text: impl AsRef<[u8]>) -> Result<Self, KeyError> {
-        let bytes = crate::signature::Encoding::Hex
+        let bytes = Encoding::Hex
             .decode(text.as_ref().trim_ascii())
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or(KeyError("expected 32 bytes in hex"))?;
@@ -99,7 +100,7 @@ impl PublicKey {
     pub fn ed25519_whpk(text: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let text = text.as_ref().trim_ascii();
         let text = text.strip_prefix(b"whpk_").unwrap_or(text);
-        let bytes = crate::signature::Encoding::Base64
+        let bytes = Encoding::Base64
             .decode(text)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or(KeyError("expected whpk_<base64 of 32 bytes>"))?;
@@ -119,7 +120,7 @@ impl PublicKey {
     #[cfg_attr(docsrs, doc(cfg(feature = "ecdsa")))]
     pub fn p256_base64_der(text: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         use p256::pkcs8::DecodePublicKey;
-        let der = crate::signature::Encoding::Base64
+        let der = Encoding::Base64
             .decode(text.as_ref().trim_ascii())
             .ok_or(KeyError("expected base64"))?;
         p256::ecdsa::VerifyingKey::from_public_key_der(&der)

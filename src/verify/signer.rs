@@ -15,8 +15,8 @@
 //! ```
 
 use crate::scheme::{Field, SignedPart, TimestampFormat};
-use crate::signature::SecretSet;
-use crate::time::format_rfc3339;
+use crate::verify::signature::SecretSet;
+use crate::verify::time::format_rfc3339;
 use crate::{Scheme, Secret};
 
 /// Signs bodies the way a scheme's sender does.
@@ -77,7 +77,7 @@ impl Signer {
             Some((_, TimestampFormat::UnixMillis)) => (i128::from(timestamp) * 1000).to_string(),
             _ => timestamp.to_string(),
         };
-        let mut form = crate::body::form_pairs(body).unwrap_or_default();
+        let mut form = crate::verify::fields::form_pairs(body).unwrap_or_default();
         form.sort();
         form.dedup();
         #[cfg(feature = "rsa")]

@@ -30,233 +30,25 @@ use hmac::{Hmac, Mac};
 use sha2::{Sha256, Sha512};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
-use crate::public_key::PublicKey;
+pub use super::algorithm::Algorithm;
+pub use super::encoding::{Encoding, MAX_TAG_LEN, Tag};
+use super::public_key::PublicKey;
 use crate::{Rejection, Secret};
-
-/// How the signature is computed: a MAC with a shared secret, or a public-key signature checked
-/// with the sender's public key.
-///
-/// The MACs use the scheme's secrets ([`SecretSet::new`]), the public-key algorithms its
-/// public keys ([`SecretSet::public_keys`]); both rotate the same way, several active at once.
-///
-/// ```
-/// use webhook_guard::signature::Algorithm;
-///
-/// assert_eq!(Algorithm::HmacSha256.signature_len(), Some(32));
-/// assert_eq!(Algorithm::HmacSha512.signature_len(), Some(64));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Algorithm {
-    /// HMAC-SHA256 (the default; most providers).
-    #[default]
-    HmacSha256,
-    /// HMAC-SHA512.
-    HmacSha512,
-    /// HMAC-SHA1, **legacy**: only for providers that still sign with it (Twilio). SHA-1's
-    /// collisions do not break HMAC-SHA1 as a MAC, but prefer anything else for a new scheme.
-    #[cfg(feature = "sha1")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "sha1")))]
-    HmacSha1,
-    /// Ed25519 (RFC 8032), strict verification: the 64-byte signature over the signed content.
-    #[cfg(feature = "ed25519")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
-    Ed25519,
-    /// ECDSA over P-256 with SHA-256, the signature DER-encoded (SendGrid).
-    #[cfg(feature = "ecdsa")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "ecdsa")))]
-    EcdsaP256Sha256,
-    /// RSA PKCS#1 v1.5 with SHA-256 (PayPal).
-    #[cfg(feature = "rsa")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
-    RsaSha256,
-}
-
-impl Algorithm {
-    /// The signature's length in bytes when it is fixed (`None`: DER or key-sized).
-    pub fn signature_len(self) -> Option<usize> {
-        match self {
-            Self::HmacSha256 => Some(32),
-            Self::HmacSha512 => Some(64),
-            #[cfg(feature = "sha1")]
-            Self::HmacSha1 => Some(20),
-            #[cfg(feature = "ed25519")]
-            Self::Ed25519 => Some(64),
-            #[cfg(feature = "ecdsa")]
-            Self::EcdsaP256Sha256 => None,
-            #[cfg(feature = "rsa")]
-            Self::RsaSha256 => None,
-        }
-    }
-
-    /// True for the MACs (keyed with a shared secret).
-    pub fn is_mac(self) -> bool {
-        match self {
-            Self::HmacSha256 | Self::HmacSha512 => true,
-            #[cfg(feature = "sha1")]
-            Self::HmacSha1 => true,
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
-    }
-}
-
-/// How signature bytes are written as text.
-///
-/// ```
-/// use webhook_guard::signature::Encoding;
-///
-/// assert_eq!(Encoding::Hex.encode(&[0xfb, 0xff]), "fbff");
-/// assert_eq!(Encoding::Base64.encode(&[0xfb, 0xff]), "+/8=");
-/// assert_eq!(Encoding::Base64Url.encode(&[0xfb, 0xff]), "-_8=");
-/// assert_eq!(Encoding::Base64Url.decode(b"-_8"), Some(vec![0xfb, 0xff]));
-/// assert_eq!(Encoding::Hex.decode(b"FBFF"), Some(vec![0xfb, 0xff]));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Encoding {
-    /// Hex digits, either case.
-    Hex,
-    /// Standard base64 (`+/`), padding optional.
-    Base64,
-    /// URL-safe base64 (`-_`), padding optional.
-    Base64Url,
-}
-
-impl Encoding {
-    /// Writes `bytes` (hex in lower case, base64 padded).
-    pub fn encode(self, bytes: &[u8]) -> String {
-        match self {
-            Self::Hex => encode_hex(bytes),
-            Self::Base64 => encode_base64_with(bytes, BASE64),
-            Self::Base64Url => encode_base64_with(bytes, BASE64_URL),
-        }
-    }
-
-    /// Reads text of any length; `None` on a character outside the alphabet.
-    pub fn decode(self, text: &[u8]) -> Option<Vec<u8>> {
-        match self {
-            Self::Hex => {
-                if !text.len().is_multiple_of(2) {
-                    return None;
-                }
-                let mut out = vec![0; text.len() / 2];
-                decode_hex_into(text, &mut out).then_some(out)
-            }
-            Self::Base64 => decode_base64_with(text, false),
-            Self::Base64Url => decode_base64_with(text, true),
-        }
-    }
-
-    /// Decodes into a tag of exactly `len` bytes (at most [`MAX_TAG_LEN`]), without allocating.
-    fn decode_tag(self, text: &[u8], len: usize) -> Option<Tag> {
-        if len > MAX_TAG_LEN {
-            return None;
-        }
-        let mut tag = Tag {
-            bytes: [0; MAX_TAG_LEN],
-            len: len as u8,
-        };
-        match self {
-            Self::Hex => {
-                if text.len() != 2 * len {
-                    return None;
-                }
-                decode_hex_into(text, &mut tag.bytes[..len]).then_some(tag)
-            }
-            Self::Base64 | Self::Base64Url => {
-                // Anything longer than the padded encoding cannot decode to `len` bytes.
-                if text.len() > len.div_ceil(3) * 4 {
-                    return None;
-                }
-                let url_safe = self == Self::Base64Url;
-                decode_base64_into(text, url_safe, &mut tag.bytes[..len]).then_some(tag)
-            }
-        }
-    }
-
-    fn is_valid(self, text: &[u8]) -> bool {
-        !text.is_empty()
-            && match self {
-                Self::Hex => text.iter().all(u8::is_ascii_hexdigit),
-                Self::Base64 => text
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
-                Self::Base64Url => text
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b"-_=".contains(&b)),
-            }
-    }
-}
-
-/// The longest fixed-length signature: HMAC-SHA512 and Ed25519, 64 bytes.
-pub const MAX_TAG_LEN: usize = 64;
 
 /// The longest signature entry read, in characters: a 8192-bit RSA signature in base64.
 pub const MAX_ENTRY_LEN: usize = 1400;
 
-/// A fixed-length signature (a MAC or an Ed25519 signature), decoded.
-///
-/// `Debug` prints its length only: a tag identifies a delivery and stays out of logs.
-///
-/// ```
-/// use webhook_guard::signature::{Encoding, SignatureFormat};
-///
-/// let format = SignatureFormat::Bare { encoding: Encoding::Base64 };
-/// let parsed = format.parse_len(b"AAECAw==", Some(4)).unwrap();
-/// assert_eq!(parsed.tags()[0].as_bytes(), &[0, 1, 2, 3]);
-/// assert_eq!(format!("{:?}", parsed.tags()[0]), "Tag(4 bytes)");
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Tag {
-    bytes: [u8; MAX_TAG_LEN],
-    len: u8,
-}
-
-impl Tag {
-    /// The tag's bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
-    }
-
-    pub(crate) fn from_slice(bytes: &[u8]) -> Self {
-        let mut tag = Tag {
-            bytes: [0; MAX_TAG_LEN],
-            len: 0,
-        };
-        let len = bytes.len().min(MAX_TAG_LEN);
-        tag.bytes[..len].copy_from_slice(&bytes[..len]);
-        tag.len = len as u8;
-        tag
-    }
-}
-
-impl Default for Tag {
-    fn default() -> Self {
-        Self {
-            bytes: [0; MAX_TAG_LEN],
-            len: 0,
-        }
-    }
-}
-
-impl fmt::Debug for Tag {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Tag({} bytes)", self.len)
-    }
-}
-
 /// An HMAC-SHA256 output.
 ///
 /// Signature entries are decoded into digests before they are compared, so a wrong length is
-/// refused before any comparison and hex case does not matter:
+/// refused before any comparison and hex case does not matter. What [`SecretSet::sign`] returns:
 ///
 /// ```
-/// use webhook_guard::signature::{Digest, decode_hex};
+/// use webhook_guard::signature::{Digest, SecretSet};
+/// use webhook_guard::Secret;
 ///
-/// let mac: Digest = decode_hex("AB".repeat(32).as_bytes()).unwrap();
-/// assert_eq!(mac, [0xab; 32]);
-/// assert_eq!(decode_hex(b"abcd"), None); // 2 bytes, not 32
+/// let mac: Digest = SecretSet::new([Secret::new("s").unwrap()]).sign(&[b"{}"]).unwrap();
+/// assert_eq!(mac.len(), 32);
 /// ```
 pub type Digest = [u8; 32];
 
@@ -887,168 +679,19 @@ impl fmt::Debug for SecretSet {
     }
 }
 
-/// The value of each ASCII hex digit, `0xff` for any other byte.
-const HEX_VALUES: [u8; 256] = {
-    let mut table = [0xff; 256];
-    let mut i = 0;
-    while i < 10 {
-        table[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        table[b'a' as usize + i] = 10 + i as u8;
-        table[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    table
-};
-
-/// Decodes 64 hex digits (either case) into a digest; anything else is `None`.
-pub fn decode_hex(hex: &[u8]) -> Option<Digest> {
-    if hex.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    decode_hex_into(hex, &mut out).then_some(out)
-}
-
-/// Decodes `2 * out.len()` hex digits into `out`; false on any other byte.
-fn decode_hex_into(hex: &[u8], out: &mut [u8]) -> bool {
-    // Accumulate an "invalid" flag instead of returning early: one branch per signature.
-    let mut invalid = 0u8;
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        let (high, low) = (
-            HEX_VALUES[usize::from(pair[0])],
-            HEX_VALUES[usize::from(pair[1])],
-        );
-        invalid |= (high | low) & 0xf0;
-        *byte = (high << 4) | (low & 0x0f);
-    }
-    invalid == 0 && hex.len() == 2 * out.len()
-}
-
-/// Lower-case hex of `bytes`.
-pub fn encode_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
-}
-
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const BASE64_URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Standard base64 (with padding) of `bytes`.
-pub fn encode_base64(bytes: &[u8]) -> String {
-    encode_base64_with(bytes, BASE64)
-}
-
-fn encode_base64_with(bytes: &[u8], alphabet: &[u8; 64]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(alphabet[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Decodes standard base64 (padding optional) of any length; `None` on any other character.
-pub fn decode_base64_vec(text: &[u8]) -> Option<Vec<u8>> {
-    decode_base64_with(text, false)
-}
-
-fn decode_base64_with(text: &[u8], url_safe: bool) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    decode_base64_each(text, url_safe, |byte| {
-        out.push(byte);
-        true
-    })?;
-    Some(out)
-}
-
-/// Decodes base64 (padding optional) into `out`, which it must fill exactly: the received
-/// signatures of the fixed-length algorithms are decoded without allocating.
-fn decode_base64_into(text: &[u8], url_safe: bool, out: &mut [u8]) -> bool {
-    let mut at = 0;
-    let decoded = decode_base64_each(text, url_safe, |byte| match out.get_mut(at) {
-        Some(slot) => {
-            *slot = byte;
-            at += 1;
-            true
-        }
-        None => false,
-    });
-    decoded.is_some() && at == out.len()
-}
-
-/// Decodes base64 byte by byte into `push` (which may refuse one: too long); `None` on any
-/// character outside the alphabet, a refused byte, or an impossible length.
-fn decode_base64_each(text: &[u8], url_safe: bool, mut push: impl FnMut(u8) -> bool) -> Option<()> {
-    let text = text
-        .strip_suffix(b"==")
-        .or_else(|| text.strip_suffix(b"="))
-        .unwrap_or(text);
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    for &c in text {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' if !url_safe => 62,
-            b'/' if !url_safe => 63,
-            b'-' if url_safe => 62,
-            b'_' if url_safe => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            if !push((acc >> bits) as u8) {
-                return None;
-            }
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(())
-}
-
-/// Decodes base64 into a digest; `None` unless it is exactly 32 bytes.
-pub fn decode_base64(text: &[u8]) -> Option<Digest> {
-    if text.len() > 44 {
-        return None;
-    }
-    decode_base64_vec(text)?.try_into().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::encoding::{decode_base64_vec, encode_hex};
 
     #[test]
     fn hex_decoding_accepts_both_cases_and_nothing_else() {
         let bytes: Digest = std::array::from_fn(|i| (i * 37) as u8);
         let lower = encode_hex(&bytes);
-        assert_eq!(decode_hex(lower.as_bytes()), Some(bytes));
+        assert_eq!(Encoding::Hex.decode(lower.as_bytes()), Some(bytes.to_vec()));
         assert_eq!(
-            decode_hex(lower.to_ascii_uppercase().as_bytes()),
-            Some(bytes)
+            Encoding::Hex.decode(lower.to_ascii_uppercase().as_bytes()),
+            Some(bytes.to_vec())
         );
         for bad in 0..=255u8 {
             if bad.is_ascii_hexdigit() {
@@ -1056,9 +699,9 @@ mod tests {
             }
             let mut text = lower.clone().into_bytes();
             text[17] = bad;
-            assert_eq!(decode_hex(&text), None, "byte {bad:#x}");
+            assert_eq!(Encoding::Hex.decode(&text), None, "byte {bad:#x}");
         }
-        assert_eq!(decode_hex(&lower.as_bytes()[..62]), None);
+        assert_eq!(Encoding::Hex.decode_tag(&lower.as_bytes()[..62], 32), None);
     }
 
     #[test]
@@ -1091,7 +734,7 @@ mod tests {
         for len in 0..40 {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 91 + 7) as u8).collect();
             assert_eq!(
-                decode_base64_vec(encode_base64(&bytes).as_bytes()),
+                Encoding::Base64.decode(Encoding::Base64.encode(&bytes).as_bytes()),
                 Some(bytes)
             );
         }
