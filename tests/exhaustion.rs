@@ -7,7 +7,8 @@
 //! - 300 connections with plausible signature headers trickling 1 MiB bodies: RSS grows by
 //!   less than 128 MiB; once they are gone, RSS is back within 64 MiB of the start;
 //! - a connection sending nothing, half a head, or a body at 1 byte/s is closed or answered
-//!   408 within 20 s;
+//!   408 within 20 s, and so is one streaming an unsigned chunked body without end (answered
+//!   401; actix-web would otherwise read and discard it for as long as it comes);
 //! - with 2,000 idle connections open, a valid delivery is answered within 1 s;
 //! - (feature `redis`) Redis paused 3 s: the deliveries refused during the pause are accepted
 //!   within 5 s after it ends.
@@ -247,34 +248,60 @@ async fn plausible_trickles(receiver: &Receiver, start_rss: f64) {
 }
 
 /// A connection sending nothing, half a head, or a body at 1 byte per second is closed (or
-/// answered 408) within 20 s.
+/// answered 408) within 20 s; one streaming an unsigned chunked body without end is answered
+/// 401 and closed within 20 s.
 async fn slow_clients(receiver: &Receiver) {
     let addr = receiver.addr;
     let deadline = Duration::from_secs(20);
     let (headers, _) = delivery("whd_slow_body");
     let full_head = head(addr, 1024, &headers);
-    let cases: Vec<(&str, Vec<u8>, bool)> = vec![
-        ("nothing", Vec::new(), false),
+    let chunked_head = format!(
+        "POST {ROUTE} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+    );
+    let mut chunk = b"400\r\n".to_vec();
+    chunk.extend_from_slice(&[b' '; 0x400]);
+    chunk.extend_from_slice(b"\r\n");
+    // (name, what is sent first, what is then sent again and how often, the answer expected)
+    type Case = (
+        &'static str,
+        Vec<u8>,
+        Option<(Vec<u8>, Duration)>,
+        Option<&'static str>,
+    );
+    let cases: Vec<Case> = vec![
+        ("nothing", Vec::new(), None, None),
         (
             "half a head",
             full_head.as_bytes()[..full_head.len() / 2].to_vec(),
-            false,
+            None,
+            None,
         ),
-        ("a body at 1 byte/s", full_head.clone().into_bytes(), true),
+        (
+            "a body at 1 byte/s",
+            full_head.clone().into_bytes(),
+            Some((b" ".to_vec(), Duration::from_secs(1))),
+            None,
+        ),
+        (
+            "an unsigned chunked body without end, 1 KiB every 50 ms",
+            chunked_head.into_bytes(),
+            Some((chunk, Duration::from_millis(50))),
+            Some("HTTP/1.1 401"),
+        ),
     ];
     let tasks: Vec<_> = cases
         .into_iter()
-        .map(|(name, first, trickle)| {
+        .map(|(name, first, trickle, expected)| {
             tokio::spawn(async move {
                 let started = Instant::now();
                 let stream = TcpStream::connect(addr).await.expect("connects");
                 let (mut read, mut write) = stream.into_split();
                 write.write_all(&first).await.expect("sends");
                 let writer = tokio::spawn(async move {
-                    if trickle {
+                    if let Some((piece, every)) = trickle {
                         loop {
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                            if write.write_all(b" ").await.is_err() {
+                            tokio::time::sleep(every).await;
+                            if write.write_all(&piece).await.is_err() {
                                 break;
                             }
                         }
@@ -301,17 +328,23 @@ async fn slow_clients(receiver: &Receiver) {
                     .lines()
                     .next()
                     .map(str::to_owned);
-                (name, ended.is_ok(), started.elapsed(), answer)
+                (name, ended.is_ok(), started.elapsed(), answer, expected)
             })
         })
         .collect();
     for task in tasks {
-        let (name, ended, took, answer) = task.await.unwrap();
+        let (name, ended, took, answer, expected) = task.await.unwrap();
         eprintln!("{name}: ended {ended} after {took:?}, answer {answer:?}");
         assert!(
             ended,
             "{name}: still open after {deadline:?} (answer {answer:?})"
         );
+        if let Some(expected) = expected {
+            assert!(
+                answer.as_deref().is_some_and(|a| a.starts_with(expected)),
+                "{name}: answered {answer:?}, expected {expected}"
+            );
+        }
     }
 }
 

@@ -1,10 +1,11 @@
+use std::cell::RefCell;
 use std::fmt;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::HttpMessage;
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, forward_ready};
 use bytes::Bytes;
 use futures_core::Stream;
@@ -100,10 +101,10 @@ where
         Box::pin(async move {
             // The raw payload, not the `Bytes` extractor: that one applies the app's payload
             // limit and decompression, and the signature covers the bytes as sent.
-            let payload = PayloadBody(request.take_payload());
+            let payload = Rc::new(RefCell::new(request.take_payload()));
             let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
             let admitted = match guard
-                .admit_request(request.headers(), target, payload)
+                .admit_request(request.headers(), target, PayloadBody(Rc::clone(&payload)))
                 .await
             {
                 Ok(admitted) => admitted,
@@ -114,15 +115,26 @@ where
                         rejection => on_rejection.response(&rejection),
                     };
                     if body_unread {
-                        // Close the connection after the answer: left open, actix-web reads and
-                        // discards the rest of the body.
+                        // Close the connection after the answer. actix-web reads and discards
+                        // the rest of a *chunked* body whose payload was dropped, for as long as
+                        // the client sends it (measured: an unsigned chunked body still open
+                        // after 30 s), but closes when the payload is still held: so the
+                        // answer holds it until it is sent.
                         response
                             .head_mut()
                             .set_connection_type(actix_web::http::ConnectionType::Close);
+                        response = response.map_body(|_, body| {
+                            BoxBody::new(HoldingUnread {
+                                body,
+                                _unread: payload,
+                            })
+                        });
                     }
                     return Ok(request.into_response(response).map_into_right_body());
                 }
             };
+            // Read to its end (the bytes become the request's payload again): nothing to hold.
+            drop(payload);
             // The admission lives in this future from here on: dropped with it (client gone,
             // handler panic), it releases the delivery for the sender's retry.
             let (delivery, admission) = admitted.into_parts();
@@ -145,19 +157,47 @@ where
     }
 }
 
-/// actix-web's payload as an [`http_body::Body`], the one body type the guard reads.
-struct PayloadBody(Payload);
+/// actix-web's payload as an [`http_body::Body`], the one body type the guard reads. Shared,
+/// so that a refused request's unread payload outlives the guard's read (see
+/// [`HoldingUnread`]).
+struct PayloadBody(Rc<RefCell<Payload>>);
 
 impl http_body::Body for PayloadBody {
     type Data = Bytes;
     type Error = actix_web::error::PayloadError;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        Pin::new(&mut self.0)
+        Pin::new(&mut *self.0.borrow_mut())
             .poll_next(cx)
             .map(|chunk| chunk.map(|chunk| chunk.map(http_body::Frame::data)))
+    }
+}
+
+/// A rejection's body that holds the request's unread payload until the answer is sent.
+///
+/// actix-web's HTTP/1 dispatcher decides when the answer ends whether the connection closes:
+/// it closes when the request's payload is unfinished and still held, but when the payload was
+/// dropped and the body is chunked it keeps the connection and reads the rest of the body to
+/// throw it away, without a deadline. Holding the payload (never polling it) makes it close.
+struct HoldingUnread {
+    body: BoxBody,
+    _unread: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for HoldingUnread {
+    type Error = <BoxBody as MessageBody>::Error;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_next(cx)
     }
 }
