@@ -10,6 +10,7 @@
 //! | idle keep-alive connection | the same header timeout (hyper starts it when it waits for the next head) | `HttpServer::keep_alive` (5 s) | 10 s | `HEAD_TIMEOUT_SECS` |
 //! | open connections | not bounded by `axum::serve`: an accept loop with a semaphore | `HttpServer::max_connections`, per worker (25,000) | 10,000, and below the file-descriptor limit | `MAX_CONNECTIONS` |
 //! | file descriptors | the soft `RLIMIT_NOFILE` is raised to the hard one at start | same | | |
+//! | reading the rest of a refused body after the answer ("lingering close") | hyper does not | `HttpServer::client_disconnect_timeout` (1 s): 128-256 KiB of read buffer per connection meanwhile | none (`Duration::ZERO`) | |
 //!
 //! Past the connection bound, new connections wait in the listen backlog instead of failing
 //! with `Too many open files`; accept errors are logged and retried after a short pause.
@@ -147,6 +148,15 @@ where
         .max_connections(limits.max_connections.div_ceil(workers))
         .client_request_timeout(limits.head_timeout)
         .keep_alive(limits.head_timeout)
-        // A client that does not read our answer is cut after this.
-        .client_disconnect_timeout(Duration::from_secs(5))
+        // No lingering close. With a timeout here (actix-web's default is 1 s), after answering
+        // a request whose body was not read (refused on its head, too large, over the budget)
+        // actix-http keeps reading and discarding that body until the client stops or the
+        // timeout ends, through a read buffer that grows to 128-256 KiB per connection: 300
+        // clients pushing unsigned 1 MiB bodies held +65 MiB that way, against +4 MiB without
+        // it. Without it the connection is closed right after the answer, as hyper does; the
+        // client still reads the answer (it was sent first), though one still writing may get
+        // a reset on its next write. It also drops an idle connection at the keep-alive
+        // timeout instead of shutting it down gracefully. It was never a write timeout: actix
+        // has none while an answer is being written.
+        .client_disconnect_timeout(Duration::ZERO)
 }
