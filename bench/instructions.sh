@@ -4,6 +4,7 @@
 #
 #   bench/instructions.sh                              # every mode below, ~2 min after the build
 #   MODES="axum-bare axum-layer" bench/instructions.sh
+#   KEEP=/tmp/dumps bench/instructions.sh             # keep the callgrind dumps (callgrind_annotate)
 #
 # Per mode: start `bench_server <mode>` (release build) under callgrind, send $WARMUP distinct
 # signed 1 KiB Audit Trail deliveries over one keep-alive connection, zero the counters
@@ -101,6 +102,7 @@ for mode in $MODES; do
     sleep 1
     dump=$(ls -t "$out".*.* 2>/dev/null | head -1)
     [ -n "$dump" ] || { cat "$WORK/$mode.log" >&2; echo "instructions.sh: no dump for $mode" >&2; exit 1; }
+    [ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp "$dump" "$KEEP/callgrind.$mode"
     total=$(callgrind_annotate --inclusive=no "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
     sha=$(callgrind_annotate --inclusive=no --threshold=100 "$dump" 2>/dev/null \
         | awk 'tolower($0) ~ /sha2::|sha256/ { gsub(",", "", $1); s += $1 } END { print s + 0 }')

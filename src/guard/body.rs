@@ -27,7 +27,7 @@ where
     };
     let mut buffer = BodyBuffer::new(
         inner.verifier.limit(),
-        headers.header("content-length"),
+        headers.header_by(&http::header::CONTENT_LENGTH),
         &inner.limits,
         overloaded,
     )?;

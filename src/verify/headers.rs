@@ -47,6 +47,38 @@ pub trait HeaderLookup {
         let _ = name;
         false
     }
+
+    /// [`header`](Self::header) by a name already parsed: the verifier parses the scheme's
+    /// header names once, and `http`'s map then answers without parsing a name per lookup.
+    /// The default calls `header` with the name's text.
+    ///
+    /// ```
+    /// use webhook_guard::HeaderLookup;
+    ///
+    /// let name = http::HeaderName::from_static("x-palo-signature");
+    /// let headers: &[(&str, &str)] = &[("X-Palo-Signature", "sha256=00")];
+    /// assert_eq!(headers.header_by(&name), Some(&b"sha256=00"[..]));
+    /// ```
+    fn header_by(&self, name: &http::HeaderName) -> Option<&[u8]> {
+        self.header(name.as_str())
+    }
+
+    /// [`is_repeated`](Self::is_repeated) by a name already parsed. See
+    /// [`header_by`](Self::header_by).
+    ///
+    /// ```
+    /// use webhook_guard::HeaderLookup;
+    ///
+    /// let name = http::HeaderName::from_static("x-palo-signature");
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.append(&name, "sha256=00".parse().unwrap());
+    /// assert!(!headers.is_repeated_by(&name));
+    /// headers.append(&name, "sha256=11".parse().unwrap());
+    /// assert!(headers.is_repeated_by(&name));
+    /// ```
+    fn is_repeated_by(&self, name: &http::HeaderName) -> bool {
+        self.is_repeated(name.as_str())
+    }
 }
 
 impl HeaderLookup for http::HeaderMap {
@@ -55,6 +87,14 @@ impl HeaderLookup for http::HeaderMap {
     }
 
     fn is_repeated(&self, name: &str) -> bool {
+        self.get_all(name).iter().nth(1).is_some()
+    }
+
+    fn header_by(&self, name: &http::HeaderName) -> Option<&[u8]> {
+        self.get(name).map(http::HeaderValue::as_bytes)
+    }
+
+    fn is_repeated_by(&self, name: &http::HeaderName) -> bool {
         self.get_all(name).iter().nth(1).is_some()
     }
 }
@@ -91,5 +131,13 @@ impl<T: HeaderLookup + ?Sized> HeaderLookup for &T {
 
     fn is_repeated(&self, name: &str) -> bool {
         (**self).is_repeated(name)
+    }
+
+    fn header_by(&self, name: &http::HeaderName) -> Option<&[u8]> {
+        (**self).header_by(name)
+    }
+
+    fn is_repeated_by(&self, name: &http::HeaderName) -> bool {
+        (**self).is_repeated_by(name)
     }
 }

@@ -70,6 +70,8 @@ pub struct Verifier {
     body_limit: usize,
     clock: Arc<dyn Clock>,
     public_url: Option<Arc<str>>,
+    /// The scheme's header names, parsed once (see [`HeaderLookup::header_by`]).
+    header_names: Arc<[http::HeaderName]>,
 }
 
 impl fmt::Debug for Verifier {
@@ -93,6 +95,7 @@ impl Verifier {
     pub fn with_secret_set(scheme: Scheme, secrets: SecretSet) -> Self {
         Self {
             scheme_name: Arc::from(scheme.name()),
+            header_names: header_names(&scheme),
             scheme: Arc::new(scheme),
             secrets,
             body_limit: DEFAULT_BODY_LIMIT,
@@ -220,6 +223,10 @@ impl Verifier {
         now: i64,
     ) -> Result<(), Rejection> {
         let scheme = &*self.scheme;
+        let head = Head {
+            headers,
+            names: &self.header_names,
+        };
         fn header_name(field: Option<&Field>) -> Option<&str> {
             match field {
                 Some(Field::Header(name)) => Some(name),
@@ -235,11 +242,11 @@ impl Verifier {
         if security_headers
             .into_iter()
             .flatten()
-            .any(|name| headers.is_repeated(name))
+            .any(|name| head.repeated(name))
         {
             return Err(Rejection::RepeatedHeader);
         }
-        let Some(raw_signature) = headers.header(&scheme.signature_header) else {
+        let Some(raw_signature) = head.get(&scheme.signature_header) else {
             let unsigned_handshake = scheme
                 .handshakes
                 .iter()
@@ -258,14 +265,14 @@ impl Verifier {
         };
         // A timestamp in the body (PALO's) waits for the body.
         if let (Some(raw), Some((_, format))) = (
-            head_timestamp(scheme, headers, signature.as_ref())?,
+            head_timestamp(scheme, &head, signature.as_ref())?,
             &scheme.timestamp,
         ) {
             fresh_timestamp(scheme, *format, raw, now)?;
         }
         if let Field::Header(name) = &scheme.id
             && scheme.id_fallbacks.is_empty()
-            && headers.header(name).is_none_or(<[u8]>::is_empty)
+            && head.get(name).is_none_or(<[u8]>::is_empty)
         {
             return Err(Rejection::MissingId);
         }
@@ -315,6 +322,10 @@ impl Verifier {
         now: i64,
     ) -> Result<Delivery, Rejection> {
         let scheme = &*self.scheme;
+        let head = Head {
+            headers,
+            names: &self.header_names,
+        };
         if body.len() > self.body_limit {
             return Err(Rejection::BodyTooLarge {
                 limit: self.body_limit,
@@ -322,7 +333,7 @@ impl Verifier {
         }
 
         // Signature.
-        let Some(raw_signature) = headers.header(&scheme.signature_header) else {
+        let Some(raw_signature) = head.get(&scheme.signature_header) else {
             // The one unsigned answer: an echo of a plain challenge value, nothing else.
             for handshake in &scheme.handshakes {
                 if let Handshake::EchoQuery { param } = handshake
@@ -344,11 +355,11 @@ impl Verifier {
             // The timestamp is inside the signature header: that header must read.
             signature.as_ref().map_err(Clone::clone)?;
         }
-        let raw_timestamp = head_timestamp(scheme, headers, signature.as_ref().ok())?;
+        let raw_timestamp = head_timestamp(scheme, &head, signature.as_ref().ok())?;
         // An id header is required before the signature only when it is signed
         // (`SignedPart::Id`, below); otherwise its absence is reported after the signature holds.
         let raw_id_header = match &scheme.id {
-            Field::Header(name) => headers.header(name).filter(|id| !id.is_empty()),
+            Field::Header(name) => head.get(name).filter(|id| !id.is_empty()),
             _ => None,
         };
         // Pieces that are not in the request as such: decoded and sorted form pairs (Twilio),
@@ -375,7 +386,7 @@ impl Verifier {
                 SignedPart::Body => pieces.push(&body),
                 SignedPart::Literal(bytes) => pieces.push(bytes),
                 SignedPart::Header(name) => {
-                    pieces.push(headers.header(name).ok_or(Rejection::MissingSignature)?)
+                    pieces.push(head.get(name).ok_or(Rejection::MissingSignature)?)
                 }
                 SignedPart::Url => {
                     // Without a configured base there is no URL to check against.
@@ -420,8 +431,8 @@ impl Verifier {
         ] = fields;
         let text = |field: Option<&Field>, from_body: Option<Cow<'_, str>>| -> Option<String> {
             match field? {
-                Field::Header(name) => headers
-                    .header(name)
+                Field::Header(name) => head
+                    .get(name)
                     .and_then(|v| std::str::from_utf8(v).ok())
                     .map(str::to_owned),
                 Field::Body(_) => from_body.map(Cow::into_owned),
@@ -618,14 +629,13 @@ fn body_digest_id(body: &[u8]) -> String {
 /// (`signature`, once it parsed); `None` for a scheme that reads it from the body, or has none.
 fn head_timestamp<'h, H: HeaderLookup + ?Sized>(
     scheme: &Scheme,
-    headers: &'h H,
+    head: &Head<'_, 'h, H>,
     signature: Option<&signature::ParsedSignature<'h>>,
 ) -> Result<Option<&'h [u8]>, Rejection> {
     match &scheme.timestamp {
-        Some((Field::Header(name), _)) => headers
-            .header(name)
-            .map(Some)
-            .ok_or(Rejection::MissingTimestamp),
+        Some((Field::Header(name), _)) => {
+            head.get(name).map(Some).ok_or(Rejection::MissingTimestamp)
+        }
         Some((Field::SignatureTimestamp, _)) => signature
             .map(|signature| signature.timestamp().ok_or(Rejection::MissingTimestamp))
             .transpose(),
@@ -657,4 +667,58 @@ fn signature_id(mac: &Tag) -> String {
         .chain_update(mac.as_bytes())
         .finalize();
     format!("sig_{}", encode_hex(&digest[..16]))
+}
+
+/// The scheme's header names (signature, timestamp, id, tenant, signed headers), parsed once;
+/// a name `http` does not accept is left out (then looked up as text).
+fn header_names(scheme: &Scheme) -> Arc<[http::HeaderName]> {
+    fn field(field: Option<&Field>) -> Option<&str> {
+        match field {
+            Some(Field::Header(name)) => Some(name),
+            _ => None,
+        }
+    }
+    let signed = scheme.signed_content.iter().filter_map(|part| match part {
+        SignedPart::Header(name) => Some(&**name),
+        _ => None,
+    });
+    [
+        Some(&*scheme.signature_header),
+        field(scheme.timestamp.as_ref().map(|(field, _)| field)),
+        field(Some(&scheme.id)),
+        field(scheme.tenant.as_ref()),
+        field(scheme.event_type.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(signed)
+    .filter_map(|name| http::HeaderName::from_bytes(name.as_bytes()).ok())
+    .collect()
+}
+
+/// A request's headers with the verifier's parsed names: a lookup by one of them parses
+/// nothing.
+struct Head<'v, 'h, H: ?Sized> {
+    headers: &'h H,
+    names: &'v [http::HeaderName],
+}
+
+impl<'v, 'h, H: HeaderLookup + ?Sized> Head<'v, 'h, H> {
+    fn known(&self, name: &str) -> Option<&'v http::HeaderName> {
+        self.names.iter().find(|known| known.as_str() == name)
+    }
+
+    fn get(&self, name: &str) -> Option<&'h [u8]> {
+        match self.known(name) {
+            Some(known) => self.headers.header_by(known),
+            None => self.headers.header(name),
+        }
+    }
+
+    fn repeated(&self, name: &str) -> bool {
+        match self.known(name) {
+            Some(known) => self.headers.is_repeated_by(known),
+            None => self.headers.is_repeated(name),
+        }
+    }
 }
