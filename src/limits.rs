@@ -350,3 +350,12 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// assert_eq!(verify(&"a".repeat(MAX_ID_LEN + 1)).unwrap_err(), Rejection::MalformedId);
 /// ```
 pub const MAX_ID_LEN: usize = 256;
+
+/// The one size rule, wherever a body's size is first known (announced, read so far, whole):
+/// more than `limit` bytes is refused with 413.
+pub(crate) fn check_body_size(len: u64, limit: usize) -> Result<(), crate::Rejection> {
+    if len > limit as u64 {
+        return Err(crate::Rejection::BodyTooLarge { limit });
+    }
+    Ok(())
+}

@@ -181,11 +181,7 @@ impl Guard {
             return verifier.verify_target(headers, target, body, verifier.secrets(), now);
         };
         // The size limit comes first, before any lookup.
-        if body.len() > verifier.limit() {
-            return Err(Rejection::BodyTooLarge {
-                limit: verifier.limit(),
-            });
-        }
+        crate::limits::check_body_size(body.len() as u64, verifier.limit())?;
         let path = target.split_once('?').map_or(target, |(path, _)| path);
         let query = SecretQuery {
             scheme: Arc::clone(&inner.scheme_name),

@@ -7,7 +7,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http_body::Body;
 
 use super::Guard;
-use crate::limits::{BodyLimits, BodyTimeouts, BudgetPermit};
+use crate::limits::{BodyLimits, BodyTimeouts, BudgetPermit, check_body_size};
 use crate::{HeaderLookup, Rejection};
 
 /// Reads `body` whole for verification, refusing it as soon as it is too large, too slow or
@@ -85,8 +85,8 @@ impl BodyBuffer {
         let announced = content_length
             .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if announced.is_some_and(|len| len > limit as u64) {
-            return Err(Rejection::BodyTooLarge { limit });
+        if let Some(len) = announced {
+            check_body_size(len, limit)?;
         }
         // At most the limit, so a `usize` holds it.
         let announced = announced.map(|len| len as usize);
@@ -134,9 +134,7 @@ impl BodyBuffer {
     pub(crate) fn push(&mut self, chunk: Bytes) -> Result<(), Rejection> {
         let len = chunk.len();
         self.total = self.total.saturating_add(len);
-        if self.total > self.limit {
-            return Err(Rejection::BodyTooLarge { limit: self.limit });
-        }
+        check_body_size(self.total as u64, self.limit)?;
         // A body longer than announced (none announced: chunked) takes the rest as it comes.
         let held = self.permit.held();
         if self.total > held && !self.permit.grow(self.total - held) {

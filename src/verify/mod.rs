@@ -27,7 +27,7 @@ use bytes::Bytes;
 
 use sha2::{Digest as _, Sha256};
 
-use crate::limits::{DEFAULT_BODY_LIMIT, MAX_ID_LEN};
+use crate::limits::{DEFAULT_BODY_LIMIT, MAX_ID_LEN, check_body_size};
 use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, TimestampFormat};
 use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
 use encoding::encode_hex;
@@ -326,11 +326,7 @@ impl Verifier {
             headers,
             names: &self.header_names,
         };
-        if body.len() > self.body_limit {
-            return Err(Rejection::BodyTooLarge {
-                limit: self.body_limit,
-            });
-        }
+        check_body_size(body.len() as u64, self.body_limit)?;
 
         // Signature.
         let Some(raw_signature) = head.get(&scheme.signature_header) else {
