@@ -21,7 +21,9 @@ use criterion::Criterion;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use moka::sync::Cache;
 use webhook_guard::event::audit_trail;
-use webhook_guard::replay::{Claim, MemoryStore, ReplayKey, ReplayStore, StoreFuture};
+use webhook_guard::replay::{
+    Claim, CompactStore, KeyHasher, MemoryStore, ReplayKey, ReplayStore, StoreFuture,
+};
 use webhook_guard::time::FixedClock;
 use webhook_guard::{Guard, Scheme, Secret, Signer, Verifier};
 
@@ -39,10 +41,31 @@ fn config() -> Criterion {
         .configure_from_args()
 }
 
-/// Distinct, well-spread keys (an odd multiplier is a bijection on `u128`), like the digests
-/// `ReplayKey::new` produces.
+/// Distinct, well-spread keys (an odd multiplier is a bijection on `u128`), like the keyed
+/// hashes the in-memory stores make of a `ReplayKey`: for the bare data structures.
 fn key(i: u64) -> u128 {
     u128::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835) | 1
+}
+
+/// Delivery id number `i` as the Audit Trail writes ids (`whd_` + 24 hex digits), built on the
+/// stack: the stores are given a real `ReplayKey`, and formatting a `String` would cost more
+/// than some of what is measured.
+struct Id([u8; 28]);
+
+fn id(i: u64) -> Id {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = *b"whd_000000000000000000000000";
+    for (n, digit) in buf[12..].iter_mut().enumerate() {
+        *digit = HEX[((i >> (60 - 4 * n)) & 0xf) as usize];
+    }
+    Id(buf)
+}
+
+impl Id {
+    fn key(&self) -> ReplayKey<'_> {
+        let id = std::str::from_utf8(&self.0).expect("hex digits");
+        ReplayKey::new("audit-trail", Some("tenant-001"), id)
+    }
 }
 
 /// The tiny executor: `MemoryStore` answers at once.
@@ -57,24 +80,26 @@ fn window() -> Duration {
     Scheme::audit_trail().freshness().replay_window()
 }
 
-fn claim_complete(store: &MemoryStore, k: u128, window: Duration) {
-    match ready(store.claim(ReplayKey::from_u128(k), window)) {
+fn claim_complete(store: &impl ReplayStore, i: u64, window: Duration) {
+    match ready(store.claim(id(i).key(), window)) {
         Ok(Claim::Fresh(token)) => ready(store.complete(&token)).unwrap(),
         other => panic!("expected a fresh claim, got {other:?}"),
     }
 }
 
-fn naive_insert(cache: &Cache<u128, ()>, k: u128) {
-    let entry = cache.entry(k).or_insert_with(|| ());
+/// The naive dedup: one moka insert per delivery, keyed like the stores (a `KeyHasher`).
+fn naive_insert((cache, hasher): &(Cache<u128, ()>, KeyHasher), i: u64) {
+    let entry = cache.entry(hasher.hash(&id(i).key())).or_insert_with(|| ());
     assert!(entry.is_fresh());
 }
 
-fn naive_cache() -> Cache<u128, ()> {
+fn naive_cache() -> (Cache<u128, ()>, KeyHasher) {
     // moka's default eviction policy is TinyLFU.
-    Cache::builder()
+    let cache = Cache::builder()
         .max_capacity(1_100_000)
         .time_to_live(Duration::from_secs(24 * 3600))
-        .build()
+        .build();
+    (cache, KeyHasher::new())
 }
 
 /// Runs `iters` operations on `threads` threads in chunks of at most `CHUNK` per thread, with a
@@ -84,7 +109,7 @@ fn chunked<S: Sync>(
     iters: u64,
     threads: u64,
     make: impl Fn() -> S,
-    op: impl Fn(&S, u128) + Sync,
+    op: impl Fn(&S, u64) + Sync,
 ) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = iters;
@@ -94,7 +119,7 @@ fn chunked<S: Sync>(
         let start = Instant::now();
         if threads == 1 {
             for i in 0..n {
-                op(&store, key(i));
+                op(&store, i);
             }
         } else {
             thread::scope(|s| {
@@ -102,7 +127,7 @@ fn chunked<S: Sync>(
                     let (store, op) = (&store, &op);
                     s.spawn(move || {
                         for i in 0..n {
-                            op(store, key(t * CHUNK + i));
+                            op(store, t * CHUNK + i);
                         }
                     });
                 }
@@ -137,17 +162,18 @@ fn store_ops(c: &mut Criterion) {
     let store = MemoryStore::new();
     let cache = naive_cache();
     for i in 0..DONE_KEYS {
-        claim_complete(&store, key(i), window);
-        naive_insert(&cache, key(i));
+        claim_complete(&store, i, window);
+        naive_insert(&cache, i);
     }
     let claim_done = |i: u64| {
-        let claim = ready(store.claim(ReplayKey::from_u128(key(i % DONE_KEYS)), window));
+        let claim = ready(store.claim(id(i % DONE_KEYS).key(), window));
         assert!(matches!(claim, Ok(Claim::Done)));
     };
     let naive_done = |i: u64| {
         assert!(
             !cache
-                .entry(key(i % DONE_KEYS))
+                .0
+                .entry(cache.1.hash(&id(i % DONE_KEYS).key()))
                 .or_insert_with(|| ())
                 .is_fresh()
         );
@@ -287,10 +313,10 @@ fn memory_variant(variant: &str) {
             let store = MemoryStore::builder().capacity(1_100_000).build();
             let window = window();
             for i in 0..DONE {
-                claim_complete(&store, key(i), window);
+                claim_complete(&store, i, window);
             }
             for i in DONE..keys {
-                let claim = ready(store.claim(ReplayKey::from_u128(key(i)), window));
+                let claim = ready(store.claim(id(i).key(), window));
                 assert!(matches!(claim, Ok(Claim::Fresh(_))), "{claim:?}");
             }
             let held = store.entry_count();
@@ -301,12 +327,10 @@ fn memory_variant(variant: &str) {
         }
         "compact-store" => {
             // Capacity is split over 16 shards: leave the shards room for their spread.
-            let store = webhook_guard::replay::CompactStore::builder()
-                .capacity(1_200_000)
-                .build();
+            let store = CompactStore::builder().capacity(1_200_000).build();
             let window = window();
             for i in 0..keys {
-                let claim = ready(store.claim(ReplayKey::from_u128(key(i)), window));
+                let claim = ready(store.claim(id(i).key(), window));
                 let Ok(Claim::Fresh(token)) = claim else {
                     panic!("{claim:?}")
                 };
@@ -323,7 +347,34 @@ fn memory_variant(variant: &str) {
         "moka-tinylfu" => {
             let cache = naive_cache();
             for i in 0..keys {
-                naive_insert(&cache, key(i));
+                naive_insert(&cache, i);
+            }
+            cache.0.run_pending_tasks();
+            let held = cache.0.entry_count();
+            let after = rss_bytes();
+            black_box(&cache);
+            (after, held)
+        }
+        "moka-plain" | "moka-expiry" | "moka-arc" | "moka-arc-expiry" => {
+            struct E;
+            impl<V> moka::Expiry<u128, V> for E {
+                fn expire_after_create(&self, _: &u128, _: &V, _: Instant) -> Option<Duration> {
+                    Some(Duration::from_secs(3600))
+                }
+            }
+            let mut b = Cache::builder().initial_capacity(1 << 16);
+            if variant.ends_with("expiry") {
+                b = b.expire_after(E);
+            }
+            let cache: Cache<u128, std::sync::Arc<[u64; 2]>> = b.build();
+            let v = std::sync::Arc::new([0u64; 2]);
+            for i in 0..keys {
+                let value = if variant.starts_with("moka-arc") {
+                    std::sync::Arc::new([i; 2])
+                } else {
+                    v.clone()
+                };
+                cache.entry(key(i)).or_insert_with(|| value);
             }
             cache.run_pending_tasks();
             let held = cache.entry_count();
@@ -352,7 +403,103 @@ fn memory_variant(variant: &str) {
     );
 }
 
+/// Derives the key the in-memory stores claim, for ids `from..to`: what every delivery pays
+/// before its claim.
+#[inline(never)]
+fn key_derivation(hasher: &KeyHasher, from: u64, to: u64) {
+    for i in from..to {
+        black_box(hasher.hash(&id(i).key()));
+    }
+}
+
+/// The same with SHA-256 (the Redis store's key, and every store's before).
+#[inline(never)]
+fn key_digest(from: u64, to: u64) {
+    for i in from..to {
+        black_box(id(i).key().digest());
+    }
+}
+
+/// Builds the ids alone: what the two above spend apart from the key.
+#[inline(never)]
+fn key_ids(from: u64, to: u64) {
+    for i in from..to {
+        black_box(id(i).key());
+    }
+}
+
+/// Claims then completes ids `from..to`: what a fresh delivery costs the store, key included.
+#[inline(never)]
+fn claim_complete_ids(store: &dyn ReplayStore, from: u64, to: u64, window: Duration) {
+    for i in from..to {
+        match ready(store.claim(id(i).key(), window)) {
+            Ok(Claim::Fresh(token)) => ready(store.complete(&token)).unwrap(),
+            other => panic!("expected a fresh claim, got {other:?}"),
+        }
+    }
+}
+
+// What callgrind counts (`--toggle-collect=*measured_*`): the second half of each run, after
+// the first half warmed up the same code and store without being counted.
+#[inline(never)]
+fn measured_key_derivation(hasher: &KeyHasher, from: u64, to: u64) {
+    key_derivation(hasher, from, to)
+}
+
+#[inline(never)]
+fn measured_key_digest(from: u64, to: u64) {
+    key_digest(from, to)
+}
+
+#[inline(never)]
+fn measured_key_ids(from: u64, to: u64) {
+    key_ids(from, to)
+}
+
+#[inline(never)]
+fn measured_claim_complete(store: &dyn ReplayStore, from: u64, to: u64, window: Duration) {
+    claim_complete_ids(store, from, to, window)
+}
+
+/// `WEBHOOK_GUARD_INSTRUCTIONS=<variant>`: instructions per operation, counted by callgrind in
+/// the `measured_*` function alone (`--toggle-collect`), after a warm-up of as many keys, so
+/// divide callgrind's total by 100,000.
+/// Variants: `key`, `memory-store`, `compact-store`. See BENCHMARKS.md for the command.
+fn instructions_variant(variant: &str) {
+    const N: u64 = 100_000;
+    let window = window();
+    match variant {
+        "key" => {
+            let hasher = KeyHasher::new();
+            key_derivation(&hasher, 0, N);
+            measured_key_derivation(&hasher, N, 2 * N);
+        }
+        "digest" => {
+            key_digest(0, N);
+            measured_key_digest(N, 2 * N);
+        }
+        "ids" => {
+            key_ids(0, N);
+            measured_key_ids(N, 2 * N);
+        }
+        "memory-store" | "compact-store" => {
+            let store: Box<dyn ReplayStore> = if variant == "memory-store" {
+                Box::new(MemoryStore::new())
+            } else {
+                Box::new(CompactStore::new())
+            };
+            claim_complete_ids(&*store, 0, N, window);
+            measured_claim_complete(&*store, N, 2 * N, window);
+        }
+        other => panic!("unknown variant {other}"),
+    }
+    eprintln!("instructions {variant}: {N} operations measured");
+}
+
 fn main() {
+    if let Ok(variant) = std::env::var("WEBHOOK_GUARD_INSTRUCTIONS") {
+        return instructions_variant(&variant);
+    }
     match std::env::var("WEBHOOK_GUARD_MEMORY").as_deref() {
         Ok("1") => {
             let exe = std::env::current_exe().unwrap();
@@ -360,6 +507,10 @@ fn main() {
                 "memory-store",
                 "compact-store",
                 "moka-tinylfu",
+                "moka-plain",
+                "moka-expiry",
+                "moka-arc",
+                "moka-arc-expiry",
                 "mutex-hashmap",
             ] {
                 let status = std::process::Command::new(&exe)

@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use webhook_guard::event::AuditTrailEvent;
 use webhook_guard::replay::{
-    Claim, ClaimToken, MemoryStore, ReplayKey, ReplayStore, StoreError, StoreFuture,
+    Claim, ClaimToken, KeyHasher, MemoryStore, ReplayKey, ReplayStore, StoreError, StoreFuture,
 };
 use webhook_guard::{Scheme, Secret};
 
@@ -111,8 +111,8 @@ fn touch(event: &AuditTrailEvent) {
 struct NoStore;
 
 impl ReplayStore for NoStore {
-    fn claim(&self, key: ReplayKey, _: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
-        StoreFuture::ready(Ok(Claim::Fresh(ClaimToken::new(key, 0))))
+    fn claim(&self, _: ReplayKey<'_>, _: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+        StoreFuture::ready(Ok(Claim::Fresh(ClaimToken::new(0, 0))))
     }
     fn complete(&self, _: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
         StoreFuture::ready(Ok(()))
@@ -125,13 +125,15 @@ impl ReplayStore for NoStore {
 
 /// Diagnostic: atomic claims in one `Mutex<HashMap>` (1 = in flight, 2 = done), without
 /// expiry, bound or tokens: the cost of a plain map, to compare with the moka store.
+/// Keyed like the built-in in-memory stores (a `KeyHasher`).
 #[derive(Debug, Default)]
-struct MapStore(Mutex<HashMap<u128, u8>>);
+struct MapStore(Mutex<HashMap<u128, u8>>, KeyHasher);
 
 impl ReplayStore for MapStore {
-    fn claim(&self, key: ReplayKey, _: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+    fn claim(&self, key: ReplayKey<'_>, _: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+        let key = self.1.hash(&key);
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let claim = match map.entry(key.as_u128()) {
+        let claim = match map.entry(key) {
             Entry::Vacant(slot) => {
                 slot.insert(1);
                 Claim::Fresh(ClaimToken::new(key, 0))
@@ -143,7 +145,7 @@ impl ReplayStore for MapStore {
     }
     fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        map.insert(claim.key().as_u128(), 2);
+        map.insert(claim.key(), 2);
         StoreFuture::ready(Ok(()))
     }
     fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
@@ -152,7 +154,7 @@ impl ReplayStore for MapStore {
     }
     fn release_detached(&self, claim: ClaimToken) {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        map.remove(&claim.key().as_u128());
+        map.remove(&claim.key());
     }
 }
 

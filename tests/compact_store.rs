@@ -10,8 +10,9 @@ use webhook_guard::replay::{Claim, CompactStore, ReplayKey, ReplayStore, StoreEr
 
 const HOUR: Duration = Duration::from_secs(3600);
 
-fn key(n: u64) -> ReplayKey {
-    ReplayKey::new("test", None, &n.to_string())
+/// A key borrows its id: the test's ids live as long as the test binary (a few thousand).
+fn key(n: u64) -> ReplayKey<'static> {
+    ReplayKey::new("test", None, n.to_string().leak())
 }
 
 fn claim(store: &CompactStore, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {

@@ -42,18 +42,18 @@ async fn raw(server: &RedisServer) -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
-fn key(id: &str) -> ReplayKey {
+fn key(id: &str) -> ReplayKey<'_> {
     ReplayKey::new("audit-trail", Some("tenant-001"), id)
 }
 
-async fn fresh(store: &RedisStore, key: ReplayKey) -> ClaimToken {
+async fn fresh(store: &RedisStore, key: ReplayKey<'_>) -> ClaimToken {
     match store.claim(key, WINDOW).await {
         Ok(Claim::Fresh(token)) => token,
         other => panic!("expected a fresh claim of {key:?}, got {other:?}"),
     }
 }
 
-async fn assert_in_flight(store: &RedisStore, key: ReplayKey) {
+async fn assert_in_flight(store: &RedisStore, key: ReplayKey<'_>) {
     let claim = store.claim(key, WINDOW).await;
     assert!(
         matches!(claim, Ok(Claim::InFlight { .. })),
@@ -61,7 +61,7 @@ async fn assert_in_flight(store: &RedisStore, key: ReplayKey) {
     );
 }
 
-async fn assert_done(store: &RedisStore, key: ReplayKey) {
+async fn assert_done(store: &RedisStore, key: ReplayKey<'_>) {
     let claim = store.claim(key, WINDOW).await;
     assert!(
         matches!(claim, Ok(Claim::Done)),
@@ -80,7 +80,8 @@ async fn claim_complete_release_and_claim_again() {
     // Fresh → in flight → done, and done stays done.
     let handled = key("whd_handled");
     let token = fresh(&store, handled).await;
-    assert_eq!(token.key(), handled);
+    // Replicas share keys: the claim is under the key's digest, the same in every process.
+    assert_eq!(token.key(), handled.digest());
     assert_in_flight(&store, handled).await;
     store.complete(&token).await.unwrap();
     assert_done(&store, handled).await;
@@ -114,8 +115,17 @@ async fn keys_are_prefixed_hex_with_a_lease_then_the_retention() {
     let mut redis = raw(&server).await;
     let key = key("whd_layout");
     let name = store.redis_key(key);
-    assert_eq!(name, format!("billing:{:032x}", key.as_u128()));
+    assert_eq!(name, format!("billing:{:032x}", key.digest()));
     assert_eq!(name.len(), "billing:".len() + 32);
+    // A fixed name: what another replica, or the previous version, wrote for this delivery.
+    assert_eq!(
+        store.redis_key(ReplayKey::new(
+            "audit-trail",
+            Some("tenant-001"),
+            "whd_abc123"
+        )),
+        "billing:888b6c8fbe6d7488f82a5d46339f4e3f"
+    );
 
     let token = fresh(&store, key).await;
     let value: String = redis::cmd("GET")
@@ -243,7 +253,8 @@ async fn concurrent_claims_from_two_replicas_yield_exactly_one_fresh() {
     let server = RedisServer::start();
     let replicas = [connect(&server).await, connect(&server).await];
     for round in 0..20 {
-        let key = key(&format!("whd_race_{round}"));
+        // Moved into the spawned tasks: an id that lives as long as the test binary.
+        let key = key(format!("whd_race_{round}").leak());
         let barrier = Arc::new(Barrier::new(64));
         let tasks: Vec<_> = (0..64)
             .map(|task| {

@@ -13,8 +13,9 @@ use webhook_guard::replay::{Claim, ClaimToken, MemoryStore, ReplayKey, ReplaySto
 
 const HOUR: Duration = Duration::from_secs(3600);
 
-fn key(n: u64) -> ReplayKey {
-    ReplayKey::new("audit-trail", Some("tenant-001"), &format!("whd_{n}"))
+/// A key borrows its id: the test's ids live as long as the test binary (a few thousand).
+fn key(n: u64) -> ReplayKey<'static> {
+    ReplayKey::new("audit-trail", Some("tenant-001"), format!("whd_{n}").leak())
 }
 
 fn claim(store: &MemoryStore, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
@@ -24,10 +25,7 @@ fn claim(store: &MemoryStore, key: ReplayKey, window: Duration) -> Result<Claim,
 #[track_caller]
 fn fresh(store: &MemoryStore, key: ReplayKey, window: Duration) -> ClaimToken {
     match claim(store, key, window) {
-        Ok(Claim::Fresh(token)) => {
-            assert_eq!(token.key(), key);
-            token
-        }
+        Ok(Claim::Fresh(token)) => token,
         other => panic!("expected Fresh for {key:?}, got {other:?}"),
     }
 }
@@ -106,11 +104,11 @@ fn a_token_for_another_key_changes_nothing() {
     let a = fresh(&store, key(20), HOUR);
     let b = fresh(&store, key(21), HOUR);
     // A token with b's number but a's key, and the reverse: neither matches the stored claim.
-    let forged = ClaimToken::new(key(20), b.token());
+    let forged = ClaimToken::new(a.key(), b.token());
     release(&store, &forged);
     complete(&store, &forged);
     assert_in_flight(&store, key(20));
-    let forged = ClaimToken::new(key(21), a.token());
+    let forged = ClaimToken::new(b.key(), a.token());
     complete(&store, &forged);
     assert_in_flight(&store, key(21));
 }
@@ -318,26 +316,27 @@ fn at_capacity_no_claimed_key_is_ever_fresh_twice() {
     let keys: Vec<ReplayKey> = (0..5000).map(|n| key(1_000_000 + n)).collect();
     let mut fresh_once = HashSet::new();
     let mut refused = 0u64;
-    let mut record = |k: ReplayKey,
-                      result: Result<Claim, StoreError>,
-                      fresh_once: &mut HashSet<ReplayKey>| match result {
-        Ok(Claim::Fresh(token)) => {
-            assert!(fresh_once.insert(k), "{k:?} answered Fresh a second time");
-            Some(token)
-        }
-        Ok(Claim::InFlight { .. } | Claim::Done) => {
-            assert!(
-                fresh_once.contains(&k),
-                "{k:?} is in flight or done but was never claimed"
-            );
-            None
-        }
-        Err(StoreError::Full) => {
-            refused += 1;
-            None
-        }
-        Err(other) => panic!("unexpected {other:?}"),
-    };
+    let mut record =
+        |k: ReplayKey<'static>,
+         result: Result<Claim, StoreError>,
+         fresh_once: &mut HashSet<ReplayKey<'static>>| match result {
+            Ok(Claim::Fresh(token)) => {
+                assert!(fresh_once.insert(k), "{k:?} answered Fresh a second time");
+                Some(token)
+            }
+            Ok(Claim::InFlight { .. } | Claim::Done) => {
+                assert!(
+                    fresh_once.contains(&k),
+                    "{k:?} is in flight or done but was never claimed"
+                );
+                None
+            }
+            Err(StoreError::Full) => {
+                refused += 1;
+                None
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        };
 
     // First pass, interleaved: claim a new key, then re-claim an older one.
     for (i, &k) in keys.iter().enumerate() {
@@ -478,12 +477,22 @@ fn replay_keys_are_scoped_by_scheme_tenant_and_id() {
         ReplayKey::new("audit-trail", Some("tenant-00"), "1whd_1"),
         ReplayKey::signature("audit-trail", Some("tenant-001"), b"whd_1"),
     ];
-    for k in keys {
-        let _token = fresh(&store, k, HOUR);
-    }
-    assert_eq!(ReplayKey::from_u128(keys[0].as_u128()), keys[0]);
+    // Each is a key of its own in the store (all fresh, under distinct store keys)...
+    let tokens: Vec<ClaimToken> = keys.iter().map(|&k| fresh(&store, k, HOUR)).collect();
+    let store_keys: HashSet<u128> = tokens.iter().map(ClaimToken::key).collect();
+    assert_eq!(store_keys.len(), keys.len());
+    assert_eq!(store.entry_count(), keys.len() as u64);
+    // ...and the same material, built anew, is the same key.
     assert_in_flight(
         &store,
-        ReplayKey::new("audit-trail", Some("tenant-001"), "whd_1"),
+        ReplayKey::new("audit-trail", Some("tenant-001"), &String::from("whd_1")),
     );
+    release(&store, &tokens[0]);
+    let again = fresh(
+        &store,
+        ReplayKey::new("audit-trail", Some("tenant-001"), "whd_1"),
+        HOUR,
+    );
+    assert_eq!(again.key(), tokens[0].key());
+    assert_eq!(store.entry_count(), keys.len() as u64);
 }

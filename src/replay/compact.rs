@@ -1,19 +1,18 @@
 //! The compact in-memory replay store: plain hash maps, no cache library.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::slot::{ClaimTimes, Found, InMemory, SlotState, StoreBuilder, millis};
-use super::{Claim, ClaimToken, ReplayKey, StoreError};
+use super::slot::{ClaimTimes, Found, InFlight, InMemory, KeyMap, StoreBuilder, Word, millis};
+use super::{Claim, ClaimToken, KeyHasher, ReplayKey, StoreError};
 
 /// Shards, so that two threads rarely wait on the same lock.
 const SHARDS: usize = 16;
 
-/// An in-memory replay store on sharded plain hash maps: about 160 bytes per key and a few
+/// An in-memory replay store on sharded plain hash maps: about 100 bytes per key and a few
 /// hundred nanoseconds per step, for receivers whose volume makes the default
 /// [`MemoryStore`](crate::replay::MemoryStore) (a moka cache, about 450 bytes per key) too
 /// heavy. Same contract and guarantees as `MemoryStore`:
@@ -26,7 +25,7 @@ const SHARDS: usize = 16;
 /// - keys kept for the retention (default 24 h, or the scheme's window if longer) from their
 ///   first claim, then dropped as new claims pass by (no background task, no timer).
 ///
-/// Keys are spread over 16 shards by their (uniformly distributed) digest, each with a
+/// Keys are spread over 16 shards by their (uniformly distributed) keyed hash, each with a
 /// sixteenth of the capacity, so "full" is decided per shard: with the capacity sized by the
 /// rule on `MemoryStore`, a shard fills up only when the whole store nearly does.
 ///
@@ -46,6 +45,7 @@ const SHARDS: usize = 16;
 /// # });
 /// ```
 pub struct CompactStore {
+    hasher: KeyHasher,
     shards: Box<[Mutex<Shard>]>,
     shard_capacity: usize,
     capacity: u64,
@@ -57,39 +57,20 @@ pub struct CompactStore {
     evicted: AtomicU64,
 }
 
-/// Keys are SHA-256 digests already: their low bits are a fine hash.
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
-    }
-}
-
 #[derive(Default)]
 struct Shard {
-    keys: HashMap<u128, Entry, BuildHasherDefault<DigestHasher>>,
+    keys: KeyMap<Entry>,
     /// Every key held, once, in claim order: where expiry and room come from. A key leaves
     /// `keys` only when it leaves the front of `order`, so the two always hold the same keys.
     order: VecDeque<u128>,
+    /// The running claims of this shard's keys (one per handler running now).
+    in_flight: KeyMap<InFlight>,
 }
 
+/// 16 bytes, so that a key with its entry takes 32 in the table.
 struct Entry {
     expires_at: u64,
-    /// The `live_until` the `order` entry was queued with (a retry extends the slot's).
-    queued_live_until: u64,
-    state: SlotState,
+    word: Word,
 }
 
 impl Shard {
@@ -104,6 +85,7 @@ impl Shard {
                 return;
             }
             self.keys.remove(&key);
+            self.in_flight.remove(&key);
             self.order.pop_front();
         }
     }
@@ -116,16 +98,17 @@ impl Shard {
                 return false;
             };
             if let Some(entry) = self.keys.get_mut(&key) {
-                if entry.state.is_live(now) {
-                    if entry.state.live_until == entry.queued_live_until {
+                if entry.word.is_live(now) {
+                    if !entry.word.requeue() {
                         return false;
                     }
                     // Claimed again since (a retry): as young as that claim.
-                    entry.queued_live_until = entry.state.live_until;
+                    entry.word = entry.word.requeued();
                     self.order.rotate_left(1);
                     continue;
                 }
                 self.keys.remove(&key);
+                self.in_flight.remove(&key);
                 evicted.fetch_add(1, Ordering::Relaxed);
             }
             self.order.pop_front();
@@ -190,19 +173,23 @@ impl CompactStore {
     }
 
     fn shard(&self, key: u128) -> &Mutex<Shard> {
-        // The digest's top bits pick the shard, its low bits hash inside it.
+        // The key's top bits pick the shard, its low bits hash inside it.
         &self.shards[(key >> 124) as usize % SHARDS]
     }
 
-    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+    fn claim_now(&self, key: ReplayKey<'_>, window: Duration) -> Result<Claim, StoreError> {
+        let raw = self.hasher.hash(&key);
         let times = ClaimTimes::new(self.now(), window, self.retention, self.lease);
         let next_token = || self.next_token.fetch_add(1, Ordering::Relaxed);
-        let raw = key.as_u128();
-        let mut shard = lock(self.shard(raw));
+        let mut guard = lock(self.shard(raw));
+        let shard = &mut *guard;
         shard.expire(times.now);
         if let Some(entry) = shard.keys.get_mut(&raw) {
-            return Ok(match entry.state.claim(&times, next_token) {
-                Found::Fresh(token) => Claim::Fresh(ClaimToken::new(key, token)),
+            let found = entry
+                .word
+                .claim(&mut shard.in_flight, raw, &times, next_token);
+            return Ok(match found {
+                Found::Fresh(token) => Claim::Fresh(ClaimToken::new(raw, token)),
                 Found::InFlight(left) => Claim::InFlight {
                     lease_left: Some(Duration::from_millis(left)),
                 },
@@ -210,7 +197,7 @@ impl CompactStore {
             });
         }
         if !shard.make_room(self.shard_capacity, times.now, &self.evicted) {
-            drop(shard);
+            drop(guard);
             self.refused_full.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 capacity = self.capacity,
@@ -222,19 +209,29 @@ impl CompactStore {
         shard.keys.insert(
             raw,
             Entry {
-                expires_at: times.now.saturating_add(millis(times.keep_for)),
-                queued_live_until: times.live_until,
-                state: SlotState::claimed(token, &times),
+                expires_at: times.expires_at(),
+                word: Word::claimed(&times),
+            },
+        );
+        shard.in_flight.insert(
+            raw,
+            InFlight {
+                token,
+                lease_until: times.lease_until,
             },
         );
         shard.order.push_back(raw);
-        Ok(Claim::Fresh(ClaimToken::new(key, token)))
+        Ok(Claim::Fresh(ClaimToken::new(raw, token)))
     }
 
     fn finish_now(&self, claim: &ClaimToken, success: bool) {
-        let raw = claim.key().as_u128();
-        if let Some(entry) = lock(self.shard(raw)).keys.get_mut(&raw) {
-            entry.state.finish(claim.token(), success);
+        let raw = claim.key();
+        let mut guard = lock(self.shard(raw));
+        let shard = &mut *guard;
+        if let Some(entry) = shard.keys.get_mut(&raw) {
+            entry
+                .word
+                .finish(&mut shard.in_flight, raw, claim.token(), success);
         }
     }
 }
@@ -256,7 +253,7 @@ impl fmt::Debug for CompactStore {
 }
 
 impl InMemory for CompactStore {
-    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+    fn claim_now(&self, key: ReplayKey<'_>, window: Duration) -> Result<Claim, StoreError> {
         CompactStore::claim_now(self, key, window)
     }
 
@@ -279,6 +276,7 @@ impl StoreBuilder<CompactStore> {
         let shard_capacity =
             usize::try_from(self.capacity.div_ceil(SHARDS as u64)).unwrap_or(usize::MAX);
         CompactStore {
+            hasher: KeyHasher::new(),
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             shard_capacity,
             capacity: shard_capacity as u64 * SHARDS as u64,

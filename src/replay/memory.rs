@@ -6,19 +6,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use moka::Expiry;
-use moka::notification::RemovalCause;
 use moka::ops::compute::Op;
 use moka::sync::Cache;
 
-use super::slot::{ClaimTimes, Found, InMemory, SlotState, StoreBuilder, millis};
-use super::{Claim, ClaimToken, ReplayKey, StoreError};
+use super::slot::{
+    ClaimTimes, Found, InFlight, InMemory, KeyMap, Phase, StoreBuilder, Word, millis,
+};
+use super::{Claim, ClaimToken, KeyHasher, ReplayKey, StoreError};
+
+/// Shards of the in-flight table, so that two threads rarely wait on the same lock.
+const SHARDS: usize = 16;
 
 /// The default in-memory replay store: one process, no server.
 ///
-/// A moka cache of fixed-size keys ([`ReplayKey`], 16 bytes) where each key's state lives in
-/// its slot, so a delivery costs **one** cache insert (the claim); completing, releasing and
-/// re-claiming after a failure only change the slot.
+/// A moka cache of fixed-size keys (a keyed 128-bit hash of the [`ReplayKey`], see
+/// [`KeyHasher`]) where each key's state lives in an 8-byte slot, so a delivery costs **one**
+/// cache insert (the claim); completing, releasing and re-claiming after a failure only change
+/// the slot.
 ///
 /// - **A capacity** (default 1,000,000 keys), so a sender with valid signatures cannot grow it
 ///   without bound.
@@ -40,7 +44,9 @@ use super::{Claim, ClaimToken, ReplayKey, StoreError};
 ///   the key over, with a new token, so the crashed attempt's late `complete` or `release`
 ///   changes nothing.
 /// - **Expiry by time to live** from the first claim: the retention (default 24 h, or the
-///   scheme's window if longer). A duplicate never extends it.
+///   scheme's window if longer). A duplicate never extends it. Keys leave in claim order, as
+///   claims pass by (no timer per entry); one claimed before a key with a longer retention
+///   (another scheme's, with a longer window) may stay until that one goes.
 ///
 /// # Sizing
 ///
@@ -49,8 +55,9 @@ use super::{Claim, ClaimToken, ReplayKey, StoreError};
 /// `capacity ≥ peak deliveries per second × (replay window + lease)` to never answer 503.
 /// Example: Audit Trail at a peak of 200 deliveries/s, window 6 min + lease 1 min = 420 s:
 /// 84,000 live keys at most, far below the default 1,000,000, which also keeps every key for
-/// the 24 h retention up to an average of 11.5 deliveries/s. An entry costs about 450 bytes
-/// (see BENCHMARKS.md): 1,000,000 keys take about 450 MB.
+/// the 24 h retention up to an average of 11.5 deliveries/s. An entry costs about 380 bytes
+/// (see BENCHMARKS.md): 1,000,000 keys take about 380 MB; [`CompactStore`](super::CompactStore)
+/// keeps the same contract in about 100.
 ///
 /// ```
 /// use std::time::Duration;
@@ -69,11 +76,16 @@ pub struct MemoryStore {
 }
 
 struct Inner {
+    hasher: KeyHasher,
     cache: Cache<u128, Arc<Slot>>,
-    /// Every key inserted, in claim order: where room is made from.
+    /// Every key inserted, in claim order: where room is made and expired keys leave from.
+    /// A key leaves the cache only when it leaves this queue, so the two hold the same keys.
     ledger: Mutex<Ledger>,
-    /// Keys in the cache (decremented by the removal listener, which must not lock the ledger).
-    entries: Arc<AtomicU64>,
+    /// The running claims, by key. A slot's word changes only under its key's shard lock.
+    in_flight: Box<[Mutex<KeyMap<InFlight>>]>,
+    /// Second (since the epoch) at which the ledger's front key expires: a claim looks at the
+    /// ledger for expired keys only from then on, not on every call.
+    next_expiry: AtomicU64,
     capacity: u64,
     retention: Duration,
     lease: Duration,
@@ -84,13 +96,10 @@ struct Inner {
     evicted_live: AtomicU64,
 }
 
-/// One key's state. The cache holds it behind an `Arc`; it is never replaced while present.
+/// One key's state: 8 bytes behind the cache's `Arc` (a 32-byte allocation), never replaced
+/// while the key is present.
 struct Slot {
-    /// Unique per inserted slot, so a stale ledger entry never removes a newer slot of its key.
-    id: u64,
-    /// How long the cache keeps it (from insertion).
-    keep_for: Duration,
-    state: Mutex<SlotState>,
+    word: AtomicU64,
 }
 
 struct Ledger {
@@ -99,19 +108,36 @@ struct Ledger {
     reserved: u64,
 }
 
+/// 20 bytes a key: the key as four words (no 16-byte alignment to pad to), and the second it
+/// expires at (rounded up: a key is kept at least its retention).
 #[derive(Clone, Copy)]
 struct LedgerEntry {
-    key: u128,
-    slot: u64,
-    live_until: u64,
-    expires_at: u64,
+    key: [u32; 4],
+    expires_s: u32,
 }
 
-struct SlotExpiry;
+impl LedgerEntry {
+    fn new(key: u128, expires_at: u64) -> Self {
+        Self {
+            key: [
+                key as u32,
+                (key >> 32) as u32,
+                (key >> 64) as u32,
+                (key >> 96) as u32,
+            ],
+            expires_s: u32::try_from(expires_at.div_ceil(1000)).unwrap_or(u32::MAX),
+        }
+    }
 
-impl Expiry<u128, Arc<Slot>> for SlotExpiry {
-    fn expire_after_create(&self, _: &u128, slot: &Arc<Slot>, _: Instant) -> Option<Duration> {
-        Some(slot.keep_for)
+    fn key(self) -> u128 {
+        self.key
+            .iter()
+            .rev()
+            .fold(0, |key, &part| (key << 32) | u128::from(part))
+    }
+
+    fn expired(self, now: u64) -> bool {
+        u64::from(self.expires_s) * 1000 <= now
     }
 }
 
@@ -124,8 +150,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Slot {
-    fn state(&self) -> SlotState {
-        *lock(&self.state)
+    fn word(&self) -> Word {
+        Word::from_bits(self.word.load(Ordering::Relaxed))
+    }
+
+    fn set(&self, word: Word) {
+        self.word.store(word.bits(), Ordering::Relaxed);
     }
 }
 
@@ -156,16 +186,17 @@ impl MemoryStore {
     pub fn live_count(&self) -> u64 {
         let now = self.now();
         let ledger = lock(&self.inner.ledger);
-        let mut live = std::collections::HashSet::new();
-        for entry in &ledger.order {
-            if let Some(slot) = self.inner.cache.get(&entry.key)
-                && slot.id == entry.slot
-                && slot.state().is_live(now)
-            {
-                live.insert(entry.key);
-            }
-        }
-        live.len() as u64
+        let live = ledger
+            .order
+            .iter()
+            .filter(|entry| {
+                self.inner
+                    .cache
+                    .get(&entry.key())
+                    .is_some_and(|slot| slot.word().is_live(now))
+            })
+            .count();
+        live as u64
     }
 
     /// How many claims were refused because the oldest key was still live.
@@ -190,16 +221,32 @@ impl MemoryStore {
         millis(self.inner.epoch.elapsed())
     }
 
-    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+    fn in_flight(&self, key: u128) -> MutexGuard<'_, KeyMap<InFlight>> {
+        // The key's top bits pick the shard (its low bits hash inside it).
+        lock(&self.inner.in_flight[(key >> 124) as usize % SHARDS])
+    }
+
+    fn claim_now(&self, key: ReplayKey<'_>, window: Duration) -> Result<Claim, StoreError> {
         let inner = &*self.inner;
+        let raw = inner.hasher.hash(&key);
         let times = ClaimTimes::new(self.now(), window, inner.retention, inner.lease);
+        if times.now >= inner.next_expiry.load(Ordering::Relaxed) * 1000 {
+            self.expire(&mut lock(&inner.ledger), times.now);
+        }
         let next_token = || inner.next_token.fetch_add(1, Ordering::Relaxed);
-        let raw_key = key.as_u128();
-        // Two rounds at most: a concurrent claim may insert the key between our miss and ours.
+        // Two rounds at most: a concurrent claim may insert the key between our miss and ours,
+        // or the key may be taken out between our read and our lock.
         for _ in 0..2 {
-            if let Some(slot) = inner.cache.get(&raw_key) {
-                return Ok(match lock(&slot.state).claim(&times, next_token) {
-                    Found::Fresh(token) => Claim::Fresh(ClaimToken::new(key, token)),
+            if let Some(slot) = inner.cache.get(&raw) {
+                let mut in_flight = self.in_flight(raw);
+                let mut word = slot.word();
+                if word.phase() == Phase::Removed {
+                    continue;
+                }
+                let found = word.claim(&mut in_flight, raw, &times, next_token);
+                slot.set(word);
+                return Ok(match found {
+                    Found::Fresh(token) => Claim::Fresh(ClaimToken::new(raw, token)),
                     Found::InFlight(left) => Claim::InFlight {
                         lease_left: Some(Duration::from_millis(left)),
                     },
@@ -209,36 +256,54 @@ impl MemoryStore {
             self.make_room(times.now)?;
             let token = next_token();
             let slot = Arc::new(Slot {
-                id: token,
-                keep_for: times.keep_for,
-                state: Mutex::new(SlotState::claimed(token, &times)),
+                word: AtomicU64::new(Word::claimed(&times).bits()),
             });
             let mut inserted = false;
-            inner
-                .cache
-                .entry(raw_key)
-                .and_compute_with(|existing| match existing {
-                    Some(_) => Op::Nop,
-                    None => {
-                        inserted = true;
-                        Op::Put(Arc::clone(&slot))
-                    }
-                });
+            {
+                // The claim's token is in the table before another claim can see the slot.
+                let mut in_flight = self.in_flight(raw);
+                inner
+                    .cache
+                    .entry(raw)
+                    .and_compute_with(|existing| match existing {
+                        Some(_) => Op::Nop,
+                        None => {
+                            inserted = true;
+                            Op::Put(Arc::clone(&slot))
+                        }
+                    });
+                if inserted {
+                    let lease_until = times.lease_until;
+                    in_flight.insert(raw, InFlight { token, lease_until });
+                }
+            }
+            // Not under the in-flight lock: removals take the ledger's lock, then that one.
             let mut ledger = lock(&inner.ledger);
             ledger.reserved -= 1;
             if inserted {
-                inner.entries.fetch_add(1, Ordering::Relaxed);
-                ledger.order.push_back(LedgerEntry {
-                    key: raw_key,
-                    slot: token,
-                    live_until: times.live_until,
-                    expires_at: times.now.saturating_add(millis(times.keep_for)),
-                });
-                return Ok(Claim::Fresh(ClaimToken::new(key, token)));
+                ledger
+                    .order
+                    .push_back(LedgerEntry::new(raw, times.expires_at()));
+                if ledger.order.len() == 1 {
+                    self.note_front(&ledger);
+                }
+                return Ok(Claim::Fresh(ClaimToken::new(raw, token)));
             }
         }
         // Inserted and removed again under our feet twice: answer as busy.
         Ok(Claim::InFlight { lease_left: None })
+    }
+
+    /// Takes out the keys past their retention, oldest claim first.
+    fn expire(&self, ledger: &mut Ledger, now: u64) {
+        while let Some(front) = ledger.order.front().copied() {
+            if !front.expired(now) {
+                break;
+            }
+            ledger.order.pop_front();
+            self.remove(front.key(), now);
+        }
+        self.note_front(ledger);
     }
 
     /// Reserves room for one insert, evicting keys past their window oldest first; `Full` when
@@ -246,50 +311,43 @@ impl MemoryStore {
     fn make_room(&self, now: u64) -> Result<(), StoreError> {
         let inner = &*self.inner;
         let mut ledger = lock(&inner.ledger);
-        let mut housekept = false;
-        while inner.entries.load(Ordering::Relaxed) + ledger.reserved >= inner.capacity {
+        self.expire(&mut ledger, now);
+        while ledger.order.len() as u64 + ledger.reserved >= inner.capacity {
             let Some(front) = ledger.order.front().copied() else {
-                // Removals not yet seen by the listener: let the cache catch up, once.
-                if housekept {
-                    return Err(self.refuse());
-                }
-                inner.cache.run_pending_tasks();
-                housekept = true;
-                continue;
+                // Every place is reserved by claims about to insert.
+                return Err(self.refuse());
             };
-            if front.expires_at <= now {
-                ledger.order.pop_front();
-                self.remove_slot(front.key, front.slot, now);
-                continue;
-            }
-            match inner.cache.get(&front.key) {
-                Some(slot) if slot.id == front.slot => {
-                    let state = slot.state();
-                    if state.live_until > now {
-                        if state.live_until != front.live_until {
-                            // Claimed again since (a retry): it is as young as that claim.
-                            ledger.order.pop_front();
-                            ledger.order.push_back(LedgerEntry {
-                                live_until: state.live_until,
-                                ..front
-                            });
-                            continue;
-                        }
+            let key = front.key();
+            if let Some(slot) = inner.cache.get(&key) {
+                let _words = self.in_flight(key);
+                let word = slot.word();
+                if word.is_live(now) {
+                    if !word.requeue() {
                         return Err(self.refuse());
                     }
-                    ledger.order.pop_front();
-                    if self.remove_slot(front.key, front.slot, now) {
-                        inner.evicted.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                // Gone already, or a newer slot of the same key (which has its own entry).
-                _ => {
-                    ledger.order.pop_front();
+                    // Claimed again since (a retry): it is as young as that claim.
+                    slot.set(word.requeued());
+                    ledger.order.rotate_left(1);
+                    continue;
                 }
             }
+            ledger.order.pop_front();
+            if self.remove(key, now) {
+                inner.evicted.fetch_add(1, Ordering::Relaxed);
+            }
         }
+        self.note_front(&ledger);
         ledger.reserved += 1;
         Ok(())
+    }
+
+    /// Records when the ledger's (new) front key expires.
+    fn note_front(&self, ledger: &Ledger) {
+        let next = ledger
+            .order
+            .front()
+            .map_or(u64::MAX / 1000, |front| u64::from(front.expires_s));
+        self.inner.next_expiry.store(next, Ordering::Relaxed);
     }
 
     fn refuse(&self) -> StoreError {
@@ -301,30 +359,30 @@ impl MemoryStore {
         StoreError::Full
     }
 
-    /// Removes `key` if it still holds slot `id`; true if it did.
-    fn remove_slot(&self, key: u128, id: u64, now: u64) -> bool {
-        let mut removed = false;
-        self.inner
-            .cache
-            .entry(key)
-            .and_compute_with(|existing| match existing {
-                Some(entry) if entry.value().id == id => {
-                    if entry.value().state().live_until > now {
-                        self.inner.evicted_live.fetch_add(1, Ordering::Relaxed);
-                        tracing::error!("replay store evicted a key inside its replay window");
-                    }
-                    removed = true;
-                    Op::Remove
-                }
-                _ => Op::Nop,
-            });
-        removed
+    /// Takes `key` out (its ledger entry is gone already); true if it was there. A claim that
+    /// holds its slot already sees it removed and looks again.
+    fn remove(&self, key: u128, now: u64) -> bool {
+        let Some(slot) = self.inner.cache.remove(&key) else {
+            return false;
+        };
+        let mut in_flight = self.in_flight(key);
+        let word = slot.word();
+        if word.is_live(now) && word.phase() != Phase::Removed {
+            self.inner.evicted_live.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("replay store evicted a key inside its replay window");
+        }
+        slot.set(word.removed());
+        in_flight.remove(&key);
+        true
     }
 
     fn finish_now(&self, claim: &ClaimToken, success: bool) {
         // Gone (kept past its retention): nothing to record.
-        if let Some(slot) = self.inner.cache.get(&claim.key().as_u128()) {
-            lock(&slot.state).finish(claim.token(), success);
+        if let Some(slot) = self.inner.cache.get(&claim.key()) {
+            let mut in_flight = self.in_flight(claim.key());
+            let mut word = slot.word();
+            word.finish(&mut in_flight, claim.key(), claim.token(), success);
+            slot.set(word);
         }
     }
 }
@@ -346,7 +404,7 @@ impl fmt::Debug for MemoryStore {
 }
 
 impl InMemory for MemoryStore {
-    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+    fn claim_now(&self, key: ReplayKey<'_>, window: Duration) -> Result<Claim, StoreError> {
         MemoryStore::claim_now(self, key, window)
     }
 
@@ -384,30 +442,22 @@ pub type MemoryStoreBuilder = StoreBuilder<MemoryStore>;
 impl StoreBuilder<MemoryStore> {
     /// Builds the store.
     pub fn build(self) -> MemoryStore {
-        let entries = Arc::new(AtomicU64::new(0));
-        let listener = {
-            let entries = Arc::clone(&entries);
-            move |_key: Arc<u128>, _slot: Arc<Slot>, cause: RemovalCause| {
-                if cause != RemovalCause::Replaced {
-                    entries.fetch_sub(1, Ordering::Relaxed);
-                }
-            }
-        };
-        // No size bound for moka: room is made by the store itself, from keys past their window
-        // only (see the type's docs).
+        // No size bound and no expiry for moka: room is made by the store itself, from keys
+        // past their window only, and expired keys leave in claim order (see the type's docs).
+        // Either moka feature would cost memory per entry (a timer node, a frequency sketch).
         let cache = Cache::builder()
             .initial_capacity(usize::try_from(self.capacity.min(1 << 16)).unwrap_or(1 << 16))
-            .expire_after(SlotExpiry)
-            .eviction_listener(listener)
             .build();
         MemoryStore {
             inner: Arc::new(Inner {
+                hasher: KeyHasher::new(),
                 cache,
                 ledger: Mutex::new(Ledger {
                     order: VecDeque::new(),
                     reserved: 0,
                 }),
-                entries,
+                in_flight: (0..SHARDS).map(|_| Mutex::default()).collect(),
+                next_expiry: AtomicU64::new(u64::MAX / 1000),
                 capacity: self.capacity,
                 retention: self.retention,
                 lease: self.lease,
@@ -480,8 +530,8 @@ mod tests {
             .capacity(1)
             .lease(std::time::Duration::ZERO)
             .build();
-        let first = super::ReplayKey::from_u128(1);
-        let second = super::ReplayKey::from_u128(2);
+        let first = super::ReplayKey::new("palo", None, "evt_1");
+        let second = super::ReplayKey::new("palo", None, "evt_2");
         let window = std::time::Duration::ZERO;
         let Ok(super::Claim::Fresh(token)) = store.claim_now(first, window) else {
             panic!("first claim")

@@ -17,8 +17,11 @@
 //! `release` that arrives later, after another claimant took the key, changes nothing (each
 //! claim carries its own token).
 //!
-//! Keys ([`ReplayKey`]) are 128-bit digests of the scheme, the tenant and the id, so the memory
-//! per key does not depend on what a sender puts in its ids.
+//! A claim names the delivery by its [`ReplayKey`] (scheme, tenant, id), and each store turns
+//! that into a 128-bit key of its own: the in-memory stores with a keyed hash under a random key
+//! ([`KeyHasher`]), the Redis store with SHA-256 ([`ReplayKey::digest`]), the same in every
+//! process that shares it. Either way the memory per key does not depend on what a sender puts
+//! in its ids.
 //!
 //! ```
 //! # #[cfg(feature = "moka")] {
@@ -41,11 +44,13 @@
 //! ```
 
 mod compact;
+mod key;
 #[cfg(feature = "moka")]
 mod memory;
 mod slot;
 
 pub use compact::{CompactStore, CompactStoreBuilder};
+pub use key::{KeyHasher, ReplayKey};
 pub use slot::StoreBuilder;
 
 #[cfg(feature = "moka")]
@@ -63,8 +68,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
-
-use sha2::{Digest as _, Sha256};
 
 /// The default time a done key is remembered: 24 hours.
 ///
@@ -113,78 +116,6 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 /// ```
 pub const DEFAULT_CAPACITY: u64 = 1_000_000;
 
-/// A fixed-size key: the first 128 bits of SHA-256 over the scheme, the tenant and the id.
-///
-/// ```
-/// use webhook_guard::replay::ReplayKey;
-///
-/// let a = ReplayKey::new("audit-trail", Some("tenant-001"), "whd_abc123");
-/// assert_eq!(a, ReplayKey::new("audit-trail", Some("tenant-001"), "whd_abc123"));
-/// assert_ne!(a, ReplayKey::new("audit-trail", Some("tenant-002"), "whd_abc123"));
-/// assert_ne!(a, ReplayKey::new("palo", Some("tenant-001"), "whd_abc123"));
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ReplayKey(u128);
-
-impl ReplayKey {
-    /// The key of delivery `id` of `scheme` for `tenant`.
-    pub fn new(scheme: &str, tenant: Option<&str>, id: &str) -> Self {
-        Self::digest(
-            &[
-                b"id",
-                scheme.as_bytes(),
-                tenant.unwrap_or("").as_bytes(),
-                id.as_bytes(),
-            ],
-            tenant.is_some(),
-        )
-    }
-
-    /// The key of a signature (the MAC of the signed content), for schemes whose id is not
-    /// signed.
-    pub fn signature(scheme: &str, tenant: Option<&str>, mac: &[u8]) -> Self {
-        Self::digest(
-            &[
-                b"sig",
-                scheme.as_bytes(),
-                tenant.unwrap_or("").as_bytes(),
-                mac,
-            ],
-            tenant.is_some(),
-        )
-    }
-
-    fn digest(parts: &[&[u8]], has_tenant: bool) -> Self {
-        let mut hasher = Sha256::new();
-        for part in parts {
-            // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
-            hasher.update((part.len() as u64).to_le_bytes());
-            hasher.update(part);
-        }
-        hasher.update([u8::from(has_tenant)]);
-        let digest = hasher.finalize();
-        let mut first = [0u8; 16];
-        first.copy_from_slice(&digest[..16]);
-        Self(u128::from_le_bytes(first))
-    }
-
-    /// The key as a number.
-    pub fn as_u128(&self) -> u128 {
-        self.0
-    }
-
-    /// Rebuilds a key from [`as_u128`](Self::as_u128).
-    pub fn from_u128(value: u128) -> Self {
-        Self(value)
-    }
-}
-
-impl fmt::Debug for ReplayKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ReplayKey({:032x})", self.0)
-    }
-}
-
 /// What a claim found.
 ///
 /// The [`Guard`](crate::Guard) turns each answer into what the sender gets: `Fresh` runs the
@@ -224,7 +155,8 @@ pub enum Claim {
     Done,
 }
 
-/// Proof of one claim: its key and a token unique to this claimant.
+/// Proof of one claim: the store's 128-bit key for the delivery and a token unique to this
+/// claimant.
 ///
 /// The token is what keeps a slow attempt from undoing a later one: once its lease ran out and
 /// another attempt took the key, its `complete` or `release` changes nothing.
@@ -248,26 +180,36 @@ pub enum Claim {
 /// # });
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClaimToken {
-    key: ReplayKey,
+    key: u128,
     token: u64,
 }
 
 impl ClaimToken {
-    /// A token for `key`; stores draw `token` so that no two live claims share it.
-    pub fn new(key: ReplayKey, token: u64) -> Self {
+    /// A token for the store's key `key` (what the store made of the [`ReplayKey`] it was
+    /// given); stores draw `token` so that no two live claims share it.
+    pub fn new(key: u128, token: u64) -> Self {
         Self { key, token }
     }
 
-    /// The claimed key.
-    pub fn key(&self) -> ReplayKey {
+    /// The store's key of the claimed delivery.
+    pub fn key(&self) -> u128 {
         self.key
     }
 
     /// The claimant's token.
     pub fn token(&self) -> u64 {
         self.token
+    }
+}
+
+impl fmt::Debug for ClaimToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimToken")
+            .field("key", &format_args!("{:032x}", self.key))
+            .field("token", &self.token)
+            .finish()
     }
 }
 
@@ -368,7 +310,8 @@ impl<T> Future for StoreFuture<'_, T> {
 /// use std::sync::{Mutex, MutexGuard, PoisonError};
 /// use std::time::{Duration, Instant};
 /// use webhook_guard::replay::{
-///     Claim, ClaimToken, DEFAULT_RETENTION, ReplayKey, ReplayStore, StoreError, StoreFuture,
+///     Claim, ClaimToken, DEFAULT_RETENTION, KeyHasher, ReplayKey, ReplayStore, StoreError,
+///     StoreFuture,
 /// };
 ///
 /// #[derive(Debug)]
@@ -379,12 +322,15 @@ impl<T> Future for StoreFuture<'_, T> {
 ///
 /// #[derive(Debug, Default)]
 /// struct MapStore {
-///     entries: Mutex<HashMap<ReplayKey, Entry>>,
+///     // One process owns the map: a keyed hash under a random key of its own (a store that
+///     // several processes share would key by `ReplayKey::digest`, the same everywhere).
+///     hasher: KeyHasher,
+///     entries: Mutex<HashMap<u128, Entry>>,
 ///     next_token: AtomicU64,
 /// }
 ///
 /// impl MapStore {
-///     fn entries(&self) -> MutexGuard<'_, HashMap<ReplayKey, Entry>> {
+///     fn entries(&self) -> MutexGuard<'_, HashMap<u128, Entry>> {
 ///         // `release_detached` runs in destructors, maybe while panicking: never panic here.
 ///         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
 ///     }
@@ -404,7 +350,8 @@ impl<T> Future for StoreFuture<'_, T> {
 /// }
 ///
 /// impl ReplayStore for MapStore {
-///     fn claim(&self, key: ReplayKey, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+///     fn claim(&self, key: ReplayKey<'_>, window: Duration) -> StoreFuture<'_, Result<Claim, StoreError>> {
+///         let key = self.hasher.hash(&key);
 ///         let now = Instant::now();
 ///         let mut entries = self.entries();
 ///         let answer = match entries.get(&key) {
@@ -473,8 +420,15 @@ pub trait ReplayStore: Send + Sync + fmt::Debug + 'static {
     /// Claims `key`. `window` is the scheme's replay window (how long a copy of this delivery
     /// passes the freshness check): the store must remember the key at least that long, and
     /// must never silently forget it within that time (answer [`StoreError::Full`] instead).
-    fn claim(&self, key: ReplayKey, window: Duration)
-    -> StoreFuture<'_, Result<Claim, StoreError>>;
+    ///
+    /// The store derives its own fixed-size key from `key` (and puts it in the
+    /// [`ClaimToken`]): [`ReplayKey::digest`] where several processes share the store, a
+    /// [`KeyHasher`] where one process owns it.
+    fn claim(
+        &self,
+        key: ReplayKey<'_>,
+        window: Duration,
+    ) -> StoreFuture<'_, Result<Claim, StoreError>>;
 
     /// Marks the claim done (the handler succeeded), for the retention time. Does nothing if
     /// the claim is no longer this token's.

@@ -125,8 +125,9 @@ const MAX_TTL_MS: u64 = 1 << 45;
 /// # Key layout
 ///
 /// One string key per delivery key ([`ReplayKey`]): the prefix (default `webhook-guard:`,
-/// [`prefix`](RedisStoreBuilder::prefix)) followed by the 128-bit key as 32 lowercase hex
-/// digits, for instance `webhook-guard:3f2a…c9` (46 bytes). The value is `i:<token as 16 hex
+/// [`prefix`](RedisStoreBuilder::prefix)) followed by the key's [`digest`](ReplayKey::digest)
+/// (SHA-256, the same in every replica and every version) as 32 lowercase hex digits, for
+/// instance `webhook-guard:3f2a…c9` (46 bytes). The value is `i:<token as 16 hex
 /// digits>:<done time to live in ms>` while in flight (about 30 bytes), then `d`. Every key has
 /// a time to live: the lease while in flight, the retention once done. Give each application
 /// (or each environment sharing a Redis) its own prefix.
@@ -205,8 +206,8 @@ impl RedisStore {
     ///
     /// let store = RedisStore::builder("redis://127.0.0.1:6379/").connect().await?;
     /// assert_eq!(store.prefix(), RedisStore::DEFAULT_PREFIX);
-    /// let key = store.redis_key(ReplayKey::from_u128(0xc9));
-    /// assert_eq!(key, format!("webhook-guard:{:032x}", 0xc9));
+    /// let key = ReplayKey::new("audit-trail", Some("tenant-001"), "whd_abc123");
+    /// assert_eq!(store.redis_key(key), format!("webhook-guard:{:032x}", key.digest()));
     /// # Ok(())
     /// # }
     /// ```
@@ -255,9 +256,14 @@ impl RedisStore {
         self.inner.retention
     }
 
-    /// The Redis key of `key`: the prefix, then the key as 32 hex digits.
-    pub fn redis_key(&self, key: ReplayKey) -> String {
-        format!("{}{:032x}", self.inner.prefix, key.as_u128())
+    /// The Redis key of `key`: the prefix, then its [`digest`](ReplayKey::digest) as 32 hex
+    /// digits.
+    pub fn redis_key(&self, key: ReplayKey<'_>) -> String {
+        self.key_name(key.digest())
+    }
+
+    fn key_name(&self, digest: u128) -> String {
+        format!("{}{digest:032x}", self.inner.prefix)
     }
 
     fn draw_token(&self) -> u64 {
@@ -266,7 +272,7 @@ impl RedisStore {
         mix(self.inner.token_seed.wrapping_add(count))
     }
 
-    async fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError> {
+    async fn claim_now(&self, key: u128, window: Duration) -> Result<Claim, StoreError> {
         let inner = &*self.inner;
         // A scheme without a timestamp has an unbounded window: its keys are kept for the
         // retention.
@@ -366,11 +372,11 @@ impl RedisStore {
     async fn eval<T: FromRedisValue>(
         &self,
         script: &Script,
-        key: ReplayKey,
+        key: u128,
         args: &[&str],
     ) -> Result<T, StoreError> {
         let inner = &*self.inner;
-        let redis_key = self.redis_key(key);
+        let redis_key = self.key_name(key);
         let mut invocation = script.key(&redis_key);
         for arg in args {
             invocation.arg(*arg);
@@ -464,10 +470,12 @@ impl fmt::Debug for RedisStore {
 impl ReplayStore for RedisStore {
     fn claim(
         &self,
-        key: ReplayKey,
+        key: ReplayKey<'_>,
         window: Duration,
     ) -> StoreFuture<'_, Result<Claim, StoreError>> {
-        StoreFuture::pending(self.claim_now(key, window))
+        // Several replicas share the keys: the digest, the same in every process (a network
+        // round trip dwarfs its cost). Taken here, so the future does not borrow `key`.
+        StoreFuture::pending(self.claim_now(key.digest(), window))
     }
 
     fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {

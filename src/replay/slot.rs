@@ -1,6 +1,8 @@
 //! One key's state and its transitions, shared by the in-memory stores.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -86,7 +88,7 @@ impl<S> fmt::Debug for StoreBuilder<S> {
 /// An in-memory store: every step is answered at once, so the [`ReplayStore`] futures are
 /// always ready and a detached release is a plain release.
 pub(super) trait InMemory: Send + Sync + std::fmt::Debug + 'static {
-    fn claim_now(&self, key: ReplayKey, window: Duration) -> Result<Claim, StoreError>;
+    fn claim_now(&self, key: ReplayKey<'_>, window: Duration) -> Result<Claim, StoreError>;
     fn finish_now(&self, claim: &ClaimToken, success: bool);
     fn lease_time(&self) -> Duration;
 }
@@ -94,7 +96,7 @@ pub(super) trait InMemory: Send + Sync + std::fmt::Debug + 'static {
 impl<T: InMemory> ReplayStore for T {
     fn claim(
         &self,
-        key: ReplayKey,
+        key: ReplayKey<'_>,
         window: Duration,
     ) -> StoreFuture<'_, Result<Claim, StoreError>> {
         StoreFuture::ready(self.claim_now(key, window))
@@ -124,21 +126,61 @@ impl<T: InMemory> ReplayStore for T {
     }
 }
 
-/// What a store keeps per key: its phase, and until when a copy of the delivery can still pass
-/// the freshness check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct SlotState {
-    pub(super) phase: Phase,
-    /// Millisecond (since the store's epoch) until which the key is live.
-    pub(super) live_until: u64,
+/// A map keyed by a store's 128-bit keys: they are keyed hashes already (see
+/// [`KeyHasher`](super::KeyHasher)), uniform and unknown to senders, so their low 64 bits are
+/// the table's hash as they are.
+pub(super) type KeyMap<V> = HashMap<u128, V, BuildHasherDefault<KeyBits>>;
+
+/// The hasher of [`KeyMap`]: passes a key's low 64 bits through.
+#[derive(Default)]
+pub(super) struct KeyBits(u64);
+
+impl Hasher for KeyBits {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u128` keys are hashed here (`write_u128`); anything else still hashes.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
 }
+
+/// What a store keeps for every key, in 8 bytes: its phase, until when a copy of the delivery
+/// can still pass the freshness check (`live_until`), and whether a later claim made the key
+/// younger than its place in the claim order says (`requeue`).
+///
+/// An in-flight key's token and lease end are not here: they live in an [`InFlight`] entry of
+/// a side table while the claim runs (a few keys at a time: one per running handler), so the
+/// millions of done keys do not carry them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Word(u64);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Phase {
-    InFlight { token: u64, lease_until: u64 },
-    Done,
-    Released,
+    InFlight = 0,
+    Done = 1,
+    Released = 2,
+    /// Taken out of the store (a `MemoryStore` slot someone may still hold): look again.
+    Removed = 3,
 }
+
+/// A running claim: its token, and when its lease ends (milliseconds since the store's epoch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct InFlight {
+    pub(super) token: u64,
+    pub(super) lease_until: u64,
+}
+
+const LIVE_BITS: u32 = 61;
+const LIVE_MASK: u64 = (1 << LIVE_BITS) - 1;
+const REQUEUE: u64 = 1 << LIVE_BITS;
 
 /// What a claim of a present key found.
 pub(super) enum Found {
@@ -175,59 +217,246 @@ impl ClaimTimes {
         };
         Self {
             now,
-            live_until: now.saturating_add(millis(window.min(keep_for).saturating_add(lease))),
+            // 2^61 ms is 73 million years: the clamp only tames `Duration::MAX` settings.
+            live_until: now
+                .saturating_add(millis(window.min(keep_for).saturating_add(lease)))
+                .min(LIVE_MASK),
             lease_until: now.saturating_add(millis(lease)),
             keep_for,
         }
     }
+
+    /// When a key first claimed now leaves the store.
+    pub(super) fn expires_at(&self) -> u64 {
+        self.now.saturating_add(millis(self.keep_for))
+    }
 }
 
-impl SlotState {
-    /// The state of a key just claimed with `token`.
-    pub(super) fn claimed(token: u64, times: &ClaimTimes) -> Self {
-        Self {
-            phase: Phase::InFlight {
+impl Word {
+    /// A key just claimed: in flight (its token and lease go in the side table).
+    pub(super) fn claimed(times: &ClaimTimes) -> Self {
+        Self(times.live_until)
+    }
+
+    pub(super) fn from_bits(bits: u64) -> Self {
+        Self(bits)
+    }
+
+    pub(super) fn bits(self) -> u64 {
+        self.0
+    }
+
+    pub(super) fn phase(self) -> Phase {
+        match self.0 >> 62 {
+            0 => Phase::InFlight,
+            1 => Phase::Done,
+            2 => Phase::Released,
+            _ => Phase::Removed,
+        }
+    }
+
+    fn set_phase(&mut self, phase: Phase) {
+        self.0 = (self.0 & !(3 << 62)) | ((phase as u64) << 62);
+    }
+
+    /// Millisecond (since the store's epoch) until which the key is live.
+    pub(super) fn live_until(self) -> u64 {
+        self.0 & LIVE_MASK
+    }
+
+    pub(super) fn is_live(self, now: u64) -> bool {
+        self.live_until() > now
+    }
+
+    /// True if a claim since the key was queued made it live for longer: it belongs behind
+    /// the keys claimed before that claim, not at its old place.
+    pub(super) fn requeue(self) -> bool {
+        self.0 & REQUEUE != 0
+    }
+
+    /// Clears [`requeue`](Self::requeue): the key was moved to the back of the claim order.
+    pub(super) fn requeued(mut self) -> Self {
+        self.0 &= !REQUEUE;
+        self
+    }
+
+    /// Marks the key taken out of the store.
+    pub(super) fn removed(mut self) -> Self {
+        self.set_phase(Phase::Removed);
+        self
+    }
+
+    /// A claim of the present key `key`, whose running claim (if any) is in `in_flight`.
+    pub(super) fn claim(
+        &mut self,
+        in_flight: &mut KeyMap<InFlight>,
+        key: u128,
+        times: &ClaimTimes,
+        next_token: impl FnOnce() -> u64,
+    ) -> Found {
+        match self.phase() {
+            Phase::Done => return Found::Done,
+            Phase::InFlight => {
+                if let Some(held) = in_flight.get(&key)
+                    && times.now < held.lease_until
+                {
+                    return Found::InFlight(held.lease_until - times.now);
+                }
+            }
+            Phase::Released | Phase::Removed => {}
+        }
+        // Released after a failure, or a lease that ran out (the claimant crashed): this
+        // attempt takes the key over, with its own token, and a copy of it can be replayed for
+        // a whole window from now.
+        let token = next_token();
+        in_flight.insert(
+            key,
+            InFlight {
                 token,
                 lease_until: times.lease_until,
             },
-            live_until: times.live_until,
-        }
+        );
+        let live_until = self.live_until().max(times.live_until);
+        let requeue = if live_until > self.live_until() {
+            REQUEUE
+        } else {
+            self.0 & REQUEUE
+        };
+        self.0 = live_until | requeue;
+        self.set_phase(Phase::InFlight);
+        Found::Fresh(token)
     }
 
-    /// A claim of a present key.
-    pub(super) fn claim(&mut self, times: &ClaimTimes, next_token: impl FnOnce() -> u64) -> Found {
-        match self.phase {
-            Phase::Done => Found::Done,
-            Phase::InFlight { lease_until, .. } if times.now < lease_until => {
-                Found::InFlight(lease_until - times.now)
-            }
-            // Released after a failure, or a lease that ran out (the claimant crashed): this
-            // attempt takes the key over, with its own token, and a copy of it can be replayed
-            // for a whole window from now.
-            Phase::InFlight { .. } | Phase::Released => {
-                let token = next_token();
-                self.phase = Phase::InFlight {
-                    token,
-                    lease_until: times.lease_until,
-                };
-                self.live_until = self.live_until.max(times.live_until);
-                Found::Fresh(token)
-            }
-        }
-    }
-
-    /// Records the handler's outcome, if the claim is still `token`'s.
-    pub(super) fn finish(&mut self, token: u64, success: bool) {
-        if matches!(self.phase, Phase::InFlight { token: t, .. } if t == token) {
-            self.phase = if success {
+    /// Records the handler's outcome, if the claim of `key` is still `token`'s.
+    pub(super) fn finish(
+        &mut self,
+        in_flight: &mut KeyMap<InFlight>,
+        key: u128,
+        token: u64,
+        success: bool,
+    ) {
+        if self.phase() == Phase::InFlight
+            && in_flight.get(&key).is_some_and(|held| held.token == token)
+        {
+            in_flight.remove(&key);
+            self.set_phase(if success {
                 Phase::Done
             } else {
                 Phase::Released
-            };
+            });
         }
     }
+}
 
-    pub(super) fn is_live(&self, now: u64) -> bool {
-        self.live_until > now
+impl fmt::Debug for Word {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Word")
+            .field("phase", &self.phase())
+            .field("live_until", &self.live_until())
+            .field("requeue", &self.requeue())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn times(now: u64) -> ClaimTimes {
+        ClaimTimes::new(
+            now,
+            Duration::from_secs(10),
+            Duration::from_secs(100),
+            Duration::from_secs(1),
+        )
+    }
+
+    #[test]
+    fn a_word_goes_through_a_claims_phases() {
+        let mut in_flight = KeyMap::default();
+        let first = times(1000);
+        let mut word = Word::claimed(&first);
+        in_flight.insert(
+            7,
+            InFlight {
+                token: 1,
+                lease_until: first.lease_until,
+            },
+        );
+        assert_eq!(word.phase(), Phase::InFlight);
+        assert_eq!(word.live_until(), 1000 + 11_000);
+        assert!(!word.requeue());
+
+        // Inside the lease: held. A stale token changes nothing.
+        assert!(matches!(
+            word.claim(&mut in_flight, 7, &times(1500), || 2),
+            Found::InFlight(500)
+        ));
+        word.finish(&mut in_flight, 7, 99, true);
+        assert_eq!(word.phase(), Phase::InFlight);
+
+        // Released: the next claim takes it over, later, so it is requeued.
+        word.finish(&mut in_flight, 7, 1, false);
+        assert_eq!(word.phase(), Phase::Released);
+        assert!(in_flight.is_empty());
+        assert!(matches!(
+            word.claim(&mut in_flight, 7, &times(5000), || 3),
+            Found::Fresh(3)
+        ));
+        assert_eq!(
+            (word.phase(), word.live_until(), word.requeue()),
+            (Phase::InFlight, 16_000, true)
+        );
+        let word = {
+            let mut w = word.requeued();
+            w.finish(&mut in_flight, 7, 3, true);
+            w
+        };
+        assert_eq!(
+            (word.phase(), word.live_until(), word.requeue()),
+            (Phase::Done, 16_000, false)
+        );
+        assert!(in_flight.is_empty());
+        assert!(matches!(
+            word.clone().claim(&mut in_flight, 7, &times(6000), || 4),
+            Found::Done
+        ));
+        assert_eq!(word.removed().phase(), Phase::Removed);
+        assert_eq!(Word::from_bits(word.bits()), word);
+    }
+
+    #[test]
+    fn a_lease_that_ran_out_is_taken_over() {
+        let mut in_flight = KeyMap::default();
+        let first = times(0);
+        let mut word = Word::claimed(&first);
+        in_flight.insert(
+            7,
+            InFlight {
+                token: 1,
+                lease_until: first.lease_until,
+            },
+        );
+        assert!(matches!(
+            word.claim(&mut in_flight, 7, &times(1000), || 2),
+            Found::Fresh(2)
+        ));
+        // The crashed claimant's late completion is ignored; the new one's counts.
+        word.finish(&mut in_flight, 7, 1, true);
+        assert_eq!(word.phase(), Phase::InFlight);
+        word.finish(&mut in_flight, 7, 2, true);
+        assert_eq!(word.phase(), Phase::Done);
+    }
+
+    #[test]
+    fn unbounded_settings_stay_inside_the_word() {
+        let t = ClaimTimes::new(5, Duration::MAX, Duration::MAX, Duration::MAX);
+        assert_eq!(t.live_until, LIVE_MASK);
+        let word = Word::claimed(&t);
+        assert_eq!(
+            (word.phase(), word.live_until(), word.requeue()),
+            (Phase::InFlight, LIVE_MASK, false)
+        );
+        assert_eq!(t.expires_at(), u64::MAX);
     }
 }

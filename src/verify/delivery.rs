@@ -101,12 +101,30 @@ impl Delivery {
     }
 
     /// The replay keys to claim: the id's, and for schemes whose id is not signed, the
-    /// signature's too.
-    pub fn replay_keys(&self) -> (ReplayKey, Option<ReplayKey>) {
+    /// signature's too. They borrow the delivery: each store derives its own fixed-size key
+    /// from them when claiming.
+    ///
+    /// ```
+    /// use webhook_guard::replay::ReplayKey;
+    /// use webhook_guard::{Scheme, Secret, Signer, Verifier};
+    ///
+    /// let secret = Secret::new("whsec_abc123def456").unwrap();
+    /// let body = r#"{"id":"whd_abc123","type":"event.created","tenantId":"tenant-001","data":{}}"#;
+    /// let headers = Signer::new(Scheme::audit_trail(), secret.clone()).headers(body.as_bytes(), 1_705_312_200, "whd_abc123");
+    /// let delivery = Verifier::new(Scheme::audit_trail(), [secret])
+    ///     .verify_at(&headers, body.into(), 1_705_312_200)
+    ///     .unwrap();
+    /// // The Audit Trail signs its ids: the id's key alone.
+    /// let (id, signature) = delivery.replay_keys();
+    /// assert_eq!(id, ReplayKey::new("audit-trail", Some("tenant-001"), "whd_abc123"));
+    /// assert!(signature.is_none());
+    /// ```
+    pub fn replay_keys(&self) -> (ReplayKey<'_>, Option<ReplayKey<'_>>) {
         let tenant = self.tenant.as_deref();
         (
             ReplayKey::new(&self.scheme, tenant, &self.id),
             self.unsigned_id_mac
+                .as_ref()
                 .map(|mac| ReplayKey::signature(&self.scheme, tenant, mac.as_bytes())),
         )
     }
