@@ -1,9 +1,11 @@
 //! The replay store: `MemoryStore` claims against moka's default policy doing the naive
 //! `entry().or_insert_with`, with 1 and 2 threads; the cost of the extra signature claim of a
-//! scheme whose id is not signed; and (with `WEBHOOK_GUARD_MEMORY=1`) bytes per key.
+//! scheme whose id is not signed; (with `WEBHOOK_GUARD_MEMORY=1`) bytes per key; and (with
+//! `WEBHOOK_GUARD_INSTRUCTIONS=<variant>`, under callgrind) instructions per operation.
 //!
 //! `cargo bench --bench store`
 //! `WEBHOOK_GUARD_MEMORY=1 cargo bench --bench store` (memory only, no criterion run)
+//! `bench/store_instructions.sh` (instructions per key derivation and per claim + complete)
 //!
 //! A store remembers every fresh key for its replay window plus the lease, so at benchmark
 //! rates (millions of fresh keys a second) any store fills up with live keys within seconds
@@ -355,24 +357,27 @@ fn memory_variant(variant: &str) {
             black_box(&cache);
             (after, held)
         }
+        // What moka itself costs in `MemoryStore`'s configuration (no size bound, no expiry):
+        // `moka-plain` shares one value, `moka-arc` allocates a 16-byte `Arc` per entry, and the
+        // `-expiry` ones add moka's per-entry expiry (a timer node per entry).
         "moka-plain" | "moka-expiry" | "moka-arc" | "moka-arc-expiry" => {
-            struct E;
-            impl<V> moka::Expiry<u128, V> for E {
+            struct OneHour;
+            impl<V> moka::Expiry<u128, V> for OneHour {
                 fn expire_after_create(&self, _: &u128, _: &V, _: Instant) -> Option<Duration> {
                     Some(Duration::from_secs(3600))
                 }
             }
-            let mut b = Cache::builder().initial_capacity(1 << 16);
+            let mut builder = Cache::builder().initial_capacity(1 << 16);
             if variant.ends_with("expiry") {
-                b = b.expire_after(E);
+                builder = builder.expire_after(OneHour);
             }
-            let cache: Cache<u128, std::sync::Arc<[u64; 2]>> = b.build();
-            let v = std::sync::Arc::new([0u64; 2]);
+            let cache: Cache<u128, std::sync::Arc<[u64; 2]>> = builder.build();
+            let shared = std::sync::Arc::new([0u64; 2]);
             for i in 0..keys {
                 let value = if variant.starts_with("moka-arc") {
                     std::sync::Arc::new([i; 2])
                 } else {
-                    v.clone()
+                    shared.clone()
                 };
                 cache.entry(key(i)).or_insert_with(|| value);
             }
