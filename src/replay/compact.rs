@@ -14,7 +14,7 @@ const SHARDS: usize = 16;
 
 /// An in-memory replay store on sharded plain hash maps: about 100 bytes per key and a few
 /// hundred nanoseconds per step, for receivers whose volume makes the default
-/// [`MemoryStore`](crate::replay::MemoryStore) (a moka cache, about 450 bytes per key) too
+/// [`MemoryStore`](crate::replay::MemoryStore) (a moka cache, about 380 bytes per key) too
 /// heavy. Same contract and guarantees as `MemoryStore`:
 ///
 /// - one atomic claim per key (`Fresh` for exactly one caller), `complete`, `release`, leases

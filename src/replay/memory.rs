@@ -301,7 +301,9 @@ impl MemoryStore {
                 break;
             }
             ledger.order.pop_front();
-            self.remove(front.key(), now);
+            // Past its retention: it goes even if a late re-claim made it live again (a
+            // duplicate never extends the retention), and that is no breach to count.
+            self.remove(front.key(), None);
         }
         self.note_front(ledger);
     }
@@ -332,7 +334,7 @@ impl MemoryStore {
                 }
             }
             ledger.order.pop_front();
-            if self.remove(key, now) {
+            if self.remove(key, Some(now)) {
                 inner.evicted.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -360,14 +362,15 @@ impl MemoryStore {
     }
 
     /// Takes `key` out (its ledger entry is gone already); true if it was there. A claim that
-    /// holds its slot already sees it removed and looks again.
-    fn remove(&self, key: u128, now: u64) -> bool {
+    /// holds its slot already sees it removed and looks again. `evicting_at`: to make room, at
+    /// that time, when a live key must never go.
+    fn remove(&self, key: u128, evicting_at: Option<u64>) -> bool {
         let Some(slot) = self.inner.cache.remove(&key) else {
             return false;
         };
         let mut in_flight = self.in_flight(key);
         let word = slot.word();
-        if word.is_live(now) && word.phase() != Phase::Removed {
+        if evicting_at.is_some_and(|now| word.is_live(now)) && word.phase() != Phase::Removed {
             self.inner.evicted_live.fetch_add(1, Ordering::Relaxed);
             tracing::error!("replay store evicted a key inside its replay window");
         }
@@ -520,6 +523,46 @@ mod tests {
             .eviction_policy(moka::policy::EvictionPolicy::lru())
             .build();
         assert_eq!(recent_keys_fresh_again(&lru), 0);
+    }
+
+    #[test]
+    fn a_ledger_entry_gives_its_key_back_and_rounds_its_expiry_up() {
+        for key in [0, 1, u128::MAX, 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210] {
+            assert_eq!(super::LedgerEntry::new(key, 0).key(), key);
+        }
+        let entry = super::LedgerEntry::new(7, 1_001);
+        assert!(!entry.expired(1_999));
+        assert!(entry.expired(2_000));
+        // Unbounded retention: not within a century of uptime (u32 seconds: 136 years).
+        let century_ms = 100 * 365 * 86_400_000;
+        assert!(!super::LedgerEntry::new(7, u64::MAX).expired(century_ms));
+    }
+
+    #[test]
+    fn a_key_past_its_retention_is_forgotten_when_claims_pass_by() {
+        // No moka timer: the ledger lets keys go, oldest first, once their (whole) second of
+        // expiry has passed and a claim comes by.
+        let store = super::MemoryStore::builder()
+            .retention(std::time::Duration::from_millis(200))
+            .build();
+        let window = std::time::Duration::ZERO;
+        let key = super::ReplayKey::new("palo", None, "evt_1");
+        let Ok(super::Claim::Fresh(token)) = store.claim_now(key, window) else {
+            panic!("first claim")
+        };
+        store.finish_now(&token, true);
+        assert!(matches!(
+            store.claim_now(key, window),
+            Ok(super::Claim::Done)
+        ));
+        // Kept at least its retention (rounded up to the second), then gone.
+        std::thread::sleep(std::time::Duration::from_millis(1300));
+        let Ok(super::Claim::Fresh(again)) = store.claim_now(key, window) else {
+            panic!("expired key claimed again")
+        };
+        assert_ne!(again.token(), token.token());
+        assert_eq!(store.entry_count(), 1);
+        assert_eq!(store.evicted_live(), 0);
     }
 
     #[test]
