@@ -358,7 +358,14 @@ pub async fn send(
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let response = request.timeout(Duration::from_secs(10)).send().await.ok()?;
+    let response = match request.timeout(Duration::from_secs(10)).send().await {
+        Ok(response) => response,
+        Err(error) => {
+            // Say why: a caller that expects an answer then panics with this on stderr.
+            eprintln!("{base_url}{}: no answer: {error:?}", req.path());
+            return None;
+        }
+    };
     let status = response.status().as_u16();
     let retry_after = response.headers().contains_key("retry-after");
     let text = response.text().await.unwrap_or_default();
