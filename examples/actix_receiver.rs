@@ -112,7 +112,10 @@ async fn main() -> std::io::Result<()> {
                 inline
             }
         };
+        // A path with no route: 404, as actix-web answers, without reading a body that
+        // never ends (`examples/common/serve.rs`).
         let app = App::new()
+            .default_service(actix_web::dev::fn_service(common::serve::actix_no_route))
             .service(
                 web::resource("/webhooks/audit-trail")
                     .wrap(audit_trail_webhooks.clone())

@@ -7,8 +7,9 @@
 //! - 300 connections with plausible signature headers trickling 1 MiB bodies: RSS grows by
 //!   less than 128 MiB; once they are gone, RSS is back within 64 MiB of the start;
 //! - a connection sending nothing, half a head, or a body at 1 byte/s is closed or answered
-//!   408 within 20 s, and so is one streaming an unsigned chunked body without end (answered
-//!   401; actix-web would otherwise read and discard it for as long as it comes);
+//!   408 within 20 s, and so is one streaming an unsigned chunked body without end, to a
+//!   webhook route (answered 401) or to a path with no route (answered 404): actix-web would
+//!   otherwise read and discard it for as long as it comes;
 //! - with 2,000 idle connections open, a valid delivery is answered within 1 s;
 //! - (feature `redis`) Redis paused 3 s: the deliveries refused during the pause are accepted
 //!   within 5 s after it ends.
@@ -248,15 +249,22 @@ async fn plausible_trickles(receiver: &Receiver, start_rss: f64) {
 
 /// A connection sending nothing, half a head, or a body at 1 byte per second is closed (or
 /// answered 408) within 20 s; one streaming an unsigned chunked body without end is answered
-/// 401 and closed within 20 s.
+/// 401 and closed within 20 s, and so is one sending it to a path with no route (404).
+///
+/// On actix-web the latter holds because the receiver's `default_service` holds the unread
+/// payload until its 404 is sent (`examples/common/serve.rs`, `actix_no_route`): actix-web's
+/// own 404 leaves the connection open, reading the body (still open after 25 s).
 async fn slow_clients(receiver: &Receiver) {
     let addr = receiver.addr;
     let deadline = Duration::from_secs(20);
     let (headers, _) = delivery("whd_slow_body");
     let full_head = head(addr, 1024, &headers);
-    let chunked_head = format!(
-        "POST {ROUTE} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
-    );
+    let chunked_head = |path: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+        )
+        .into_bytes()
+    };
     let mut chunk = b"400\r\n".to_vec();
     chunk.extend_from_slice(&[b' '; 0x400]);
     chunk.extend_from_slice(b"\r\n");
@@ -283,9 +291,15 @@ async fn slow_clients(receiver: &Receiver) {
         ),
         (
             "an unsigned chunked body without end, 1 KiB every 50 ms",
-            chunked_head.into_bytes(),
-            Some((chunk, Duration::from_millis(50))),
+            chunked_head(ROUTE),
+            Some((chunk.clone(), Duration::from_millis(50))),
             Some("HTTP/1.1 401"),
+        ),
+        (
+            "an unsigned chunked body without end to a path with no route",
+            chunked_head("/nowhere"),
+            Some((chunk, Duration::from_millis(50))),
+            Some("HTTP/1.1 404"),
         ),
     ];
     let tasks: Vec<_> = cases

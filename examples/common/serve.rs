@@ -11,6 +11,7 @@
 //! | open connections | not bounded by `axum::serve`: an accept loop with a semaphore | `HttpServer::max_connections`, per worker (25,000) | 10,000, and below the file-descriptor limit | `MAX_CONNECTIONS` |
 //! | file descriptors | the soft `RLIMIT_NOFILE` is raised to the hard one at start | same | | |
 //! | reading the rest of a refused body after the answer ("lingering close") | hyper does not | `HttpServer::client_disconnect_timeout` (1 s): 128-256 KiB of read buffer per connection meanwhile | none (`Duration::ZERO`) | |
+//! | a body sent to a path with no route (404) | hyper closes after the answer | `App::default_service` (404): actix-web reads and discards the rest of a chunked body for as long as it comes | [`actix_no_route`]: 404, the body held unread, then closed | |
 //!
 //! Past the connection bound, new connections wait in the listen backlog instead of failing
 //! with `Too many open files`; accept errors are logged and retried after a short pause.
@@ -159,4 +160,65 @@ where
         // timeout instead of shutting it down gracefully. It was never a write timeout: actix
         // has none while an answer is being written.
         .client_disconnect_timeout(Duration::ZERO)
+}
+
+/// The actix-web receiver's answer for a path with no route: actix-web's own (an empty
+/// `404 Not Found`), except that a request with a body is answered with `Connection: close`
+/// and its unread payload is held until the answer is sent. Use it as the app's
+/// `default_service`.
+///
+/// actix-web's default answer drops the payload; for a chunked body actix-http then reads and
+/// discards the rest, for as long as the client sends it, through a read buffer of 128-256 KiB
+/// (measured: an endless chunked body to `/nowhere` still open after 25 s; 300 such
+/// connections pushing 1 MiB, +55 to +65 MiB). With the payload held and unfinished when the answer
+/// ends, actix-http closes the connection instead, as webhook-guard's middleware does for the
+/// requests it refuses before reading their body. A wrong method on a route needs nothing:
+/// the middleware wraps the whole resource, so it refuses an unsigned request before the
+/// resource's `405` (and reads a signed one's body).
+#[allow(dead_code)] // used by the actix-web receiver only
+pub async fn actix_no_route(
+    mut request: actix_web::dev::ServiceRequest,
+) -> Result<actix_web::dev::ServiceResponse, actix_web::Error> {
+    use actix_web::HttpMessage as _;
+    use actix_web::body::BoxBody;
+    use actix_web::dev::Payload;
+
+    let mut response = actix_web::HttpResponse::NotFound().finish();
+    let unread = request.take_payload();
+    if !matches!(unread, Payload::None) {
+        response
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+        response = response.map_body(|_, body| {
+            BoxBody::new(HoldingUnread {
+                body,
+                _unread: unread,
+            })
+        });
+    }
+    Ok(request.into_response(response))
+}
+
+/// An answer's body that holds the request's unread payload (never polling it) until the
+/// answer is sent, so that actix-http closes the connection instead of draining the request's
+/// body. The same as the private one in webhook-guard's `actix::service`, which holds a
+/// payload it shares with the guard's reader; this one owns it.
+struct HoldingUnread {
+    body: actix_web::body::BoxBody,
+    _unread: actix_web::dev::Payload,
+}
+
+impl actix_web::body::MessageBody for HoldingUnread {
+    type Error = <actix_web::body::BoxBody as actix_web::body::MessageBody>::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<bytes::Bytes, Self::Error>>> {
+        std::pin::Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
 }
