@@ -163,6 +163,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Verified<T> {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        // The event verification already read (the built-in schemes' enums): no second pass.
+        let read = req
+            .extensions_mut()
+            .get_mut::<Delivery>()
+            .and_then(Delivery::take_event::<T>);
+        if let Some(event) = read {
+            return ready(Ok(Verified(event)));
+        }
         let extensions = req.extensions();
         let Some(delivery) = extensions.get::<Delivery>() else {
             return ready(Err(VerifiedRejection::MiddlewareMissing(MiddlewareMissing)));

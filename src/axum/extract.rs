@@ -188,6 +188,14 @@ impl<S: Send + Sync, T: DeserializeOwned + 'static> FromRequestParts<S> for Veri
     type Rejection = VerifiedRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // The event verification already read (the built-in schemes' enums): no second pass.
+        let read = parts
+            .extensions
+            .get_mut::<Delivery>()
+            .and_then(Delivery::take_event::<T>);
+        if let Some(event) = read {
+            return Ok(Verified(event));
+        }
         let delivery = parts
             .extensions
             .get::<Delivery>()

@@ -552,6 +552,27 @@ macro_rules! event_enum {
             }
         }
 
+        impl $crate::event::NativeEvent for $Enum {
+            fn one_pass_json(json: &str) -> Option<Self> {
+                Self::one_pass(json, || $crate::event::envelope::raw_of(json))
+            }
+
+            fn envelope_field(&self, name: &str) -> Option<&str> {
+                let keys = <KnownData as $crate::event::envelope::WireData>::KEYS;
+                if name == keys.id {
+                    Some(self.id())
+                } else if name == keys.kind {
+                    Some(self.event_type())
+                } else if name == keys.tenant {
+                    self.$tenant_fn()
+                } else if name == keys.timestamp {
+                    self.timestamp()
+                } else {
+                    None
+                }
+            }
+        }
+
         impl $crate::event::TypedEvent for $Enum {
             const KNOWN_TYPES: &'static [&'static str] = $KNOWN;
 

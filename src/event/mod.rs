@@ -147,6 +147,41 @@ pub(crate) fn parse_body<T: DeserializeOwned + 'static>(
     }
 }
 
+/// A provider enum the verifier can read in its one pass over a verified body (the built-in
+/// schemes of the providers whose events this crate models): the typed event is then the body's
+/// validation, and the envelope fields the scheme reads come from it.
+pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
+    /// The one-pass parse; `None` for anything but a well-formed envelope.
+    fn one_pass_json(json: &str) -> Option<Self>;
+
+    /// The value of the top-level field `name`, when it is an envelope field this event holds
+    /// as a string; `None` when it is not (the verifier then scans the body itself).
+    fn envelope_field(&self, name: &str) -> Option<&str>;
+}
+
+/// The scheme's body fields and the typed event, from one pass over a verified JSON body;
+/// `None` when the body is not a well-formed envelope of `E`, or a wanted field is not one of its
+/// envelope fields held as a string (the verifier then scans the body as for any scheme, so the
+/// results never differ).
+pub(crate) fn parse_native<E: NativeEvent>(
+    body: &[u8],
+    names: &[Option<&str>],
+) -> Option<(
+    crate::verify::fields::Fields<'static>,
+    Box<dyn Any + Send + Sync>,
+)> {
+    let event = E::one_pass_json(std::str::from_utf8(body).ok()?)?;
+    let mut fields: crate::verify::fields::Fields<'static> = Default::default();
+    for (slot, name) in fields.iter_mut().zip(names) {
+        if let Some(name) = name {
+            *slot = Some(std::borrow::Cow::Owned(
+                event.envelope_field(name)?.to_owned(),
+            ));
+        }
+    }
+    Some((fields, Box::new(event)))
+}
+
 /// The data of one known event type: ties a data struct to its type name, so an
 /// `Envelope<Data>` knows which type to write and to expect.
 ///

@@ -43,7 +43,7 @@ impl Scheme {
     /// assert_eq!(skewed.freshness().replay_window(), Duration::from_secs(600));
     /// ```
     pub fn audit_trail() -> Self {
-        Scheme::builder("audit-trail")
+        let mut scheme = Scheme::builder("audit-trail")
             .signature(
                 "x-audit-trail-signature",
                 SignatureFormat::prefixed_hex("sha256="),
@@ -68,6 +68,11 @@ impl Scheme {
             .event_type(Field::body("type"))
             .tenant(Field::body("tenantId"))
             .build()
-            .unwrap_or_else(|e| unreachable!("the Audit Trail scheme is valid: {e}"))
+            .unwrap_or_else(|e| unreachable!("the Audit Trail scheme is valid: {e}"));
+        // Its deliveries are read once: the typed event is the body's validation.
+        scheme.native_event = Some(super::NativeParse(
+            crate::event::parse_native::<crate::event::AuditTrailEvent>,
+        ));
+        scheme
     }
 }

@@ -62,7 +62,7 @@ impl Scheme {
     /// assert_eq!(scheme.freshness().replay_window(), week + Duration::from_secs(60));
     /// ```
     pub fn palo() -> Self {
-        Scheme::builder("palo")
+        let mut scheme = Scheme::builder("palo")
             .signature("x-palo-signature", SignatureFormat::prefixed_hex("sha256="))
             .timestamp(Field::body("timestamp"), TimestampFormat::Rfc3339)
             .freshness(Freshness::new(
@@ -74,6 +74,11 @@ impl Scheme {
             .tenant(Field::body("organization_id"))
             .min_secret_len(PALO_MIN_SECRET_LEN)
             .build()
-            .unwrap_or_else(|e| unreachable!("the PALO scheme is valid: {e}"))
+            .unwrap_or_else(|e| unreachable!("the PALO scheme is valid: {e}"));
+        // Its deliveries are read once: the typed event is the body's validation.
+        scheme.native_event = Some(super::NativeParse(
+            crate::event::parse_native::<crate::event::PaloEvent>,
+        ));
+        scheme
     }
 }

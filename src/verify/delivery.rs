@@ -23,7 +23,6 @@ use crate::verify::signature::Tag;
 /// assert_eq!(delivery.tenant(), Some("tenant-001"));
 /// assert_eq!(delivery.timestamp(), Some(1_705_312_200));
 /// ```
-#[derive(Clone)]
 pub struct Delivery {
     pub(crate) scheme: Arc<str>,
     pub(crate) id: String,
@@ -35,6 +34,27 @@ pub struct Delivery {
     pub(crate) unsigned_id_mac: Option<Tag>,
     /// The answer, when the delivery is a handshake the layer answers itself.
     pub(crate) handshake: Option<crate::HandshakeResponse>,
+    /// The provider's typed event, when verification read the body as one (the built-in
+    /// Audit Trail and PALO schemes): taken once by the extractors, never cloned.
+    pub(crate) event: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl Clone for Delivery {
+    /// A copy of the metadata and the body; the typed event read during verification stays
+    /// with the original (the extractors take it from there).
+    fn clone(&self) -> Self {
+        Self {
+            scheme: Arc::clone(&self.scheme),
+            id: self.id.clone(),
+            timestamp: self.timestamp,
+            event_type: self.event_type.clone(),
+            tenant: self.tenant.clone(),
+            body: self.body.clone(),
+            unsigned_id_mac: self.unsigned_id_mac,
+            handshake: self.handshake.clone(),
+            event: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Delivery {
@@ -143,6 +163,17 @@ impl Delivery {
     /// ```
     pub fn is_handshake(&self) -> bool {
         self.handshake.is_some()
+    }
+
+    /// The typed event verification read, if it is a `T`; taken, so a second call parses.
+    pub(crate) fn take_event<T: 'static>(&mut self) -> Option<T> {
+        match self.event.take()?.downcast::<T>() {
+            Ok(event) => Some(*event),
+            Err(other) => {
+                self.event = Some(other);
+                None
+            }
+        }
     }
 
     /// Consumes the delivery, returning the body.

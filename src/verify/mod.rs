@@ -409,8 +409,19 @@ impl Verifier {
         // The signature holds: read the body's fields.
         let names = scheme.body_field_names();
         // A JSON scheme rejects a body that is not a JSON object even when it reads no field.
+        let mut event = None;
         let fields = match scheme.body_format {
-            BodyFormat::Json => json_fields(&body, &names)?,
+            BodyFormat::Json => match scheme
+                .native_event
+                .and_then(|native| (native.0)(&body, &names))
+            {
+                // One pass: the provider's event, and the fields from its envelope.
+                Some((fields, parsed)) => {
+                    event = Some(parsed);
+                    fields
+                }
+                None => json_fields(&body, &names)?,
+            },
             BodyFormat::FormOrJson { json_field } => {
                 form_or_json_fields(&body, &names, json_field)?
             }
@@ -506,6 +517,7 @@ impl Verifier {
             body,
             unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(mac),
             handshake,
+            event,
         })
     }
 
@@ -716,5 +728,147 @@ impl<'v, 'h, H: HeaderLookup + ?Sized> Head<'v, 'h, H> {
             Some(known) => self.headers.is_repeated_by(known),
             None => self.headers.is_repeated(name),
         }
+    }
+}
+
+#[cfg(test)]
+mod one_pass_tests {
+    //! The built-in Audit Trail and PALO schemes read a verified body once, through their
+    //! provider enum; every body must verify exactly as the plain field scan would have it.
+
+    use super::*;
+    use crate::event::{AuditTrailEvent, PaloEvent, audit_trail, palo};
+
+    /// A body (valid, odd or malformed) and its verification, with and without the one pass.
+    fn both(scheme: Scheme, secret: &str, body: &str, now: i64, accepted: &std::cell::Cell<u32>) {
+        let mut scanned = scheme.clone();
+        scanned.native_event = None;
+        let secret = scheme.secret(secret).unwrap();
+        // The delivery-id header Audit Trail binds to the body's `id` (as the sender sets it).
+        let id = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|value| value["id"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let headers =
+            crate::Signer::new(scheme.clone(), secret.clone()).headers(body.as_bytes(), now, &id);
+        let verify = |scheme: Scheme| {
+            Verifier::new(scheme, [secret.clone()]).verify_at(&headers, body.to_owned().into(), now)
+        };
+        let (native, plain) = (verify(scheme), verify(scanned));
+        match (&native, &plain) {
+            (Ok(a), Ok(b)) => {
+                let meta = |d: &Delivery| {
+                    (
+                        d.id.clone(),
+                        d.event_type.clone(),
+                        d.tenant.clone(),
+                        d.timestamp,
+                    )
+                };
+                assert_eq!(meta(a), meta(b), "{body}");
+                assert!(b.event.is_none());
+                accepted.set(accepted.get() + 1);
+            }
+            _ => assert_eq!(
+                native.as_ref().map(|_| ()).unwrap_err(),
+                plain.as_ref().map(|_| ()).unwrap_err(),
+                "{body}"
+            ),
+        }
+    }
+
+    fn odd_variants(body: &str, id_key: &str, tenant_key: &str) -> Vec<String> {
+        let value: serde_json::Value = serde_json::from_str(body).unwrap();
+        let mut out = vec![body.to_owned()];
+        let mut numeric_tenant = value.clone();
+        numeric_tenant[tenant_key] = serde_json::json!(42);
+        out.push(numeric_tenant.to_string());
+        let mut no_tenant = value.clone();
+        no_tenant.as_object_mut().unwrap().remove(tenant_key);
+        out.push(no_tenant.to_string());
+        let mut unknown = value.clone();
+        unknown["type"] = serde_json::json!("brand.new");
+        unknown["event_type"] = serde_json::json!("brand.new");
+        out.push(unknown.to_string());
+        // A repeated envelope key, and one the scan does not read.
+        out.push(body.replacen('{', &format!("{{\"{id_key}\":\"other\","), 1));
+        out.push(body.replacen('{', "{\"extra\":1,\"extra\":2,", 1));
+        out.push(format!("{body} trailing"));
+        out.push(body.replacen("\"data\"", "\"data\":null,\"ignored\"", 1));
+        out
+    }
+
+    #[test]
+    fn audit_trail_bodies_verify_as_the_scan_has_them() {
+        let now = 1_705_312_200;
+        let accepted = std::cell::Cell::new(0);
+        for kind in audit_trail::KNOWN_TYPES {
+            let body = audit_trail::sample(kind).unwrap();
+            for variant in odd_variants(&body, "id", "tenantId") {
+                both(
+                    Scheme::audit_trail(),
+                    "whsec_abc123def456",
+                    &variant,
+                    now,
+                    &accepted,
+                );
+            }
+        }
+        // Most variants verify (the comparison is of deliveries, not only of errors).
+        assert!(
+            accepted.get() >= audit_trail::KNOWN_TYPES.len() as u32 * 4,
+            "{}",
+            accepted.get()
+        );
+    }
+
+    #[test]
+    fn palo_bodies_verify_as_the_scan_has_them() {
+        let accepted = std::cell::Cell::new(0);
+        for kind in palo::KNOWN_TYPES {
+            let body = palo::sample(kind).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let sent =
+                time::parse_rfc3339(value["timestamp"].as_str().unwrap().as_bytes()).unwrap();
+            for variant in odd_variants(&body, "event_id", "organization_id") {
+                both(
+                    Scheme::palo(),
+                    "votre_secret_hmac_32_chars_min__",
+                    &variant,
+                    sent,
+                    &accepted,
+                );
+            }
+        }
+        assert!(
+            accepted.get() >= palo::KNOWN_TYPES.len() as u32 * 4,
+            "{}",
+            accepted.get()
+        );
+    }
+
+    #[test]
+    fn the_event_read_once_is_the_one_a_handler_would_parse() {
+        let body = audit_trail::sample(audit_trail::KNOWN_TYPES[0]).unwrap();
+        let secret = Scheme::audit_trail().secret("whsec_abc123def456").unwrap();
+        let now = 1_705_312_200;
+        let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let headers = crate::Signer::new(Scheme::audit_trail(), secret.clone()).headers(
+            body.as_bytes(),
+            now,
+            &id,
+        );
+        let mut delivery = Verifier::new(Scheme::audit_trail(), [secret])
+            .verify_at(&headers, body.clone().into(), now)
+            .unwrap();
+        // A copy (the `Delivery` extractor's) carries no event; the original gives it once.
+        assert!(delivery.clone().take_event::<AuditTrailEvent>().is_none());
+        assert!(delivery.take_event::<PaloEvent>().is_none());
+        let event = delivery.take_event::<AuditTrailEvent>().unwrap();
+        assert_eq!(event, AuditTrailEvent::from_slice(body.as_bytes()).unwrap());
+        assert!(delivery.take_event::<AuditTrailEvent>().is_none());
     }
 }
