@@ -159,6 +159,12 @@ pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
     fn envelope_field(&self, name: &str) -> Option<&str>;
 }
 
+/// What [`parse_native`] reads: the scheme's body fields, and the typed event.
+pub(crate) type NativeParsed = (
+    crate::verify::fields::Fields<'static>,
+    Box<dyn Any + Send + Sync>,
+);
+
 /// The scheme's body fields and the typed event, from one pass over a verified JSON body;
 /// `None` when the body is not a well-formed envelope of `E`, or a wanted field is not one of its
 /// envelope fields held as a string (the verifier then scans the body as for any scheme, so the

@@ -449,13 +449,7 @@ pub struct Scheme {
 /// accepts, so it does not take part in comparisons.
 #[derive(Clone, Copy)]
 pub(crate) struct NativeParse(
-    pub(crate)  fn(
-        &[u8],
-        &[Option<&str>],
-    ) -> Option<(
-        crate::verify::fields::Fields<'static>,
-        Box<dyn std::any::Any + Send + Sync>,
-    )>,
+    pub(crate) fn(&[u8], &[Option<&str>]) -> Option<crate::event::NativeParsed>,
 );
 
 impl PartialEq for NativeParse {
