@@ -194,7 +194,12 @@ mod axum_server {
                 .layer(WebhookLayer::new(guard().store(memory_store()))),
             "axum-untyped" => Router::new()
                 .route(PATH, post(untyped))
-                .layer(WebhookLayer::new(guard().store(memory_store()))),
+                .layer(WebhookLayer::new(
+                    Guard::new(
+                        Verifier::new(Scheme::audit_trail(), [secret()]).typed_events(false),
+                    )
+                    .store(memory_store()),
+                )),
             "axum-nostore" => Router::new()
                 .route(PATH, post(typed))
                 .layer(WebhookLayer::new(guard().store(NoStore))),

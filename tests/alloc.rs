@@ -122,7 +122,11 @@ fn deliveries(size: usize, count: usize, run: &str) -> Vec<Signed> {
 
 fn guard() -> Guard {
     let secret = Scheme::audit_trail().secret(SECRET).unwrap();
-    Guard::new(Verifier::new(Scheme::audit_trail(), [secret]).body_limit(2 * MIB))
+    // These handlers take the raw body, and the route says so: with the default
+    // (`typed_events(true)`) verification reads the provider's typed event, which copies its
+    // strings, as a typed handler's own parse would.
+    let verifier = Verifier::new(Scheme::audit_trail(), [secret]).typed_events(false);
+    Guard::new(verifier.body_limit(2 * MIB))
         .store(MemoryStore::builder().capacity(10_000).build())
 }
 

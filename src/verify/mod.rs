@@ -72,6 +72,9 @@ pub struct Verifier {
     public_url: Option<Arc<str>>,
     /// The scheme's header names, parsed once (see [`HeaderLookup::header_by`]).
     header_names: Arc<[http::HeaderName]>,
+    /// Whether a built-in scheme's body is read as its provider's event (see
+    /// [`Verifier::typed_events`]).
+    typed_events: bool,
 }
 
 impl fmt::Debug for Verifier {
@@ -101,6 +104,7 @@ impl Verifier {
             body_limit: DEFAULT_BODY_LIMIT,
             clock: Arc::new(SystemClock),
             public_url: None,
+            typed_events: true,
         }
     }
 
@@ -135,6 +139,26 @@ impl Verifier {
     #[must_use]
     pub fn body_limit(mut self, limit: usize) -> Self {
         self.body_limit = limit;
+        self
+    }
+
+    /// Whether the built-in Audit Trail and PALO schemes read a verified body as their
+    /// provider's event (default `true`): one pass that is both the body's validation and the
+    /// typed event, which `Verified<AuditTrailEvent>` / `Verified<PaloEvent>` then take without
+    /// parsing again. Turn it off for routes whose handlers take the raw body or their own type:
+    /// verification then scans the body for the fields it needs only, which costs less than a
+    /// typed parse (see BENCHMARKS.md). What verifies, and its metadata, do not change.
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Verifier};
+    ///
+    /// let secret = Secret::new("whsec_abc123def456").unwrap();
+    /// let raw_body_route = Verifier::new(Scheme::audit_trail(), [secret]).typed_events(false);
+    /// # let _ = raw_body_route;
+    /// ```
+    #[must_use]
+    pub fn typed_events(mut self, typed: bool) -> Self {
+        self.typed_events = typed;
         self
     }
 
@@ -413,6 +437,7 @@ impl Verifier {
         let fields = match scheme.body_format {
             BodyFormat::Json => match scheme
                 .native_event
+                .filter(|_| self.typed_events)
                 .and_then(|native| (native.0)(&body, &names))
             {
                 // One pass: the provider's event, and the fields from its envelope.
@@ -870,5 +895,17 @@ mod one_pass_tests {
         let event = delivery.take_event::<AuditTrailEvent>().unwrap();
         assert_eq!(event, AuditTrailEvent::from_slice(body.as_bytes()).unwrap());
         assert!(delivery.take_event::<AuditTrailEvent>().is_none());
+
+        // Turned off, verification scans the fields only: same metadata, no event.
+        let secret = Scheme::audit_trail().secret("whsec_abc123def456").unwrap();
+        let scanned = Verifier::new(Scheme::audit_trail(), [secret])
+            .typed_events(false)
+            .verify_at(&headers, body.into(), now)
+            .unwrap();
+        assert!(scanned.event.is_none());
+        assert_eq!(
+            (scanned.id(), scanned.tenant()),
+            (delivery.id(), delivery.tenant())
+        );
     }
 }
