@@ -128,6 +128,15 @@ fn verify_vs_raw(c: &mut Criterion) {
                         .unwrap()
                 })
             });
+            // The same verification without the typed event (a raw-body route): the field scan.
+            let scan_only = case.verifier.clone().typed_events(false);
+            group.bench_function(BenchmarkId::new("verify_at_scan_only", label), |b| {
+                b.iter(|| {
+                    scan_only
+                        .verify_at(black_box(&case.headers), case.body.clone(), case.now)
+                        .unwrap()
+                })
+            });
             let (key, timestamp) = match scheme {
                 "audit-trail" => (
                     keyed(AT_SECRET),
