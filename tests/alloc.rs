@@ -126,8 +126,7 @@ fn guard() -> Guard {
     // (`typed_events(true)`) verification reads the provider's typed event, which copies its
     // strings, as a typed handler's own parse would.
     let verifier = Verifier::new(Scheme::audit_trail(), [secret]).typed_events(false);
-    Guard::new(verifier.body_limit(2 * MIB))
-        .store(MemoryStore::builder().capacity(10_000).build())
+    Guard::new(verifier.body_limit(2 * MIB)).store(MemoryStore::builder().capacity(10_000).build())
 }
 
 /// Mean bytes and allocations per request over the measured requests.

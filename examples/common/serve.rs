@@ -172,7 +172,8 @@ where
 /// (measured: an endless chunked body to `/nowhere` still open after 25 s; 300 such
 /// connections pushing 1 MiB, +55 to +65 MiB). With the payload held and unfinished when the answer
 /// ends, actix-http closes the connection instead, as webhook-guard's middleware does for the
-/// requests it refuses before reading their body. A wrong method on a route needs nothing:
+/// requests it refuses before reading their body (`webhook_guard::actix::close_unread`). A
+/// wrong method on a route needs nothing:
 /// the middleware wraps the whole resource, so it refuses an unsigned request before the
 /// resource's `405` (and reads a signed one's body).
 #[allow(dead_code)] // used by the actix-web receiver only
@@ -180,45 +181,11 @@ pub async fn actix_no_route(
     mut request: actix_web::dev::ServiceRequest,
 ) -> Result<actix_web::dev::ServiceResponse, actix_web::Error> {
     use actix_web::HttpMessage as _;
-    use actix_web::body::BoxBody;
-    use actix_web::dev::Payload;
 
-    let mut response = actix_web::HttpResponse::NotFound().finish();
+    let response = actix_web::HttpResponse::NotFound().finish();
     let unread = request.take_payload();
-    if !matches!(unread, Payload::None) {
-        response
-            .head_mut()
-            .set_connection_type(actix_web::http::ConnectionType::Close);
-        response = response.map_body(|_, body| {
-            BoxBody::new(HoldingUnread {
-                body,
-                _unread: unread,
-            })
-        });
+    if matches!(unread, actix_web::dev::Payload::None) {
+        return Ok(request.into_response(response));
     }
-    Ok(request.into_response(response))
-}
-
-/// An answer's body that holds the request's unread payload (never polling it) until the
-/// answer is sent, so that actix-http closes the connection instead of draining the request's
-/// body. The same as the private one in webhook-guard's `actix::service`, which holds a
-/// payload it shares with the guard's reader; this one owns it.
-struct HoldingUnread {
-    body: actix_web::body::BoxBody,
-    _unread: actix_web::dev::Payload,
-}
-
-impl actix_web::body::MessageBody for HoldingUnread {
-    type Error = <actix_web::body::BoxBody as actix_web::body::MessageBody>::Error;
-
-    fn size(&self) -> actix_web::body::BodySize {
-        self.body.size()
-    }
-
-    fn poll_next(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<bytes::Bytes, Self::Error>>> {
-        std::pin::Pin::new(&mut self.get_mut().body).poll_next(cx)
-    }
+    Ok(request.into_response(webhook_guard::actix::close_unread(response, unread)))
 }

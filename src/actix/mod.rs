@@ -69,5 +69,5 @@ pub use extract::{MiddlewareMissing, Verified, VerifiedRejection};
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
 pub use inbox::enqueue;
 pub use middleware::WebhookMiddleware;
-pub use response::{PlainText, RejectionResponse};
+pub use response::{PlainText, RejectionResponse, close_unread};
 pub use service::WebhookService;

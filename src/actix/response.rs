@@ -95,3 +95,63 @@ where
         self(rejection)
     }
 }
+
+/// Answers with `response` and closes the connection, holding `unread` (the request's payload,
+/// or what owns it) until the answer is sent, so actix-web does not read the rest of the body.
+///
+/// actix-web's HTTP/1 dispatcher decides when an answer ends whether the connection closes: it
+/// closes when the request's payload is unfinished and still held, but when the payload was
+/// dropped and the body is chunked it keeps the connection and reads the rest of the body to
+/// throw it away, without a deadline. The middleware does this for every request it refuses
+/// before reading the whole body; do the same where actix-web answers without it, such as an
+/// app's `default_service` (the example receiver's answers 404 this way):
+///
+/// ```
+/// use actix_web::dev::{ServiceRequest, ServiceResponse};
+/// use actix_web::{App, HttpMessage, HttpResponse};
+/// use webhook_guard::actix::close_unread;
+///
+/// async fn no_route(mut request: ServiceRequest) -> Result<ServiceResponse, actix_web::Error> {
+///     let unread = request.take_payload();
+///     let response = close_unread(HttpResponse::NotFound().finish(), unread);
+///     Ok(request.into_response(response))
+/// }
+///
+/// let app = App::new().default_service(actix_web::dev::fn_service(no_route));
+/// # let _ = app;
+/// ```
+pub fn close_unread<T: Unpin + 'static>(response: HttpResponse, unread: T) -> HttpResponse {
+    let mut response = response;
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    response.map_body(|_, body| {
+        actix_web::body::BoxBody::new(HoldingUnread {
+            body,
+            _unread: unread,
+        })
+    })
+}
+
+/// An answer's body that holds the request's unread payload until it is sent (see
+/// [`close_unread`]).
+struct HoldingUnread<T> {
+    body: actix_web::body::BoxBody,
+    _unread: T,
+}
+
+impl<T: Unpin> actix_web::body::MessageBody for HoldingUnread<T> {
+    type Error = <actix_web::body::BoxBody as actix_web::body::MessageBody>::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<bytes::Bytes, Self::Error>>> {
+        // The payload is never polled: only held.
+        std::pin::Pin::new(&mut self.get_mut().body).poll_next(cx)
+    }
+}

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::HttpMessage;
-use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, forward_ready};
 use bytes::Bytes;
 use futures_core::Stream;
@@ -120,15 +120,7 @@ where
                         // the client sends it (measured: an unsigned chunked body still open
                         // after 30 s), but closes when the payload is still held: so the
                         // answer holds it until it is sent.
-                        response
-                            .head_mut()
-                            .set_connection_type(actix_web::http::ConnectionType::Close);
-                        response = response.map_body(|_, body| {
-                            BoxBody::new(HoldingUnread {
-                                body,
-                                _unread: payload,
-                            })
-                        });
+                        response = super::close_unread(response, payload);
                     }
                     return Ok(request.into_response(response).map_into_right_body());
                 }
@@ -173,31 +165,5 @@ impl http_body::Body for PayloadBody {
         Pin::new(&mut *self.0.borrow_mut())
             .poll_next(cx)
             .map(|chunk| chunk.map(|chunk| chunk.map(http_body::Frame::data)))
-    }
-}
-
-/// A rejection's body that holds the request's unread payload until the answer is sent.
-///
-/// actix-web's HTTP/1 dispatcher decides when the answer ends whether the connection closes:
-/// it closes when the request's payload is unfinished and still held, but when the payload was
-/// dropped and the body is chunked it keeps the connection and reads the rest of the body to
-/// throw it away, without a deadline. Holding the payload (never polling it) makes it close.
-struct HoldingUnread {
-    body: BoxBody,
-    _unread: Rc<RefCell<Payload>>,
-}
-
-impl MessageBody for HoldingUnread {
-    type Error = <BoxBody as MessageBody>::Error;
-
-    fn size(&self) -> BodySize {
-        self.body.size()
-    }
-
-    fn poll_next(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_next(cx)
     }
 }
