@@ -238,10 +238,12 @@ impl Word {
         Self(times.live_until)
     }
 
+    #[cfg_attr(not(feature = "moka"), allow(dead_code))] // `MemoryStore`'s atomic slots
     pub(super) fn from_bits(bits: u64) -> Self {
         Self(bits)
     }
 
+    #[cfg_attr(not(feature = "moka"), allow(dead_code))] // `MemoryStore`'s atomic slots
     pub(super) fn bits(self) -> u64 {
         self.0
     }
@@ -281,6 +283,7 @@ impl Word {
     }
 
     /// Marks the key taken out of the store.
+    #[cfg_attr(not(feature = "moka"), allow(dead_code))] // `MemoryStore`'s atomic slots
     pub(super) fn removed(mut self) -> Self {
         self.set_phase(Phase::Removed);
         self

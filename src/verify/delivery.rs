@@ -36,6 +36,7 @@ pub struct Delivery {
     pub(crate) handshake: Option<crate::HandshakeResponse>,
     /// The provider's typed event, when verification read the body as one (the built-in
     /// Audit Trail and PALO schemes): taken once by the extractors, never cloned.
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     pub(crate) event: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
@@ -166,6 +167,7 @@ impl Delivery {
     }
 
     /// The typed event verification read, if it is a `T`; taken, so a second call parses.
+    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     pub(crate) fn take_event<T: 'static>(&mut self) -> Option<T> {
         match self.event.take()?.downcast::<T>() {
             Ok(event) => Some(*event),

@@ -17,6 +17,7 @@
 use std::fmt;
 
 use super::algorithm::Algorithm;
+#[cfg(any(feature = "ed25519", feature = "ecdsa"))]
 use super::encoding::Encoding;
 
 /// A sender's public key.
