@@ -37,6 +37,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+BENCH=inbox.sh
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 CASES=${CASES:-"sqlite postgres slow-sqlite slow-postgres claim"}
 DURATION=${DURATION:-10}
@@ -56,9 +59,6 @@ POOL_DIR=${POOL_DIR:-/dev/shm}
 SECRET=whsec_abc123def456
 TICKS=$(getconf CLK_TCK)
 
-die() { echo "inbox.sh: $*" >&2; exit 1; }
-log() { echo "[inbox.sh $(date +%T)] $*" >&2; }
-
 for tool in cargo wrk taskset curl ss python3; do
     command -v "$tool" >/dev/null || die "$tool not found (wrk: apt-get install -y wrk)"
 done
@@ -69,7 +69,6 @@ PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail 
 WORK=$(mktemp -d "$DATA_DIR/webhook-guard-inbox-bench.XXXXXX")
 POOLS=$(mktemp -d "$POOL_DIR/webhook-guard-inbox-pools.XXXXXX")
 chmod 755 "$WORK" # the postgres user must reach its cluster inside
-PIDS=()
 PG_DATA=""
 
 as_postgres() {
@@ -77,50 +76,14 @@ as_postgres() {
 }
 
 cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_all
     if [ -n "$PG_DATA" ]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; fi
     rm -rf "$WORK" "$POOLS"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-stop() {
-    local pid=$1 kept=() p
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
-    PIDS=("${kept[@]+"${kept[@]}"}")
-}
 
-free_port() {
-    local port
-    for _ in $(seq 200); do
-        port=$((20000 + RANDOM % 12000))
-        if ! ss -Htln "sport = :$port" | grep -q .; then echo "$port"; return; fi
-    done
-    die "no free port"
-}
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
-
-wait_ready() {
-    local pid=$1 port=$2 name=$3
-    for _ in $(seq 400); do
-        kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.log" >&2; die "$name exited at start"; }
-        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && return
-        sleep 0.05
-    done
-    die "$name did not answer within 20 s"
-}
 
 NEXT_INDEX=0
 make_pool() {
@@ -183,7 +146,7 @@ bench_throughput() {
         taskset -c "$SERVER_CPU" "$CARGO_TARGET_DIR/release/examples/receiver" >/dev/null 2>"$WORK/$name.log" &
     pid=$!
     PIDS+=("$pid")
-    wait_ready "$pid" "$port" "$name"
+    wait_ready "$pid" "$port" "$name" 20
     warm=$(run_wrk "$port" "$WARMUP" "$POOLS/warm.pool" "$WORK/$name.warm.txt" pool.lua "$CONNECTIONS")
     rm -f "$POOLS/warm.pool"
     rate=$(field "$warm" rps)
@@ -215,7 +178,7 @@ bench_slow() {
         taskset -c "$SERVER_CPU" "$CARGO_TARGET_DIR/release/examples/receiver" >/dev/null 2>"$WORK/$name.log" &
     pid=$!
     PIDS+=("$pid")
-    wait_ready "$pid" "$port" "$name"
+    wait_ready "$pid" "$port" "$name" 20
     result=$(run_wrk "$port" "$((DURATION * 2))" "$POOLS/slow.pool" "$WORK/$name.txt" paced.lua "$PACED_CONNECTIONS" "$PACED_DELAY_MS")
     stop "$pid"
     rm -f "$POOLS/slow.pool"
@@ -240,7 +203,7 @@ bench_claim() {
             "$CARGO_TARGET_DIR/release/examples/receiver" >/dev/null 2>"$WORK/$name.log" &
         pid=$!
         PIDS+=("$pid")
-        wait_ready "$pid" "$port" "$name"
+        wait_ready "$pid" "$port" "$name" 20
         stop "$pid"
     done
     local fill="
@@ -346,7 +309,6 @@ echo "(examples/receiver.rs, release, inbox mode) on core $SERVER_CPU, wrk -t1 o
 echo "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average before/after: $LOAD_BEFORE / $LOAD_AFTER"
 echo "data in $DATA_DIR ($(df -T "$DATA_DIR" | awk 'NR == 2 { print $2 }')), sqlite $(python3 -c 'import sqlite3; print(sqlite3.sqlite_version)') (python3), $("$PG_BIN/postgres" --version)"
 echo
-verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == ">=") ? (v >= t) : (v <= t); print (ok ? "met" : "MISSED") }'; }
 for case in $CASES; do
     case $case in
         sqlite | postgres)

@@ -26,6 +26,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+BENCH=load.sh
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 RECEIVERS=${RECEIVERS:-"axum-bare axum-layer axum-redis actix-bare actix-middleware express"}
 DURATION=${DURATION:-10}
@@ -40,8 +43,6 @@ STORE_CAPACITY=${STORE_CAPACITY:-4000000}
 SECRET=whsec_abc123def456
 TICKS=$(getconf CLK_TCK)
 
-die() { echo "load.sh: $*" >&2; exit 1; }
-log() { echo "[load.sh $(date +%T)] $*" >&2; }
 
 for tool in cargo wrk node taskset curl ss redis-server; do
     command -v "$tool" >/dev/null || die "$tool not found (wrk: apt-get install -y wrk)"
@@ -49,57 +50,18 @@ done
 [ -d "$POOL_DIR" ] || POOL_DIR=/tmp
 
 WORK=$(mktemp -d "$POOL_DIR/webhook-guard-load.XXXXXX")
-PIDS=()
 
 cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_all
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Stops one process we started and forgets it.
-stop() {
-    local pid=$1 kept=() p
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
-    PIDS=("${kept[@]+"${kept[@]}"}")
-}
 
-# A loopback port nobody listens on, outside the ephemeral range.
-free_port() {
-    local port
-    for _ in $(seq 200); do
-        port=$((20000 + RANDOM % 12000))
-        if ! ss -Htln "sport = :$port" | grep -q .; then echo "$port"; return; fi
-    done
-    die "no free port"
-}
 
-# CPU time (utime + stime, clock ticks) of a process and all its threads.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 status_kib() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
 
-wait_ready() {
-    local pid=$1 port=$2 name=$3
-    for _ in $(seq 200); do
-        kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.log" >&2; die "$name exited at start"; }
-        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && return
-        sleep 0.05
-    done
-    die "$name did not answer within 10 s"
-}
 
 # `wrk` on the client core; prints its RESULT line's fields as `key=value` words.
 run_wrk() {
@@ -115,7 +77,6 @@ run_wrk() {
         'BEGIN { split(t, a, " "); printf "%.0f", (a[1] + a[2]) / a[3] * 100 }')"
 }
 
-field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 
 make_pool() {
     # Built on every core while no server is under load; ids distinct per pool and per index.
@@ -258,7 +219,6 @@ if has axum-redis; then
 fi
 echo
 
-verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == ">=") ? (v >= t) : (v <= t); print (ok ? "met" : "MISSED") }'; }
 echo "Targets (issue 8) and floors (PERF-FLOORS.md: with moka the best reachable is ~0.76 of bare req/s):"
 for pair in "axum-layer axum-bare" "actix-middleware actix-bare" "axum-redis axum-bare"; do
     set -- $pair
