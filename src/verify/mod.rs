@@ -251,19 +251,7 @@ impl Verifier {
             headers,
             names: &self.header_names,
         };
-        fn header_name(field: Option<&Field>) -> Option<&str> {
-            match field {
-                Some(Field::Header(name)) => Some(name),
-                _ => None,
-            }
-        }
-        let security_headers = [
-            Some(&*scheme.signature_header),
-            header_name(scheme.timestamp.as_ref().map(|(field, _)| field)),
-            header_name(Some(&scheme.id)),
-            header_name(scheme.tenant.as_ref()),
-        ];
-        if security_headers
+        if security_headers(scheme)
             .into_iter()
             .flatten()
             .any(|name| head.repeated(name))
@@ -702,31 +690,38 @@ fn signature_id(mac: &Tag) -> String {
     format!("sig_{}", encode_hex(&digest[..16]))
 }
 
-/// The scheme's header names (signature, timestamp, id, tenant, signed headers), parsed once;
-/// a name `http` does not accept is left out (then looked up as text).
+/// The scheme's header names (the security headers, the event type's, the signed ones),
+/// parsed once; a name `http` does not accept is left out (then looked up as text).
 fn header_names(scheme: &Scheme) -> Arc<[http::HeaderName]> {
-    fn field(field: Option<&Field>) -> Option<&str> {
-        match field {
-            Some(Field::Header(name)) => Some(name),
-            _ => None,
-        }
-    }
     let signed = scheme.signed_content.iter().filter_map(|part| match part {
         SignedPart::Header(name) => Some(&**name),
         _ => None,
     });
+    security_headers(scheme)
+        .into_iter()
+        .chain([header_field(scheme.event_type.as_ref())])
+        .flatten()
+        .chain(signed)
+        .filter_map(|name| http::HeaderName::from_bytes(name.as_bytes()).ok())
+        .collect()
+}
+
+/// The headers that say who signed what, and when: each must be sent at most once.
+fn security_headers(scheme: &Scheme) -> [Option<&str>; 4] {
     [
         Some(&*scheme.signature_header),
-        field(scheme.timestamp.as_ref().map(|(field, _)| field)),
-        field(Some(&scheme.id)),
-        field(scheme.tenant.as_ref()),
-        field(scheme.event_type.as_ref()),
+        header_field(scheme.timestamp.as_ref().map(|(field, _)| field)),
+        header_field(Some(&scheme.id)),
+        header_field(scheme.tenant.as_ref()),
     ]
-    .into_iter()
-    .flatten()
-    .chain(signed)
-    .filter_map(|name| http::HeaderName::from_bytes(name.as_bytes()).ok())
-    .collect()
+}
+
+/// The header a field is read from, if it is one.
+fn header_field(field: Option<&Field>) -> Option<&str> {
+    match field {
+        Some(Field::Header(name)) => Some(name),
+        _ => None,
+    }
 }
 
 /// A request's headers with the verifier's parsed names: a lookup by one of them parses
