@@ -215,30 +215,18 @@ impl PostgresServer {
             .stdout(log.try_clone().map_err(|e| e.to_string())?)
             .stderr(log);
         as_user(&mut command, server_user());
-        let mut child = command.spawn().map_err(|e| e.to_string())?;
-        let deadline = Instant::now() + STARTUP;
-        loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                return Err(format!(
-                    "postgres on port {} exited at start: {status}: {}",
-                    self.port,
-                    fs::read_to_string(self.dir.join("postgres.log")).unwrap_or_default()
-                ));
-            }
-            if self.ready() {
-                self.child = Some(child);
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "postgres on port {} did not accept connections within {STARTUP:?}",
-                    self.port
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let child = command.spawn().map_err(|e| e.to_string())?;
+        let log = self.dir.join("postgres.log");
+        self.child = Some(wait_until_ready(
+            child,
+            &format!("postgres on port {}", self.port),
+            "accept connections",
+            STARTUP,
+            Duration::from_millis(20),
+            || self.ready(),
+            |status| format!("{status}: {}", fs::read_to_string(&log).unwrap_or_default()),
+        )?);
+        Ok(())
     }
 
     fn ready(&self) -> bool {
@@ -391,4 +379,4 @@ fn signal(signal: &str, pids: &[u32]) {
 
 #[path = "free_port.rs"]
 mod free_port;
-use free_port::free_port;
+use free_port::{free_port, wait_until_ready};

@@ -6,7 +6,7 @@
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a server may take to answer its first PING.
 const STARTUP: Duration = Duration::from_secs(10);
@@ -104,7 +104,7 @@ impl RedisServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn();
-        let mut child = match spawned {
+        let child = match spawned {
             Ok(child) => child,
             Err(error) if error.kind() == ErrorKind::NotFound => panic!(
                 "`{binary}` not found: these tests need a real Redis. Install it with \
@@ -113,28 +113,17 @@ impl RedisServer {
             ),
             Err(error) => panic!("cannot start `{binary}`: {error}"),
         };
-        let deadline = Instant::now() + STARTUP;
-        loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                return Err(format!(
-                    "redis-server on port {} exited at start: {status}",
-                    self.port
-                ));
-            }
-            if ping(self.port) {
-                self.child = Some(child);
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "redis-server on port {} did not answer PING within {STARTUP:?}",
-                    self.port
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let port = self.port;
+        self.child = Some(wait_until_ready(
+            child,
+            &format!("redis-server on port {port}"),
+            "answer PING",
+            STARTUP,
+            Duration::from_millis(10),
+            || ping(port),
+            |status| status.to_string(),
+        )?);
+        Ok(())
     }
 }
 
@@ -147,7 +136,7 @@ impl Drop for RedisServer {
 
 #[path = "free_port.rs"]
 mod free_port;
-use free_port::free_port;
+use free_port::{free_port, wait_until_ready};
 
 fn ping(port: u16) -> bool {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
