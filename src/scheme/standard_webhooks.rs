@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use super::{Field, IdBinding, Scheme, SecretEncoding, SignedPart, TimestampFormat};
+use super::{Field, IdBinding, Scheme, SchemeBuilder, SecretEncoding, SignedPart, TimestampFormat};
 use crate::Freshness;
 use crate::verify::signature::SignatureFormat;
 
@@ -51,31 +51,7 @@ impl Scheme {
     /// assert_eq!(delivery.id(), "msg_p5jXN8AQM9LWM0D4loKWxJek");
     /// ```
     pub fn standard_webhooks() -> Self {
-        let builder = Scheme::builder("standard-webhooks")
-            .signature(
-                "webhook-signature",
-                SignatureFormat::VersionedBase64 {
-                    version: "v1".into(),
-                },
-            )
-            .signed_content([
-                SignedPart::Id,
-                SignedPart::literal("."),
-                SignedPart::Timestamp,
-                SignedPart::literal("."),
-                SignedPart::Body,
-            ])
-            .timestamp(
-                Field::header("webhook-timestamp"),
-                TimestampFormat::UnixSeconds,
-            )
-            .freshness(Freshness::new(
-                Duration::from_secs(5 * 60),
-                Duration::from_secs(5 * 60),
-            ))
-            .id(Field::header("webhook-id"), IdBinding::Signed)
-            .event_type(Field::body("type"))
-            .secret_encoding(SecretEncoding::WhsecBase64);
+        let builder = standard_webhooks_builder("v1").secret_encoding(SecretEncoding::WhsecBase64);
         // `v1a` entries, checked when public keys are configured beside (or instead of) secrets.
         #[cfg(feature = "ed25519")]
         let builder = builder.alternative_signature(
@@ -108,34 +84,40 @@ impl Scheme {
     #[cfg(feature = "ed25519")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn standard_webhooks_ed25519() -> Self {
-        Scheme::builder("standard-webhooks")
-            .signature(
-                "webhook-signature",
-                SignatureFormat::VersionedBase64 {
-                    version: "v1a".into(),
-                },
-            )
+        standard_webhooks_builder("v1a")
             .algorithm(crate::verify::signature::Algorithm::Ed25519)
-            .signed_content([
-                SignedPart::Id,
-                SignedPart::literal("."),
-                SignedPart::Timestamp,
-                SignedPart::literal("."),
-                SignedPart::Body,
-            ])
-            .timestamp(
-                Field::header("webhook-timestamp"),
-                TimestampFormat::UnixSeconds,
-            )
-            .freshness(Freshness::new(
-                Duration::from_secs(5 * 60),
-                Duration::from_secs(5 * 60),
-            ))
-            .id(Field::header("webhook-id"), IdBinding::Signed)
-            .event_type(Field::body("type"))
             .build()
             .unwrap_or_else(|e| unreachable!("the Standard Webhooks v1a scheme is valid: {e}"))
     }
+}
+
+/// What both Standard Webhooks schemes share: the headers, `<id>.<timestamp>.<body>` signed,
+/// 5 minutes either way, the signed `webhook-id`, the body's `type`; entries of `version`.
+fn standard_webhooks_builder(version: &'static str) -> SchemeBuilder {
+    Scheme::builder("standard-webhooks")
+        .signature(
+            "webhook-signature",
+            SignatureFormat::VersionedBase64 {
+                version: version.into(),
+            },
+        )
+        .signed_content([
+            SignedPart::Id,
+            SignedPart::literal("."),
+            SignedPart::Timestamp,
+            SignedPart::literal("."),
+            SignedPart::Body,
+        ])
+        .timestamp(
+            Field::header("webhook-timestamp"),
+            TimestampFormat::UnixSeconds,
+        )
+        .freshness(Freshness::new(
+            Duration::from_secs(5 * 60),
+            Duration::from_secs(5 * 60),
+        ))
+        .id(Field::header("webhook-id"), IdBinding::Signed)
+        .event_type(Field::body("type"))
 }
 
 #[cfg(test)]
