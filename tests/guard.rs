@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use webhook_guard::replay::MemoryStore;
+use webhook_guard::replay::{
+    Claim, ClaimToken, MemoryStore, ReplayKey, ReplayStore, StoreError, StoreFuture,
+};
 use webhook_guard::scheme::IdBinding;
 use webhook_guard::signature::SecretSet;
 use webhook_guard::time::FixedClock;
@@ -467,4 +469,66 @@ async fn a_secret_resolver_chooses_secrets_by_path() {
         looked_up,
         "the resolver was asked about an oversized body"
     );
+}
+
+/// A store that answers claims at once (from a `MemoryStore`) but records outcomes only when
+/// let through, as a remote store does when the network is slow.
+#[derive(Debug)]
+struct SlowOutcomes {
+    inner: MemoryStore,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl ReplayStore for SlowOutcomes {
+    fn claim(
+        &self,
+        key: ReplayKey<'_>,
+        window: Duration,
+    ) -> StoreFuture<'_, Result<Claim, StoreError>> {
+        self.inner.claim(key, window)
+    }
+
+    fn complete(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        let claim = claim.clone();
+        StoreFuture::pending(async move {
+            drop(self.gate.acquire().await);
+            self.inner.complete(&claim).await
+        })
+    }
+
+    fn release(&self, claim: &ClaimToken) -> StoreFuture<'_, Result<(), StoreError>> {
+        self.inner.release(claim)
+    }
+
+    fn release_detached(&self, claim: ClaimToken) {
+        self.inner.release_detached(claim);
+    }
+}
+
+/// The client goes away while the handler's 200 is being recorded: the record still lands, so
+/// the sender's retry (it never got the answer) is "already processed", not run again once the
+/// lease ends.
+#[tokio::test]
+async fn a_handled_delivery_is_recorded_even_when_its_finish_is_dropped() {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let store = SlowOutcomes {
+        inner: MemoryStore::builder()
+            .lease(Duration::from_millis(200))
+            .build(),
+        gate: Arc::clone(&gate),
+    };
+    let guard = at_guard().store(store);
+    let body = at_body("whd_dropped_finish", "t1");
+    let headers = at_signer(AT_SECRET).headers(body.as_bytes(), NOW, "whd_dropped_finish");
+    let admission =
+        admitted(guard.admit(&headers, PATH, body.clone().into()).await).into_admission();
+    let mut finish = Box::pin(admission.finish(200));
+    // Polled once (the store is still busy), then dropped with the request.
+    assert!(futures::poll!(&mut finish).is_pending());
+    drop(finish);
+    gate.add_permits(1);
+    // Past the lease: without the record the key would be free and the retry would run.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let retry = guard.admit(&headers, PATH, body.into()).await;
+    rejected(retry, &Rejection::AlreadyProcessed, 200);
 }

@@ -430,6 +430,11 @@ impl Drop for Admission {
 
 /// The future of [`Admission::finish`]: settles the replay store. Ready at once with the
 /// in-memory stores (no allocation); one boxed future with a store that waits (Redis).
+///
+/// Dropped before the store answered (the client went away while the handler's outcome was
+/// being recorded), it goes on as a task of the current Tokio runtime: a handled delivery left
+/// in flight would otherwise be free again when its lease ends, and the sender's retry (it got
+/// no answer) would run the handler a second time.
 #[must_use = "futures do nothing unless polled"]
 pub struct Finish {
     pending: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
@@ -440,6 +445,20 @@ impl fmt::Debug for Finish {
         f.debug_struct("Finish")
             .field("pending", &self.pending.is_some())
             .finish()
+    }
+}
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        let Some(pending) = self.pending.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(pending)),
+            Err(_) => tracing::warn!(
+                "the handler's outcome was not recorded (no Tokio runtime to finish it on); the claim will expire with its lease"
+            ),
+        }
     }
 }
 
