@@ -115,7 +115,9 @@ pub fn check_signature_header(data: &[u8]) {
                     let n = parsed.len();
                     assert!((1..=MAX_SIGNATURE_ENTRIES).contains(&n), "{format:?}: {n}");
                     if let Some(len) = len {
-                        assert!(parsed.tags().iter().all(|t| t.as_bytes().len() == len));
+                        // Each entry kept at parse time decodes to exactly `len` bytes.
+                        assert_eq!(parsed.tags().len(), n);
+                        assert!(parsed.tags().all(|t| t.as_bytes().len() == len));
                     }
                     // The cap counts tokens, not only the entries kept: no input makes the
                     // parser walk an unbounded list (VersionedBase64 entries are two tokens).
@@ -155,7 +157,7 @@ pub fn check_signature_header(data: &[u8]) {
                 .expect("own header parses");
             assert_eq!(parsed.len(), 1, "{format:?} {header}");
             assert_eq!(
-                parsed.tags()[0].as_bytes(),
+                parsed.tags().next().expect("one entry").as_bytes(),
                 &digest[..],
                 "{format:?} {header}"
             );

@@ -14,6 +14,7 @@ use tracing::Span;
 use super::outcome::{Outcome, Telemetry};
 use super::{Guard, SecretQuery};
 use crate::replay::{Claim, ClaimToken, ReplayStore, StoreError};
+use crate::verify::HeadRead;
 use crate::{Delivery, HeaderLookup, Rejection};
 
 impl Guard {
@@ -72,12 +73,12 @@ impl Guard {
                 body_unread: true,
             }
         };
-        verifier.check_head(headers, now).map_err(unread)?;
+        let head = verifier.checked_head(headers, now).map_err(unread)?;
         let (bytes, permit) = super::body::read(self, headers, body)
             .await
             .map_err(unread)?;
         let admitted = self
-            .admit_read(telemetry, headers, target, bytes, now)
+            .admit_read(telemetry, headers, head, target, bytes, now)
             .await;
         // Verified or refused: the bytes no longer count against the budget of bodies being read.
         drop(permit);
@@ -113,18 +114,23 @@ impl Guard {
         let now = self.verifier().now();
         // The head as `admit_request` checks it before reading: a direct caller gets the same
         // answers (a repeated header, a stale timestamp) before any secret lookup.
-        if let Err(rejection) = self.verifier().check_head(headers, now) {
-            telemetry.record(Outcome::Refused(&rejection), None);
-            return Err(rejection);
-        }
-        self.admit_read(telemetry, headers, target, body, now).await
+        let head = match self.verifier().checked_head(headers, now) {
+            Ok(head) => head,
+            Err(rejection) => {
+                telemetry.record(Outcome::Refused(&rejection), None);
+                return Err(rejection);
+            }
+        };
+        self.admit_read(telemetry, headers, head, target, body, now)
+            .await
     }
 
     /// Verifies and claims once the head passed and the body is read.
-    async fn admit_read<H>(
+    async fn admit_read<'h, H>(
         &self,
         telemetry: Telemetry,
-        headers: &H,
+        headers: &'h H,
+        head: HeadRead<'h>,
         target: &str,
         body: Bytes,
         now: i64,
@@ -132,7 +138,7 @@ impl Guard {
     where
         H: HeaderLookup + Sync + ?Sized,
     {
-        let mut delivery = match self.verify_request(headers, target, body, now).await {
+        let mut delivery = match self.verify_request(headers, head, target, body, now).await {
             Ok(delivery) => delivery,
             Err(rejection) => {
                 telemetry.record(Outcome::Refused(&rejection), None);
@@ -165,9 +171,10 @@ impl Guard {
     }
 
     /// Chooses the secrets and verifies.
-    async fn verify_request<H>(
+    async fn verify_request<'h, H>(
         &self,
-        headers: &H,
+        headers: &'h H,
+        head: HeadRead<'h>,
         target: &str,
         body: Bytes,
         now: i64,
@@ -178,7 +185,7 @@ impl Guard {
         let inner = &*self.inner;
         let verifier = &inner.verifier;
         let Some(resolver) = &inner.resolver else {
-            return verifier.verify_target(headers, target, body, verifier.secrets(), now);
+            return verifier.verify_read(headers, head, target, body, verifier.secrets(), now);
         };
         // The size limit comes first, before any lookup.
         crate::limits::check_body_size(body.len() as u64, verifier.limit())?;
@@ -195,7 +202,7 @@ impl Guard {
                 return Err(self.unavailable());
             }
         };
-        verifier.verify_target(headers, target, body, &secrets, now)
+        verifier.verify_read(headers, head, target, body, &secrets, now)
     }
 
     /// Claims a verified delivery's replay keys.

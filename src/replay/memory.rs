@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use moka::ops::compute::Op;
 use moka::sync::Cache;
 
 use super::slot::{
@@ -258,25 +257,20 @@ impl MemoryStore {
             let slot = Arc::new(Slot {
                 word: AtomicU64::new(Word::claimed(&times).bits()),
             });
-            let mut inserted = false;
-            {
+            let inserted = {
                 // The claim's token is in the table before another claim can see the slot.
+                // Every insert happens under this lock, and moka evicts nothing by itself: a
+                // look then an insert is atomic here, and cheaper than moka's `and_compute_with`
+                // (which registers a waiter per call).
                 let mut in_flight = self.in_flight(raw);
-                inner
-                    .cache
-                    .entry(raw)
-                    .and_compute_with(|existing| match existing {
-                        Some(_) => Op::Nop,
-                        None => {
-                            inserted = true;
-                            Op::Put(Arc::clone(&slot))
-                        }
-                    });
-                if inserted {
+                let absent = !inner.cache.contains_key(&raw);
+                if absent {
+                    inner.cache.insert(raw, Arc::clone(&slot));
                     let lease_until = times.lease_until;
                     in_flight.insert(raw, InFlight { token, lease_until });
                 }
-            }
+                absent
+            };
             // Not under the in-flight lock: removals take the ledger's lock, then that one.
             let mut ledger = lock(&inner.ledger);
             ledger.reserved -= 1;

@@ -15,8 +15,9 @@ pub const MAX_TAG_LEN: usize = 64;
 ///
 /// let format = SignatureFormat::Bare { encoding: Encoding::Base64 };
 /// let parsed = format.parse_len(b"AAECAw==", Some(4)).unwrap();
-/// assert_eq!(parsed.tags()[0].as_bytes(), &[0, 1, 2, 3]);
-/// assert_eq!(format!("{:?}", parsed.tags()[0]), "Tag(4 bytes)");
+/// let tag = parsed.tags().next().unwrap();
+/// assert_eq!(tag.as_bytes(), &[0, 1, 2, 3]);
+/// assert_eq!(format!("{tag:?}"), "Tag(4 bytes)");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Tag {
@@ -128,6 +129,15 @@ impl Encoding {
                 let url_safe = self == Self::Base64Url;
                 decode_base64_into(text, url_safe, &mut tag.bytes[..len]).then_some(tag)
             }
+        }
+    }
+
+    /// True when `text` decodes to exactly `len` bytes ([`decode_tag`](Self::decode_tag)
+    /// would succeed); hex is checked without decoding.
+    pub(crate) fn fits_tag(self, text: &[u8], len: usize) -> bool {
+        match self {
+            Self::Hex => len <= MAX_TAG_LEN && text.len() == 2 * len && self.is_valid(text),
+            Self::Base64 | Self::Base64Url => self.decode_tag(text, len).is_some(),
         }
     }
 

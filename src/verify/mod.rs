@@ -246,6 +246,17 @@ impl Verifier {
         headers: &H,
         now: i64,
     ) -> Result<(), Rejection> {
+        self.checked_head(headers, now).map(drop)
+    }
+
+    /// [`check_head`](Self::check_head), keeping what it read for
+    /// [`verify_read`](Self::verify_read): the guard reads each header and parses the signature
+    /// once per request.
+    pub(crate) fn checked_head<'h, H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &'h H,
+        now: i64,
+    ) -> Result<HeadRead<'h>, Rejection> {
         let scheme = &*self.scheme;
         let head = Head {
             headers,
@@ -258,37 +269,36 @@ impl Verifier {
         {
             return Err(Rejection::RepeatedHeader);
         }
-        let Some(raw_signature) = head.get(&scheme.signature_header) else {
+        let read = HeadRead::new(scheme, &head);
+        let Some(signature) = &read.signature else {
             let unsigned_handshake = scheme
                 .handshakes
                 .iter()
                 .any(|handshake| matches!(handshake, Handshake::EchoQuery { .. }));
             return if unsigned_handshake {
-                Ok(())
+                Ok(read)
             } else {
                 Err(Rejection::MissingSignature)
             };
         };
         // With alternatives, a header the first format cannot read may still hold another's:
         // the verify step decides.
-        let signature = match scheme.parse_signature(raw_signature) {
-            Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
-            parsed => parsed.ok(),
-        };
+        if let Err(rejection) = signature
+            && scheme.alternatives.is_empty()
+        {
+            return Err(rejection.clone());
+        }
         // A timestamp in the body (PALO's) waits for the body.
-        if let (Some(raw), Some((_, format))) = (
-            head_timestamp(scheme, &head, signature.as_ref())?,
-            &scheme.timestamp,
-        ) {
+        if let (Some(raw), Some((_, format))) = (read.timestamp(scheme)?, &scheme.timestamp) {
             fresh_timestamp(scheme, *format, raw, now)?;
         }
-        if let Field::Header(name) = &scheme.id
+        if let Field::Header(_) = &scheme.id
             && scheme.id_fallbacks.is_empty()
-            && head.get(name).is_none_or(<[u8]>::is_empty)
+            && read.id_header.is_none()
         {
             return Err(Rejection::MissingId);
         }
-        Ok(())
+        Ok(read)
     }
 
     /// Verifies a delivery with `secrets` (chosen for this request) as of `now`.
@@ -333,6 +343,25 @@ impl Verifier {
         secrets: &SecretSet,
         now: i64,
     ) -> Result<Delivery, Rejection> {
+        let head = Head {
+            headers,
+            names: &self.header_names,
+        };
+        let read = HeadRead::new(&self.scheme, &head);
+        self.verify_read(headers, read, target, body, secrets, now)
+    }
+
+    /// Verifies with what the head check read ([`checked_head`](Self::checked_head), or
+    /// [`HeadRead::new`] for a head nobody checked).
+    pub(crate) fn verify_read<'h, H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &'h H,
+        read: HeadRead<'h>,
+        target: &str,
+        body: Bytes,
+        secrets: &SecretSet,
+        now: i64,
+    ) -> Result<Delivery, Rejection> {
         let scheme = &*self.scheme;
         let head = Head {
             headers,
@@ -341,7 +370,7 @@ impl Verifier {
         check_body_size(body.len() as u64, self.body_limit)?;
 
         // Signature.
-        let Some(raw_signature) = head.get(&scheme.signature_header) else {
+        let (Some(raw_signature), Some(signature)) = (read.signature_header, read.signature) else {
             // The one unsigned answer: an echo of a plain challenge value, nothing else.
             for handshake in &scheme.handshakes {
                 if let Handshake::EchoQuery { param } = handshake
@@ -354,7 +383,6 @@ impl Verifier {
             return Err(Rejection::MissingSignature);
         };
         // With alternatives, a header the first format cannot read may still hold another's.
-        let signature = scheme.parse_signature(raw_signature);
         let signature = match signature {
             Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
             parsed => parsed,
@@ -363,13 +391,11 @@ impl Verifier {
             // The timestamp is inside the signature header: that header must read.
             signature.as_ref().map_err(Clone::clone)?;
         }
-        let raw_timestamp = head_timestamp(scheme, &head, signature.as_ref().ok())?;
+        let raw_timestamp =
+            HeadRead::timestamp_in(scheme, read.timestamp_header, signature.as_ref().ok())?;
         // An id header is required before the signature only when it is signed
         // (`SignedPart::Id`, below); otherwise its absence is reported after the signature holds.
-        let raw_id_header = match &scheme.id {
-            Field::Header(name) => head.get(name).filter(|id| !id.is_empty()),
-            _ => None,
-        };
+        let raw_id_header = read.id_header;
         // Pieces that are not in the request as such: decoded and sorted form pairs (Twilio),
         // a checksum in decimal (PayPal). Only the schemes that sign them pay for them.
         let form = if scheme.signed_content.contains(&SignedPart::SortedForm) {
@@ -381,8 +407,13 @@ impl Verifier {
         } else {
             Vec::new()
         };
+        // Only PayPal signs the body's checksum: the other schemes do not pay for it.
         #[cfg(feature = "rsa")]
-        let crc = crc32fast::hash(&body).to_string();
+        let crc = if scheme.signed_content.contains(&SignedPart::BodyCrc32) {
+            crc32fast::hash(&body).to_string()
+        } else {
+            String::new()
+        };
         let mut pieces: Vec<&[u8]> =
             Vec::with_capacity(scheme.signed_content.len() + 2 * form.len() + 1);
         for part in &scheme.signed_content {
@@ -646,21 +677,53 @@ fn body_digest_id(body: &[u8]) -> String {
     format!("body_{}", encode_hex(&digest[..16]))
 }
 
-/// The timestamp as the request's head carries it: a header, or the signature header's own
-/// (`signature`, once it parsed); `None` for a scheme that reads it from the body, or has none.
-fn head_timestamp<'h, H: HeaderLookup + ?Sized>(
-    scheme: &Scheme,
-    head: &Head<'_, 'h, H>,
-    signature: Option<&signature::ParsedSignature<'h>>,
-) -> Result<Option<&'h [u8]>, Rejection> {
-    match &scheme.timestamp {
-        Some((Field::Header(name), _)) => {
-            head.get(name).map(Some).ok_or(Rejection::MissingTimestamp)
+/// The security headers as a request's head carries them, each looked up once, and the
+/// signature header parsed once: read by the head check, then used by the verification.
+pub(crate) struct HeadRead<'h> {
+    signature_header: Option<&'h [u8]>,
+    /// The signature header parsed in the scheme's format; `None` without the header.
+    signature: Option<Result<signature::ParsedSignature<'h>, Rejection>>,
+    timestamp_header: Option<&'h [u8]>,
+    /// The id header, if the scheme has one and it is not empty.
+    id_header: Option<&'h [u8]>,
+}
+
+impl<'h> HeadRead<'h> {
+    fn new<H: HeaderLookup + ?Sized>(scheme: &Scheme, head: &Head<'_, 'h, H>) -> Self {
+        let signature_header = head.get(&scheme.signature_header);
+        let header = |field: Option<&Field>| header_field(field).and_then(|name| head.get(name));
+        Self {
+            signature_header,
+            signature: signature_header.map(|raw| scheme.parse_signature(raw)),
+            timestamp_header: header(scheme.timestamp.as_ref().map(|(field, _)| field)),
+            id_header: header(Some(&scheme.id)).filter(|id| !id.is_empty()),
         }
-        Some((Field::SignatureTimestamp, _)) => signature
-            .map(|signature| signature.timestamp().ok_or(Rejection::MissingTimestamp))
-            .transpose(),
-        _ => Ok(None),
+    }
+
+    /// The raw timestamp, if the head carries it; `None` for a scheme that reads it from the
+    /// body, or has none.
+    fn timestamp(&self, scheme: &Scheme) -> Result<Option<&'h [u8]>, Rejection> {
+        let signature = self
+            .signature
+            .as_ref()
+            .and_then(|parsed| parsed.as_ref().ok());
+        Self::timestamp_in(scheme, self.timestamp_header, signature)
+    }
+
+    /// The timestamp as the head carries it: a header, or the signature header's own
+    /// (`signature`, once it parsed).
+    fn timestamp_in(
+        scheme: &Scheme,
+        header: Option<&'h [u8]>,
+        signature: Option<&signature::ParsedSignature<'h>>,
+    ) -> Result<Option<&'h [u8]>, Rejection> {
+        match &scheme.timestamp {
+            Some((Field::Header(_), _)) => header.map(Some).ok_or(Rejection::MissingTimestamp),
+            Some((Field::SignatureTimestamp, _)) => signature
+                .map(|signature| signature.timestamp().ok_or(Rejection::MissingTimestamp))
+                .transpose(),
+            _ => Ok(None),
+        }
     }
 }
 

@@ -298,9 +298,12 @@ impl SignatureFormat {
 /// ```
 #[derive(Clone, Default)]
 pub struct ParsedSignature<'h> {
-    tags: [Tag; MAX_SIGNATURE_ENTRIES],
+    // The entries stay text, checked at parse time and decoded when compared: the parsed value
+    // is carried from the head check to the verification, and 16 decoded tags would make it
+    // 1.3 KB to move instead of 300 bytes.
     raw: [&'h [u8]; MAX_SIGNATURE_ENTRIES],
     encoding: Option<Encoding>,
+    tag_len: Option<usize>,
     len: usize,
     dropped: usize,
     timestamp: Option<&'h [u8]>,
@@ -309,18 +312,13 @@ pub struct ParsedSignature<'h> {
 impl<'h> ParsedSignature<'h> {
     fn push(&mut self, text: &'h [u8], encoding: Encoding, len: Option<usize>) {
         self.encoding = Some(encoding);
+        self.tag_len = len;
         if self.len == MAX_SIGNATURE_ENTRIES || text.len() > MAX_ENTRY_LEN {
             self.dropped += 1;
             return;
         }
         let accepted = match len {
-            Some(len) => match encoding.decode_tag(text, len) {
-                Some(tag) => {
-                    self.tags[self.len] = tag;
-                    true
-                }
-                None => false,
-            },
+            Some(len) => encoding.fits_tag(text, len),
             None => encoding.is_valid(text),
         };
         if accepted {
@@ -364,9 +362,23 @@ impl<'h> ParsedSignature<'h> {
         self.len == 0
     }
 
-    /// The decoded entries, for a parse with a fixed length ([`SignatureFormat::parse_len`]).
-    pub fn tags(&self) -> &[Tag] {
-        &self.tags[..self.len]
+    /// The decoded entries, for a parse with a fixed length ([`SignatureFormat::parse_len`]);
+    /// none otherwise.
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = Tag> + '_ {
+        let entries = if self.tag_len.is_some() {
+            self.raw_entries()
+        } else {
+            &[]
+        };
+        entries.iter().map(|entry| self.tag(entry))
+    }
+
+    /// An entry checked at parse time ([`Encoding::fits_tag`]), decoded.
+    fn tag(&self, entry: &[u8]) -> Tag {
+        self.encoding
+            .zip(self.tag_len)
+            .and_then(|(encoding, len)| encoding.decode_tag(entry, len))
+            .unwrap_or_default()
     }
 
     /// The entries as received (their text).
@@ -585,12 +597,17 @@ impl SecretSet {
         let mut matched = subtle::Choice::from(0);
         let mut matching = Tag::default();
         let mut key = 0u64;
+        let mut tags = [Tag::default(); MAX_SIGNATURE_ENTRIES];
+        for (tag, decoded) in tags.iter_mut().zip(signature.tags()) {
+            *tag = decoded;
+        }
+        let tags = &tags[..signature.tags().len()];
         for (index, keyed) in self.secrets.iter().enumerate() {
             let Some(expected) = keyed.mac(algorithm, pieces) else {
                 return Err(Rejection::UnknownSigner);
             };
             let mut this_secret = subtle::Choice::from(0);
-            for entry in signature.tags() {
+            for entry in tags {
                 this_secret |= expected.as_bytes().ct_eq(entry.as_bytes());
             }
             let take = this_secret & !matched;
@@ -622,9 +639,9 @@ impl SecretSet {
         }
         // Public-key checks need no constant time: nothing secret is compared.
         for (index, key) in self.public_keys.iter().enumerate() {
-            for (n, entry) in signature.raw_entries().iter().enumerate() {
+            for entry in signature.raw_entries() {
                 let decoded = match algorithm.signature_len() {
-                    Some(_) => signature.tags()[n].as_bytes().to_vec(),
+                    Some(_) => signature.tag(entry).as_bytes().to_vec(),
                     None => match signature.decode(entry) {
                         Some(bytes) => bytes,
                         None => continue,
