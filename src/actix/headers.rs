@@ -11,6 +11,12 @@ impl HeaderLookup for HeaderMap {
     fn is_repeated(&self, name: &str) -> bool {
         self.get_all(name).nth(1).is_some()
     }
+
+    fn header_with_repeat(&self, name: &str) -> (Option<&[u8]>, bool) {
+        let mut values = self.get_all(name);
+        let first = values.next().map(|value| value.as_bytes());
+        (first, values.next().is_some())
+    }
 }
 
 #[cfg(test)]

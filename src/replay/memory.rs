@@ -236,7 +236,14 @@ impl MemoryStore {
         // Two rounds at most: a concurrent claim may insert the key between our miss and ours,
         // or the key may be taken out between our read and our lock.
         for _ in 0..2 {
-            if let Some(slot) = inner.cache.get(&raw) {
+            // A new key (the common case) is a miss: `contains_key` answers it without the read
+            // that `get` records for moka's bookkeeping.
+            if let Some(slot) = inner
+                .cache
+                .contains_key(&raw)
+                .then(|| inner.cache.get(&raw))
+                .flatten()
+            {
                 let mut in_flight = self.in_flight(raw);
                 let mut word = slot.word();
                 if word.phase() == Phase::Removed {

@@ -79,6 +79,36 @@ pub trait HeaderLookup {
     fn is_repeated_by(&self, name: &http::HeaderName) -> bool {
         self.is_repeated(name.as_str())
     }
+
+    /// The first value of `name` and whether it is sent more than once: what
+    /// [`header`](Self::header) and [`is_repeated`](Self::is_repeated) answer, in one lookup
+    /// where the map allows it (the verifier reads each security header this way).
+    ///
+    /// ```
+    /// use webhook_guard::HeaderLookup;
+    ///
+    /// let headers: &[(&str, &str)] = &[("X-Palo-Signature", "sha256=00"), ("x-palo-signature", "sha256=11")];
+    /// assert_eq!(headers.header_with_repeat("x-palo-signature"), (Some(&b"sha256=00"[..]), true));
+    /// assert_eq!(headers.header_with_repeat("x-missing"), (None, false));
+    /// ```
+    fn header_with_repeat(&self, name: &str) -> (Option<&[u8]>, bool) {
+        (self.header(name), self.is_repeated(name))
+    }
+
+    /// [`header_with_repeat`](Self::header_with_repeat) by a name already parsed. See
+    /// [`header_by`](Self::header_by).
+    ///
+    /// ```
+    /// use webhook_guard::HeaderLookup;
+    ///
+    /// let name = http::HeaderName::from_static("x-palo-signature");
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.append(&name, "sha256=00".parse().unwrap());
+    /// assert_eq!(headers.header_with_repeat_by(&name), (Some(&b"sha256=00"[..]), false));
+    /// ```
+    fn header_with_repeat_by(&self, name: &http::HeaderName) -> (Option<&[u8]>, bool) {
+        (self.header_by(name), self.is_repeated_by(name))
+    }
 }
 
 impl HeaderLookup for http::HeaderMap {
@@ -96,6 +126,12 @@ impl HeaderLookup for http::HeaderMap {
 
     fn is_repeated_by(&self, name: &http::HeaderName) -> bool {
         self.get_all(name).iter().nth(1).is_some()
+    }
+
+    fn header_with_repeat_by(&self, name: &http::HeaderName) -> (Option<&[u8]>, bool) {
+        let mut values = self.get_all(name).iter();
+        let first = values.next().map(http::HeaderValue::as_bytes);
+        (first, values.next().is_some())
     }
 }
 
@@ -139,5 +175,13 @@ impl<T: HeaderLookup + ?Sized> HeaderLookup for &T {
 
     fn is_repeated_by(&self, name: &http::HeaderName) -> bool {
         (**self).is_repeated_by(name)
+    }
+
+    fn header_with_repeat(&self, name: &str) -> (Option<&[u8]>, bool) {
+        (**self).header_with_repeat(name)
+    }
+
+    fn header_with_repeat_by(&self, name: &http::HeaderName) -> (Option<&[u8]>, bool) {
+        (**self).header_with_repeat_by(name)
     }
 }

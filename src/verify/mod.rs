@@ -262,14 +262,10 @@ impl Verifier {
             headers,
             names: &self.header_names,
         };
-        if security_headers(scheme)
-            .into_iter()
-            .flatten()
-            .any(|name| head.repeated(name))
-        {
+        let read = HeadRead::new(scheme, &head);
+        if read.repeated {
             return Err(Rejection::RepeatedHeader);
         }
-        let read = HeadRead::new(scheme, &head);
         let Some(signature) = &read.signature else {
             let unsigned_handshake = scheme
                 .handshakes
@@ -686,17 +682,28 @@ pub(crate) struct HeadRead<'h> {
     timestamp_header: Option<&'h [u8]>,
     /// The id header, if the scheme has one and it is not empty.
     id_header: Option<&'h [u8]>,
+    /// One of the security headers (signature, timestamp, id, tenant) is sent more than once.
+    repeated: bool,
 }
 
 impl<'h> HeadRead<'h> {
     fn new<H: HeaderLookup + ?Sized>(scheme: &Scheme, head: &Head<'_, 'h, H>) -> Self {
-        let signature_header = head.get(&scheme.signature_header);
-        let header = |field: Option<&Field>| header_field(field).and_then(|name| head.get(name));
+        let mut repeated = false;
+        let mut header = |name: Option<&str>| {
+            let (value, twice) = name.map_or((None, false), |name| head.get_with_repeat(name));
+            repeated |= twice;
+            value
+        };
+        // The security headers, each looked up once: its value and whether it is repeated.
+        let [signature_header, timestamp_header, id_header, _tenant] =
+            security_headers(scheme).map(&mut header);
+        let id_header = id_header.filter(|id| !id.is_empty());
         Self {
             signature_header,
             signature: signature_header.map(|raw| scheme.parse_signature(raw)),
-            timestamp_header: header(scheme.timestamp.as_ref().map(|(field, _)| field)),
-            id_header: header(Some(&scheme.id)).filter(|id| !id.is_empty()),
+            timestamp_header,
+            id_header,
+            repeated,
         }
     }
 
@@ -806,10 +813,10 @@ impl<'v, 'h, H: HeaderLookup + ?Sized> Head<'v, 'h, H> {
         }
     }
 
-    fn repeated(&self, name: &str) -> bool {
+    fn get_with_repeat(&self, name: &str) -> (Option<&'h [u8]>, bool) {
         match self.known(name) {
-            Some(known) => self.headers.is_repeated_by(known),
-            None => self.headers.is_repeated(name),
+            Some(known) => self.headers.header_with_repeat_by(known),
+            None => self.headers.header_with_repeat(name),
         }
     }
 }
