@@ -187,7 +187,7 @@ impl CompactStore {
         if let Some(entry) = shard.keys.get_mut(&raw) {
             let found = entry
                 .word
-                .claim(&mut shard.in_flight, raw, &times, next_token);
+                .claim(&mut shard.in_flight, raw, &times, next_token, || ());
             return Ok(match found {
                 Found::Fresh(token) => Claim::Fresh(ClaimToken::new(raw, token)),
                 Found::InFlight(left) => Claim::InFlight {
@@ -218,6 +218,7 @@ impl CompactStore {
             InFlight {
                 token,
                 lease_until: times.lease_until,
+                handle: (),
             },
         );
         shard.order.push_back(raw);

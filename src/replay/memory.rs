@@ -80,8 +80,9 @@ struct Inner {
     /// Every key inserted, in claim order: where room is made and expired keys leave from.
     /// A key leaves the cache only when it leaves this queue, so the two hold the same keys.
     ledger: Mutex<Ledger>,
-    /// The running claims, by key. A slot's word changes only under its key's shard lock.
-    in_flight: Box<[Mutex<KeyMap<InFlight>>]>,
+    /// The running claims, by key, each with its key's slot (so finishing one looks nothing
+    /// up in moka). A slot's word changes only under its key's shard lock.
+    in_flight: Box<[Mutex<Running>]>,
     /// Second (since the epoch) at which the ledger's front key expires: a claim looks at the
     /// ledger for expired keys only from then on, not on every call.
     next_expiry: AtomicU64,
@@ -94,6 +95,9 @@ struct Inner {
     evicted: AtomicU64,
     evicted_live: AtomicU64,
 }
+
+/// One shard of the running claims: each key's token, lease and slot.
+type Running = KeyMap<InFlight<Arc<Slot>>>;
 
 /// One key's state: 8 bytes behind the cache's `Arc` (a 32-byte allocation), never replaced
 /// while the key is present.
@@ -220,7 +224,7 @@ impl MemoryStore {
         millis(self.inner.epoch.elapsed())
     }
 
-    fn in_flight(&self, key: u128) -> MutexGuard<'_, KeyMap<InFlight>> {
+    fn in_flight(&self, key: u128) -> MutexGuard<'_, Running> {
         // The key's top bits pick the shard (its low bits hash inside it).
         lock(&self.inner.in_flight[(key >> 124) as usize % SHARDS])
     }
@@ -249,7 +253,9 @@ impl MemoryStore {
                 if word.phase() == Phase::Removed {
                     continue;
                 }
-                let found = word.claim(&mut in_flight, raw, &times, next_token);
+                let found = word.claim(&mut in_flight, raw, &times, next_token, || {
+                    Arc::clone(&slot)
+                });
                 slot.set(word);
                 return Ok(match found {
                     Found::Fresh(token) => Claim::Fresh(ClaimToken::new(raw, token)),
@@ -273,8 +279,12 @@ impl MemoryStore {
                 let absent = !inner.cache.contains_key(&raw);
                 if absent {
                     inner.cache.insert(raw, Arc::clone(&slot));
-                    let lease_until = times.lease_until;
-                    in_flight.insert(raw, InFlight { token, lease_until });
+                    let in_flight_entry = InFlight {
+                        token,
+                        lease_until: times.lease_until,
+                        handle: Arc::clone(&slot),
+                    };
+                    in_flight.insert(raw, in_flight_entry);
                 }
                 absent
             };
@@ -381,13 +391,20 @@ impl MemoryStore {
     }
 
     fn finish_now(&self, claim: &ClaimToken, success: bool) {
-        // Gone (kept past its retention): nothing to record.
-        if let Some(slot) = self.inner.cache.get(&claim.key()) {
-            let mut in_flight = self.in_flight(claim.key());
-            let mut word = slot.word();
-            word.finish(&mut in_flight, claim.key(), claim.token(), success);
-            slot.set(word);
-        }
+        let key = claim.key();
+        let mut in_flight = self.in_flight(key);
+        // Only a claim still running under this token has anything to record; its entry holds
+        // the key's slot. Without one (taken over after its lease, or the key removed), nothing.
+        let Some(slot) = in_flight
+            .get(&key)
+            .filter(|held| held.token == claim.token())
+            .map(|held| Arc::clone(&held.handle))
+        else {
+            return;
+        };
+        let mut word = slot.word();
+        word.finish(&mut in_flight, key, claim.token(), success);
+        slot.set(word);
     }
 }
 

@@ -171,11 +171,14 @@ pub(super) enum Phase {
     Removed = 3,
 }
 
-/// A running claim: its token, and when its lease ends (milliseconds since the store's epoch).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct InFlight {
+/// A running claim: its token, when its lease ends (milliseconds since the store's epoch), and
+/// what the store needs to finish it without looking the key up again (`MemoryStore`: the
+/// key's slot; `CompactStore`: nothing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct InFlight<H = ()> {
     pub(super) token: u64,
     pub(super) lease_until: u64,
+    pub(super) handle: H,
 }
 
 const LIVE_BITS: u32 = 61;
@@ -290,12 +293,13 @@ impl Word {
     }
 
     /// A claim of the present key `key`, whose running claim (if any) is in `in_flight`.
-    pub(super) fn claim(
+    pub(super) fn claim<H>(
         &mut self,
-        in_flight: &mut KeyMap<InFlight>,
+        in_flight: &mut KeyMap<InFlight<H>>,
         key: u128,
         times: &ClaimTimes,
         next_token: impl FnOnce() -> u64,
+        handle: impl FnOnce() -> H,
     ) -> Found {
         match self.phase() {
             Phase::Done => return Found::Done,
@@ -317,6 +321,7 @@ impl Word {
             InFlight {
                 token,
                 lease_until: times.lease_until,
+                handle: handle(),
             },
         );
         let live_until = self.live_until().max(times.live_until);
@@ -331,9 +336,9 @@ impl Word {
     }
 
     /// Records the handler's outcome, if the claim of `key` is still `token`'s.
-    pub(super) fn finish(
+    pub(super) fn finish<H>(
         &mut self,
-        in_flight: &mut KeyMap<InFlight>,
+        in_flight: &mut KeyMap<InFlight<H>>,
         key: u128,
         token: u64,
         success: bool,
@@ -384,6 +389,7 @@ mod tests {
             InFlight {
                 token: 1,
                 lease_until: first.lease_until,
+                handle: (),
             },
         );
         assert_eq!(word.phase(), Phase::InFlight);
@@ -392,7 +398,7 @@ mod tests {
 
         // Inside the lease: held. A stale token changes nothing.
         assert!(matches!(
-            word.claim(&mut in_flight, 7, &times(1500), || 2),
+            word.claim(&mut in_flight, 7, &times(1500), || 2, || ()),
             Found::InFlight(500)
         ));
         word.finish(&mut in_flight, 7, 99, true);
@@ -403,7 +409,7 @@ mod tests {
         assert_eq!(word.phase(), Phase::Released);
         assert!(in_flight.is_empty());
         assert!(matches!(
-            word.claim(&mut in_flight, 7, &times(5000), || 3),
+            word.claim(&mut in_flight, 7, &times(5000), || 3, || ()),
             Found::Fresh(3)
         ));
         assert_eq!(
@@ -421,7 +427,8 @@ mod tests {
         );
         assert!(in_flight.is_empty());
         assert!(matches!(
-            word.clone().claim(&mut in_flight, 7, &times(6000), || 4),
+            word.clone()
+                .claim(&mut in_flight, 7, &times(6000), || 4, || ()),
             Found::Done
         ));
         assert_eq!(word.removed().phase(), Phase::Removed);
@@ -438,10 +445,11 @@ mod tests {
             InFlight {
                 token: 1,
                 lease_until: first.lease_until,
+                handle: (),
             },
         );
         assert!(matches!(
-            word.claim(&mut in_flight, 7, &times(1000), || 2),
+            word.claim(&mut in_flight, 7, &times(1000), || 2, || ()),
             Found::Fresh(2)
         ));
         // The crashed claimant's late completion is ignored; the new one's counts.
