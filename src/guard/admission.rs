@@ -138,7 +138,13 @@ impl Guard {
     where
         H: HeaderLookup + Sync + ?Sized,
     {
-        let mut delivery = match self.verify_request(headers, head, target, body, now).await {
+        let verifier = self.verifier();
+        // Without a resolver nothing waits: verified in place, not through another future.
+        let verified = match &self.inner.resolver {
+            None => verifier.verify_read(headers, head, target, body, verifier.secrets(), now),
+            Some(_) => self.verify_resolved(headers, head, target, body, now).await,
+        };
+        let mut delivery = match verified {
             Ok(delivery) => delivery,
             Err(rejection) => {
                 telemetry.record(Outcome::Refused(&rejection), None);
@@ -170,8 +176,8 @@ impl Guard {
         }
     }
 
-    /// Chooses the secrets and verifies.
-    async fn verify_request<'h, H>(
+    /// Asks the resolver for the secrets, then verifies.
+    async fn verify_resolved<'h, H>(
         &self,
         headers: &'h H,
         head: HeadRead<'h>,
