@@ -144,7 +144,7 @@ impl Encoding {
     pub(crate) fn is_valid(self, text: &[u8]) -> bool {
         !text.is_empty()
             && match self {
-                Self::Hex => text.iter().all(u8::is_ascii_hexdigit),
+                Self::Hex => text.iter().all(|&b| HEX_VALUES[usize::from(b)] != 0xff),
                 Self::Base64 => text
                     .iter()
                     .all(|&b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
