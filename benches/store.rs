@@ -22,10 +22,10 @@ use bytes::Bytes;
 use criterion::Criterion;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use moka::sync::Cache;
-use webhook_guard::event::audit_trail;
 use webhook_guard::replay::{
     Claim, CompactStore, KeyHasher, MemoryStore, ReplayKey, ReplayStore, StoreFuture,
 };
+use webhook_guard::testing::audit_trail_sample_with_id;
 use webhook_guard::time::FixedClock;
 use webhook_guard::{Guard, Scheme, Secret, Signer, Verifier};
 
@@ -234,7 +234,7 @@ fn header_map(headers: &[(String, String)]) -> HeaderMap {
 /// schemes, so that only the scheme differs).
 fn delivery(signer: &Signer, i: u64) -> (HeaderMap, Bytes) {
     let id = format!("whd_{i:024x}");
-    let body = audit_trail::sample_with_id("event.created", &id).unwrap();
+    let body = audit_trail_sample_with_id("event.created", &id).unwrap();
     let headers = signer.headers(body.as_bytes(), NOW, &id);
     (header_map(&headers), Bytes::from(body))
 }

@@ -13,8 +13,9 @@ use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use sha2::Sha256;
-use webhook_guard::event::{AuditTrailEvent, PaloEvent, TypedEvent, audit_trail, palo};
+use webhook_guard::event::{AuditTrailEvent, PaloEvent, TypedEvent};
 use webhook_guard::signature::{SecretSet, SignatureFormat};
+use webhook_guard::testing::{audit_trail_sample, palo_sample};
 use webhook_guard::{HeaderLookup, Scheme, Secret, Signer, Verifier};
 
 const AT_SECRET: &str = "whsec_abc123def456";
@@ -78,7 +79,7 @@ struct Case {
 
 fn audit_trail_case(size: usize) -> Case {
     let secret = Secret::new(AT_SECRET).unwrap();
-    let body = padded(&audit_trail::sample("event.created").unwrap(), size);
+    let body = padded(&audit_trail_sample("event.created").unwrap(), size);
     let headers = Signer::new(Scheme::audit_trail(), secret.clone()).headers(
         &body,
         AT_SIGNED_AT,
@@ -94,7 +95,7 @@ fn audit_trail_case(size: usize) -> Case {
 
 fn palo_case(size: usize) -> Case {
     let secret = Scheme::palo().secret(PALO_SECRET).unwrap();
-    let body = padded(&palo::sample("ticket.created").unwrap(), size);
+    let body = padded(&palo_sample("ticket.created").unwrap(), size);
     let headers = Signer::new(Scheme::palo(), secret.clone()).headers(&body, 0, "");
     Case {
         verifier: Verifier::new(Scheme::palo(), [secret]).body_limit(2 * 1024 * 1024),
@@ -269,7 +270,7 @@ fn three_entries(c: &mut Criterion) {
 fn typed_events(c: &mut Criterion) {
     let mut group = c.benchmark_group("typed/audit-trail");
     for ty in AuditTrailEvent::KNOWN_TYPES {
-        let body = audit_trail::sample(ty).unwrap();
+        let body = audit_trail_sample(ty).unwrap();
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(*ty, |b| {
             b.iter(|| AuditTrailEvent::from_slice(black_box(body.as_bytes())).unwrap())
@@ -278,7 +279,7 @@ fn typed_events(c: &mut Criterion) {
     group.finish();
     let mut group = c.benchmark_group("typed/palo");
     for ty in PaloEvent::KNOWN_TYPES {
-        let body = palo::sample(ty).unwrap();
+        let body = palo_sample(ty).unwrap();
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(*ty, |b| {
             b.iter(|| PaloEvent::from_slice(black_box(body.as_bytes())).unwrap())

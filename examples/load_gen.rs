@@ -19,7 +19,7 @@ use std::io::Write as _;
 use std::os::unix::fs::FileExt as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use webhook_guard::event::audit_trail;
+use webhook_guard::testing::audit_trail_sample_with_id;
 use webhook_guard::{Scheme, Secret, Signer};
 
 /// The id in the template body, overwritten in place per record (same length as the real ids).
@@ -111,7 +111,7 @@ fn main() {
 
 /// The `event.created` sample with the placeholder id and a `padding` field, exactly `size` bytes.
 fn template(size: usize) -> Vec<u8> {
-    let sample = audit_trail::sample_with_id("event.created", PLACEHOLDER).expect("a sample");
+    let sample = audit_trail_sample_with_id("event.created", PLACEHOLDER).expect("a sample");
     let head = sample.strip_suffix('}').expect("a JSON object");
     let frame = head.len() + r#","padding":""}"#.len();
     assert!(size >= frame, "BODY_SIZE must be at least {frame}");

@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use webhook_guard::event::{audit_trail, palo};
+use webhook_guard::testing::{audit_trail_sample_with_id, palo_sample_with_id};
 use webhook_guard::time::{Clock, SystemClock, format_rfc3339};
 use webhook_guard::{Scheme, Signer};
 
@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
             "whsec_abc123def456",
             {
                 let id = option("--id").unwrap_or_else(|| format!("whd_{unique:x}"));
-                audit_trail::sample_with_id(event_type, &id).map(|body| (body, id))
+                audit_trail_sample_with_id(event_type, &id).map(|body| (body, id))
             },
         ),
         "palo" => (
@@ -53,7 +53,7 @@ async fn main() -> ExitCode {
             "demo_palo_secret_32_chars_min___",
             {
                 let id = option("--id").unwrap_or_else(|| format!("evt_{unique:x}"));
-                palo::sample_with_id(event_type, &id).map(|body| {
+                palo_sample_with_id(event_type, &id).map(|body| {
                     // PALO signs the event time inside the body: make the sample's time now.
                     let mut value: serde_json::Value =
                         serde_json::from_str(&body).expect("sample is JSON");

@@ -27,6 +27,7 @@ pub mod metrics;
 mod rejection;
 pub mod replay;
 pub mod scheme;
+pub mod testing;
 mod verify;
 
 pub use guard::{

@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, test, web};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use webhook_guard::actix::{Verified, WebhookMiddleware};
-use webhook_guard::event::audit_trail;
+use webhook_guard::testing::audit_trail_sample_with_id;
 use webhook_guard::time::{Clock, SystemClock};
 use webhook_guard::{Delivery, Rejection, Scheme, Signer};
 
@@ -123,7 +123,7 @@ async fn handlers_still_extract_the_same_bytes_and_json() {
     for (path, id) in [("/bytes", "whd_bytes"), ("/json", "whd_json")] {
         // Pretty-printed with a trailing newline: any re-serialisation would change the bytes.
         let sample: serde_json::Value =
-            serde_json::from_str(&audit_trail::sample_with_id("event.created", id).unwrap())
+            serde_json::from_str(&audit_trail_sample_with_id("event.created", id).unwrap())
                 .unwrap();
         let body = format!("{}\n", serde_json::to_string_pretty(&sample).unwrap()).into_bytes();
         let response = post(&server.base_url, path, &signed(&body, id), body.clone()).await;

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use webhook_guard::event::audit_trail;
 use webhook_guard::replay::MemoryStore;
+use webhook_guard::testing::audit_trail_sample_with_id;
 use webhook_guard::{Guard, Scheme, Secret, Signer, Verifier};
 
 struct Counting;
@@ -106,7 +106,7 @@ fn deliveries(size: usize, count: usize, run: &str) -> Vec<Signed> {
     (0..count)
         .map(|n| {
             let id = format!("dlv_{run}_{size}_{n:06}");
-            let sample = audit_trail::sample_with_id("event.created", &id).unwrap();
+            let sample = audit_trail_sample_with_id("event.created", &id).unwrap();
             let head = sample.strip_suffix('}').unwrap();
             let frame = head.len() + r#","padding":""}"#.len();
             let body = format!(r#"{head},"padding":"{}"}}"#, "x".repeat(size - frame));

@@ -5,6 +5,9 @@ use serde_json::{Value, json};
 use webhook_guard::event::audit_trail::{self, AlertTriggered, AuditTrailEvent};
 use webhook_guard::event::palo::{self, PaloEvent};
 use webhook_guard::event::{EventData, TypedEvent};
+use webhook_guard::testing::{
+    audit_trail_sample, audit_trail_sample_with_id, palo_sample, palo_sample_with_id,
+};
 
 fn audit(body: &str) -> AuditTrailEvent {
     match serde_json::from_str(body) {
@@ -29,7 +32,7 @@ fn sample_of(module_sample: fn(&str) -> Option<String>, event_type: &str) -> Str
 
 #[test]
 fn audit_trail_event_created_sample() {
-    let event = audit(&sample_of(audit_trail::sample, "event.created"));
+    let event = audit(&sample_of(audit_trail_sample, "event.created"));
     let AuditTrailEvent::EventCreated(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -71,7 +74,7 @@ fn audit_trail_event_created_sample() {
 
 #[test]
 fn audit_trail_batch_created_sample() {
-    let event = audit(&sample_of(audit_trail::sample, "event.batch.created"));
+    let event = audit(&sample_of(audit_trail_sample, "event.batch.created"));
     let AuditTrailEvent::EventBatchCreated(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -92,7 +95,7 @@ fn audit_trail_batch_created_sample() {
 
 #[test]
 fn audit_trail_alert_triggered_sample() {
-    let event = audit(&sample_of(audit_trail::sample, "alert.triggered"));
+    let event = audit(&sample_of(audit_trail_sample, "alert.triggered"));
     let AuditTrailEvent::AlertTriggered(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -121,7 +124,7 @@ fn audit_trail_alert_triggered_sample() {
 
 #[test]
 fn audit_trail_alert_resolved_sample() {
-    let event = audit(&sample_of(audit_trail::sample, "alert.resolved"));
+    let event = audit(&sample_of(audit_trail_sample, "alert.resolved"));
     let AuditTrailEvent::AlertResolved(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -137,7 +140,7 @@ fn audit_trail_alert_resolved_sample() {
 
 #[test]
 fn audit_trail_report_samples() {
-    let event = audit(&sample_of(audit_trail::sample, "report.completed"));
+    let event = audit(&sample_of(audit_trail_sample, "report.completed"));
     let AuditTrailEvent::ReportCompleted(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -151,7 +154,7 @@ fn audit_trail_report_samples() {
             .is_some_and(|u| u.starts_with("https://"))
     );
 
-    let event = audit(&sample_of(audit_trail::sample, "report.failed"));
+    let event = audit(&sample_of(audit_trail_sample, "report.failed"));
     let AuditTrailEvent::ReportFailed(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -185,7 +188,7 @@ fn audit_trail_samples_cover_exactly_the_known_types() {
     assert_eq!(audit_trail::KNOWN_TYPES.len(), 6);
     assert_eq!(AuditTrailEvent::KNOWN_TYPES, audit_trail::KNOWN_TYPES);
     for &event_type in audit_trail::KNOWN_TYPES {
-        let body = sample_of(audit_trail::sample, event_type);
+        let body = sample_of(audit_trail_sample, event_type);
         assert!(!body.contains('\n'), "sample is one line");
         let event = audit(&body);
         assert_eq!(event.event_type(), event_type);
@@ -197,8 +200,8 @@ fn audit_trail_samples_cover_exactly_the_known_types() {
             event.id()
         )));
     }
-    assert_eq!(audit_trail::sample("user.deleted"), None);
-    assert_eq!(audit_trail::sample_with_id("", "whd_1"), None);
+    assert_eq!(audit_trail_sample("user.deleted"), None);
+    assert_eq!(audit_trail_sample_with_id("", "whd_1"), None);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +209,7 @@ fn audit_trail_samples_cover_exactly_the_known_types() {
 
 #[test]
 fn palo_ticket_created_sample() {
-    let event = palo_event(&sample_of(palo::sample, "ticket.created"));
+    let event = palo_event(&sample_of(palo_sample, "ticket.created"));
     let PaloEvent::TicketCreated(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -225,7 +228,7 @@ fn palo_ticket_created_sample() {
 
 #[test]
 fn palo_ticket_status_changed_sample() {
-    let event = palo_event(&sample_of(palo::sample, "ticket.status_changed"));
+    let event = palo_event(&sample_of(palo_sample, "ticket.status_changed"));
     let PaloEvent::TicketStatusChanged(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -237,7 +240,7 @@ fn palo_ticket_status_changed_sample() {
 
 #[test]
 fn palo_ticket_resolved_sample() {
-    let event = palo_event(&sample_of(palo::sample, "ticket.resolved"));
+    let event = palo_event(&sample_of(palo_sample, "ticket.resolved"));
     let PaloEvent::TicketResolved(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -248,7 +251,7 @@ fn palo_ticket_resolved_sample() {
 
 #[test]
 fn palo_system_incident_sample() {
-    let event = palo_event(&sample_of(palo::sample, "system.incident"));
+    let event = palo_event(&sample_of(palo_sample, "system.incident"));
     let PaloEvent::SystemIncident(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
@@ -264,7 +267,7 @@ fn palo_samples_cover_exactly_the_known_types() {
     assert_eq!(PaloEvent::KNOWN_TYPES, palo::KNOWN_TYPES);
     let mut ids = Vec::new();
     for &event_type in palo::KNOWN_TYPES {
-        let body = sample_of(palo::sample, event_type);
+        let body = sample_of(palo_sample, event_type);
         assert!(!body.contains('\n'), "sample is one line");
         let event = palo_event(&body);
         assert_eq!(event.event_type(), event_type);
@@ -274,7 +277,7 @@ fn palo_samples_cover_exactly_the_known_types() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 4, "each sample has its own id");
-    assert_eq!(palo::sample("ticket.deleted"), None);
+    assert_eq!(palo_sample("ticket.deleted"), None);
 }
 
 #[test]
@@ -300,16 +303,16 @@ fn palo_spec_example_parses() {
 
 #[test]
 fn sample_with_id_sets_the_id_and_escapes_it() {
-    let body = audit_trail::sample_with_id("alert.triggered", "whd_custom").expect("known");
+    let body = audit_trail_sample_with_id("alert.triggered", "whd_custom").expect("known");
     assert_eq!(audit(&body).id(), "whd_custom");
 
-    let body = palo::sample_with_id("ticket.resolved", "evt_custom").expect("known");
+    let body = palo_sample_with_id("ticket.resolved", "evt_custom").expect("known");
     assert_eq!(palo_event(&body).id(), "evt_custom");
 
     let tricky = "a\"b\\c\u{0}é";
-    let body = audit_trail::sample_with_id("event.created", tricky).expect("known");
+    let body = audit_trail_sample_with_id("event.created", tricky).expect("known");
     assert_eq!(audit(&body).id(), tricky);
-    let body = palo::sample_with_id("system.incident", tricky).expect("known");
+    let body = palo_sample_with_id("system.incident", tricky).expect("known");
     assert_eq!(palo_event(&body).id(), tricky);
 }
 
@@ -446,7 +449,7 @@ fn palo_unparsed(body: &str) -> (String, String, String) {
 #[test]
 fn known_type_with_wrong_data_is_unparsed_not_unknown_nor_an_error() {
     let mut body: Value =
-        serde_json::from_str(&sample_of(audit_trail::sample, "alert.triggered")).expect("json");
+        serde_json::from_str(&sample_of(audit_trail_sample, "alert.triggered")).expect("json");
     body["data"]["alert"] = json!("not an object");
     let (kind, id, err) = audit_unparsed(&body.to_string());
     assert_eq!(
@@ -457,7 +460,7 @@ fn known_type_with_wrong_data_is_unparsed_not_unknown_nor_an_error() {
 
     // The alert's id is guaranteed (it identifies the alert); its rule name is not.
     let mut body: Value =
-        serde_json::from_str(&sample_of(audit_trail::sample, "alert.triggered")).expect("json");
+        serde_json::from_str(&sample_of(audit_trail_sample, "alert.triggered")).expect("json");
     body["data"]["alert"]
         .as_object_mut()
         .expect("alert")
@@ -481,7 +484,7 @@ fn known_type_with_wrong_data_is_unparsed_not_unknown_nor_an_error() {
     assert!(err.contains("missing field `data`"), "{err}");
 
     let mut body: Value =
-        serde_json::from_str(&sample_of(palo::sample, "ticket.resolved")).expect("json");
+        serde_json::from_str(&sample_of(palo_sample, "ticket.resolved")).expect("json");
     body["data"]["resolution_time_hours"] = json!("2.5");
     let (kind, _, err) = palo_unparsed(&body.to_string());
     assert_eq!(kind, "ticket.resolved");
@@ -491,19 +494,19 @@ fn known_type_with_wrong_data_is_unparsed_not_unknown_nor_an_error() {
     );
 
     let mut body: Value =
-        serde_json::from_str(&sample_of(palo::sample, "system.incident")).expect("json");
+        serde_json::from_str(&sample_of(palo_sample, "system.incident")).expect("json");
     body["data"]["affected_services"] = json!("api");
     assert!(palo_unparsed(&body.to_string()).2.contains("invalid type"));
 
     let mut body: Value =
-        serde_json::from_str(&sample_of(palo::sample, "ticket.created")).expect("json");
+        serde_json::from_str(&sample_of(palo_sample, "ticket.created")).expect("json");
     body["data"]["priority"] = json!(3);
     let (_, id, err) = palo_unparsed(&body.to_string());
     assert_eq!(id, "evt_01HXA3B4C5D6E7F8G9H0JKMNPQ");
     assert!(err.contains("invalid type: integer `3`"), "{err}");
 
     let mut body: Value =
-        serde_json::from_str(&sample_of(palo::sample, "ticket.created")).expect("json");
+        serde_json::from_str(&sample_of(palo_sample, "ticket.created")).expect("json");
     if let Some(envelope) = body.as_object_mut() {
         envelope.remove("organization_id");
     }
@@ -622,7 +625,7 @@ fn invalid_json_is_an_error() {
 #[test]
 fn every_known_event_round_trips() {
     for &event_type in audit_trail::KNOWN_TYPES {
-        let event = audit(&sample_of(audit_trail::sample, event_type));
+        let event = audit(&sample_of(audit_trail_sample, event_type));
         let text = serde_json::to_string(&event).expect("serialise");
         assert_eq!(audit(&text), event, "{event_type}");
         let value = serde_json::to_value(&event).expect("to_value");
@@ -631,7 +634,7 @@ fn every_known_event_round_trips() {
         assert_eq!(back, event, "{event_type}");
     }
     for &event_type in palo::KNOWN_TYPES {
-        let event = palo_event(&sample_of(palo::sample, event_type));
+        let event = palo_event(&sample_of(palo_sample, event_type));
         let text = serde_json::to_string_pretty(&event).expect("serialise");
         assert_eq!(palo_event(&text), event, "{event_type}");
         let back: PaloEvent = serde_json::from_reader(text.as_bytes()).expect("from_reader");
@@ -716,18 +719,18 @@ fn unmodelled_fields_are_kept_and_written_back() {
 
 #[test]
 fn envelope_parses_on_its_own_and_checks_its_type() {
-    let body = sample_of(audit_trail::sample, "alert.triggered");
+    let body = sample_of(audit_trail_sample, "alert.triggered");
     let env: audit_trail::Envelope<AlertTriggered> =
         serde_json::from_str(&body).expect("alert.triggered envelope");
     assert_eq!(env.event_type(), AlertTriggered::EVENT_TYPE);
     assert_eq!(serde_json::to_string(&env).expect("serialise"), body);
 
-    let other = sample_of(audit_trail::sample, "alert.resolved");
+    let other = sample_of(audit_trail_sample, "alert.resolved");
     let err = serde_json::from_str::<audit_trail::Envelope<AlertTriggered>>(&other)
         .expect_err("wrong type");
     assert!(err.to_string().contains("alert.resolved"), "{err}");
 
-    let other = sample_of(palo::sample, "ticket.created");
+    let other = sample_of(palo_sample, "ticket.created");
     let err = serde_json::from_str::<palo::Envelope<palo::TicketResolved>>(&other)
         .expect_err("wrong type");
     assert!(err.to_string().contains("ticket.created"), "{err}");
@@ -781,12 +784,12 @@ fn summary<E: TypedEvent>(body: &[u8]) -> Result<(String, String, bool), serde_j
 
 #[test]
 fn typed_event_trait_works_for_both_providers() {
-    let body = sample_of(audit_trail::sample, "report.failed");
+    let body = sample_of(audit_trail_sample, "report.failed");
     assert_eq!(
         summary::<AuditTrailEvent>(body.as_bytes()).expect("parse"),
         ("report.failed".to_owned(), "whd_pqr678".to_owned(), false)
     );
-    let body = sample_of(palo::sample, "ticket.created");
+    let body = sample_of(palo_sample, "ticket.created");
     assert_eq!(
         summary::<PaloEvent>(body.as_bytes()).expect("parse"),
         (
@@ -822,9 +825,9 @@ fn an_event_must_be_a_json_object() {
 fn truncated_or_corrupted_samples_never_panic() {
     let mut bodies: Vec<String> = audit_trail::KNOWN_TYPES
         .iter()
-        .filter_map(|t| audit_trail::sample(t))
+        .filter_map(|t| audit_trail_sample(t))
         .collect();
-    bodies.extend(palo::KNOWN_TYPES.iter().filter_map(|t| palo::sample(t)));
+    bodies.extend(palo::KNOWN_TYPES.iter().filter_map(|t| palo_sample(t)));
     for body in &bodies {
         let bytes = body.as_bytes();
         for cut in 0..bytes.len() {

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use example_process::{Receiver, rss_mib};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use webhook_guard::event::audit_trail;
+use webhook_guard::testing::audit_trail_sample_with_id;
 use webhook_guard::time::{Clock, SystemClock};
 use webhook_guard::{Scheme, Secret, Signer};
 
@@ -43,7 +43,7 @@ const MIB: usize = 1024 * 1024;
 
 /// A signed Audit Trail delivery: its headers and body.
 fn delivery(id: &str) -> (Vec<(String, String)>, Vec<u8>) {
-    let body = audit_trail::sample_with_id("event.created", id).expect("a sample");
+    let body = audit_trail_sample_with_id("event.created", id).expect("a sample");
     let secret = Secret::new(DEMO_AUDIT_TRAIL_SECRET).unwrap();
     let headers = Signer::new(Scheme::audit_trail(), secret).headers(
         body.as_bytes(),

@@ -20,17 +20,17 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use postgres_server::PostgresServer;
-use webhook_guard::event::audit_trail;
 use webhook_guard::inbox::{
     Enqueued, HandlerError, Inbox, InboxDelivery, InboxOptions, NewDelivery, RetryPolicy, Worker,
 };
+use webhook_guard::testing::audit_trail_sample_with_id;
 use webhook_guard::{Scheme, Secret, Signer, Verifier};
 
 const SECRET: &str = common::AUDIT_TRAIL_SECRET;
 
 /// A signed Audit Trail delivery with id `id`: its headers and body.
 fn signed(id: &str) -> (Vec<(String, String)>, Bytes) {
-    let body = audit_trail::sample_with_id("event.created", id).expect("a sample");
+    let body = audit_trail_sample_with_id("event.created", id).expect("a sample");
     let signer = Signer::new(Scheme::audit_trail(), secret());
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use postgres_server::PostgresServer;
 use sqlx::Row as _;
-use webhook_guard::event::audit_trail;
+use webhook_guard::testing::audit_trail_sample_with_id;
 use webhook_guard::{Scheme, Signer};
 
 const SECRET: &str = common::AUDIT_TRAIL_SECRET;
@@ -148,7 +148,7 @@ struct Answers {
 }
 
 fn signed(id: &str) -> (Vec<(String, String)>, String) {
-    let body = audit_trail::sample_with_id("event.created", id).unwrap();
+    let body = audit_trail_sample_with_id("event.created", id).unwrap();
     let signer = Signer::new(
         Scheme::audit_trail(),
         Scheme::audit_trail().secret(SECRET).unwrap(),

@@ -636,12 +636,12 @@ pub fn check_events(data: &[u8]) {
 /// The seed corpus, per target: the specs' samples, and requests signed with
 /// [`SIGNER_SECRET`]. `fuzz/src/bin/seed_corpus.rs` writes them to `fuzz/corpus/`.
 pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
-    use webhook_guard::event::{audit_trail, palo};
+    use webhook_guard::testing::{audit_trail_sample, palo_sample};
     let mut out = Vec::new();
     let at_types = AuditTrailEvent::KNOWN_TYPES;
     let palo_types = PaloEvent::KNOWN_TYPES;
     for t in at_types {
-        let body = audit_trail::sample(t).expect("a sample");
+        let body = audit_trail_sample(t).expect("a sample");
         out.push((
             "events",
             format!("audit-trail-{t}"),
@@ -649,7 +649,7 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         ));
     }
     for t in palo_types {
-        let body = palo::sample(t).expect("a sample");
+        let body = palo_sample(t).expect("a sample");
         out.push(("events", format!("palo-{t}"), body.into_bytes()));
     }
 
@@ -668,8 +668,8 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         }
         .encode()
     };
-    let at = audit_trail::sample("alert.triggered").expect("a sample");
-    let pa = palo::sample("ticket.created").expect("a sample");
+    let at = audit_trail_sample("alert.triggered").expect("a sample");
+    let pa = palo_sample("ticket.created").expect("a sample");
     out.push((
         "verify",
         "audit-trail".into(),

@@ -29,9 +29,10 @@
 //! reason, and reaches the handler like any other.
 //!
 //! ```
-//! use webhook_guard::event::audit_trail::{self, AuditTrailEvent};
+//! use webhook_guard::event::audit_trail::AuditTrailEvent;
+//! use webhook_guard::testing::audit_trail_sample_with_id;
 //!
-//! let body = audit_trail::sample_with_id("event.created", "whd_xyz789").expect("known type");
+//! let body = audit_trail_sample_with_id("event.created", "whd_xyz789").expect("known type");
 //! match AuditTrailEvent::from_slice(body.as_bytes())? {
 //!     AuditTrailEvent::EventCreated(created) => {
 //!         assert_eq!(created.id, "whd_xyz789");
@@ -55,11 +56,12 @@ event_enum! {
     /// [`AuditTrailEvent::Unknown`]).
     ///
     /// ```
-    /// use webhook_guard::event::audit_trail::{self, AuditTrailEvent, KNOWN_TYPES};
+    /// use webhook_guard::event::audit_trail::{AuditTrailEvent, KNOWN_TYPES};
+    /// use webhook_guard::testing::audit_trail_sample;
     ///
     /// assert!(KNOWN_TYPES.contains(&"alert.triggered"));
     /// for kind in KNOWN_TYPES {
-    ///     let body = audit_trail::sample(kind).unwrap();
+    ///     let body = audit_trail_sample(kind).unwrap();
     ///     assert!(!AuditTrailEvent::from_slice(body.as_bytes()).unwrap().is_unknown());
     /// }
     /// ```
@@ -75,7 +77,8 @@ event_enum! {
     /// so a `match` needs a catch-all arm, which is where unknown types land too.
     ///
     /// ```
-    /// use webhook_guard::event::audit_trail::{self, AuditTrailEvent};
+    /// use webhook_guard::event::audit_trail::AuditTrailEvent;
+    /// use webhook_guard::testing::audit_trail_sample;
     ///
     /// fn handle(event: &AuditTrailEvent) -> String {
     ///     match event {
@@ -88,7 +91,7 @@ event_enum! {
     ///     }
     /// }
     ///
-    /// let body = audit_trail::sample("alert.triggered").unwrap();
+    /// let body = audit_trail_sample("alert.triggered").unwrap();
     /// let event: AuditTrailEvent = body.parse()?;
     /// assert_eq!(handle(&event), "page on-call: Multiple failed logins detected");
     /// assert_eq!(event.tenant_id(), Some("tenant-001"));
@@ -152,9 +155,10 @@ event_enum! {
 /// `data` of `event.created`.
 ///
 /// ```
-/// use webhook_guard::event::audit_trail::{self, Envelope, EventCreated};
+/// use webhook_guard::event::audit_trail::{Envelope, EventCreated};
+/// use webhook_guard::testing::audit_trail_sample;
 ///
-/// let body = audit_trail::sample("event.created").unwrap();
+/// let body = audit_trail_sample("event.created").unwrap();
 /// let created: Envelope<EventCreated> = serde_json::from_str(&body)?;
 /// assert_eq!(created.data.event.actor.map(|a| a.id).as_deref(), Some("user-123"));
 /// # Ok::<(), serde_json::Error>(())
@@ -205,9 +209,10 @@ impl EventData for EventBatchCreated {
 /// `data` of `alert.triggered`.
 ///
 /// ```
-/// use webhook_guard::event::audit_trail::{self, AlertTriggered, Envelope};
+/// use webhook_guard::event::audit_trail::{AlertTriggered, Envelope};
+/// use webhook_guard::testing::audit_trail_sample;
 ///
-/// let body = audit_trail::sample("alert.triggered").unwrap();
+/// let body = audit_trail_sample("alert.triggered").unwrap();
 /// let triggered: Envelope<AlertTriggered> = serde_json::from_str(&body)?;
 /// assert_eq!(triggered.data.triggering_events.len(), 2);
 /// // The spec shows `alert`: without it the event is refused, with serde's message.
@@ -486,155 +491,4 @@ pub struct Report {
     /// Fields not modelled, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-/// A realistic one-line JSON body for a known event type, with the spec's example values; `None`
-/// for a type that is not in [`KNOWN_TYPES`].
-pub fn sample(event_type: &str) -> Option<String> {
-    let id = match event_type {
-        EventCreated::EVENT_TYPE => "whd_abc123",
-        EventBatchCreated::EVENT_TYPE => "whd_ghi789",
-        AlertTriggered::EVENT_TYPE => "whd_def456",
-        AlertResolved::EVENT_TYPE => "whd_jkl012",
-        ReportCompleted::EVENT_TYPE => "whd_mno345",
-        ReportFailed::EVENT_TYPE => "whd_pqr678",
-        _ => return None,
-    };
-    sample_with_id(event_type, id)
-}
-
-/// Like [`sample`], with the given delivery id (`id`).
-pub fn sample_with_id(event_type: &str, id: &str) -> Option<String> {
-    serde_json::to_string(&sample_event(event_type, id)?).ok()
-}
-
-const SAMPLE_TIMESTAMP: &str = "2025-01-15T10:30:00Z";
-const SAMPLE_TENANT: &str = "tenant-001";
-
-fn sample_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
-    fn envelope<D: EventData>(id: &str, data: D) -> Envelope<D> {
-        Envelope::new(id, SAMPLE_TIMESTAMP, SAMPLE_TENANT, data)
-    }
-    let report = || Report {
-        id: Some("rpt-789".into()),
-        name: Some("Q4 Compliance Report".into()),
-        kind: Some("COMPLIANCE".into()),
-        format: Some("PDF".into()),
-        download_url: None,
-        extra: Map::new(),
-    };
-    Some(match event_type {
-        EventCreated::EVENT_TYPE => AuditTrailEvent::EventCreated(envelope(
-            id,
-            EventCreated {
-                event: sample_audit_event(
-                    "550e8400-e29b-41d4-a716-446655440000",
-                    ("CREATE", "Created document"),
-                    DOCUMENT,
-                ),
-                extra: Map::new(),
-            },
-        )),
-        EventBatchCreated::EVENT_TYPE => AuditTrailEvent::EventBatchCreated(envelope(
-            id,
-            EventBatchCreated {
-                batch_id: Some("batch-001".into()),
-                count: Some(2),
-                events: vec![
-                    sample_audit_event("event-1", ("CREATE", "Created document"), DOCUMENT),
-                    sample_audit_event("event-2", ("UPDATE", "Updated document"), DOCUMENT),
-                ],
-                extra: Map::new(),
-            },
-        )),
-        AlertTriggered::EVENT_TYPE => AuditTrailEvent::AlertTriggered(envelope(
-            id,
-            AlertTriggered {
-                alert: sample_alert(),
-                triggering_events: vec![
-                    sample_audit_event("event-1", FAILED_LOGIN, PORTAL),
-                    sample_audit_event("event-2", FAILED_LOGIN, PORTAL),
-                ],
-                extra: Map::new(),
-            },
-        )),
-        AlertResolved::EVENT_TYPE => AuditTrailEvent::AlertResolved(envelope(
-            id,
-            AlertResolved {
-                alert: Some(sample_alert()),
-                resolved_at: Some("2025-01-15T11:00:00Z".into()),
-                resolved_by: Some("user-123".into()),
-                extra: Map::new(),
-            },
-        )),
-        ReportCompleted::EVENT_TYPE => AuditTrailEvent::ReportCompleted(envelope(
-            id,
-            ReportCompleted {
-                report: Some(Report {
-                    download_url: Some(
-                        "https://api.audit-trail.io/api/v1/reports/rpt-789/download".into(),
-                    ),
-                    ..report()
-                }),
-                extra: Map::new(),
-            },
-        )),
-        ReportFailed::EVENT_TYPE => AuditTrailEvent::ReportFailed(envelope(
-            id,
-            ReportFailed {
-                report: Some(report()),
-                error: Some(Value::String("Report generation timed out".into())),
-                extra: Map::new(),
-            },
-        )),
-        _ => return None,
-    })
-}
-
-/// `(type, description)` of a sample action; `(id, type, name)` of a sample resource.
-type SampleAction = (&'static str, &'static str);
-type SampleResource = (&'static str, &'static str, &'static str);
-
-const DOCUMENT: SampleResource = ("doc-456", "DOCUMENT", "Q4 Report");
-const PORTAL: SampleResource = ("app-web", "APPLICATION", "Web Portal");
-const FAILED_LOGIN: SampleAction = ("LOGIN_FAILED", "Failed login attempt");
-
-fn sample_audit_event(
-    id: &str,
-    (action, description): SampleAction,
-    (resource_id, resource_kind, resource_name): SampleResource,
-) -> AuditEvent {
-    AuditEvent {
-        id: id.into(),
-        timestamp: Some(SAMPLE_TIMESTAMP.into()),
-        actor: Some(Actor {
-            id: "user-123".into(),
-            kind: Some("USER".into()),
-            name: Some("John Doe".into()),
-            extra: Map::new(),
-        }),
-        action: Some(Action {
-            kind: Some(action.into()),
-            description: Some(description.into()),
-            extra: Map::new(),
-        }),
-        resource: Some(Resource {
-            id: resource_id.into(),
-            kind: Some(resource_kind.into()),
-            name: Some(resource_name.into()),
-            extra: Map::new(),
-        }),
-        extra: Map::new(),
-    }
-}
-
-fn sample_alert() -> Alert {
-    Alert {
-        id: "550e8400-e29b-41d4-a716-446655440001".into(),
-        rule_name: Some("Failed Login Detection".into()),
-        severity: Some("HIGH".into()),
-        title: Some("Multiple failed logins detected".into()),
-        description: Some("5 failed login attempts from user-123".into()),
-        extra: Map::new(),
-    }
 }

@@ -288,7 +288,8 @@ impl<'de> Deserialize<'de> for Str<'de> {
 /// Writes a provider's event enum, its `Envelope<D>` and every impl they share, from the
 /// provider's table: its variants (`Variant(DataStruct)`, each data struct implementing
 /// [`EventData`](crate::event::EventData)), the wire names of its envelope fields and the docs
-/// that differ per provider. Adding a provider is this table, its data structs and its samples.
+/// that differ per provider. Adding a provider is this table, its data structs and its samples
+/// (in `crate::testing`).
 ///
 /// The enum gets `Unknown` and `Unparsed`, `from_slice`/`from_raw` (one pass, see the module
 /// docs), the accessors (`event_type`, `id`, the tenant accessor named after the tenant field,
@@ -369,7 +370,7 @@ macro_rules! event_enum {
             /// ```
             #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{self, ", stringify!($Enum), "};")]
             ///
-            #[doc = concat!("let body = ", stringify!($module), "::sample(", stringify!($module), "::KNOWN_TYPES[0]).unwrap();")]
+            #[doc = concat!("let body = webhook_guard::testing::", stringify!($module), "_sample(", stringify!($module), "::KNOWN_TYPES[0]).unwrap();")]
             #[doc = concat!("let event = ", stringify!($Enum), "::from_slice(body.as_bytes())?;")]
             #[doc = concat!("assert_eq!(event.event_type(), ", stringify!($module), "::KNOWN_TYPES[0]);")]
             #[doc = concat!("assert!(", stringify!($Enum), "::from_slice(b\"[1, 2]\").is_err());")]
@@ -392,7 +393,7 @@ macro_rules! event_enum {
             /// ```
             #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{self, ", stringify!($Enum), "};")]
             ///
-            #[doc = concat!("let body = ", stringify!($module), "::sample(", stringify!($module), "::KNOWN_TYPES[1]).unwrap();")]
+            #[doc = concat!("let body = webhook_guard::testing::", stringify!($module), "_sample(", stringify!($module), "::KNOWN_TYPES[1]).unwrap();")]
             /// let raw: &serde_json::value::RawValue = serde_json::from_str(&body)?;
             #[doc = concat!("assert_eq!(", stringify!($Enum), "::from_raw(raw)?, ", stringify!($Enum), "::from_slice(body.as_bytes())?);")]
             /// # Ok::<(), serde_json::Error>(())
@@ -455,7 +456,7 @@ macro_rules! event_enum {
             #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{self, ", stringify!($Enum), "};")]
             ///
             #[doc = concat!("for kind in ", stringify!($module), "::KNOWN_TYPES {")]
-            #[doc = concat!("    let body = ", stringify!($module), "::sample(kind).unwrap();")]
+            #[doc = concat!("    let body = webhook_guard::testing::", stringify!($module), "_sample(kind).unwrap();")]
             #[doc = concat!("    assert_eq!(body.parse::<", stringify!($Enum), ">()?.event_type(), *kind);")]
             /// }
             /// # Ok::<(), serde_json::Error>(())
@@ -473,7 +474,7 @@ macro_rules! event_enum {
             /// ```
             #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{self, ", stringify!($Enum), "};")]
             ///
-            #[doc = concat!("let body = ", stringify!($module), "::sample_with_id(", stringify!($module), "::KNOWN_TYPES[0], \"delivery-7\").unwrap();")]
+            #[doc = concat!("let body = webhook_guard::testing::", stringify!($module), "_sample_with_id(", stringify!($module), "::KNOWN_TYPES[0], \"delivery-7\").unwrap();")]
             #[doc = concat!("assert_eq!(body.parse::<", stringify!($Enum), ">()?.id(), \"delivery-7\");")]
             /// # Ok::<(), serde_json::Error>(())
             /// ```
@@ -509,7 +510,7 @@ macro_rules! event_enum {
             /// ```
             #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{self, ", stringify!($Enum), "};")]
             ///
-            #[doc = concat!("let body = ", stringify!($module), "::sample(", stringify!($module), "::KNOWN_TYPES[0]).unwrap();")]
+            #[doc = concat!("let body = webhook_guard::testing::", stringify!($module), "_sample(", stringify!($module), "::KNOWN_TYPES[0]).unwrap();")]
             #[doc = concat!("assert!(body.parse::<", stringify!($Enum), ">()?.timestamp().is_some_and(|t| t.ends_with('Z')));")]
             /// # Ok::<(), serde_json::Error>(())
             /// ```
@@ -654,11 +655,11 @@ macro_rules! event_enum {
             /// An envelope with no extra fields.
             ///
             /// ```
-            #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{self, Envelope, ", stringify!($Example), "};")]
+            #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{Envelope, ", stringify!($Example), "};")]
             ///
             /// use webhook_guard::event::EventData;
             ///
-            #[doc = concat!("let body = ", stringify!($module), "::sample(", stringify!($Example), "::EVENT_TYPE).unwrap();")]
+            #[doc = concat!("let body = webhook_guard::testing::", stringify!($module), "_sample(", stringify!($Example), "::EVENT_TYPE).unwrap();")]
             #[doc = concat!("let parsed: Envelope<", stringify!($Example), "> = serde_json::from_str(&body)?;")]
             #[doc = concat!("let built = Envelope::new(parsed.", stringify!($id), ".clone(), parsed.timestamp.clone(), parsed.", stringify!($tenant), ".clone(), parsed.data.clone());")]
             /// assert!(built.extra.is_empty());
@@ -684,10 +685,10 @@ macro_rules! event_enum {
             /// The event type, `D::EVENT_TYPE`.
             ///
             /// ```
-            #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{self, Envelope, ", stringify!($Example), "};")]
+            #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{Envelope, ", stringify!($Example), "};")]
             /// use webhook_guard::event::EventData;
             ///
-            #[doc = concat!("let body = ", stringify!($module), "::sample(", stringify!($Example), "::EVENT_TYPE).unwrap();")]
+            #[doc = concat!("let body = webhook_guard::testing::", stringify!($module), "_sample(", stringify!($Example), "::EVENT_TYPE).unwrap();")]
             #[doc = concat!("let envelope: Envelope<", stringify!($Example), "> = serde_json::from_str(&body)?;")]
             #[doc = concat!("assert_eq!(envelope.event_type(), ", stringify!($Example), "::EVENT_TYPE);")]
             /// # Ok::<(), serde_json::Error>(())
@@ -743,10 +744,10 @@ macro_rules! event_enum {
             /// error (reported before any error in its data).
             ///
             /// ```
-            #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{self, Envelope, ", stringify!($Example), "};")]
+            #[doc = concat!("use webhook_guard::event::", stringify!($module), "::{Envelope, ", stringify!($Example), "};")]
             /// use webhook_guard::event::EventData;
             ///
-            #[doc = concat!("let body = ", stringify!($module), "::sample(", stringify!($Example), "::EVENT_TYPE).unwrap();")]
+            #[doc = concat!("let body = webhook_guard::testing::", stringify!($module), "_sample(", stringify!($Example), "::EVENT_TYPE).unwrap();")]
             /// let raw: &serde_json::value::RawValue = serde_json::from_str(&body)?;
             #[doc = concat!("assert!(Envelope::<", stringify!($Example), ">::from_raw(raw).is_ok());")]
             #[doc = concat!("let other = body.replace(", stringify!($Example), "::EVENT_TYPE, \"other.type\");")]
@@ -796,6 +797,7 @@ mod tests {
 
     use crate::event::audit_trail::{self, AuditTrailEvent};
     use crate::event::palo::{self, PaloEvent};
+    use crate::testing::{audit_trail_sample, palo_sample};
 
     /// The one-pass parse and the reference parse give the same result for `body`: the same
     /// event, or errors with the same message.
@@ -824,9 +826,9 @@ mod tests {
     fn samples() -> Vec<String> {
         let mut out: Vec<String> = audit_trail::KNOWN_TYPES
             .iter()
-            .filter_map(|t| audit_trail::sample(t))
+            .filter_map(|t| audit_trail_sample(t))
             .collect();
-        out.extend(palo::KNOWN_TYPES.iter().filter_map(|t| palo::sample(t)));
+        out.extend(palo::KNOWN_TYPES.iter().filter_map(|t| palo_sample(t)));
         out
     }
 

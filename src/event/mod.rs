@@ -34,13 +34,14 @@
 //!
 //! Each provider's enum, its `Envelope<D>` and their impls are written by one macro from the
 //! provider's table of variants and wire names (`event/envelope.rs`): a new provider is that
-//! table, its data structs and its samples.
+//! table, its data structs and its samples (in [`testing`](crate::testing)).
 //!
 //! ```
 //! use webhook_guard::event::TypedEvent;
-//! use webhook_guard::event::audit_trail::{self, AuditTrailEvent};
+//! use webhook_guard::event::audit_trail::AuditTrailEvent;
+//! use webhook_guard::testing::audit_trail_sample;
 //!
-//! let body = audit_trail::sample("alert.triggered").expect("a known type");
+//! let body = audit_trail_sample("alert.triggered").expect("a known type");
 //! let event: AuditTrailEvent = serde_json::from_str(&body)?;
 //! match &event {
 //!     AuditTrailEvent::AlertTriggered(alert) => {
@@ -95,7 +96,7 @@ pub use palo::PaloEvent;
 ///
 /// let palo = br#"{"event_id":"evt_9","event_type":"ticket.merged","organization_id":"org_1"}"#;
 /// assert_eq!(describe::<PaloEvent>(palo)?, "ticket.merged evt_9 (unknown)");
-/// let audit = webhook_guard::event::audit_trail::sample("report.failed").unwrap();
+/// let audit = webhook_guard::testing::audit_trail_sample("report.failed").unwrap();
 /// assert_eq!(describe::<AuditTrailEvent>(audit.as_bytes())?, "report.failed whd_pqr678 (known)");
 /// assert!(AuditTrailEvent::KNOWN_TYPES.contains(&"report.failed"));
 /// # Ok::<(), serde_json::Error>(())
@@ -494,6 +495,7 @@ fn string_or_none(value: Option<serde_json::Value>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{audit_trail_sample, palo_sample};
 
     /// `parse_body` gives what `serde_json::from_slice` gives, for the enums and other types.
     #[test]
@@ -501,7 +503,7 @@ mod tests {
         let mut bodies: Vec<String> = audit_trail::KNOWN_TYPES
             .iter()
             .chain(palo::KNOWN_TYPES)
-            .filter_map(|t| audit_trail::sample(t).or_else(|| palo::sample(t)))
+            .filter_map(|t| audit_trail_sample(t).or_else(|| palo_sample(t)))
             .collect();
         bodies.extend(
             [

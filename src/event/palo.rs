@@ -26,9 +26,10 @@
 //! other.
 //!
 //! ```
-//! use webhook_guard::event::palo::{self, PaloEvent};
+//! use webhook_guard::event::palo::PaloEvent;
+//! use webhook_guard::testing::palo_sample;
 //!
-//! let body = palo::sample("system.incident").expect("known type");
+//! let body = palo_sample("system.incident").expect("known type");
 //! match body.parse::<PaloEvent>()? {
 //!     PaloEvent::SystemIncident(incident) => {
 //!         assert_eq!(incident.data.incident_id, "INC-001");
@@ -50,11 +51,12 @@ event_enum! {
     /// [`PaloEvent::Unknown`]).
     ///
     /// ```
-    /// use webhook_guard::event::palo::{self, KNOWN_TYPES};
+    /// use webhook_guard::event::palo::KNOWN_TYPES;
+    /// use webhook_guard::testing::palo_sample;
     ///
     /// assert_eq!(KNOWN_TYPES.len(), 4);
-    /// assert!(KNOWN_TYPES.iter().all(|kind| palo::sample(kind).is_some()));
-    /// assert!(palo::sample("ticket.deleted").is_none());
+    /// assert!(KNOWN_TYPES.iter().all(|kind| palo_sample(kind).is_some()));
+    /// assert!(palo_sample("ticket.deleted").is_none());
     /// ```
     known_types: KNOWN_TYPES,
     /// A PALO webhook event: one variant per known type, [`Unknown`](Self::Unknown) for the others.
@@ -255,71 +257,4 @@ pub struct SystemIncident {
 
 impl EventData for SystemIncident {
     const EVENT_TYPE: &'static str = "system.incident";
-}
-
-/// A realistic one-line JSON body for a known event type, with the spec's example values; `None`
-/// for a type that is not in [`KNOWN_TYPES`].
-pub fn sample(event_type: &str) -> Option<String> {
-    let id = match event_type {
-        TicketCreated::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPQ",
-        TicketStatusChanged::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPR",
-        TicketResolved::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPS",
-        SystemIncident::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPT",
-        _ => return None,
-    };
-    sample_with_id(event_type, id)
-}
-
-/// Like [`sample`], with the given event id (`event_id`).
-pub fn sample_with_id(event_type: &str, id: &str) -> Option<String> {
-    serde_json::to_string(&sample_event(event_type, id)?).ok()
-}
-
-fn sample_event(event_type: &str, id: &str) -> Option<PaloEvent> {
-    fn envelope<D: EventData>(id: &str, data: D) -> Envelope<D> {
-        Envelope::new(id, "2026-02-19T10:30:00Z", "org_7f3a9c", data)
-    }
-    Some(match event_type {
-        TicketCreated::EVENT_TYPE => PaloEvent::TicketCreated(envelope(
-            id,
-            TicketCreated {
-                ticket_id: "TKT-00512".into(),
-                title: Some("Export CSV échoue sur les grands projets".into()),
-                priority: Some("p3".into()),
-                project_id: Some("prj_42".into()),
-                created_by: Some("usr_1029".into()),
-                extra: Map::new(),
-            },
-        )),
-        TicketStatusChanged::EVENT_TYPE => PaloEvent::TicketStatusChanged(envelope(
-            id,
-            TicketStatusChanged {
-                ticket_id: "TKT-00512".into(),
-                old_status: Some("open".into()),
-                new_status: Some("in_progress".into()),
-                changed_by: Some("usr_2048".into()),
-                extra: Map::new(),
-            },
-        )),
-        TicketResolved::EVENT_TYPE => PaloEvent::TicketResolved(envelope(
-            id,
-            TicketResolved {
-                ticket_id: "TKT-00512".into(),
-                resolved_by: Some("usr_2048".into()),
-                resolution_time_hours: Some(2.5),
-                extra: Map::new(),
-            },
-        )),
-        SystemIncident::EVENT_TYPE => PaloEvent::SystemIncident(envelope(
-            id,
-            SystemIncident {
-                incident_id: "INC-001".into(),
-                severity: Some("critical".into()),
-                affected_services: vec!["api".into(), "ui".into()],
-                status: Some("investigating".into()),
-                extra: Map::new(),
-            },
-        )),
-        _ => return None,
-    })
 }

@@ -109,7 +109,7 @@ impl Delivery {
     /// # use webhook_guard::{Scheme, Signer, Verifier, Secret};
     /// use webhook_guard::event::audit_trail::AuditTrailEvent;
     /// # let secret = Secret::new("whsec_abc123def456").unwrap();
-    /// # let body = webhook_guard::event::audit_trail::sample_with_id("alert.triggered", "whd_abc123").unwrap();
+    /// # let body = webhook_guard::testing::audit_trail_sample_with_id("alert.triggered", "whd_abc123").unwrap();
     /// # let signer = Signer::new(Scheme::audit_trail(), secret.clone());
     /// # let headers = signer.headers(body.as_bytes(), 1_705_312_200, "whd_abc123");
     /// # let verifier = Verifier::new(Scheme::audit_trail(), [secret]);

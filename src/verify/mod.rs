@@ -828,6 +828,7 @@ mod one_pass_tests {
 
     use super::*;
     use crate::event::{AuditTrailEvent, PaloEvent, audit_trail, palo};
+    use crate::testing::{audit_trail_sample, palo_sample};
 
     /// A body (valid, odd or malformed) and its verification, with and without the one pass.
     fn both(scheme: Scheme, secret: &str, body: &str, now: i64, accepted: &std::cell::Cell<u32>) {
@@ -893,7 +894,7 @@ mod one_pass_tests {
         let now = 1_705_312_200;
         let accepted = std::cell::Cell::new(0);
         for kind in audit_trail::KNOWN_TYPES {
-            let body = audit_trail::sample(kind).unwrap();
+            let body = audit_trail_sample(kind).unwrap();
             for variant in odd_variants(&body, "id", "tenantId") {
                 both(
                     Scheme::audit_trail(),
@@ -916,7 +917,7 @@ mod one_pass_tests {
     fn palo_bodies_verify_as_the_scan_has_them() {
         let accepted = std::cell::Cell::new(0);
         for kind in palo::KNOWN_TYPES {
-            let body = palo::sample(kind).unwrap();
+            let body = palo_sample(kind).unwrap();
             let value: serde_json::Value = serde_json::from_str(&body).unwrap();
             let sent =
                 time::parse_rfc3339(value["timestamp"].as_str().unwrap().as_bytes()).unwrap();
@@ -939,7 +940,7 @@ mod one_pass_tests {
 
     #[test]
     fn the_event_read_once_is_the_one_a_handler_would_parse() {
-        let body = audit_trail::sample(audit_trail::KNOWN_TYPES[0]).unwrap();
+        let body = audit_trail_sample(audit_trail::KNOWN_TYPES[0]).unwrap();
         let secret = Scheme::audit_trail().secret("whsec_abc123def456").unwrap();
         let now = 1_705_312_200;
         let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use webhook_guard::event::{audit_trail, palo};
 use webhook_guard::replay::ReplayStore;
+use webhook_guard::testing::{audit_trail_sample_with_id, palo_sample_with_id};
 use webhook_guard::time::{Clock, SystemClock, format_rfc3339};
 use webhook_guard::{Scheme, Secret, Signer};
 
@@ -116,11 +116,11 @@ impl Req {
             Provider::AuditTrail => (
                 Scheme::audit_trail(),
                 super::audit_trail_secret(),
-                audit_trail::sample_with_id(&self.event_type, &self.id)
+                audit_trail_sample_with_id(&self.event_type, &self.id)
                     .unwrap_or_else(|| unknown_audit_trail(&self.event_type, &self.id)),
             ),
             Provider::Palo => {
-                let body = palo::sample_with_id(&self.event_type, &self.id).expect("PALO sample");
+                let body = palo_sample_with_id(&self.event_type, &self.id).expect("PALO sample");
                 let mut value: serde_json::Value = serde_json::from_str(&body).unwrap();
                 value["timestamp"] = format_rfc3339(now).into();
                 (Scheme::palo(), super::palo_secret(), value.to_string())

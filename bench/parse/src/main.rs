@@ -8,6 +8,7 @@
 use std::hint::black_box;
 
 use webhook_guard::event::{AuditTrailEvent, PaloEvent, audit_trail, palo};
+use webhook_guard::testing::{audit_trail_sample, palo_sample};
 
 #[inline(never)]
 fn parse_audit_trail(body: &[u8]) -> AuditTrailEvent {
@@ -46,9 +47,9 @@ fn padded(sample: &str, size: usize) -> String {
 /// with `serde_json::from_slice` instead of the enum's `from_slice`.
 fn bodies() -> Vec<(String, bool, String)> {
     let mut out = Vec::new();
-    let created = audit_trail::sample("event.created").expect("a sample");
+    let created = audit_trail_sample("event.created").expect("a sample");
     out.push(("audit-trail-1KiB".into(), true, padded(&created, 1024)));
-    let ticket = palo::sample("ticket.created").expect("a sample");
+    let ticket = palo_sample("ticket.created").expect("a sample");
     out.push(("palo-1KiB".into(), false, padded(&ticket, 1024)));
     out.push((
         "audit-trail-1KiB-serde".into(),
@@ -57,14 +58,14 @@ fn bodies() -> Vec<(String, bool, String)> {
     ));
     out.push(("palo-1KiB-serde".into(), false, padded(&ticket, 1024)));
     for kind in audit_trail::KNOWN_TYPES {
-        let body = audit_trail::sample(kind).expect("a sample");
+        let body = audit_trail_sample(kind).expect("a sample");
         out.push((format!("audit-trail-{kind}"), true, body));
     }
     for kind in palo::KNOWN_TYPES {
         out.push((
             format!("palo-{kind}"),
             false,
-            palo::sample(kind).expect("a sample"),
+            palo_sample(kind).expect("a sample"),
         ));
     }
     let unknown = r#"{"id":"whd_1","type":"user.deleted","timestamp":"2025-01-15T10:30:00Z","tenantId":"tenant-001","data":{"userId":"u-1"}}"#;

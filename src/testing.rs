@@ -1,0 +1,311 @@
+//! Fixtures to test a handler or a receiver with realistic deliveries: a one-line JSON body for
+//! each event type the [`event`](crate::event) models know, with the values of the providers'
+//! spec examples. Sign one with [`Signer`](crate::Signer), the same code the verifier reads, and
+//! send it through your router or hand it to a [`Verifier`](crate::Verifier): your code sees
+//! what a provider's delivery would give it, without the provider.
+//!
+//! ```
+//! use webhook_guard::event::AuditTrailEvent;
+//! use webhook_guard::testing::audit_trail_sample;
+//! use webhook_guard::{Scheme, Signer, Verifier};
+//!
+//! let scheme = Scheme::audit_trail();
+//! let secret = scheme.secret("whsec_abc123def456").unwrap();
+//! let body = audit_trail_sample("alert.triggered").expect("a known type");
+//! let now = 1_705_312_200;
+//! // The id of the `alert.triggered` sample: the scheme checks the header against the body's.
+//! let headers = Signer::new(scheme.clone(), secret.clone()).headers(body.as_bytes(), now, "whd_def456");
+//!
+//! let verifier = Verifier::new(scheme, [secret]);
+//! let delivery = verifier.verify_at(&headers, body.into(), now).expect("signed with the secret");
+//! let event: AuditTrailEvent = delivery.parse()?;
+//! assert!(matches!(event, AuditTrailEvent::AlertTriggered(_)));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use serde_json::{Map, Value};
+
+use crate::event::EventData;
+use crate::event::audit_trail::{
+    self, Action, Actor, Alert, AlertResolved, AlertTriggered, AuditEvent, AuditTrailEvent,
+    EventBatchCreated, EventCreated, Report, ReportCompleted, ReportFailed, Resource,
+};
+use crate::event::palo::{
+    self, PaloEvent, SystemIncident, TicketCreated, TicketResolved, TicketStatusChanged,
+};
+
+/// A realistic one-line Audit Trail body of `event_type`, with the spec's example values and a
+/// delivery id of its own per type; `None` for a type that is not in
+/// [`audit_trail::KNOWN_TYPES`].
+///
+/// ```
+/// use webhook_guard::event::audit_trail::{AuditTrailEvent, KNOWN_TYPES};
+/// use webhook_guard::testing::audit_trail_sample;
+///
+/// let body = audit_trail_sample("event.created").unwrap();
+/// assert!(body.starts_with(r#"{"id":"whd_abc123","type":"event.created","#));
+/// for kind in KNOWN_TYPES {
+///     let event: AuditTrailEvent = audit_trail_sample(kind).unwrap().parse()?;
+///     assert_eq!(event.event_type(), *kind);
+/// }
+/// assert_eq!(audit_trail_sample("user.deleted"), None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn audit_trail_sample(event_type: &str) -> Option<String> {
+    let id = match event_type {
+        EventCreated::EVENT_TYPE => "whd_abc123",
+        EventBatchCreated::EVENT_TYPE => "whd_ghi789",
+        AlertTriggered::EVENT_TYPE => "whd_def456",
+        AlertResolved::EVENT_TYPE => "whd_jkl012",
+        ReportCompleted::EVENT_TYPE => "whd_mno345",
+        ReportFailed::EVENT_TYPE => "whd_pqr678",
+        _ => return None,
+    };
+    audit_trail_sample_with_id(event_type, id)
+}
+
+/// Like [`audit_trail_sample`], with the given delivery id (`id`): a replay store answers a
+/// second delivery of the same id without running the handler, so a test that sends several
+/// gives each its own.
+///
+/// ```
+/// use webhook_guard::event::AuditTrailEvent;
+/// use webhook_guard::testing::audit_trail_sample_with_id;
+///
+/// let body = audit_trail_sample_with_id("alert.resolved", "whd_test_1").unwrap();
+/// assert_eq!(body.parse::<AuditTrailEvent>()?.id(), "whd_test_1");
+/// assert_eq!(audit_trail_sample_with_id("user.deleted", "whd_test_2"), None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn audit_trail_sample_with_id(event_type: &str, id: &str) -> Option<String> {
+    serde_json::to_string(&audit_trail_event(event_type, id)?).ok()
+}
+
+/// A realistic one-line PALO body of `event_type`, with the spec's example values and an event
+/// id of its own per type; `None` for a type that is not in [`palo::KNOWN_TYPES`].
+///
+/// PALO signs the event time inside the body (`timestamp`, `2026-02-19T10:30:00Z` in every
+/// sample), so verify a sample at that time, or replace the time before signing it.
+///
+/// ```
+/// use webhook_guard::event::PaloEvent;
+/// use webhook_guard::testing::palo_sample;
+/// use webhook_guard::time::parse_rfc3339;
+/// use webhook_guard::{Scheme, Signer, Verifier};
+///
+/// let body = palo_sample("system.incident").unwrap();
+/// let scheme = Scheme::palo();
+/// let secret = scheme.secret("votre_secret_hmac_32_chars_min__").unwrap();
+/// let headers = Signer::new(scheme.clone(), secret.clone()).headers(body.as_bytes(), 0, "ignored");
+/// let sent = parse_rfc3339(b"2026-02-19T10:30:00Z").unwrap();
+/// let delivery = Verifier::new(scheme, [secret]).verify_at(&headers, body.into(), sent).unwrap();
+/// let PaloEvent::SystemIncident(incident) = delivery.parse()? else { panic!("not an incident") };
+/// assert_eq!(incident.data.affected_services, ["api", "ui"]);
+/// assert_eq!(palo_sample("ticket.deleted"), None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn palo_sample(event_type: &str) -> Option<String> {
+    let id = match event_type {
+        TicketCreated::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPQ",
+        TicketStatusChanged::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPR",
+        TicketResolved::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPS",
+        SystemIncident::EVENT_TYPE => "evt_01HXA3B4C5D6E7F8G9H0JKMNPT",
+        _ => return None,
+    };
+    palo_sample_with_id(event_type, id)
+}
+
+/// Like [`palo_sample`], with the given event id (`event_id`), the key a replay store
+/// deduplicates on.
+///
+/// ```
+/// use webhook_guard::event::PaloEvent;
+/// use webhook_guard::testing::palo_sample_with_id;
+///
+/// let body = palo_sample_with_id("ticket.created", "evt_test_1").unwrap();
+/// assert_eq!(body.parse::<PaloEvent>()?.id(), "evt_test_1");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn palo_sample_with_id(event_type: &str, id: &str) -> Option<String> {
+    serde_json::to_string(&palo_event(event_type, id)?).ok()
+}
+
+const AUDIT_TRAIL_TIMESTAMP: &str = "2025-01-15T10:30:00Z";
+const AUDIT_TRAIL_TENANT: &str = "tenant-001";
+
+fn audit_trail_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
+    fn envelope<D: EventData>(id: &str, data: D) -> audit_trail::Envelope<D> {
+        audit_trail::Envelope::new(id, AUDIT_TRAIL_TIMESTAMP, AUDIT_TRAIL_TENANT, data)
+    }
+    let report = || Report {
+        id: Some("rpt-789".into()),
+        name: Some("Q4 Compliance Report".into()),
+        kind: Some("COMPLIANCE".into()),
+        format: Some("PDF".into()),
+        download_url: None,
+        extra: Map::new(),
+    };
+    Some(match event_type {
+        EventCreated::EVENT_TYPE => AuditTrailEvent::EventCreated(envelope(
+            id,
+            EventCreated {
+                event: sample_audit_event(
+                    "550e8400-e29b-41d4-a716-446655440000",
+                    ("CREATE", "Created document"),
+                    DOCUMENT,
+                ),
+                extra: Map::new(),
+            },
+        )),
+        EventBatchCreated::EVENT_TYPE => AuditTrailEvent::EventBatchCreated(envelope(
+            id,
+            EventBatchCreated {
+                batch_id: Some("batch-001".into()),
+                count: Some(2),
+                events: vec![
+                    sample_audit_event("event-1", ("CREATE", "Created document"), DOCUMENT),
+                    sample_audit_event("event-2", ("UPDATE", "Updated document"), DOCUMENT),
+                ],
+                extra: Map::new(),
+            },
+        )),
+        AlertTriggered::EVENT_TYPE => AuditTrailEvent::AlertTriggered(envelope(
+            id,
+            AlertTriggered {
+                alert: sample_alert(),
+                triggering_events: vec![
+                    sample_audit_event("event-1", FAILED_LOGIN, PORTAL),
+                    sample_audit_event("event-2", FAILED_LOGIN, PORTAL),
+                ],
+                extra: Map::new(),
+            },
+        )),
+        AlertResolved::EVENT_TYPE => AuditTrailEvent::AlertResolved(envelope(
+            id,
+            AlertResolved {
+                alert: Some(sample_alert()),
+                resolved_at: Some("2025-01-15T11:00:00Z".into()),
+                resolved_by: Some("user-123".into()),
+                extra: Map::new(),
+            },
+        )),
+        ReportCompleted::EVENT_TYPE => AuditTrailEvent::ReportCompleted(envelope(
+            id,
+            ReportCompleted {
+                report: Some(Report {
+                    download_url: Some(
+                        "https://api.audit-trail.io/api/v1/reports/rpt-789/download".into(),
+                    ),
+                    ..report()
+                }),
+                extra: Map::new(),
+            },
+        )),
+        ReportFailed::EVENT_TYPE => AuditTrailEvent::ReportFailed(envelope(
+            id,
+            ReportFailed {
+                report: Some(report()),
+                error: Some(Value::String("Report generation timed out".into())),
+                extra: Map::new(),
+            },
+        )),
+        _ => return None,
+    })
+}
+
+/// `(type, description)` of a sample action; `(id, type, name)` of a sample resource.
+type SampleAction = (&'static str, &'static str);
+type SampleResource = (&'static str, &'static str, &'static str);
+
+const DOCUMENT: SampleResource = ("doc-456", "DOCUMENT", "Q4 Report");
+const PORTAL: SampleResource = ("app-web", "APPLICATION", "Web Portal");
+const FAILED_LOGIN: SampleAction = ("LOGIN_FAILED", "Failed login attempt");
+
+fn sample_audit_event(
+    id: &str,
+    (action, description): SampleAction,
+    (resource_id, resource_kind, resource_name): SampleResource,
+) -> AuditEvent {
+    AuditEvent {
+        id: id.into(),
+        timestamp: Some(AUDIT_TRAIL_TIMESTAMP.into()),
+        actor: Some(Actor {
+            id: "user-123".into(),
+            kind: Some("USER".into()),
+            name: Some("John Doe".into()),
+            extra: Map::new(),
+        }),
+        action: Some(Action {
+            kind: Some(action.into()),
+            description: Some(description.into()),
+            extra: Map::new(),
+        }),
+        resource: Some(Resource {
+            id: resource_id.into(),
+            kind: Some(resource_kind.into()),
+            name: Some(resource_name.into()),
+            extra: Map::new(),
+        }),
+        extra: Map::new(),
+    }
+}
+
+fn sample_alert() -> Alert {
+    Alert {
+        id: "550e8400-e29b-41d4-a716-446655440001".into(),
+        rule_name: Some("Failed Login Detection".into()),
+        severity: Some("HIGH".into()),
+        title: Some("Multiple failed logins detected".into()),
+        description: Some("5 failed login attempts from user-123".into()),
+        extra: Map::new(),
+    }
+}
+
+fn palo_event(event_type: &str, id: &str) -> Option<PaloEvent> {
+    fn envelope<D: EventData>(id: &str, data: D) -> palo::Envelope<D> {
+        palo::Envelope::new(id, "2026-02-19T10:30:00Z", "org_7f3a9c", data)
+    }
+    Some(match event_type {
+        TicketCreated::EVENT_TYPE => PaloEvent::TicketCreated(envelope(
+            id,
+            TicketCreated {
+                ticket_id: "TKT-00512".into(),
+                title: Some("Export CSV échoue sur les grands projets".into()),
+                priority: Some("p3".into()),
+                project_id: Some("prj_42".into()),
+                created_by: Some("usr_1029".into()),
+                extra: Map::new(),
+            },
+        )),
+        TicketStatusChanged::EVENT_TYPE => PaloEvent::TicketStatusChanged(envelope(
+            id,
+            TicketStatusChanged {
+                ticket_id: "TKT-00512".into(),
+                old_status: Some("open".into()),
+                new_status: Some("in_progress".into()),
+                changed_by: Some("usr_2048".into()),
+                extra: Map::new(),
+            },
+        )),
+        TicketResolved::EVENT_TYPE => PaloEvent::TicketResolved(envelope(
+            id,
+            TicketResolved {
+                ticket_id: "TKT-00512".into(),
+                resolved_by: Some("usr_2048".into()),
+                resolution_time_hours: Some(2.5),
+                extra: Map::new(),
+            },
+        )),
+        SystemIncident::EVENT_TYPE => PaloEvent::SystemIncident(envelope(
+            id,
+            SystemIncident {
+                incident_id: "INC-001".into(),
+                severity: Some("critical".into()),
+                affected_services: vec!["api".into(), "ui".into()],
+                status: Some("investigating".into()),
+                extra: Map::new(),
+            },
+        )),
+        _ => return None,
+    })
+}
