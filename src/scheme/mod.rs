@@ -59,6 +59,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::verify::encoding::decode_base64_vec;
+use crate::verify::fields::MAX_FIELDS;
 use crate::verify::handshake::Handshake;
 use crate::verify::signature::{Algorithm, SignatureFormat};
 use crate::{Freshness, Secret, SecretError};
@@ -104,9 +105,9 @@ pub const MAX_SIGNED_PARTS: usize = 8;
 /// ```
 pub const MAX_ID_FALLBACKS: usize = 2;
 
-/// The most body fields a scheme reads: id, type, tenant, timestamp, a signed-id binding and
-/// the id fallbacks.
-pub(crate) const MAX_FIELDS: usize = 5 + MAX_ID_FALLBACKS;
+// A scheme reads at most id, type, tenant, timestamp, a signed-id binding and the id fallbacks
+// from a body: the field scan must hold them all.
+const _: () = assert!(MAX_FIELDS == 5 + MAX_ID_FALLBACKS);
 
 /// Where a value comes from in a request.
 ///

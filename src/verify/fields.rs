@@ -8,7 +8,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::Rejection;
 
-use crate::scheme::MAX_FIELDS;
+/// The most body fields one scan reads: id, type, tenant, timestamp, a signed-id binding and
+/// the id fallbacks (the scheme checks, where it is defined, that its fields fit).
+pub(crate) const MAX_FIELDS: usize = 7;
 
 /// The values of the wanted top-level fields, in the order they were asked for.
 pub(crate) type Fields<'b> = [Option<Cow<'b, str>>; MAX_FIELDS];
