@@ -21,7 +21,8 @@
 #
 # Environment: RECEIVERS, DURATION (10), WARMUP (2), CONNECTIONS (64), SERVER_CPU (0),
 # CLIENT_CPU (1), BODY_SIZE (1024), WARMUP_POOL (deliveries in the warm-up pool, 500000),
-# POOL_DIR (/dev/shm), STORE_CAPACITY (MemoryStore keys, 4000000).
+# POOL_DIR (/dev/shm), STORE_CAPACITY (MemoryStore keys, 4000000), STORE_PREALLOCATE (1: the
+# in-memory stores are sized for their capacity when built; default 0).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,6 +41,7 @@ BODY_SIZE=${BODY_SIZE:-1024}
 WARMUP_POOL=${WARMUP_POOL:-500000}
 POOL_DIR=${POOL_DIR:-/dev/shm}
 STORE_CAPACITY=${STORE_CAPACITY:-4000000}
+STORE_PREALLOCATE=${STORE_PREALLOCATE:-0}
 SECRET=whsec_abc123def456
 TICKS=$(getconf CLK_TCK)
 
@@ -123,7 +125,7 @@ bench_one() {
     make_pool "$WORK/warm.pool" "$WARMUP_POOL" 0
     # shellcheck disable=SC2046
     PORT=$port AUDIT_TRAIL_SECRET=$SECRET STORE_CAPACITY=$STORE_CAPACITY \
-        REDIS_URL="redis://127.0.0.1:$REDIS_PORT/" \
+        STORE_PREALLOCATE=$STORE_PREALLOCATE REDIS_URL="redis://127.0.0.1:$REDIS_PORT/" \
         taskset -c "$SERVER_CPU" $(server_command "$name") >"$WORK/$name.log" 2>&1 &
     pid=$!
     PIDS+=("$pid")

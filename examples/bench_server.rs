@@ -25,7 +25,8 @@
 //! Environment: `PORT` (default 3000, on 127.0.0.1), `AUDIT_TRAIL_SECRET` (default
 //! `whsec_abc123def456`), `STORE_CAPACITY` (keys of the `MemoryStore`, default 4,000,000: a
 //! load run of unique deliveries holds every key it sends for the whole run, more than the
-//! default 1,000,000), `REDIS_URL`.
+//! default 1,000,000), `STORE_PREALLOCATE` (`1`: the in-memory stores are sized for that
+//! capacity when built, `StoreBuilder::preallocate`; default off), `REDIS_URL`.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -36,7 +37,8 @@ use std::time::Duration;
 
 use webhook_guard::event::AuditTrailEvent;
 use webhook_guard::replay::{
-    Claim, ClaimToken, KeyHasher, MemoryStore, ReplayKey, ReplayStore, StoreError, StoreFuture,
+    Claim, ClaimToken, KeyHasher, MemoryStore, ReplayKey, ReplayStore, StoreBuilder, StoreError,
+    StoreFuture,
 };
 use webhook_guard::{Scheme, Secret};
 
@@ -86,19 +88,20 @@ fn secret() -> Secret {
 }
 
 fn memory_store() -> MemoryStore {
-    let capacity = std::env::var("STORE_CAPACITY").ok().map_or(4_000_000, |c| {
-        c.parse().unwrap_or_else(|_| usage("bad STORE_CAPACITY"))
-    });
-    MemoryStore::builder().capacity(capacity).build()
+    sized(MemoryStore::builder()).build()
 }
 
 fn compact_store() -> webhook_guard::replay::CompactStore {
+    sized(webhook_guard::replay::CompactStore::builder()).build()
+}
+
+/// The store's size from the environment (`STORE_CAPACITY`, `STORE_PREALLOCATE`).
+fn sized<S>(builder: StoreBuilder<S>) -> StoreBuilder<S> {
     let capacity = std::env::var("STORE_CAPACITY").ok().map_or(4_000_000, |c| {
         c.parse().unwrap_or_else(|_| usage("bad STORE_CAPACITY"))
     });
-    webhook_guard::replay::CompactStore::builder()
-        .capacity(capacity)
-        .build()
+    let preallocate = std::env::var("STORE_PREALLOCATE").is_ok_and(|value| value == "1");
+    builder.capacity(capacity).preallocate(preallocate)
 }
 
 /// What the typed handlers do with the event: look at it, so it is really parsed.

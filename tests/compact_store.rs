@@ -95,7 +95,18 @@ fn sixty_four_threads_claiming_one_key_get_one_fresh() {
 /// cannot be held are refused, and no claimed key is ever answered `Fresh` again.
 #[test]
 fn a_full_store_refuses_instead_of_forgetting_a_live_key() {
-    let store = CompactStore::builder().capacity(1000).build();
+    // Sized as it fills, or preallocated for its capacity: the same answers.
+    for preallocate in [false, true] {
+        a_full_store_refuses_with(
+            CompactStore::builder()
+                .capacity(1000)
+                .preallocate(preallocate)
+                .build(),
+        );
+    }
+}
+
+fn a_full_store_refuses_with(store: CompactStore) {
     let mut claimed = HashSet::new();
     let mut refused = 0;
     for n in 0..5000 {

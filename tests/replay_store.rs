@@ -308,10 +308,21 @@ async fn concurrent_claims_after_a_release_give_exactly_one_fresh_again() {
     assert_eq!(fresh, 1);
 }
 
-/// Issue 12: a store of capacity 1,000 sent 5,000 fresh keys inside their window.
+/// Issue 12: a store of capacity 1,000 sent 5,000 fresh keys inside their window; sized as it
+/// fills, or preallocated for its capacity (the same answers).
 #[test]
 fn at_capacity_no_claimed_key_is_ever_fresh_twice() {
-    let store = MemoryStore::builder().capacity(1000).build();
+    for preallocate in [false, true] {
+        at_capacity_no_claimed_key_is_ever_fresh_twice_with(
+            MemoryStore::builder()
+                .capacity(1000)
+                .preallocate(preallocate)
+                .build(),
+        );
+    }
+}
+
+fn at_capacity_no_claimed_key_is_ever_fresh_twice_with(store: MemoryStore) {
     assert_eq!(store.capacity(), 1000);
     let keys: Vec<ReplayKey> = (0..5000).map(|n| key(1_000_000 + n)).collect();
     let mut fresh_once = HashSet::new();

@@ -57,7 +57,6 @@ pub struct CompactStore {
     evicted: AtomicU64,
 }
 
-#[derive(Default)]
 struct Shard {
     keys: KeyMap<Entry>,
     /// Every key held, once, in claim order: where expiry and room come from. A key leaves
@@ -74,6 +73,15 @@ struct Entry {
 }
 
 impl Shard {
+    /// A shard with room for `keys` keys before its table or queue grows.
+    fn with_room(keys: usize) -> Self {
+        Self {
+            keys: KeyMap::with_capacity_and_hasher(keys, Default::default()),
+            order: VecDeque::with_capacity(keys),
+            in_flight: KeyMap::default(),
+        }
+    }
+
     /// Drops the keys past their retention, oldest first.
     fn expire(&mut self, now: u64) {
         while let Some(&key) = self.order.front() {
@@ -276,9 +284,12 @@ impl StoreBuilder<CompactStore> {
     pub fn build(self) -> CompactStore {
         let shard_capacity =
             usize::try_from(self.capacity.div_ceil(SHARDS as u64)).unwrap_or(usize::MAX);
+        let reserved = if self.preallocate { shard_capacity } else { 0 };
         CompactStore {
             hasher: KeyHasher::new(),
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(Shard::with_room(reserved)))
+                .collect(),
             shard_capacity,
             capacity: shard_capacity as u64 * SHARDS as u64,
             retention: self.retention,

@@ -461,13 +461,25 @@ impl InMemory for MemoryStore {
 pub type MemoryStoreBuilder = StoreBuilder<MemoryStore>;
 
 impl StoreBuilder<MemoryStore> {
+    /// What moka is asked to reserve. Its table is twice that, rounded up to a power of two,
+    /// and grows past 70 % full: three quarters of the capacity is the table a full store
+    /// reaches anyway, and never grows below it.
+    fn initial_table(&self) -> usize {
+        let keys = if self.preallocate {
+            self.capacity / 4 * 3
+        } else {
+            self.capacity.min(1 << 16)
+        };
+        usize::try_from(keys).unwrap_or(usize::MAX / 4)
+    }
+
     /// Builds the store.
     pub fn build(self) -> MemoryStore {
         // No size bound and no expiry for moka: room is made by the store itself, from keys
         // past their window only, and expired keys leave in claim order (see the type's docs).
         // Either moka feature would cost memory per entry (a timer node, a frequency sketch).
         let cache = Cache::builder()
-            .initial_capacity(usize::try_from(self.capacity.min(1 << 16)).unwrap_or(1 << 16))
+            .initial_capacity(self.initial_table())
             .build();
         MemoryStore {
             inner: Arc::new(Inner {
