@@ -12,7 +12,7 @@ use bytes::Bytes;
 use tracing::Span;
 
 use super::outcome::{Outcome, Telemetry};
-use super::{Guard, SecretQuery};
+use super::{Guard, SecretQuery, SecretResolver};
 use crate::replay::{Claim, ClaimToken, ReplayStore, StoreError};
 use crate::verify::HeadRead;
 use crate::{Delivery, HeaderLookup, Rejection};
@@ -142,7 +142,10 @@ impl Guard {
         // Without a resolver nothing waits: verified in place, not through another future.
         let verified = match &self.inner.resolver {
             None => verifier.verify_read(headers, head, target, body, verifier.secrets(), now),
-            Some(_) => self.verify_resolved(headers, head, target, body, now).await,
+            Some(resolver) => {
+                self.verify_resolved(resolver, headers, head, target, body, now)
+                    .await
+            }
         };
         let mut delivery = match verified {
             Ok(delivery) => delivery,
@@ -179,6 +182,7 @@ impl Guard {
     /// Asks the resolver for the secrets, then verifies.
     async fn verify_resolved<'h, H>(
         &self,
+        resolver: &Arc<dyn SecretResolver>,
         headers: &'h H,
         head: HeadRead<'h>,
         target: &str,
@@ -190,9 +194,6 @@ impl Guard {
     {
         let inner = &*self.inner;
         let verifier = &inner.verifier;
-        let Some(resolver) = &inner.resolver else {
-            return verifier.verify_read(headers, head, target, body, verifier.secrets(), now);
-        };
         // The size limit comes first, before any lookup.
         crate::limits::check_body_size(body.len() as u64, verifier.limit())?;
         let path = target.split_once('?').map_or(target, |(path, _)| path);
