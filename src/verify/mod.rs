@@ -403,13 +403,8 @@ impl Verifier {
         } else {
             Vec::new()
         };
-        // Only PayPal signs the body's checksum: the other schemes do not pay for it.
         #[cfg(feature = "rsa")]
-        let crc = if scheme.signed_content.contains(&SignedPart::BodyCrc32) {
-            crc32fast::hash(&body).to_string()
-        } else {
-            String::new()
-        };
+        let crc = signed_crc32(scheme, &body);
         let mut pieces: Vec<&[u8]> =
             Vec::with_capacity(scheme.signed_content.len() + 2 * form.len() + 1);
         for part in &scheme.signed_content {
@@ -663,6 +658,17 @@ fn verify_signature(
         }
     }
     Err(refusal)
+}
+
+/// The body's CRC-32 in decimal, as PayPal signs it ([`SignedPart::BodyCrc32`]); empty for
+/// the schemes that do not sign it, so they do not pay for it.
+#[cfg(feature = "rsa")]
+pub(crate) fn signed_crc32(scheme: &Scheme, body: &[u8]) -> String {
+    if scheme.signed_content.contains(&SignedPart::BodyCrc32) {
+        crc32fast::hash(body).to_string()
+    } else {
+        String::new()
+    }
 }
 
 /// The id of a delivery identified by its whole body ([`Field::BodyDigest`]).

@@ -81,7 +81,7 @@ impl Signer {
         form.sort();
         form.dedup();
         #[cfg(feature = "rsa")]
-        let crc = crc32fast::hash(body).to_string();
+        let crc = super::signed_crc32(scheme, body);
         let mut pieces: Vec<&[u8]> = Vec::new();
         for part in &scheme.signed_content {
             match part {
