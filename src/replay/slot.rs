@@ -405,19 +405,20 @@ mod tests {
         )
     }
 
+    /// Key 7 claimed at `now` with token 1, as a store records a first claim.
+    fn claimed_at(now: u64) -> (Word, KeyMap<InFlight>) {
+        let first = times(now);
+        let running = InFlight {
+            token: 1,
+            lease_until: first.lease_until,
+            handle: (),
+        };
+        (Word::claimed(&first), KeyMap::from_iter([(7, running)]))
+    }
+
     #[test]
     fn a_word_goes_through_a_claims_phases() {
-        let mut in_flight = KeyMap::default();
-        let first = times(1000);
-        let mut word = Word::claimed(&first);
-        in_flight.insert(
-            7,
-            InFlight {
-                token: 1,
-                lease_until: first.lease_until,
-                handle: (),
-            },
-        );
+        let (mut word, mut in_flight) = claimed_at(1000);
         assert_eq!(word.phase(), Phase::InFlight);
         assert_eq!(word.live_until(), 1000 + 11_000);
         assert!(!word.requeue());
@@ -463,17 +464,7 @@ mod tests {
 
     #[test]
     fn a_lease_that_ran_out_is_taken_over() {
-        let mut in_flight = KeyMap::default();
-        let first = times(0);
-        let mut word = Word::claimed(&first);
-        in_flight.insert(
-            7,
-            InFlight {
-                token: 1,
-                lease_until: first.lease_until,
-                handle: (),
-            },
-        );
+        let (mut word, mut in_flight) = claimed_at(0);
         assert!(matches!(
             word.claim(&mut in_flight, 7, &times(1000), || 2, || ()),
             Found::Fresh(2)
