@@ -1,0 +1,2 @@
+//! The `webhook-guard` command.
+fn main() {}
