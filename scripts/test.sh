@@ -33,4 +33,5 @@ if [ ! -f tests/sdk/node_modules/@octokit/webhooks-methods/package.json ]; then
     npm ci --prefix tests/sdk --no-audit --no-fund --silent
 fi
 
-cargo test --all-features "$@"
+# The workspace: the library and its command line (cli/).
+cargo test --workspace --all-features "$@"
