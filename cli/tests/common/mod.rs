@@ -64,7 +64,10 @@ pub const SECRET_VARS: [&str; 19] = [
 /// `webhook-guard ARGS` with no secret variables and no `PUBLIC_BASE_URL`.
 pub fn cli(args: &[&str]) -> Output {
     let mut command = Command::new(binary());
-    command.args(args).env_remove("PUBLIC_BASE_URL");
+    command
+        .args(args)
+        .env_remove("PUBLIC_BASE_URL")
+        .env_remove("PORT");
     for var in SECRET_VARS {
         command.env_remove(var);
     }
