@@ -32,6 +32,7 @@ pub(crate) mod sealed {
         pub body: Vec<u8>,
         pub received_at: i64,
         pub attempts: i64,
+        pub traceparent: Option<String>,
     }
 
     /// The statements, one implementation per database (see `backend!`).
@@ -130,8 +131,7 @@ pub(crate) mod sealed {
 pub trait Backend: sealed::Sealed {}
 
 /// The columns a claim returns, in [`Claimed`]'s order.
-const CLAIMED_COLUMNS: &str =
-    "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts";
+const CLAIMED_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts, traceparent";
 
 fn claimed<R: Row>(row: &R) -> Result<Claimed, sqlx::Error>
 where
@@ -151,6 +151,7 @@ where
         body: row.try_get(6)?,
         received_at: row.try_get(7)?,
         attempts: row.try_get(8)?,
+        traceparent: row.try_get(9)?,
     })
 }
 
@@ -164,6 +165,7 @@ macro_rules! backend {
         after_insert: $notify:expr,
         listen: |$lpool:ident, $lwake:ident| $listen:expr,
         ddl_lock: $ddl_lock:expr,
+        columns: $columns:expr,
         insert: $insert:path,
         connect: |$url:ident, $options:ident| $connect:expr $(,)?
     ) => {
@@ -180,6 +182,18 @@ macro_rules! backend {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
                 for statement in [$($create),+] {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
+                // Columns added since the table's first version, for a table made by an older
+                // version of this crate (SQLite has no `ADD COLUMN IF NOT EXISTS`).
+                let present: Vec<String> = sqlx::query_scalar($columns).fetch_all(&mut *tx).await?;
+                for (column, kind) in ADDED_COLUMNS {
+                    if !present.iter().any(|name| name == column) {
+                        let sql = format!("ALTER TABLE webhook_inbox ADD COLUMN {column} {kind}");
+                        sqlx::query(&sql).execute(&mut *tx).await?;
+                    }
+                }
+                for statement in ADDED_INDEXES {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
@@ -410,9 +424,9 @@ async fn insert_each(
     for (key, index) in order {
         let row = &rows[*index];
         let done = sqlx::query(
-            "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8) \
-             ON CONFLICT (dedup_key) DO NOTHING",
+            "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8, $9, $10) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(key)
         .bind(&row.scheme)
@@ -422,6 +436,8 @@ async fn insert_each(
         .bind(&row.headers)
         .bind(row.body.as_ref())
         .bind(now_ms)
+        .bind(&row.signature_key)
+        .bind(&row.traceparent)
         .execute(&mut **tx)
         .await?;
         inserted[*index] = done.rows_affected() == 1;
@@ -446,6 +462,8 @@ async fn insert_unnest(
     let mut types = Vec::with_capacity(rows.len());
     let mut headers = Vec::with_capacity(rows.len());
     let mut bodies = Vec::with_capacity(rows.len());
+    let mut signatures = Vec::with_capacity(rows.len());
+    let mut traceparents = Vec::with_capacity(rows.len());
     for (key, index) in order {
         let row = &rows[*index];
         keys.push(key.as_str());
@@ -455,12 +473,14 @@ async fn insert_unnest(
         types.push(row.event_type.as_deref());
         headers.push(row.headers.as_str());
         bodies.push(row.body.as_ref());
+        signatures.push(row.signature_key.as_deref());
+        traceparents.push(row.traceparent.as_deref());
     }
     let new: Vec<String> = sqlx::query_scalar(
-        "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at) \
-         SELECT k, s, t, d, e, h, b, $8, 'pending', 0, $8 \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[]) AS r(k, s, t, d, e, h, b) \
-         ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
+        "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent) \
+         SELECT k, s, t, d, e, h, b, $8, 'pending', 0, $8, g, p \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $9::text[], $10::text[]) AS r(k, s, t, d, e, h, b, g, p) \
+         ON CONFLICT DO NOTHING RETURNING dedup_key",
     )
     .bind(&keys)
     .bind(&schemes)
@@ -470,6 +490,8 @@ async fn insert_unnest(
     .bind(&headers)
     .bind(&bodies)
     .bind(now_ms)
+    .bind(&signatures)
+    .bind(&traceparents)
     .fetch_all(&mut **tx)
     .await?;
     let mut new: std::collections::HashSet<String> = new.into_iter().collect();
@@ -478,6 +500,15 @@ async fn insert_unnest(
         .map(|row| new.remove(&row.dedup_key()))
         .collect())
 }
+
+/// Columns added after the table's first version: `(name, type)`, the same in both dialects.
+const ADDED_COLUMNS: [(&str, &str); 2] = [("signature_key", "TEXT"), ("traceparent", "TEXT")];
+
+/// Indexes on the added columns. The signature's key is the second unique key of a row: a
+/// delivery of a scheme whose id is not signed is a duplicate when either key is known
+/// (NULLs, for schemes whose id is signed, never conflict).
+const ADDED_INDEXES: [&str; 1] =
+    ["CREATE UNIQUE INDEX IF NOT EXISTS webhook_inbox_signature ON webhook_inbox (signature_key)"];
 
 /// The indexes both databases share: the unique dedup key is the table's own constraint; these
 /// find ready rows and expired leases without reading done ones.
@@ -510,6 +541,7 @@ backend!(
     listen: |_pool, _wake| {},
     // BEGIN IMMEDIATE already serialises the DDL.
     ddl_lock: None::<&str>,
+    columns: "SELECT name FROM pragma_table_info('webhook_inbox')",
     // In-process statements are cheap: one INSERT per row.
     insert: insert_each,
     connect: |url, options| {
@@ -565,6 +597,7 @@ backend!(
     },
     // A transaction-scoped advisory lock (an arbitrary constant key: "webhook_inbox").
     ddl_lock: Some("SELECT pg_advisory_xact_lock(7746916524862648434)"),
+    columns: "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'webhook_inbox' AND table_schema = current_schema()",
     insert: insert_unnest,
     connect: |url, options| {
         sqlx::postgres::PgPoolOptions::new()
