@@ -686,6 +686,106 @@ macro_rules! inbox_cases {
             assert_eq!(count(&inbox, "effects", "attempt = 2").await, 2);
         }
 
+        /// A handler that panics is one failed attempt, its message kept: a delivery that
+        /// panics every time ends dead after the maximum; one that panics once is handled on
+        /// its second attempt; the worker keeps serving throughout.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_panicking_handler_is_a_failed_attempt() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            inbox.enqueue(row("evt_panic_always")).await.unwrap();
+            inbox.enqueue(row("evt_panic_once")).await.unwrap();
+            let worker = inbox.worker().concurrency(2).transactional(
+                |delivery: InboxDelivery, mut tx: sqlx::Transaction<'static, Db>| async move {
+                    sqlx::query("INSERT INTO effects (delivery_id, attempt) VALUES ($1, $2)")
+                        .bind(delivery.id().to_owned())
+                        .bind(i64::from(delivery.attempt()))
+                        .execute(&mut *tx)
+                        .await?;
+                    if delivery.id() == "evt_panic_always" || delivery.attempt() == 1 {
+                        panic!("boom on attempt {}", delivery.attempt());
+                    }
+                    Ok(tx)
+                },
+            );
+            eventually(Duration::from_secs(20), "one done, one dead", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.done == 1 && stats.dead == 1
+            })
+            .await;
+            // Still serving after the panics.
+            inbox.enqueue(row("evt_after_panics")).await.unwrap();
+            eventually(Duration::from_secs(10), "a later delivery handled", || async {
+                inbox.stats().await.unwrap().done == 2
+            })
+            .await;
+            worker.shutdown().await;
+            assert_eq!(state(&inbox, "evt_panic_once").await, ("done".to_owned(), 2));
+            assert_eq!(state(&inbox, "evt_panic_always").await, ("dead".to_owned(), 3));
+            let dead = inbox.dead(10).await.unwrap();
+            assert_eq!(
+                dead[0].last_error.as_deref(),
+                Some("handler panicked: boom on attempt 3")
+            );
+            // The panicking attempts' writes rolled back; the good one's landed.
+            assert_eq!(count(&inbox, "effects", "delivery_id = 'evt_panic_always'").await, 0);
+            assert_eq!(count(&inbox, "effects", "delivery_id = 'evt_panic_once'").await, 1);
+        }
+
+        /// A delivery whose every attempt kills its worker's process ends dead after the
+        /// maximum, each lost attempt counted (rescue goes through the same backoff), instead of
+        /// being claimed again for ever.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_delivery_that_kills_its_worker_every_time_ends_dead() {
+            let database = $database;
+            let mut options = options();
+            options.lease = Duration::from_millis(400);
+            options.poll_interval = Duration::from_millis(50);
+            options.retry.max_attempts = 2;
+            let url = database.url();
+            let inbox = connect(&database, options.clone()).await;
+            inbox.enqueue(row("evt_killer")).await.unwrap();
+            for crash in 1..=2 {
+                let (claimed, a_claimed) = std::sync::mpsc::channel();
+                let (a_url, a_options) = (url.clone(), options.clone());
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.spawn(async move {
+                    let inbox = Inbox::<Db>::connect_with(&a_url, a_options).await.unwrap();
+                    let worker = inbox.worker().concurrency(1).run(move |delivery| {
+                        let claimed = claimed.clone();
+                        async move {
+                            claimed.send(delivery.attempt()).unwrap();
+                            std::future::pending::<()>().await;
+                            Ok(())
+                        }
+                    });
+                    std::mem::forget(worker);
+                });
+                let attempt = a_claimed
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("claimed");
+                assert_eq!(attempt, crash, "each lost attempt is counted");
+                runtime.shutdown_background();
+            }
+            let worker = recording(&inbox, |_| None);
+            eventually(Duration::from_secs(10), "the row is dead", || async {
+                inbox.stats().await.unwrap().dead == 1
+            })
+            .await;
+            worker.shutdown().await;
+            assert_eq!(state(&inbox, "evt_killer").await, ("dead".to_owned(), 2));
+            let dead = inbox.dead(10).await.unwrap();
+            assert_eq!(
+                dead[0].last_error.as_deref(),
+                Some("the worker stopped during attempt 2 (its lease ran out)")
+            );
+            assert_eq!(count(&inbox, "effects", "1 = 1").await, 0);
+        }
+
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn acknowledgements_do_not_wait_for_slow_handlers() {
             let database = $database;

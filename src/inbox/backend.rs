@@ -97,11 +97,26 @@ pub(crate) mod sealed {
             wake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
         ) -> impl Future<Output = ()> + Send + 'static;
 
-        /// Makes rows whose lease ran out (a crashed worker's) pending again.
-        fn rescue(
+        /// Up to `limit` rows whose lease ran out (a crashed worker's): `(row id, lease token,
+        /// attempts)`.
+        fn expired(
             pool: &Pool<Self>,
             now_ms: i64,
-        ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+            limit: i64,
+        ) -> impl Future<Output = Result<Vec<(i64, i64, i64)>, sqlx::Error>> + Send;
+
+        /// Counts an expired lease as a failed attempt: the row is retried at `run_at_ms`, or
+        /// dead after `max_attempts`. Fenced by the token and the lease's end, so a worker that
+        /// renewed in the meantime keeps its row.
+        fn rescue(
+            pool: &Pool<Self>,
+            row_id: i64,
+            token: i64,
+            now_ms: i64,
+            run_at_ms: i64,
+            error: &str,
+            max_attempts: i64,
+        ) -> impl Future<Output = Result<Option<State>, sqlx::Error>> + Send;
 
         fn stats(
             pool: &Pool<Self>,
@@ -324,15 +339,51 @@ macro_rules! backend {
                 $listen
             }
 
-            async fn rescue(pool: &Pool<Self>, now_ms: i64) -> Result<u64, sqlx::Error> {
-                let done = sqlx::query(
-                    "UPDATE webhook_inbox SET state = 'pending', run_at = $1, lease_token = NULL, lease_until = NULL \
-                     WHERE state = 'running' AND lease_until < $1",
+            async fn expired(
+                pool: &Pool<Self>,
+                now_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+                let rows = sqlx::query(
+                    "SELECT id, lease_token, attempts FROM webhook_inbox \
+                     WHERE state = 'running' AND lease_until < $1 ORDER BY lease_until LIMIT $2",
                 )
                 .bind(now_ms)
-                .execute(pool)
+                .bind(limit)
+                .fetch_all(pool)
                 .await?;
-                Ok(done.rows_affected())
+                rows.iter()
+                    .map(|row| {
+                        let token: Option<i64> = row.try_get(1)?;
+                        Ok((row.try_get(0)?, token.unwrap_or_default(), row.try_get(2)?))
+                    })
+                    .collect()
+            }
+
+            async fn rescue(
+                pool: &Pool<Self>,
+                row_id: i64,
+                token: i64,
+                now_ms: i64,
+                run_at_ms: i64,
+                error: &str,
+                max_attempts: i64,
+            ) -> Result<Option<State>, sqlx::Error> {
+                let row = sqlx::query(
+                    "UPDATE webhook_inbox SET state = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'pending' END, \
+                     run_at = $2, last_error = $3, lease_token = NULL, lease_until = NULL \
+                     WHERE id = $4 AND lease_token = $5 AND state = 'running' AND lease_until < $6 RETURNING state",
+                )
+                .bind(max_attempts)
+                .bind(run_at_ms)
+                .bind(error)
+                .bind(row_id)
+                .bind(token)
+                .bind(now_ms)
+                .fetch_optional(pool)
+                .await?;
+                row.map(|row| Ok(State::parse(&row.try_get::<String, _>(0)?)))
+                    .transpose()
             }
 
             async fn stats(pool: &Pool<Self>, now_ms: i64) -> Result<Stats, sqlx::Error> {
