@@ -57,7 +57,11 @@ pub struct WorkerBuilder<DB: Backend> {
     inbox: Inbox<DB>,
     concurrency: usize,
     shutdown_grace: Duration,
+    on_done: Option<OnDone>,
 }
+
+/// What runs once a delivery's done-mark has committed.
+type OnDone = Arc<dyn Fn(&InboxDelivery) + Send + Sync>;
 
 impl<DB: Backend> fmt::Debug for WorkerBuilder<DB> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -73,7 +77,31 @@ impl<DB: Backend> WorkerBuilder<DB> {
             inbox,
             concurrency: 8,
             shutdown_grace: Duration::from_secs(10),
+            on_done: None,
         }
+    }
+
+    /// Runs `callback` after a delivery's done-mark has committed, and only then: never for an
+    /// attempt that failed, was rolled back, or lost its lease. For what must follow the
+    /// commit and may be lost in a crash right after it (a log line, a notification, waking
+    /// another part of your program), never for the effect itself.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "inbox-sqlite")]
+    /// # async fn demo(inbox: webhook_guard::inbox::Inbox<sqlx::Sqlite>) {
+    /// use webhook_guard::inbox::InboxDelivery;
+    ///
+    /// let worker = inbox
+    ///     .worker()
+    ///     .on_done(|delivery: &InboxDelivery| println!("handled {}", delivery.id()))
+    ///     .run(|_delivery: InboxDelivery| async { Ok(()) });
+    /// # worker.shutdown().await;
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn on_done(mut self, callback: impl Fn(&InboxDelivery) + Send + Sync + 'static) -> Self {
+        self.on_done = Some(Arc::new(callback));
+        self
     }
 
     /// Handlers run at the same time, in this process (default 8).
@@ -122,6 +150,7 @@ impl<DB: Backend> WorkerBuilder<DB> {
         let task = tokio::spawn(claim_loop(
             self.inbox,
             run,
+            self.on_done,
             self.concurrency,
             self.shutdown_grace,
             stopped,
@@ -151,6 +180,7 @@ impl Worker {
 async fn claim_loop<DB: Backend>(
     inbox: Inbox<DB>,
     run: Run<DB>,
+    on_done: Option<OnDone>,
     concurrency: usize,
     grace: Duration,
     mut stopped: watch::Receiver<bool>,
@@ -192,9 +222,11 @@ async fn claim_loop<DB: Backend>(
                         };
                         let (inbox, run, release) =
                             (inbox.clone(), run.clone(), release.subscribe());
+                        let on_done = on_done.clone();
                         running.spawn(async move {
                             let delivery = InboxDelivery::from_claimed(row);
-                            attempt(&inbox, &run, delivery, token, release).await;
+                            attempt(&inbox, &run, on_done.as_deref(), delivery, token, release)
+                                .await;
                             drop(permit);
                         });
                     }
@@ -313,6 +345,7 @@ fn panicked(payload: Box<dyn std::any::Any + Send>) -> HandlerError {
 async fn attempt<DB: Backend>(
     inbox: &Inbox<DB>,
     run: &Run<DB>,
+    on_done: Option<&(dyn Fn(&InboxDelivery) + Send + Sync)>,
     delivery: InboxDelivery,
     token: i64,
     mut release: watch::Receiver<bool>,
@@ -321,6 +354,8 @@ async fn attempt<DB: Backend>(
     let pool = inbox.pool();
     let (row_id, number) = (delivery.row_id(), delivery.attempt());
     let (scheme, id) = (delivery.scheme().to_owned(), delivery.id().to_owned());
+    // The handler takes the delivery: a callback after the commit needs its own copy.
+    let done_copy = on_done.map(|_| delivery.clone());
     let work = async {
         let mut tx = match run {
             Run::Transactional(handler) => {
@@ -364,7 +399,10 @@ async fn attempt<DB: Backend>(
     };
     match outcome {
         Some(Ok(true)) => {
-            tracing::info!(scheme, id, outcome = "handled", "inbox: delivery handled")
+            tracing::info!(scheme, id, outcome = "handled", "inbox: delivery handled");
+            if let (Some(callback), Some(delivery)) = (on_done, &done_copy) {
+                callback(delivery);
+            }
         }
         Some(Ok(false)) => {}
         Some(Err(error)) => {
