@@ -83,7 +83,7 @@ async fn main() -> std::io::Result<()> {
         .into_iter()
         .map(|p| (p.path, WebhookMiddleware::new(p.guard), p.any_method))
         .collect();
-    let _workers = inbox.as_ref().map(AnyInbox::start_workers);
+    let workers = inbox.as_ref().map(AnyInbox::start_workers);
     let inboxed = inbox.is_some();
     let audit_trail_webhooks = WebhookMiddleware::new(guards.audit_trail);
     let palo_webhooks = WebhookMiddleware::new(guards.palo);
@@ -158,6 +158,14 @@ async fn main() -> std::io::Result<()> {
             })
     }))
     .listen(listener)?
+    // actix-web stops accepting at SIGTERM or Ctrl-C and lets requests finish.
+    .shutdown_timeout(common::serve::SHUTDOWN_GRACE.as_secs())
     .run()
-    .await
+    .await?;
+    // Then attempts in progress finish, and the rest are given back uncounted.
+    if let Some(workers) = workers {
+        workers.shutdown().await;
+        eprintln!("inbox workers stopped");
+    }
+    Ok(())
 }

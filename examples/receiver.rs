@@ -70,7 +70,7 @@ async fn main() {
     };
     let guards = common::guards(inbox.as_ref()).await;
     let providers = common::providers::routes(&guards.audit_trail, inbox.as_ref());
-    let _workers = inbox.as_ref().map(AnyInbox::start_workers);
+    let workers = inbox.as_ref().map(AnyInbox::start_workers);
     // Inline, each route runs its handler; in inbox mode, each stores and answers.
     let route = |inline: MethodRouter| {
         if inbox.is_some() {
@@ -129,4 +129,9 @@ async fn main() {
     common::serve::axum(listener, app)
         .await
         .expect("server error");
+    // Stopped accepting: let attempts in progress finish, give the rest back uncounted.
+    if let Some(workers) = workers {
+        workers.shutdown().await;
+        eprintln!("inbox workers stopped");
+    }
 }

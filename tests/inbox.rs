@@ -227,6 +227,86 @@ macro_rules! inbox_cases {
             assert_eq!(stats.pending, 2, "{stats:?}");
         }
 
+        /// The replay hole of issue 24: a scheme whose id header is not signed (GitHub's
+        /// `X-GitHub-Delivery`) re-sent with the same signed body under fresh ids is one row,
+        /// as inline mode claims the signature too; a new body under a known id is one too.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_capture_resent_under_fresh_unsigned_ids_is_one_row() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            let secret = Secret::new("github-secret").unwrap();
+            let verifier = Verifier::new(Scheme::github(), [secret.clone()]);
+            let signer = Signer::new(Scheme::github(), secret);
+            let github = |body: &str, delivery: &str| {
+                let headers = signer.headers(body.as_bytes(), 0, delivery);
+                let verified = verifier
+                    .verify(&headers, Bytes::from(body.to_owned()))
+                    .expect("verifies");
+                NewDelivery::new(verifier.scheme(), &verified, &headers)
+            };
+            let body = r#"{"action":"opened","number":1}"#;
+            assert_eq!(inbox.enqueue(github(body, "d-1")).await.unwrap(), Enqueued::New);
+            for fresh in ["d-2", "d-3", "d-4"] {
+                assert_eq!(
+                    inbox.enqueue(github(body, fresh)).await.unwrap(),
+                    Enqueued::Duplicate,
+                    "the capture re-sent as {fresh}"
+                );
+            }
+            // Copies in one group commit, each under its own fresh id: one row at most.
+            let other = r#"{"action":"closed","number":2}"#;
+            let copies = futures::future::join_all(
+                ["c-1", "c-2", "c-3"].map(|id| inbox.enqueue(github(other, id))),
+            )
+            .await;
+            let new = copies.iter().filter(|c| matches!(c, Ok(Enqueued::New))).count();
+            assert_eq!(new, 1, "{copies:?}");
+            // The id's key still holds on its own: another body under a known id is a copy.
+            assert_eq!(
+                inbox.enqueue(github(r#"{"n":3}"#, "d-1")).await.unwrap(),
+                Enqueued::Duplicate
+            );
+            assert_eq!(count(&inbox, "webhook_inbox", "scheme = 'github'").await, 2);
+        }
+
+        /// A table made by an earlier version (without the signature's key and the trace
+        /// context) gains the columns at connect, and keeps its rows.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_table_of_an_earlier_version_is_migrated() {
+            let database = $database;
+            {
+                let sqlite = database.url().starts_with("sqlite");
+                let url = if sqlite { format!("{}?mode=rwc", database.url()) } else { database.url() };
+                let pool = sqlx::Pool::<Db>::connect(&url).await.unwrap();
+                let blob = if sqlite { "BLOB" } else { "BYTEA" };
+                sqlx::query(&format!(
+                    "CREATE TABLE webhook_inbox (id BIGINT PRIMARY KEY, dedup_key TEXT NOT NULL UNIQUE, \
+                     scheme TEXT NOT NULL, tenant TEXT, delivery_id TEXT NOT NULL, event_type TEXT, \
+                     headers TEXT NOT NULL, body {blob} NOT NULL, received_at BIGINT NOT NULL, \
+                     state TEXT NOT NULL, attempts BIGINT NOT NULL, run_at BIGINT NOT NULL, \
+                     lease_token BIGINT, lease_until BIGINT, last_error TEXT, done_at BIGINT)"
+                ))
+                .execute(&pool)
+                .await
+                .unwrap();
+                sqlx::query(
+                    "INSERT INTO webhook_inbox (id, dedup_key, scheme, delivery_id, headers, body, received_at, state, attempts, run_at) \
+                     VALUES (1, 'old', 'github', 'old', '[]', $1, 0, 'done', 1, 0)",
+                )
+                .bind(b"{}".as_slice())
+                .execute(&pool)
+                .await
+                .unwrap();
+                pool.close().await;
+            }
+            let inbox = connect(&database, options()).await;
+            assert_eq!(count(&inbox, "webhook_inbox", "signature_key IS NULL AND traceparent IS NULL").await, 1);
+            // And a second connect finds the columns there.
+            drop(inbox);
+            let inbox = connect(&database, options()).await;
+            assert_eq!(inbox.stats().await.unwrap().done, 1);
+        }
+
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn transactional_writes_commit_with_the_done_mark_or_roll_back() {
             let database = $database;
@@ -604,6 +684,106 @@ macro_rules! inbox_cases {
                 "{waited:?}"
             );
             assert_eq!(count(&inbox, "effects", "attempt = 2").await, 2);
+        }
+
+        /// A handler that panics is one failed attempt, its message kept: a delivery that
+        /// panics every time ends dead after the maximum; one that panics once is handled on
+        /// its second attempt; the worker keeps serving throughout.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_panicking_handler_is_a_failed_attempt() {
+            let database = $database;
+            let inbox = connect(&database, options()).await;
+            inbox.enqueue(row("evt_panic_always")).await.unwrap();
+            inbox.enqueue(row("evt_panic_once")).await.unwrap();
+            let worker = inbox.worker().concurrency(2).transactional(
+                |delivery: InboxDelivery, mut tx: sqlx::Transaction<'static, Db>| async move {
+                    sqlx::query("INSERT INTO effects (delivery_id, attempt) VALUES ($1, $2)")
+                        .bind(delivery.id().to_owned())
+                        .bind(i64::from(delivery.attempt()))
+                        .execute(&mut *tx)
+                        .await?;
+                    if delivery.id() == "evt_panic_always" || delivery.attempt() == 1 {
+                        panic!("boom on attempt {}", delivery.attempt());
+                    }
+                    Ok(tx)
+                },
+            );
+            eventually(Duration::from_secs(20), "one done, one dead", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.done == 1 && stats.dead == 1
+            })
+            .await;
+            // Still serving after the panics.
+            inbox.enqueue(row("evt_after_panics")).await.unwrap();
+            eventually(Duration::from_secs(10), "a later delivery handled", || async {
+                inbox.stats().await.unwrap().done == 2
+            })
+            .await;
+            worker.shutdown().await;
+            assert_eq!(state(&inbox, "evt_panic_once").await, ("done".to_owned(), 2));
+            assert_eq!(state(&inbox, "evt_panic_always").await, ("dead".to_owned(), 3));
+            let dead = inbox.dead(10).await.unwrap();
+            assert_eq!(
+                dead[0].last_error.as_deref(),
+                Some("handler panicked: boom on attempt 3")
+            );
+            // The panicking attempts' writes rolled back; the good one's landed.
+            assert_eq!(count(&inbox, "effects", "delivery_id = 'evt_panic_always'").await, 0);
+            assert_eq!(count(&inbox, "effects", "delivery_id = 'evt_panic_once'").await, 1);
+        }
+
+        /// A delivery whose every attempt kills its worker's process ends dead after the
+        /// maximum, each lost attempt counted (rescue goes through the same backoff), instead of
+        /// being claimed again for ever.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_delivery_that_kills_its_worker_every_time_ends_dead() {
+            let database = $database;
+            let mut options = options();
+            options.lease = Duration::from_millis(400);
+            options.poll_interval = Duration::from_millis(50);
+            options.retry.max_attempts = 2;
+            let url = database.url();
+            let inbox = connect(&database, options.clone()).await;
+            inbox.enqueue(row("evt_killer")).await.unwrap();
+            for crash in 1..=2 {
+                let (claimed, a_claimed) = std::sync::mpsc::channel();
+                let (a_url, a_options) = (url.clone(), options.clone());
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.spawn(async move {
+                    let inbox = Inbox::<Db>::connect_with(&a_url, a_options).await.unwrap();
+                    let worker = inbox.worker().concurrency(1).run(move |delivery| {
+                        let claimed = claimed.clone();
+                        async move {
+                            claimed.send(delivery.attempt()).unwrap();
+                            std::future::pending::<()>().await;
+                            Ok(())
+                        }
+                    });
+                    std::mem::forget(worker);
+                });
+                let attempt = a_claimed
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("claimed");
+                assert_eq!(attempt, crash, "each lost attempt is counted");
+                runtime.shutdown_background();
+            }
+            let worker = recording(&inbox, |_| None);
+            eventually(Duration::from_secs(10), "the row is dead", || async {
+                inbox.stats().await.unwrap().dead == 1
+            })
+            .await;
+            worker.shutdown().await;
+            assert_eq!(state(&inbox, "evt_killer").await, ("dead".to_owned(), 2));
+            let dead = inbox.dead(10).await.unwrap();
+            assert_eq!(
+                dead[0].last_error.as_deref(),
+                Some("the worker stopped during attempt 2 (its lease ran out)")
+            );
+            assert_eq!(count(&inbox, "effects", "1 = 1").await, 0);
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -101,10 +101,19 @@ impl AnyInbox {
         each!(self, inbox => guard.inbox(inbox.clone()))
     }
 
-    /// Starts the workers: the knobs, then the effect row and the stdout line, in the
-    /// transaction that marks the delivery done.
+    /// Starts the workers: the knobs, then the effect row in the transaction that marks the
+    /// delivery done; the stdout line once that transaction has committed (a rolled-back
+    /// attempt prints nothing).
     pub fn start_workers(&self) -> Worker {
-        each!(self, inbox => inbox.worker().concurrency(WORKERS).transactional(|delivery: InboxDelivery, mut tx| async move {
+        each!(self, inbox => inbox
+        .worker()
+        .concurrency(WORKERS)
+        .on_done(|delivery: &InboxDelivery| {
+            if let Err(error) = super::handle_stored(delivery.scheme(), delivery.id(), delivery.event_type(), delivery.body()) {
+                tracing::error!(%error, id = delivery.id(), "a handled delivery no longer parses");
+            }
+        })
+        .transactional(|delivery: InboxDelivery, mut tx| async move {
             super::knobs().attempt(delivery.attempt()).await?;
             sqlx::query("INSERT INTO receiver_effects (provider, delivery_id, event_type, attempt) VALUES ($1, $2, $3, $4)")
                 .bind(delivery.scheme())
@@ -113,8 +122,7 @@ impl AnyInbox {
                 .bind(i64::from(delivery.attempt()))
                 .execute(&mut *tx)
                 .await?;
-            super::handle_stored(delivery.scheme(), delivery.id(), delivery.event_type(), delivery.body())
-                .map_err(HandlerError::from)?;
+            super::check_stored(delivery.scheme(), delivery.body()).map_err(HandlerError::from)?;
             Ok(tx)
         }))
     }

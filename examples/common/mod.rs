@@ -105,6 +105,16 @@ pub fn handle_palo_test(delivery: &Delivery) {
     );
 }
 
+/// Whether a stored delivery parses as its route's typed event (`audit-trail`, `palo`), without
+/// printing: an inbox attempt checks this inside its transaction, and prints after the commit.
+pub fn check_stored(scheme: &str, body: &[u8]) -> Result<(), serde_json::Error> {
+    match scheme {
+        "audit-trail" => serde_json::from_slice::<AuditTrailEvent>(body).map(drop),
+        "palo" => serde_json::from_slice::<PaloEvent>(body).map(drop),
+        _ => Ok(()),
+    }
+}
+
 /// Runs a stored delivery (a dead letter, an inbox row) through its route's handler: the typed
 /// events for `audit-trail` and `palo`, a log line for `palo-test`, the untyped line for the
 /// others.
@@ -124,11 +134,13 @@ pub fn handle_stored(
 }
 
 /// The handlers' test knobs, read once: `HANDLER_DELAY_MS` (each attempt sleeps this long
-/// before its effect) and `HANDLER_FAIL_FIRST` (each delivery's first N attempts fail).
+/// before its effect), `HANDLER_FAIL_FIRST` (each delivery's first N attempts fail) and
+/// `HANDLER_PANIC_FIRST` (each delivery's first N attempts panic).
 #[derive(Debug, Clone, Copy)]
 pub struct Knobs {
     pub delay: std::time::Duration,
     pub fail_first: u32,
+    pub panic_first: u32,
 }
 
 pub fn knobs() -> Knobs {
@@ -143,15 +155,20 @@ pub fn knobs() -> Knobs {
         Knobs {
             delay: std::time::Duration::from_millis(number("HANDLER_DELAY_MS")),
             fail_first: u32::try_from(number("HANDLER_FAIL_FIRST")).unwrap_or(u32::MAX),
+            panic_first: u32::try_from(number("HANDLER_PANIC_FIRST")).unwrap_or(u32::MAX),
         }
     })
 }
 
 impl Knobs {
-    /// Waits the delay, then whether attempt `attempt` (from 1) of a delivery must fail.
+    /// Waits the delay, then panics if attempt `attempt` (from 1) of a delivery must panic,
+    /// or answers whether it must fail.
     pub async fn attempt(&self, attempt: u32) -> Result<(), String> {
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
+        }
+        if attempt <= self.panic_first {
+            panic!("HANDLER_PANIC_FIRST: attempt {attempt} panics");
         }
         if attempt <= self.fail_first {
             return Err(format!("HANDLER_FAIL_FIRST: attempt {attempt} fails"));
@@ -178,7 +195,13 @@ pub async fn inline(
         *n += 1;
         *n
     };
-    match knobs().attempt(attempt).await {
+    // A panicking attempt answers 500, as a failing one: the claim is released and the
+    // sender's retry runs it again.
+    let attempted =
+        futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(knobs().attempt(attempt)))
+            .await
+            .unwrap_or_else(|_| Err(format!("attempt {attempt} panicked")));
+    match attempted {
         Ok(()) => {
             work();
             (http::StatusCode::OK, "OK")

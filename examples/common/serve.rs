@@ -96,14 +96,23 @@ pub async fn axum(listener: tokio::net::TcpListener, app: axum::Router) -> std::
 
     let limits = ServerLimits::from_env();
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
     loop {
         // At the bound, stop accepting: new connections wait in the backlog.
-        let slot = Arc::clone(&slots)
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let accepted = tokio::select! {
+            () = &mut signal => break,
+            slot = Arc::clone(&slots).acquire_owned() => {
+                let slot = slot.expect("the semaphore is never closed");
+                tokio::select! {
+                    () = &mut signal => break,
+                    accepted = listener.accept() => accepted.map(|(stream, _)| (stream, slot)),
+                }
+            }
+        };
+        let (stream, slot) = match accepted {
+            Ok(accepted) => accepted,
             Err(error) => {
                 // EMFILE and the like: do not spin, do not die.
                 tracing::warn!(%error, "accept error");
@@ -113,15 +122,54 @@ pub async fn axum(listener: tokio::net::TcpListener, app: axum::Router) -> std::
         };
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
+        let mut stop = stop.clone();
         tokio::spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new())
                 .header_read_timeout(limits.head_timeout);
+            let connection = http.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
             // Errors are the client's (a timeout, a bad request, a reset): nothing to report.
-            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = async { let _ = stop.wait_for(|&stop| stop).await; } => {
+                    // Finish the request in progress, then close: no new request is read.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
             drop(slot);
         });
     }
+    // Stop accepting (the listener closes here), let requests in progress finish.
+    drop(listener);
+    let _ = stopping.send(true);
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all)).await;
+    eprintln!(
+        "stopped accepting; {}",
+        if drained.is_ok() {
+            "every request answered"
+        } else {
+            "grace over, closing the rest"
+        }
+    );
+    Ok(())
+}
+
+/// How long a stopping receiver lets requests in progress, then inbox attempts, finish.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Resolves at the first SIGTERM or Ctrl-C (SIGINT).
+#[allow(dead_code)] // used by the axum receiver only (actix-web listens for them itself)
+pub async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    eprintln!("shutting down: no new connections");
 }
 
 /// Applies the limits above to an actix-web server.

@@ -32,6 +32,7 @@ pub(crate) mod sealed {
         pub body: Vec<u8>,
         pub received_at: i64,
         pub attempts: i64,
+        pub traceparent: Option<String>,
     }
 
     /// The statements, one implementation per database (see `backend!`).
@@ -96,11 +97,26 @@ pub(crate) mod sealed {
             wake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
         ) -> impl Future<Output = ()> + Send + 'static;
 
-        /// Makes rows whose lease ran out (a crashed worker's) pending again.
-        fn rescue(
+        /// Up to `limit` rows whose lease ran out (a crashed worker's): `(row id, lease token,
+        /// attempts)`.
+        fn expired(
             pool: &Pool<Self>,
             now_ms: i64,
-        ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+            limit: i64,
+        ) -> impl Future<Output = Result<Vec<(i64, i64, i64)>, sqlx::Error>> + Send;
+
+        /// Counts an expired lease as a failed attempt: the row is retried at `run_at_ms`, or
+        /// dead after `max_attempts`. Fenced by the token and the lease's end, so a worker that
+        /// renewed in the meantime keeps its row.
+        fn rescue(
+            pool: &Pool<Self>,
+            row_id: i64,
+            token: i64,
+            now_ms: i64,
+            run_at_ms: i64,
+            error: &str,
+            max_attempts: i64,
+        ) -> impl Future<Output = Result<Option<State>, sqlx::Error>> + Send;
 
         fn stats(
             pool: &Pool<Self>,
@@ -130,8 +146,7 @@ pub(crate) mod sealed {
 pub trait Backend: sealed::Sealed {}
 
 /// The columns a claim returns, in [`Claimed`]'s order.
-const CLAIMED_COLUMNS: &str =
-    "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts";
+const CLAIMED_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts, traceparent";
 
 fn claimed<R: Row>(row: &R) -> Result<Claimed, sqlx::Error>
 where
@@ -151,6 +166,7 @@ where
         body: row.try_get(6)?,
         received_at: row.try_get(7)?,
         attempts: row.try_get(8)?,
+        traceparent: row.try_get(9)?,
     })
 }
 
@@ -164,6 +180,7 @@ macro_rules! backend {
         after_insert: $notify:expr,
         listen: |$lpool:ident, $lwake:ident| $listen:expr,
         ddl_lock: $ddl_lock:expr,
+        columns: $columns:expr,
         insert: $insert:path,
         connect: |$url:ident, $options:ident| $connect:expr $(,)?
     ) => {
@@ -180,6 +197,18 @@ macro_rules! backend {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
                 for statement in [$($create),+] {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
+                // Columns added since the table's first version, for a table made by an older
+                // version of this crate (SQLite has no `ADD COLUMN IF NOT EXISTS`).
+                let present: Vec<String> = sqlx::query_scalar($columns).fetch_all(&mut *tx).await?;
+                for (column, kind) in ADDED_COLUMNS {
+                    if !present.iter().any(|name| name == column) {
+                        let sql = format!("ALTER TABLE webhook_inbox ADD COLUMN {column} {kind}");
+                        sqlx::query(&sql).execute(&mut *tx).await?;
+                    }
+                }
+                for statement in ADDED_INDEXES {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
@@ -310,15 +339,51 @@ macro_rules! backend {
                 $listen
             }
 
-            async fn rescue(pool: &Pool<Self>, now_ms: i64) -> Result<u64, sqlx::Error> {
-                let done = sqlx::query(
-                    "UPDATE webhook_inbox SET state = 'pending', run_at = $1, lease_token = NULL, lease_until = NULL \
-                     WHERE state = 'running' AND lease_until < $1",
+            async fn expired(
+                pool: &Pool<Self>,
+                now_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+                let rows = sqlx::query(
+                    "SELECT id, lease_token, attempts FROM webhook_inbox \
+                     WHERE state = 'running' AND lease_until < $1 ORDER BY lease_until LIMIT $2",
                 )
                 .bind(now_ms)
-                .execute(pool)
+                .bind(limit)
+                .fetch_all(pool)
                 .await?;
-                Ok(done.rows_affected())
+                rows.iter()
+                    .map(|row| {
+                        let token: Option<i64> = row.try_get(1)?;
+                        Ok((row.try_get(0)?, token.unwrap_or_default(), row.try_get(2)?))
+                    })
+                    .collect()
+            }
+
+            async fn rescue(
+                pool: &Pool<Self>,
+                row_id: i64,
+                token: i64,
+                now_ms: i64,
+                run_at_ms: i64,
+                error: &str,
+                max_attempts: i64,
+            ) -> Result<Option<State>, sqlx::Error> {
+                let row = sqlx::query(
+                    "UPDATE webhook_inbox SET state = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'pending' END, \
+                     run_at = $2, last_error = $3, lease_token = NULL, lease_until = NULL \
+                     WHERE id = $4 AND lease_token = $5 AND state = 'running' AND lease_until < $6 RETURNING state",
+                )
+                .bind(max_attempts)
+                .bind(run_at_ms)
+                .bind(error)
+                .bind(row_id)
+                .bind(token)
+                .bind(now_ms)
+                .fetch_optional(pool)
+                .await?;
+                row.map(|row| Ok(State::parse(&row.try_get::<String, _>(0)?)))
+                    .transpose()
             }
 
             async fn stats(pool: &Pool<Self>, now_ms: i64) -> Result<Stats, sqlx::Error> {
@@ -410,9 +475,9 @@ async fn insert_each(
     for (key, index) in order {
         let row = &rows[*index];
         let done = sqlx::query(
-            "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8) \
-             ON CONFLICT (dedup_key) DO NOTHING",
+            "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8, $9, $10) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(key)
         .bind(&row.scheme)
@@ -422,6 +487,8 @@ async fn insert_each(
         .bind(&row.headers)
         .bind(row.body.as_ref())
         .bind(now_ms)
+        .bind(&row.signature_key)
+        .bind(&row.traceparent)
         .execute(&mut **tx)
         .await?;
         inserted[*index] = done.rows_affected() == 1;
@@ -446,6 +513,8 @@ async fn insert_unnest(
     let mut types = Vec::with_capacity(rows.len());
     let mut headers = Vec::with_capacity(rows.len());
     let mut bodies = Vec::with_capacity(rows.len());
+    let mut signatures = Vec::with_capacity(rows.len());
+    let mut traceparents = Vec::with_capacity(rows.len());
     for (key, index) in order {
         let row = &rows[*index];
         keys.push(key.as_str());
@@ -455,12 +524,14 @@ async fn insert_unnest(
         types.push(row.event_type.as_deref());
         headers.push(row.headers.as_str());
         bodies.push(row.body.as_ref());
+        signatures.push(row.signature_key.as_deref());
+        traceparents.push(row.traceparent.as_deref());
     }
     let new: Vec<String> = sqlx::query_scalar(
-        "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at) \
-         SELECT k, s, t, d, e, h, b, $8, 'pending', 0, $8 \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[]) AS r(k, s, t, d, e, h, b) \
-         ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
+        "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent) \
+         SELECT k, s, t, d, e, h, b, $8, 'pending', 0, $8, g, p \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $9::text[], $10::text[]) AS r(k, s, t, d, e, h, b, g, p) \
+         ON CONFLICT DO NOTHING RETURNING dedup_key",
     )
     .bind(&keys)
     .bind(&schemes)
@@ -470,6 +541,8 @@ async fn insert_unnest(
     .bind(&headers)
     .bind(&bodies)
     .bind(now_ms)
+    .bind(&signatures)
+    .bind(&traceparents)
     .fetch_all(&mut **tx)
     .await?;
     let mut new: std::collections::HashSet<String> = new.into_iter().collect();
@@ -478,6 +551,15 @@ async fn insert_unnest(
         .map(|row| new.remove(&row.dedup_key()))
         .collect())
 }
+
+/// Columns added after the table's first version: `(name, type)`, the same in both dialects.
+const ADDED_COLUMNS: [(&str, &str); 2] = [("signature_key", "TEXT"), ("traceparent", "TEXT")];
+
+/// Indexes on the added columns. The signature's key is the second unique key of a row: a
+/// delivery of a scheme whose id is not signed is a duplicate when either key is known
+/// (NULLs, for schemes whose id is signed, never conflict).
+const ADDED_INDEXES: [&str; 1] =
+    ["CREATE UNIQUE INDEX IF NOT EXISTS webhook_inbox_signature ON webhook_inbox (signature_key)"];
 
 /// The indexes both databases share: the unique dedup key is the table's own constraint; these
 /// find ready rows and expired leases without reading done ones.
@@ -510,6 +592,7 @@ backend!(
     listen: |_pool, _wake| {},
     // BEGIN IMMEDIATE already serialises the DDL.
     ddl_lock: None::<&str>,
+    columns: "SELECT name FROM pragma_table_info('webhook_inbox')",
     // In-process statements are cheap: one INSERT per row.
     insert: insert_each,
     connect: |url, options| {
@@ -565,6 +648,7 @@ backend!(
     },
     // A transaction-scoped advisory lock (an arbitrary constant key: "webhook_inbox").
     ddl_lock: Some("SELECT pg_advisory_xact_lock(7746916524862648434)"),
+    columns: "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'webhook_inbox' AND table_schema = current_schema()",
     insert: insert_unnest,
     connect: |url, options| {
         sqlx::postgres::PgPoolOptions::new()

@@ -259,6 +259,12 @@ pub struct NewDelivery {
     /// The headers that matter, as a JSON array of `[name, value]` pairs.
     headers: String,
     body: Bytes,
+    /// For a scheme whose id is not signed: the signature's key, a second unique key, so that
+    /// a captured delivery re-sent under a fresh id header is still a duplicate (inline mode
+    /// claims the same key in the replay store).
+    signature_key: Option<String>,
+    /// The request's W3C `traceparent`, kept so that each attempt can be traced back to it.
+    traceparent: Option<String>,
 }
 
 impl NewDelivery {
@@ -268,10 +274,17 @@ impl NewDelivery {
         delivery: &Delivery,
         headers: &H,
     ) -> Self {
+        let traceparent = headers
+            .header("traceparent")
+            .and_then(|value| std::str::from_utf8(value).ok())
+            .filter(|value| is_traceparent(value))
+            .map(str::to_owned);
         let headers = scheme.kept_headers(headers);
         // PostgreSQL's text holds no NUL; a signed body could put one in a type or tenant (the
         // body itself is kept intact, as bytes; ids with control characters never verify).
         let text = |value: &str| value.replace('\0', "\u{FFFD}");
+        // The replay store's own key for it (SHA-256, the same in every process and replica).
+        let (_, signature) = delivery.replay_keys();
         Self {
             scheme: delivery.scheme().to_owned(),
             tenant: delivery.tenant().map(text),
@@ -279,6 +292,8 @@ impl NewDelivery {
             event_type: delivery.event_type().map(text),
             headers: serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()),
             body: delivery.body().clone(),
+            signature_key: signature.map(|key| format!("{:032x}", key.digest())),
+            traceparent,
         }
     }
 
@@ -293,6 +308,24 @@ impl NewDelivery {
 fn dedup_key(scheme: &str, tenant: Option<&str>, id: &str) -> String {
     let tenant = tenant.unwrap_or_default();
     format!("{}:{scheme}{}:{tenant}{id}", scheme.len(), tenant.len())
+}
+
+/// A W3C trace context `traceparent`: `version-traceid-parentid-flags`, lower-case hex, 55
+/// characters for version `00`. Anything else (a client may send any bytes) is not kept.
+fn is_traceparent(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    let hex = |part: &str, len: usize| {
+        part.len() == len && part.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    parts.len() >= 4
+        && value.len() <= 128
+        && hex(parts[0], 2)
+        && parts[0] != "ff"
+        && hex(parts[1], 32)
+        && parts[1] != "0".repeat(32)
+        && hex(parts[2], 16)
+        && parts[2] != "0".repeat(16)
+        && hex(parts[3], 2)
 }
 
 /// A delivery as a worker's handler receives it.
@@ -317,6 +350,7 @@ pub struct InboxDelivery {
     body: Bytes,
     received_at_ms: i64,
     attempt: u32,
+    traceparent: Option<String>,
 }
 
 impl InboxDelivery {
@@ -331,6 +365,7 @@ impl InboxDelivery {
             body: Bytes::from(row.body),
             received_at_ms: row.received_at,
             attempt: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+            traceparent: row.traceparent,
         }
     }
 
@@ -347,6 +382,13 @@ impl InboxDelivery {
     /// ```
     pub fn dedup_key(&self) -> String {
         dedup_key(&self.scheme, self.tenant.as_deref(), &self.id)
+    }
+
+    /// The W3C `traceparent` the delivery arrived with, if it carried a valid one: the trace
+    /// each attempt belongs to (its span records it as `traceparent`; an OpenTelemetry
+    /// bridge can link the attempt's span to it).
+    pub fn traceparent(&self) -> Option<&str> {
+        self.traceparent.as_deref()
     }
 
     /// The row's id in the inbox table.

@@ -57,7 +57,11 @@ pub struct WorkerBuilder<DB: Backend> {
     inbox: Inbox<DB>,
     concurrency: usize,
     shutdown_grace: Duration,
+    on_done: Option<OnDone>,
 }
+
+/// What runs once a delivery's done-mark has committed.
+type OnDone = Arc<dyn Fn(&InboxDelivery) + Send + Sync>;
 
 impl<DB: Backend> fmt::Debug for WorkerBuilder<DB> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -73,7 +77,31 @@ impl<DB: Backend> WorkerBuilder<DB> {
             inbox,
             concurrency: 8,
             shutdown_grace: Duration::from_secs(10),
+            on_done: None,
         }
+    }
+
+    /// Runs `callback` after a delivery's done-mark has committed, and only then: never for an
+    /// attempt that failed, was rolled back, or lost its lease. For what must follow the
+    /// commit and may be lost in a crash right after it (a log line, a notification, waking
+    /// another part of your program), never for the effect itself.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "inbox-sqlite")]
+    /// # async fn demo(inbox: webhook_guard::inbox::Inbox<sqlx::Sqlite>) {
+    /// use webhook_guard::inbox::InboxDelivery;
+    ///
+    /// let worker = inbox
+    ///     .worker()
+    ///     .on_done(|delivery: &InboxDelivery| println!("handled {}", delivery.id()))
+    ///     .run(|_delivery: InboxDelivery| async { Ok(()) });
+    /// # worker.shutdown().await;
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn on_done(mut self, callback: impl Fn(&InboxDelivery) + Send + Sync + 'static) -> Self {
+        self.on_done = Some(Arc::new(callback));
+        self
     }
 
     /// Handlers run at the same time, in this process (default 8).
@@ -122,6 +150,7 @@ impl<DB: Backend> WorkerBuilder<DB> {
         let task = tokio::spawn(claim_loop(
             self.inbox,
             run,
+            self.on_done,
             self.concurrency,
             self.shutdown_grace,
             stopped,
@@ -151,6 +180,7 @@ impl Worker {
 async fn claim_loop<DB: Backend>(
     inbox: Inbox<DB>,
     run: Run<DB>,
+    on_done: Option<OnDone>,
     concurrency: usize,
     grace: Duration,
     mut stopped: watch::Receiver<bool>,
@@ -171,14 +201,10 @@ async fn claim_loop<DB: Backend>(
         }
         // Seen: a wake-up from now on (rows inserted after this claim) ends the wait below.
         woken.borrow_and_update();
-        // Rows whose lease ran out belong to a crashed worker: make them claimable.
+        // Rows whose lease ran out belong to a crashed worker: their attempt counts.
         if last_rescue.elapsed() >= options.lease / 4 {
             last_rescue = tokio::time::Instant::now();
-            match DB::rescue(inbox.pool(), now_ms()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::warn!(rows = n, "inbox: rescued rows whose lease ran out"),
-                Err(error) => tracing::warn!(%error, "inbox: rescue failed"),
-            }
+            rescue(&inbox).await;
         }
         let free = slots.available_permits();
         let mut claimed = 0;
@@ -196,9 +222,11 @@ async fn claim_loop<DB: Backend>(
                         };
                         let (inbox, run, release) =
                             (inbox.clone(), run.clone(), release.subscribe());
+                        let on_done = on_done.clone();
                         running.spawn(async move {
                             let delivery = InboxDelivery::from_claimed(row);
-                            attempt(&inbox, &run, delivery, token, release).await;
+                            attempt(&inbox, &run, on_done.as_deref(), delivery, token, release)
+                                .await;
                             drop(permit);
                         });
                     }
@@ -230,10 +258,94 @@ async fn claim_loop<DB: Backend>(
     }
 }
 
+/// Counts each attempt whose worker died (its lease ran out) as a failed attempt: the row goes
+/// through the same backoff as a handler's error, and is dead after the last attempt. Without
+/// this, a delivery that kills its process (out of memory, a crash in native code, `kill -9`
+/// mid-attempt) would be claimed again and again, for ever.
+async fn rescue<DB: Backend>(inbox: &Inbox<DB>) {
+    let options = inbox.options();
+    let now = now_ms();
+    let expired = match DB::expired(inbox.pool(), now, 256).await {
+        Ok(expired) => expired,
+        Err(error) => {
+            tracing::warn!(%error, "inbox: rescue failed");
+            return;
+        }
+    };
+    let max = i64::from(options.retry.max_attempts);
+    for (row_id, token, attempts) in expired {
+        let attempt = u32::try_from(attempts).unwrap_or(u32::MAX);
+        let error = format!("the worker stopped during attempt {attempt} (its lease ran out)");
+        let next = now.saturating_add(millis(options.retry.delay(attempt)));
+        match DB::rescue(inbox.pool(), row_id, token, now, next, &error, max).await {
+            Ok(Some(State::Dead)) => tracing::error!(
+                row_id,
+                attempt,
+                outcome = "dead",
+                "inbox: a worker stopped during the last attempt: dead"
+            ),
+            Ok(Some(_)) => tracing::warn!(
+                row_id,
+                attempt,
+                outcome = "retry",
+                "inbox: a worker stopped during an attempt; retrying later"
+            ),
+            Ok(None) => {} // renewed or finished in the meantime
+            Err(error) => tracing::warn!(%error, "inbox: rescue failed"),
+        }
+    }
+}
+
+/// A handler's future, with a panic turned into an error: a panicking handler is one failed
+/// attempt (its message kept as the row's last error), not a worker task that dies and leaves
+/// its row to wait for its lease.
+struct CatchPanic<F>(F);
+
+impl<F: Future + Unpin> Future for CatchPanic<F> {
+    type Output = Result<F::Output, HandlerError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::pin::Pin::new(inner).poll(cx)
+        })) {
+            Ok(std::task::Poll::Ready(output)) => std::task::Poll::Ready(Ok(output)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(panicked(payload))),
+        }
+    }
+}
+
+/// Calls `start` (the handler's synchronous part may panic too) and catches its future's panics.
+fn catching<T>(
+    start: impl FnOnce() -> BoxFuture<T>,
+) -> impl Future<Output = Result<T, HandlerError>> {
+    let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(start));
+    async move {
+        match started {
+            Ok(future) => CatchPanic(future).await?,
+            Err(payload) => Err(panicked(payload)),
+        }
+    }
+}
+
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> HandlerError {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    format!("handler panicked: {message}").into()
+}
+
 /// One attempt of one row: the handler under a renewed lease, then done or retry.
 async fn attempt<DB: Backend>(
     inbox: &Inbox<DB>,
     run: &Run<DB>,
+    on_done: Option<&(dyn Fn(&InboxDelivery) + Send + Sync)>,
     delivery: InboxDelivery,
     token: i64,
     mut release: watch::Receiver<bool>,
@@ -242,11 +354,16 @@ async fn attempt<DB: Backend>(
     let pool = inbox.pool();
     let (row_id, number) = (delivery.row_id(), delivery.attempt());
     let (scheme, id) = (delivery.scheme().to_owned(), delivery.id().to_owned());
+    // The handler takes the delivery: a callback after the commit needs its own copy.
+    let done_copy = on_done.map(|_| delivery.clone());
     let work = async {
         let mut tx = match run {
-            Run::Transactional(handler) => handler(delivery, pool.begin().await?).await?,
+            Run::Transactional(handler) => {
+                let tx = pool.begin().await?;
+                catching(|| handler(delivery, tx)).await?
+            }
             Run::Plain(handler) => {
-                handler(delivery).await?;
+                catching(|| handler(delivery)).await?;
                 pool.begin().await?
             }
         };
@@ -282,7 +399,10 @@ async fn attempt<DB: Backend>(
     };
     match outcome {
         Some(Ok(true)) => {
-            tracing::info!(scheme, id, outcome = "handled", "inbox: delivery handled")
+            tracing::info!(scheme, id, outcome = "handled", "inbox: delivery handled");
+            if let (Some(callback), Some(delivery)) = (on_done, &done_copy) {
+                callback(delivery);
+            }
         }
         Some(Ok(false)) => {}
         Some(Err(error)) => {
