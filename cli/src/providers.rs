@@ -523,6 +523,45 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// The verifier of a configured route (`serve`): `keys` are its secrets (several during a
+    /// rotation) or, for a public-key route, its public keys as the receivers' variables take
+    /// them (hex for Discord, base64 DER for SendGrid, a certificate PEM for PayPal); Standard
+    /// Webhooks takes both, its `whpk_...` keys verifying `v1a` entries. The `n`th key's error
+    /// names it by its index.
+    pub fn verifier_from(
+        &self,
+        keys: &[String],
+        public_url: Option<&str>,
+    ) -> Result<Verifier, (usize, String)> {
+        let scheme = self.scheme();
+        let mut secrets = Vec::new();
+        let mut public = Vec::new();
+        for (n, text) in keys.iter().enumerate() {
+            let key = match self.keys {
+                Keys::Hmac(..) if self.name == "standard" && text.starts_with("whpk_") => {
+                    PublicKey::ed25519_whpk(text).map(Some)
+                }
+                Keys::Hmac(..) => {
+                    secrets.push(scheme.secret(text).map_err(|e| (n, e.to_string()))?);
+                    Ok(None)
+                }
+                Keys::Discord => PublicKey::ed25519_hex(text).map(Some),
+                Keys::SendGrid => PublicKey::p256_base64_der(text).map(Some),
+                Keys::PayPal => PublicKey::rsa_certificate_pem(text).map(Some),
+            }
+            .map_err(|e| (n, e.to_string()))?;
+            public.extend(key);
+        }
+        let set = SecretSet::new(secrets).with_public_keys(public);
+        let verifier = Verifier::with_secret_set(scheme, set);
+        Ok(match public_url {
+            Some(url) => verifier.public_url(url),
+            None => verifier,
+        })
+    }
+}
+
 /// A sample delivery: its body, content type and the sender's other headers (the content
 /// type first).
 #[derive(Debug, Clone)]
