@@ -13,7 +13,7 @@ mod common;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -90,14 +90,6 @@ async fn start_upstream(upstream: Arc<Upstream>) -> SocketAddr {
     addr
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A scratch directory of this test.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wg-serve-{name}-{}", std::process::id()));
@@ -121,38 +113,9 @@ fn write_config(dir: &Path, port: u16, upstream: SocketAddr, forwarder: &str) ->
     config
 }
 
-/// `webhook-guard serve --config CONFIG`, once its `/healthz` answers.
+/// `webhook-guard serve --config CONFIG` with the test's secret.
 fn start_serve(config: &Path, port: u16) -> Child {
-    let mut child = Command::new(common::binary())
-        .args(["serve", "--config"])
-        .arg(config)
-        .env(SECRET_VAR, SECRET)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    loop {
-        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::{Read as _, Write as _};
-            let _ =
-                stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-            let mut answer = String::new();
-            let _ = stream.read_to_string(&mut answer);
-            if answer.starts_with("HTTP/1.1 200") {
-                return child;
-            }
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("serve exited at start: {status}");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "serve did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::start_serve(config, port, &[(SECRET_VAR, SECRET)])
 }
 
 /// Delivery `n`: its id, body and signed headers (signed now).
@@ -220,7 +183,7 @@ async fn serve_forwards_each_delivery_once_across_failures_and_two_kill_9() {
     upstream.fail_first.store(100, Ordering::SeqCst);
     let upstream_addr = start_upstream(Arc::clone(&upstream)).await;
     let dir = scratch("crash");
-    let port = free_port();
+    let port = common::free_port();
     let config = write_config(
         &dir,
         port,
@@ -337,7 +300,7 @@ async fn deliveries_an_upstream_keeps_refusing_die_and_are_redriven() {
     upstream.failing.store(true, Ordering::SeqCst);
     let upstream_addr = start_upstream(Arc::clone(&upstream)).await;
     let dir = scratch("dead");
-    let port = free_port();
+    let port = common::free_port();
     let config = write_config(
         &dir,
         port,

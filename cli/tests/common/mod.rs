@@ -3,8 +3,9 @@
 //! workspace) and the `webhook-guard` binary.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The root's example builder, from the workspace: the same features as the root's
 /// `cargo test --all-features`, so both find the receivers already built.
@@ -81,4 +82,53 @@ pub fn binary() -> PathBuf {
 /// stdout as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A port free on the loopback now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until `GET /healthz` on the loopback's `port` answers 200, while `child` runs.
+pub fn wait_healthy(child: &mut Child, port: u16, what: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read as _, Write as _};
+            let _ =
+                stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited at start: {status}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `webhook-guard serve --config CONFIG` with `env`, once its `/healthz` answers.
+pub fn start_serve(config: &Path, port: u16, env: &[(&str, &str)]) -> Child {
+    let mut child = Command::new(binary())
+        .args(["serve", "--config"])
+        .arg(config)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_healthy(&mut child, port, "serve");
+    child
 }
