@@ -14,6 +14,7 @@
 //! README's "example receivers' interface" table), so every command works against
 //! `cargo run --example receiver` without flags.
 
+mod custom;
 mod inbox;
 mod providers;
 mod request;

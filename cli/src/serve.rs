@@ -45,6 +45,7 @@ use webhook_guard::Guard;
 use webhook_guard::axum::{WebhookLayer, enqueue};
 use webhook_guard::inbox::{HandlerError, InboxDelivery, InboxOptions, RetryPolicy};
 
+use crate::custom::SchemeConfig;
 use crate::inbox::AnyInbox;
 use crate::providers::Provider;
 
@@ -95,8 +96,10 @@ struct Forwarder {
 struct RouteConfig {
     /// The path it is served at.
     path: Spanned<String>,
-    /// The built-in provider (the names of `webhook-guard send`).
-    provider: Spanned<String>,
+    /// The built-in provider (the names of `webhook-guard send`), or
+    provider: Option<Spanned<String>>,
+    /// a scheme described here (`[route.scheme]`, see `custom.rs`).
+    scheme: Option<SchemeConfig>,
     /// The route's name, sent as `Webhook-Guard-Scheme` and its deliveries' dedup scope
     /// (default: the provider's name). Two routes of one provider need two names.
     name: Option<Spanned<String>>,
@@ -120,7 +123,8 @@ fn located(file: &Path, text: &str, span: std::ops::Range<usize>, key: &str, wha
 struct Route {
     path: String,
     name: String,
-    provider: Provider,
+    /// `None` for a scheme described in the file.
+    provider: Option<Provider>,
     guard_verifier: webhook_guard::Verifier,
     forward: String,
 }
@@ -175,18 +179,50 @@ fn load(path: &Path) -> Result<Checked, String> {
         ));
     }
     let mut routes = Vec::new();
-    for route in &config.routes {
-        let provider = Provider::find(route.provider.get_ref(), false)
-            .map_err(|e| at(route.provider.span(), "provider", &e))?;
+    for (index, route) in config.routes.iter().enumerate() {
+        let (provider, custom) = match (&route.provider, &route.scheme) {
+            (Some(provider), None) => (
+                Some(
+                    Provider::find(provider.get_ref(), false)
+                        .map_err(|e| at(provider.span(), "provider", &e))?,
+                ),
+                None,
+            ),
+            (None, Some(scheme)) => (
+                None,
+                Some(
+                    scheme
+                        .build()
+                        .map_err(|(span, key, what)| at(span, key, &what))?,
+                ),
+            ),
+            _ => {
+                return Err(at(
+                    route.path.span(),
+                    "provider",
+                    &format!(
+                        "route {} needs `provider` (a built-in one) or `[route.scheme]`, one of them",
+                        index + 1
+                    ),
+                ));
+            }
+        };
+        // Where a route-level error points: its provider, else its path.
+        let anchor = route
+            .provider
+            .as_ref()
+            .map_or(route.path.span(), Spanned::span);
+        let default_name = match (&provider, &custom) {
+            (Some(provider), _) => provider.name.to_owned(),
+            (None, Some(scheme)) => scheme.name().to_owned(),
+            (None, None) => unreachable!("checked above"),
+        };
         let name = route
             .name
             .as_ref()
-            .map_or(provider.name.to_owned(), |n| n.get_ref().clone());
+            .map_or(default_name, |n| n.get_ref().clone());
         if let Some(other) = routes.iter().find(|r: &&Route| r.name == name) {
-            let span = route
-                .name
-                .as_ref()
-                .map_or(route.provider.span(), Spanned::span);
+            let span = route.name.as_ref().map_or(anchor.clone(), Spanned::span);
             return Err(at(
                 span,
                 "name",
@@ -220,17 +256,26 @@ fn load(path: &Path) -> Result<Checked, String> {
         for secret in route.secrets.get_ref() {
             keys.push(read_secret(secret.get_ref()).map_err(|e| at(secret.span(), "secrets", &e))?);
         }
-        let verifier = provider
-            .verifier_from(&keys, route.public_url.as_deref())
-            .map_err(|(n, e)| at(route.secrets.get_ref()[n].span(), "secrets", &e))?;
-        if provider.scheme().signs_url() && route.public_url.is_none() {
+        let verifier = match (&provider, custom) {
+            (Some(provider), _) => provider
+                .verifier_from(&keys, None)
+                .map_err(|(n, e)| at(route.secrets.get_ref()[n].span(), "secrets", &e))?,
+            (None, Some(scheme)) => {
+                let mut secrets = Vec::new();
+                for (n, key) in keys.iter().enumerate() {
+                    secrets.push(scheme.secret(key).map_err(|e| {
+                        at(route.secrets.get_ref()[n].span(), "secrets", &e.to_string())
+                    })?);
+                }
+                webhook_guard::Verifier::new(scheme, secrets)
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        if verifier.scheme().signs_url() && route.public_url.is_none() {
             return Err(at(
-                route.provider.span(),
+                anchor,
                 "public_url",
-                &format!(
-                    "{} signs the URL it calls: give the route's public_url",
-                    provider.name
-                ),
+                &format!("{name} signs the URL it calls: give the route's public_url"),
             ));
         }
         let scheme = verifier.scheme().clone().with_name(name.clone());
@@ -334,7 +379,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     for route in config.routes {
         let guard = inbox.guard(Guard::new(route.guard_verifier));
         // Dropbox checks the endpoint with `GET ?challenge=`, answered by the layer.
-        let handler = if route.provider.name == "dropbox" {
+        let handler = if route.provider.as_ref().is_some_and(|p| p.name == "dropbox") {
             any(enqueue)
         } else {
             post(enqueue)
@@ -547,6 +592,48 @@ mod tests {
         );
         assert!(literal.contains("`env:NAME` or `file:PATH`"), "{literal}");
         assert!(!literal.contains("hunter2"), "{literal}");
+    }
+
+    #[test]
+    fn a_route_can_describe_its_own_scheme() {
+        let secret = std::env::temp_dir().join(format!("wg-serve-{}-acme", std::process::id()));
+        std::fs::write(&secret, "acme-secret").unwrap();
+        let config = "[[route]]\npath = \"/hooks/acme\"\nsecrets = [\"file:SECRET\"]\nforward = \"http://127.0.0.1:1/\"\n\n[route.scheme]\nname = \"acme\"\nsignature_header = \"X-Acme-Signature\"\nformat = \"bare\"\nencoding = \"base64\"\nsigned_content = \"{body}\"\nid = \"body:id\"\n";
+        let config = config.replace("SECRET", &secret.display().to_string());
+        let checked = load(&write("custom", &config)).unwrap();
+        let route = &checked.routes[0];
+        assert_eq!(
+            (route.name.as_str(), route.provider.is_none()),
+            ("acme", true)
+        );
+        let scheme = route.guard_verifier.scheme().clone();
+        let body = br#"{"id":"a1"}"#;
+        let headers =
+            webhook_guard::Signer::new(scheme.clone(), scheme.secret("acme-secret").unwrap())
+                .headers(body, 0, "a1");
+        assert_eq!(headers[0].0, "x-acme-signature");
+        let delivery = route
+            .guard_verifier
+            .verify_at(&headers, body.to_vec().into(), 0)
+            .unwrap();
+        assert_eq!(delivery.id(), "a1");
+
+        let wrong = error(
+            "custom-wrong",
+            &config.replace("format = \"bare\"", "format = \"naked\""),
+        );
+        assert!(
+            wrong.contains(":9:10: `format`: \"naked\": expected prefixed-hex"),
+            "{wrong}"
+        );
+        let neither = error(
+            "neither",
+            "[[route]]\npath = \"/x\"\nsecrets = [\"env:A\"]\nforward = \"http://127.0.0.1:1/\"\n",
+        );
+        assert!(
+            neither.contains(":2:8: `provider`: route 1 needs `provider`"),
+            "{neither}"
+        );
     }
 
     #[test]
