@@ -116,7 +116,7 @@ fn template(value: &Spanned<String>) -> Result<Vec<SignedPart>, Error> {
         };
         if open > 0 {
             parts.push(SignedPart::Literal(Cow::Owned(
-                rest[..open].as_bytes().to_vec(),
+                rest.as_bytes()[..open].to_vec(),
             )));
         }
         let Some(close) = rest[open..].find('}') else {
