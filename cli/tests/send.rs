@@ -40,8 +40,13 @@ fn routes(run: u64) -> Vec<(&'static str, bool, String)> {
 }
 
 fn check(example: &str) {
-    let unset: Vec<(&str, &str)> = Vec::new();
-    // The receiver's own environment: no secrets set (the demo values on both sides).
+    // No secret and no public base URL set, whatever the shell has: the receivers read an
+    // empty variable as unset and use their demo values, as the command does.
+    let unset: Vec<(&str, &str)> = SECRET_VARS
+        .iter()
+        .chain(&["PUBLIC_BASE_URL"])
+        .map(|var| (*var, ""))
+        .collect();
     let receiver = Receiver::start(example, &unset);
     let run = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
