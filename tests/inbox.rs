@@ -977,11 +977,208 @@ mod sqlite {
         }
     }
 
+    /// A tmpfs mounted for one test (we are root in CI), grown or unmounted by the test.
+    struct SmallDisk(PathBuf);
+
+    impl SmallDisk {
+        fn mount(kib: u32) -> Self {
+            let dir = TempDir::new().0.with_extension("tmpfs");
+            std::fs::create_dir_all(&dir).unwrap();
+            let status = std::process::Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+                .arg(&dir)
+                .status()
+                .expect("mount runs");
+            assert!(
+                status.success(),
+                "mounting a {kib} KiB tmpfs at {dir:?} failed (root needed)"
+            );
+            Self(dir)
+        }
+
+        fn grow(&self, kib: u32) {
+            let status = std::process::Command::new("mount")
+                .args(["-o", &format!("remount,size={kib}k")])
+                .arg(&self.0)
+                .status()
+                .expect("mount runs");
+            assert!(status.success(), "growing the tmpfs failed");
+        }
+    }
+
+    impl Drop for SmallDisk {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Issue 24: the SQLite file on a full disk. Deliveries are answered 503 + Retry-After
+    /// within 5 s while it is full; once space returns, 2xx within 5 s without a restart (the
+    /// writer's connection is not left stuck in its failed transaction); and every delivery
+    /// ever acknowledged has its row.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_disk_gives_503_then_heals_by_itself() {
+        let disk = SmallDisk::mount(1024);
+        let url = format!("sqlite://{}", disk.0.join("inbox.db").display());
+        // Default timings: what a receiver runs with.
+        let inbox = Inbox::<sqlx::Sqlite>::connect(&url)
+            .await
+            .expect("connects");
+        let guard = webhook_guard::Guard::new(Verifier::new(Scheme::audit_trail(), [secret()]))
+            .inbox(inbox.clone());
+        let base = http::serve_axum(guard).await;
+        let client = reqwest::Client::new();
+        let mut acknowledged = Vec::new();
+        let mut refused = None;
+        for n in 0..20_000 {
+            let id = format!("evt_disk_{n}");
+            let started = Instant::now();
+            let (status, retry_after) = http::post(&client, &base, &id).await;
+            match status {
+                200 => acknowledged.push(id),
+                503 => {
+                    assert!(retry_after.is_some(), "503 without Retry-After");
+                    assert!(
+                        started.elapsed() < Duration::from_secs(5),
+                        "{:?}",
+                        started.elapsed()
+                    );
+                    refused = Some(n);
+                    break;
+                }
+                other => panic!("unexpected {other} for {id}"),
+            }
+        }
+        assert!(refused.is_some(), "the 1 MiB disk never filled");
+        assert!(
+            !acknowledged.is_empty(),
+            "nothing was stored before the disk filled"
+        );
+        // Still full: still 503, within 5 s.
+        let started = Instant::now();
+        assert_eq!(
+            http::post(&client, &base, "evt_disk_still_full").await.0,
+            503
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        disk.grow(64 * 1024);
+        let grown = Instant::now();
+        loop {
+            let (status, _) = http::post(&client, &base, "evt_disk_after").await;
+            if status == 200 {
+                break;
+            }
+            assert!(
+                grown.elapsed() < Duration::from_secs(5),
+                "still {status} {:?} after space returned",
+                grown.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        acknowledged.push("evt_disk_after".to_owned());
+        for id in &acknowledged {
+            assert_eq!(
+                count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                1,
+                "{id} was acknowledged"
+            );
+        }
+    }
+
     use sqlx::Connection as _;
 }
 
 mod postgres {
     inbox_cases!(sqlx::Postgres, Database::postgres());
+
+    /// Issue 24: the backend stopped (SIGSTOP) for 30 s with the receiver's default timings:
+    /// each delivery meanwhile is answered 503 + Retry-After within 5 s; after it resumes,
+    /// 2xx within 5 s, without a restart; every acknowledged delivery has its row.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stopped_backend_gives_503_within_5s_then_heals_within_5s() {
+        let mut database = Database::postgres();
+        let inbox = Inbox::<sqlx::Postgres>::connect(&database.url())
+            .await
+            .expect("connects");
+        let guard = webhook_guard::Guard::new(Verifier::new(Scheme::audit_trail(), [secret()]))
+            .inbox(inbox.clone());
+        let axum_url = http::serve_axum(guard.clone()).await;
+        let actix = http::serve_actix(guard).await;
+        let client = reqwest::Client::new();
+        assert_eq!(
+            http::post(&client, &axum_url, "evt_before_pause").await.0,
+            200
+        );
+        database.server().pause();
+        let paused = Instant::now();
+        let mut n = 0;
+        while paused.elapsed() < Duration::from_secs(30) {
+            for (adapter, url) in [
+                ("axum", axum_url.as_str()),
+                ("actix", actix.base_url.as_str()),
+            ] {
+                n += 1;
+                let started = Instant::now();
+                let (status, retry_after) =
+                    http::post(&client, url, &format!("evt_paused_{n}")).await;
+                let took = started.elapsed();
+                assert_eq!(
+                    status,
+                    503,
+                    "{adapter}, {:?} into the pause",
+                    paused.elapsed()
+                );
+                assert!(retry_after.is_some(), "{adapter}: 503 without Retry-After");
+                assert!(
+                    took < Duration::from_secs(5),
+                    "{adapter}: 503 after {took:?}"
+                );
+            }
+        }
+        database.server().resume();
+        let resumed = Instant::now();
+        for (adapter, url) in [
+            ("axum", axum_url.as_str()),
+            ("actix", actix.base_url.as_str()),
+        ] {
+            let id = format!("evt_after_pause_{adapter}");
+            loop {
+                let (status, _) = http::post(&client, url, &id).await;
+                if status == 200 {
+                    break;
+                }
+                assert!(
+                    resumed.elapsed() < Duration::from_secs(5),
+                    "{adapter}: still {status} {:?} after the backend resumed",
+                    resumed.elapsed()
+                );
+            }
+        }
+        assert!(
+            resumed.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            resumed.elapsed()
+        );
+        for id in [
+            "evt_before_pause",
+            "evt_after_pause_axum",
+            "evt_after_pause_actix",
+        ] {
+            assert_eq!(
+                count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                1,
+                "{id}"
+            );
+        }
+    }
 
     /// Postgres down (killed), then back: 503 + Retry-After meanwhile, 200 again after, with
     /// no restart of the receiver.

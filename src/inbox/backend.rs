@@ -83,11 +83,13 @@ pub(crate) mod sealed {
             lease_until_ms: i64,
         ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
 
-        /// Gives a held row back without counting the attempt (graceful shutdown).
+        /// Gives a held row back without counting the attempt, to run at `run_at_ms` (graceful
+        /// shutdown; a conflict or a database fault that is not the handler's).
         fn release(
             pool: &Pool<Self>,
             row_id: i64,
             token: i64,
+            run_at_ms: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
         /// Relays the database's notifications of new rows (other replicas' inserts) to this
@@ -144,6 +146,17 @@ pub(crate) mod sealed {
 /// A database the inbox runs on: [`sqlx::Sqlite`] (feature `inbox-sqlite`) or
 /// [`sqlx::Postgres`] (feature `inbox-postgres`). Sealed: the statements are the crate's.
 pub trait Backend: sealed::Sealed {}
+
+/// Whether a connection given back to the pool may serve again: not one left inside a
+/// transaction (its rollback failed, e.g. on a full disk), which would refuse every `BEGIN`
+/// ("non-zero transaction depth") until the process restarts.
+fn usable<C: sqlx::Connection>(connection: &mut C) -> bool {
+    let clean = !connection.is_in_transaction();
+    if !clean {
+        tracing::warn!("inbox: a connection left inside a transaction is closed");
+    }
+    clean
+}
 
 /// The columns a claim returns, in [`Claimed`]'s order.
 const CLAIMED_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts, traceparent";
@@ -320,13 +333,19 @@ macro_rules! backend {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn release(pool: &Pool<Self>, row_id: i64, token: i64) -> Result<(), sqlx::Error> {
+            async fn release(
+                pool: &Pool<Self>,
+                row_id: i64,
+                token: i64,
+                run_at_ms: i64,
+            ) -> Result<(), sqlx::Error> {
                 sqlx::query(
-                    "UPDATE webhook_inbox SET state = 'pending', attempts = attempts - 1, lease_token = NULL, lease_until = NULL \
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = attempts - 1, lease_token = NULL, lease_until = NULL, run_at = $3 \
                      WHERE id = $1 AND lease_token = $2 AND state = 'running'",
                 )
                 .bind(row_id)
                 .bind(token)
+                .bind(run_at_ms)
                 .execute(pool)
                 .await?;
                 Ok(())
@@ -600,6 +619,8 @@ backend!(
         let connect: SqliteConnectOptions = url.parse()?;
         SqlitePoolOptions::new()
             .max_connections(options.max_connections)
+            .acquire_timeout(options.unavailable_after)
+            .after_release(|connection, _| Box::pin(async move { Ok(usable(connection)) }))
             .connect_with(
                 connect
                     .create_if_missing(true)
@@ -651,10 +672,20 @@ backend!(
     columns: "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'webhook_inbox' AND table_schema = current_schema()",
     insert: insert_unnest,
     connect: |url, options| {
+        let millis = |duration: std::time::Duration| duration.as_millis().to_string();
+        let connect: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let connect = connect.options([
+            ("statement_timeout", millis(options.statement_timeout)),
+            (
+                "idle_in_transaction_session_timeout",
+                millis(options.idle_in_transaction_timeout),
+            ),
+        ]);
         sqlx::postgres::PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.unavailable_after)
-            .connect(url)
+            .after_release(|connection, _| Box::pin(async move { Ok(usable(connection)) }))
+            .connect_with(connect)
             .await?
     },
 );

@@ -124,8 +124,18 @@ pub struct InboxOptions {
     /// one for its transaction: make it more than the workers' concurrency, so that claims and
     /// lease renewals do not wait for handlers.
     pub max_connections: u32,
-    /// An insert that cannot be stored within this time is answered 503 (default 5 s).
+    /// An insert that cannot be stored within this time is answered 503 (default 4 s, so
+    /// that a sender sees the 503 within 5 s); the writer gives up its batch after this long
+    /// too, and starts the next on a fresh connection. It also bounds the workers' own
+    /// statements (claims, renewals, done-marks), and opening a connection.
     pub unavailable_after: Duration,
+    /// PostgreSQL's `statement_timeout` for the inbox's connections, your transactional
+    /// handlers' included (default 30 s): a statement stuck on a lock or a dead peer ends.
+    pub statement_timeout: Duration,
+    /// PostgreSQL's `idle_in_transaction_session_timeout` (default 60 s): a session whose
+    /// client vanished mid-transaction (a crashed worker, a dropped network path) gives its
+    /// locks back instead of holding them until TCP notices.
+    pub idle_in_transaction_timeout: Duration,
 }
 
 impl Default for InboxOptions {
@@ -138,7 +148,9 @@ impl Default for InboxOptions {
             retry: RetryPolicy::default(),
             retention: Duration::from_secs(7 * 24 * 3600),
             max_connections: 16,
-            unavailable_after: Duration::from_secs(5),
+            unavailable_after: Duration::from_secs(4),
+            statement_timeout: Duration::from_secs(30),
+            idle_in_transaction_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -526,6 +538,7 @@ impl<DB: Backend> Inbox<DB> {
             requests,
             options.batch_rows.max(1),
             options.batch_wait,
+            options.unavailable_after,
             Arc::clone(&wake),
         ));
         Ok(Self {
@@ -643,6 +656,7 @@ async fn write_batches<DB: Backend>(
     mut requests: mpsc::Receiver<(NewDelivery, Reply)>,
     max: usize,
     wait: Duration,
+    give_up: Duration,
     wake: Arc<watch::Sender<u64>>,
 ) {
     let mut rows = Vec::with_capacity(max);
@@ -666,16 +680,22 @@ async fn write_batches<DB: Backend>(
             }
         }
         // Answers dropped by callers that gave up (a timeout) are fine: the row is stored.
-        let inserted = async {
+        let inserted = tokio::time::timeout(give_up, async {
             let connection = match &mut connection {
                 Some(connection) => connection,
                 empty => empty.insert(pool.acquire().await?),
             };
             DB::insert_batch(connection, &rows, now_ms()).await
-        }
-        .await;
+        })
+        .await
+        .unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut));
         if inserted.is_err() {
-            connection = None;
+            // A connection whose statement failed or hung may be stuck in its transaction (a
+            // rollback that failed on a full disk) or on a dead socket: closed, never given
+            // back to the pool, so the next batch starts on a fresh one.
+            if let Some(mut broken) = connection.take() {
+                broken.close_on_drop();
+            }
         }
         match inserted {
             Ok(inserted) => {
