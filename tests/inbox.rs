@@ -307,6 +307,98 @@ macro_rules! inbox_cases {
             assert_eq!(inbox.stats().await.unwrap().done, 1);
         }
 
+        /// An operator lists by state, scheme and id (newest first, paged), shows one row in
+        /// full, and re-drives by filter: dead rows of one scheme only, never a done one.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn list_show_and_redrive_by_filter() {
+            use webhook_guard::inbox::{Filter, State};
+            let database = $database;
+            let mut options = options();
+            options.retry.max_attempts = 1;
+            let inbox = connect(&database, options).await;
+            for id in ["evt_l1", "evt_l2", "evt_l3", "evt_ok"] {
+                inbox.enqueue(row(id)).await.unwrap();
+            }
+            let github = {
+                let secret = Secret::new("github-secret").unwrap();
+                let verifier = Verifier::new(Scheme::github(), [secret.clone()]);
+                let mut headers = Signer::new(Scheme::github(), secret).headers(b"{\"n\":1}", 0, "gh-1");
+                headers.push(("traceparent".into(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()));
+                let verified = verifier.verify(&headers, Bytes::from_static(b"{\"n\":1}")).unwrap();
+                NewDelivery::new(verifier.scheme(), &verified, &headers)
+            };
+            inbox.enqueue(github).await.unwrap();
+            let worker = recording(&inbox, |d| (d.id() != "evt_ok").then(|| "refused".to_owned()));
+            eventually(Duration::from_secs(20), "four dead, one done", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.dead == 4 && stats.done == 1
+            })
+            .await;
+            worker.shutdown().await;
+
+            let dead = inbox.list(&Filter::default().state(State::Dead)).await.unwrap();
+            let ids: Vec<&str> = dead.iter().map(|r| r.delivery_id.as_str()).collect();
+            assert_eq!(ids, ["gh-1", "evt_l3", "evt_l2", "evt_l1"], "newest first");
+            let page = inbox
+                .list(&Filter::default().state(State::Dead).limit(2).before(dead[1].row_id))
+                .await
+                .unwrap();
+            let ids: Vec<&str> = page.iter().map(|r| r.delivery_id.as_str()).collect();
+            assert_eq!(ids, ["evt_l2", "evt_l1"], "the next page");
+            let by_id = inbox.list(&Filter::default().delivery_id("evt_ok")).await.unwrap();
+            assert_eq!((by_id.len(), by_id[0].state), (1, State::Done));
+            assert!(by_id[0].done_at_ms.is_some());
+            let audit = inbox.list(&Filter::default().scheme("audit-trail")).await.unwrap();
+            assert_eq!(audit.len(), 4);
+
+            let shown = inbox.show(dead[0].row_id).await.unwrap().expect("the row");
+            assert_eq!(&shown.body[..], b"{\"n\":1}");
+            assert_eq!(shown.summary.last_error.as_deref(), Some("refused"));
+            assert_eq!(
+                shown.traceparent.as_deref(),
+                Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            );
+            assert!(shown.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("x-hub-signature-256")));
+            assert!(inbox.show(i64::MAX).await.unwrap().is_none());
+
+            // Done rows are never re-driven; dead rows of one scheme only.
+            assert!(inbox.redrive_where(&Filter::default().state(State::Done)).await.is_err());
+            let redriven = inbox
+                .redrive_where(&Filter::default().scheme("audit-trail"))
+                .await
+                .unwrap();
+            assert_eq!(redriven, 3);
+            let stats = inbox.stats().await.unwrap();
+            assert_eq!((stats.pending, stats.dead, stats.done), (3, 1, 1), "{stats:?}");
+            let rest = inbox.list(&Filter::default().state(State::Dead)).await.unwrap();
+            assert_eq!(rest[0].delivery_id, "gh-1");
+            assert_eq!(state(&inbox, "evt_l1").await, ("pending".to_owned(), 0));
+        }
+
+        /// Retention runs by itself: the workers delete done rows past it, in batches, and
+        /// keep dead ones.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn retention_runs_by_itself() {
+            let database = $database;
+            let mut options = options();
+            options.retry.max_attempts = 1;
+            options.retention = Duration::from_millis(300);
+            options.purge_every = Some(Duration::from_millis(200));
+            let inbox = connect(&database, options).await;
+            for n in 0..(webhook_guard::inbox::PURGE_BATCH + 20) {
+                inbox.enqueue(row(&format!("evt_keep_{n}"))).await.unwrap();
+            }
+            inbox.enqueue(row("evt_dead_kept")).await.unwrap();
+            let worker = recording(&inbox, |d| (d.id() == "evt_dead_kept").then(|| "no".to_owned()));
+            eventually(Duration::from_secs(30), "done rows purged, the dead one kept", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.done == 0 && stats.dead == 1 && stats.pending == 0 && stats.running == 0
+            })
+            .await;
+            worker.shutdown().await;
+            assert_eq!(count(&inbox, "webhook_inbox", "1 = 1").await, 1);
+        }
+
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn transactional_writes_commit_with_the_done_mark_or_roll_back() {
             let database = $database;

@@ -51,6 +51,9 @@ fn options() -> InboxOptions {
     InboxOptions {
         retry,
         lease: number("INBOX_LEASE_MS").map_or(defaults.lease, Duration::from_millis),
+        retention: number("INBOX_RETENTION_HOURS").map_or(defaults.retention, |hours| {
+            Duration::from_secs(hours.saturating_mul(3600))
+        }),
         // A connection for each worker's transaction (they last as long as the handler), and
         // some for claims, lease renewals, the listener and the writer.
         max_connections: WORKERS as u32 + 8,

@@ -11,14 +11,16 @@ use sqlx::{Pool, Row, Transaction};
 
 use sealed::Claimed;
 
-use super::{DeadRow, InboxOptions, NewDelivery, State, Stats};
+use super::{DeadRow, Filter, InboxOptions, NewDelivery, RowDetail, RowSummary, State, Stats};
 
 pub(crate) mod sealed {
     use std::future::Future;
 
     use sqlx::{Pool, Transaction};
 
-    use crate::inbox::{DeadRow, InboxOptions, NewDelivery, State, Stats};
+    use crate::inbox::{
+        DeadRow, Filter, InboxOptions, NewDelivery, RowDetail, RowSummary, State, Stats,
+    };
 
     /// A claimed row: what a worker runs.
     #[derive(Debug)]
@@ -136,9 +138,28 @@ pub(crate) mod sealed {
             now_ms: i64,
         ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
+        /// Deletes at most `limit` done rows handled before `done_before_ms`.
         fn purge(
             pool: &Pool<Self>,
             done_before_ms: i64,
+            limit: i64,
+        ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+        fn list(
+            pool: &Pool<Self>,
+            filter: &Filter,
+        ) -> impl Future<Output = Result<Vec<RowSummary>, sqlx::Error>> + Send;
+
+        fn show(
+            pool: &Pool<Self>,
+            row_id: i64,
+        ) -> impl Future<Output = Result<Option<RowDetail>, sqlx::Error>> + Send;
+
+        /// Makes the rows matching `filter` (whose state the caller checked) pending now.
+        fn redrive_where(
+            pool: &Pool<Self>,
+            filter: &Filter,
+            now_ms: i64,
         ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
     }
 }
@@ -156,6 +177,32 @@ fn usable<C: sqlx::Connection>(connection: &mut C) -> bool {
         tracing::warn!("inbox: a connection left inside a transaction is closed");
     }
     clean
+}
+
+/// The columns of a [`RowSummary`], in its order.
+const SUMMARY_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, state, attempts, last_error, received_at, run_at, done_at";
+
+fn summary<R: Row>(row: &R) -> Result<RowSummary, sqlx::Error>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(RowSummary {
+        row_id: row.try_get(0)?,
+        scheme: row.try_get(1)?,
+        tenant: row.try_get(2)?,
+        delivery_id: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        state: State::parse(&row.try_get::<String, _>(5)?),
+        attempts: row.try_get(6)?,
+        last_error: row.try_get(7)?,
+        received_at_ms: row.try_get(8)?,
+        run_at_ms: row.try_get(9)?,
+        done_at_ms: row.try_get(10)?,
+    })
 }
 
 /// The columns a claim returns, in [`Claimed`]'s order.
@@ -181,6 +228,46 @@ where
         attempts: row.try_get(8)?,
         traceparent: row.try_get(9)?,
     })
+}
+
+/// The `WHERE` conditions of a [`Filter`], only those it sets (so that each can use its index),
+/// with parameters `$1`, `$2`, … in the order [`bind_filter!`] binds them; and the number of the
+/// next parameter.
+fn filter_conditions(filter: &Filter) -> (String, usize) {
+    let mut conditions = vec!["TRUE".to_owned()];
+    let mut next = 1;
+    for (set, column) in [
+        (filter.state.is_some(), "state ="),
+        (filter.scheme.is_some(), "scheme ="),
+        (filter.delivery_id.is_some(), "delivery_id ="),
+        (filter.before.is_some(), "id <"),
+    ] {
+        if set {
+            conditions.push(format!("{column} ${next}"));
+            next += 1;
+        }
+    }
+    (conditions.join(" AND "), next)
+}
+
+/// Binds the parameters of [`filter_conditions`], in its order.
+macro_rules! bind_filter {
+    ($query:expr, $filter:expr) => {{
+        let mut query = $query;
+        if let Some(state) = $filter.state_text() {
+            query = query.bind(state);
+        }
+        if let Some(scheme) = $filter.scheme.as_deref() {
+            query = query.bind(scheme);
+        }
+        if let Some(id) = $filter.delivery_id.as_deref() {
+            query = query.bind(id);
+        }
+        if let Some(before) = $filter.before {
+            query = query.bind(before);
+        }
+        query
+    }};
 }
 
 /// One implementation of [`Backend`] for a database, from its dialect's few differences.
@@ -470,9 +557,62 @@ macro_rules! backend {
                 Ok(done.rows_affected())
             }
 
-            async fn purge(pool: &Pool<Self>, done_before_ms: i64) -> Result<u64, sqlx::Error> {
-                let done = sqlx::query("DELETE FROM webhook_inbox WHERE state = 'done' AND done_at < $1")
-                    .bind(done_before_ms)
+            async fn purge(pool: &Pool<Self>, done_before_ms: i64, limit: i64) -> Result<u64, sqlx::Error> {
+                let done = sqlx::query(
+                    "DELETE FROM webhook_inbox WHERE id IN \
+                     (SELECT id FROM webhook_inbox WHERE state = 'done' AND done_at < $1 ORDER BY done_at LIMIT $2)",
+                )
+                .bind(done_before_ms)
+                .bind(limit)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn list(pool: &Pool<Self>, filter: &Filter) -> Result<Vec<RowSummary>, sqlx::Error> {
+                let (conditions, next) = filter_conditions(filter);
+                let sql = format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM webhook_inbox WHERE {conditions} ORDER BY id DESC LIMIT ${next}"
+                );
+                let rows = bind_filter!(sqlx::query(&sql), filter)
+                    .bind(i64::from(filter.limit))
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(summary).collect()
+            }
+
+            async fn show(pool: &Pool<Self>, row_id: i64) -> Result<Option<RowDetail>, sqlx::Error> {
+                let sql = format!(
+                    "SELECT {SUMMARY_COLUMNS}, headers, body, traceparent FROM webhook_inbox WHERE id = $1"
+                );
+                let Some(row) = sqlx::query(&sql).bind(row_id).fetch_optional(pool).await? else {
+                    return Ok(None);
+                };
+                let headers: String = row.try_get(11)?;
+                let body: Vec<u8> = row.try_get(12)?;
+                Ok(Some(RowDetail {
+                    summary: summary(&row)?,
+                    headers: serde_json::from_str(&headers).unwrap_or_default(),
+                    body: body.into(),
+                    traceparent: row.try_get(13)?,
+                }))
+            }
+
+            async fn redrive_where(
+                pool: &Pool<Self>,
+                filter: &Filter,
+                now_ms: i64,
+            ) -> Result<u64, sqlx::Error> {
+                let (conditions, next) = filter_conditions(filter);
+                let sql = format!(
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = 0, run_at = ${}, last_error = NULL \
+                     WHERE id IN (SELECT id FROM webhook_inbox WHERE {conditions} ORDER BY id DESC LIMIT ${next}) \
+                     AND state IN ('dead', 'pending')",
+                    next + 1
+                );
+                let done = bind_filter!(sqlx::query(&sql), filter)
+                    .bind(i64::from(filter.limit))
+                    .bind(now_ms)
                     .execute(pool)
                     .await?;
                 Ok(done.rows_affected())

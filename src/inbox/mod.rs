@@ -120,6 +120,9 @@ pub struct InboxOptions {
     pub retry: RetryPolicy,
     /// How long done rows are kept, so late copies stay duplicates (default 7 days).
     pub retention: Duration,
+    /// How often workers delete done rows past the retention, in small batches (default every
+    /// 10 minutes; `None`: never by themselves, call [`Inbox::purge`]).
+    pub purge_every: Option<Duration>,
     /// Connections in the pool (default 16). The writer keeps one; each running handler holds
     /// one for its transaction: make it more than the workers' concurrency, so that claims and
     /// lease renewals do not wait for handlers.
@@ -147,6 +150,7 @@ impl Default for InboxOptions {
             poll_interval: Duration::from_secs(1),
             retry: RetryPolicy::default(),
             retention: Duration::from_secs(7 * 24 * 3600),
+            purge_every: Some(Duration::from_secs(600)),
             max_connections: 16,
             unavailable_after: Duration::from_secs(4),
             statement_timeout: Duration::from_secs(30),
@@ -212,7 +216,34 @@ pub enum State {
     Dead,
 }
 
+impl std::str::FromStr for State {
+    type Err = InboxError;
+
+    /// Reads `pending`, `running`, `done` or `dead`.
+    fn from_str(text: &str) -> Result<Self, InboxError> {
+        match text {
+            "pending" => Ok(Self::Pending),
+            "running" => Ok(Self::Running),
+            "done" => Ok(Self::Done),
+            "dead" => Ok(Self::Dead),
+            _ => Err(InboxError::Invalid(
+                "a state is pending, running, done or dead",
+            )),
+        }
+    }
+}
+
 impl State {
+    /// The state as stored and shown: `pending`, `running`, `done`, `dead`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+
     fn parse(text: &str) -> Self {
         match text {
             "running" => Self::Running,
@@ -259,6 +290,130 @@ pub struct DeadRow {
     pub last_error: Option<String>,
     /// When it was received (Unix milliseconds).
     pub received_at_ms: i64,
+}
+
+/// Which rows to list or re-drive: every condition given must hold; newest first.
+///
+/// ```
+/// use webhook_guard::inbox::{Filter, State};
+///
+/// let stuck = Filter::default().state(State::Dead).scheme("github").limit(20);
+/// assert_eq!(stuck.limit, 20);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Filter {
+    /// Rows in this state only.
+    pub state: Option<State>,
+    /// Rows of this scheme (the provider's route name) only.
+    pub scheme: Option<String>,
+    /// Rows of this delivery id only.
+    pub delivery_id: Option<String>,
+    /// Rows older than this row id only: the next page after a listing's last row.
+    pub before: Option<i64>,
+    /// At most this many rows (default 100).
+    pub limit: u32,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Self {
+            state: None,
+            scheme: None,
+            delivery_id: None,
+            before: None,
+            limit: 100,
+        }
+    }
+}
+
+impl Filter {
+    /// Rows in `state` only.
+    #[must_use]
+    pub fn state(mut self, state: State) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// Rows of `scheme` only.
+    #[must_use]
+    pub fn scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.scheme = Some(scheme.into());
+        self
+    }
+
+    /// Rows of delivery `id` only.
+    #[must_use]
+    pub fn delivery_id(mut self, id: impl Into<String>) -> Self {
+        self.delivery_id = Some(id.into());
+        self
+    }
+
+    /// Rows older than row `row_id` only (paging).
+    #[must_use]
+    pub fn before(mut self, row_id: i64) -> Self {
+        self.before = Some(row_id);
+        self
+    }
+
+    /// At most `limit` rows.
+    #[must_use]
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    fn state_text(&self) -> Option<&'static str> {
+        self.state.map(State::as_str)
+    }
+}
+
+/// A row, as listed for an operator (its body and headers with [`Inbox::show`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RowSummary {
+    /// The row's id.
+    pub row_id: i64,
+    /// The scheme's name.
+    pub scheme: String,
+    /// The tenant, if any.
+    pub tenant: Option<String>,
+    /// The delivery's dedup id.
+    pub delivery_id: String,
+    /// The event type, if any.
+    pub event_type: Option<String>,
+    /// Its state.
+    pub state: State,
+    /// Attempts made (counted ones: a postponed or given-back attempt is not).
+    pub attempts: i64,
+    /// The last failed attempt's error.
+    pub last_error: Option<String>,
+    /// When it was received (Unix milliseconds).
+    pub received_at_ms: i64,
+    /// When it is due to run (pending), or last ran (Unix milliseconds).
+    pub run_at_ms: i64,
+    /// When it was handled (Unix milliseconds).
+    pub done_at_ms: Option<i64>,
+}
+
+/// One row in full: its summary, the headers kept with it, the body, the trace context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RowDetail {
+    /// What a listing shows.
+    #[serde(flatten)]
+    pub summary: RowSummary,
+    /// The headers the scheme reads, as received (never a secret: those are not headers).
+    pub headers: Vec<(String, String)>,
+    /// The raw body, as received and verified (lossy UTF-8 when serialised).
+    #[serde(serialize_with = "lossy_text")]
+    pub body: Bytes,
+    /// The request's W3C `traceparent`, if it carried one.
+    pub traceparent: Option<String>,
+}
+
+fn lossy_text<S: serde::Serializer>(body: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&String::from_utf8_lossy(body))
 }
 
 /// A verified delivery to store: built from a [`Delivery`] by the adapters' inbox handlers.
@@ -451,6 +606,8 @@ pub enum InboxError {
     Timeout,
     /// The inbox's writer has stopped (the runtime is shutting down).
     Closed,
+    /// An operation asked for something the inbox does not do (the reason says what).
+    Invalid(&'static str),
 }
 
 impl fmt::Display for InboxError {
@@ -459,6 +616,7 @@ impl fmt::Display for InboxError {
             Self::Database(error) => write!(f, "inbox database: {error}"),
             Self::Timeout => f.write_str("inbox insert timed out"),
             Self::Closed => f.write_str("inbox writer stopped"),
+            Self::Invalid(why) => write!(f, "invalid inbox request: {why}"),
         }
     }
 }
@@ -607,8 +765,65 @@ impl<DB: Backend> Inbox<DB> {
 
     /// Deletes done rows older than the retention; returns how many.
     pub async fn purge(&self) -> Result<u64, InboxError> {
-        let retention = i64::try_from(self.inner.options.retention.as_millis()).unwrap_or(i64::MAX);
-        Ok(DB::purge(&self.inner.pool, now_ms().saturating_sub(retention)).await?)
+        self.purge_older_than(self.inner.options.retention).await
+    }
+
+    /// Deletes done rows handled more than `age` ago, in batches of at most
+    /// [`PURGE_BATCH`] rows (short transactions: acknowledgements and workers are never held
+    /// for long); returns how many. Dead, pending and running rows are kept.
+    pub async fn purge_older_than(&self, age: Duration) -> Result<u64, InboxError> {
+        let before = now_ms().saturating_sub(millis(age));
+        let mut total = 0;
+        loop {
+            let deleted = DB::purge(&self.inner.pool, before, PURGE_BATCH).await?;
+            total += deleted;
+            if deleted < PURGE_BATCH as u64 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Rows matching `filter`, newest first.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "inbox-sqlite")]
+    /// # async fn demo(inbox: webhook_guard::inbox::Inbox<sqlx::Sqlite>) -> Result<(), webhook_guard::inbox::InboxError> {
+    /// use webhook_guard::inbox::{Filter, State};
+    ///
+    /// for row in inbox.list(&Filter::default().state(State::Dead).scheme("github")).await? {
+    ///     println!("{} {} {:?}", row.row_id, row.delivery_id, row.last_error);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list(&self, filter: &Filter) -> Result<Vec<RowSummary>, InboxError> {
+        Ok(DB::list(&self.inner.pool, filter).await?)
+    }
+
+    /// Row `row_id` in full, if it exists.
+    pub async fn show(&self, row_id: i64) -> Result<Option<RowDetail>, InboxError> {
+        Ok(DB::show(&self.inner.pool, row_id).await?)
+    }
+
+    /// Makes every row matching `filter` pending again, now, its attempts reset; returns how
+    /// many. Only dead rows (the default, when the filter names no state) or pending ones
+    /// (run now, without waiting for their backoff): a done row is never run twice, and a
+    /// running one belongs to its worker. `filter.limit` and `filter.before` bound it too.
+    pub async fn redrive_where(&self, filter: &Filter) -> Result<u64, InboxError> {
+        let mut filter = filter.clone();
+        match filter.state {
+            None => filter.state = Some(State::Dead),
+            Some(State::Dead | State::Pending) => {}
+            Some(State::Done | State::Running) => {
+                return Err(InboxError::Invalid(
+                    "only dead or pending rows are re-driven: a done row is never run twice",
+                ));
+            }
+        }
+        let count = DB::redrive_where(&self.inner.pool, &filter, now_ms()).await?;
+        self.wake();
+        Ok(count)
     }
 
     /// Tells this process's workers that rows are ready.
@@ -626,6 +841,9 @@ impl<DB: Backend> Inbox<DB> {
         self.inner.wake.subscribe()
     }
 }
+
+/// The most rows one purge statement deletes.
+pub const PURGE_BATCH: i64 = 500;
 
 /// An inbox of any database, as the [`Guard`](crate::Guard) holds it.
 #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]

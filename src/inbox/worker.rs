@@ -192,6 +192,9 @@ async fn claim_loop<DB: Backend>(
     let mut last_rescue = tokio::time::Instant::now() - options.lease;
     let mut woken = inbox.wake_ups();
     let listener = tokio::spawn(DB::listen(inbox.pool().clone(), inbox.inner_wake()));
+    let retention = options
+        .purge_every
+        .map(|every| tokio::spawn(purge_loop(inbox.clone(), every)));
     // False once the `Worker` was dropped without `shutdown`: its channel is closed, and
     // `changed()` would then return at once on every turn (a busy loop on the database).
     let mut stoppable = true;
@@ -247,6 +250,9 @@ async fn claim_loop<DB: Backend>(
         }
     }
     listener.abort();
+    if let Some(retention) = retention {
+        retention.abort();
+    }
     // Graceful shutdown: let handlers finish, then give back what is still held.
     if tokio::time::timeout(grace, async {
         while running.join_next().await.is_some() {}
@@ -256,6 +262,20 @@ async fn claim_loop<DB: Backend>(
     {
         let _ = release.send(true);
         while running.join_next().await.is_some() {}
+    }
+}
+
+/// Retention by itself: every `every`, done rows past the retention are deleted in small
+/// batches (dead rows are kept for a re-drive). Every replica may run it: a batch another
+/// replica deleted first is simply empty.
+async fn purge_loop<DB: Backend>(inbox: Inbox<DB>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match inbox.purge().await {
+            Ok(0) => {}
+            Ok(rows) => tracing::info!(rows, "inbox: done rows past the retention deleted"),
+            Err(error) => tracing::warn!(%error, "inbox: retention purge failed; next time"),
+        }
     }
 }
 
