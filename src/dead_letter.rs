@@ -340,7 +340,7 @@ impl UnparsedPolicy {
                         scheme,
                         delivery_id = id,
                         event_type,
-                        error = reason,
+                        error = %reason,
                         outcome = "dead_lettered",
                         "verified delivery does not match the handler's type: stored as a dead letter"
                     );
@@ -350,7 +350,7 @@ impl UnparsedPolicy {
                     tracing::error!(
                         scheme,
                         delivery_id = id,
-                        error = reason,
+                        error = %reason,
                         %io_error,
                         "verified delivery does not match the handler's type, and the dead-letter sink failed: answering 503"
                     );
@@ -577,11 +577,18 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {
     match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => runtime.spawn_blocking(work).await.unwrap_or_else(|failed| {
-            Err(io::Error::other(format!(
-                "the dead-letter store did not finish: {failed}"
-            )))
-        }),
+        // The delivery's span goes along: the sink's own logs stay with the delivery's.
+        Ok(runtime) => {
+            let span = tracing::Span::current();
+            runtime
+                .spawn_blocking(move || span.in_scope(work))
+                .await
+                .unwrap_or_else(|failed| {
+                    Err(io::Error::other(format!(
+                        "the dead-letter store did not finish: {failed}"
+                    )))
+                })
+        }
         Err(_) => work(),
     }
 }
