@@ -768,6 +768,11 @@ async fn connect_refuses_a_redis_that_evicts_keys() {
         let server = RedisServer::start_evicting(policy);
         assert_refused_for(builder(&server).connect().await, policy);
     }
+    // RESP3 answers CONFIG GET with a map and INFO with a verbatim string: read all the same.
+    let server = RedisServer::start_evicting("volatile-lfu");
+    let resp3 = format!("redis://127.0.0.1:{}/?protocol=resp3", server.port());
+    let store = RedisStore::builder(resp3).timeout(Duration::from_secs(5));
+    assert_refused_for(store.connect().await, "volatile-lfu");
 }
 
 #[tokio::test]
