@@ -313,13 +313,14 @@ impl Guard {
 
     #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     /// Applies the [`UnparsedPolicy`] to a verified `delivery` that did not parse as the
-    /// handler's type; the adapters' extractors turn the outcome into their response.
+    /// handler's type; the adapters' extractors turn the outcome into their response. The
+    /// future borrows nothing (the sink's store runs on the blocking pool).
     pub(crate) fn unparsed<H: HeaderLookup + ?Sized>(
         &self,
         delivery: &Delivery,
         headers: &H,
         error: serde_json::Error,
-    ) -> Unparsed {
+    ) -> impl Future<Output = Unparsed> + Send + 'static {
         let scheme = self.inner.verifier.scheme();
         self.inner
             .on_unparsed
