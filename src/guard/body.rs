@@ -215,6 +215,39 @@ mod tests {
     }
 
     #[test]
+    fn a_chunked_body_growing_large_is_overloaded_while_small_ones_use_the_reserve() {
+        let budget = BodyBudget::new(1000).reserve(300).small_bodies_up_to(100);
+        let limits = BodyLimits {
+            budget: budget.clone(),
+            ..BodyLimits::default()
+        };
+        let overloaded = Rejection::Overloaded {
+            retry_after: Duration::from_secs(5),
+        };
+        let buffer = |announced: Option<&[u8]>| {
+            BodyBuffer::new(1000, announced, &limits, overloaded.clone())
+        };
+        // Large bodies announced up to what is theirs (700), then refused before reading.
+        let large = buffer(Some(b"700")).unwrap();
+        assert_eq!(buffer(Some(b"101")).unwrap_err(), overloaded);
+        // A chunked body is small while it is: it may read into the reserve...
+        let mut chunked = buffer(None).unwrap();
+        chunked.push(Bytes::from(vec![b' '; 100])).unwrap();
+        // ...and is refused at the chunk that makes it large.
+        assert_eq!(
+            chunked.push(Bytes::from_static(b" ")),
+            Err(overloaded.clone())
+        );
+        drop(chunked);
+        // A small announced body still fits: the reserve was kept for it.
+        let mut small = buffer(Some(b"100")).unwrap();
+        small.push(Bytes::from(vec![b' '; 100])).unwrap();
+        assert_eq!(budget.in_use(), 800);
+        drop((large, small));
+        assert_eq!(budget.in_use(), 0);
+    }
+
+    #[test]
     fn nothing_received_yet_gets_the_grace_of_the_minimum_rate() {
         let body = buffer(8, None).unwrap();
         assert!(body.time_left() <= BodyTimeouts::default().allowed(0));
