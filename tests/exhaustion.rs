@@ -331,7 +331,7 @@ async fn plausible_trickles(receiver: &Receiver, start_rss: f64, chunked: bool) 
     }
     // Announced bodies are allocated once, at their size. Chunked ones grow their buffer as
     // they come (the budget counts its capacity): the reallocations leave the allocator's heap
-    // fragmented, measured +117 to +124 MiB at the peak and +67 to +71 MiB a second after, on
+    // fragmented, measured +107 to +134 MiB at the peak and +67 to +71 MiB a second after, on
     // both receivers. Not asserted: a bound for them needs buffers that do not reallocate.
     if !chunked {
         assert!(
