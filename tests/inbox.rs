@@ -182,12 +182,16 @@ macro_rules! inbox_cases {
 
         /// Counts rows of `table` matching `filter` (SQL that both dialects read alike).
         async fn count(inbox: &Inbox<Db>, table: &str, filter: &str) -> i64 {
+            // Every acknowledged row in the table first (SQLite's intake moves them within
+            // milliseconds by itself; a count right after an acknowledgement must not race it).
+            inbox.flush().await.unwrap();
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE {filter}");
             let row = sqlx::query(&sql).fetch_one(inbox.pool()).await.unwrap();
             sqlx::Row::get::<i64, _>(&row, 0)
         }
 
         async fn state(inbox: &Inbox<Db>, id: &str) -> (String, i64) {
+            inbox.flush().await.unwrap();
             let row =
                 sqlx::query("SELECT state, attempts FROM webhook_inbox WHERE delivery_id = $1")
                     .bind(id)
@@ -1025,9 +1029,12 @@ mod http {
 mod sqlite {
     inbox_cases!(sqlx::Sqlite, Database::sqlite());
 
-    /// SQLite unavailable: another connection holds the write lock past `unavailable_after`.
+    /// Issue 24: a transactional handler holding SQLite's write lock (here another
+    /// connection, in a write transaction for longer than `unavailable_after`) never holds an
+    /// acknowledgement: it is stored in the intake and answered 200 at once, and reaches the
+    /// table once the lock is gone. The intake itself unavailable: 503 + Retry-After.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn http_503_with_retry_after_while_the_database_is_locked() {
+    async fn acknowledgements_never_wait_for_the_handlers_write_lock() {
         let database = Database::sqlite();
         let mut options = options();
         options.unavailable_after = Duration::from_millis(500);
@@ -1037,17 +1044,66 @@ mod sqlite {
         let axum_url = http::serve_axum(guard.clone()).await;
         let actix = http::serve_actix(guard).await;
         let client = reqwest::Client::new();
-        let mut locker = sqlx::SqliteConnection::connect(&database.url())
+        let adapters = [
+            ("axum", axum_url.as_str()),
+            ("actix", actix.base_url.as_str()),
+        ];
+
+        // A "handler" holds the inbox file's write lock, as a transactional one does from its
+        // first write to its commit.
+        let mut handler = sqlx::SqliteConnection::connect(&database.url())
             .await
             .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut handler)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO effects (delivery_id, attempt) VALUES ('held', 1)")
+            .execute(&mut handler)
+            .await
+            .unwrap();
+        for (adapter, url) in adapters {
+            let started = Instant::now();
+            let (status, _) = http::post(&client, url, &format!("evt_held_{adapter}")).await;
+            assert_eq!(
+                status, 200,
+                "{adapter}: acknowledged while the handler holds the lock"
+            );
+            assert!(
+                started.elapsed() < Duration::from_millis(400),
+                "{adapter}: {:?}",
+                started.elapsed()
+            );
+            // A copy meanwhile is a duplicate, not a second row.
+            assert_eq!(
+                http::post(&client, url, &format!("evt_held_{adapter}"))
+                    .await
+                    .0,
+                200
+            );
+        }
+        assert_eq!(
+            inbox.stats().await.unwrap().pending,
+            2,
+            "acknowledged, waiting in the intake"
+        );
+        sqlx::query("COMMIT").execute(&mut handler).await.unwrap();
+        for (adapter, _) in adapters {
+            let id = format!("evt_held_{adapter}");
+            assert_eq!(
+                count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                1
+            );
+        }
+
+        // The intake file locked (it cannot store): 503 + Retry-After, then 200 once free.
+        let intake = format!("{}.intake", database.url());
+        let mut locker = sqlx::SqliteConnection::connect(&intake).await.unwrap();
         sqlx::query("BEGIN EXCLUSIVE")
             .execute(&mut locker)
             .await
             .unwrap();
-        for (adapter, url) in [
-            ("axum", axum_url.as_str()),
-            ("actix", actix.base_url.as_str()),
-        ] {
+        for (adapter, url) in adapters {
             let (status, retry_after) =
                 http::post(&client, url, &format!("evt_locked_{adapter}")).await;
             assert_eq!(status, 503, "{adapter}");
@@ -1056,10 +1112,7 @@ mod sqlite {
         sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
         // The answers were 503: the sender retries, and now it lands (the earlier insert may
         // have landed once the lock was gone: unacknowledged, 0 or 1 row, never 2).
-        for (adapter, url) in [
-            ("axum", axum_url.as_str()),
-            ("actix", actix.base_url.as_str()),
-        ] {
+        for (adapter, url) in adapters {
             let id = format!("evt_locked_{adapter}");
             assert_eq!(http::post(&client, url, &id).await.0, 200, "{adapter}");
             assert_eq!(

@@ -44,6 +44,14 @@ pub(crate) mod sealed {
             options: &InboxOptions,
         ) -> impl Future<Output = Result<Pool<Self>, sqlx::Error>> + Send;
 
+        /// SQLite's intake beside the inbox's file (see `intake`), or `None`.
+        fn open_intake(
+            pool: &Pool<Self>,
+            url: &str,
+            options: &InboxOptions,
+            wake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+        ) -> impl Future<Output = Result<Option<std::sync::Arc<super::super::Intake>>, sqlx::Error>> + Send;
+
         /// Inserts the rows in one transaction on `conn` (the writer's own); for each, whether
         /// it was new (not a duplicate).
         fn insert_batch(
@@ -171,7 +179,7 @@ pub trait Backend: sealed::Sealed {}
 /// Whether a connection given back to the pool may serve again: not one left inside a
 /// transaction (its rollback failed, e.g. on a full disk), which would refuse every `BEGIN`
 /// ("non-zero transaction depth") until the process restarts.
-fn usable<C: sqlx::Connection>(connection: &mut C) -> bool {
+pub(super) fn usable<C: sqlx::Connection>(connection: &mut C) -> bool {
     let clean = !connection.is_in_transaction();
     if !clean {
         tracing::warn!("inbox: a connection left inside a transaction is closed");
@@ -282,6 +290,7 @@ macro_rules! backend {
         ddl_lock: $ddl_lock:expr,
         columns: $columns:expr,
         insert: $insert:path,
+        intake: |$ipool:ident, $iurl:ident, $ioptions:ident, $iwake:ident| $intake:expr,
         connect: |$url:ident, $options:ident| $connect:expr $(,)?
     ) => {
         impl Backend for $db {}
@@ -315,6 +324,15 @@ macro_rules! backend {
                 Ok(pool)
             }
 
+            async fn open_intake(
+                $ipool: &Pool<Self>,
+                $iurl: &str,
+                $ioptions: &InboxOptions,
+                $iwake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+            ) -> Result<Option<std::sync::Arc<super::Intake>>, sqlx::Error> {
+                $intake
+            }
+
             async fn insert_batch(
                 conn: &mut Self::Connection,
                 rows: &[NewDelivery],
@@ -325,9 +343,7 @@ macro_rules! backend {
                 // same deliveries) then take the unique index's locks in the same order, and
                 // wait for each other instead of deadlocking (Postgres would abort one batch
                 // after `deadlock_timeout`, answering 503 to all its rows).
-                let mut order: Vec<(String, usize)> =
-                    rows.iter().enumerate().map(|(i, row)| (row.dedup_key(), i)).collect();
-                order.sort_unstable();
+                let order = super::dedup_order(rows);
                 let inserted = $insert(&mut tx, rows, &order, now_ms).await?;
                 if let Some(notify) = $notify {
                     if inserted.iter().any(|&new| new) {
@@ -624,7 +640,7 @@ macro_rules! backend {
 /// The rows of a batch, one `INSERT … ON CONFLICT DO NOTHING` each, in `order` (dedup-key
 /// order: see `insert_batch`); for each row, whether it was new.
 #[cfg(feature = "inbox-sqlite")]
-async fn insert_each(
+pub(super) async fn insert_each(
     tx: &mut Transaction<'_, sqlx::Sqlite>,
     rows: &[NewDelivery],
     order: &[(String, usize)],
@@ -645,7 +661,7 @@ async fn insert_each(
         .bind(&row.event_type)
         .bind(&row.headers)
         .bind(row.body.as_ref())
-        .bind(now_ms)
+        .bind(row.received_at_ms.unwrap_or(now_ms))
         .bind(&row.signature_key)
         .bind(&row.traceparent)
         .execute(&mut **tx)
@@ -754,6 +770,7 @@ backend!(
     columns: "SELECT name FROM pragma_table_info('webhook_inbox')",
     // In-process statements are cheap: one INSERT per row.
     insert: insert_each,
+    intake: |pool, url, options, wake| super::intake::Intake::open(pool, url, options, wake).await,
     connect: |url, options| {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
         let connect: SqliteConnectOptions = url.parse()?;
@@ -811,6 +828,8 @@ backend!(
     ddl_lock: Some("SELECT pg_advisory_xact_lock(7746916524862648434)"),
     columns: "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'webhook_inbox' AND table_schema = current_schema()",
     insert: insert_unnest,
+    // Row locks: an insert never waits for a handler's transaction.
+    intake: |_pool, _url, _options, _wake| Ok(None),
     connect: |url, options| {
         let millis = |duration: std::time::Duration| duration.as_millis().to_string();
         let connect: sqlx::postgres::PgConnectOptions = url.parse()?;

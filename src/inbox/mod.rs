@@ -72,6 +72,8 @@
 )]
 
 mod backend;
+#[cfg(feature = "inbox-sqlite")]
+mod intake;
 mod worker;
 
 use std::fmt;
@@ -85,6 +87,38 @@ use sqlx::pool::PoolConnection;
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backend::Backend;
+#[cfg(feature = "inbox-sqlite")]
+use intake::Intake;
+
+/// Without SQLite there is no intake: a type with no value, so `Option<Arc<Intake>>` is `None`.
+#[cfg(not(feature = "inbox-sqlite"))]
+mod no_intake {
+    use super::NewDelivery;
+
+    /// Named by the sealed backend trait, never constructed.
+    pub enum Intake {}
+
+    impl Intake {
+        pub(crate) async fn write(
+            &self,
+            _: &[NewDelivery],
+            _: &[(String, usize)],
+            _: i64,
+        ) -> Result<Vec<bool>, sqlx::Error> {
+            match *self {}
+        }
+
+        pub(crate) async fn waiting(&self) -> Result<(u64, Option<i64>), sqlx::Error> {
+            match *self {}
+        }
+
+        pub(crate) async fn flush(&self) -> Result<u64, sqlx::Error> {
+            match *self {}
+        }
+    }
+}
+#[cfg(not(feature = "inbox-sqlite"))]
+use no_intake::Intake;
 pub use worker::{HandlerError, Worker, WorkerBuilder};
 
 use crate::{Delivery, HeaderLookup, Scheme};
@@ -132,6 +166,11 @@ pub struct InboxOptions {
     /// too, and starts the next on a fresh connection. It also bounds the workers' own
     /// statements (claims, renewals, done-marks), and opening a connection.
     pub unavailable_after: Duration,
+    /// SQLite only: store acknowledgements in an intake file beside the inbox's
+    /// (`<file>.intake`), moved into the inbox's table off the acknowledgement path, so that an
+    /// acknowledgement never waits for a transactional handler's write lock (default on). See
+    /// the [module docs](self), "SQLite".
+    pub sqlite_intake: bool,
     /// PostgreSQL's `statement_timeout` for the inbox's connections, your transactional
     /// handlers' included (default 30 s): a statement stuck on a lock or a dead peer ends.
     pub statement_timeout: Duration,
@@ -153,6 +192,7 @@ impl Default for InboxOptions {
             purge_every: Some(Duration::from_secs(600)),
             max_connections: 16,
             unavailable_after: Duration::from_secs(4),
+            sqlite_intake: true,
             statement_timeout: Duration::from_secs(30),
             idle_in_transaction_timeout: Duration::from_secs(60),
         }
@@ -432,6 +472,10 @@ pub struct NewDelivery {
     signature_key: Option<String>,
     /// The request's W3C `traceparent`, kept so that each attempt can be traced back to it.
     traceparent: Option<String>,
+    /// When it was received, if earlier than its insert (a row carried over from SQLite's
+    /// intake keeps its own time).
+    #[cfg_attr(not(feature = "inbox-sqlite"), allow(dead_code))]
+    received_at_ms: Option<i64>,
 }
 
 impl NewDelivery {
@@ -461,6 +505,7 @@ impl NewDelivery {
             body: delivery.body().clone(),
             signature_key: signature.map(|key| format!("{:032x}", key.digest())),
             traceparent,
+            received_at_ms: None,
         }
     }
 
@@ -660,6 +705,8 @@ struct InboxInner<DB: Backend> {
     /// Bumped when rows became ready (inserted, re-driven, or another replica's NOTIFY): each
     /// worker watches it, so no wake-up is missed between its claim and its wait.
     wake: Arc<watch::Sender<u64>>,
+    /// SQLite's intake, where acknowledgements are stored (see [`InboxOptions::sqlite_intake`]).
+    intake: Option<Arc<Intake>>,
 }
 
 impl<DB: Backend> Clone for Inbox<DB> {
@@ -691,8 +738,10 @@ impl<DB: Backend> Inbox<DB> {
         let pool = DB::connect(url, &options).await?;
         let (writer, requests) = mpsc::channel(options.batch_rows.max(1) * 64);
         let wake = Arc::new(watch::Sender::new(0));
+        let intake = DB::open_intake(&pool, url, &options, Arc::clone(&wake)).await?;
         tokio::spawn(write_batches::<DB>(
             pool.clone(),
+            intake.clone(),
             requests,
             options.batch_rows.max(1),
             options.batch_wait,
@@ -705,6 +754,7 @@ impl<DB: Backend> Inbox<DB> {
                 options,
                 writer,
                 wake,
+                intake,
             }),
         })
     }
@@ -747,7 +797,35 @@ impl<DB: Backend> Inbox<DB> {
 
     /// Rows by state and the oldest pending delivery's age.
     pub async fn stats(&self) -> Result<Stats, InboxError> {
-        Ok(DB::stats(&self.inner.pool, now_ms()).await?)
+        let now = now_ms();
+        let mut stats = DB::stats(&self.inner.pool, now).await?;
+        if let Some(intake) = &self.inner.intake {
+            // Acknowledged and not yet moved: pending too.
+            let (waiting, oldest) = intake.waiting().await?;
+            stats.pending += waiting;
+            if let Some(oldest) = oldest {
+                let age = now.saturating_sub(oldest).max(0);
+                stats.oldest_pending_ms = Some(stats.oldest_pending_ms.map_or(age, |a| a.max(age)));
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Moves every delivery acknowledged so far into the inbox's table now (SQLite's intake:
+    /// see [`InboxOptions::sqlite_intake`]; a mover does it by itself within milliseconds),
+    /// waiting for the handlers' write lock if it must; returns how many it moved. Elsewhere a
+    /// no-op: rows are inserted in the table itself.
+    pub async fn flush(&self) -> Result<u64, InboxError> {
+        match &self.inner.intake {
+            Some(intake) => {
+                let moved = intake.flush().await?;
+                if moved > 0 {
+                    self.wake();
+                }
+                Ok(moved)
+            }
+            None => Ok(0),
+        }
     }
 
     /// Up to `limit` dead rows, oldest first.
@@ -871,6 +949,7 @@ impl<DB: Backend> Enqueue for Inbox<DB> {
 /// rows, commits them in one transaction, and answers each.
 async fn write_batches<DB: Backend>(
     pool: Pool<DB>,
+    intake: Option<Arc<Intake>>,
     mut requests: mpsc::Receiver<(NewDelivery, Reply)>,
     max: usize,
     wait: Duration,
@@ -898,15 +977,19 @@ async fn write_batches<DB: Backend>(
             }
         }
         // Answers dropped by callers that gave up (a timeout) are fine: the row is stored.
-        let inserted = tokio::time::timeout(give_up, async {
-            let connection = match &mut connection {
-                Some(connection) => connection,
-                empty => empty.insert(pool.acquire().await?),
-            };
-            DB::insert_batch(connection, &rows, now_ms()).await
-        })
-        .await
-        .unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut));
+        let inserted = match &intake {
+            // SQLite: the intake (it bounds and heals its own connection).
+            Some(intake) => intake.write(&rows, &dedup_order(&rows), now_ms()).await,
+            None => tokio::time::timeout(give_up, async {
+                let connection = match &mut connection {
+                    Some(connection) => connection,
+                    empty => empty.insert(pool.acquire().await?),
+                };
+                DB::insert_batch(connection, &rows, now_ms()).await
+            })
+            .await
+            .unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut)),
+        };
         if inserted.is_err() {
             // A connection whose statement failed or hung may be stuck in its transaction (a
             // rollback that failed on a full disk) or on a dead socket: closed, never given
@@ -917,7 +1000,8 @@ async fn write_batches<DB: Backend>(
         }
         match inserted {
             Ok(inserted) => {
-                if inserted.iter().any(|&new| new) {
+                // Rows in the intake are not claimable yet: its mover wakes the workers.
+                if intake.is_none() && inserted.iter().any(|&new| new) {
                     bump(&wake);
                 }
                 for (reply, new) in replies.drain(..).zip(inserted) {
@@ -934,6 +1018,18 @@ async fn write_batches<DB: Backend>(
         }
         rows.clear();
     }
+}
+
+/// The rows' dedup keys with their index, in key order: two writers inserting overlapping
+/// batches then take the unique index's locks in the same order (no deadlock).
+fn dedup_order(rows: &[NewDelivery]) -> Vec<(String, usize)> {
+    let mut order: Vec<(String, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (row.dedup_key(), i))
+        .collect();
+    order.sort_unstable();
+    order
 }
 
 fn bump(wake: &watch::Sender<u64>) {
