@@ -4,7 +4,8 @@
 //!   attempts (its panic as `last_error`), nothing printed, no effect, and the receiver keeps
 //!   answering and claiming (SQLite on axum, PostgreSQL on actix-web);
 //! - a handler that panics (or fails) once runs each delivery once, on attempt 2: one effect
-//!   row and one stdout line per delivery (a rolled-back attempt prints nothing);
+//!   row and one stdout line per delivery; so does a first attempt whose handler ran to the
+//!   end but whose done-mark failed (a trigger): a rolled-back attempt prints nothing;
 //! - a receiver `kill -9`ed during every attempt: each attempt counts, the row is dead after
 //!   the maximum, nothing handled;
 //! - inline mode: a panicking attempt answers 500, the retry 200, one stdout line;
@@ -77,6 +78,33 @@ impl Db {
         match self {
             Self::Sqlite(pool) => read!(pool),
             Self::Postgres(pool) => read!(pool),
+        }
+    }
+
+    /// Makes each row's first done-mark fail (a trigger), as a commit that fails would: the
+    /// attempt's handler has run, its transaction rolls back, and the row is retried.
+    async fn fail_first_done_mark(&self) {
+        match self {
+            Self::Sqlite(pool) => {
+                sqlx::query(
+                    "CREATE TRIGGER fail_first_done BEFORE UPDATE ON webhook_inbox \
+                     WHEN NEW.state = 'done' AND OLD.attempts = 1 \
+                     BEGIN SELECT RAISE(ABORT, 'test: the first done-mark fails'); END",
+                )
+                .execute(pool)
+                .await
+                .unwrap();
+            }
+            Self::Postgres(pool) => {
+                for sql in [
+                    "CREATE FUNCTION fail_first_done() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'test: the first done-mark fails'; END $$",
+                    "CREATE TRIGGER fail_first_done BEFORE UPDATE ON webhook_inbox FOR EACH ROW \
+                     WHEN (NEW.state = 'done' AND OLD.attempts = 1) EXECUTE FUNCTION fail_first_done()",
+                ] {
+                    sqlx::query(sql).execute(pool).await.unwrap();
+                }
+            }
         }
     }
 
@@ -297,20 +325,29 @@ async fn panicking_handler_deliveries_end_dead(example: &'static str, url: &str,
     assert!(receiver.running(), "the receiver died");
 }
 
-/// Each delivery's first attempt panics (`HANDLER_PANIC_FIRST=1`) or fails
-/// (`HANDLER_FAIL_FIRST=1`): each is handled once, on attempt 2, with one effect row and
-/// exactly one stdout line (the rolled-back first attempt prints nothing).
+/// Each delivery's first attempt panics (`HANDLER_PANIC_FIRST=1`), fails
+/// (`HANDLER_FAIL_FIRST=1`), or runs its handler to the end and then fails to mark the row done
+/// (`DONE_MARK_FAILS`: a trigger the test installs): each is handled once, on attempt 2, with
+/// one effect row and exactly one stdout line (the rolled-back first attempt prints nothing,
+/// though its handler ran).
 async fn handled_once_on_attempt_two(
     example: &'static str,
     url: &str,
     dir: &TempDir,
     knob: &'static str,
 ) {
-    let env = environment(Some(url), &dir.0, &[(knob, "1")]);
+    let env = match knob {
+        // The first done-mark fails instead (see below): the handlers always succeed.
+        "DONE_MARK_FAILS" => environment(Some(url), &dir.0, &[]),
+        knob => environment(Some(url), &dir.0, &[(knob, "1")]),
+    };
     let receiver = Receiver::start_capturing(example, &env, &dir.0);
     let db = Db::connect(url).await;
+    if knob == "DONE_MARK_FAILS" {
+        db.fail_first_done_mark().await;
+    }
     let client = client();
-    let all = &ids(knob, 10);
+    let all = &ids(&knob.to_lowercase(), 10);
     send_acked(&client, &receiver, all).await;
     let db_ref = &db;
     let rows = wait_for(
@@ -560,6 +597,21 @@ async fn sqlite_axum_rolled_back_attempt_prints_nothing() {
     let dir = TempDir::new();
     let url = sqlite_url(&dir);
     handled_once_on_attempt_two("receiver", &url, &dir, "HANDLER_FAIL_FIRST").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_axum_done_mark_fails_after_the_handler_ran_prints_nothing() {
+    let dir = TempDir::new();
+    let url = sqlite_url(&dir);
+    handled_once_on_attempt_two("receiver", &url, &dir, "DONE_MARK_FAILS").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_actix_done_mark_fails_after_the_handler_ran_prints_nothing() {
+    let dir = TempDir::new();
+    let server = PostgresServer::start();
+    let url = server.create_database("done_mark");
+    handled_once_on_attempt_two("actix_receiver", &url, &dir, "DONE_MARK_FAILS").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
