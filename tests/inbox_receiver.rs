@@ -325,29 +325,40 @@ async fn panicking_handler_deliveries_end_dead(example: &'static str, url: &str,
     assert!(receiver.running(), "the receiver died");
 }
 
-/// Each delivery's first attempt panics (`HANDLER_PANIC_FIRST=1`), fails
-/// (`HANDLER_FAIL_FIRST=1`), or runs its handler to the end and then fails to mark the row done
-/// (`DONE_MARK_FAILS`: a trigger the test installs): each is handled once, on attempt 2, with
-/// one effect row and exactly one stdout line (the rolled-back first attempt prints nothing,
-/// though its handler ran).
+/// How each delivery's first attempt goes wrong.
+#[derive(Debug, Clone, Copy)]
+enum FirstAttempt {
+    /// The handler panics (`HANDLER_PANIC_FIRST=1`).
+    Panics,
+    /// The handler fails (`HANDLER_FAIL_FIRST=1`).
+    Fails,
+    /// The handler runs to the end, then the done-mark fails (a trigger the test installs),
+    /// as a failed commit would.
+    DoneMarkFails,
+}
+
+/// Each delivery's first attempt goes wrong (`first`): each is handled once, on attempt 2,
+/// with one effect row and exactly one stdout line (a rolled-back first attempt prints
+/// nothing, even one whose handler ran to the end).
 async fn handled_once_on_attempt_two(
     example: &'static str,
     url: &str,
     dir: &TempDir,
-    knob: &'static str,
+    first: FirstAttempt,
 ) {
-    let env = match knob {
-        // The first done-mark fails instead (see below): the handlers always succeed.
-        "DONE_MARK_FAILS" => environment(Some(url), &dir.0, &[]),
-        knob => environment(Some(url), &dir.0, &[(knob, "1")]),
+    let (knobs, prefix): (&[_], _) = match first {
+        FirstAttempt::Panics => (&[("HANDLER_PANIC_FIRST", "1")], "panics"),
+        FirstAttempt::Fails => (&[("HANDLER_FAIL_FIRST", "1")], "fails"),
+        FirstAttempt::DoneMarkFails => (&[], "done_mark_fails"),
     };
+    let env = environment(Some(url), &dir.0, knobs);
     let receiver = Receiver::start_capturing(example, &env, &dir.0);
     let db = Db::connect(url).await;
-    if knob == "DONE_MARK_FAILS" {
+    if let FirstAttempt::DoneMarkFails = first {
         db.fail_first_done_mark().await;
     }
     let client = client();
-    let all = &ids(&knob.to_lowercase(), 10);
+    let all = &ids(prefix, 10);
     send_acked(&client, &receiver, all).await;
     let db_ref = &db;
     let rows = wait_for(
@@ -389,7 +400,7 @@ async fn killed_during_every_attempt_ends_dead(example: &'static str, url: &str,
         &dir.0,
         &[
             ("INBOX_MAX_ATTEMPTS", "2"),
-            ("INBOX_LEASE_MS", "800"),
+            ("INBOX_LEASE_MS", "1200"),
             ("HANDLER_DELAY_MS", "60000"),
         ],
     );
@@ -581,7 +592,7 @@ async fn postgres_actix_handler_always_panics_every_delivery_dead_after_max_atte
 async fn sqlite_axum_first_attempt_panics_each_delivery_handled_once_on_attempt_two() {
     let dir = TempDir::new();
     let url = sqlite_url(&dir);
-    handled_once_on_attempt_two("receiver", &url, &dir, "HANDLER_PANIC_FIRST").await;
+    handled_once_on_attempt_two("receiver", &url, &dir, FirstAttempt::Panics).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -589,21 +600,21 @@ async fn postgres_actix_first_attempt_panics_each_delivery_handled_once_on_attem
     let dir = TempDir::new();
     let server = PostgresServer::start();
     let url = server.create_database("panic_once");
-    handled_once_on_attempt_two("actix_receiver", &url, &dir, "HANDLER_PANIC_FIRST").await;
+    handled_once_on_attempt_two("actix_receiver", &url, &dir, FirstAttempt::Panics).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_axum_rolled_back_attempt_prints_nothing() {
+async fn sqlite_axum_failed_first_attempt_prints_nothing_handled_once_on_attempt_two() {
     let dir = TempDir::new();
     let url = sqlite_url(&dir);
-    handled_once_on_attempt_two("receiver", &url, &dir, "HANDLER_FAIL_FIRST").await;
+    handled_once_on_attempt_two("receiver", &url, &dir, FirstAttempt::Fails).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_axum_done_mark_fails_after_the_handler_ran_prints_nothing() {
     let dir = TempDir::new();
     let url = sqlite_url(&dir);
-    handled_once_on_attempt_two("receiver", &url, &dir, "DONE_MARK_FAILS").await;
+    handled_once_on_attempt_two("receiver", &url, &dir, FirstAttempt::DoneMarkFails).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -611,7 +622,7 @@ async fn postgres_actix_done_mark_fails_after_the_handler_ran_prints_nothing() {
     let dir = TempDir::new();
     let server = PostgresServer::start();
     let url = server.create_database("done_mark");
-    handled_once_on_attempt_two("actix_receiver", &url, &dir, "DONE_MARK_FAILS").await;
+    handled_once_on_attempt_two("actix_receiver", &url, &dir, FirstAttempt::DoneMarkFails).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
