@@ -9,7 +9,8 @@
 //! - a receiver `kill -9`ed during every attempt: each attempt counts, the row is dead after
 //!   the maximum, nothing handled;
 //! - inline mode: a panicking attempt answers 500, the retry 200, one stdout line;
-//! - SIGTERM (axum and actix-web): an attempt that ends within the grace finishes (row done,
+//! - SIGTERM or Ctrl-C, inline: new connections refused, the request in progress answered;
+//! - SIGTERM (axum and actix-web), inbox mode: an attempt that ends within the grace finishes (row done,
 //!   effect and line there) and the process exits 0; one that cannot is given back uncounted
 //!   (pending, attempts 0) and the process exits at the grace's end.
 
@@ -571,6 +572,56 @@ async fn inline_panic_answers_500_then_200(example: &'static str) {
     );
     settle().await;
     assert_eq!(printed(&receiver), [id], "exactly one line");
+}
+
+/// Inline mode, a request of 1.5 s in progress at `signal` (SIGTERM, or SIGINT as Ctrl-C):
+/// new connections are refused at once, the request is answered 200 and printed, and the
+/// process exits 0.
+async fn signal_lets_the_request_in_progress_finish(example: &'static str, signal: libc::c_int) {
+    let dir = TempDir::new();
+    let env = environment(None, &dir.0, &[("HANDLER_DELAY_MS", "1500")]);
+    let mut receiver = Receiver::start_capturing(example, &env, &dir.0);
+    let (client, url) = (client(), receiver.url());
+    let id = "in_progress";
+    let request = tokio::spawn(async move { send(&client, &url, id).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopping = Instant::now();
+    receiver.signal(signal);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", receiver.port())).is_err(),
+        "{example} still accepts connections after signal {signal}"
+    );
+    assert_eq!(request.await.unwrap(), 200, "the request in progress");
+    let status = receiver.wait_exit(GRACE).unwrap_or_else(|| {
+        panic!(
+            "{example} still runs {:?} after signal {signal}\n{}",
+            stopping.elapsed(),
+            receiver.log_text()
+        )
+    });
+    assert!(status.success(), "{example} exited with {status}");
+    assert_eq!(printed(&receiver), [id], "exactly one line");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_sigterm_answers_the_request_in_progress_and_refuses_new_connections() {
+    signal_lets_the_request_in_progress_finish("receiver", libc::SIGTERM).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_ctrl_c_answers_the_request_in_progress_and_refuses_new_connections() {
+    signal_lets_the_request_in_progress_finish("receiver", libc::SIGINT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_sigterm_answers_the_request_in_progress_and_refuses_new_connections() {
+    signal_lets_the_request_in_progress_finish("actix_receiver", libc::SIGTERM).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_ctrl_c_answers_the_request_in_progress_and_refuses_new_connections() {
+    signal_lets_the_request_in_progress_finish("actix_receiver", libc::SIGINT).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -121,10 +121,20 @@ impl Receiver {
 
     /// Sends SIGTERM (what an orchestrator sends before it kills).
     pub fn terminate(&self) {
+        self.signal(libc::SIGTERM);
+    }
+
+    /// Sends `signal` (`libc::SIGINT` is a Ctrl-C).
+    pub fn signal(&self, signal: libc::c_int) {
         let pid = self.pid().expect("the receiver runs");
         let pid = libc::pid_t::try_from(pid).unwrap();
         // SAFETY: kill(2) with a pid we spawned and still hold (not reaped, so not reused).
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill -TERM");
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill -{signal}");
+    }
+
+    /// The port the process listens on.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Waits up to `limit` for the process to exit: its status, or `None` if it still runs.
