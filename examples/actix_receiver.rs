@@ -103,7 +103,7 @@ async fn main() -> std::io::Result<()> {
     eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
     let paths: Vec<_> = providers.iter().map(|p| p.0).collect();
     eprintln!("provider routes: POST {}", paths.join(", POST "));
-    common::serve::actix(HttpServer::new(move || {
+    let server = common::serve::actix(HttpServer::new(move || {
         // Inline, each route runs its handler; in inbox mode, each stores and answers.
         let route = |inline: actix_web::Route| {
             if inboxed {
@@ -158,10 +158,18 @@ async fn main() -> std::io::Result<()> {
             })
     }))
     .listen(listener)?
-    // actix-web stops accepting at SIGTERM or Ctrl-C and lets requests finish.
+    // actix-web's own signal handling stops at once on Ctrl-C (SIGINT forces the stop, the
+    // requests in progress are dropped): this listens instead, and stops gracefully on both.
+    .disable_signals()
     .shutdown_timeout(common::serve::SHUTDOWN_GRACE.as_secs())
-    .run()
-    .await?;
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        common::serve::shutdown_signal().await;
+        // Stop accepting, let requests in progress finish within the grace.
+        handle.stop(true).await;
+    });
+    server.await?;
     // Then attempts in progress finish, and the rest are given back uncounted.
     if let Some(workers) = workers {
         workers.shutdown().await;
