@@ -109,8 +109,9 @@ impl Default for RetryAfter {
     }
 }
 
-/// Verification plus exactly-once admission: the one configuration value every adapter
-/// runs. Cheap to clone.
+/// Verification plus admission (each delivery runs its handler to success at most once while
+/// its replay key is kept; see the README's "What once means"): the one configuration value
+/// every adapter runs. Cheap to clone.
 ///
 /// Admission: verify, choose the secrets, claim the replay store. What every adapter runs.
 ///

@@ -20,7 +20,10 @@
 //! # What is exactly once, and what is not
 //!
 //! - **Storage and dedup: exactly once.** One row per dedup key (scheme, tenant, id), whatever
-//!   the copies, replicas or crashes; 2xx only after the row is durable.
+//!   the copies, replicas or crashes; 2xx only after the row is durable. For a scheme whose id
+//!   is not signed (GitHub's `X-GitHub-Delivery`, Shopify's, Twilio's, Linear's, PayPal's,
+//!   Dropbox's) the signature's key is a second unique key, as inline mode claims it in the
+//!   replay store: a captured delivery re-sent under fresh id headers is a duplicate.
 //! - **Effects in the inbox's database: exactly once**, with the transactional handler
 //!   ([`WorkerBuilder::transactional`]): it receives the transaction in which the row is marked done,
 //!   so its writes and the done-mark commit or roll back together, and a worker whose lease was
@@ -29,9 +32,23 @@
 //!   A crash after the effect and before the commit runs the handler again. Make those effects
 //!   idempotent, keyed by [`InboxDelivery::id`].
 //!
+//! # Poison deliveries, faults, and SQLite
+//!
+//! A handler's panic is caught and counts as a failed attempt (its message is the row's last
+//! error); an attempt whose worker died (its lease ran out) counts too, through the same
+//! backoff: every delivery ends, handled or dead. Lock conflicts a handler meets and the inbox's
+//! own database faults are retried without counting an attempt. A connection that a fault
+//! left broken is closed, never reused, so the inbox heals by itself once the cause is gone.
+//!
+//! On SQLite, acknowledgements are stored in an intake file beside the inbox's
+//! (`<file>.intake`) and moved into `webhook_inbox` off the acknowledgement path, so that a
+//! transactional handler holding the file's write lock never holds a sender
+//! ([`InboxOptions::sqlite_intake`]). See the guide
+//! [running the inbox in production](crate::guides).
+//!
 //! Rows marked done are kept for [`InboxOptions::retention`] (7 days by default, longer than
 //! any built-in provider's retry horizon: Stripe retries for 3 days) so that late copies stay
-//! duplicates; [`Inbox::purge`] deletes older ones.
+//! duplicates; workers delete older ones by themselves ([`InboxOptions::purge_every`]).
 //!
 //! ```no_run
 //! # #[cfg(feature = "inbox-sqlite")]
