@@ -16,7 +16,8 @@
 //!
 //! Routes: `POST /webhooks/audit-trail`, `/webhooks/palo`, `/webhooks/standard`,
 //! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`, and `/webhook-test` (PALO test
-//! deliveries, logged on stderr only).
+//! deliveries, logged on stderr only). `GET /metrics` serves what the guard and, with
+//! `INBOX_URL`, the inbox record, in Prometheus's text format (see `webhook_guard::metrics`).
 //!
 //! Each delivery that reaches a handler prints exactly one JSON line on stdout:
 //! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}` (the
@@ -73,6 +74,7 @@ async fn delivery(delivery: Delivery) -> HttpResponse {
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     common::init_logs();
+    let metrics = common::prometheus::install();
     let inbox = match common::inbox::url() {
         Some(url) => Some(AnyInbox::connect(&url).await),
         None => None,
@@ -114,8 +116,20 @@ async fn main() -> std::io::Result<()> {
         };
         // A path with no route: 404, as actix-web answers, without reading a body that
         // never ends (`examples/common/serve.rs`).
+        let metrics = metrics.clone();
         let app = App::new()
             .default_service(actix_web::dev::fn_service(common::serve::actix_no_route))
+            .route(
+                "/metrics",
+                web::get().to(move || {
+                    let text = metrics.render();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type(common::prometheus::CONTENT_TYPE)
+                            .body(text)
+                    }
+                }),
+            )
             .service(
                 web::resource("/webhooks/audit-trail")
                     .wrap(audit_trail_webhooks.clone())

@@ -62,6 +62,10 @@ fn options() -> InboxOptions {
         retention: number("INBOX_RETENTION_HOURS").map_or(defaults.retention, |hours| {
             Duration::from_secs(hours.saturating_mul(3600))
         }),
+        // How often the workers refresh the row gauges of `GET /metrics`.
+        gauges_every: number("INBOX_GAUGES_MS").map_or(defaults.gauges_every, |ms| {
+            Some(Duration::from_millis(ms.max(10)))
+        }),
         // A connection for each worker's transaction (they last as long as the handler), and
         // some for claims, lease renewals, the listener and the writer.
         max_connections: WORKERS as u32 + 8,

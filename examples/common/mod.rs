@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod inbox;
+pub mod prometheus;
 pub mod serve;
 
 pub mod providers;

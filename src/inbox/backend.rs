@@ -110,12 +110,12 @@ pub(crate) mod sealed {
         ) -> impl Future<Output = ()> + Send + 'static;
 
         /// Up to `limit` rows whose lease ran out (a crashed worker's): `(row id, lease token,
-        /// attempts)`.
+        /// attempts, scheme)`.
         fn expired(
             pool: &Pool<Self>,
             now_ms: i64,
             limit: i64,
-        ) -> impl Future<Output = Result<Vec<(i64, i64, i64)>, sqlx::Error>> + Send;
+        ) -> impl Future<Output = Result<Vec<(i64, i64, i64, String)>, sqlx::Error>> + Send;
 
         /// Counts an expired lease as a failed attempt: the row is retried at `run_at_ms`, or
         /// dead after `max_attempts`. Fenced by the token and the lease's end, so a worker that
@@ -465,9 +465,9 @@ macro_rules! backend {
                 pool: &Pool<Self>,
                 now_ms: i64,
                 limit: i64,
-            ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+            ) -> Result<Vec<(i64, i64, i64, String)>, sqlx::Error> {
                 let rows = sqlx::query(
-                    "SELECT id, lease_token, attempts FROM webhook_inbox \
+                    "SELECT id, lease_token, attempts, scheme FROM webhook_inbox \
                      WHERE state = 'running' AND lease_until < $1 ORDER BY lease_until LIMIT $2",
                 )
                 .bind(now_ms)
@@ -477,7 +477,7 @@ macro_rules! backend {
                 rows.iter()
                     .map(|row| {
                         let token: Option<i64> = row.try_get(1)?;
-                        Ok((row.try_get(0)?, token.unwrap_or_default(), row.try_get(2)?))
+                        Ok((row.try_get(0)?, token.unwrap_or_default(), row.try_get(2)?, row.try_get(3)?))
                     })
                     .collect()
             }

@@ -91,6 +91,7 @@
 mod backend;
 #[cfg(feature = "inbox-sqlite")]
 mod intake;
+mod telemetry;
 mod worker;
 
 use std::fmt;
@@ -195,6 +196,11 @@ pub struct InboxOptions {
     /// client vanished mid-transaction (a crashed worker, a dropped network path) gives its
     /// locks back instead of holding them until TCP notices.
     pub idle_in_transaction_timeout: Duration,
+    /// How often workers refresh the gauges of rows by state and of the oldest pending
+    /// delivery's age (feature `metrics`, see [`crate::metrics`]; default every 5 s; `None`:
+    /// never). Each refresh counts the table's rows by state: on a table of millions of
+    /// done rows, refresh less often (or from one replica only).
+    pub gauges_every: Option<Duration>,
 }
 
 impl Default for InboxOptions {
@@ -212,6 +218,7 @@ impl Default for InboxOptions {
             sqlite_intake: true,
             statement_timeout: Duration::from_secs(30),
             idle_in_transaction_timeout: Duration::from_secs(60),
+            gauges_every: Some(Duration::from_secs(5)),
         }
     }
 }
@@ -788,6 +795,7 @@ impl<DB: Backend> Inbox<DB> {
 
     /// Stores a verified delivery; returns once its row is durable (or was there already).
     pub async fn enqueue(&self, delivery: NewDelivery) -> Result<Enqueued, InboxError> {
+        let ack = telemetry::Ack::start(&delivery.scheme);
         let (reply, answer) = oneshot::channel();
         let stored = async {
             self.inner
@@ -802,9 +810,11 @@ impl<DB: Backend> Inbox<DB> {
                 Err(_) => Err(InboxError::Closed),
             }
         };
-        tokio::time::timeout(self.inner.options.unavailable_after, stored)
-            .await
-            .unwrap_or(Err(InboxError::Timeout))
+        ack.finish(
+            tokio::time::timeout(self.inner.options.unavailable_after, stored)
+                .await
+                .unwrap_or(Err(InboxError::Timeout)),
+        )
     }
 
     /// A builder of workers for this inbox.

@@ -9,7 +9,7 @@ use sqlx::Transaction;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::{Backend, Inbox, InboxDelivery, State, millis, now_ms, random_u64};
+use super::{Backend, Inbox, InboxDelivery, State, millis, now_ms, random_u64, telemetry};
 
 /// What a handler's failure carries: any error (its text is kept as the row's last error).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -195,6 +195,7 @@ async fn claim_loop<DB: Backend>(
     let retention = options
         .purge_every
         .map(|every| tokio::spawn(purge_loop(inbox.clone(), every)));
+    let _gauges = telemetry::refresh(&inbox);
     // False once the `Worker` was dropped without `shutdown`: its channel is closed, and
     // `changed()` would then return at once on every turn (a busy loop on the database).
     let mut stoppable = true;
@@ -299,19 +300,23 @@ async fn rescue<DB: Backend>(inbox: &Inbox<DB>) {
         }
     };
     let max = i64::from(options.retry.max_attempts);
-    for (row_id, token, attempts) in expired {
+    for (row_id, token, attempts, scheme) in expired {
         let attempt = u32::try_from(attempts).unwrap_or(u32::MAX);
         let error = format!("the worker stopped during attempt {attempt} (its lease ran out)");
         let next = now.saturating_add(millis(options.retry.delay(attempt)));
         let rescued = DB::rescue(inbox.pool(), row_id, token, now, next, &error, max);
-        match bounded(options.unavailable_after, rescued).await {
+        let rescued = bounded(options.unavailable_after, rescued).await;
+        telemetry::rescued(&scheme, &rescued);
+        match rescued {
             Ok(Some(State::Dead)) => tracing::error!(
+                scheme,
                 row_id,
                 attempt,
                 outcome = "dead",
                 "inbox: a worker stopped during the last attempt: dead"
             ),
             Ok(Some(_)) => tracing::warn!(
+                scheme,
                 row_id,
                 attempt,
                 outcome = "retry",
@@ -430,6 +435,7 @@ async fn attempt<DB: Backend>(
 ) {
     let options = inbox.options();
     let pool = inbox.pool();
+    let started = tokio::time::Instant::now();
     let (row_id, number) = (delivery.row_id(), delivery.attempt());
     let (scheme, id) = (delivery.scheme().to_owned(), delivery.id().to_owned());
     // The handler takes the delivery: a callback after the commit needs its own copy.
@@ -487,6 +493,7 @@ async fn attempt<DB: Backend>(
     match outcome {
         Some(Ok(true)) => {
             tracing::info!(scheme, id, outcome = "handled", "inbox: delivery handled");
+            telemetry::handled(&scheme, started);
             if let (Some(callback), Some(delivery)) = (on_done, &done_copy) {
                 callback(delivery);
             }
@@ -496,6 +503,7 @@ async fn attempt<DB: Backend>(
             // Not the handler's doing (a lock conflict, the database unreachable or full): the
             // attempt is given back uncounted, to run again after the first retry's delay.
             let next = now_ms().saturating_add(millis(options.retry.delay(1)));
+            telemetry::postponed(&scheme, started);
             tracing::warn!(scheme, id, %error, outcome = "postponed", "inbox: attempt not completed (a database conflict or fault); retrying later, uncounted");
             if let Err(error) = bounded(bound, DB::release(pool, row_id, token, next)).await {
                 tracing::warn!(%error, "inbox: could not give a row back; its lease will run out");
@@ -505,7 +513,9 @@ async fn attempt<DB: Backend>(
             let next = now_ms().saturating_add(millis(options.retry.delay(number)));
             let message = error.to_string();
             let max = i64::from(options.retry.max_attempts);
-            match bounded(bound, DB::fail(pool, row_id, token, next, &message, max)).await {
+            let failed = bounded(bound, DB::fail(pool, row_id, token, next, &message, max)).await;
+            telemetry::failed(&scheme, started, &failed);
+            match failed {
                 Ok(Some(State::Dead)) => tracing::error!(
                     scheme,
                     id,
