@@ -5,7 +5,7 @@
 #   bench/inbox.sh                     # everything, ~3 min after the release build
 #   CASES="sqlite postgres" bench/inbox.sh
 #
-# Cases (CASES, default all five):
+# Cases (CASES, default all five; tx-sqlite, tx-sqlite-direct and tx-postgres on demand):
 #   sqlite, postgres     acknowledged deliveries/s: receiver (HTTP, verification, group commit and
 #                        its workers, HANDLER_DELAY_MS=0) pinned to core $SERVER_CPU, wrk -t1
 #                        -c$CONNECTIONS on core $CLIENT_CPU for $DURATION s after a $WARMUP s
@@ -15,6 +15,10 @@
 #   slow-postgres        (HANDLER_DELAY_MS=2000): wrk -c$PACED_CONNECTIONS (24) with
 #                        $PACED_DELAY_MS (20) ms between each connection's requests
 #                        (bench/wrk/paced.lua), for 2 x $DURATION s. Target p99 <= 10 ms.
+#   tx-sqlite,           ack latency, closed loop at -c$CONNECTIONS, while every handler is a
+#   tx-sqlite-direct,    2 s transaction that writes its row first (HANDLER_WRITE_FIRST=1), so
+#   tx-postgres          that on SQLite it holds the file's write lock throughout; -direct with
+#                        SQLite's intake off (INBOX_SQLITE_INTAKE=0). Target p99 <= 20 ms.
 #   claim                the workers' claim query (32 rows, as the receiver's 32 workers ask)
 #                        with $CLAIM_ROWS done rows (default 1,000,000) and 20,000 pending in the
 #                        table: 200 claims, p50/p95/max, each committed (as the workers do: a
@@ -167,6 +171,34 @@ bench_throughput() {
     log "$name: ${RESULT[$name]}"
 }
 
+# Ack latency, closed loop at -c$CONNECTIONS, while every handler is a 2 s transaction that
+# writes its row first (HANDLER_WRITE_FIRST=1): on SQLite it holds the file's write lock for
+# the whole 2 s. tx-sqlite-direct is the same with the intake off (INBOX_SQLITE_INTAKE=0), the
+# acknowledgements then written to the inbox's file itself.
+bench_tx() {
+    local name=$1 url port pid result requests duration intake=1
+    [ "$name" = tx-sqlite-direct ] && intake=0
+    url=$(inbox_url "$name")
+    port=$(free_port)
+    make_pool "$POOLS/tx.pool" $((20000 * DURATION + 20000))
+    INBOX_URL=$url PORT=$port AUDIT_TRAIL_SECRET=$SECRET RUST_LOG=warn DEAD_LETTER_DIR=$WORK/dead \
+        HANDLER_DELAY_MS=$SLOW_HANDLER_MS HANDLER_WRITE_FIRST=1 INBOX_SQLITE_INTAKE=$intake \
+        taskset -c "$SERVER_CPU" "$CARGO_TARGET_DIR/release/examples/receiver" >/dev/null 2>"$WORK/$name.log" &
+    pid=$!
+    PIDS+=("$pid")
+    wait_ready "$pid" "$port" "$name" 20
+    result=$(run_wrk "$port" "$DURATION" "$POOLS/tx.pool" "$WORK/$name.txt" pool.lua "$CONNECTIONS")
+    stop "$pid"
+    rm -f "$POOLS/tx.pool"
+    requests=$(field "$result" requests)
+    duration=$(field "$result" duration_us)
+    RESULT[$name]=$(awk -v n="$requests" -v d="$duration" -v p50="$(field "$result" p50_us)" \
+        -v p99="$(field "$result" p99_us)" -v max="$(field "$result" max_us)" -v bad="$(field "$result" non2xx)" \
+        -v e="$(( $(field "$result" connect) + $(field "$result" read) + $(field "$result" write) + $(field "$result" timeout) ))" \
+        'BEGIN { printf "acked/s=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f non2xx=%d errors=%d", (n - bad) / (d / 1e6), p50 / 1000, p99 / 1000, max / 1000, bad, e }')
+    log "$name: ${RESULT[$name]}"
+}
+
 # Ack latency at a fixed ~1,000/s while every handler takes 2 s.
 bench_slow() {
     local name=$1 url port pid result requests duration
@@ -297,6 +329,7 @@ for case in $CASES; do
     case $case in
         sqlite | postgres) bench_throughput "$case" ;;
         slow-sqlite | slow-postgres) bench_slow "$case" ;;
+        tx-sqlite | tx-sqlite-direct | tx-postgres) bench_tx "$case" ;;
         claim) bench_claim ;;
         *) die "unknown case $case" ;;
     esac
@@ -315,6 +348,8 @@ for case in $CASES; do
             echo "  $case throughput (-c$CONNECTIONS, ${DURATION} s): ${RESULT[$case]}   target >= 3000/s: $(verdict "$(field "${RESULT[$case]}" acked/s)" 3000 '>=')" ;;
         slow-*)
             echo "  $case ack latency (~1000/s, handlers ${SLOW_HANDLER_MS} ms, $((DURATION * 2)) s): ${RESULT[$case]}   target p99 <= 10 ms: $(verdict "$(field "${RESULT[$case]}" p99_ms)" 10 '<=')" ;;
+        tx-*)
+            echo "  $case ack latency (-c$CONNECTIONS closed loop, ${SLOW_HANDLER_MS} ms transactional handlers writing first, ${DURATION} s): ${RESULT[$case]}   target p99 <= 20 ms: $(verdict "$(field "${RESULT[$case]}" p99_ms)" 20 '<=')" ;;
         claim)
             for db in claim-postgres claim-sqlite; do
                 echo "  $db query ($CLAIM_ROWS done rows, LIMIT 32, committed): ${RESULT[$db]}   target p95 <= 5 ms: $(verdict "$(field "${RESULT[$db]}" p95_ms)" 5 '<=')"

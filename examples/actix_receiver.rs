@@ -16,7 +16,8 @@
 //!
 //! Routes: `POST /webhooks/audit-trail`, `/webhooks/palo`, `/webhooks/standard`,
 //! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`, and `/webhook-test` (PALO test
-//! deliveries, logged on stderr only).
+//! deliveries, logged on stderr only). `GET /metrics` serves what the guard and, with
+//! `INBOX_URL`, the inbox record, in Prometheus's text format (see `webhook_guard::metrics`).
 //!
 //! Each delivery that reaches a handler prints exactly one JSON line on stdout:
 //! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}` (the
@@ -73,6 +74,7 @@ async fn delivery(delivery: Delivery) -> HttpResponse {
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     common::init_logs();
+    let metrics = common::prometheus::install();
     let inbox = match common::inbox::url() {
         Some(url) => Some(AnyInbox::connect(&url).await),
         None => None,
@@ -103,7 +105,7 @@ async fn main() -> std::io::Result<()> {
     eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
     let paths: Vec<_> = providers.iter().map(|p| p.0).collect();
     eprintln!("provider routes: POST {}", paths.join(", POST "));
-    common::serve::actix(HttpServer::new(move || {
+    let server = common::serve::actix(HttpServer::new(move || {
         // Inline, each route runs its handler; in inbox mode, each stores and answers.
         let route = |inline: actix_web::Route| {
             if inboxed {
@@ -114,8 +116,20 @@ async fn main() -> std::io::Result<()> {
         };
         // A path with no route: 404, as actix-web answers, without reading a body that
         // never ends (`examples/common/serve.rs`).
+        let metrics = metrics.clone();
         let app = App::new()
             .default_service(actix_web::dev::fn_service(common::serve::actix_no_route))
+            .route(
+                "/metrics",
+                web::get().to(move || {
+                    let text = metrics.render();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type(common::prometheus::CONTENT_TYPE)
+                            .body(text)
+                    }
+                }),
+            )
             .service(
                 web::resource("/webhooks/audit-trail")
                     .wrap(audit_trail_webhooks.clone())
@@ -158,10 +172,18 @@ async fn main() -> std::io::Result<()> {
             })
     }))
     .listen(listener)?
-    // actix-web stops accepting at SIGTERM or Ctrl-C and lets requests finish.
+    // actix-web's own signal handling stops at once on Ctrl-C (SIGINT forces the stop, the
+    // requests in progress are dropped): this listens instead, and stops gracefully on both.
+    .disable_signals()
     .shutdown_timeout(common::serve::SHUTDOWN_GRACE.as_secs())
-    .run()
-    .await?;
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        common::serve::shutdown_signal().await;
+        // Stop accepting, let requests in progress finish within the grace.
+        handle.stop(true).await;
+    });
+    server.await?;
     // Then attempts in progress finish, and the rest are given back uncounted.
     if let Some(workers) = workers {
         workers.shutdown().await;

@@ -10,7 +10,9 @@
 //! each pending letter to the same handler its route runs (`audit-trail` and `palo` through
 //! their typed events, `palo-test` logged, the others untyped), which prints the receivers'
 //! stdout line; a letter re-driven once is not re-driven again. It prints a summary
-//! (`{"handled":N,"failed":N,"duplicates":N}`) on stderr and exits 1 if any letter failed.
+//! (`{"handled":N,"failed":N,"duplicates":N,"skipped":N}`, `skipped` the unreadable lines of a
+//! torn write) on stderr and exits 1 if any letter failed. `list` names the unreadable lines
+//! it skipped on stderr.
 
 mod common;
 
@@ -25,9 +27,16 @@ async fn main() -> ExitCode {
     common::init_logs();
     let sink = JsonLinesSink::new(common::dead_letter_dir());
     match std::env::args().nth(1).as_deref() {
-        Some("list") => match sink.pending() {
-            Ok(letters) => {
-                for letter in letters {
+        Some("list") => match sink.read_pending() {
+            Ok(listing) => {
+                if !listing.unreadable.is_empty() {
+                    eprintln!(
+                        "skipped unreadable lines (torn writes) of {}: {:?}",
+                        sink.dir().join("dead-letters.jsonl").display(),
+                        listing.unreadable
+                    );
+                }
+                for letter in listing.letters {
                     println!(
                         "{}",
                         serde_json::to_string(&letter).expect("a letter serialises")
@@ -53,8 +62,8 @@ async fn main() -> ExitCode {
         {
             Ok(report) => {
                 eprintln!(
-                    r#"{{"handled":{},"failed":{},"duplicates":{}}}"#,
-                    report.handled, report.failed, report.duplicates
+                    r#"{{"handled":{},"failed":{},"duplicates":{},"skipped":{}}}"#,
+                    report.handled, report.failed, report.duplicates, report.skipped
                 );
                 if report.failed == 0 {
                     ExitCode::SUCCESS

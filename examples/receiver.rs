@@ -15,7 +15,8 @@
 //!
 //! Routes: `POST /webhooks/audit-trail`, `/webhooks/palo`, `/webhooks/standard`,
 //! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`, and `/webhook-test` (PALO test
-//! deliveries, logged on stderr only).
+//! deliveries, logged on stderr only). `GET /metrics` serves what the guard and, with
+//! `INBOX_URL`, the inbox record, in Prometheus's text format (see `webhook_guard::metrics`).
 //!
 //! Each delivery that reaches a handler prints exactly one JSON line on stdout:
 //! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}` (the
@@ -30,7 +31,7 @@ mod common;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, any, post};
+use axum::routing::{MethodRouter, any, get, post};
 use common::inbox::AnyInbox;
 use webhook_guard::Delivery;
 use webhook_guard::axum::{Verified, WebhookLayer, enqueue};
@@ -64,6 +65,7 @@ async fn delivery(delivery: Delivery) -> (StatusCode, &'static str) {
 #[tokio::main]
 async fn main() {
     common::init_logs();
+    let metrics = common::prometheus::install();
     let inbox = match common::inbox::url() {
         Some(url) => Some(AnyInbox::connect(&url).await),
         None => None,
@@ -80,6 +82,13 @@ async fn main() {
         }
     };
     let app = Router::new()
+        .route(
+            "/metrics",
+            get(move || async move {
+                let content_type = [(http::header::CONTENT_TYPE, common::prometheus::CONTENT_TYPE)];
+                (content_type, metrics.render())
+            }),
+        )
         .route(
             "/webhooks/audit-trail",
             route(post(audit_trail)).layer(WebhookLayer::new(guards.audit_trail)),

@@ -54,7 +54,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -226,8 +226,10 @@ impl TryFrom<Record> for DeadLetter {
 /// Where dead letters go. Implement it to keep them in your own database or queue; `store`
 /// must return only once the letter is durable, because the sender is answered 2xx right after.
 ///
-/// It is called from the request's task: keep it short (the file sink appends one line and
-/// `fsync`s, about a millisecond on a local disk).
+/// `store` may block (write, `fsync`): the adapters call it on tokio's blocking pool
+/// ([`tokio::task::spawn_blocking`]), never on a runtime worker, and the request waits for it.
+/// Outside a tokio runtime it runs on the caller's thread. A `store` that panics is answered
+/// as a failed one (503).
 ///
 /// ```
 /// use std::io;
@@ -298,44 +300,62 @@ impl UnparsedPolicy {
 
     #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     /// Applies the policy to a verified delivery that did not parse: what the adapter answers.
+    ///
+    /// The letter is built here, from the borrowed request; the future owns it and stores it
+    /// on the blocking pool (the sink writes and `fsync`s), so it borrows nothing and an
+    /// adapter whose extractor must be `'static` (actix-web) can return it.
     pub(crate) fn apply<H: HeaderLookup + ?Sized>(
         &self,
         scheme: &Scheme,
         delivery: &Delivery,
         headers: &H,
         error: serde_json::Error,
-    ) -> Unparsed {
-        let Self::DeadLetter(sink) = self else {
-            tracing::warn!(
-                scheme = delivery.scheme(),
-                delivery_id = delivery.id(),
-                %error,
-                "verified delivery does not match the handler's type: rejected, the sender will retry"
-            );
-            return Unparsed::Rejected(error);
-        };
-        let letter = DeadLetter::from_delivery(scheme, delivery, headers, &error);
-        match sink.store(&letter) {
-            Ok(()) => {
+    ) -> impl Future<Output = Unparsed> + Send + 'static {
+        let stored = match self {
+            Self::DeadLetter(sink) => Ok((
+                Arc::clone(sink),
+                DeadLetter::from_delivery(scheme, delivery, headers, &error),
+            )),
+            Self::Reject => {
                 tracing::warn!(
                     scheme = delivery.scheme(),
                     delivery_id = delivery.id(),
-                    event_type = delivery.event_type(),
                     %error,
-                    outcome = "dead_lettered",
-                    "verified delivery does not match the handler's type: stored as a dead letter"
+                    "verified delivery does not match the handler's type: rejected, the sender will retry"
                 );
-                Unparsed::DeadLettered
+                Err(error)
             }
-            Err(io_error) => {
-                tracing::error!(
-                    scheme = delivery.scheme(),
-                    delivery_id = delivery.id(),
-                    %error,
-                    %io_error,
-                    "verified delivery does not match the handler's type, and the dead-letter sink failed: answering 503"
-                );
-                Unparsed::SinkFailed
+        };
+        async move {
+            let (sink, letter) = match stored {
+                Ok(stored) => stored,
+                Err(error) => return Unparsed::Rejected(error),
+            };
+            let (scheme, id) = (letter.scheme.clone(), letter.id.clone());
+            let event_type = letter.event_type.clone();
+            let reason = letter.error.clone();
+            match blocking(move || sink.store(&letter)).await {
+                Ok(()) => {
+                    tracing::warn!(
+                        scheme,
+                        delivery_id = id,
+                        event_type,
+                        error = %reason,
+                        outcome = "dead_lettered",
+                        "verified delivery does not match the handler's type: stored as a dead letter"
+                    );
+                    Unparsed::DeadLettered
+                }
+                Err(io_error) => {
+                    tracing::error!(
+                        scheme,
+                        delivery_id = id,
+                        error = %reason,
+                        %io_error,
+                        "verified delivery does not match the handler's type, and the dead-letter sink failed: answering 503"
+                    );
+                    Unparsed::SinkFailed
+                }
             }
         }
     }
@@ -374,12 +394,48 @@ pub(crate) enum Unparsed {
 /// re-driven since. Nothing is written until the first dead letter; the directory is created
 /// then.
 ///
+/// A torn line hides nothing. A write or `fsync` that fails (a full disk) is cut back to where
+/// it began, and the delivery is answered 503 (retryable); each letter starts on a fresh line,
+/// even after a line torn by a crash mid-write. Reading skips a line that does not parse, logs
+/// its number (a `tracing` warning) and reports it: [`Listing::unreadable`],
+/// [`Redriven::skipped`]. A last line without its newline yet (being written) is left for the
+/// next read; once another letter follows it, it is reported like any other torn line.
+///
 /// One process appends to a directory at a time (the receiver); a re-drive, from the same or
 /// another process, writes only `redriven.jsonl`. See the [module docs](self) for an example.
 #[derive(Debug)]
 pub struct JsonLinesSink {
     dir: PathBuf,
     letters: Mutex<Option<File>>,
+}
+
+/// What [`JsonLinesSink::read_all`] and [`JsonLinesSink::read_pending`] found: the letters, and
+/// the lines of `dead-letters.jsonl` they skipped because they do not parse (torn writes).
+///
+/// ```
+/// use webhook_guard::dead_letter::{DeadLetter, DeadLetterSink, JsonLinesSink};
+///
+/// let dir = std::env::temp_dir().join(format!("wg-doc-listing-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// // A record torn by a crash mid-write, with no newline.
+/// std::fs::write(dir.join("dead-letters.jsonl"), r#"{"scheme":"palo","id":"evt_"#)?;
+/// let sink = JsonLinesSink::new(&dir);
+/// sink.store(&DeadLetter::new("palo", "evt_2", "{}", "missing field `event_id`"))?;
+///
+/// let listing = sink.read_all()?;
+/// assert_eq!(listing.letters.len(), 1);
+/// assert_eq!(listing.letters[0].id, "evt_2");
+/// assert_eq!(listing.unreadable, [1], "the torn line, skipped and reported");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Listing {
+    /// The letters read, oldest first.
+    pub letters: Vec<DeadLetter>,
+    /// The numbers (from 1) of the lines of `dead-letters.jsonl` that do not parse: skipped.
+    pub unreadable: Vec<usize>,
 }
 
 /// What [`JsonLinesSink::redrive`] did.
@@ -392,10 +448,14 @@ pub struct Redriven {
     pub failed: usize,
     /// Letters of a delivery already re-driven (dead-lettered twice): not run again.
     pub duplicates: usize,
+    /// Lines of `dead-letters.jsonl` that do not parse (torn writes): skipped, see [`Listing`].
+    pub skipped: usize,
 }
 
 const LETTERS: &str = "dead-letters.jsonl";
 const REDRIVEN: &str = "redriven.jsonl";
+
+type Key = (String, Option<String>, String);
 
 impl JsonLinesSink {
     /// A sink writing under `dir`.
@@ -411,35 +471,55 @@ impl JsonLinesSink {
         &self.dir
     }
 
-    /// Every dead letter stored, re-driven or not, oldest first.
+    /// Every dead letter stored, re-driven or not, oldest first; unreadable lines are skipped
+    /// (see [`read_all`](Self::read_all) to have them reported).
     pub fn all(&self) -> io::Result<Vec<DeadLetter>> {
-        read_lines(&self.dir.join(LETTERS))
+        self.read_all().map(|listing| listing.letters)
     }
 
-    /// The dead letters not re-driven yet, oldest first, one per delivery.
+    /// The dead letters not re-driven yet, oldest first, one per delivery; unreadable lines
+    /// are skipped (see [`read_pending`](Self::read_pending) to have them reported).
     pub fn pending(&self) -> io::Result<Vec<DeadLetter>> {
-        let mut done = self.redriven_keys()?;
-        Ok(self
-            .all()?
-            .into_iter()
-            .filter(|letter| done.insert(letter.key()))
-            .collect())
+        self.read_pending().map(|listing| listing.letters)
+    }
+
+    /// Every dead letter stored, re-driven or not, oldest first, and the lines skipped. See
+    /// the example on [`Listing`].
+    pub fn read_all(&self) -> io::Result<Listing> {
+        read_letters(&self.dir)
+    }
+
+    /// The dead letters not re-driven yet, oldest first, one per delivery, and the lines
+    /// skipped.
+    pub fn read_pending(&self) -> io::Result<Listing> {
+        let mut done = redriven_keys(&self.dir)?;
+        let mut listing = read_letters(&self.dir)?;
+        listing.letters.retain(|letter| done.insert(letter.key()));
+        Ok(listing)
     }
 
     /// Runs `handler` once for each pending dead letter, oldest first, and marks those it
     /// took (`Ok`) as re-driven (`fsync`ed), so the next re-drive skips them. A delivery
-    /// dead-lettered twice runs once. Letters the handler fails on stay pending.
+    /// dead-lettered twice runs once. Letters the handler fails on stay pending; unreadable
+    /// lines are skipped and counted ([`Redriven::skipped`]). The files are read and written
+    /// on tokio's blocking pool when run in a tokio runtime.
     ///
     /// A crash between the handler's effect and the mark re-drives that letter again:
-    /// at-least-once, as any handler without a transaction of its own.
+    /// at-least-once, as any handler without a transaction of its own. So does a mark torn
+    /// by a crash: it is skipped when read.
     pub async fn redrive<F, E>(&self, mut handler: F) -> io::Result<Redriven>
     where
         F: AsyncFnMut(DeadLetter) -> Result<(), E>,
         E: fmt::Display,
     {
-        let mut done = self.redriven_keys()?;
-        let mut report = Redriven::default();
-        for letter in self.all()? {
+        let dir = self.dir.clone();
+        let (mut done, listing) =
+            blocking(move || Ok((redriven_keys(&dir)?, read_letters(&dir)?))).await?;
+        let mut report = Redriven {
+            skipped: listing.unreadable.len(),
+            ..Redriven::default()
+        };
+        for letter in listing.letters {
             let key = letter.key();
             if done.contains(&key) {
                 report.duplicates += 1;
@@ -450,7 +530,8 @@ impl JsonLinesSink {
                 Ok(()) => {
                     let mut line = serde_json::to_vec(&RedrivenKey::from(&key))?;
                     line.push(b'\n');
-                    append_durably(&self.dir, REDRIVEN, &line)?;
+                    let dir = self.dir.clone();
+                    blocking(move || append_line(&mut open_append(&dir, REDRIVEN)?, &line)).await?;
                     done.insert(key);
                     report.handled += 1;
                 }
@@ -462,16 +543,12 @@ impl JsonLinesSink {
         }
         Ok(report)
     }
-
-    fn redriven_keys(&self) -> io::Result<HashSet<(String, Option<String>, String)>> {
-        Ok(read_lines::<RedrivenKey>(&self.dir.join(REDRIVEN))?
-            .into_iter()
-            .map(|k| (k.scheme, k.tenant, k.id))
-            .collect())
-    }
 }
 
 impl DeadLetterSink for JsonLinesSink {
+    /// Appends the letter on a fresh line and `fsync`s it; blocks (the adapters call it on
+    /// tokio's blocking pool). A failed write is cut back, and the next store opens the file
+    /// again.
     fn store(&self, letter: &DeadLetter) -> io::Result<()> {
         let mut line = serde_json::to_vec(letter)?;
         line.push(b'\n');
@@ -480,18 +557,39 @@ impl DeadLetterSink for JsonLinesSink {
             .letters
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if file.is_none() {
-            *file = Some(open_append(&self.dir, LETTERS)?);
-        }
-        let result = file.as_mut().map_or(Ok(()), |f| {
-            f.write_all(&line)?;
-            f.sync_data()
-        });
+        let handle = match &mut *file {
+            Some(handle) => handle,
+            None => file.insert(open_append(&self.dir, LETTERS)?),
+        };
+        let result = append_line(handle, &line);
         if result.is_err() {
-            // Reopen next time: the handle may be the cause (a deleted directory, a full disk).
+            // Reopen next time: the handle may be the cause (a deleted directory).
             *file = None;
         }
         result
+    }
+}
+
+/// Runs `work` on tokio's blocking pool, so a write and its `fsync` (a millisecond on a local
+/// disk, seconds on a struggling one) never stall a runtime worker and the requests it serves;
+/// outside a tokio runtime, here.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        // The delivery's span goes along: the sink's own logs stay with the delivery's.
+        Ok(runtime) => {
+            let span = tracing::Span::current();
+            runtime
+                .spawn_blocking(move || span.in_scope(work))
+                .await
+                .unwrap_or_else(|failed| {
+                    Err(io::Error::other(format!(
+                        "the dead-letter store did not finish: {failed}"
+                    )))
+                })
+        }
+        Err(_) => work(),
     }
 }
 
@@ -503,8 +601,8 @@ struct RedrivenKey {
     id: String,
 }
 
-impl From<&(String, Option<String>, String)> for RedrivenKey {
-    fn from((scheme, tenant, id): &(String, Option<String>, String)) -> Self {
+impl From<&Key> for RedrivenKey {
+    fn from((scheme, tenant, id): &Key) -> Self {
         Self {
             scheme: scheme.clone(),
             tenant: tenant.clone(),
@@ -513,11 +611,33 @@ impl From<&(String, Option<String>, String)> for RedrivenKey {
     }
 }
 
+fn read_letters(dir: &Path) -> io::Result<Listing> {
+    let (letters, unreadable) = read_lines(&dir.join(LETTERS))?;
+    Ok(Listing {
+        letters,
+        unreadable,
+    })
+}
+
+fn redriven_keys(dir: &Path) -> io::Result<HashSet<Key>> {
+    // A torn mark is skipped: its letter is re-driven again (at-least-once).
+    let (keys, _) = read_lines::<RedrivenKey>(&dir.join(REDRIVEN))?;
+    Ok(keys
+        .into_iter()
+        .map(|k| (k.scheme, k.tenant, k.id))
+        .collect())
+}
+
 fn open_append(dir: &Path, name: &str) -> io::Result<File> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(name);
     let created = !path.exists();
-    let file = OpenOptions::new().create(true).append(true).open(&path)?;
+    // Readable too: `append_line` reads the last byte.
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(&path)?;
     if created {
         // A new file's name lives in the directory: make it durable too.
         File::open(dir)?.sync_all()?;
@@ -525,36 +645,88 @@ fn open_append(dir: &Path, name: &str) -> io::Result<File> {
     Ok(file)
 }
 
-fn append_durably(dir: &Path, name: &str, line: &[u8]) -> io::Result<()> {
-    let mut file = open_append(dir, name)?;
-    file.write_all(line)?;
-    file.sync_data()
+/// Appends `line` (ending in `\n`) to `file` and `fsync`s it.
+///
+/// The line starts on a fresh one: a file whose last byte is not `\n` ends with a record torn
+/// by a crash mid-write, which gets its newline first, so it stays one unreadable line instead
+/// of swallowing this record. A write or `fsync` that fails is cut back to where it began (best
+/// effort), so a full disk leaves no torn record behind and the next write, once there is
+/// space, goes on cleanly.
+fn append_line(file: &mut File, line: &[u8]) -> io::Result<()> {
+    let start = file.seek(SeekFrom::End(0))?;
+    let torn = start > 0 && {
+        let mut last = [0; 1];
+        file.seek(SeekFrom::End(-1))?;
+        file.read_exact(&mut last)?;
+        last != *b"\n"
+    };
+    let written = if torn {
+        file.write_all(b"\n").and_then(|()| file.write_all(line))
+    } else {
+        file.write_all(line)
+    };
+    let result = written.and_then(|()| file.sync_data());
+    if let Err(error) = &result
+        && let Err(cut) = file.set_len(start).and_then(|()| file.sync_data())
+    {
+        tracing::warn!(
+            %error,
+            %cut,
+            "a failed dead-letter write could not be cut back: its torn line will be skipped when read"
+        );
+    }
+    result
 }
 
-/// The complete lines of a JSON-lines file (a last line still being written has no newline
-/// yet and is left for the next read); a missing file is empty.
-fn read_lines<T: serde::de::DeserializeOwned>(path: &Path) -> io::Result<Vec<T>> {
+/// The complete lines of a JSON-lines file that parse, and the numbers (from 1) of those that
+/// do not (each logged, then skipped). A last line still being written has no newline yet and
+/// is left for the next read; a missing file is empty.
+fn read_lines<T: serde::de::DeserializeOwned>(path: &Path) -> io::Result<(Vec<T>, Vec<usize>)> {
     let file = match File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
         Err(e) => return Err(e),
     };
     let mut reader = BufReader::new(file);
-    let mut items = Vec::new();
+    let (mut items, mut unreadable) = (Vec::new(), Vec::new());
     let mut line = Vec::new();
     let mut number = 0;
     loop {
         line.clear();
         if reader.read_until(b'\n', &mut line)? == 0 || line.last() != Some(&b'\n') {
-            return Ok(items);
+            return Ok((items, unreadable));
         }
         number += 1;
-        let item = serde_json::from_slice(&line).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}, line {number}: {e}", path.display()),
-            )
-        })?;
-        items.push(item);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice(&line) {
+            Ok(item) => items.push(item),
+            Err(error) => {
+                let recovered = record_after_torn(&line);
+                tracing::warn!(
+                    path = %path.display(),
+                    line = number,
+                    %error,
+                    recovered_a_record = recovered.is_some(),
+                    "unreadable line (a torn write): skipped"
+                );
+                unreadable.push(number);
+                items.extend(recovered);
+            }
+        }
     }
+}
+
+/// The record at the end of a line that a torn record begins: what this sink wrote after a
+/// failed write before it started each record on a fresh line (files of earlier builds). Both record kinds are
+/// JSON objects whose first key is `scheme`, and inside a JSON string every quote is escaped,
+/// so `{"scheme":` anywhere but at the start of the line begins a record.
+fn record_after_torn<T: serde::de::DeserializeOwned>(line: &[u8]) -> Option<T> {
+    const START: &[u8] = br#"{"scheme":"#;
+    let at = line
+        .windows(START.len())
+        .rposition(|window| window == START)
+        .filter(|&at| at > 0)?;
+    serde_json::from_slice(&line[at..]).ok()
 }

@@ -22,3 +22,7 @@ pub mod testing {}
 #[doc = include_str!("../docs/guides/from-express.md")]
 #[cfg(all(feature = "axum", feature = "inbox-sqlite"))]
 pub mod from_express {}
+
+#[doc = include_str!("../docs/guides/inbox-production.md")]
+#[cfg(feature = "inbox-sqlite")]
+pub mod inbox_production {}

@@ -2,10 +2,13 @@
 //! real binaries (`receiver` on axum, `actix_receiver` on actix-web) with their default
 //! settings, RSS read from `/proc`:
 //!
-//! - 300 connections announcing 1 MiB bodies without a signature header: RSS grows by less
-//!   than 64 MiB and a valid delivery is answered within 1 s meanwhile;
-//! - 300 connections with plausible signature headers trickling 1 MiB bodies: RSS grows by
-//!   less than 128 MiB; once they are gone, RSS is back within 64 MiB of the start;
+//! - 300 connections sending 1 MiB bodies (announced or chunked) without a signature header:
+//!   RSS grows by less than 64 MiB and a valid delivery is answered within 1 s meanwhile;
+//! - 300 connections with plausible signature headers trickling 1 MiB bodies, announced
+//!   (`Content-Length`) or chunked: while they fill the share of the body budget open to large
+//!   bodies (a plausible 128 KiB head gets 503), a valid 1 KiB delivery gets 200 within 1 s
+//!   (issue 24: the budget keeps a reserve for small bodies); with announced bodies RSS grows
+//!   by less than 128 MiB, and once they are gone it is back within 64 MiB of the start;
 //! - a connection sending nothing, half a head, or a body at 1 byte/s is closed or answered
 //!   408 within 20 s, and so is one streaming an unsigned chunked body without end, to a
 //!   webhook route (answered 401) or to a path with no route (answered 404): actix-web would
@@ -43,7 +46,15 @@ const MIB: usize = 1024 * 1024;
 
 /// A signed Audit Trail delivery: its headers and body.
 fn delivery(id: &str) -> (Vec<(String, String)>, Vec<u8>) {
-    let body = audit_trail_sample_with_id("event.created", id).expect("a sample");
+    sized_delivery(id, 0)
+}
+
+/// A signed Audit Trail delivery whose body is padded with spaces (still JSON) to at least
+/// `size` bytes.
+fn sized_delivery(id: &str, size: usize) -> (Vec<(String, String)>, Vec<u8>) {
+    let mut body = audit_trail_sample_with_id("event.created", id).expect("a sample");
+    let padding = size.saturating_sub(body.len());
+    body.extend(std::iter::repeat_n(' ', padding));
     let secret = Secret::new(DEMO_AUDIT_TRAIL_SECRET).unwrap();
     let headers = Signer::new(Scheme::audit_trail(), secret).headers(
         body.as_bytes(),
@@ -55,8 +66,13 @@ fn delivery(id: &str) -> (Vec<(String, String)>, Vec<u8>) {
 
 /// A request head; `headers` come after `Host` and `Content-Length`.
 fn head(addr: SocketAddr, length: usize, headers: &[(String, String)]) -> String {
+    framed_head(addr, &format!("content-length: {length}"), headers)
+}
+
+/// A request head with the framing header given; `headers` come after it.
+fn framed_head(addr: SocketAddr, framing: &str, headers: &[(String, String)]) -> String {
     let mut head = format!(
-        "POST {ROUTE} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n"
+        "POST {ROUTE} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n{framing}\r\n"
     );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -82,8 +98,13 @@ async fn read_status(stream: &mut TcpStream) -> Option<u16> {
 
 /// Sends one valid delivery on a new connection: its status and how long the answer took.
 async fn send_valid(addr: SocketAddr, id: &str) -> (Option<u16>, Duration) {
+    send_valid_sized(addr, id, 0).await
+}
+
+/// [`send_valid`] with a body of at least `size` bytes.
+async fn send_valid_sized(addr: SocketAddr, id: &str, size: usize) -> (Option<u16>, Duration) {
     let started = Instant::now();
-    let (headers, body) = delivery(id);
+    let (headers, body) = sized_delivery(id, size);
     let Ok(mut stream) = TcpStream::connect(addr).await else {
         return (None, started.elapsed());
     };
@@ -151,8 +172,9 @@ fn raise_fd_limit() {
 /// On actix-web this holds because the example server sets no `client_disconnect_timeout`
 /// (`examples/common/serve.rs`): with one, actix-http reads and discards the rest of each
 /// refused body until the client stops, through a read buffer of 128-256 KiB per connection
-/// (+57 to +67 MiB here).
-async fn unsigned_bodies(receiver: &Receiver, start_rss: f64) {
+/// (+57 to +67 MiB here). Sent chunked too (issue 24): actix-http drains a dropped chunked
+/// payload, which the middleware prevents by holding it until the answer is sent.
+async fn unsigned_bodies(receiver: &Receiver, start_rss: f64, chunked: bool) {
     let addr = receiver.addr;
     let peak = PeakRss::start(receiver.pid());
     let attackers: Vec<_> = (0..300)
@@ -161,13 +183,22 @@ async fn unsigned_bodies(receiver: &Receiver, start_rss: f64) {
                 let Ok(mut stream) = TcpStream::connect(addr).await else {
                     return;
                 };
-                let head = head(addr, MIB, &[]);
+                let head = if chunked {
+                    framed_head(addr, "transfer-encoding: chunked", &[])
+                } else {
+                    head(addr, MIB, &[])
+                };
                 if stream.write_all(head.as_bytes()).await.is_err() {
                     return;
                 }
                 let chunk = vec![b' '; 64 * 1024];
+                let piece = if chunked {
+                    [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat()
+                } else {
+                    chunk
+                };
                 for _ in 0..16 {
-                    if stream.write_all(&chunk).await.is_err() {
+                    if stream.write_all(&piece).await.is_err() {
                         break;
                     }
                 }
@@ -182,7 +213,7 @@ async fn unsigned_bodies(receiver: &Receiver, start_rss: f64) {
     }
     let peak = peak.finish().await;
     eprintln!(
-        "unsigned 1 MiB x 300: RSS {start_rss:.1} MiB -> peak {peak:.1} MiB; valid delivery {status:?} in {took:?}"
+        "unsigned 1 MiB x 300 (chunked: {chunked}): RSS {start_rss:.1} MiB -> peak {peak:.1} MiB; valid delivery {status:?} in {took:?}"
     );
     assert_eq!(status, Some(200), "the valid delivery during the flood");
     assert!(took < Duration::from_secs(1), "answered in {took:?}");
@@ -193,29 +224,68 @@ async fn unsigned_bodies(receiver: &Receiver, start_rss: f64) {
     );
 }
 
+/// Whether a large body would be refused for the budget right now: a plausible head
+/// announcing 128 KiB (more than the small-body threshold, 64 KiB) is answered 503 before its
+/// body is sent, or gets no answer while the server waits for its body (then it is dropped,
+/// after 100 ms: it holds its share meanwhile).
+async fn large_share_full(addr: SocketAddr) -> bool {
+    let (headers, _) = delivery("whd_large_probe");
+    let Ok(mut stream) = TcpStream::connect(addr).await else {
+        return false;
+    };
+    if stream
+        .write_all(head(addr, 128 * 1024, &headers).as_bytes())
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    let answer = tokio::time::timeout(Duration::from_millis(100), read_status(&mut stream)).await;
+    matches!(answer, Ok(Some(503)))
+}
+
 /// 300 connections with plausible signature headers (well-formed, fresh, signed for another
-/// body) trickle 1 MiB bodies: the budget bounds what is held, and it is given back.
-async fn plausible_trickles(receiver: &Receiver, start_rss: f64) {
+/// body) trickle 1 MiB bodies, announced with `Content-Length` or `chunked` (those start
+/// small and grow past the small-body threshold): the budget bounds what is held, and it is
+/// given back. Meanwhile, whenever they fill what large bodies may take (a plausible 128 KiB
+/// head gets 503), a valid 1 KiB delivery sent then is answered 200 within 1 s: the reserve
+/// for small bodies (chunked: one every 50 ms, the share being full only at moments).
+async fn plausible_trickles(receiver: &Receiver, start_rss: f64, chunked: bool) {
     let addr = receiver.addr;
+    let framing = if chunked { "chunked" } else { "announced" };
     let peak = PeakRss::start(receiver.pid());
     let attackers: Vec<_> = (0..300)
         .map(|i| {
             tokio::spawn(async move {
-                let (headers, _) = delivery(&format!("whd_trickle_{i}"));
+                let (headers, _) = delivery(&format!("whd_trickle_{framing}_{i}"));
                 let Ok(mut stream) = TcpStream::connect(addr).await else {
                     return None;
                 };
-                let head = head(addr, MIB, &headers);
+                let head = if chunked {
+                    framed_head(addr, "transfer-encoding: chunked", &headers)
+                } else {
+                    head(addr, MIB, &headers)
+                };
                 if stream.write_all(head.as_bytes()).await.is_err() {
                     return None;
                 }
                 // 1 MiB in 32 KiB pieces every 50 ms (about 1.6 s), then the answer.
                 let chunk = vec![b' '; 32 * 1024];
+                let piece = if chunked {
+                    [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat()
+                } else {
+                    chunk.clone()
+                };
+                let mut sent = true;
                 for _ in 0..MIB / chunk.len() {
-                    if stream.write_all(&chunk).await.is_err() {
+                    if stream.write_all(&piece).await.is_err() {
+                        sent = false;
                         break;
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                if sent && chunked {
+                    let _ = stream.write_all(b"0\r\n\r\n").await;
                 }
                 tokio::time::timeout(Duration::from_secs(10), read_status(&mut stream))
                     .await
@@ -224,19 +294,62 @@ async fn plausible_trickles(receiver: &Receiver, start_rss: f64) {
             })
         })
         .collect();
+    // Whenever a probe finds the share of large bodies full, a small valid delivery right
+    // away, until 1.5 s (the trickles end after about 1.6 s). The attackers' heads first, so
+    // that a probe does not take their room. Chunked bodies are refused one by one as they
+    // grow past what is left, and these attackers do not come back: the share is full only at
+    // moments, so there a valid delivery goes every 50 ms whatever the probe found.
+    let flooding = Instant::now();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (mut probes, mut full, mut valid) = (0, 0, Vec::new());
+    while flooding.elapsed() < Duration::from_millis(1500) {
+        probes += 1;
+        let found_full = large_share_full(addr).await;
+        full += usize::from(found_full);
+        if found_full || chunked {
+            let id = format!("whd_during_{framing}_trickles_{probes}");
+            valid.push(send_valid_sized(addr, &id, 1024).await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let slowest = valid.iter().map(|(_, took)| *took).max();
     let mut statuses = std::collections::BTreeMap::<Option<u16>, u32>::new();
     for attacker in attackers {
         *statuses.entry(attacker.await.unwrap()).or_default() += 1;
     }
     let peak = peak.finish().await;
     eprintln!(
-        "plausible 1 MiB trickles x 300: RSS {start_rss:.1} MiB -> peak {peak:.1} MiB; answers {statuses:?}"
+        "plausible 1 MiB trickles x 300 ({framing}): RSS {start_rss:.1} MiB -> peak {peak:.1} MiB; answers {statuses:?}; large share found full {full} times of {probes}; {} valid 1 KiB deliveries answered {:?}, the slowest in {slowest:?}",
+        valid.len(),
+        valid
+            .iter()
+            .map(|(status, _)| *status)
+            .collect::<std::collections::BTreeSet<_>>(),
     );
     assert!(
-        peak - start_rss < 128.0,
-        "RSS grew by {:.1} MiB",
-        peak - start_rss
+        full > 0 || chunked,
+        "the flood never filled the share of large bodies"
     );
+    assert!(
+        statuses.contains_key(&Some(503)),
+        "the flood never reached the budget: {statuses:?}"
+    );
+    assert!(!valid.is_empty());
+    for (status, took) in valid {
+        assert_eq!(status, Some(200), "a valid delivery during the flood");
+        assert!(took < Duration::from_secs(1), "answered in {took:?}");
+    }
+    // Announced bodies are allocated once, at their size. Chunked ones grow their buffer as
+    // they come (the budget counts its capacity): the reallocations leave the allocator's heap
+    // fragmented, measured +107 to +134 MiB at the peak and +67 to +71 MiB a second after, on
+    // both receivers. Not asserted: a bound for them needs buffers that do not reallocate.
+    if !chunked {
+        assert!(
+            peak - start_rss < 128.0,
+            "RSS grew by {:.1} MiB",
+            peak - start_rss
+        );
+    }
     // Past the budget some are told to come back (503), the others are read and refused for
     // their signature (401): none is accepted.
     assert!(
@@ -393,8 +506,9 @@ async fn run_all(example: &str) {
         assert_eq!(status, Some(200));
     }
     let start_rss = receiver.rss_mib();
-    unsigned_bodies(&receiver, start_rss).await;
-    plausible_trickles(&receiver, start_rss).await;
+    unsigned_bodies(&receiver, start_rss, false).await;
+    unsigned_bodies(&receiver, start_rss, true).await;
+    plausible_trickles(&receiver, start_rss, false).await;
     // Once they are gone, the memory is back (within 64 MiB of the start).
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = receiver.rss_mib();
@@ -404,6 +518,8 @@ async fn run_all(example: &str) {
         "RSS stayed {:.1} MiB above the start",
         after - start_rss
     );
+    // After the memory check: see `plausible_trickles` on what chunked floods leave.
+    plausible_trickles(&receiver, start_rss, true).await;
     idle_connections(&receiver).await;
     slow_clients(&receiver).await;
 }

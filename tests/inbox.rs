@@ -182,12 +182,16 @@ macro_rules! inbox_cases {
 
         /// Counts rows of `table` matching `filter` (SQL that both dialects read alike).
         async fn count(inbox: &Inbox<Db>, table: &str, filter: &str) -> i64 {
+            // Every acknowledged row in the table first (SQLite's intake moves them within
+            // milliseconds by itself; a count right after an acknowledgement must not race it).
+            inbox.flush().await.unwrap();
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE {filter}");
             let row = sqlx::query(&sql).fetch_one(inbox.pool()).await.unwrap();
             sqlx::Row::get::<i64, _>(&row, 0)
         }
 
         async fn state(inbox: &Inbox<Db>, id: &str) -> (String, i64) {
+            inbox.flush().await.unwrap();
             let row =
                 sqlx::query("SELECT state, attempts FROM webhook_inbox WHERE delivery_id = $1")
                     .bind(id)
@@ -305,6 +309,98 @@ macro_rules! inbox_cases {
             drop(inbox);
             let inbox = connect(&database, options()).await;
             assert_eq!(inbox.stats().await.unwrap().done, 1);
+        }
+
+        /// An operator lists by state, scheme and id (newest first, paged), shows one row in
+        /// full, and re-drives by filter: dead rows of one scheme only, never a done one.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn list_show_and_redrive_by_filter() {
+            use webhook_guard::inbox::{Filter, State};
+            let database = $database;
+            let mut options = options();
+            options.retry.max_attempts = 1;
+            let inbox = connect(&database, options).await;
+            for id in ["evt_l1", "evt_l2", "evt_l3", "evt_ok"] {
+                inbox.enqueue(row(id)).await.unwrap();
+            }
+            let github = {
+                let secret = Secret::new("github-secret").unwrap();
+                let verifier = Verifier::new(Scheme::github(), [secret.clone()]);
+                let mut headers = Signer::new(Scheme::github(), secret).headers(b"{\"n\":1}", 0, "gh-1");
+                headers.push(("traceparent".into(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()));
+                let verified = verifier.verify(&headers, Bytes::from_static(b"{\"n\":1}")).unwrap();
+                NewDelivery::new(verifier.scheme(), &verified, &headers)
+            };
+            inbox.enqueue(github).await.unwrap();
+            let worker = recording(&inbox, |d| (d.id() != "evt_ok").then(|| "refused".to_owned()));
+            eventually(Duration::from_secs(20), "four dead, one done", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.dead == 4 && stats.done == 1
+            })
+            .await;
+            worker.shutdown().await;
+
+            let dead = inbox.list(&Filter::default().state(State::Dead)).await.unwrap();
+            let ids: Vec<&str> = dead.iter().map(|r| r.delivery_id.as_str()).collect();
+            assert_eq!(ids, ["gh-1", "evt_l3", "evt_l2", "evt_l1"], "newest first");
+            let page = inbox
+                .list(&Filter::default().state(State::Dead).limit(2).before(dead[1].row_id))
+                .await
+                .unwrap();
+            let ids: Vec<&str> = page.iter().map(|r| r.delivery_id.as_str()).collect();
+            assert_eq!(ids, ["evt_l2", "evt_l1"], "the next page");
+            let by_id = inbox.list(&Filter::default().delivery_id("evt_ok")).await.unwrap();
+            assert_eq!((by_id.len(), by_id[0].state), (1, State::Done));
+            assert!(by_id[0].done_at_ms.is_some());
+            let audit = inbox.list(&Filter::default().scheme("audit-trail")).await.unwrap();
+            assert_eq!(audit.len(), 4);
+
+            let shown = inbox.show(dead[0].row_id).await.unwrap().expect("the row");
+            assert_eq!(&shown.body[..], b"{\"n\":1}");
+            assert_eq!(shown.summary.last_error.as_deref(), Some("refused"));
+            assert_eq!(
+                shown.traceparent.as_deref(),
+                Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            );
+            assert!(shown.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("x-hub-signature-256")));
+            assert!(inbox.show(i64::MAX).await.unwrap().is_none());
+
+            // Done rows are never re-driven; dead rows of one scheme only.
+            assert!(inbox.redrive_where(&Filter::default().state(State::Done)).await.is_err());
+            let redriven = inbox
+                .redrive_where(&Filter::default().scheme("audit-trail"))
+                .await
+                .unwrap();
+            assert_eq!(redriven, 3);
+            let stats = inbox.stats().await.unwrap();
+            assert_eq!((stats.pending, stats.dead, stats.done), (3, 1, 1), "{stats:?}");
+            let rest = inbox.list(&Filter::default().state(State::Dead)).await.unwrap();
+            assert_eq!(rest[0].delivery_id, "gh-1");
+            assert_eq!(state(&inbox, "evt_l1").await, ("pending".to_owned(), 0));
+        }
+
+        /// Retention runs by itself: the workers delete done rows past it, in batches, and
+        /// keep dead ones.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn retention_runs_by_itself() {
+            let database = $database;
+            let mut options = options();
+            options.retry.max_attempts = 1;
+            options.retention = Duration::from_millis(300);
+            options.purge_every = Some(Duration::from_millis(200));
+            let inbox = connect(&database, options).await;
+            for n in 0..(webhook_guard::inbox::PURGE_BATCH + 20) {
+                inbox.enqueue(row(&format!("evt_keep_{n}"))).await.unwrap();
+            }
+            inbox.enqueue(row("evt_dead_kept")).await.unwrap();
+            let worker = recording(&inbox, |d| (d.id() == "evt_dead_kept").then(|| "no".to_owned()));
+            eventually(Duration::from_secs(30), "done rows purged, the dead one kept", || async {
+                let stats = inbox.stats().await.unwrap();
+                stats.done == 0 && stats.dead == 1 && stats.pending == 0 && stats.running == 0
+            })
+            .await;
+            worker.shutdown().await;
+            assert_eq!(count(&inbox, "webhook_inbox", "1 = 1").await, 1);
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -933,9 +1029,12 @@ mod http {
 mod sqlite {
     inbox_cases!(sqlx::Sqlite, Database::sqlite());
 
-    /// SQLite unavailable: another connection holds the write lock past `unavailable_after`.
+    /// Issue 24: a transactional handler holding SQLite's write lock (here another
+    /// connection, in a write transaction for longer than `unavailable_after`) never holds an
+    /// acknowledgement: it is stored in the intake and answered 200 at once, and reaches the
+    /// table once the lock is gone. The intake itself unavailable: 503 + Retry-After.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn http_503_with_retry_after_while_the_database_is_locked() {
+    async fn acknowledgements_never_wait_for_the_handlers_write_lock() {
         let database = Database::sqlite();
         let mut options = options();
         options.unavailable_after = Duration::from_millis(500);
@@ -945,17 +1044,66 @@ mod sqlite {
         let axum_url = http::serve_axum(guard.clone()).await;
         let actix = http::serve_actix(guard).await;
         let client = reqwest::Client::new();
-        let mut locker = sqlx::SqliteConnection::connect(&database.url())
+        let adapters = [
+            ("axum", axum_url.as_str()),
+            ("actix", actix.base_url.as_str()),
+        ];
+
+        // A "handler" holds the inbox file's write lock, as a transactional one does from its
+        // first write to its commit.
+        let mut handler = sqlx::SqliteConnection::connect(&database.url())
             .await
             .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut handler)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO effects (delivery_id, attempt) VALUES ('held', 1)")
+            .execute(&mut handler)
+            .await
+            .unwrap();
+        for (adapter, url) in adapters {
+            let started = Instant::now();
+            let (status, _) = http::post(&client, url, &format!("evt_held_{adapter}")).await;
+            assert_eq!(
+                status, 200,
+                "{adapter}: acknowledged while the handler holds the lock"
+            );
+            assert!(
+                started.elapsed() < Duration::from_millis(400),
+                "{adapter}: {:?}",
+                started.elapsed()
+            );
+            // A copy meanwhile is a duplicate, not a second row.
+            assert_eq!(
+                http::post(&client, url, &format!("evt_held_{adapter}"))
+                    .await
+                    .0,
+                200
+            );
+        }
+        assert_eq!(
+            inbox.stats().await.unwrap().pending,
+            2,
+            "acknowledged, waiting in the intake"
+        );
+        sqlx::query("COMMIT").execute(&mut handler).await.unwrap();
+        for (adapter, _) in adapters {
+            let id = format!("evt_held_{adapter}");
+            assert_eq!(
+                count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                1
+            );
+        }
+
+        // The intake file locked (it cannot store): 503 + Retry-After, then 200 once free.
+        let intake = format!("{}.intake", database.url());
+        let mut locker = sqlx::SqliteConnection::connect(&intake).await.unwrap();
         sqlx::query("BEGIN EXCLUSIVE")
             .execute(&mut locker)
             .await
             .unwrap();
-        for (adapter, url) in [
-            ("axum", axum_url.as_str()),
-            ("actix", actix.base_url.as_str()),
-        ] {
+        for (adapter, url) in adapters {
             let (status, retry_after) =
                 http::post(&client, url, &format!("evt_locked_{adapter}")).await;
             assert_eq!(status, 503, "{adapter}");
@@ -964,10 +1112,7 @@ mod sqlite {
         sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
         // The answers were 503: the sender retries, and now it lands (the earlier insert may
         // have landed once the lock was gone: unacknowledged, 0 or 1 row, never 2).
-        for (adapter, url) in [
-            ("axum", axum_url.as_str()),
-            ("actix", actix.base_url.as_str()),
-        ] {
+        for (adapter, url) in adapters {
             let id = format!("evt_locked_{adapter}");
             assert_eq!(http::post(&client, url, &id).await.0, 200, "{adapter}");
             assert_eq!(
@@ -977,11 +1122,208 @@ mod sqlite {
         }
     }
 
+    /// A tmpfs mounted for one test (we are root in CI), grown or unmounted by the test.
+    struct SmallDisk(PathBuf);
+
+    impl SmallDisk {
+        fn mount(kib: u32) -> Self {
+            let dir = TempDir::new().0.with_extension("tmpfs");
+            std::fs::create_dir_all(&dir).unwrap();
+            let status = std::process::Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+                .arg(&dir)
+                .status()
+                .expect("mount runs");
+            assert!(
+                status.success(),
+                "mounting a {kib} KiB tmpfs at {dir:?} failed (root needed)"
+            );
+            Self(dir)
+        }
+
+        fn grow(&self, kib: u32) {
+            let status = std::process::Command::new("mount")
+                .args(["-o", &format!("remount,size={kib}k")])
+                .arg(&self.0)
+                .status()
+                .expect("mount runs");
+            assert!(status.success(), "growing the tmpfs failed");
+        }
+    }
+
+    impl Drop for SmallDisk {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Issue 24: the SQLite file on a full disk. Deliveries are answered 503 + Retry-After
+    /// within 5 s while it is full; once space returns, 2xx within 5 s without a restart (the
+    /// writer's connection is not left stuck in its failed transaction); and every delivery
+    /// ever acknowledged has its row.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_disk_gives_503_then_heals_by_itself() {
+        let disk = SmallDisk::mount(1024);
+        let url = format!("sqlite://{}", disk.0.join("inbox.db").display());
+        // Default timings: what a receiver runs with.
+        let inbox = Inbox::<sqlx::Sqlite>::connect(&url)
+            .await
+            .expect("connects");
+        let guard = webhook_guard::Guard::new(Verifier::new(Scheme::audit_trail(), [secret()]))
+            .inbox(inbox.clone());
+        let base = http::serve_axum(guard).await;
+        let client = reqwest::Client::new();
+        let mut acknowledged = Vec::new();
+        let mut refused = None;
+        for n in 0..20_000 {
+            let id = format!("evt_disk_{n}");
+            let started = Instant::now();
+            let (status, retry_after) = http::post(&client, &base, &id).await;
+            match status {
+                200 => acknowledged.push(id),
+                503 => {
+                    assert!(retry_after.is_some(), "503 without Retry-After");
+                    assert!(
+                        started.elapsed() < Duration::from_secs(5),
+                        "{:?}",
+                        started.elapsed()
+                    );
+                    refused = Some(n);
+                    break;
+                }
+                other => panic!("unexpected {other} for {id}"),
+            }
+        }
+        assert!(refused.is_some(), "the 1 MiB disk never filled");
+        assert!(
+            !acknowledged.is_empty(),
+            "nothing was stored before the disk filled"
+        );
+        // Still full: still 503, within 5 s.
+        let started = Instant::now();
+        assert_eq!(
+            http::post(&client, &base, "evt_disk_still_full").await.0,
+            503
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        disk.grow(64 * 1024);
+        let grown = Instant::now();
+        loop {
+            let (status, _) = http::post(&client, &base, "evt_disk_after").await;
+            if status == 200 {
+                break;
+            }
+            assert!(
+                grown.elapsed() < Duration::from_secs(5),
+                "still {status} {:?} after space returned",
+                grown.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        acknowledged.push("evt_disk_after".to_owned());
+        for id in &acknowledged {
+            assert_eq!(
+                count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                1,
+                "{id} was acknowledged"
+            );
+        }
+    }
+
     use sqlx::Connection as _;
 }
 
 mod postgres {
     inbox_cases!(sqlx::Postgres, Database::postgres());
+
+    /// Issue 24: the backend stopped (SIGSTOP) for 30 s with the receiver's default timings:
+    /// each delivery meanwhile is answered 503 + Retry-After within 5 s; after it resumes,
+    /// 2xx within 5 s, without a restart; every acknowledged delivery has its row.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stopped_backend_gives_503_within_5s_then_heals_within_5s() {
+        let mut database = Database::postgres();
+        let inbox = Inbox::<sqlx::Postgres>::connect(&database.url())
+            .await
+            .expect("connects");
+        let guard = webhook_guard::Guard::new(Verifier::new(Scheme::audit_trail(), [secret()]))
+            .inbox(inbox.clone());
+        let axum_url = http::serve_axum(guard.clone()).await;
+        let actix = http::serve_actix(guard).await;
+        let client = reqwest::Client::new();
+        assert_eq!(
+            http::post(&client, &axum_url, "evt_before_pause").await.0,
+            200
+        );
+        database.server().pause();
+        let paused = Instant::now();
+        let mut n = 0;
+        while paused.elapsed() < Duration::from_secs(30) {
+            for (adapter, url) in [
+                ("axum", axum_url.as_str()),
+                ("actix", actix.base_url.as_str()),
+            ] {
+                n += 1;
+                let started = Instant::now();
+                let (status, retry_after) =
+                    http::post(&client, url, &format!("evt_paused_{n}")).await;
+                let took = started.elapsed();
+                assert_eq!(
+                    status,
+                    503,
+                    "{adapter}, {:?} into the pause",
+                    paused.elapsed()
+                );
+                assert!(retry_after.is_some(), "{adapter}: 503 without Retry-After");
+                assert!(
+                    took < Duration::from_secs(5),
+                    "{adapter}: 503 after {took:?}"
+                );
+            }
+        }
+        database.server().resume();
+        let resumed = Instant::now();
+        for (adapter, url) in [
+            ("axum", axum_url.as_str()),
+            ("actix", actix.base_url.as_str()),
+        ] {
+            let id = format!("evt_after_pause_{adapter}");
+            loop {
+                let (status, _) = http::post(&client, url, &id).await;
+                if status == 200 {
+                    break;
+                }
+                assert!(
+                    resumed.elapsed() < Duration::from_secs(5),
+                    "{adapter}: still {status} {:?} after the backend resumed",
+                    resumed.elapsed()
+                );
+            }
+        }
+        assert!(
+            resumed.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            resumed.elapsed()
+        );
+        for id in [
+            "evt_before_pause",
+            "evt_after_pause_axum",
+            "evt_after_pause_actix",
+        ] {
+            assert_eq!(
+                count(&inbox, "webhook_inbox", &format!("delivery_id = '{id}'")).await,
+                1,
+                "{id}"
+            );
+        }
+    }
 
     /// Postgres down (killed), then back: 503 + Retry-After meanwhile, 200 again after, with
     /// no restart of the receiver.

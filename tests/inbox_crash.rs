@@ -14,20 +14,19 @@
 mod common;
 #[path = "common/postgres_server.rs"]
 mod postgres_server;
+#[path = "common/receiver_process.rs"]
+mod receiver_process;
 
 use std::collections::{HashMap, HashSet};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use postgres_server::PostgresServer;
+use receiver_process::{Receiver, TempDir, signed};
 use sqlx::Row as _;
-use webhook_guard::testing::audit_trail_sample_with_id;
-use webhook_guard::{Scheme, Signer};
 
 const SECRET: &str = common::AUDIT_TRAIL_SECRET;
 /// Requests in flight at once, like a provider's delivery workers.
@@ -43,95 +42,6 @@ fn deliveries() -> usize {
         .unwrap_or(10_000)
 }
 
-/// One example receiver process, restartable on a fresh port (actix binds without
-/// `SO_REUSEADDR`: the killed process's port may still be held by connections in TIME_WAIT).
-struct Receiver {
-    example: &'static str,
-    binary: PathBuf,
-    env: Vec<(String, String)>,
-    log: PathBuf,
-    child: Option<Child>,
-    port: u16,
-}
-
-impl Receiver {
-    fn start(example: &'static str, env: &[(&str, String)], dir: &Path) -> Self {
-        let mut receiver = Self {
-            example,
-            binary: common::examples::build_example(example),
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-            log: dir.join(format!("{example}.log")),
-            child: None,
-            port: 0,
-        };
-        receiver.spawn();
-        receiver
-    }
-
-    fn spawn(&mut self) {
-        self.port = free_port();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let child = Command::new(&self.binary)
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("PORT", self.port.to_string())
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            // The contract's stdout lines are not needed: receiver_effects is the record.
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
-            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!(
-                    "{} exited at start ({status}): {}",
-                    self.example,
-                    std::fs::read_to_string(&self.log).unwrap_or_default()
-                );
-            }
-            assert!(Instant::now() < deadline, "{} did not listen", self.example);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/webhooks/audit-trail", self.port)
-    }
-
-    /// `kill -9`.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
-    fn running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|child| child.try_wait().unwrap().is_none())
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// Where the senders send: the receivers up now (a load balancer's view).
 type Targets = Arc<RwLock<Vec<String>>>;
 
@@ -145,19 +55,6 @@ struct Answers {
     unavailable: AtomicU64,
     other: AtomicU64,
     failed: AtomicU64,
-}
-
-fn signed(id: &str) -> (Vec<(String, String)>, String) {
-    let body = audit_trail_sample_with_id("event.created", id).unwrap();
-    let signer = Signer::new(
-        Scheme::audit_trail(),
-        Scheme::audit_trail().secret(SECRET).unwrap(),
-    );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    (signer.headers(body.as_bytes(), now, id), body)
 }
 
 /// Sends `ids` (copies included, in this order) with `CONCURRENCY` requests in flight, each to
@@ -549,41 +446,4 @@ async fn postgres_killed_or_paused_under_load_503_then_recovers_by_itself() {
     );
     receiver.kill();
     drop(server);
-}
-
-/// A port that is free now, outside the kernel's ephemeral range.
-fn free_port() -> u16 {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let seed = std::process::id() as usize * 7919;
-    for _ in 0..1000 {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = 20_000 + (seed + n * 131) % 12_000;
-        if TcpListener::bind((Ipv4Addr::LOCALHOST, port as u16)).is_ok() {
-            return port as u16;
-        }
-    }
-    panic!("no free loopback port");
-}
-
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "webhook-guard-inbox-crash-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

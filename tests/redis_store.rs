@@ -3,6 +3,8 @@
 //! claim / complete / release contract, token ownership, the lease, concurrent claims from two
 //! replicas, and the Guard over Redis when Redis dies, hangs and comes back.
 
+#[path = "common/examples.rs"]
+mod examples;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
@@ -739,5 +741,172 @@ async fn a_claim_that_timed_out_during_a_stall_does_not_hold_the_key() {
             ),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A Redis that evicts keys forgets deliveries (issue 24): refused at start-up.
+
+fn assert_refused_for(result: Result<RedisStore, StoreError>, policy: &str) {
+    let Err(StoreError::Misconfigured(why)) = &result else {
+        panic!("connected to a Redis with maxmemory-policy {policy}: {result:?}");
+    };
+    for needed in [
+        format!("maxmemory-policy is {policy}"),
+        "a retried delivery could run twice".to_owned(),
+        "`maxmemory-policy noeviction`".to_owned(),
+        "allow_eviction(true)".to_owned(),
+    ] {
+        assert!(why.contains(&needed), "{needed:?} missing from: {why}");
+    }
+}
+
+/// `allkeys-*` evicts any key, `volatile-*` any key with a time to live: every key of the store.
+#[tokio::test]
+async fn connect_refuses_a_redis_that_evicts_keys() {
+    for policy in ["allkeys-lru", "volatile-ttl", "allkeys-random"] {
+        let server = RedisServer::start_evicting(policy);
+        assert_refused_for(builder(&server).connect().await, policy);
+    }
+    // RESP3 answers CONFIG GET with a map and INFO with a verbatim string: read all the same.
+    let server = RedisServer::start_evicting("volatile-lfu");
+    let resp3 = format!("redis://127.0.0.1:{}/?protocol=resp3", server.port());
+    let store = RedisStore::builder(resp3).timeout(Duration::from_secs(5));
+    assert_refused_for(store.connect().await, "volatile-lfu");
+}
+
+#[tokio::test]
+async fn allow_eviction_connects_to_a_redis_that_evicts_keys() {
+    // Room enough for the test's keys: at 1 MB, Redis (whose own overhead is about that)
+    // refuses writes it cannot evict for (`OOM`).
+    let server =
+        RedisServer::start_with(&["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"]);
+    let store = builder(&server)
+        .allow_eviction(true)
+        .connect()
+        .await
+        .expect("the opt-out connects");
+    let token = fresh(&store, key("whd_evicting")).await;
+    store.complete(&token).await.unwrap();
+    assert_done(&store, key("whd_evicting")).await;
+    assert!(
+        format!("{:?}", builder(&server).allow_eviction(true)).contains("allow_eviction: true")
+    );
+}
+
+#[tokio::test]
+async fn a_redis_with_noeviction_and_a_memory_limit_connects() {
+    let server =
+        RedisServer::start_with(&["--maxmemory", "1mb", "--maxmemory-policy", "noeviction"]);
+    let store = connect(&server).await;
+    fresh(&store, key("whd_noeviction")).await;
+}
+
+/// Managed Redis services often disable `CONFIG` (renamed, or denied by an ACL): the policy is
+/// read from `INFO memory` instead, and an evicting one is refused all the same.
+#[tokio::test]
+async fn without_config_the_policy_is_read_from_info() {
+    let renamed = RedisServer::start_with(&[
+        "--maxmemory",
+        "1mb",
+        "--maxmemory-policy",
+        "volatile-lru",
+        "--rename-command",
+        "CONFIG",
+        "",
+    ]);
+    assert_refused_for(builder(&renamed).connect().await, "volatile-lru");
+
+    // A user whose ACL denies CONFIG (NOPERM) but allows INFO.
+    let acl = RedisServer::start_with(&[
+        "--maxmemory",
+        "1mb",
+        "--maxmemory-policy",
+        "allkeys-lfu",
+        "--user",
+        "webhooks",
+        "on",
+        ">secret-pw",
+        "~*",
+        "+@all",
+        "-config",
+    ]);
+    let url = format!("redis://webhooks:secret-pw@127.0.0.1:{}/", acl.port());
+    let mut probe = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let denied: redis::RedisResult<Vec<String>> = redis::cmd("CONFIG")
+        .arg(&["GET", "maxmemory-policy"])
+        .query_async(&mut probe)
+        .await;
+    assert!(denied.is_err(), "the ACL should deny CONFIG: {denied:?}");
+    let result = RedisStore::builder(url)
+        .timeout(Duration::from_secs(5))
+        .connect()
+        .await;
+    assert_refused_for(result, "allkeys-lfu");
+}
+
+/// With neither `CONFIG` nor `INFO`, the policy cannot be known: the store connects (and logs
+/// a warning), as documented, rather than refusing every such Redis.
+#[tokio::test]
+async fn a_redis_that_answers_neither_config_nor_info_connects() {
+    let server = RedisServer::start_with(&[
+        "--maxmemory-policy",
+        "allkeys-lru",
+        "--rename-command",
+        "CONFIG",
+        "",
+        "--rename-command",
+        "INFO",
+        "",
+    ]);
+    let store = connect(&server).await;
+    fresh(&store, key("whd_unknown_policy")).await;
+}
+
+/// The example receivers refuse to start on an evicting Redis: a message on stderr that says
+/// why and what to set, a non-zero exit, no panic.
+#[test]
+fn the_example_receivers_refuse_an_evicting_redis() {
+    let server = RedisServer::start_evicting("allkeys-lru");
+    for example in ["receiver", "actix_receiver"] {
+        let binary = examples::build_example(example);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(binary)
+            .env("REDIS_URL", server.url())
+            .env("PORT", port.to_string())
+            .env_remove("INBOX_URL")
+            .env(
+                "DEAD_LETTER_DIR",
+                std::env::temp_dir().join("wg-evicting-dead-letters"),
+            )
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("{example} started on an evicting Redis");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{example}: {stderr}");
+        assert!(
+            stderr.contains("maxmemory-policy is allkeys-lru")
+                && stderr.contains("maxmemory-policy noeviction"),
+            "{example}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{example}: {stderr}");
     }
 }

@@ -38,6 +38,11 @@ pub fn url() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
+/// `HANDLER_WRITE_FIRST=1`: the effect row is written before the knobs' delay, not after it.
+fn write_first() -> bool {
+    std::env::var("HANDLER_WRITE_FIRST").is_ok_and(|v| v == "1")
+}
+
 fn options() -> InboxOptions {
     let number = |var: &str| std::env::var(var).ok().and_then(|v| v.parse::<u64>().ok());
     let mut retry = RetryPolicy::default();
@@ -51,6 +56,16 @@ fn options() -> InboxOptions {
     InboxOptions {
         retry,
         lease: number("INBOX_LEASE_MS").map_or(defaults.lease, Duration::from_millis),
+        // `INBOX_SQLITE_INTAKE=0`: acknowledgements written to the inbox's file itself (to
+        // compare; they then wait for handlers holding its write lock).
+        sqlite_intake: std::env::var("INBOX_SQLITE_INTAKE").map_or(true, |v| v != "0"),
+        retention: number("INBOX_RETENTION_HOURS").map_or(defaults.retention, |hours| {
+            Duration::from_secs(hours.saturating_mul(3600))
+        }),
+        // How often the workers refresh the row gauges of `GET /metrics`.
+        gauges_every: number("INBOX_GAUGES_MS").map_or(defaults.gauges_every, |ms| {
+            Some(Duration::from_millis(ms.max(10)))
+        }),
         // A connection for each worker's transaction (they last as long as the handler), and
         // some for claims, lease renewals, the listener and the writer.
         max_connections: WORKERS as u32 + 8,
@@ -114,14 +129,20 @@ impl AnyInbox {
             }
         })
         .transactional(|delivery: InboxDelivery, mut tx| async move {
-            super::knobs().attempt(delivery.attempt()).await?;
-            sqlx::query("INSERT INTO receiver_effects (provider, delivery_id, event_type, attempt) VALUES ($1, $2, $3, $4)")
+            let effect = sqlx::query("INSERT INTO receiver_effects (provider, delivery_id, event_type, attempt) VALUES ($1, $2, $3, $4)")
                 .bind(delivery.scheme())
                 .bind(delivery.id())
                 .bind(delivery.event_type())
-                .bind(i64::from(delivery.attempt()))
-                .execute(&mut *tx)
-                .await?;
+                .bind(i64::from(delivery.attempt()));
+            if write_first() {
+                // The transaction holds the database's write lock (SQLite) from here to its
+                // commit, through the knobs' delay.
+                effect.execute(&mut *tx).await?;
+                super::knobs().attempt(delivery.attempt()).await?;
+            } else {
+                super::knobs().attempt(delivery.attempt()).await?;
+                effect.execute(&mut *tx).await?;
+            }
             super::check_stored(delivery.scheme(), delivery.body()).map_err(HandlerError::from)?;
             Ok(tx)
         }))

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod inbox;
+pub mod prometheus;
 pub mod serve;
 
 pub mod providers;
@@ -366,6 +367,12 @@ pub async fn guards(inbox: Option<&inbox::AnyInbox>) -> Guards {
     }
 }
 
+/// Refuses to start: `message` on stderr, exit status 1.
+fn exit_with(message: &str) -> ! {
+    eprintln!("{message}");
+    std::process::exit(1)
+}
+
 #[cfg(feature = "redis")]
 async fn shared_store() -> Option<std::sync::Arc<dyn webhook_guard::replay::ReplayStore>> {
     match std::env::var("REDIS_URL") {
@@ -373,7 +380,9 @@ async fn shared_store() -> Option<std::sync::Arc<dyn webhook_guard::replay::Repl
             let store = webhook_guard::replay::RedisStore::builder(url.as_str())
                 .connect()
                 .await
-                .unwrap_or_else(|e| panic!("REDIS_URL: {e}"));
+                // A start-up refusal (an unreachable or evicting Redis) is a message for the
+                // operator, not a panic with a backtrace.
+                .unwrap_or_else(|e| exit_with(&format!("REDIS_URL: {e}")));
             eprintln!("replay store: Redis");
             Some(std::sync::Arc::new(store))
         }
@@ -387,7 +396,9 @@ async fn shared_store() -> Option<std::sync::Arc<dyn webhook_guard::replay::Repl
 #[cfg(not(feature = "redis"))]
 async fn shared_store() -> Option<std::sync::Arc<dyn webhook_guard::replay::ReplayStore>> {
     if std::env::var("REDIS_URL").is_ok_and(|v| !v.is_empty()) {
-        panic!("REDIS_URL is set but this build has no Redis support: run with --features redis");
+        exit_with(
+            "REDIS_URL is set but this build has no Redis support: run with --features redis",
+        );
     }
     eprintln!("replay store: in memory");
     None

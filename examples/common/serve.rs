@@ -161,7 +161,6 @@ pub async fn axum(listener: tokio::net::TcpListener, app: axum::Router) -> std::
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Resolves at the first SIGTERM or Ctrl-C (SIGINT).
-#[allow(dead_code)] // used by the axum receiver only (actix-web listens for them itself)
 pub async fn shutdown_signal() {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("a SIGTERM handler");

@@ -4,6 +4,7 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use futures_core::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use crate::dead_letter::Unparsed;
@@ -160,7 +161,8 @@ impl FromRequest for Delivery {
 
 impl<T: DeserializeOwned + 'static> FromRequest for Verified<T> {
     type Error = VerifiedRejection;
-    type Future = Ready<Result<Self, Self::Error>>;
+    // Boxed: a dead letter is stored on the blocking pool, so the answer may come later.
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         // The event verification already read (the built-in schemes' enums): no second pass.
@@ -169,23 +171,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for Verified<T> {
             .get_mut::<Delivery>()
             .and_then(Delivery::take_event::<T>);
         if let Some(event) = read {
-            return ready(Ok(Verified(event)));
+            return Box::pin(ready(Ok(Verified(event))));
         }
         let extensions = req.extensions();
         let Some(delivery) = extensions.get::<Delivery>() else {
-            return ready(Err(VerifiedRejection::MiddlewareMissing(MiddlewareMissing)));
+            return Box::pin(ready(Err(VerifiedRejection::MiddlewareMissing(
+                MiddlewareMissing,
+            ))));
         };
         let error = match delivery.parse() {
-            Ok(value) => return ready(Ok(Verified(value))),
+            Ok(value) => return Box::pin(ready(Ok(Verified(value)))),
             Err(error) => error,
         };
         let Some(guard) = extensions.get::<Guard>() else {
-            return ready(Err(VerifiedRejection::InvalidEvent(error)));
+            return Box::pin(ready(Err(VerifiedRejection::InvalidEvent(error))));
         };
-        ready(Err(match guard.unparsed(delivery, req.headers(), error) {
-            Unparsed::DeadLettered => VerifiedRejection::DeadLettered,
-            Unparsed::SinkFailed => VerifiedRejection::DeadLetterFailed(guard.unavailable()),
-            Unparsed::Rejected(error) => VerifiedRejection::InvalidEvent(error),
-        }))
+        let unavailable = guard.unavailable();
+        let unparsed = guard.unparsed(delivery, req.headers(), error);
+        Box::pin(async move {
+            Err(match unparsed.await {
+                Unparsed::DeadLettered => VerifiedRejection::DeadLettered,
+                Unparsed::SinkFailed => VerifiedRejection::DeadLetterFailed(unavailable),
+                Unparsed::Rejected(error) => VerifiedRejection::InvalidEvent(error),
+            })
+        })
     }
 }

@@ -189,11 +189,13 @@ impl<S: Send + Sync, T: DeserializeOwned + 'static> FromRequestParts<S> for Veri
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         // The event verification already read (the built-in schemes' enums): no second pass.
-        let read = parts
+        // (In the condition: `T` need not be `Send`, so no `Option<T>` may live across the
+        // dead-letter store's await below.)
+        if let Some(event) = parts
             .extensions
             .get_mut::<Delivery>()
-            .and_then(Delivery::take_event::<T>);
-        if let Some(event) = read {
+            .and_then(Delivery::take_event::<T>)
+        {
             return Ok(Verified(event));
         }
         let delivery = parts
@@ -207,10 +209,12 @@ impl<S: Send + Sync, T: DeserializeOwned + 'static> FromRequestParts<S> for Veri
         let Some(guard) = parts.extensions.get::<Guard>() else {
             return Err(VerifiedRejection::InvalidEvent(error));
         };
-        Err(match guard.unparsed(delivery, &parts.headers, error) {
-            Unparsed::DeadLettered => VerifiedRejection::DeadLettered,
-            Unparsed::SinkFailed => VerifiedRejection::DeadLetterFailed(guard.unavailable()),
-            Unparsed::Rejected(error) => VerifiedRejection::InvalidEvent(error),
-        })
+        Err(
+            match guard.unparsed(delivery, &parts.headers, error).await {
+                Unparsed::DeadLettered => VerifiedRejection::DeadLettered,
+                Unparsed::SinkFailed => VerifiedRejection::DeadLetterFailed(guard.unavailable()),
+                Unparsed::Rejected(error) => VerifiedRejection::InvalidEvent(error),
+            },
+        )
     }
 }

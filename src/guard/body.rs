@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use http_body::Body;
 
 use super::Guard;
@@ -60,7 +60,10 @@ where
 /// stops reading there and never holds the rest. The adapter bounds each wait for a chunk by
 /// [`time_left`](Self::time_left). A body read as one
 /// chunk is kept as that chunk (no copy); several chunks are gathered into one buffer, sized
-/// from `Content-Length` when it is honest.
+/// from `Content-Length` when it is honest, else grown by half at a time up to the limit. The
+/// budget counts that buffer's capacity, not only the bytes received: what it bounds is what
+/// is allocated (a growing `Vec` doubles, and a flood of chunked bodies held about twice the
+/// budget that way).
 ///
 #[derive(Debug)]
 pub(crate) struct BodyBuffer {
@@ -68,7 +71,7 @@ pub(crate) struct BodyBuffer {
     announced: Option<usize>,
     total: usize,
     first: Option<Bytes>,
-    gathered: BytesMut,
+    gathered: Vec<u8>,
     permit: BudgetPermit,
     overloaded: Rejection,
     timeouts: BodyTimeouts,
@@ -100,7 +103,7 @@ impl BodyBuffer {
             announced,
             total: 0,
             first: None,
-            gathered: BytesMut::new(),
+            gathered: Vec::new(),
             permit,
             overloaded,
             timeouts: limits.timeouts,
@@ -124,7 +127,7 @@ impl BodyBuffer {
     pub(crate) fn finish_with_permit(mut self) -> (Bytes, BudgetPermit) {
         let bytes = match self.first.take() {
             Some(only) => only,
-            None => std::mem::take(&mut self.gathered).freeze(),
+            None => Bytes::from(std::mem::take(&mut self.gathered)),
         };
         (bytes, self.permit)
     }
@@ -136,23 +139,49 @@ impl BodyBuffer {
         self.total = self.total.saturating_add(len);
         check_body_size(self.total as u64, self.limit)?;
         // A body longer than announced (none announced: chunked) takes the rest as it comes.
-        let held = self.permit.held();
-        if self.total > held && !self.permit.grow(self.total - held) {
-            return Err(self.overloaded.clone());
-        }
+        self.hold(self.total)?;
         if len == 0 {
             return Ok(());
         }
         match self.first.take() {
             None if self.gathered.is_empty() => self.first = Some(chunk),
-            Some(first) => {
-                let expected = self.announced.unwrap_or(0).max(self.total);
-                self.gathered.reserve(expected);
-                self.gathered.put(first);
-                self.gathered.put(chunk);
+            first => {
+                let first_len = first.as_ref().map_or(0, Bytes::len);
+                self.make_room(first_len + len)?;
+                if let Some(first) = first {
+                    self.gathered.extend_from_slice(&first);
+                }
+                self.gathered.extend_from_slice(&chunk);
             }
-            None => self.gathered.put(chunk),
         }
+        Ok(())
+    }
+
+    /// Makes the permit hold at least `bytes`, or refuses the body as overloaded.
+    fn hold(&mut self, bytes: usize) -> Result<(), Rejection> {
+        let held = self.permit.held();
+        if bytes > held && !self.permit.grow(bytes - held) {
+            return Err(self.overloaded.clone());
+        }
+        Ok(())
+    }
+
+    /// Room in the gathered buffer for `more` bytes, its whole capacity held from the budget.
+    /// Exact reservations, so the capacity is what is asked: the announced length when it is
+    /// honest, else half as much again as now, never past the limit.
+    fn make_room(&mut self, more: usize) -> Result<(), Rejection> {
+        // At most the total, which passed the limit check.
+        let needed = self.gathered.len() + more;
+        let capacity = self.gathered.capacity();
+        if needed <= capacity {
+            return Ok(());
+        }
+        let grown = match self.announced {
+            Some(announced) if announced >= needed => announced,
+            _ => (capacity + capacity / 2).clamp(needed, self.limit.max(needed)),
+        };
+        self.hold(grown)?;
+        self.gathered.reserve_exact(grown - self.gathered.len());
         Ok(())
     }
 }
@@ -212,6 +241,65 @@ mod tests {
         };
         let refused = BodyBuffer::new(8, Some(b"5"), &limits, overloaded.clone());
         assert_eq!(refused.unwrap_err(), overloaded);
+    }
+
+    #[test]
+    fn a_chunked_body_growing_large_is_overloaded_while_small_ones_use_the_reserve() {
+        let budget = BodyBudget::new(1000).reserve(300).small_bodies_up_to(100);
+        let limits = BodyLimits {
+            budget: budget.clone(),
+            ..BodyLimits::default()
+        };
+        let overloaded = Rejection::Overloaded {
+            retry_after: Duration::from_secs(5),
+        };
+        let buffer = |announced: Option<&[u8]>| {
+            BodyBuffer::new(1000, announced, &limits, overloaded.clone())
+        };
+        // Large bodies announced up to what is theirs (700), then refused before reading.
+        let large = buffer(Some(b"700")).unwrap();
+        assert_eq!(buffer(Some(b"101")).unwrap_err(), overloaded);
+        // A chunked body is small while it is: it may read into the reserve...
+        let mut chunked = buffer(None).unwrap();
+        chunked.push(Bytes::from(vec![b' '; 100])).unwrap();
+        // ...and is refused at the chunk that makes it large.
+        assert_eq!(
+            chunked.push(Bytes::from_static(b" ")),
+            Err(overloaded.clone())
+        );
+        drop(chunked);
+        // A small announced body still fits: the reserve was kept for it.
+        let mut small = buffer(Some(b"100")).unwrap();
+        small.push(Bytes::from(vec![b' '; 100])).unwrap();
+        assert_eq!(budget.in_use(), 800);
+        drop((large, small));
+        assert_eq!(budget.in_use(), 0);
+    }
+
+    #[test]
+    fn a_gathered_body_holds_its_buffer_capacity_and_never_more_than_the_limit() {
+        let budget = BodyBudget::new(10_000).reserve(0);
+        let limits = BodyLimits {
+            budget: budget.clone(),
+            ..BodyLimits::default()
+        };
+        let mut body = BodyBuffer::new(1000, None, &limits, Rejection::BodyRead).unwrap();
+        for _ in 0..100 {
+            body.push(Bytes::from_static(b"0123456789")).unwrap();
+            // What is allocated is counted (a doubling `Vec` would pass it), and no more than
+            // the limit is ever allocated.
+            assert!(body.gathered.capacity() <= body.permit.held());
+            assert!(body.permit.held() <= 1000, "{}", body.permit.held());
+        }
+        let (bytes, permit) = body.finish_with_permit();
+        assert_eq!((bytes.len(), permit.held()), (1000, 1000));
+        assert_eq!(budget.in_use(), 1000);
+
+        // An honest announced length is allocated once, and is what the permit held already.
+        let mut body = BodyBuffer::new(1000, Some(b"20"), &limits, Rejection::BodyRead).unwrap();
+        body.push(Bytes::from_static(b"0123456789")).unwrap();
+        body.push(Bytes::from_static(b"0123456789")).unwrap();
+        assert_eq!((body.gathered.capacity(), body.permit.held()), (20, 20));
     }
 
     #[test]

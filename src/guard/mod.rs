@@ -109,8 +109,9 @@ impl Default for RetryAfter {
     }
 }
 
-/// Verification plus exactly-once admission: the one configuration value every adapter
-/// runs. Cheap to clone.
+/// Verification plus admission (each delivery runs its handler to success at most once while
+/// its replay key is kept; see the README's "What once means"): the one configuration value
+/// every adapter runs. Cheap to clone.
 ///
 /// Admission: verify, choose the secrets, claim the replay store. What every adapter runs.
 ///
@@ -313,13 +314,14 @@ impl Guard {
 
     #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     /// Applies the [`UnparsedPolicy`] to a verified `delivery` that did not parse as the
-    /// handler's type; the adapters' extractors turn the outcome into their response.
+    /// handler's type; the adapters' extractors turn the outcome into their response. The
+    /// future borrows nothing (the sink's store runs on the blocking pool).
     pub(crate) fn unparsed<H: HeaderLookup + ?Sized>(
         &self,
         delivery: &Delivery,
         headers: &H,
         error: serde_json::Error,
-    ) -> Unparsed {
+    ) -> impl Future<Output = Unparsed> + Send + 'static {
         let scheme = self.inner.verifier.scheme();
         self.inner
             .on_unparsed

@@ -11,14 +11,16 @@ use sqlx::{Pool, Row, Transaction};
 
 use sealed::Claimed;
 
-use super::{DeadRow, InboxOptions, NewDelivery, State, Stats};
+use super::{DeadRow, Filter, InboxOptions, NewDelivery, RowDetail, RowSummary, State, Stats};
 
 pub(crate) mod sealed {
     use std::future::Future;
 
     use sqlx::{Pool, Transaction};
 
-    use crate::inbox::{DeadRow, InboxOptions, NewDelivery, State, Stats};
+    use crate::inbox::{
+        DeadRow, Filter, InboxOptions, NewDelivery, RowDetail, RowSummary, State, Stats,
+    };
 
     /// A claimed row: what a worker runs.
     #[derive(Debug)]
@@ -41,6 +43,14 @@ pub(crate) mod sealed {
             url: &str,
             options: &InboxOptions,
         ) -> impl Future<Output = Result<Pool<Self>, sqlx::Error>> + Send;
+
+        /// SQLite's intake beside the inbox's file (see `intake`), or `None`.
+        fn open_intake(
+            pool: &Pool<Self>,
+            url: &str,
+            options: &InboxOptions,
+            wake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+        ) -> impl Future<Output = Result<Option<std::sync::Arc<super::super::Intake>>, sqlx::Error>> + Send;
 
         /// Inserts the rows in one transaction on `conn` (the writer's own); for each, whether
         /// it was new (not a duplicate).
@@ -83,11 +93,13 @@ pub(crate) mod sealed {
             lease_until_ms: i64,
         ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
 
-        /// Gives a held row back without counting the attempt (graceful shutdown).
+        /// Gives a held row back without counting the attempt, to run at `run_at_ms` (graceful
+        /// shutdown; a conflict or a database fault that is not the handler's).
         fn release(
             pool: &Pool<Self>,
             row_id: i64,
             token: i64,
+            run_at_ms: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
         /// Relays the database's notifications of new rows (other replicas' inserts) to this
@@ -98,12 +110,12 @@ pub(crate) mod sealed {
         ) -> impl Future<Output = ()> + Send + 'static;
 
         /// Up to `limit` rows whose lease ran out (a crashed worker's): `(row id, lease token,
-        /// attempts)`.
+        /// attempts, scheme)`.
         fn expired(
             pool: &Pool<Self>,
             now_ms: i64,
             limit: i64,
-        ) -> impl Future<Output = Result<Vec<(i64, i64, i64)>, sqlx::Error>> + Send;
+        ) -> impl Future<Output = Result<Vec<(i64, i64, i64, String)>, sqlx::Error>> + Send;
 
         /// Counts an expired lease as a failed attempt: the row is retried at `run_at_ms`, or
         /// dead after `max_attempts`. Fenced by the token and the lease's end, so a worker that
@@ -134,9 +146,28 @@ pub(crate) mod sealed {
             now_ms: i64,
         ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
+        /// Deletes at most `limit` done rows handled before `done_before_ms`.
         fn purge(
             pool: &Pool<Self>,
             done_before_ms: i64,
+            limit: i64,
+        ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+
+        fn list(
+            pool: &Pool<Self>,
+            filter: &Filter,
+        ) -> impl Future<Output = Result<Vec<RowSummary>, sqlx::Error>> + Send;
+
+        fn show(
+            pool: &Pool<Self>,
+            row_id: i64,
+        ) -> impl Future<Output = Result<Option<RowDetail>, sqlx::Error>> + Send;
+
+        /// Makes the rows matching `filter` (whose state the caller checked) pending now.
+        fn redrive_where(
+            pool: &Pool<Self>,
+            filter: &Filter,
+            now_ms: i64,
         ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
     }
 }
@@ -144,6 +175,43 @@ pub(crate) mod sealed {
 /// A database the inbox runs on: [`sqlx::Sqlite`] (feature `inbox-sqlite`) or
 /// [`sqlx::Postgres`] (feature `inbox-postgres`). Sealed: the statements are the crate's.
 pub trait Backend: sealed::Sealed {}
+
+/// Whether a connection given back to the pool may serve again: not one left inside a
+/// transaction (its rollback failed, e.g. on a full disk), which would refuse every `BEGIN`
+/// ("non-zero transaction depth") until the process restarts.
+pub(super) fn usable<C: sqlx::Connection>(connection: &mut C) -> bool {
+    let clean = !connection.is_in_transaction();
+    if !clean {
+        tracing::warn!("inbox: a connection left inside a transaction is closed");
+    }
+    clean
+}
+
+/// The columns of a [`RowSummary`], in its order.
+const SUMMARY_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, state, attempts, last_error, received_at, run_at, done_at";
+
+fn summary<R: Row>(row: &R) -> Result<RowSummary, sqlx::Error>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(RowSummary {
+        row_id: row.try_get(0)?,
+        scheme: row.try_get(1)?,
+        tenant: row.try_get(2)?,
+        delivery_id: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        state: State::parse(&row.try_get::<String, _>(5)?),
+        attempts: row.try_get(6)?,
+        last_error: row.try_get(7)?,
+        received_at_ms: row.try_get(8)?,
+        run_at_ms: row.try_get(9)?,
+        done_at_ms: row.try_get(10)?,
+    })
+}
 
 /// The columns a claim returns, in [`Claimed`]'s order.
 const CLAIMED_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts, traceparent";
@@ -170,6 +238,46 @@ where
     })
 }
 
+/// The `WHERE` conditions of a [`Filter`], only those it sets (so that each can use its index),
+/// with parameters `$1`, `$2`, … in the order [`bind_filter!`] binds them; and the number of the
+/// next parameter.
+fn filter_conditions(filter: &Filter) -> (String, usize) {
+    let mut conditions = vec!["TRUE".to_owned()];
+    let mut next = 1;
+    for (set, column) in [
+        (filter.state.is_some(), "state ="),
+        (filter.scheme.is_some(), "scheme ="),
+        (filter.delivery_id.is_some(), "delivery_id ="),
+        (filter.before.is_some(), "id <"),
+    ] {
+        if set {
+            conditions.push(format!("{column} ${next}"));
+            next += 1;
+        }
+    }
+    (conditions.join(" AND "), next)
+}
+
+/// Binds the parameters of [`filter_conditions`], in its order.
+macro_rules! bind_filter {
+    ($query:expr, $filter:expr) => {{
+        let mut query = $query;
+        if let Some(state) = $filter.state_text() {
+            query = query.bind(state);
+        }
+        if let Some(scheme) = $filter.scheme.as_deref() {
+            query = query.bind(scheme);
+        }
+        if let Some(id) = $filter.delivery_id.as_deref() {
+            query = query.bind(id);
+        }
+        if let Some(before) = $filter.before {
+            query = query.bind(before);
+        }
+        query
+    }};
+}
+
 /// One implementation of [`Backend`] for a database, from its dialect's few differences.
 macro_rules! backend {
     (
@@ -182,6 +290,7 @@ macro_rules! backend {
         ddl_lock: $ddl_lock:expr,
         columns: $columns:expr,
         insert: $insert:path,
+        intake: |$ipool:ident, $iurl:ident, $ioptions:ident, $iwake:ident| $intake:expr,
         connect: |$url:ident, $options:ident| $connect:expr $(,)?
     ) => {
         impl Backend for $db {}
@@ -215,6 +324,15 @@ macro_rules! backend {
                 Ok(pool)
             }
 
+            async fn open_intake(
+                $ipool: &Pool<Self>,
+                $iurl: &str,
+                $ioptions: &InboxOptions,
+                $iwake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+            ) -> Result<Option<std::sync::Arc<super::Intake>>, sqlx::Error> {
+                $intake
+            }
+
             async fn insert_batch(
                 conn: &mut Self::Connection,
                 rows: &[NewDelivery],
@@ -225,9 +343,7 @@ macro_rules! backend {
                 // same deliveries) then take the unique index's locks in the same order, and
                 // wait for each other instead of deadlocking (Postgres would abort one batch
                 // after `deadlock_timeout`, answering 503 to all its rows).
-                let mut order: Vec<(String, usize)> =
-                    rows.iter().enumerate().map(|(i, row)| (row.dedup_key(), i)).collect();
-                order.sort_unstable();
+                let order = super::dedup_order(rows);
                 let inserted = $insert(&mut tx, rows, &order, now_ms).await?;
                 if let Some(notify) = $notify {
                     if inserted.iter().any(|&new| new) {
@@ -320,13 +436,19 @@ macro_rules! backend {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn release(pool: &Pool<Self>, row_id: i64, token: i64) -> Result<(), sqlx::Error> {
+            async fn release(
+                pool: &Pool<Self>,
+                row_id: i64,
+                token: i64,
+                run_at_ms: i64,
+            ) -> Result<(), sqlx::Error> {
                 sqlx::query(
-                    "UPDATE webhook_inbox SET state = 'pending', attempts = attempts - 1, lease_token = NULL, lease_until = NULL \
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = attempts - 1, lease_token = NULL, lease_until = NULL, run_at = $3 \
                      WHERE id = $1 AND lease_token = $2 AND state = 'running'",
                 )
                 .bind(row_id)
                 .bind(token)
+                .bind(run_at_ms)
                 .execute(pool)
                 .await?;
                 Ok(())
@@ -343,9 +465,9 @@ macro_rules! backend {
                 pool: &Pool<Self>,
                 now_ms: i64,
                 limit: i64,
-            ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+            ) -> Result<Vec<(i64, i64, i64, String)>, sqlx::Error> {
                 let rows = sqlx::query(
-                    "SELECT id, lease_token, attempts FROM webhook_inbox \
+                    "SELECT id, lease_token, attempts, scheme FROM webhook_inbox \
                      WHERE state = 'running' AND lease_until < $1 ORDER BY lease_until LIMIT $2",
                 )
                 .bind(now_ms)
@@ -355,7 +477,7 @@ macro_rules! backend {
                 rows.iter()
                     .map(|row| {
                         let token: Option<i64> = row.try_get(1)?;
-                        Ok((row.try_get(0)?, token.unwrap_or_default(), row.try_get(2)?))
+                        Ok((row.try_get(0)?, token.unwrap_or_default(), row.try_get(2)?, row.try_get(3)?))
                     })
                     .collect()
             }
@@ -451,9 +573,62 @@ macro_rules! backend {
                 Ok(done.rows_affected())
             }
 
-            async fn purge(pool: &Pool<Self>, done_before_ms: i64) -> Result<u64, sqlx::Error> {
-                let done = sqlx::query("DELETE FROM webhook_inbox WHERE state = 'done' AND done_at < $1")
-                    .bind(done_before_ms)
+            async fn purge(pool: &Pool<Self>, done_before_ms: i64, limit: i64) -> Result<u64, sqlx::Error> {
+                let done = sqlx::query(
+                    "DELETE FROM webhook_inbox WHERE id IN \
+                     (SELECT id FROM webhook_inbox WHERE state = 'done' AND done_at < $1 ORDER BY done_at LIMIT $2)",
+                )
+                .bind(done_before_ms)
+                .bind(limit)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn list(pool: &Pool<Self>, filter: &Filter) -> Result<Vec<RowSummary>, sqlx::Error> {
+                let (conditions, next) = filter_conditions(filter);
+                let sql = format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM webhook_inbox WHERE {conditions} ORDER BY id DESC LIMIT ${next}"
+                );
+                let rows = bind_filter!(sqlx::query(&sql), filter)
+                    .bind(i64::from(filter.limit))
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(summary).collect()
+            }
+
+            async fn show(pool: &Pool<Self>, row_id: i64) -> Result<Option<RowDetail>, sqlx::Error> {
+                let sql = format!(
+                    "SELECT {SUMMARY_COLUMNS}, headers, body, traceparent FROM webhook_inbox WHERE id = $1"
+                );
+                let Some(row) = sqlx::query(&sql).bind(row_id).fetch_optional(pool).await? else {
+                    return Ok(None);
+                };
+                let headers: String = row.try_get(11)?;
+                let body: Vec<u8> = row.try_get(12)?;
+                Ok(Some(RowDetail {
+                    summary: summary(&row)?,
+                    headers: serde_json::from_str(&headers).unwrap_or_default(),
+                    body: body.into(),
+                    traceparent: row.try_get(13)?,
+                }))
+            }
+
+            async fn redrive_where(
+                pool: &Pool<Self>,
+                filter: &Filter,
+                now_ms: i64,
+            ) -> Result<u64, sqlx::Error> {
+                let (conditions, next) = filter_conditions(filter);
+                let sql = format!(
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = 0, run_at = ${}, last_error = NULL \
+                     WHERE id IN (SELECT id FROM webhook_inbox WHERE {conditions} ORDER BY id DESC LIMIT ${next}) \
+                     AND state IN ('dead', 'pending')",
+                    next + 1
+                );
+                let done = bind_filter!(sqlx::query(&sql), filter)
+                    .bind(i64::from(filter.limit))
+                    .bind(now_ms)
                     .execute(pool)
                     .await?;
                 Ok(done.rows_affected())
@@ -465,7 +640,7 @@ macro_rules! backend {
 /// The rows of a batch, one `INSERT … ON CONFLICT DO NOTHING` each, in `order` (dedup-key
 /// order: see `insert_batch`); for each row, whether it was new.
 #[cfg(feature = "inbox-sqlite")]
-async fn insert_each(
+pub(super) async fn insert_each(
     tx: &mut Transaction<'_, sqlx::Sqlite>,
     rows: &[NewDelivery],
     order: &[(String, usize)],
@@ -486,7 +661,7 @@ async fn insert_each(
         .bind(&row.event_type)
         .bind(&row.headers)
         .bind(row.body.as_ref())
-        .bind(now_ms)
+        .bind(row.received_at_ms.unwrap_or(now_ms))
         .bind(&row.signature_key)
         .bind(&row.traceparent)
         .execute(&mut **tx)
@@ -595,11 +770,14 @@ backend!(
     columns: "SELECT name FROM pragma_table_info('webhook_inbox')",
     // In-process statements are cheap: one INSERT per row.
     insert: insert_each,
+    intake: |pool, url, options, wake| super::intake::Intake::open(pool, url, options, wake).await,
     connect: |url, options| {
         use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
         let connect: SqliteConnectOptions = url.parse()?;
         SqlitePoolOptions::new()
             .max_connections(options.max_connections)
+            .acquire_timeout(options.unavailable_after)
+            .after_release(|connection, _| Box::pin(async move { Ok(usable(connection)) }))
             .connect_with(
                 connect
                     .create_if_missing(true)
@@ -650,11 +828,23 @@ backend!(
     ddl_lock: Some("SELECT pg_advisory_xact_lock(7746916524862648434)"),
     columns: "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'webhook_inbox' AND table_schema = current_schema()",
     insert: insert_unnest,
+    // Row locks: an insert never waits for a handler's transaction.
+    intake: |_pool, _url, _options, _wake| Ok(None),
     connect: |url, options| {
+        let millis = |duration: std::time::Duration| duration.as_millis().to_string();
+        let connect: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let connect = connect.options([
+            ("statement_timeout", millis(options.statement_timeout)),
+            (
+                "idle_in_transaction_session_timeout",
+                millis(options.idle_in_transaction_timeout),
+            ),
+        ]);
         sqlx::postgres::PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.unavailable_after)
-            .connect(url)
+            .after_release(|connection, _| Box::pin(async move { Ok(usable(connection)) }))
+            .connect_with(connect)
             .await?
     },
 );

@@ -20,7 +20,10 @@
 //! # What is exactly once, and what is not
 //!
 //! - **Storage and dedup: exactly once.** One row per dedup key (scheme, tenant, id), whatever
-//!   the copies, replicas or crashes; 2xx only after the row is durable.
+//!   the copies, replicas or crashes; 2xx only after the row is durable. For a scheme whose id
+//!   is not signed (GitHub's `X-GitHub-Delivery`, Shopify's, Twilio's, Linear's, PayPal's,
+//!   Dropbox's) the signature's key is a second unique key, as inline mode claims it in the
+//!   replay store: a captured delivery re-sent under fresh id headers is a duplicate.
 //! - **Effects in the inbox's database: exactly once**, with the transactional handler
 //!   ([`WorkerBuilder::transactional`]): it receives the transaction in which the row is marked done,
 //!   so its writes and the done-mark commit or roll back together, and a worker whose lease was
@@ -29,9 +32,23 @@
 //!   A crash after the effect and before the commit runs the handler again. Make those effects
 //!   idempotent, keyed by [`InboxDelivery::id`].
 //!
+//! # Poison deliveries, faults, and SQLite
+//!
+//! A handler's panic is caught and counts as a failed attempt (its message is the row's last
+//! error); an attempt whose worker died (its lease ran out) counts too, through the same
+//! backoff: every delivery ends, handled or dead. Lock conflicts a handler meets and the inbox's
+//! own database faults are retried without counting an attempt. A connection that a fault
+//! left broken is closed, never reused, so the inbox heals by itself once the cause is gone.
+//!
+//! On SQLite, acknowledgements are stored in an intake file beside the inbox's
+//! (`<file>.intake`) and moved into `webhook_inbox` off the acknowledgement path, so that a
+//! transactional handler holding the file's write lock never holds a sender
+//! ([`InboxOptions::sqlite_intake`]). See the guide
+//! [running the inbox in production](crate::guides).
+//!
 //! Rows marked done are kept for [`InboxOptions::retention`] (7 days by default, longer than
 //! any built-in provider's retry horizon: Stripe retries for 3 days) so that late copies stay
-//! duplicates; [`Inbox::purge`] deletes older ones.
+//! duplicates; workers delete older ones by themselves ([`InboxOptions::purge_every`]).
 //!
 //! ```no_run
 //! # #[cfg(feature = "inbox-sqlite")]
@@ -72,6 +89,9 @@
 )]
 
 mod backend;
+#[cfg(feature = "inbox-sqlite")]
+mod intake;
+mod telemetry;
 mod worker;
 
 use std::fmt;
@@ -85,6 +105,38 @@ use sqlx::pool::PoolConnection;
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backend::Backend;
+#[cfg(feature = "inbox-sqlite")]
+use intake::Intake;
+
+/// Without SQLite there is no intake: a type with no value, so `Option<Arc<Intake>>` is `None`.
+#[cfg(not(feature = "inbox-sqlite"))]
+mod no_intake {
+    use super::NewDelivery;
+
+    /// Named by the sealed backend trait, never constructed.
+    pub enum Intake {}
+
+    impl Intake {
+        pub(crate) async fn write(
+            &self,
+            _: &[NewDelivery],
+            _: &[(String, usize)],
+            _: i64,
+        ) -> Result<Vec<bool>, sqlx::Error> {
+            match *self {}
+        }
+
+        pub(crate) async fn waiting(&self) -> Result<(u64, Option<i64>), sqlx::Error> {
+            match *self {}
+        }
+
+        pub(crate) async fn flush(&self) -> Result<u64, sqlx::Error> {
+            match *self {}
+        }
+    }
+}
+#[cfg(not(feature = "inbox-sqlite"))]
+use no_intake::Intake;
 pub use worker::{HandlerError, Worker, WorkerBuilder};
 
 use crate::{Delivery, HeaderLookup, Scheme};
@@ -120,12 +172,35 @@ pub struct InboxOptions {
     pub retry: RetryPolicy,
     /// How long done rows are kept, so late copies stay duplicates (default 7 days).
     pub retention: Duration,
+    /// How often workers delete done rows past the retention, in small batches (default every
+    /// 10 minutes; `None`: never by themselves, call [`Inbox::purge`]).
+    pub purge_every: Option<Duration>,
     /// Connections in the pool (default 16). The writer keeps one; each running handler holds
     /// one for its transaction: make it more than the workers' concurrency, so that claims and
     /// lease renewals do not wait for handlers.
     pub max_connections: u32,
-    /// An insert that cannot be stored within this time is answered 503 (default 5 s).
+    /// An insert that cannot be stored within this time is answered 503 (default 4 s, so
+    /// that a sender sees the 503 within 5 s); the writer gives up its batch after this long
+    /// too, and starts the next on a fresh connection. It also bounds the workers' own
+    /// statements (claims, renewals, done-marks), and opening a connection.
     pub unavailable_after: Duration,
+    /// SQLite only: store acknowledgements in an intake file beside the inbox's
+    /// (`<file>.intake`), moved into the inbox's table off the acknowledgement path, so that an
+    /// acknowledgement never waits for a transactional handler's write lock (default on). See
+    /// the [module docs](self), "SQLite".
+    pub sqlite_intake: bool,
+    /// PostgreSQL's `statement_timeout` for the inbox's connections, your transactional
+    /// handlers' included (default 30 s): a statement stuck on a lock or a dead peer ends.
+    pub statement_timeout: Duration,
+    /// PostgreSQL's `idle_in_transaction_session_timeout` (default 60 s): a session whose
+    /// client vanished mid-transaction (a crashed worker, a dropped network path) gives its
+    /// locks back instead of holding them until TCP notices.
+    pub idle_in_transaction_timeout: Duration,
+    /// How often workers refresh the gauges of rows by state and of the oldest pending
+    /// delivery's age (feature `metrics`, see [`crate::metrics`]; default every 5 s; `None`:
+    /// never). Each refresh counts the table's rows by state: on a table of millions of
+    /// done rows, refresh less often (or from one replica only).
+    pub gauges_every: Option<Duration>,
 }
 
 impl Default for InboxOptions {
@@ -137,8 +212,13 @@ impl Default for InboxOptions {
             poll_interval: Duration::from_secs(1),
             retry: RetryPolicy::default(),
             retention: Duration::from_secs(7 * 24 * 3600),
+            purge_every: Some(Duration::from_secs(600)),
             max_connections: 16,
-            unavailable_after: Duration::from_secs(5),
+            unavailable_after: Duration::from_secs(4),
+            sqlite_intake: true,
+            statement_timeout: Duration::from_secs(30),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+            gauges_every: Some(Duration::from_secs(5)),
         }
     }
 }
@@ -200,7 +280,34 @@ pub enum State {
     Dead,
 }
 
+impl std::str::FromStr for State {
+    type Err = InboxError;
+
+    /// Reads `pending`, `running`, `done` or `dead`.
+    fn from_str(text: &str) -> Result<Self, InboxError> {
+        match text {
+            "pending" => Ok(Self::Pending),
+            "running" => Ok(Self::Running),
+            "done" => Ok(Self::Done),
+            "dead" => Ok(Self::Dead),
+            _ => Err(InboxError::Invalid(
+                "a state is pending, running, done or dead",
+            )),
+        }
+    }
+}
+
 impl State {
+    /// The state as stored and shown: `pending`, `running`, `done`, `dead`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+
     fn parse(text: &str) -> Self {
         match text {
             "running" => Self::Running,
@@ -249,6 +356,130 @@ pub struct DeadRow {
     pub received_at_ms: i64,
 }
 
+/// Which rows to list or re-drive: every condition given must hold; newest first.
+///
+/// ```
+/// use webhook_guard::inbox::{Filter, State};
+///
+/// let stuck = Filter::default().state(State::Dead).scheme("github").limit(20);
+/// assert_eq!(stuck.limit, 20);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Filter {
+    /// Rows in this state only.
+    pub state: Option<State>,
+    /// Rows of this scheme (the provider's route name) only.
+    pub scheme: Option<String>,
+    /// Rows of this delivery id only.
+    pub delivery_id: Option<String>,
+    /// Rows older than this row id only: the next page after a listing's last row.
+    pub before: Option<i64>,
+    /// At most this many rows (default 100).
+    pub limit: u32,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Self {
+            state: None,
+            scheme: None,
+            delivery_id: None,
+            before: None,
+            limit: 100,
+        }
+    }
+}
+
+impl Filter {
+    /// Rows in `state` only.
+    #[must_use]
+    pub fn state(mut self, state: State) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// Rows of `scheme` only.
+    #[must_use]
+    pub fn scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.scheme = Some(scheme.into());
+        self
+    }
+
+    /// Rows of delivery `id` only.
+    #[must_use]
+    pub fn delivery_id(mut self, id: impl Into<String>) -> Self {
+        self.delivery_id = Some(id.into());
+        self
+    }
+
+    /// Rows older than row `row_id` only (paging).
+    #[must_use]
+    pub fn before(mut self, row_id: i64) -> Self {
+        self.before = Some(row_id);
+        self
+    }
+
+    /// At most `limit` rows.
+    #[must_use]
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    fn state_text(&self) -> Option<&'static str> {
+        self.state.map(State::as_str)
+    }
+}
+
+/// A row, as listed for an operator (its body and headers with [`Inbox::show`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RowSummary {
+    /// The row's id.
+    pub row_id: i64,
+    /// The scheme's name.
+    pub scheme: String,
+    /// The tenant, if any.
+    pub tenant: Option<String>,
+    /// The delivery's dedup id.
+    pub delivery_id: String,
+    /// The event type, if any.
+    pub event_type: Option<String>,
+    /// Its state.
+    pub state: State,
+    /// Attempts made (counted ones: a postponed or given-back attempt is not).
+    pub attempts: i64,
+    /// The last failed attempt's error.
+    pub last_error: Option<String>,
+    /// When it was received (Unix milliseconds).
+    pub received_at_ms: i64,
+    /// When it is due to run (pending), or last ran (Unix milliseconds).
+    pub run_at_ms: i64,
+    /// When it was handled (Unix milliseconds).
+    pub done_at_ms: Option<i64>,
+}
+
+/// One row in full: its summary, the headers kept with it, the body, the trace context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RowDetail {
+    /// What a listing shows.
+    #[serde(flatten)]
+    pub summary: RowSummary,
+    /// The headers the scheme reads, as received (never a secret: those are not headers).
+    pub headers: Vec<(String, String)>,
+    /// The raw body, as received and verified (lossy UTF-8 when serialised).
+    #[serde(serialize_with = "lossy_text")]
+    pub body: Bytes,
+    /// The request's W3C `traceparent`, if it carried one.
+    pub traceparent: Option<String>,
+}
+
+fn lossy_text<S: serde::Serializer>(body: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&String::from_utf8_lossy(body))
+}
+
 /// A verified delivery to store: built from a [`Delivery`] by the adapters' inbox handlers.
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
@@ -265,6 +496,10 @@ pub struct NewDelivery {
     signature_key: Option<String>,
     /// The request's W3C `traceparent`, kept so that each attempt can be traced back to it.
     traceparent: Option<String>,
+    /// When it was received, if earlier than its insert (a row carried over from SQLite's
+    /// intake keeps its own time).
+    #[cfg_attr(not(feature = "inbox-sqlite"), allow(dead_code))]
+    received_at_ms: Option<i64>,
 }
 
 impl NewDelivery {
@@ -294,6 +529,7 @@ impl NewDelivery {
             body: delivery.body().clone(),
             signature_key: signature.map(|key| format!("{:032x}", key.digest())),
             traceparent,
+            received_at_ms: None,
         }
     }
 
@@ -452,6 +688,8 @@ pub enum InboxError {
     Timeout,
     /// The inbox's writer has stopped (the runtime is shutting down).
     Closed,
+    /// An operation asked for something the inbox does not do (the reason says what).
+    Invalid(&'static str),
 }
 
 impl fmt::Display for InboxError {
@@ -460,6 +698,7 @@ impl fmt::Display for InboxError {
             Self::Database(error) => write!(f, "inbox database: {error}"),
             Self::Timeout => f.write_str("inbox insert timed out"),
             Self::Closed => f.write_str("inbox writer stopped"),
+            Self::Invalid(why) => write!(f, "invalid inbox request: {why}"),
         }
     }
 }
@@ -503,6 +742,8 @@ struct InboxInner<DB: Backend> {
     /// Bumped when rows became ready (inserted, re-driven, or another replica's NOTIFY): each
     /// worker watches it, so no wake-up is missed between its claim and its wait.
     wake: Arc<watch::Sender<u64>>,
+    /// SQLite's intake, where acknowledgements are stored (see [`InboxOptions::sqlite_intake`]).
+    intake: Option<Arc<Intake>>,
 }
 
 impl<DB: Backend> Clone for Inbox<DB> {
@@ -534,11 +775,14 @@ impl<DB: Backend> Inbox<DB> {
         let pool = DB::connect(url, &options).await?;
         let (writer, requests) = mpsc::channel(options.batch_rows.max(1) * 64);
         let wake = Arc::new(watch::Sender::new(0));
+        let intake = DB::open_intake(&pool, url, &options, Arc::clone(&wake)).await?;
         tokio::spawn(write_batches::<DB>(
             pool.clone(),
+            intake.clone(),
             requests,
             options.batch_rows.max(1),
             options.batch_wait,
+            options.unavailable_after,
             Arc::clone(&wake),
         ));
         Ok(Self {
@@ -547,6 +791,7 @@ impl<DB: Backend> Inbox<DB> {
                 options,
                 writer,
                 wake,
+                intake,
             }),
         })
     }
@@ -563,6 +808,7 @@ impl<DB: Backend> Inbox<DB> {
 
     /// Stores a verified delivery; returns once its row is durable (or was there already).
     pub async fn enqueue(&self, delivery: NewDelivery) -> Result<Enqueued, InboxError> {
+        let ack = telemetry::Ack::start(&delivery.scheme);
         let (reply, answer) = oneshot::channel();
         let stored = async {
             self.inner
@@ -577,9 +823,11 @@ impl<DB: Backend> Inbox<DB> {
                 Err(_) => Err(InboxError::Closed),
             }
         };
-        tokio::time::timeout(self.inner.options.unavailable_after, stored)
-            .await
-            .unwrap_or(Err(InboxError::Timeout))
+        ack.finish(
+            tokio::time::timeout(self.inner.options.unavailable_after, stored)
+                .await
+                .unwrap_or(Err(InboxError::Timeout)),
+        )
     }
 
     /// A builder of workers for this inbox.
@@ -589,7 +837,35 @@ impl<DB: Backend> Inbox<DB> {
 
     /// Rows by state and the oldest pending delivery's age.
     pub async fn stats(&self) -> Result<Stats, InboxError> {
-        Ok(DB::stats(&self.inner.pool, now_ms()).await?)
+        let now = now_ms();
+        let mut stats = DB::stats(&self.inner.pool, now).await?;
+        if let Some(intake) = &self.inner.intake {
+            // Acknowledged and not yet moved: pending too.
+            let (waiting, oldest) = intake.waiting().await?;
+            stats.pending += waiting;
+            if let Some(oldest) = oldest {
+                let age = now.saturating_sub(oldest).max(0);
+                stats.oldest_pending_ms = Some(stats.oldest_pending_ms.map_or(age, |a| a.max(age)));
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Moves every delivery acknowledged so far into the inbox's table now (SQLite's intake:
+    /// see [`InboxOptions::sqlite_intake`]; a mover does it by itself within milliseconds),
+    /// waiting for the handlers' write lock if it must; returns how many it moved. Elsewhere a
+    /// no-op: rows are inserted in the table itself.
+    pub async fn flush(&self) -> Result<u64, InboxError> {
+        match &self.inner.intake {
+            Some(intake) => {
+                let moved = intake.flush().await?;
+                if moved > 0 {
+                    self.wake();
+                }
+                Ok(moved)
+            }
+            None => Ok(0),
+        }
     }
 
     /// Up to `limit` dead rows, oldest first.
@@ -607,8 +883,65 @@ impl<DB: Backend> Inbox<DB> {
 
     /// Deletes done rows older than the retention; returns how many.
     pub async fn purge(&self) -> Result<u64, InboxError> {
-        let retention = i64::try_from(self.inner.options.retention.as_millis()).unwrap_or(i64::MAX);
-        Ok(DB::purge(&self.inner.pool, now_ms().saturating_sub(retention)).await?)
+        self.purge_older_than(self.inner.options.retention).await
+    }
+
+    /// Deletes done rows handled more than `age` ago, in batches of at most
+    /// [`PURGE_BATCH`] rows (short transactions: acknowledgements and workers are never held
+    /// for long); returns how many. Dead, pending and running rows are kept.
+    pub async fn purge_older_than(&self, age: Duration) -> Result<u64, InboxError> {
+        let before = now_ms().saturating_sub(millis(age));
+        let mut total = 0;
+        loop {
+            let deleted = DB::purge(&self.inner.pool, before, PURGE_BATCH).await?;
+            total += deleted;
+            if deleted < PURGE_BATCH as u64 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Rows matching `filter`, newest first.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "inbox-sqlite")]
+    /// # async fn demo(inbox: webhook_guard::inbox::Inbox<sqlx::Sqlite>) -> Result<(), webhook_guard::inbox::InboxError> {
+    /// use webhook_guard::inbox::{Filter, State};
+    ///
+    /// for row in inbox.list(&Filter::default().state(State::Dead).scheme("github")).await? {
+    ///     println!("{} {} {:?}", row.row_id, row.delivery_id, row.last_error);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn list(&self, filter: &Filter) -> Result<Vec<RowSummary>, InboxError> {
+        Ok(DB::list(&self.inner.pool, filter).await?)
+    }
+
+    /// Row `row_id` in full, if it exists.
+    pub async fn show(&self, row_id: i64) -> Result<Option<RowDetail>, InboxError> {
+        Ok(DB::show(&self.inner.pool, row_id).await?)
+    }
+
+    /// Makes every row matching `filter` pending again, now, its attempts reset; returns how
+    /// many. Only dead rows (the default, when the filter names no state) or pending ones
+    /// (run now, without waiting for their backoff): a done row is never run twice, and a
+    /// running one belongs to its worker. `filter.limit` and `filter.before` bound it too.
+    pub async fn redrive_where(&self, filter: &Filter) -> Result<u64, InboxError> {
+        let mut filter = filter.clone();
+        match filter.state {
+            None => filter.state = Some(State::Dead),
+            Some(State::Dead | State::Pending) => {}
+            Some(State::Done | State::Running) => {
+                return Err(InboxError::Invalid(
+                    "only dead or pending rows are re-driven: a done row is never run twice",
+                ));
+            }
+        }
+        let count = DB::redrive_where(&self.inner.pool, &filter, now_ms()).await?;
+        self.wake();
+        Ok(count)
     }
 
     /// Tells this process's workers that rows are ready.
@@ -626,6 +959,9 @@ impl<DB: Backend> Inbox<DB> {
         self.inner.wake.subscribe()
     }
 }
+
+/// The most rows one purge statement deletes.
+pub const PURGE_BATCH: i64 = 500;
 
 /// An inbox of any database, as the [`Guard`](crate::Guard) holds it.
 #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
@@ -653,9 +989,11 @@ impl<DB: Backend> Enqueue for Inbox<DB> {
 /// rows, commits them in one transaction, and answers each.
 async fn write_batches<DB: Backend>(
     pool: Pool<DB>,
+    intake: Option<Arc<Intake>>,
     mut requests: mpsc::Receiver<(NewDelivery, Reply)>,
     max: usize,
     wait: Duration,
+    give_up: Duration,
     wake: Arc<watch::Sender<u64>>,
 ) {
     let mut rows = Vec::with_capacity(max);
@@ -679,20 +1017,31 @@ async fn write_batches<DB: Backend>(
             }
         }
         // Answers dropped by callers that gave up (a timeout) are fine: the row is stored.
-        let inserted = async {
-            let connection = match &mut connection {
-                Some(connection) => connection,
-                empty => empty.insert(pool.acquire().await?),
-            };
-            DB::insert_batch(connection, &rows, now_ms()).await
-        }
-        .await;
+        let inserted = match &intake {
+            // SQLite: the intake (it bounds and heals its own connection).
+            Some(intake) => intake.write(&rows, &dedup_order(&rows), now_ms()).await,
+            None => tokio::time::timeout(give_up, async {
+                let connection = match &mut connection {
+                    Some(connection) => connection,
+                    empty => empty.insert(pool.acquire().await?),
+                };
+                DB::insert_batch(connection, &rows, now_ms()).await
+            })
+            .await
+            .unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut)),
+        };
         if inserted.is_err() {
-            connection = None;
+            // A connection whose statement failed or hung may be stuck in its transaction (a
+            // rollback that failed on a full disk) or on a dead socket: closed, never given
+            // back to the pool, so the next batch starts on a fresh one.
+            if let Some(mut broken) = connection.take() {
+                broken.close_on_drop();
+            }
         }
         match inserted {
             Ok(inserted) => {
-                if inserted.iter().any(|&new| new) {
+                // Rows in the intake are not claimable yet: its mover wakes the workers.
+                if intake.is_none() && inserted.iter().any(|&new| new) {
                     bump(&wake);
                 }
                 for (reply, new) in replies.drain(..).zip(inserted) {
@@ -709,6 +1058,18 @@ async fn write_batches<DB: Backend>(
         }
         rows.clear();
     }
+}
+
+/// The rows' dedup keys with their index, in key order: two writers inserting overlapping
+/// batches then take the unique index's locks in the same order (no deadlock).
+fn dedup_order(rows: &[NewDelivery]) -> Vec<(String, usize)> {
+    let mut order: Vec<(String, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (row.dedup_key(), i))
+        .collect();
+    order.sort_unstable();
+    order
 }
 
 fn bump(wake: &watch::Sender<u64>) {

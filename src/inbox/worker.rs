@@ -9,7 +9,7 @@ use sqlx::Transaction;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::{Backend, Inbox, InboxDelivery, State, millis, now_ms, random_u64};
+use super::{Backend, Inbox, InboxDelivery, State, millis, now_ms, random_u64, telemetry};
 
 /// What a handler's failure carries: any error (its text is kept as the row's last error).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -192,6 +192,10 @@ async fn claim_loop<DB: Backend>(
     let mut last_rescue = tokio::time::Instant::now() - options.lease;
     let mut woken = inbox.wake_ups();
     let listener = tokio::spawn(DB::listen(inbox.pool().clone(), inbox.inner_wake()));
+    let retention = options
+        .purge_every
+        .map(|every| tokio::spawn(purge_loop(inbox.clone(), every)));
+    let _gauges = telemetry::refresh(&inbox);
     // False once the `Worker` was dropped without `shutdown`: its channel is closed, and
     // `changed()` would then return at once on every turn (a busy loop on the database).
     let mut stoppable = true;
@@ -211,13 +215,14 @@ async fn claim_loop<DB: Backend>(
         if free > 0 {
             let token = random_u64() as i64;
             let lease_until = now_ms().saturating_add(millis(options.lease));
-            match DB::claim(inbox.pool(), free as i64, token, lease_until, now_ms()).await {
+            let claim = DB::claim(inbox.pool(), free as i64, token, lease_until, now_ms());
+            match bounded(options.unavailable_after, claim).await {
                 Ok(rows) => {
                     claimed = rows.len();
                     for row in rows {
                         let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
                             // Cannot happen (we claimed at most `free`); give it back if it does.
-                            let _ = DB::release(inbox.pool(), row.row_id, token).await;
+                            let _ = DB::release(inbox.pool(), row.row_id, token, now_ms()).await;
                             continue;
                         };
                         let (inbox, run, release) =
@@ -246,6 +251,9 @@ async fn claim_loop<DB: Backend>(
         }
     }
     listener.abort();
+    if let Some(retention) = retention {
+        retention.abort();
+    }
     // Graceful shutdown: let handlers finish, then give back what is still held.
     if tokio::time::timeout(grace, async {
         while running.join_next().await.is_some() {}
@@ -258,6 +266,20 @@ async fn claim_loop<DB: Backend>(
     }
 }
 
+/// Retention by itself: every `every`, done rows past the retention are deleted in small
+/// batches (dead rows are kept for a re-drive). Every replica may run it: a batch another
+/// replica deleted first is simply empty.
+async fn purge_loop<DB: Backend>(inbox: Inbox<DB>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match inbox.purge().await {
+            Ok(0) => {}
+            Ok(rows) => tracing::info!(rows, "inbox: done rows past the retention deleted"),
+            Err(error) => tracing::warn!(%error, "inbox: retention purge failed; next time"),
+        }
+    }
+}
+
 /// Counts each attempt whose worker died (its lease ran out) as a failed attempt: the row goes
 /// through the same backoff as a handler's error, and is dead after the last attempt. Without
 /// this, a delivery that kills its process (out of memory, a crash in native code, `kill -9`
@@ -265,7 +287,12 @@ async fn claim_loop<DB: Backend>(
 async fn rescue<DB: Backend>(inbox: &Inbox<DB>) {
     let options = inbox.options();
     let now = now_ms();
-    let expired = match DB::expired(inbox.pool(), now, 256).await {
+    let expired = match bounded(
+        options.unavailable_after,
+        DB::expired(inbox.pool(), now, 256),
+    )
+    .await
+    {
         Ok(expired) => expired,
         Err(error) => {
             tracing::warn!(%error, "inbox: rescue failed");
@@ -273,18 +300,23 @@ async fn rescue<DB: Backend>(inbox: &Inbox<DB>) {
         }
     };
     let max = i64::from(options.retry.max_attempts);
-    for (row_id, token, attempts) in expired {
+    for (row_id, token, attempts, scheme) in expired {
         let attempt = u32::try_from(attempts).unwrap_or(u32::MAX);
         let error = format!("the worker stopped during attempt {attempt} (its lease ran out)");
         let next = now.saturating_add(millis(options.retry.delay(attempt)));
-        match DB::rescue(inbox.pool(), row_id, token, now, next, &error, max).await {
+        let rescued = DB::rescue(inbox.pool(), row_id, token, now, next, &error, max);
+        let rescued = bounded(options.unavailable_after, rescued).await;
+        telemetry::rescued(&scheme, &rescued);
+        match rescued {
             Ok(Some(State::Dead)) => tracing::error!(
+                scheme,
                 row_id,
                 attempt,
                 outcome = "dead",
                 "inbox: a worker stopped during the last attempt: dead"
             ),
             Ok(Some(_)) => tracing::warn!(
+                scheme,
                 row_id,
                 attempt,
                 outcome = "retry",
@@ -341,6 +373,57 @@ fn panicked(payload: Box<dyn std::any::Any + Send>) -> HandlerError {
     format!("handler panicked: {message}").into()
 }
 
+/// Why an attempt did not complete.
+enum Failure {
+    /// The handler's own error or panic: a counted attempt, retried with backoff.
+    Handler(HandlerError),
+    /// A lock conflict the handler met (SQLite busy or snapshot, PostgreSQL serialisation or
+    /// deadlock): not the handler's fault, retried uncounted.
+    Conflict(HandlerError),
+    /// The inbox's own statements failed (begin, done-mark, commit): retried uncounted.
+    Inbox(HandlerError),
+}
+
+impl Failure {
+    fn of_handler(error: HandlerError) -> Self {
+        if is_conflict(&error) {
+            Self::Conflict(error)
+        } else {
+            Self::Handler(error)
+        }
+    }
+}
+
+/// A database conflict that a retry resolves: SQLite `BUSY` (5), `LOCKED` (6) and their
+/// extended codes (`BUSY_SNAPSHOT` 517, ...), PostgreSQL `serialization_failure` (40001)
+/// and `deadlock_detected` (40P01).
+fn is_conflict(error: &HandlerError) -> bool {
+    let Some(sqlx::Error::Database(database)) = error.downcast_ref::<sqlx::Error>() else {
+        return false;
+    };
+    let Some(code) = database.code() else {
+        return false;
+    };
+    if code.len() == 5 {
+        // A PostgreSQL SQLSTATE (five characters; SQLite's codes have at most four digits).
+        return matches!(&*code, "40001" | "40P01");
+    }
+    // SQLite's primary code is the extended code's low byte.
+    code.parse::<u32>()
+        .is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6))
+}
+
+/// `statement`, or a timeout error after `limit`: a statement on a dead connection (a dropped
+/// network path, a stopped server) must not hold a worker for ever.
+async fn bounded<T>(
+    limit: Duration,
+    statement: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    tokio::time::timeout(limit, statement)
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+}
+
 /// One attempt of one row: the handler under a renewed lease, then done or retry.
 async fn attempt<DB: Backend>(
     inbox: &Inbox<DB>,
@@ -352,28 +435,38 @@ async fn attempt<DB: Backend>(
 ) {
     let options = inbox.options();
     let pool = inbox.pool();
+    let started = tokio::time::Instant::now();
     let (row_id, number) = (delivery.row_id(), delivery.attempt());
     let (scheme, id) = (delivery.scheme().to_owned(), delivery.id().to_owned());
     // The handler takes the delivery: a callback after the commit needs its own copy.
     let done_copy = on_done.map(|_| delivery.clone());
+    let bound = options.unavailable_after;
+    let inbox_fault = |error: sqlx::Error| Failure::Inbox(error.into());
     let work = async {
         let mut tx = match run {
             Run::Transactional(handler) => {
-                let tx = pool.begin().await?;
-                catching(|| handler(delivery, tx)).await?
+                let tx = bounded(bound, pool.begin()).await.map_err(inbox_fault)?;
+                catching(|| handler(delivery, tx))
+                    .await
+                    .map_err(Failure::of_handler)?
             }
             Run::Plain(handler) => {
-                catching(|| handler(delivery)).await?;
-                pool.begin().await?
+                catching(|| handler(delivery))
+                    .await
+                    .map_err(Failure::of_handler)?;
+                bounded(bound, pool.begin()).await.map_err(inbox_fault)?
             }
         };
-        if DB::complete(&mut tx, row_id, token, now_ms()).await? {
-            tx.commit().await?;
-            Ok::<bool, HandlerError>(true)
+        let done = bounded(bound, DB::complete(&mut tx, row_id, token, now_ms()))
+            .await
+            .map_err(inbox_fault)?;
+        if done {
+            bounded(bound, tx.commit()).await.map_err(inbox_fault)?;
+            Ok::<bool, Failure>(true)
         } else {
             // The lease was taken over (this worker stalled past it): someone else owns the
             // row now, and this attempt's writes must not land.
-            tx.rollback().await?;
+            let _ = bounded(bound, tx.rollback()).await;
             Ok(false)
         }
     };
@@ -382,7 +475,7 @@ async fn attempt<DB: Backend>(
         loop {
             tokio::time::sleep(renew_every).await;
             let until = now_ms().saturating_add(millis(options.lease));
-            match DB::renew(pool, row_id, token, until).await {
+            match bounded(bound, DB::renew(pool, row_id, token, until)).await {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::warn!(scheme, id, "inbox: lease lost while the handler runs");
@@ -400,16 +493,29 @@ async fn attempt<DB: Backend>(
     match outcome {
         Some(Ok(true)) => {
             tracing::info!(scheme, id, outcome = "handled", "inbox: delivery handled");
+            telemetry::handled(&scheme, started);
             if let (Some(callback), Some(delivery)) = (on_done, &done_copy) {
                 callback(delivery);
             }
         }
         Some(Ok(false)) => {}
-        Some(Err(error)) => {
+        Some(Err(Failure::Conflict(error) | Failure::Inbox(error))) => {
+            // Not the handler's doing (a lock conflict, the database unreachable or full): the
+            // attempt is given back uncounted, to run again after the first retry's delay.
+            let next = now_ms().saturating_add(millis(options.retry.delay(1)));
+            telemetry::postponed(&scheme, started);
+            tracing::warn!(scheme, id, %error, outcome = "postponed", "inbox: attempt not completed (a database conflict or fault); retrying later, uncounted");
+            if let Err(error) = bounded(bound, DB::release(pool, row_id, token, next)).await {
+                tracing::warn!(%error, "inbox: could not give a row back; its lease will run out");
+            }
+        }
+        Some(Err(Failure::Handler(error))) => {
             let next = now_ms().saturating_add(millis(options.retry.delay(number)));
             let message = error.to_string();
             let max = i64::from(options.retry.max_attempts);
-            match DB::fail(pool, row_id, token, next, &message, max).await {
+            let failed = bounded(bound, DB::fail(pool, row_id, token, next, &message, max)).await;
+            telemetry::failed(&scheme, started, &failed);
+            match failed {
                 Ok(Some(State::Dead)) => tracing::error!(
                     scheme,
                     id,
@@ -431,9 +537,71 @@ async fn attempt<DB: Backend>(
         }
         None => {
             // Shutdown past its grace: give the row back, uncounted.
-            if let Err(error) = DB::release(pool, row_id, token).await {
+            if let Err(error) = bounded(bound, DB::release(pool, row_id, token, now_ms())).await {
                 tracing::warn!(%error, "inbox: could not give a row back; its lease will run out");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::{HandlerError, is_conflict};
+
+    /// A database error with a given code, as sqlx reports SQLite's and PostgreSQL's.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "database error {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn database(code: &'static str) -> HandlerError {
+        Box::new(sqlx::Error::Database(Box::new(Coded(code))))
+    }
+
+    #[test]
+    fn conflicts_are_told_from_the_handlers_own_errors() {
+        // SQLite: BUSY, LOCKED, BUSY_SNAPSHOT (517), BUSY_RECOVERY (261), LOCKED_SHAREDCACHE.
+        for code in ["5", "6", "517", "261", "262"] {
+            assert!(is_conflict(&database(code)), "{code}");
+        }
+        // PostgreSQL: serialization_failure, deadlock_detected.
+        for code in ["40001", "40P01"] {
+            assert!(is_conflict(&database(code)), "{code}");
+        }
+        // A constraint (SQLite 2067, PostgreSQL 23505), a full disk (13), the handler's own.
+        for code in ["2067", "23505", "13", "1"] {
+            assert!(!is_conflict(&database(code)), "{code}");
+        }
+        assert!(!is_conflict(&HandlerError::from("refused")));
+        assert!(!is_conflict(&HandlerError::from(sqlx::Error::RowNotFound)));
     }
 }

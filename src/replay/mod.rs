@@ -213,13 +213,15 @@ impl fmt::Debug for ClaimToken {
     }
 }
 
-/// A store could not answer.
+/// A store could not answer, or refuses to start.
 ///
 /// The [`Guard`](crate::Guard) answers `Full` with a 503 and `Retry-After`
 /// ([`Rejection::StoreFull`](crate::Rejection::StoreFull)), and `Unavailable` the same way
 /// ([`Rejection::Unavailable`](crate::Rejection::Unavailable)) unless it fails open
 /// ([`StoreFailure::FailOpen`](crate::StoreFailure::FailOpen): the handler runs without
-/// deduplication). The text of `Unavailable` is for logs: never put a URL or a password in it.
+/// deduplication). `Misconfigured` comes from building a store (for instance
+/// `RedisStoreBuilder::connect` on a Redis that evicts keys), never from a claim. The texts are for logs and start-up messages: never put a
+/// URL or a password in them.
 ///
 /// ```
 /// use webhook_guard::replay::StoreError;
@@ -227,6 +229,11 @@ impl fmt::Debug for ClaimToken {
 /// assert_eq!(StoreError::Full.to_string(), "replay store full of live keys");
 /// let down = StoreError::Unavailable("connection refused".into());
 /// assert_eq!(down.to_string(), "replay store unavailable: connection refused");
+/// let evicting = StoreError::Misconfigured("Redis maxmemory-policy is allkeys-lru".into());
+/// assert_eq!(
+///     evicting.to_string(),
+///     "replay store misconfigured: Redis maxmemory-policy is allkeys-lru"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -236,6 +243,10 @@ pub enum StoreError {
     Full,
     /// The store could not be reached (or timed out).
     Unavailable(String),
+    /// The store's backend is set up so that it could forget a key that can still be replayed
+    /// (a Redis whose `maxmemory-policy` evicts keys): refused at start-up, with what to
+    /// change.
+    Misconfigured(String),
 }
 
 impl fmt::Display for StoreError {
@@ -243,6 +254,7 @@ impl fmt::Display for StoreError {
         match self {
             Self::Full => f.write_str("replay store full of live keys"),
             Self::Unavailable(why) => write!(f, "replay store unavailable: {why}"),
+            Self::Misconfigured(why) => write!(f, "replay store misconfigured: {why}"),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The Redis replay store, for several replicas that must deduplicate together.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher as _, Hasher as _, RandomState};
 use std::sync::Arc;
@@ -144,7 +145,14 @@ const MAX_TTL_MS: u64 = 1 << 45;
 /// Set `maxmemory-policy noeviction` on that Redis (or give the store a Redis of its own): with
 /// an evicting policy (`allkeys-lru`, `volatile-ttl`, ...) a full Redis would silently forget a
 /// key that can still be replayed, and a copy of that delivery would run the handler again.
-/// With `noeviction`, a full Redis refuses new claims (503, nothing lost) until keys expire.
+/// The `volatile-*` policies evict this store's keys too: every one has a time to live. With
+/// `noeviction`, a full Redis refuses new claims (503, nothing lost) until keys expire.
+///
+/// [`connect`](RedisStoreBuilder::connect) checks it: it reads the policy (`CONFIG GET
+/// maxmemory-policy`, or `INFO memory` where `CONFIG` is disabled, as on several managed
+/// services) and refuses any policy but `noeviction` with [`StoreError::Misconfigured`], unless
+/// you accept the risk with [`allow_eviction`](RedisStoreBuilder::allow_eviction). If Redis
+/// answers neither command, it logs a warning and connects.
 ///
 /// # Runtime
 ///
@@ -238,6 +246,7 @@ impl RedisStore {
             lease: DEFAULT_LEASE,
             retention: DEFAULT_RETENTION,
             timeout: Self::DEFAULT_TIMEOUT,
+            allow_eviction: false,
         }
     }
 
@@ -446,6 +455,41 @@ fn store_error(error: &RedisError) -> StoreError {
     }
 }
 
+/// Redis's `maxmemory-policy`: from `CONFIG GET`, or, where `CONFIG` is refused (renamed or
+/// forbidden by managed services, or by an ACL), from `INFO memory`. The error says why neither
+/// answered, for the log.
+async fn eviction_policy(
+    connection: &mut ConnectionManager,
+    wait: Duration,
+) -> Result<String, String> {
+    let mut config = redis::cmd("CONFIG");
+    config.arg("GET").arg("maxmemory-policy");
+    let config = config.query_async::<HashMap<String, String>>(connection);
+    let config_failed = match tokio::time::timeout(wait, config).await {
+        Ok(Ok(mut found)) => match found.remove("maxmemory-policy") {
+            Some(policy) => return Ok(policy),
+            None => "CONFIG GET: no maxmemory-policy".to_owned(),
+        },
+        Ok(Err(error)) => format!("CONFIG GET: {}", describe(&error)),
+        Err(_) => "CONFIG GET: no answer".to_owned(),
+    };
+    let mut info = redis::cmd("INFO");
+    info.arg("memory");
+    let info = info.query_async::<String>(connection);
+    let info_failed = match tokio::time::timeout(wait, info).await {
+        Ok(Ok(text)) => match text
+            .lines()
+            .find_map(|line| line.strip_prefix("maxmemory_policy:"))
+        {
+            Some(policy) => return Ok(policy.trim().to_owned()),
+            None => "INFO memory: no maxmemory_policy".to_owned(),
+        },
+        Ok(Err(error)) => format!("INFO memory: {}", describe(&error)),
+        Err(_) => "INFO memory: no answer".to_owned(),
+    };
+    Err(format!("{config_failed}; {info_failed}"))
+}
+
 /// A Redis error for the start-up message: its code and detail (`NOAUTH Authentication
 /// required.`), or its kind; never the URL.
 fn describe(error: &RedisError) -> String {
@@ -524,6 +568,7 @@ pub struct RedisStoreBuilder {
     lease: Duration,
     retention: Duration,
     timeout: Duration,
+    allow_eviction: bool,
 }
 
 impl fmt::Debug for RedisStoreBuilder {
@@ -534,6 +579,7 @@ impl fmt::Debug for RedisStoreBuilder {
             .field("lease", &self.lease)
             .field("retention", &self.retention)
             .field("timeout", &self.timeout)
+            .field("allow_eviction", &self.allow_eviction)
             .finish()
     }
 }
@@ -565,12 +611,44 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// Accepts a Redis whose `maxmemory-policy` evicts keys (default `false`: refused by
+    /// [`connect`](Self::connect)).
+    ///
+    /// The risk you take: when that Redis reaches its `maxmemory`, it deletes keys of this
+    /// store that can still be replayed (every `volatile-*` policy too, as every key has a time
+    /// to live), and a retry or a copy of such a delivery runs the handler a second time. Only
+    /// for a handler that is idempotent anyway, or a Redis sized so that it never fills.
+    /// `connect` logs a warning naming the policy.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "redis")]
+    /// # async fn run() -> Result<(), webhook_guard::replay::StoreError> {
+    /// use webhook_guard::replay::RedisStore;
+    ///
+    /// // A shared cache with `maxmemory-policy allkeys-lru`, and an idempotent handler.
+    /// let store = RedisStore::builder("redis://cache.internal:6379/")
+    ///     .allow_eviction(true)
+    ///     .connect()
+    ///     .await?;
+    /// # let _ = store;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn allow_eviction(mut self, allow: bool) -> Self {
+        self.allow_eviction = allow;
+        self
+    }
+
     /// Connects to Redis and checks that it answers (`PING`, so a wrong or missing password, a
     /// missing ACL permission or a server that is not Redis fails here, at start-up, and not
-    /// as a 503 on every request). Fails with [`StoreError::Unavailable`] if the URL is
-    /// invalid, Redis cannot be reached after a few attempts (a few seconds), or the check
-    /// fails; once connected, the store reconnects by itself. Call it inside the Tokio runtime
-    /// that serves the requests.
+    /// as a 503 on every request) and that it does not evict keys (`maxmemory-policy`
+    /// `noeviction`, see [`allow_eviction`](Self::allow_eviction)). Fails with
+    /// [`StoreError::Unavailable`] if the URL is invalid, Redis cannot be reached after a few
+    /// attempts (a few seconds), or the check fails, and with [`StoreError::Misconfigured`] if
+    /// Redis evicts keys. The policy is read with `CONFIG GET`, or from `INFO memory` where
+    /// `CONFIG` is refused; if neither answers, a warning is logged and the store connects.
+    /// Once connected, the store reconnects by itself. Call it inside the Tokio runtime that
+    /// serves the requests.
     pub async fn connect(self) -> Result<RedisStore, StoreError> {
         let client = Client::open(self.url.as_str()).map_err(|error| {
             StoreError::Unavailable(format!("invalid Redis URL: {}", error.category()))
@@ -591,9 +669,10 @@ impl RedisStoreBuilder {
             })?;
         // The connection may be up and still refuse every command (`NOAUTH`, `WRONGPASS`,
         // `NOPERM`): one command now says so, with the reason.
+        let wait = self.timeout.max(Duration::from_secs(1));
         let ping = redis::cmd("PING");
         let check = ping.query_async::<String>(&mut connection);
-        match tokio::time::timeout(self.timeout.max(Duration::from_secs(1)), check).await {
+        match tokio::time::timeout(wait, check).await {
             Ok(Ok(_)) => {}
             Ok(Err(error)) => {
                 return Err(StoreError::Unavailable(format!(
@@ -606,6 +685,27 @@ impl RedisStoreBuilder {
                     "Redis did not answer the start-up check".to_owned(),
                 ));
             }
+        }
+        match eviction_policy(&mut connection, wait).await {
+            Ok(policy) if policy.eq_ignore_ascii_case("noeviction") => {}
+            Ok(policy) if self.allow_eviction => tracing::warn!(
+                policy,
+                "Redis maxmemory-policy evicts keys, accepted with allow_eviction(true): a \
+                 retried delivery whose key was evicted runs its handler twice"
+            ),
+            Ok(policy) => {
+                return Err(StoreError::Misconfigured(format!(
+                    "Redis maxmemory-policy is {policy}: it evicts replay keys, so a retried \
+                     delivery could run twice; set `maxmemory-policy noeviction` (on a Redis \
+                     of the store's own if others need eviction), or accept the risk with \
+                     RedisStoreBuilder::allow_eviction(true)"
+                )));
+            }
+            Err(why) => tracing::warn!(
+                %why,
+                "cannot read Redis's maxmemory-policy: make sure it is noeviction, or a \
+                 retried delivery whose key was evicted runs its handler twice"
+            ),
         }
         Ok(RedisStore {
             inner: Arc::new(Inner {

@@ -45,6 +45,12 @@ impl RedisServer {
         panic!("redis-server did not start: {failures:?}");
     }
 
+    /// Starts a server configured as a cache: `--maxmemory 1mb --maxmemory-policy <policy>`
+    /// (`allkeys-lru`, `volatile-ttl`, ...), a Redis that evicts keys when full.
+    pub fn start_evicting(policy: &str) -> Self {
+        Self::start_with(&["--maxmemory", "1mb", "--maxmemory-policy", policy])
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
