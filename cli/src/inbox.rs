@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use webhook_guard::Guard;
-use webhook_guard::inbox::{DeadRow, HandlerError, Inbox, InboxDelivery, InboxOptions, Worker};
+use webhook_guard::inbox::{
+    Filter, HandlerError, Inbox, InboxDelivery, InboxOptions, RowDetail, RowSummary, State, Worker,
+};
 
 /// An inbox on whichever database its URL names.
 #[derive(Clone)]
@@ -62,12 +64,20 @@ impl AnyInbox {
         each!(self, inbox => inbox.stats().await).map_err(|e| e.to_string())
     }
 
-    async fn dead(&self, limit: u32) -> Result<Vec<DeadRow>, String> {
-        each!(self, inbox => inbox.dead(limit).await).map_err(|e| e.to_string())
+    async fn list(&self, filter: &Filter) -> Result<Vec<RowSummary>, String> {
+        each!(self, inbox => inbox.list(filter).await).map_err(|e| e.to_string())
+    }
+
+    async fn show(&self, row_id: i64) -> Result<Option<RowDetail>, String> {
+        each!(self, inbox => inbox.show(row_id).await).map_err(|e| e.to_string())
     }
 
     async fn redrive(&self, row_id: Option<i64>) -> Result<u64, String> {
         each!(self, inbox => inbox.redrive(row_id).await).map_err(|e| e.to_string())
+    }
+
+    async fn redrive_where(&self, filter: &Filter) -> Result<u64, String> {
+        each!(self, inbox => inbox.redrive_where(filter).await).map_err(|e| e.to_string())
     }
 
     async fn purge(&self) -> Result<u64, String> {
@@ -90,30 +100,41 @@ pub struct InboxArgs {
 pub enum Operation {
     /// Rows by state and the oldest pending delivery's age: one JSON line.
     Stats,
-    /// Rows of a state (this version of the library lists the dead ones), one JSON line each.
+    /// Rows, newest first, one JSON line each (a summary: no body).
     List {
-        /// The state: only `dead` in this version.
-        #[arg(long, default_value = "dead")]
-        state: String,
-        /// Only this provider's (scheme's) rows.
+        /// Only rows in this state: pending, running, done or dead.
+        #[arg(long)]
+        state: Option<State>,
+        /// Only this provider's (route's scheme's) rows.
         #[arg(long)]
         provider: Option<String>,
         /// At most this many rows.
         #[arg(long, default_value_t = 100)]
         limit: u32,
+        /// Only rows older than this row id: the next page after a listing's last row.
+        #[arg(long)]
+        before: Option<i64>,
     },
-    /// One dead row, by its row id: one JSON line.
+    /// One row in full (headers, body, trace context): one JSON line.
     Show {
         /// The row id (`row_id` in `list`).
         id: i64,
     },
-    /// Make dead rows pending again, their attempts reset: one row, or all.
+    /// Make rows pending again, their attempts reset: one dead row, every dead row, or the
+    /// dead (or pending) rows of a state and provider.
     Redrive {
         /// The row id.
+        #[arg(conflicts_with_all = ["all", "state"])]
         id: Option<i64>,
         /// Every dead row.
-        #[arg(long, conflicts_with = "id")]
+        #[arg(long, conflicts_with = "state")]
         all: bool,
+        /// The rows in this state (dead or pending).
+        #[arg(long)]
+        state: Option<State>,
+        /// With --state: only this provider's rows.
+        #[arg(long, requires = "state")]
+        provider: Option<String>,
     },
     /// Delete done rows older than the retention (late copies of them are then new).
     Purge {
@@ -158,33 +179,41 @@ pub async fn run(args: InboxArgs) -> Result<ExitCode, String> {
             state,
             provider,
             limit,
+            before,
         } => {
-            if state != "dead" {
-                return Err(format!(
-                    "--state {state}: this version of the inbox lists dead rows only"
-                ));
-            }
-            let rows = inbox.dead(limit).await?;
-            for row in rows
-                .iter()
-                .filter(|row| provider.as_deref().is_none_or(|p| row.scheme == p))
-            {
+            let mut filter = Filter::default().limit(limit);
+            filter.state = state;
+            filter.scheme = provider;
+            filter.before = before;
+            for row in inbox.list(&filter).await? {
                 line(serde_json::to_value(row).map_err(|e| e.to_string())?);
             }
         }
         Operation::Show { id } => {
-            let rows = inbox.dead(u32::MAX).await?;
-            let row = rows
-                .iter()
-                .find(|row| row.row_id == id)
-                .ok_or_else(|| format!("no dead row {id}"))?;
+            let row = inbox
+                .show(id)
+                .await?
+                .ok_or_else(|| format!("no row {id}"))?;
             line(serde_json::to_value(row).map_err(|e| e.to_string())?);
         }
-        Operation::Redrive { id, all } => {
-            if id.is_none() && !all {
-                return Err("redrive: give a row id, or --all".into());
-            }
-            let count = inbox.redrive(id).await?;
+        Operation::Redrive {
+            id,
+            all,
+            state,
+            provider,
+        } => {
+            let count = match (id, all, state) {
+                (Some(id), _, _) => inbox.redrive(Some(id)).await?,
+                (None, true, _) => inbox.redrive(None).await?,
+                (None, false, Some(state)) => {
+                    let mut filter = Filter::default().state(state).limit(u32::MAX);
+                    filter.scheme = provider;
+                    inbox.redrive_where(&filter).await?
+                }
+                (None, false, None) => {
+                    return Err("redrive: give a row id, --all, or --state".into());
+                }
+            };
             line(serde_json::json!({ "redriven": count }));
         }
         Operation::Purge { .. } => {

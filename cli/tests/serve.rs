@@ -354,21 +354,49 @@ async fn deliveries_an_upstream_keeps_refusing_die_and_are_redriven() {
         "show",
         &dead[0]["row_id"].to_string(),
     ]);
-    assert!(common::stdout(&shown).contains(dead[0]["delivery_id"].as_str().unwrap()));
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let id = dead[0]["delivery_id"].as_str().unwrap();
+    assert_eq!(shown["delivery_id"], id, "{shown}");
+    // The row in full: the body as received.
+    assert!(shown["body"].as_str().unwrap().contains(id), "{shown}");
     let other = common::cli(&["inbox", "--url", &db, "list", "--provider", "github"]);
     assert_eq!(common::stdout(&other), "");
     assert!(upstream.handled.lock().unwrap().is_empty());
 
     // The upstream is back: a re-drive sends them again.
     upstream.failing.store(false, Ordering::SeqCst);
-    let redriven = common::cli(&["inbox", "--url", &db, "redrive", "--all"]);
-    assert_eq!(common::stdout(&redriven).trim(), r#"{"redriven":3}"#);
+    let first = dead[0]["row_id"].to_string();
+    let redriven = common::cli(&["inbox", "--url", &db, "redrive", &first]);
+    assert_eq!(common::stdout(&redriven).trim(), r#"{"redriven":1}"#);
+    let redriven = common::cli(&[
+        "inbox",
+        "--url",
+        &db,
+        "redrive",
+        "--state",
+        "dead",
+        "--provider",
+        "audit-trail",
+    ]);
+    assert_eq!(common::stdout(&redriven).trim(), r#"{"redriven":2}"#);
     let started = Instant::now();
     while upstream.handled.lock().unwrap().len() < 3 {
         // The serving process polls for work (another process re-drove the rows).
         assert!(started.elapsed() < Duration::from_secs(30));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let started = Instant::now();
+    loop {
+        let done = common::cli(&["inbox", "--url", &db, "list", "--state", "done"]);
+        if common::stdout(&done).lines().count() == 3 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing is dead any more: --all finds nothing to re-drive.
+    let none = common::cli(&["inbox", "--url", &db, "redrive", "--all"]);
+    assert_eq!(common::stdout(&none).trim(), r#"{"redriven":0}"#);
     let _ = serve.kill();
     let _ = serve.wait();
     let _ = std::fs::remove_dir_all(&dir);
