@@ -2,7 +2,8 @@
 //! deduplicates by `Idempotency-Key`, as the guide asks of an upstream):
 //!
 //! - 1,000 signed deliveries, each sent 3 times, with the upstream answering 500 to its first
-//!   100 requests and the forwarder `kill -9`ed twice mid-run and restarted: every delivery
+//!   100 requests, stalling the next 20 past the forwarder's timeout and restarting once, and
+//!   the forwarder `kill -9`ed twice mid-run and restarted: every delivery
 //!   acknowledged is handled by the upstream, each exactly once, with its original body and
 //!   the guard's headers; the inbox ends with nothing pending and nothing dead.
 //! - An upstream that keeps failing: the deliveries end dead, `webhook-guard inbox list` shows
@@ -42,6 +43,9 @@ struct Upstream {
     fail_first: AtomicU64,
     /// Answer 500 to everything while set.
     failing: std::sync::atomic::AtomicBool,
+    /// After the failures, this many requests stall longer than the forwarder's timeout
+    /// before they take effect.
+    stall: AtomicU64,
     /// What the upstream handled, by Idempotency-Key (each once: it deduplicates).
     handled: Mutex<HashMap<String, Handled>>,
     /// Forwards that arrived again after being handled (deduplicated by the upstream).
@@ -54,8 +58,14 @@ async fn upstream_handler(
     body: axum::body::Bytes,
 ) -> StatusCode {
     let n = upstream.requests.fetch_add(1, Ordering::SeqCst) + 1;
-    if n <= upstream.fail_first.load(Ordering::SeqCst) || upstream.failing.load(Ordering::SeqCst) {
+    let fail_first = upstream.fail_first.load(Ordering::SeqCst);
+    if n <= fail_first || upstream.failing.load(Ordering::SeqCst) {
         return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    if n <= fail_first + upstream.stall.load(Ordering::SeqCst) {
+        // The forwarder gives up first; whether this request then takes effect or is dropped
+        // with its connection, the forward is retried.
+        tokio::time::sleep(STALL).await;
     }
     let header = |name: &str| {
         headers
@@ -93,14 +103,31 @@ async fn upstream_handler(
     StatusCode::OK
 }
 
-async fn start_upstream(upstream: Arc<Upstream>) -> SocketAddr {
+/// Longer than the crash test's forward timeout (`timeout_ms = 1000`).
+const STALL: Duration = Duration::from_millis(1500);
+
+/// The upstream served on `addr` (port 0: a free one) until `stop` is sent.
+struct RunningUpstream {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn serve_upstream(upstream: Arc<Upstream>, addr: SocketAddr) -> RunningUpstream {
     let app = axum::Router::new()
         .route("/hooks/audit", axum::routing::post(upstream_handler))
         .with_state(upstream);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    RunningUpstream { addr, stop, task }
 }
 
 /// A scratch directory of this test.
@@ -194,14 +221,17 @@ async fn serve_forwards_each_delivery_once_across_failures_and_two_kill_9() {
     let copies = 3;
     let upstream = Arc::new(Upstream::default());
     upstream.fail_first.store(100, Ordering::SeqCst);
-    let upstream_addr = start_upstream(Arc::clone(&upstream)).await;
+    upstream.stall.store(20, Ordering::SeqCst);
+    let mut running =
+        serve_upstream(Arc::clone(&upstream), SocketAddr::from(([127, 0, 0, 1], 0))).await;
+    let upstream_addr = running.addr;
     let dir = scratch("crash");
     let port = common::free_port();
     let config = write_config(
         &dir,
         port,
         upstream_addr,
-        "concurrency = 8\nmax_attempts = 1000\nretry_base_ms = 20\nretry_cap_ms = 300\nlease_ms = 1500\ntimeout_ms = 5000",
+        "concurrency = 8\nmax_attempts = 1000\nretry_base_ms = 20\nretry_cap_ms = 300\nlease_ms = 1500\ntimeout_ms = 1000",
     );
     let serve = Arc::new(Mutex::new(start_serve(&config, port)));
     let url = format!("http://127.0.0.1:{port}/webhooks/audit-trail");
@@ -239,10 +269,19 @@ async fn serve_forwards_each_delivery_once_across_failures_and_two_kill_9() {
         while acknowledged.load(Ordering::SeqCst) < total * kill / 3 {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let mut child = serve.lock().unwrap();
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        *child = start_serve(&config, port);
+        {
+            let mut child = serve.lock().unwrap();
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            *child = start_serve(&config, port);
+        }
+        if kill == 1 {
+            // The upstream restarts too: down for half a second, then back on its address.
+            let _ = running.stop.send(());
+            let _ = running.task.await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            running = serve_upstream(Arc::clone(&upstream), upstream_addr).await;
+        }
     }
     for sender in senders {
         sender.await.unwrap();
@@ -295,9 +334,10 @@ async fn serve_forwards_each_delivery_once_across_failures_and_two_kill_9() {
     assert_eq!(stats["dead"], 0, "{stats}");
     eprintln!(
         "{deliveries} deliveries x {copies}: upstream saw {} requests ({} answered 500 first, {} \
-         duplicates deduplicated by Idempotency-Key)",
+         stalled past the timeout, {} duplicates deduplicated by Idempotency-Key)",
         upstream.requests.load(Ordering::SeqCst),
         upstream.fail_first.load(Ordering::SeqCst),
+        upstream.stall.load(Ordering::SeqCst),
         upstream.duplicates.load(Ordering::SeqCst)
     );
     let mut child = serve.lock().unwrap();
@@ -310,7 +350,10 @@ async fn serve_forwards_each_delivery_once_across_failures_and_two_kill_9() {
 async fn deliveries_an_upstream_keeps_refusing_die_and_are_redriven() {
     let upstream = Arc::new(Upstream::default());
     upstream.failing.store(true, Ordering::SeqCst);
-    let upstream_addr = start_upstream(Arc::clone(&upstream)).await;
+    // Served until the end of the test (dropping it stops the server).
+    let running =
+        serve_upstream(Arc::clone(&upstream), SocketAddr::from(([127, 0, 0, 1], 0))).await;
+    let upstream_addr = running.addr;
     let dir = scratch("dead");
     let port = common::free_port();
     let config = write_config(
