@@ -249,3 +249,52 @@ fn public_key_and_url_signing_captures_verify() {
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("the URL is signed too"), "{text}");
 }
+
+#[test]
+fn private_keys_sign_and_public_keys_verify() {
+    // A Discord application of our own: its seed in a key file, its public key given to verify.
+    let dir = std::env::temp_dir().join(format!("wg-verify-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = [42u8; 32];
+    let key_file = dir.join("discord.key");
+    std::fs::write(
+        &key_file,
+        webhook_guard::signature::Encoding::Hex.encode(&seed),
+    )
+    .unwrap();
+    let public = webhook_guard::signature::Encoding::Hex.encode(
+        ed25519_dalek::SigningKey::from_bytes(&seed)
+            .verifying_key()
+            .as_bytes(),
+    );
+    let body = br#"{"id":"77","type":2}"#;
+    let body_file = dir.join("body");
+    std::fs::write(&body_file, body).unwrap();
+    let signed = cli(&[
+        "sign",
+        "discord",
+        "--body",
+        body_file.to_str().unwrap(),
+        "--at",
+        &NOW.to_string(),
+        "--private-key",
+        key_file.to_str().unwrap(),
+    ]);
+    assert!(signed.status.success(), "{signed:?}");
+    let mut raw = String::from("POST /webhooks/discord HTTP/1.1\r\n");
+    for line in stdout(&signed).lines() {
+        raw.push_str(line);
+        raw.push_str("\r\n");
+    }
+    raw.push_str("\r\n");
+    let mut raw = raw.into_bytes();
+    raw.extend_from_slice(body);
+    let at = NOW.to_string();
+    let (code, text) = verify(&raw, &["discord", "--at", &at, "--secret", &public]);
+    assert_eq!((code, text.trim()), (Some(0), "ok: 77 2"));
+    // The receivers' demo key is another: refused.
+    let (code, text) = verify(&raw, &["discord", "--at", &at]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.starts_with("refused: 401 invalid signature"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
