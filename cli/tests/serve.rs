@@ -13,200 +13,14 @@ mod common;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::Child;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use webhook_guard::testing::audit_trail_sample_with_id;
-use webhook_guard::{Scheme, Signer};
-
-const SECRET_VAR: &str = "WG_SERVE_TEST_SECRET";
-const SECRET: &str = "whsec_serve_test_secret";
-
-/// One delivery the upstream handled.
-struct Handled {
-    /// `Webhook-Guard-Id`.
-    id: String,
-    body: Vec<u8>,
-}
-
-/// The upstream: what it handled (once per `Idempotency-Key`) and what it saw.
-#[derive(Default)]
-struct Upstream {
-    /// Requests seen, every forward counted.
-    requests: AtomicU64,
-    /// Answer 500 to the first this many requests.
-    fail_first: AtomicU64,
-    /// Answer 500 to everything while set.
-    failing: std::sync::atomic::AtomicBool,
-    /// After the failures, this many requests stall longer than the forwarder's timeout
-    /// before they take effect.
-    stall: AtomicU64,
-    /// What the upstream handled, by Idempotency-Key (each once: it deduplicates).
-    handled: Mutex<HashMap<String, Handled>>,
-    /// Forwards that arrived again after being handled (deduplicated by the upstream).
-    duplicates: AtomicU64,
-}
-
-async fn upstream_handler(
-    State(upstream): State<Arc<Upstream>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> StatusCode {
-    let n = upstream.requests.fetch_add(1, Ordering::SeqCst) + 1;
-    let fail_first = upstream.fail_first.load(Ordering::SeqCst);
-    if n <= fail_first || upstream.failing.load(Ordering::SeqCst) {
-        return StatusCode::INTERNAL_SERVER_ERROR;
-    }
-    if n <= fail_first + upstream.stall.load(Ordering::SeqCst) {
-        // The forwarder gives up first; whether this request then takes effect or is dropped
-        // with its connection, the forward is retried.
-        tokio::time::sleep(STALL).await;
-    }
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (Some(key), Some(id), Some(scheme)) = (
-        header("idempotency-key"),
-        header("webhook-guard-id"),
-        header("webhook-guard-scheme"),
-    ) else {
-        return StatusCode::BAD_REQUEST;
-    };
-    assert_eq!(scheme, "audit-trail");
-    // The original signed headers come along.
-    assert!(header("x-audit-trail-signature").is_some());
-    let mut handled = upstream.handled.lock().unwrap();
-    match handled.get_mut(&key) {
-        Some(entry) => {
-            // Deduplicated: the effect is not applied again.
-            upstream.duplicates.fetch_add(1, Ordering::SeqCst);
-            assert_eq!(entry.id, id);
-        }
-        None => {
-            handled.insert(
-                key,
-                Handled {
-                    id,
-                    body: body.to_vec(),
-                },
-            );
-        }
-    }
-    StatusCode::OK
-}
-
-/// Longer than the crash test's forward timeout (`timeout_ms = 1000`).
-const STALL: Duration = Duration::from_millis(1500);
-
-/// The upstream served on `addr` (port 0: a free one) until `stop` is sent.
-struct RunningUpstream {
-    addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-async fn serve_upstream(upstream: Arc<Upstream>, addr: SocketAddr) -> RunningUpstream {
-    let app = axum::Router::new()
-        .route("/hooks/audit", axum::routing::post(upstream_handler))
-        .with_state(upstream);
-    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    RunningUpstream { addr, stop, task }
-}
-
-/// A scratch directory of this test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wg-serve-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write_config(dir: &Path, port: u16, upstream: SocketAddr, forwarder: &str) -> PathBuf {
-    let config = dir.join("webhook-guard.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "listen = \"127.0.0.1:{port}\"\ninbox = \"sqlite://{}\"\n\n[forwarder]\n{forwarder}\n\n\
-             [[route]]\npath = \"/webhooks/audit-trail\"\nprovider = \"audit-trail\"\n\
-             secrets = [\"env:{SECRET_VAR}\"]\nforward = \"http://{upstream}/hooks/audit\"\n",
-            dir.join("inbox.db").display()
-        ),
-    )
-    .unwrap();
-    config
-}
-
-/// `webhook-guard serve --config CONFIG` with the test's secret.
-fn start_serve(config: &Path, port: u16) -> Child {
-    common::start_serve(config, port, &[(SECRET_VAR, SECRET)])
-}
-
-/// Delivery `n`: its id, body and signed headers (signed now).
-fn delivery(run: &str, n: usize) -> (String, String, Vec<(String, String)>) {
-    let id = format!("whd_{run}_{n}");
-    let body = audit_trail_sample_with_id("event.created", &id).unwrap();
-    let scheme = Scheme::audit_trail();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let headers = Signer::new(scheme.clone(), scheme.secret(SECRET).unwrap()).headers(
-        body.as_bytes(),
-        now,
-        &id,
-    );
-    (id, body, headers)
-}
-
-/// POSTs until the answer is 200 (a provider retries a refused or failed delivery).
-async fn send_until_acknowledged(
-    client: &reqwest::Client,
-    url: &str,
-    body: &str,
-    headers: &[(String, String)],
-) {
-    let started = Instant::now();
-    loop {
-        let mut request = client
-            .post(url)
-            .header("content-type", "application/json")
-            .body(body.to_owned());
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        match request.send().await {
-            Ok(response) if response.status() == 200 => return,
-            Ok(response) => assert!(
-                response.status() == 503 || response.status() == 409,
-                "unexpected answer {}",
-                response.status()
-            ),
-            Err(_) => {} // the forwarder is down: try again
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "never acknowledged"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+use common::forward::{
+    Handled, Upstream, delivery, scratch, send_until_acknowledged, serve_upstream, start_serve,
+    write_config,
+};
 
 fn count() -> usize {
     std::env::var("WG_SERVE_DELIVERIES")
@@ -232,6 +46,7 @@ async fn serve_forwards_each_delivery_once_across_failures_and_two_kill_9() {
         port,
         upstream_addr,
         "concurrency = 8\nmax_attempts = 1000\nretry_base_ms = 20\nretry_cap_ms = 300\nlease_ms = 1500\ntimeout_ms = 1000",
+        None,
     );
     let serve = Arc::new(Mutex::new(start_serve(&config, port)));
     let url = format!("http://127.0.0.1:{port}/webhooks/audit-trail");
@@ -361,6 +176,7 @@ async fn deliveries_an_upstream_keeps_refusing_die_and_are_redriven() {
         port,
         upstream_addr,
         "max_attempts = 2\nretry_base_ms = 10\nretry_cap_ms = 20",
+        None,
     );
     let mut serve = start_serve(&config, port);
     let url = format!("http://127.0.0.1:{port}/webhooks/audit-trail");

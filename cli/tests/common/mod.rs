@@ -35,6 +35,8 @@ pub mod examples {
     }
 }
 
+pub mod forward;
+
 #[path = "../../../tests/common/example_process.rs"]
 pub mod example_process;
 
