@@ -99,6 +99,17 @@ impl Verifier {
         Err(Diagnosis { rejection, detail })
     }
 
+    /// The words for a refusal of the head alone (before the body is read), for the guard's
+    /// logs.
+    pub(crate) fn explain_head<H: HeaderLookup + ?Sized>(
+        &self,
+        rejection: &Rejection,
+        headers: &H,
+        now: i64,
+    ) -> String {
+        self.explain(rejection, headers, "", &Bytes::new(), now)
+    }
+
     fn explain<H: HeaderLookup + ?Sized>(
         &self,
         rejection: &Rejection,
