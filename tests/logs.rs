@@ -126,3 +126,68 @@ fn every_outcome_is_logged_with_stable_fields_and_no_secret() {
         "the secret was logged:\n{logs}"
     );
 }
+
+/// Issue 24: an inbox attempt's logs carry the request's W3C `traceparent`, kept with its row,
+/// in the attempt's span.
+#[test]
+fn an_inbox_attempt_logs_in_a_span_naming_the_requests_trace() {
+    use webhook_guard::inbox::{Inbox, InboxDelivery, InboxOptions, NewDelivery};
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let dir = std::env::temp_dir().join(format!("wg-logs-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("inbox.db").display());
+    let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    tracing::subscriber::with_default(subscriber, || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let options = InboxOptions {
+                poll_interval: std::time::Duration::from_millis(20),
+                ..InboxOptions::default()
+            };
+            let inbox = Inbox::<sqlx::Sqlite>::connect_with(&url, options)
+                .await
+                .unwrap();
+            let (mut headers, body) = Req::audit("whd_traced").build();
+            headers.push(("traceparent".into(), trace.into()));
+            let verifier = Verifier::new(Scheme::audit_trail(), [audit_trail_secret()]);
+            let delivery = verifier.verify(&headers, body.into()).unwrap();
+            inbox
+                .enqueue(NewDelivery::new(verifier.scheme(), &delivery, &headers))
+                .await
+                .unwrap();
+            let worker = inbox.worker().run(|delivery: InboxDelivery| async move {
+                tracing::info!(id = delivery.id(), "the handler's own log line");
+                Ok(())
+            });
+            for _ in 0..200 {
+                if inbox.stats().await.unwrap().done == 1 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            worker.shutdown().await;
+        });
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("the handler's own log line"))
+        .unwrap_or_else(|| panic!("no handler line in:\n{logs}"));
+    assert!(line.contains("inbox_attempt"), "{line}");
+    assert!(
+        line.contains(&format!("traceparent=\"{trace}\""))
+            || line.contains(&format!("traceparent={trace}")),
+        "{line}"
+    );
+    assert!(line.contains("attempt=1"), "{line}");
+}

@@ -230,8 +230,20 @@ async fn claim_loop<DB: Backend>(
                         let on_done = on_done.clone();
                         running.spawn(async move {
                             let delivery = InboxDelivery::from_claimed(row);
-                            attempt(&inbox, &run, on_done.as_deref(), delivery, token, release)
-                                .await;
+                            // Each attempt's logs share a span that names the request's trace
+                            // (an OpenTelemetry layer can link the attempt to it).
+                            let span = tracing::info_span!(
+                                "inbox_attempt",
+                                scheme = delivery.scheme(),
+                                id = delivery.id(),
+                                attempt = delivery.attempt(),
+                                traceparent = delivery.traceparent(),
+                            );
+                            tracing::Instrument::instrument(
+                                attempt(&inbox, &run, on_done.as_deref(), delivery, token, release),
+                                span,
+                            )
+                            .await;
                             drop(permit);
                         });
                     }
