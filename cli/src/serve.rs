@@ -238,11 +238,12 @@ fn load(path: &Path) -> Result<Checked, String> {
             return Err(at(route.path.span(), "path", "a path starts with `/`"));
         }
         let forward = route.forward.get_ref();
-        if !(forward.starts_with("http://") || forward.starts_with("https://")) {
+        if !forward.starts_with("http://") {
+            // The forwarder's client has no TLS: it talks to an app beside it.
             return Err(at(
                 route.forward.span(),
                 "forward",
-                "expected an http:// URL",
+                "expected an http:// URL (the upstream beside the forwarder; no TLS)",
             ));
         }
         if route.secrets.get_ref().is_empty() {
@@ -584,6 +585,15 @@ mod tests {
                 ":4:12: `secrets`: the environment variable WG_TEST_NEVER_SET_1 is not set"
             ),
             "{unset}"
+        );
+
+        let tls = error(
+            "tls",
+            &format!("{ROUTE}secrets = [\"env:A\"]\nforward = \"https://app.internal/\"\n"),
+        );
+        assert!(
+            tls.contains(":5:11: `forward`: expected an http:// URL"),
+            "{tls}"
         );
 
         let literal = error(
