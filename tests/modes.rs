@@ -17,6 +17,7 @@
 //! new delivery, since the acknowledgement only says the delivery is stored (it may not be
 //! handled yet). Both stop the sender's retries; neither runs the handler again.
 
+mod common;
 #[path = "common/postgres_server.rs"]
 mod postgres_server;
 #[path = "common/provider_table.rs"]
@@ -27,13 +28,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{AppConfig, HandlerState, RunningApp, conformance};
 use postgres_server::PostgresServer;
 use provider_table::{
     AppDyn, Provider, Runs, Timestamp, actix_app, axum_app, delivery_id, now, providers,
     replace_header, run_key, total,
 };
 use webhook_guard::Guard;
-use webhook_guard::inbox::{Backend, Inbox, InboxDelivery, InboxOptions, Stats, Worker};
+use webhook_guard::event::{AuditTrailEvent, PaloEvent};
+use webhook_guard::inbox::{
+    Backend, HandlerError, Inbox, InboxDelivery, InboxOptions, RetryPolicy, Stats, Worker,
+};
 
 /// Where verified deliveries go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,55 +66,73 @@ struct Backing {
     dir: TempDir,
 }
 
-/// One case's inbox, erased over its database, with the worker that counts runs.
+/// A worker's handler, its future boxed so that one case type serves both databases.
+type Handler = Arc<
+    dyn Fn(InboxDelivery) -> Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// One case's inbox, erased over its database, with its running worker.
 struct InboxCase {
+    attach: Box<dyn Fn(Guard) -> Guard + Send + Sync>,
     stats: Box<dyn Fn() -> Pin<Box<dyn Future<Output = Stats> + Send>> + Send + Sync>,
     close: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
-/// Short polls: a worker that missed its wake-up still comes within a case's patience.
+/// Short polls, so that a worker that missed its wake-up still comes within a case's patience;
+/// a short lease and quick retries, so that the conformance table's failing and panicking
+/// handlers are retried within it (a panicked attempt's row waits for its lease).
 fn options() -> InboxOptions {
     InboxOptions {
         poll_interval: Duration::from_millis(20),
+        lease: Duration::from_secs(1),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_millis(40),
+            cap: Duration::from_millis(400),
+        },
         max_connections: 4,
         ..InboxOptions::default()
     }
 }
 
-/// Connects an inbox at `url`, attaches it to `guard`, and starts a worker counting its runs
-/// in `runs`.
-async fn inbox_case<DB: Backend>(url: &str, guard: Guard, runs: &Runs) -> (Guard, InboxCase) {
+/// Connects an inbox at `url` and starts a worker running `handler`.
+async fn open_inbox<DB: Backend>(url: &str, handler: Handler) -> InboxCase {
     let inbox = Inbox::<DB>::connect_with(url, options())
         .await
         .unwrap_or_else(|e| panic!("inbox at {url}: {e}"));
-    let guard = guard.inbox(inbox.clone());
-    let counted = Arc::clone(runs);
     let worker: Worker = inbox
         .worker()
-        .concurrency(2)
-        .run(move |delivery: InboxDelivery| {
-            let runs = Arc::clone(&counted);
-            async move {
-                *runs
-                    .lock()
-                    .unwrap()
-                    .entry(run_key(delivery.scheme(), delivery.id()))
-                    .or_default() += 1;
-                Ok(())
-            }
-        });
+        .concurrency(4)
+        .run(move |delivery: InboxDelivery| handler(delivery));
+    let for_guards = inbox.clone();
     let for_stats = inbox.clone();
-    let stats = Box::new(move || {
-        let inbox = for_stats.clone();
-        Box::pin(async move { inbox.stats().await.expect("stats") })
-            as Pin<Box<dyn Future<Output = Stats> + Send>>
-    });
-    let close = Box::pin(async move {
-        worker.shutdown().await;
-        // Each case has its own database: give its connections back now, not at the end.
-        inbox.pool().close().await;
-    });
-    (guard, InboxCase { stats, close })
+    InboxCase {
+        attach: Box::new(move |guard: Guard| guard.inbox(for_guards.clone())),
+        stats: Box::new(move || {
+            let inbox = for_stats.clone();
+            Box::pin(async move { inbox.stats().await.expect("stats") })
+        }),
+        close: Box::pin(async move {
+            worker.shutdown().await;
+            // Each case has its own database: give its connections back now, not at the end.
+            inbox.pool().close().await;
+        }),
+    }
+}
+
+/// A handler that counts its runs in `runs` (per scheme and id).
+fn counting(runs: &Runs) -> Handler {
+    let runs = Arc::clone(runs);
+    Arc::new(move |delivery: InboxDelivery| {
+        *runs
+            .lock()
+            .unwrap()
+            .entry(run_key(delivery.scheme(), delivery.id()))
+            .or_default() += 1;
+        Box::pin(async { Ok(()) })
+    })
 }
 
 impl Backing {
@@ -121,48 +144,65 @@ impl Backing {
         }
     }
 
-    /// The guard of `provider` in this mode (and its inbox, in inbox mode).
-    async fn guard(
-        &self,
-        provider: &Provider,
-        case: &str,
-        runs: &Runs,
-    ) -> (Guard, Option<InboxCase>) {
-        let guard = provider.guard();
-        let name = case.to_owned();
+    /// Case `name`'s inbox (its own SQLite file or PostgreSQL database), with a worker
+    /// running `handler`; none inline.
+    async fn open(&self, name: &str, handler: Handler) -> Option<InboxCase> {
         match self.mode {
-            Mode::Inline => (guard, None),
+            Mode::Inline => None,
             Mode::Sqlite => {
-                let url = format!("sqlite://{}", self.dir.0.join(name + ".db").display());
-                let (guard, inbox) = inbox_case::<sqlx::Sqlite>(&url, guard, runs).await;
-                (guard, Some(inbox))
+                let url = format!(
+                    "sqlite://{}",
+                    self.dir.0.join(format!("{name}.db")).display()
+                );
+                Some(open_inbox::<sqlx::Sqlite>(&url, handler).await)
             }
             Mode::Postgres => {
                 let server = self.postgres.as_ref().expect("a cluster in Postgres mode");
-                let url = server.create_database(&name);
-                let (guard, inbox) = inbox_case::<sqlx::Postgres>(&url, guard, runs).await;
-                (guard, Some(inbox))
+                let url = server.create_database(name);
+                Some(open_inbox::<sqlx::Postgres>(&url, handler).await)
             }
+        }
+    }
+
+    /// The guard of `provider` in this mode: inline, or storing into case `name`'s inbox
+    /// whose worker counts runs in `runs`.
+    async fn guard(
+        &self,
+        provider: &Provider,
+        name: &str,
+        runs: &Runs,
+    ) -> (Guard, Option<InboxCase>) {
+        match self.open(name, counting(runs)).await {
+            Some(inbox) => ((inbox.attach)(provider.guard()), Some(inbox)),
+            None => (provider.guard(), None),
         }
     }
 }
 
-/// Waits until the inbox has no pending or running row (the worker is done with everything
-/// acknowledged so far); nothing to wait for inline, where the handler ran in the request.
-async fn settle(inbox: Option<&InboxCase>, what: &str) -> Option<Stats> {
-    let inbox = inbox?;
+/// Waits until the inbox has no pending or running row: the worker is done with everything
+/// acknowledged so far (a failed attempt's row is pending until its retry).
+async fn settle(inbox: &InboxCase) -> Result<Stats, String> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let stats = (inbox.stats)().await;
         if stats.pending == 0 && stats.running == 0 {
-            return Some(stats);
+            return Ok(stats);
         }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: rows still waiting after 15 s: {stats:?}"
-        );
+        if Instant::now() >= deadline {
+            return Err(format!("rows still waiting after 15 s: {stats:?}"));
+        }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// [`settle`] for the provider table: nothing to wait for inline, where the handler ran in
+/// the request.
+async fn settled(inbox: Option<&InboxCase>, what: &str) -> Option<Stats> {
+    Some(
+        settle(inbox?)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}")),
+    )
 }
 
 /// The cases of one provider against one app in one mode.
@@ -188,7 +228,7 @@ async fn check_provider(
     // Valid: 200, handled once.
     let (status, answer) = send(&headers, &body).await;
     assert_eq!(status, 200, "{what}: valid delivery: {answer:?}");
-    settle(inbox, what).await;
+    settled(inbox, what).await;
     assert_eq!(total(runs), 1, "{what}: a valid delivery is handled once");
 
     // The same bytes again, and a retry signed anew: taken, not handled again.
@@ -216,7 +256,7 @@ async fn check_provider(
         let (status, answer) = send(&rewritten, &body).await;
         assert_eq!(status, 400, "{what}: {header} rewritten: {answer:?}");
     }
-    settle(inbox, what).await;
+    settled(inbox, what).await;
     assert_eq!(
         total(runs),
         1,
@@ -245,13 +285,13 @@ async fn check_provider(
         let (status, answer) = send(&headers3, &body3).await;
         assert_eq!(status, 400, "{what}: stale: {answer:?}");
     }
-    settle(inbox, what).await;
+    settled(inbox, what).await;
     assert_eq!(total(runs), 1, "{what}: nothing refused was handled");
 
     // A second delivery is handled: the route counts what it should.
     let (status, answer) = send(&headers2, &body2).await;
     assert_eq!(status, 200, "{what}: second delivery: {answer:?}");
-    if let Some(stats) = settle(inbox, what).await {
+    if let Some(stats) = settled(inbox, what).await {
         assert_eq!(
             (stats.done, stats.dead),
             (2, 0),
@@ -308,9 +348,145 @@ async fn every_provider(
     );
 }
 
-/// Runs the table in `mode` on both adapters side by side, each on its own runtime (actix-web's
-/// test service runs on its own `System`), sharing one cluster or directory; fails if either
-/// failed (their panics are printed above).
+/// The conformance table's handler in inbox mode: the inline routes' behaviour
+/// (`HandlerState::handle`, keyed by the event's id) run by the worker; an answer other than
+/// 200 is a failed attempt, which the worker retries.
+fn conformance_handler(state: &Arc<HandlerState>) -> Handler {
+    let state = Arc::clone(state);
+    Arc::new(move |delivery: InboxDelivery| {
+        let state = Arc::clone(&state);
+        Box::pin(async move {
+            let (id, unknown) = match delivery.scheme() {
+                "audit-trail" => {
+                    let event: AuditTrailEvent = delivery.parse()?;
+                    (event.id().to_owned(), event.is_unknown())
+                }
+                "palo" => {
+                    let event: PaloEvent = delivery.parse()?;
+                    (event.id().to_owned(), event.is_unknown())
+                }
+                other => return Err(format!("no route for scheme {other}").into()),
+            };
+            if id != delivery.id() {
+                return Err(format!("row of {} holds event {id}", delivery.id()).into());
+            }
+            match state.handle(&id, unknown).await {
+                200 => Ok(()),
+                status => Err(format!("the handler answered {status}").into()),
+            }
+        })
+    })
+}
+
+/// A task aborted when dropped (the axum server of one case).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The conformance table's receiver in inbox mode, over HTTP on loopback: its two routes
+/// (`/webhooks/audit-trail`, `/webhooks/palo`) store into the inbox through the adapter's
+/// `enqueue`, behind the same guards as inline (`AppConfig::guards`, the inbox attached).
+async fn serve_inbox(
+    adapter: &str,
+    config: &AppConfig,
+    attach: &(dyn Fn(Guard) -> Guard + Send + Sync),
+) -> RunningApp {
+    let (audit, palo) = config.guards();
+    let (audit, palo) = (attach(audit), attach(palo));
+    match adapter {
+        "axum" => {
+            use axum::routing::post;
+            use webhook_guard::axum::{WebhookLayer, enqueue};
+            let router = axum::Router::new()
+                .route(
+                    "/webhooks/audit-trail",
+                    post(enqueue).layer(WebhookLayer::new(audit)),
+                )
+                .route(
+                    "/webhooks/palo",
+                    post(enqueue).layer(WebhookLayer::new(palo)),
+                );
+            let (base_url, server) = common::axum_app::serve(router).await;
+            RunningApp {
+                base_url,
+                state: Arc::clone(&config.state),
+                stop: Box::new(AbortOnDrop(server)),
+            }
+        }
+        "actix" => {
+            use actix_web::web;
+            use webhook_guard::actix::{WebhookMiddleware, enqueue};
+            let (audit, palo) = (WebhookMiddleware::new(audit), WebhookMiddleware::new(palo));
+            let routes = move |cfg: &mut web::ServiceConfig| {
+                cfg.service(
+                    web::resource("/webhooks/audit-trail")
+                        .wrap(audit.clone())
+                        .route(web::post().to(enqueue)),
+                )
+                .service(
+                    web::resource("/webhooks/palo")
+                        .wrap(palo.clone())
+                        .route(web::post().to(enqueue)),
+                );
+            };
+            let server =
+                common::actix_app::serve(common::actix_app::Options::default(), routes).await;
+            RunningApp {
+                base_url: server.base_url.clone(),
+                state: Arc::clone(&config.state),
+                stop: Box::new(server),
+            }
+        }
+        other => unreachable!("no adapter {other}"),
+    }
+}
+
+/// The conformance table (tests/common/conformance.rs, which tests/conformance.rs runs inline)
+/// in inbox mode on one adapter, each case with its own inbox; the failures, if any.
+async fn conformance_in_the_inbox(backing: &Backing, adapter: &str) -> Vec<String> {
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    let cases = conformance::cases();
+    for (row, case) in cases.iter().enumerate() {
+        let config = AppConfig::in_memory();
+        let name = format!("conformance_{adapter}_{row}");
+        let inbox = backing
+            .open(&name, conformance_handler(&config.state))
+            .await
+            .expect("an inbox mode");
+        let app = serve_inbox(adapter, &config, inbox.attach.as_ref()).await;
+        let result = conformance::run_case(case, &app, conformance::Mode::Inbox, async || {
+            settle(&inbox).await.map(drop)
+        })
+        .await;
+        drop(app);
+        inbox.close.await;
+        match result {
+            Ok(()) => eprintln!(
+                "conformance [{:?}, {adapter}] {}: ok",
+                backing.mode, case.name
+            ),
+            Err(e) => failures.push(format!("[{:?}, {adapter}] {e}", backing.mode)),
+        }
+    }
+    eprintln!(
+        "conformance [{:?}, {adapter}]: {} of {} cases in {:?}",
+        backing.mode,
+        cases.len() - failures.len(),
+        cases.len(),
+        started.elapsed()
+    );
+    failures
+}
+
+/// Runs the provider table in `mode` on both adapters side by side, each on its own runtime
+/// (actix-web's test service runs on its own `System`), and in inbox mode the conformance
+/// table too, sharing one cluster or directory; fails if any failed (the provider table's
+/// panics are printed above, the conformance table's failures listed).
 fn run_mode(mode: Mode) {
     let backing = Backing::new(mode);
     let backing = &backing;
@@ -346,13 +522,34 @@ fn run_mode(mode: Mode) {
                 },
             ));
         });
+        let conformance = scope.spawn(move || {
+            if mode == Mode::Inline {
+                return Vec::new();
+            }
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let (axum, actix) = tokio::join!(
+                        conformance_in_the_inbox(backing, "axum"),
+                        conformance_in_the_inbox(backing, "actix")
+                    );
+                    [axum, actix].concat()
+                })
+        });
         let failed: Vec<&str> = [("axum", axum.join()), ("actix", actix.join())]
             .into_iter()
             .filter_map(|(adapter, result)| result.is_err().then_some(adapter))
             .collect();
+        let conformance = conformance.join().expect("the conformance runner ran");
         assert!(
-            failed.is_empty(),
-            "{mode:?}: failed on {failed:?} (see the panics above)"
+            failed.is_empty() && conformance.is_empty(),
+            "{mode:?}: the provider table failed on {failed:?} (see the panics above); \
+             {} conformance case(s) failed:\n{}",
+            conformance.len(),
+            conformance.join("\n")
         );
     });
 }
