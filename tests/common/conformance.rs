@@ -317,7 +317,7 @@ pub fn cases() -> Vec<Case> {
                     req: Req::audit("slow_1"),
                     inline: RetryLater(409),
                     inbox: Status(200),
-                    why: "inbox mode: a copy of a stored delivery is a duplicate, whatever its state",
+                    why: "a copy of a stored delivery is a duplicate, whatever its state",
                 },
                 Release("slow_1"),
                 AwaitBackground(Status(200)),
