@@ -121,10 +121,13 @@ async fn open_inbox<DB: Backend>(url: &str, handler: Handler) -> InboxCase {
             let inbox = for_stats.clone();
             Box::pin(async move { inbox.stats().await.expect("stats") })
         }),
+        // Not `pool().close()`: it waits for every checked-out connection, and the inbox's
+        // writer keeps one for as long as any handle of the inbox lives (the guard's, this
+        // case's). Once the worker is stopped and every handle dropped, the writer ends and
+        // the pool's connections close with it.
         close: Box::pin(async move {
             worker.shutdown().await;
-            // Each case has its own database: give its connections back now, not at the end.
-            inbox.pool().close().await;
+            drop(inbox);
         }),
     }
 }
@@ -343,6 +346,8 @@ async fn every_provider(
             &what,
         )
         .await;
+        // The routes hold the guard, and the guard a handle of the inbox.
+        drop(routes);
         if let Some(inbox) = inbox {
             inbox.close.await;
         }
