@@ -838,10 +838,15 @@ impl<DB: Backend> Inbox<DB> {
     /// Rows by state and the oldest pending delivery's age.
     pub async fn stats(&self) -> Result<Stats, InboxError> {
         let now = now_ms();
+        // The intake first: a row only ever moves from it to the table, so a row moving
+        // between the two reads is counted (twice at worst, for a moment), never missed.
+        let waiting = match &self.inner.intake {
+            Some(intake) => Some(intake.waiting().await?),
+            None => None,
+        };
         let mut stats = DB::stats(&self.inner.pool, now).await?;
-        if let Some(intake) = &self.inner.intake {
+        if let Some((waiting, oldest)) = waiting {
             // Acknowledged and not yet moved: pending too.
-            let (waiting, oldest) = intake.waiting().await?;
             stats.pending += waiting;
             if let Some(oldest) = oldest {
                 let age = now.saturating_sub(oldest).max(0);
