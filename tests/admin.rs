@@ -1,0 +1,532 @@
+//! The operator's console (`webhook_guard::admin`) over HTTP, on a real SQLite inbox and a
+//! dead-letter sink, served on loopback: 401 without credentials on every path; the pages;
+//! the XSS case (a body with `<script>` shows as text); no signature on a page; CSRF (a
+//! `POST` without the token, or from another origin, is refused); re-drive of a dead row that
+//! the worker then handles; purge. Then the same in headless Chromium (see `browser`).
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use webhook_guard::admin::Console;
+use webhook_guard::dead_letter::{DeadLetter, DeadLetterSink as _, JsonLinesSink};
+use webhook_guard::inbox::{
+    HandlerError, Inbox, InboxOptions, NewDelivery, RetryPolicy, State, Worker,
+};
+use webhook_guard::{Scheme, Secret, Signer, Verifier};
+
+pub const TOKEN: &str = "console-test-token-1";
+/// The body of the XSS case: attacker-influenced text that must show as text.
+pub const XSS_BODY: &str =
+    r#"{"comment":"<script>document.title='pwned'</script><img src=x onerror=alert(1)>"}"#;
+const GITHUB_SECRET: &str = "github-console-secret";
+
+/// A directory under the system's temp dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "wg-admin-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A verified GitHub delivery `id` with `body`, as the inbox stores it.
+fn github(id: &str, body: &'static str) -> NewDelivery {
+    let secret = Secret::new(GITHUB_SECRET).unwrap();
+    let verifier = Verifier::new(Scheme::github(), [secret.clone()]);
+    let headers = Signer::new(Scheme::github(), secret).headers(body.as_bytes(), 0, id);
+    let verified = verifier
+        .verify(&headers, Bytes::from_static(body.as_bytes()))
+        .unwrap();
+    NewDelivery::new(verifier.scheme(), &verified, &headers)
+}
+
+/// The signature header's value of [`github`]'s delivery `id` (must never be on a page).
+fn github_signature(id: &str, body: &str) -> String {
+    let secret = Secret::new(GITHUB_SECRET).unwrap();
+    let headers = Signer::new(Scheme::github(), secret).headers(body.as_bytes(), 0, id);
+    headers
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("x-hub-signature-256"))
+        .unwrap()
+        .1
+}
+
+/// A console over a SQLite inbox with two dead rows (`dead-1`, and `dead-xss` whose body is
+/// [`XSS_BODY`]) and one done row (`ok-1`), and a sink with one dead letter; served on
+/// loopback under `/admin`, beside a receiver route, with a worker that fails until healed.
+pub struct Fixture {
+    pub base: String,
+    pub inbox: Inbox<sqlx::Sqlite>,
+    pub healed: Arc<AtomicBool>,
+    worker: Option<Worker>,
+    server: tokio::task::JoinHandle<()>,
+    _dir: TempDir,
+}
+
+impl Fixture {
+    pub async fn start() -> Self {
+        let dir = TempDir::new();
+        let options = InboxOptions {
+            poll_interval: Duration::from_millis(50),
+            retry: RetryPolicy {
+                max_attempts: 1,
+                base: Duration::from_millis(10),
+                cap: Duration::from_millis(10),
+            },
+            ..InboxOptions::default()
+        };
+        let url = format!("sqlite://{}", dir.0.join("inbox.db").display());
+        let inbox = Inbox::<sqlx::Sqlite>::connect_with(&url, options)
+            .await
+            .unwrap();
+        inbox.enqueue(github("dead-1", r#"{"n":1}"#)).await.unwrap();
+        inbox.enqueue(github("dead-xss", XSS_BODY)).await.unwrap();
+        inbox.enqueue(github("ok-1", r#"{"n":2}"#)).await.unwrap();
+        let healed = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&healed);
+        let worker = inbox.worker().concurrency(1).run(move |delivery| {
+            let fail = !flag.load(Ordering::SeqCst) && delivery.id().starts_with("dead");
+            async move {
+                if fail {
+                    Err(HandlerError::from("downstream refused: 500".to_owned()))
+                } else {
+                    Ok(())
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let stats = inbox.stats().await.unwrap();
+            if stats.dead == 2 && stats.done == 1 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "rows not settled: {stats:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let sink = JsonLinesSink::new(dir.0.join("dead-letters"));
+        std::fs::create_dir_all(sink.dir()).unwrap();
+        sink.store(&DeadLetter::new(
+            "palo",
+            "letter-1",
+            "<b>bold</b>",
+            "handler: <i>timeout</i>",
+        ))
+        .unwrap();
+        let console = Console::new(TOKEN)
+            .unwrap()
+            .inbox(inbox.clone())
+            .dead_letters(sink);
+        let app = axum::Router::new()
+            .route("/webhooks/github", axum::routing::post(|| async { "ok" }))
+            .nest("/admin", console.router());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self {
+            base,
+            inbox,
+            healed,
+            worker: Some(worker),
+            server,
+            _dir: dir,
+        }
+    }
+
+    pub async fn row_id(&self, delivery_id: &str) -> i64 {
+        let rows = self
+            .inbox
+            .list(&webhook_guard::inbox::Filter::default().delivery_id(delivery_id))
+            .await
+            .unwrap();
+        rows[0].row_id
+    }
+
+    pub async fn state(&self, delivery_id: &str) -> State {
+        let rows = self
+            .inbox
+            .list(&webhook_guard::inbox::Filter::default().delivery_id(delivery_id))
+            .await
+            .unwrap();
+        rows[0].state
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.shutdown().await;
+        }
+        self.server.abort();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn bearer() -> String {
+    format!("Bearer {TOKEN}")
+}
+
+/// The CSRF token of a page's forms.
+fn csrf(page: &str) -> String {
+    let at = page
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a CSRF token");
+    let rest = &page[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+async fn get(fixture: &Fixture, path: &str) -> (u16, String) {
+    let response = client()
+        .get(format!("{}{path}", fixture.base))
+        .header("authorization", bearer())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_admin_path_needs_credentials() {
+    let fixture = Fixture::start().await;
+    let client = client();
+    let dead = fixture.row_id("dead-1").await;
+    let paths = [
+        "/admin",
+        "/admin/deliveries",
+        "/admin/deliveries?state=dead",
+        &format!("/admin/deliveries/{dead}"),
+        "/admin/dead-letters",
+        "/admin/console.css",
+        "/admin/no-such-page",
+    ];
+    let wrong = [
+        None,
+        Some("Bearer console-test-token-2".to_owned()),
+        Some("Bearer ".to_owned()),
+        // admin:wrong
+        Some("Basic YWRtaW46d3Jvbmc=".to_owned()),
+        Some(TOKEN.to_owned()),
+    ];
+    for path in paths {
+        for authorization in &wrong {
+            let mut request = client.get(format!("{}{path}", fixture.base));
+            if let Some(value) = authorization {
+                request = request.header("authorization", value);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(
+                response.status().as_u16(),
+                401,
+                "GET {path} with {authorization:?}"
+            );
+            let challenge = response.headers()["www-authenticate"].to_str().unwrap();
+            assert!(challenge.starts_with("Basic realm="), "{challenge}");
+            let body = response.text().await.unwrap();
+            assert!(!body.contains(TOKEN));
+        }
+    }
+    for path in [
+        "/admin/redrive".to_owned(),
+        format!("/admin/deliveries/{dead}/redrive"),
+        "/admin/purge".to_owned(),
+    ] {
+        let response = client
+            .post(format!("{}{path}", fixture.base))
+            .body("csrf=x&all=1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 401, "POST {path}");
+    }
+    assert_eq!(
+        fixture.state("dead-1").await,
+        State::Dead,
+        "nothing was done"
+    );
+    // Basic (what a browser sends: user `admin`, the token as password) and Bearer both open it.
+    let basic = client
+        .get(format!("{}/admin", fixture.base))
+        .basic_auth("admin", Some(TOKEN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status().as_u16(), 200);
+    let other_user = client
+        .get(format!("{}/admin", fixture.base))
+        .basic_auth("root", Some(TOKEN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_user.status().as_u16(), 401);
+    let (status, css) = get(&fixture, "/admin/console.css").await;
+    assert_eq!((status, css.contains("body {")), (200, true));
+    let (status, _) = get(&fixture, "/admin/no-such-page").await;
+    assert_eq!(status, 404);
+    fixture.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_show_the_rows_escaped_and_without_signatures() {
+    let fixture = Fixture::start().await;
+    let response = client()
+        .get(format!("{}/admin", fixture.base))
+        .header("authorization", bearer())
+        .send()
+        .await
+        .unwrap();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let overview = response.text().await.unwrap();
+    // Rows by state and by provider, each linked to its listing under the mount path.
+    assert!(
+        overview.contains(r#"href="/admin/deliveries?state=dead"><div class="n">2</div>"#),
+        "{overview}"
+    );
+    assert!(overview.contains(r#"href="/admin/deliveries?state=done"><div class="n">1</div>"#));
+    assert!(overview.contains(r#"href="/admin/deliveries?scheme=github">github</a>"#));
+    assert!(overview.contains("<svg"), "the per-minute chart");
+    assert!(
+        overview.contains("— acknowledged 3"),
+        "three received this hour"
+    );
+    assert!(overview.contains(r#"href="/admin/console.css""#));
+    assert!(!overview.contains("<script"), "no script on any page");
+
+    let (status, list) = get(&fixture, "/admin/deliveries?state=dead").await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains(">dead-xss</a>") && list.contains(">dead-1</a>"),
+        "{list}"
+    );
+    assert!(!list.contains(">ok-1</a>"), "filtered by state");
+    assert!(
+        list.find("dead-xss").unwrap() < list.find("dead-1").unwrap(),
+        "newest first"
+    );
+    assert_eq!(
+        list.matches(">Redrive</button>").count(),
+        2,
+        "one button per dead row"
+    );
+    let (_, by_id) = get(&fixture, "/admin/deliveries?id=ok-1").await;
+    assert!(by_id.contains(">ok-1</a>") && !by_id.contains(">dead-1</a>"));
+    let (status, _) = get(&fixture, "/admin/deliveries?state=zombie").await;
+    assert_eq!(status, 400);
+    // Paging: rows older than the newest dead one.
+    let newest = fixture.row_id("dead-xss").await;
+    let (_, older) = get(
+        &fixture,
+        &format!("/admin/deliveries?state=dead&before={newest}"),
+    )
+    .await;
+    assert!(older.contains(">dead-1</a>") && !older.contains(">dead-xss</a>"));
+
+    // The XSS case: the body shows as text, escaped; the signature never shows.
+    let row = fixture.row_id("dead-xss").await;
+    let (status, detail) = get(&fixture, &format!("/admin/deliveries/{row}")).await;
+    assert_eq!(status, 200);
+    assert!(!detail.contains("<script>document.title"), "{detail}");
+    assert!(!detail.contains("<img src=x"), "{detail}");
+    assert!(detail.contains("&lt;script&gt;document.title"), "{detail}");
+    assert!(detail.contains("downstream refused: 500"), "the last error");
+    assert!(
+        detail.contains("x-hub-signature-256"),
+        "the header's name is shown"
+    );
+    assert!(detail.contains("[redacted]"));
+    let signature = github_signature("dead-xss", XSS_BODY);
+    let hex = signature.trim_start_matches("sha256=");
+    assert!(
+        !detail.contains(hex),
+        "the signature value is not on the page"
+    );
+    assert!(!detail.contains(GITHUB_SECRET) && !detail.contains(TOKEN));
+    let (status, _) = get(&fixture, "/admin/deliveries/999999").await;
+    assert_eq!(status, 404);
+    let (status, _) = get(&fixture, "/admin/deliveries/not-a-row").await;
+    assert_eq!(status, 400);
+
+    // The sink's dead letters, escaped too.
+    let (status, letters) = get(&fixture, "/admin/dead-letters").await;
+    assert_eq!(status, 200);
+    assert!(letters.contains("letter-1"));
+    assert!(letters.contains("&lt;i&gt;timeout&lt;/i&gt;") && !letters.contains("<i>timeout"));
+    fixture.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_need_the_csrf_token_and_the_same_origin() {
+    let fixture = Fixture::start().await;
+    let client = client();
+    let row = fixture.row_id("dead-1").await;
+    let url = format!("{}/admin/deliveries/{row}/redrive", fixture.base);
+    let (_, page) = get(&fixture, "/admin/deliveries?state=dead").await;
+    let token = csrf(&page);
+    for (body, origin, why) in [
+        (String::new(), None, "no token"),
+        ("csrf=0123".to_owned(), None, "a wrong token"),
+        (
+            format!("csrf={token}"),
+            Some("http://evil.example"),
+            "another origin",
+        ),
+    ] {
+        let mut request = client
+            .post(&url)
+            .header("authorization", bearer())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 403, "{why}");
+    }
+    let cross_site = client
+        .post(&url)
+        .header("authorization", bearer())
+        .header("sec-fetch-site", "cross-site")
+        .body(format!("csrf={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cross_site.status().as_u16(),
+        403,
+        "Sec-Fetch-Site: cross-site"
+    );
+    assert_eq!(
+        fixture.state("dead-1").await,
+        State::Dead,
+        "nothing was re-driven"
+    );
+    fixture.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redrive_one_selected_or_all_and_purge_are_confirmed() {
+    let fixture = Fixture::start().await;
+    fixture.healed.store(true, Ordering::SeqCst);
+    let client = client();
+    let (_, page) = get(&fixture, "/admin/deliveries?state=dead").await;
+    let token = csrf(&page);
+    let post = |path: String, body: String| {
+        client
+            .post(format!("{}{path}", fixture.base))
+            .header("authorization", bearer())
+            .header("origin", fixture.base.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+
+    // One row, from its Redrive button: confirmed, then handled by the worker.
+    let row = fixture.row_id("dead-1").await;
+    let response = post(
+        format!("/admin/deliveries/{row}/redrive"),
+        format!("csrf={token}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        format!("/admin/deliveries/{row}?done=redriven&n=1")
+    );
+    let (_, confirmed) = get(&fixture, &location).await;
+    assert!(confirmed.contains("1 delivery re-driven"), "{confirmed}");
+    wait_for(&fixture, "dead-1", State::Done).await;
+    let (_, detail) = get(&fixture, &format!("/admin/deliveries/{row}")).await;
+    assert!(detail.contains(r#"state-done">done</span>"#), "{detail}");
+
+    // A selection: a done row in it is not run again.
+    let xss = fixture.row_id("dead-xss").await;
+    let done = fixture.row_id("ok-1").await;
+    let response = post(
+        "/admin/redrive".to_owned(),
+        format!("csrf={token}&state=dead&selected=1&row={xss}&row={done}"),
+    )
+    .await
+    .unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/admin/deliveries?state=dead&done=redriven&n=1");
+    wait_for(&fixture, "dead-xss", State::Done).await;
+    let (_, empty) = get(&fixture, &location).await;
+    assert!(empty.contains("1 delivery re-driven") && empty.contains("No delivery matches."));
+
+    // All dead matching a filter: none left now.
+    let response = post(
+        "/admin/redrive".to_owned(),
+        format!("csrf={token}&all=1&scheme=github"),
+    )
+    .await
+    .unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        "/admin/deliveries?scheme=github&done=redriven&n=0"
+    );
+    let refused = post(
+        "/admin/redrive".to_owned(),
+        format!("csrf={token}&all=1&state=done"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+
+    // Purge: done rows older than 0 days are all three.
+    let response = post("/admin/purge".to_owned(), format!("csrf={token}&days=0"))
+        .await
+        .unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/admin?done=purged&n=3");
+    let (_, overview) = get(&fixture, &location).await;
+    assert!(overview.contains("3 handled rows purged"), "{overview}");
+    assert_eq!(fixture.inbox.stats().await.unwrap().done, 0);
+    let bad = post("/admin/purge".to_owned(), format!("csrf={token}&days=-1"))
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    fixture.stop().await;
+}
+
+/// Waits until `delivery_id`'s row is in `state`.
+pub async fn wait_for(fixture: &Fixture, delivery_id: &str, state: State) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fixture.state(delivery_id).await != state {
+        assert!(Instant::now() < deadline, "{delivery_id} never {state:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
