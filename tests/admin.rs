@@ -2,16 +2,20 @@
 //! dead-letter sink, served on loopback: 401 without credentials on every path; the pages;
 //! the XSS case (a body with `<script>` shows as text); no signature on a page; CSRF (a
 //! `POST` without the token, or from another origin, is refused); re-drive of a dead row that
-//! the worker then handles; purge. Then the same in headless Chromium (see `browser`).
+//! the worker then handles; purge. The example receivers (axum and actix-web, inline and
+//! inbox mode) mount it at `/admin` with `ADMIN_TOKEN` only. Then the same in headless
+//! Chromium (see `browser`).
 
 mod common;
+#[path = "common/receiver_process.rs"]
+mod receiver_process;
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use receiver_process::{Receiver, TempDir};
 use webhook_guard::admin::Console;
 use webhook_guard::dead_letter::{DeadLetter, DeadLetterSink as _, JsonLinesSink};
 use webhook_guard::inbox::{
@@ -24,28 +28,6 @@ pub const TOKEN: &str = "console-test-token-1";
 pub const XSS_BODY: &str =
     r#"{"comment":"<script>document.title='pwned'</script><img src=x onerror=alert(1)>"}"#;
 const GITHUB_SECRET: &str = "github-console-secret";
-
-/// A directory under the system's temp dir, removed when dropped.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "wg-admin-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A verified GitHub delivery `id` with `body`, as the inbox stores it.
 fn github(id: &str, body: &'static str) -> NewDelivery {
@@ -528,5 +510,138 @@ pub async fn wait_for(fixture: &Fixture, delivery_id: &str, state: State) {
     while fixture.state(delivery_id).await != state {
         assert!(Instant::now() < deadline, "{delivery_id} never {state:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Both example receivers, inline and in inbox mode: `/admin` is a 404 without `ADMIN_TOKEN`;
+/// with it, a 401 without credentials and the console with them (the inbox's pages only in
+/// inbox mode).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_receivers_mount_the_console_only_with_admin_token() {
+    let client = client();
+    for example in ["receiver", "actix_receiver"] {
+        for inbox_mode in [false, true] {
+            let dir = TempDir::new();
+            let mut env = vec![(
+                "DEAD_LETTER_DIR",
+                dir.0.join("letters").display().to_string(),
+            )];
+            if inbox_mode {
+                env.push((
+                    "INBOX_URL",
+                    format!("sqlite://{}", dir.0.join("inbox.db").display()),
+                ));
+            }
+            let what = format!("{example}, inbox mode {inbox_mode}");
+            let off = Receiver::start(example, &env, &dir.0);
+            for path in [
+                "/admin",
+                "/admin/deliveries",
+                "/admin/dead-letters",
+                "/admin/console.css",
+            ] {
+                let url = format!("http://127.0.0.1:{}{path}", off.port());
+                let response = client
+                    .get(&url)
+                    .header("authorization", bearer())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    response.status().as_u16(),
+                    404,
+                    "{what}: {path} without ADMIN_TOKEN"
+                );
+            }
+            drop(off);
+
+            env.push(("ADMIN_TOKEN", TOKEN.to_owned()));
+            let on = Receiver::start(example, &env, &dir.0);
+            let url = |path: &str| format!("http://127.0.0.1:{}{path}", on.port());
+            for path in [
+                "/admin",
+                "/admin/deliveries",
+                "/admin/dead-letters",
+                "/admin/console.css",
+                "/admin/x",
+            ] {
+                let response = client.get(url(path)).send().await.unwrap();
+                assert_eq!(
+                    response.status().as_u16(),
+                    401,
+                    "{what}: {path} without credentials"
+                );
+                assert!(
+                    response.headers().contains_key("www-authenticate"),
+                    "{what}: {path}"
+                );
+            }
+            let overview = client
+                .get(url("/admin"))
+                .basic_auth("admin", Some(TOKEN))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(overview.status().as_u16(), 200, "{what}");
+            assert!(
+                overview.headers()["content-security-policy"]
+                    .to_str()
+                    .unwrap()
+                    .contains("default-src 'none'")
+            );
+            let text = overview.text().await.unwrap();
+            assert!(
+                text.contains(r#"href="/admin/console.css""#),
+                "{what}: links under /admin: {text}"
+            );
+            assert!(text.contains(r#"href="/admin/dead-letters""#), "{what}");
+            assert_eq!(
+                text.contains(r#"href="/admin/deliveries""#),
+                inbox_mode,
+                "{what}"
+            );
+            let letters = client
+                .get(url("/admin/dead-letters"))
+                .header("authorization", bearer())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(letters.status().as_u16(), 200, "{what}");
+            let deliveries = client
+                .get(url("/admin/deliveries"))
+                .header("authorization", bearer())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                deliveries.status().as_u16(),
+                if inbox_mode { 200 } else { 404 },
+                "{what}"
+            );
+            let css = client
+                .get(url("/admin/console.css"))
+                .header("authorization", bearer())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                css.headers()["content-type"],
+                "text/css; charset=utf-8",
+                "{what}"
+            );
+            // A POST without the CSRF token is refused there too.
+            let post = client
+                .post(url("/admin/redrive"))
+                .header("authorization", bearer())
+                .body("all=1")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                post.status().as_u16(),
+                if inbox_mode { 403 } else { 404 },
+                "{what}"
+            );
+        }
     }
 }

@@ -49,6 +49,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "actix")]
+mod actix;
 mod auth;
 mod pages;
 mod rows;
@@ -204,5 +206,22 @@ impl Console {
             rows: self.rows.clone(),
             sink: self.sink.clone(),
         }))
+    }
+
+    /// The same console as an actix-web [`Scope`](actix_web::Scope) mounted at `path`
+    /// (feature `actix` too): the same pages, credentials and checks, served by calling
+    /// [`router`](Self::router) for each request under `path`.
+    ///
+    /// ```
+    /// use actix_web::App;
+    ///
+    /// let console = webhook_guard::admin::Console::new("token").unwrap();
+    /// let app = App::new().service(console.actix_scope("/admin"));
+    /// # drop(app);
+    /// ```
+    #[cfg(feature = "actix")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+    pub fn actix_scope(&self, path: &str) -> actix_web::Scope {
+        actix::scope(path, self.router())
     }
 }
