@@ -10,6 +10,7 @@ mod common;
 #[path = "common/receiver_process.rs"]
 mod receiver_process;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -144,6 +145,8 @@ impl Fixture {
     }
 
     pub async fn state(&self, delivery_id: &str) -> State {
+        // Rows acknowledged through SQLite's intake reach the table within milliseconds.
+        self.inbox.flush().await.unwrap();
         let rows = self
             .inbox
             .list(&webhook_guard::inbox::Filter::default().delivery_id(delivery_id))
@@ -643,5 +646,294 @@ async fn the_example_receivers_mount_the_console_only_with_admin_token() {
                 "{what}"
             );
         }
+    }
+}
+
+/// The console in headless Chromium (Debian's `chromium` and `chromium-driver`, which
+/// `scripts/test.sh` installs), driven over WebDriver: log in with Basic credentials in the
+/// first URL, read the overview, filter the deliveries, open the delivery whose body carries a
+/// `<script>` (shown as text, never run), re-drive a dead one from its `Redrive` button and see
+/// it handled. A screenshot of each page is written under `target/admin-screenshots/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser() {
+    use fantoccini::Locator;
+
+    let fixture = Fixture::start().await;
+    // A few more handled rows, and dead ones from another provider, for a fuller picture.
+    for n in 2..8 {
+        let id: &'static str = Box::leak(format!("ok-{n}").into_boxed_str());
+        // Each body differs: GitHub does not sign its delivery id, so the same signed body
+        // under another id is a duplicate.
+        let body: &'static str =
+            Box::leak(format!(r#"{{"action":"opened","number":{n}}}"#).into_boxed_str());
+        fixture.inbox.enqueue(github(id, body)).await.unwrap();
+    }
+    wait_for(&fixture, "ok-7", State::Done).await;
+    let driver = Chromedriver::start();
+    let browser = driver.session().await;
+    let shots = screenshot_dir();
+    let host = fixture.base.trim_start_matches("http://");
+    let authority = format!("http://admin:{TOKEN}@{host}");
+
+    // Log in: the credentials in the first URL; the browser keeps them for the origin.
+    browser.goto(&format!("{authority}/admin")).await.unwrap();
+    let title = browser
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title, "Overview");
+    let dead_card = browser
+        .find(Locator::Css(
+            r#"a.card[href="/admin/deliveries?state=dead"] .n"#,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(dead_card.text().await.unwrap(), "2");
+    // The stylesheet loaded (same origin, same credentials): the header is dark.
+    let background: serde_json::Value = browser
+        .execute(
+            "return getComputedStyle(document.querySelector('header')).backgroundColor",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(background, "rgb(29, 35, 48)");
+    save(&browser, &shots, "overview").await;
+
+    // Filter: dead rows only, from the form.
+    browser
+        .goto(&format!("{}/admin/deliveries", fixture.base))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css(r#"select[name="state"]"#))
+        .await
+        .unwrap()
+        .select_by_value("dead")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form.filter button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = browser.current_url().await.unwrap();
+    assert!(url.as_str().contains("state=dead"), "{url}");
+    let ids = texts(&browser, "a.delivery-id").await;
+    assert_eq!(
+        ids,
+        ["dead-xss", "dead-1"],
+        "dead rows, newest first, ids as text"
+    );
+    let buttons = texts(&browser, "button[formaction]").await;
+    assert_eq!(buttons, ["Redrive", "Redrive"]);
+    save(&browser, &shots, "deliveries").await;
+
+    // The XSS case: the body's markup is text on the page, and nothing ran.
+    browser
+        .find(Locator::LinkText("dead-xss"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let body = browser
+        .find(Locator::Css("pre.body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("<script>document.title='pwned'</script>"),
+        "{body}"
+    );
+    assert!(body.contains("<img src=x onerror=alert(1)>"), "{body}");
+    let scripts: serde_json::Value = browser
+        .execute(
+            "return [document.title, document.scripts.length, document.images.length]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        scripts,
+        serde_json::json!(["Delivery dead-xss · webhook-guard", 0, 0])
+    );
+    assert!(browser.get_alert_text().await.is_err(), "no alert opened");
+    let page = browser.source().await.unwrap();
+    assert!(page.contains("[redacted]"));
+    assert!(!page.contains(github_signature("dead-xss", XSS_BODY).trim_start_matches("sha256=")));
+    save(&browser, &shots, "delivery").await;
+
+    // Re-drive a dead one from the list, and see it handled.
+    fixture.healed.store(true, Ordering::SeqCst);
+    browser.back().await.unwrap();
+    let row = fixture.row_id("dead-1").await;
+    browser
+        .find(Locator::Css(&format!(
+            r#"button[formaction="/admin/deliveries/{row}/redrive"]"#
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The click submits the form; the confirmation is on the page it is redirected to.
+    let notice = match browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("p.notice"))
+        .await
+    {
+        Ok(notice) => notice.text().await.unwrap(),
+        Err(error) => panic!(
+            "no confirmation ({error}) on {}: {}",
+            browser.current_url().await.unwrap(),
+            browser.source().await.unwrap()
+        ),
+    };
+    assert_eq!(notice, "1 delivery re-driven");
+    wait_for(&fixture, "dead-1", State::Done).await;
+    browser
+        .goto(&format!("{}/admin/deliveries/{row}", fixture.base))
+        .await
+        .unwrap();
+    let state = browser
+        .find(Locator::Css("dd .state"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(state, "done");
+    assert!(
+        browser
+            .find(Locator::Css("form.actions button"))
+            .await
+            .is_err(),
+        "no Redrive on a done row"
+    );
+    save(&browser, &shots, "delivery-redriven").await;
+
+    browser
+        .goto(&format!("{}/admin/dead-letters", fixture.base))
+        .await
+        .unwrap();
+    let letters = browser
+        .find(Locator::Css("main table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        letters.contains("letter-1") && letters.contains("handler: <i>timeout</i>"),
+        "{letters}"
+    );
+    save(&browser, &shots, "dead-letters").await;
+
+    browser.close().await.unwrap();
+    fixture.stop().await;
+}
+
+/// The texts of the elements matching `css`.
+async fn texts(browser: &fantoccini::Client, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for element in browser
+        .find_all(fantoccini::Locator::Css(css))
+        .await
+        .unwrap()
+    {
+        out.push(element.text().await.unwrap());
+    }
+    out
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
+    let dir = target.join("admin-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn save(browser: &fantoccini::Client, dir: &std::path::Path, name: &str) {
+    let png = browser.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Debian's chromedriver on a loopback port, killed when dropped, and a fresh profile.
+struct Chromedriver {
+    child: std::process::Child,
+    port: u16,
+    profile: TempDir,
+}
+
+impl Chromedriver {
+    fn start() -> Self {
+        let binary = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .expect("chromedriver: scripts/test.sh installs Debian's chromium-driver");
+        let port = receiver_process::free_port();
+        let child = std::process::Command::new(binary)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            child,
+            port,
+            profile: TempDir::new(),
+        }
+    }
+
+    async fn session(&self) -> fantoccini::Client {
+        let chromium = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .expect("chromium: scripts/test.sh installs Debian's chromium");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                    format!("--user-data-dir={}", self.profile.0.display()),
+                ],
+            }),
+        );
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -78,7 +78,10 @@ async fn guard(State(shared): Console, request: Request, next: Next) -> Response
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it, browsers send `Origin: null` with the console's own
+        // forms, which the origin check refuses. `same-origin` keeps the console's URLs (row
+        // ids, filters) from other sites all the same.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
@@ -711,7 +714,7 @@ fn delivery_page(context: &Context<'_>, detail: &RowDetail) -> Markup {
             dt { "Attempts" } dd { (row.attempts) }
             dt { "Last error" } dd.mono { (row.last_error.as_deref().unwrap_or("–")) }
             dt { "Received (acknowledged)" } dd { (millis_text(row.received_at_ms)) }
-            dt { (if row.state == RowState::Done { "Last run at" } else { "Next run at" }) } dd { (millis_text(row.run_at_ms)) }
+            dt { (match row.state { RowState::Pending | RowState::Running => "Next run at", RowState::Done | RowState::Dead => "Last scheduled run" }) } dd { (millis_text(row.run_at_ms)) }
             dt { "Handled" } dd {
                 @match row.done_at_ms {
                     Some(done) => { (millis_text(done)) " (" (age_text(done - row.received_at_ms)) " after it was received)" }
