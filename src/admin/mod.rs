@@ -37,7 +37,7 @@
 //! use webhook_guard::inbox::Inbox;
 //!
 //! let inbox: Inbox<sqlx::Sqlite> = Inbox::connect("sqlite://inbox.db").await?;
-//! let mut app = axum::Router::new(); // the receiver's own routes
+//! let mut app: axum::Router = axum::Router::new(); // the receiver's own routes
 //! // `ADMIN_TOKEN` unset: no console, and `/admin` is a 404.
 //! if let Some(console) = Console::from_env()? {
 //!     let console = console
@@ -72,7 +72,7 @@ pub use rows::{MinuteCounts, Overview, Rows, RowsFuture, SchemeCounts};
 ///
 /// let console = Console::new("a long random token").unwrap();
 /// assert_eq!(format!("{console:?}"), "Console { token: [redacted], inbox: false, dead_letters: false }");
-/// let app = axum::Router::new().nest("/admin", console.router());
+/// let app: axum::Router = axum::Router::new().nest("/admin", console.router());
 /// # drop(app);
 /// ```
 #[derive(Clone)]
@@ -140,8 +140,10 @@ impl Console {
     ///
     /// // In a receiver's `main`:
     /// match Console::from_env() {
-    ///     Ok(Some(console)) => { /* mount console.router() */ # drop(console); }
-    ///     Ok(None) => { /* no console: its path is a 404 */ }
+    ///     // Mount `console.router()`.
+    ///     Ok(Some(console)) => drop(console),
+    ///     // No console: its path is a 404.
+    ///     Ok(None) => {}
     ///     Err(error) => eprintln!("ADMIN_TOKEN: {error}"),
     /// }
     /// ```
