@@ -7,10 +7,12 @@
 //! ```
 //!
 //! Secrets come from `AUDIT_TRAIL_SECRET` / `PALO_SECRET` (the receiver's demo defaults when
-//! unset). Prints the response status and body; exits 1 unless the answer is 2xx.
+//! unset). Prints the response status and body; exits 1 unless the answer is 2xx. For the other
+//! providers, and to sign or verify captures, see the `webhook-guard` command (`cli/`).
 
 use std::process::ExitCode;
 
+use webhook_guard::testing::demo::{DEMO_AUDIT_TRAIL_SECRET, DEMO_PALO_SECRET};
 use webhook_guard::testing::{audit_trail_sample_with_id, palo_sample_with_id};
 use webhook_guard::time::{Clock, SystemClock, format_rfc3339};
 use webhook_guard::{Scheme, Signer};
@@ -41,27 +43,22 @@ async fn main() -> ExitCode {
         "audit-trail" => (
             Scheme::audit_trail(),
             "AUDIT_TRAIL_SECRET",
-            "whsec_abc123def456",
+            DEMO_AUDIT_TRAIL_SECRET,
             {
                 let id = option("--id").unwrap_or_else(|| format!("whd_{unique:x}"));
                 audit_trail_sample_with_id(event_type, &id).map(|body| (body, id))
             },
         ),
-        "palo" => (
-            Scheme::palo(),
-            "PALO_SECRET",
-            "demo_palo_secret_32_chars_min___",
-            {
-                let id = option("--id").unwrap_or_else(|| format!("evt_{unique:x}"));
-                palo_sample_with_id(event_type, &id).map(|body| {
-                    // PALO signs the event time inside the body: make the sample's time now.
-                    let mut value: serde_json::Value =
-                        serde_json::from_str(&body).expect("sample is JSON");
-                    value["timestamp"] = format_rfc3339(now).into();
-                    (value.to_string(), id)
-                })
-            },
-        ),
+        "palo" => (Scheme::palo(), "PALO_SECRET", DEMO_PALO_SECRET, {
+            let id = option("--id").unwrap_or_else(|| format!("evt_{unique:x}"));
+            palo_sample_with_id(event_type, &id).map(|body| {
+                // PALO signs the event time inside the body: make the sample's time now.
+                let mut value: serde_json::Value =
+                    serde_json::from_str(&body).expect("sample is JSON");
+                value["timestamp"] = format_rfc3339(now).into();
+                (value.to_string(), id)
+            })
+        }),
         _ => {
             eprintln!("unknown provider {provider:?}\n{USAGE}");
             return ExitCode::FAILURE;

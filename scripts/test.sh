@@ -5,7 +5,7 @@
 # python3 for the cross-implementation HMAC vectors, chromium and chromium-driver for the
 # operator console's browser test (tests/admin.rs), and for the cross-SDK tests (tests/sdk.rs)
 # node, npm and the providers' own SDKs, pinned in tests/sdk/requirements.txt (pip) and
-# tests/sdk/package.json + package-lock.json (npm).
+# tests/sdk/package.json + package-lock.json (npm), and Express for examples/express_app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,5 +36,11 @@ if [ ! -f tests/sdk/node_modules/@octokit/webhooks-methods/package.json ]; then
     echo "scripts/test.sh: installing @octokit/webhooks-methods (tests/sdk/package-lock.json)" >&2
     npm ci --prefix tests/sdk --no-audit --no-fund --silent
 fi
+# Express, for the Express app behind `webhook-guard serve` (cli/tests/express.rs).
+if [ ! -f examples/express_app/node_modules/express/package.json ]; then
+    echo "scripts/test.sh: installing Express (examples/express_app/package-lock.json)" >&2
+    npm ci --prefix examples/express_app --no-audit --no-fund --silent
+fi
 
-cargo test --all-features "$@"
+# The workspace: the library and its command line (cli/).
+cargo test --workspace --all-features "$@"

@@ -40,6 +40,7 @@ pub use guard::{
 pub use rejection::Rejection;
 pub use scheme::Scheme;
 pub use verify::delivery::Delivery;
+pub use verify::diagnosis::Diagnosis;
 pub use verify::freshness::Freshness;
 pub use verify::handshake::{Handshake, HandshakeResponse};
 pub use verify::headers::HeaderLookup;

@@ -309,3 +309,63 @@ fn palo_event(event_type: &str, id: &str) -> Option<PaloEvent> {
         _ => return None,
     })
 }
+
+/// The demo secrets and keys of the example receivers and of the `webhook-guard` command
+/// (`cli/`): one source for both, so that every command works against
+/// `cargo run --example receiver` without flags. The README's "example receivers' interface"
+/// table lists which environment variable replaces each. They are public test values: never use
+/// them in production.
+///
+/// ```
+/// use webhook_guard::Scheme;
+/// use webhook_guard::testing::demo;
+///
+/// // Each is a valid secret for its scheme.
+/// assert!(Scheme::palo().secret(demo::DEMO_PALO_SECRET).is_ok());
+/// assert!(Scheme::standard_webhooks().secret(demo::DEMO_STANDARD_WEBHOOKS_SECRET).is_ok());
+/// ```
+pub mod demo {
+    /// `/webhooks/audit-trail` (`AUDIT_TRAIL_SECRET`).
+    pub const DEMO_AUDIT_TRAIL_SECRET: &str = "whsec_abc123def456";
+    /// `/webhooks/palo` and `/webhook-test` (`PALO_SECRET`).
+    pub const DEMO_PALO_SECRET: &str = "demo_palo_secret_32_chars_min___";
+    /// `/webhooks/standard` (`STANDARD_WEBHOOKS_SECRET`): the Standard Webhooks
+    /// specification's test-vector secret (`whsec_<base64>`, 24 bytes).
+    pub const DEMO_STANDARD_WEBHOOKS_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    /// `/webhooks/github` (`GITHUB_WEBHOOK_SECRET`).
+    pub const DEMO_GITHUB_SECRET: &str = "demo_github_webhook_secret";
+    /// `/webhooks/stripe` (`STRIPE_WEBHOOK_SECRET`): Stripe endpoint secrets look like this
+    /// and are used as written (not base64-decoded).
+    pub const DEMO_STRIPE_SECRET: &str = "whsec_demo_stripe_endpoint_secret";
+    /// `/webhooks/slack` (`SLACK_SIGNING_SECRET`).
+    pub const DEMO_SLACK_SECRET: &str = "demo_slack_signing_secret";
+    /// `/webhooks/shopify` (`SHOPIFY_WEBHOOK_SECRET`).
+    pub const DEMO_SHOPIFY_SECRET: &str = "demo_shopify_client_secret";
+    /// `/webhooks/twilio` (`TWILIO_AUTH_TOKEN`).
+    pub const DEMO_TWILIO_TOKEN: &str = "demo_twilio_auth_token";
+    /// `/webhooks/square` (`SQUARE_SIGNATURE_KEY`).
+    pub const DEMO_SQUARE_KEY: &str = "demo_square_signature_key";
+    /// `/webhooks/paddle` (`PADDLE_WEBHOOK_SECRET`).
+    pub const DEMO_PADDLE_SECRET: &str = "pdl_ntfset_demo_paddle_secret";
+    /// `/webhooks/linear` (`LINEAR_WEBHOOK_SECRET`).
+    pub const DEMO_LINEAR_SECRET: &str = "lin_wh_demo_linear_secret";
+    /// `/webhooks/zoom` (`ZOOM_WEBHOOK_SECRET_TOKEN`).
+    pub const DEMO_ZOOM_SECRET: &str = "demo_zoom_secret_token";
+    /// `/webhooks/dropbox` (`DROPBOX_APP_SECRET`).
+    pub const DEMO_DROPBOX_SECRET: &str = "demo_dropbox_app_secret";
+    /// The demo Discord application's private seed (hex): its public key is used when
+    /// `DISCORD_PUBLIC_KEY` is unset, so a sender can sign with it.
+    pub const DEMO_DISCORD_SEED: &str =
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+    /// The demo SendGrid signing key's scalar (hex): its public key is used when
+    /// `SENDGRID_WEBHOOK_PUBLIC_KEY` is unset.
+    pub const DEMO_SENDGRID_SECRET: &str =
+        "0909090909090909090909090909090909090909090909090909090909090909";
+    /// `/webhooks/paypal` (`PAYPAL_WEBHOOK_ID`); the demo certificate and its private key are
+    /// `examples/common/demo/paypal-demo-{cert,key}.pem`.
+    pub const DEMO_PAYPAL_WEBHOOK_ID: &str = "1JE4291016473214C";
+    /// The demo Standard Webhooks Ed25519 seed (hex): its public key verifies `v1a`
+    /// signatures when `STANDARD_WEBHOOKS_PUBLIC_KEY` is unset.
+    pub const DEMO_STANDARD_WEBHOOKS_SEED: &str =
+        "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
+}

@@ -60,6 +60,7 @@ fn every_outcome_is_logged_with_stable_fields_and_no_secret() {
             admitted.into_admission().finish(200).await;
             assert!(admit(Req::audit("whd_logged")).await.is_err());
             assert!(admit(Req::audit("whd_other").wrong_secret()).await.is_err());
+            assert!(admit(Req::audit("whd_old").at(-400)).await.is_err());
         });
     });
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
@@ -98,6 +99,21 @@ fn every_outcome_is_logged_with_stable_fields_and_no_secret() {
     // The unverified request's id is not logged as a fact.
     assert!(!rejected.contains("whd_other"), "{rejected}");
     assert!(find("handled").contains("status=200"));
+    // At debug level, each refusal's diagnosis (`Verifier::diagnose`), in words.
+    let diagnosis = |reason: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains("delivery refused") && l.contains(&format!("reason=\"{reason}\"")))
+            .unwrap_or_else(|| panic!("no {reason} diagnosis in:\n{logs}"))
+    };
+    assert!(
+        diagnosis("invalid_signature").contains("the body was changed after signing"),
+        "{logs}"
+    );
+    assert!(
+        diagnosis("stale_timestamp").contains("signed 400 s ago"),
+        "{logs}"
+    );
 
     let signature = &valid_headers
         .iter()

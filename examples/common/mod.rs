@@ -17,15 +17,12 @@ use webhook_guard::dead_letter::{JsonLinesSink, UnparsedPolicy};
 use webhook_guard::event::{AuditTrailEvent, PaloEvent};
 use webhook_guard::{Delivery, Guard, Scheme, Secret, Verifier};
 
-/// Demo secrets, used when the environment sets none. Never use them in production.
-pub const DEMO_AUDIT_TRAIL_SECRET: &str = "whsec_abc123def456";
-pub const DEMO_PALO_SECRET: &str = "demo_palo_secret_32_chars_min___";
-/// The Standard Webhooks specification's test-vector secret (`whsec_<base64>`, 24 bytes).
-pub const DEMO_STANDARD_WEBHOOKS_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-pub const DEMO_GITHUB_SECRET: &str = "demo_github_webhook_secret";
-/// Stripe endpoint secrets look like this and are used as written (not base64-decoded).
-pub const DEMO_STRIPE_SECRET: &str = "whsec_demo_stripe_endpoint_secret";
-pub const DEMO_SLACK_SECRET: &str = "demo_slack_signing_secret";
+/// Demo secrets, used when the environment sets none (one source with the `webhook-guard`
+/// command). Never use them in production.
+pub use webhook_guard::testing::demo::{
+    DEMO_AUDIT_TRAIL_SECRET, DEMO_GITHUB_SECRET, DEMO_PALO_SECRET, DEMO_SLACK_SECRET,
+    DEMO_STANDARD_WEBHOOKS_SECRET, DEMO_STRIPE_SECRET,
+};
 
 /// One line of the stdout contract, fields in this order.
 #[derive(serde::Serialize)]

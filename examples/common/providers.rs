@@ -25,30 +25,14 @@
 use webhook_guard::signature::{Encoding, SecretSet};
 use webhook_guard::{Guard, PublicKey, Scheme, Secret, Verifier};
 
-pub const DEMO_SHOPIFY_SECRET: &str = "demo_shopify_client_secret";
-pub const DEMO_TWILIO_TOKEN: &str = "demo_twilio_auth_token";
-pub const DEMO_SQUARE_KEY: &str = "demo_square_signature_key";
-pub const DEMO_PADDLE_SECRET: &str = "pdl_ntfset_demo_paddle_secret";
-pub const DEMO_LINEAR_SECRET: &str = "lin_wh_demo_linear_secret";
-pub const DEMO_ZOOM_SECRET: &str = "demo_zoom_secret_token";
-pub const DEMO_DROPBOX_SECRET: &str = "demo_dropbox_app_secret";
-/// The demo Discord application's private seed (hex): its public key is used when
-/// `DISCORD_PUBLIC_KEY` is unset, so a test can sign with it. Never use it in production.
-pub const DEMO_DISCORD_SEED: &str =
-    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
-
-/// The demo SendGrid signing key's scalar (hex): its public key is used when
-/// `SENDGRID_WEBHOOK_PUBLIC_KEY` is unset. Never use it in production.
-pub const DEMO_SENDGRID_SECRET: &str =
-    "0909090909090909090909090909090909090909090909090909090909090909";
-pub const DEMO_PAYPAL_WEBHOOK_ID: &str = "1JE4291016473214C";
+// The demo values, one source with the `webhook-guard` command.
+pub use webhook_guard::testing::demo::{
+    DEMO_DISCORD_SEED, DEMO_DROPBOX_SECRET, DEMO_LINEAR_SECRET, DEMO_PADDLE_SECRET,
+    DEMO_PAYPAL_WEBHOOK_ID, DEMO_SENDGRID_SECRET, DEMO_SHOPIFY_SECRET, DEMO_SQUARE_KEY,
+    DEMO_STANDARD_WEBHOOKS_SEED, DEMO_TWILIO_TOKEN, DEMO_ZOOM_SECRET,
+};
 /// The demo PayPal certificate (its private key is `demo/paypal-demo-key.pem`).
 const DEMO_PAYPAL_CERT: &str = include_str!("demo/paypal-demo-cert.pem");
-
-/// The demo Standard Webhooks Ed25519 seed (hex): its public key verifies `v1a` signatures
-/// when `STANDARD_WEBHOOKS_PUBLIC_KEY` is unset. Never use it in production.
-pub const DEMO_STANDARD_WEBHOOKS_SEED: &str =
-    "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
 
 /// The Ed25519 public key of a demo seed written in hex.
 fn demo_ed25519_key(seed_hex: &str) -> ed25519_dalek::VerifyingKey {

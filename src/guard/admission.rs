@@ -67,6 +67,9 @@ impl Guard {
         let verifier = self.verifier();
         let now = verifier.now();
         let unread = |rejection: Rejection| {
+            self.log_diagnosis(&rejection, || {
+                verifier.explain_head(&rejection, headers, now)
+            });
             telemetry.record(Outcome::Refused(&rejection), None);
             Refused {
                 rejection,
@@ -117,6 +120,9 @@ impl Guard {
         let head = match self.verifier().checked_head(headers, now) {
             Ok(head) => head,
             Err(rejection) => {
+                self.log_diagnosis(&rejection, || {
+                    self.verifier().explain_head(&rejection, headers, now)
+                });
                 telemetry.record(Outcome::Refused(&rejection), None);
                 return Err(rejection);
             }
@@ -139,9 +145,16 @@ impl Guard {
         H: HeaderLookup + Sync + ?Sized,
     {
         let verifier = self.verifier();
+        // The body again for a refusal's diagnosis, only when it will be logged (a refcount).
+        let mut diagnosable = None;
         // Without a resolver nothing waits: verified in place, not through another future.
         let verified = match &self.inner.resolver {
-            None => verifier.verify_read(headers, head, target, body, verifier.secrets(), now),
+            None => {
+                if tracing::enabled!(tracing::Level::DEBUG) {
+                    diagnosable = Some(body.clone());
+                }
+                verifier.verify_read(headers, head, target, body, verifier.secrets(), now)
+            }
             Some(resolver) => {
                 self.verify_resolved(resolver, headers, head, target, body, now)
                     .await
@@ -150,6 +163,11 @@ impl Guard {
         let mut delivery = match verified {
             Ok(delivery) => delivery,
             Err(rejection) => {
+                if let Some(body) = diagnosable
+                    && let Err(diagnosis) = verifier.diagnose(headers, target, body, now)
+                {
+                    self.log_diagnosis(diagnosis.rejection(), || diagnosis.detail().to_owned());
+                }
                 telemetry.record(Outcome::Refused(&rejection), None);
                 return Err(rejection);
             }
@@ -177,6 +195,22 @@ impl Guard {
                 Err(rejection)
             }
         }
+    }
+
+    /// Why a delivery was refused, in words ([`Verifier::diagnose`](crate::Verifier::diagnose)),
+    /// at debug level: for whoever reads the logs; the sender's answer stays uniform. `detail`
+    /// runs only when the event is logged.
+    fn log_diagnosis(&self, rejection: &Rejection, detail: impl FnOnce() -> String) {
+        if matches!(rejection, Rejection::Answered(_)) || !tracing::enabled!(tracing::Level::DEBUG)
+        {
+            return;
+        }
+        tracing::debug!(
+            scheme = &*self.inner.scheme_name,
+            reason = rejection.code(),
+            diagnosis = detail(),
+            "delivery refused"
+        );
     }
 
     /// Asks the resolver for the secrets, then verifies.

@@ -536,16 +536,14 @@ impl NewDelivery {
     /// The unique key: the replay store's (scheme, tenant, id), each part prefixed by its
     /// length so that no two triples share a key (and no byte PostgreSQL's text refuses).
     fn dedup_key(&self) -> String {
-        let tenant = self.tenant.as_deref().unwrap_or_default();
-        format!(
-            "{}:{}{}:{}{}",
-            self.scheme.len(),
-            self.scheme,
-            tenant.len(),
-            tenant,
-            self.delivery_id
-        )
+        dedup_key(&self.scheme, self.tenant.as_deref(), &self.delivery_id)
     }
+}
+
+/// The unique key of (scheme, tenant, id): each part but the last prefixed by its length.
+fn dedup_key(scheme: &str, tenant: Option<&str>, id: &str) -> String {
+    let tenant = tenant.unwrap_or_default();
+    format!("{}:{scheme}{}:{tenant}{id}", scheme.len(), tenant.len())
 }
 
 /// A W3C trace context `traceparent`: `version-traceid-parentid-flags`, lower-case hex, 55
@@ -605,6 +603,21 @@ impl InboxDelivery {
             attempt: u32::try_from(row.attempts).unwrap_or(u32::MAX),
             traceparent: row.traceparent,
         }
+    }
+
+    /// The row's unique key, the replay store's (scheme, tenant, id): the same for every copy
+    /// of the delivery, whatever its row or attempt. Send it as an `Idempotency-Key` to an
+    /// upstream that deduplicates (the handler's effects outside the inbox's database are at
+    /// least once).
+    ///
+    /// ```
+    /// # fn doc(delivery: webhook_guard::inbox::InboxDelivery) {
+    /// let key = delivery.dedup_key();
+    /// assert!(key.ends_with(delivery.id()));
+    /// # }
+    /// ```
+    pub fn dedup_key(&self) -> String {
+        dedup_key(&self.scheme, self.tenant.as_deref(), &self.id)
     }
 
     /// The W3C `traceparent` the delivery arrived with, if it carried a valid one: the trace

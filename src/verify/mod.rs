@@ -8,6 +8,7 @@
 
 pub(crate) mod algorithm;
 pub(crate) mod delivery;
+pub(crate) mod diagnosis;
 pub(crate) mod encoding;
 pub(crate) mod fields;
 pub(crate) mod freshness;

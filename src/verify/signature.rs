@@ -449,6 +449,12 @@ pub(crate) struct Matched {
 }
 
 impl SecretSet {
+    /// The shared secrets, in order (for [`Verifier::diagnose`](crate::Verifier::diagnose)'s
+    /// re-readings of a secret; never printed).
+    pub(crate) fn shared_secrets(&self) -> impl Iterator<Item = &Secret> {
+        self.secrets.iter().map(|keyed| &keyed.secret)
+    }
+
     /// Keys each secret. An empty set verifies nothing ([`Rejection::UnknownSigner`]).
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
         Self {
