@@ -7,6 +7,8 @@
 //! Chromium (see `browser`).
 
 mod common;
+#[path = "common/postgres_server.rs"]
+mod postgres_server;
 #[path = "common/receiver_process.rs"]
 mod receiver_process;
 
@@ -936,4 +938,146 @@ impl Drop for Chromedriver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The same console over an inbox on PostgreSQL (a real cluster): the overview's grouped
+/// counts and per-minute figures, a delivery's page, and a re-drive the worker then handles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_overview_counts_and_a_redrive_works() {
+    use webhook_guard::admin::Rows as _;
+
+    let server = postgres_server::PostgresServer::start();
+    server.create_database("console");
+    let options = InboxOptions {
+        poll_interval: Duration::from_millis(50),
+        retry: RetryPolicy {
+            max_attempts: 1,
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(10),
+        },
+        ..InboxOptions::default()
+    };
+    let inbox = Inbox::<sqlx::Postgres>::connect_with(&server.url("console"), options)
+        .await
+        .unwrap();
+    inbox
+        .enqueue(github("pg-dead-1", r#"{"n":1}"#))
+        .await
+        .unwrap();
+    inbox.enqueue(github("pg-dead-2", XSS_BODY)).await.unwrap();
+    inbox.enqueue(github("pg-ok", r#"{"n":2}"#)).await.unwrap();
+    let healed = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&healed);
+    let worker = inbox.worker().concurrency(1).run(move |delivery| {
+        let fail = !flag.load(Ordering::SeqCst) && delivery.id().contains("dead");
+        async move {
+            if fail {
+                Err(HandlerError::from("refused".to_owned()))
+            } else {
+                Ok(())
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while inbox.stats().await.unwrap().dead != 2 || inbox.stats().await.unwrap().done != 1 {
+        assert!(Instant::now() < deadline, "rows not settled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let overview = inbox.overview().await.unwrap();
+    assert_eq!((overview.stats.dead, overview.stats.done), (2, 1));
+    assert_eq!(overview.by_scheme.len(), 1);
+    let github_counts = &overview.by_scheme[0];
+    assert_eq!(
+        (
+            github_counts.scheme.as_str(),
+            github_counts.dead,
+            github_counts.done,
+            github_counts.pending
+        ),
+        ("github", 2, 1, 0)
+    );
+    assert_eq!(overview.per_minute.len(), 60);
+    assert_eq!(
+        overview
+            .per_minute
+            .iter()
+            .map(|m| m.acknowledged)
+            .sum::<u64>(),
+        3
+    );
+    assert_eq!(
+        overview.per_minute.iter().map(|m| m.handled).sum::<u64>(),
+        1
+    );
+
+    let console = Console::new(TOKEN).unwrap().inbox(inbox.clone());
+    let app: axum::Router = axum::Router::new().nest("/ops/webhooks", console.router());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let client = client();
+    let page = |path: String| {
+        let client = client.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let response = client
+                .get(url)
+                .header("authorization", bearer())
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, list) = page("/ops/webhooks/deliveries?state=dead&scheme=github".to_owned()).await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains(">pg-dead-2</a>")
+            && list.contains(">pg-dead-1</a>")
+            && !list.contains(">pg-ok</a>")
+    );
+    let rows = inbox
+        .list(&webhook_guard::inbox::Filter::default().delivery_id("pg-dead-2"))
+        .await
+        .unwrap();
+    let row = rows[0].row_id;
+    let (status, detail) = page(format!("/ops/webhooks/deliveries/{row}")).await;
+    assert_eq!(status, 200);
+    assert!(detail.contains("&lt;script&gt;") && !detail.contains("<script>"));
+    assert!(
+        detail.contains(r#"href="/ops/webhooks/console.css""#),
+        "links under the mount path"
+    );
+
+    healed.store(true, Ordering::SeqCst);
+    let response = client
+        .post(format!("{base}/ops/webhooks/deliveries/{row}/redrive"))
+        .header("authorization", bearer())
+        .body(format!("csrf={}", csrf(&detail)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/ops/webhooks/deliveries/{row}?done=redriven&n=1").as_str()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = inbox
+            .list(&webhook_guard::inbox::Filter::default().delivery_id("pg-dead-2"))
+            .await
+            .unwrap();
+        if rows[0].state == State::Done {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the re-driven row was never handled"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.shutdown().await;
+    serving.abort();
 }
