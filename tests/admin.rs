@@ -992,10 +992,9 @@ async fn on_postgres_the_overview_counts_and_a_redrive_works() {
         (
             github_counts.scheme.as_str(),
             github_counts.dead,
-            github_counts.done,
             github_counts.pending
         ),
-        ("github", 2, 1, 0)
+        ("github", 2, 0)
     );
     assert_eq!(overview.per_minute.len(), 60);
     assert_eq!(

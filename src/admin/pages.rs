@@ -435,16 +435,15 @@ fn overview_inbox(context: &Context<'_>, overview: &Overview) -> Markup {
         (chart(&overview.per_minute))
         h2 { "By provider" }
         @if overview.by_scheme.is_empty() {
-            p.muted { "No rows yet." }
+            p.muted { "Nothing pending, running or dead." }
         } @else {
             table {
-                tr { th { "Provider" } th.num { "pending" } th.num { "running" } th.num { "done" } th.num { "dead" } }
+                tr { th { "Provider" } th.num { "pending" } th.num { "running" } th.num { "dead" } }
                 @for counts in &overview.by_scheme {
                     tr {
                         td { a href=(context.href(&format!("/deliveries?scheme={}", encode(&counts.scheme)))) { (counts.scheme) } }
                         td.num { (counts.pending) }
                         td.num { (counts.running) }
-                        td.num { (counts.done) }
                         td.num {
                             @if counts.dead > 0 {
                                 a href=(context.href(&format!("/deliveries?state=dead&scheme={}", encode(&counts.scheme)))) { (counts.dead) }

@@ -73,7 +73,8 @@ pub struct Overview {
     pub now_ms: i64,
 }
 
-/// One provider's rows by state.
+/// One provider's rows that may need an operator, by state (handled rows are not counted by
+/// provider: that would read the whole table).
 ///
 /// ```
 /// let counts = webhook_guard::admin::SchemeCounts::new("github");
@@ -88,8 +89,6 @@ pub struct SchemeCounts {
     pub pending: u64,
     /// Rows being run.
     pub running: u64,
-    /// Rows handled.
-    pub done: u64,
     /// Rows that exhausted their attempts.
     pub dead: u64,
 }
@@ -170,15 +169,51 @@ pub(crate) fn now_ms() -> i64 {
     allow(unused_macros)
 )]
 macro_rules! rows_for {
-    ($db:ty) => {
+    ($db:ty, total: $total:expr) => {
         impl Rows for crate::inbox::Inbox<$db> {
             fn overview(&self) -> RowsFuture<'_, Overview> {
                 Box::pin(async move {
                     use sqlx::Row as _;
-                    let stats = self.stats().await?;
                     let now_ms = now_ms();
+                    // One statement, one snapshot; each count reads an index, never the
+                    // table's done rows: pending, running and dead rows have partial indexes,
+                    // and done is the rest of the table's count.
+                    let row = sqlx::query(&format!(
+                        "SELECT ({}), \
+                         (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending'), \
+                         (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'running'), \
+                         (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'dead'), \
+                         (SELECT MIN(received_at) FROM webhook_inbox WHERE state = 'pending'), \
+                         (SELECT MIN(received_at) FROM webhook_inbox WHERE state = 'running')",
+                        $total
+                    ))
+                    .fetch_one(self.pool())
+                    .await
+                    .map_err(InboxError::from)?;
+                    let count = |i: usize| -> Result<u64, InboxError> {
+                        let n: i64 = row.try_get(i).map_err(InboxError::from)?;
+                        Ok(u64::try_from(n).unwrap_or(0))
+                    };
+                    let (total, pending, running, dead) = (count(0)?, count(1)?, count(2)?, count(3)?);
+                    let oldest = [4, 5]
+                        .into_iter()
+                        .map(|i| row.try_get::<Option<i64>, _>(i).map_err(InboxError::from))
+                        .collect::<Result<Vec<_>, _>>()?
+                        .into_iter()
+                        .flatten()
+                        .min();
+                    let mut stats = crate::inbox::Stats::default();
+                    stats.pending = pending;
+                    stats.running = running;
+                    stats.dead = dead;
+                    stats.done = total.saturating_sub(pending + running + dead);
+                    stats.oldest_pending_ms = oldest.map(|at| now_ms.saturating_sub(at).max(0));
+                    // By provider: the rows that need an operator (pending, running, dead),
+                    // from the same partial indexes; done rows are not counted by provider.
                     let grouped = sqlx::query(
-                        "SELECT scheme, state, COUNT(*) FROM webhook_inbox GROUP BY scheme, state ORDER BY scheme",
+                        "SELECT scheme, state, COUNT(*) FROM webhook_inbox WHERE state = 'pending' GROUP BY scheme, state \
+                         UNION ALL SELECT scheme, state, COUNT(*) FROM webhook_inbox WHERE state = 'running' GROUP BY scheme, state \
+                         UNION ALL SELECT scheme, state, COUNT(*) FROM webhook_inbox WHERE state = 'dead' GROUP BY scheme, state",
                     )
                     .fetch_all(self.pool())
                     .await
@@ -188,19 +223,22 @@ macro_rules! rows_for {
                         let scheme: String = row.try_get(0).map_err(InboxError::from)?;
                         let state: String = row.try_get(1).map_err(InboxError::from)?;
                         let count: i64 = row.try_get(2).map_err(InboxError::from)?;
-                        if by_scheme.last().is_none_or(|last| last.scheme != scheme) {
-                            by_scheme.push(SchemeCounts::new(scheme));
-                        }
-                        if let Some(counts) = by_scheme.last_mut() {
-                            let count = u64::try_from(count).unwrap_or(0);
-                            match state.as_str() {
-                                "pending" => counts.pending = count,
-                                "running" => counts.running = count,
-                                "done" => counts.done = count,
-                                _ => counts.dead = count,
+                        let index = match by_scheme.iter().position(|counts| counts.scheme == scheme) {
+                            Some(index) => index,
+                            None => {
+                                by_scheme.push(SchemeCounts::new(scheme));
+                                by_scheme.len() - 1
                             }
+                        };
+                        let counts = &mut by_scheme[index];
+                        let count = u64::try_from(count).unwrap_or(0);
+                        match state.as_str() {
+                            "pending" => counts.pending = count,
+                            "running" => counts.running = count,
+                            _ => counts.dead = count,
                         }
                     }
+                    by_scheme.sort_by(|a, b| a.scheme.cmp(&b.scheme));
                     let since = (now_ms.div_euclid(60_000) - 59) * 60_000;
                     let per_minute = |sql: &'static str| async move {
                         let rows = sqlx::query(sql)
@@ -260,9 +298,9 @@ macro_rules! rows_for {
 }
 
 #[cfg(feature = "inbox-sqlite")]
-rows_for!(sqlx::Sqlite);
+rows_for!(sqlx::Sqlite, total: "SELECT COUNT(*) FROM webhook_inbox");
 #[cfg(feature = "inbox-postgres")]
-rows_for!(sqlx::Postgres);
+rows_for!(sqlx::Postgres, total: "SELECT COUNT(*) FROM webhook_inbox");
 
 #[cfg(test)]
 mod tests {
