@@ -169,26 +169,53 @@ pub(crate) fn now_ms() -> i64 {
     allow(unused_macros)
 )]
 macro_rules! rows_for {
-    ($db:ty, total: $total:expr) => {
+    ($db:ty) => {
         impl Rows for crate::inbox::Inbox<$db> {
             fn overview(&self) -> RowsFuture<'_, Overview> {
                 Box::pin(async move {
                     use sqlx::Row as _;
                     let now_ms = now_ms();
-                    // One statement, one snapshot; each count reads an index, never the
-                    // table's done rows: pending, running and dead rows have partial indexes,
-                    // and done is the rest of the table's count.
-                    let row = sqlx::query(&format!(
-                        "SELECT ({}), \
-                         (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending'), \
-                         (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'running'), \
-                         (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'dead'), \
-                         (SELECT MIN(received_at) FROM webhook_inbox WHERE state = 'pending'), \
-                         (SELECT MIN(received_at) FROM webhook_inbox WHERE state = 'running')",
-                        $total
-                    ))
-                    .fetch_one(self.pool())
-                    .await
+                    let since = (now_ms.div_euclid(60_000) - 59) * 60_000;
+                    let per_minute = |sql: &'static str| async move {
+                        let rows = sqlx::query(sql).bind(since).fetch_all(self.pool()).await?;
+                        rows.iter()
+                            .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?)))
+                            .collect::<Result<Vec<_>, sqlx::Error>>()
+                    };
+                    // The four statements at once, each on its own connection: the page waits
+                    // for the slowest, not for their sum.
+                    let (row, grouped, received, handled) = tokio::try_join!(
+                        // The counts in one statement, one snapshot, none reading the rows: the
+                        // table's count reads its narrowest index; pending, running and dead
+                        // rows have partial indexes; done is the rest. The oldest pending row
+                        // is the first inserted (rows are inserted in the order received).
+                        sqlx::query(
+                            "SELECT (SELECT COUNT(*) FROM webhook_inbox), \
+                             (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending'), \
+                             (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'running'), \
+                             (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'dead'), \
+                             (SELECT received_at FROM webhook_inbox WHERE state = 'pending' ORDER BY id LIMIT 1), \
+                             (SELECT received_at FROM webhook_inbox WHERE state = 'running' ORDER BY id LIMIT 1)",
+                        )
+                        .fetch_one(self.pool()),
+                        // By provider: the rows that need an operator (pending, running,
+                        // dead), from the same partial indexes; done rows are not counted by
+                        // provider (that reads the whole table).
+                        sqlx::query(
+                            "SELECT scheme, 'pending', COUNT(*) FROM webhook_inbox WHERE state = 'pending' GROUP BY scheme \
+                             UNION ALL SELECT scheme, 'running', COUNT(*) FROM webhook_inbox WHERE state = 'running' GROUP BY scheme \
+                             UNION ALL SELECT scheme, 'dead', COUNT(*) FROM webhook_inbox WHERE state = 'dead' GROUP BY scheme",
+                        )
+                        .fetch_all(self.pool()),
+                        per_minute(
+                            "SELECT received_at / 60000, COUNT(*) FROM webhook_inbox \
+                             WHERE received_at >= $1 GROUP BY received_at / 60000",
+                        ),
+                        per_minute(
+                            "SELECT done_at / 60000, COUNT(*) FROM webhook_inbox \
+                             WHERE state = 'done' AND done_at >= $1 GROUP BY done_at / 60000",
+                        ),
+                    )
                     .map_err(InboxError::from)?;
                     let count = |i: usize| -> Result<u64, InboxError> {
                         let n: i64 = row.try_get(i).map_err(InboxError::from)?;
@@ -208,16 +235,6 @@ macro_rules! rows_for {
                     stats.dead = dead;
                     stats.done = total.saturating_sub(pending + running + dead);
                     stats.oldest_pending_ms = oldest.map(|at| now_ms.saturating_sub(at).max(0));
-                    // By provider: the rows that need an operator (pending, running, dead),
-                    // from the same partial indexes; done rows are not counted by provider.
-                    let grouped = sqlx::query(
-                        "SELECT scheme, state, COUNT(*) FROM webhook_inbox WHERE state = 'pending' GROUP BY scheme, state \
-                         UNION ALL SELECT scheme, state, COUNT(*) FROM webhook_inbox WHERE state = 'running' GROUP BY scheme, state \
-                         UNION ALL SELECT scheme, state, COUNT(*) FROM webhook_inbox WHERE state = 'dead' GROUP BY scheme, state",
-                    )
-                    .fetch_all(self.pool())
-                    .await
-                    .map_err(InboxError::from)?;
                     let mut by_scheme: Vec<SchemeCounts> = Vec::new();
                     for row in grouped {
                         let scheme: String = row.try_get(0).map_err(InboxError::from)?;
@@ -239,32 +256,6 @@ macro_rules! rows_for {
                         }
                     }
                     by_scheme.sort_by(|a, b| a.scheme.cmp(&b.scheme));
-                    let since = (now_ms.div_euclid(60_000) - 59) * 60_000;
-                    let per_minute = |sql: &'static str| async move {
-                        let rows = sqlx::query(sql)
-                            .bind(since)
-                            .fetch_all(self.pool())
-                            .await
-                            .map_err(InboxError::from)?;
-                        rows.iter()
-                            .map(|row| {
-                                Ok((
-                                    row.try_get::<i64, _>(0).map_err(InboxError::from)?,
-                                    row.try_get::<i64, _>(1).map_err(InboxError::from)?,
-                                ))
-                            })
-                            .collect::<Result<Vec<_>, InboxError>>()
-                    };
-                    let received = per_minute(
-                        "SELECT received_at / 60000, COUNT(*) FROM webhook_inbox \
-                         WHERE received_at >= $1 GROUP BY received_at / 60000",
-                    )
-                    .await?;
-                    let handled = per_minute(
-                        "SELECT done_at / 60000, COUNT(*) FROM webhook_inbox \
-                         WHERE state = 'done' AND done_at >= $1 GROUP BY done_at / 60000",
-                    )
-                    .await?;
                     Ok(Overview {
                         stats,
                         by_scheme,
@@ -298,9 +289,9 @@ macro_rules! rows_for {
 }
 
 #[cfg(feature = "inbox-sqlite")]
-rows_for!(sqlx::Sqlite, total: "SELECT COUNT(*) FROM webhook_inbox");
+rows_for!(sqlx::Sqlite);
 #[cfg(feature = "inbox-postgres")]
-rows_for!(sqlx::Postgres, total: "SELECT COUNT(*) FROM webhook_inbox");
+rows_for!(sqlx::Postgres);
 
 #[cfg(test)]
 mod tests {
