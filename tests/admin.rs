@@ -934,9 +934,35 @@ impl Chromedriver {
 }
 
 impl Drop for Chromedriver {
+    /// Kills chromedriver, and the browser it started: when a test fails before closing its
+    /// session, chromedriver's death leaves Chromium running. Its processes are found by the
+    /// profile directory this driver gave it, on their command lines.
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let marker = format!("--user-data-dir={}", self.profile.0.display());
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+                continue;
+            };
+            if cmdline
+                .split(|&byte| byte == 0)
+                .any(|arg| arg == marker.as_bytes())
+            {
+                // SAFETY: kill(2) on a process of the browser this driver started.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
     }
 }
 
