@@ -18,6 +18,8 @@
 //! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`, and `/webhook-test` (PALO test
 //! deliveries, logged on stderr only). `GET /metrics` serves what the guard and, with
 //! `INBOX_URL`, the inbox record, in Prometheus's text format (see `webhook_guard::metrics`).
+//! With `ADMIN_TOKEN` set, the operator's console is at `/admin` (user `admin`, password the
+//! token, or `Authorization: Bearer`): the dead letters, and the inbox in inbox mode.
 //!
 //! Each delivery that reaches a handler prints exactly one JSON line on stdout:
 //! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}` (the
@@ -87,6 +89,7 @@ async fn main() -> std::io::Result<()> {
         .collect();
     let workers = inbox.as_ref().map(AnyInbox::start_workers);
     let inboxed = inbox.is_some();
+    let console = common::admin::console(inbox.as_ref());
     let audit_trail_webhooks = WebhookMiddleware::new(guards.audit_trail);
     let palo_webhooks = WebhookMiddleware::new(guards.palo);
     let palo_test_webhooks = WebhookMiddleware::new(guards.palo_test);
@@ -145,6 +148,10 @@ async fn main() -> std::io::Result<()> {
                     .wrap(palo_test_webhooks.clone())
                     .route(route(web::post().to(palo_test))),
             );
+        let app = match &console {
+            Some(console) => app.service(console.actix_scope(common::admin::PATH)),
+            None => app,
+        };
         let app = untyped.iter().fold(app, |app, (path, webhooks)| {
             app.service(
                 web::resource(*path)

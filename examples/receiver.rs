@@ -17,6 +17,8 @@
 //! `/webhooks/github`, `/webhooks/stripe`, `/webhooks/slack`, and `/webhook-test` (PALO test
 //! deliveries, logged on stderr only). `GET /metrics` serves what the guard and, with
 //! `INBOX_URL`, the inbox record, in Prometheus's text format (see `webhook_guard::metrics`).
+//! With `ADMIN_TOKEN` set, the operator's console is at `/admin` (user `admin`, password the
+//! token, or `Authorization: Bearer`): the dead letters, and the inbox in inbox mode.
 //!
 //! Each delivery that reaches a handler prints exactly one JSON line on stdout:
 //! `{"provider":"audit-trail","id":"<delivery or event id>","type":"<event type>"}` (the
@@ -127,6 +129,10 @@ async fn main() {
         };
         app.route(p.path, handler.layer(WebhookLayer::new(p.guard)))
     });
+    let app = match common::admin::console(inbox.as_ref()) {
+        Some(console) => app.nest(common::admin::PATH, console.router()),
+        None => app,
+    };
 
     let addr = common::listen_addr();
     let listener = tokio::net::TcpListener::bind(addr)

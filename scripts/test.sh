@@ -2,7 +2,8 @@
 # The whole test suite. Installs what the tests need when it is missing (Debian, as root):
 # redis-server for the Redis store's tests, postgresql for the inbox's (tests/inbox.rs and
 # tests/inbox_crash.rs start throwaway clusters with its binaries, /usr/lib/postgresql/*/bin),
-# python3 for the cross-implementation HMAC vectors, and for the cross-SDK tests (tests/sdk.rs)
+# python3 for the cross-implementation HMAC vectors, chromium and chromium-driver for the
+# operator console's browser test (tests/admin.rs), and for the cross-SDK tests (tests/sdk.rs)
 # node, npm and the providers' own SDKs, pinned in tests/sdk/requirements.txt (pip) and
 # tests/sdk/package.json + package-lock.json (npm), and Express for examples/express_app.
 set -euo pipefail
@@ -14,6 +15,9 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresq
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+# Headless Chromium and its WebDriver, for the console's browser test (tests/admin.rs).
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "scripts/test.sh: installing ${need_apt[*]}" >&2
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

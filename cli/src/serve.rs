@@ -7,7 +7,8 @@
 //! `Idempotency-Key` (the inbox's dedup key), until the upstream answers 2xx: retries with
 //! backoff, dead after the maximum (`webhook-guard inbox redrive`). A forward that was sent
 //! but not recorded before a crash is sent again: the upstream deduplicates on
-//! `Idempotency-Key`. Nothing acknowledged is lost across `kill -9`.
+//! `Idempotency-Key`. Nothing acknowledged is lost across `kill -9`. With `ADMIN_TOKEN` set, the
+//! operator's console (`webhook_guard::admin`) is at `/admin`.
 //!
 //! ```toml
 //! listen = "127.0.0.1:8787"
@@ -48,6 +49,7 @@ use webhook_guard::inbox::{HandlerError, InboxDelivery, InboxOptions, RetryPolic
 use crate::custom::SchemeConfig;
 use crate::inbox::AnyInbox;
 use crate::providers::Provider;
+use webhook_guard::admin::Console;
 
 /// `serve`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -388,6 +390,15 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         app = app.route(&route.path, handler.layer(WebhookLayer::new(guard)));
         eprintln!("route {} ({}) -> {}", route.path, route.name, route.forward);
         upstreams.insert(route.name, route.forward);
+    }
+    // The operator's console at /admin, only when ADMIN_TOKEN is set (else /admin is a 404).
+    if let Some(console) = Console::from_env().map_err(|e| format!("ADMIN_TOKEN: {e}"))? {
+        let console = match &inbox {
+            AnyInbox::Sqlite(rows) => console.inbox(rows.clone()),
+            AnyInbox::Postgres(rows) => console.inbox(rows.clone()),
+        };
+        app = app.nest("/admin", console.router());
+        eprintln!("operator's console at /admin (ADMIN_TOKEN)");
     }
     let client = reqwest::Client::builder()
         .timeout(config.timeout)

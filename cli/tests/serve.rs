@@ -260,3 +260,48 @@ async fn deliveries_an_upstream_keeps_refusing_die_and_are_redriven() {
     let _ = serve.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `ADMIN_TOKEN` mounts the operator's console at `/admin` (401 without credentials, the pages
+/// with them); without it, `/admin` is a 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_is_at_admin_only_with_admin_token() {
+    let upstream = Arc::new(Upstream::default());
+    let running = serve_upstream(upstream, SocketAddr::from(([127, 0, 0, 1], 0))).await;
+    let client = reqwest::Client::new();
+    for token in [None, Some("serve-console-token")] {
+        let dir = scratch(if token.is_some() {
+            "admin-on"
+        } else {
+            "admin-off"
+        });
+        let port = common::free_port();
+        let config = write_config(&dir, port, running.addr, "concurrency = 1", None);
+        let mut env = vec![(common::forward::SECRET_VAR, common::forward::SECRET)];
+        if let Some(token) = token {
+            env.push(("ADMIN_TOKEN", token));
+        }
+        let mut serve = common::start_serve(&config, port, &env);
+        let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+        for path in ["/admin", "/admin/deliveries", "/admin/console.css"] {
+            let anonymous = client.get(url(path)).send().await.unwrap();
+            assert_eq!(
+                anonymous.status().as_u16(),
+                if token.is_some() { 401 } else { 404 },
+                "{path} with ADMIN_TOKEN {token:?}"
+            );
+        }
+        if let Some(token) = token {
+            let page = client
+                .get(url("/admin/deliveries"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status().as_u16(), 200);
+            assert!(page.text().await.unwrap().contains("<h1>Deliveries</h1>"));
+        }
+        let _ = serve.kill();
+        let _ = serve.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -3,6 +3,7 @@
 //! dead-letter sink, the handlers and the stdout contract.
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod inbox;
 pub mod prometheus;
 pub mod serve;

@@ -730,11 +730,18 @@ async fn insert_unnest(
 /// Columns added after the table's first version: `(name, type)`, the same in both dialects.
 const ADDED_COLUMNS: [(&str, &str); 2] = [("signature_key", "TEXT"), ("traceparent", "TEXT")];
 
-/// Indexes on the added columns. The signature's key is the second unique key of a row: a
-/// delivery of a scheme whose id is not signed is a duplicate when either key is known
-/// (NULLs, for schemes whose id is signed, never conflict).
-const ADDED_INDEXES: [&str; 1] =
-    ["CREATE UNIQUE INDEX IF NOT EXISTS webhook_inbox_signature ON webhook_inbox (signature_key)"];
+/// Indexes added after the table's first version. The signature's key is the second unique key
+/// of a row: a delivery of a scheme whose id is not signed is a duplicate when either key is
+/// known (NULLs, for schemes whose id is signed, never conflict). The others serve operators
+/// (`list` by delivery id, the console's per-minute chart by receipt time, dead rows newest
+/// first and counted by provider); the dead rows' index is partial, so an acknowledgement never
+/// writes it. Its `id` comes first: a listing of dead rows reads it in order, with no sort.
+const ADDED_INDEXES: [&str; 4] = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS webhook_inbox_signature ON webhook_inbox (signature_key)",
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_delivery ON webhook_inbox (delivery_id)",
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_received ON webhook_inbox (received_at)",
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_dead ON webhook_inbox (id, scheme) WHERE state = 'dead'",
+];
 
 /// The indexes both databases share: the unique dedup key is the table's own constraint; these
 /// find ready rows and expired leases without reading done ones.
