@@ -301,6 +301,11 @@ async fn pages_show_the_rows_escaped_and_without_signatures() {
         "{overview}"
     );
     assert!(overview.contains(r#"href="/admin/deliveries?state=done"><div class="n">1</div>"#));
+    // The last hour's chart: 3 acknowledged, 1 handled, the 2 dead rows' last attempts.
+    assert!(overview.contains("— acknowledged 3"), "{overview}");
+    assert!(overview.contains("— handled 1"), "{overview}");
+    assert!(overview.contains("— dead 2"), "{overview}");
+    assert!(overview.contains("— failed 0"), "{overview}");
     assert!(overview.contains(r#"href="/admin/deliveries?scheme=github">github</a>"#));
     assert!(overview.contains("<svg"), "the per-minute chart");
     assert!(
@@ -347,6 +352,17 @@ async fn pages_show_the_rows_escaped_and_without_signatures() {
     assert!(!detail.contains("<img src=x"), "{detail}");
     assert!(detail.contains("&lt;script&gt;document.title"), "{detail}");
     assert!(detail.contains("downstream refused: 500"), "the last error");
+    // Every attempt in the history: the last one dead, each with its error.
+    let history = &detail[detail
+        .find("<h2>Attempts</h2>")
+        .expect("the attempts' table")..];
+    let history = &history[..history.find("<h2>Headers</h2>").unwrap()];
+    assert!(history.contains("<td>dead</td>"), "{history}");
+    assert_eq!(
+        history.matches("downstream refused: 500").count() as i64,
+        history.matches("<tr>").count() as i64 - 1,
+        "one error a failed attempt: {history}"
+    );
     assert!(
         detail.contains("x-hub-signature-256"),
         "the header's name is shown"

@@ -823,6 +823,29 @@ macro_rules! inbox_cases {
                 dead[0].last_error.as_deref(),
                 Some("handler panicked: boom on attempt 3")
             );
+            // Every attempt is in the row's history, with its outcome and error.
+            let history = |id: &'static str| {
+                let inbox = inbox.clone();
+                async move {
+                    let filter = webhook_guard::inbox::Filter::default().delivery_id(id);
+                    let row = inbox.list(&filter).await.unwrap().remove(0);
+                    let detail = inbox.show(row.row_id).await.unwrap().unwrap();
+                    detail
+                        .attempts
+                        .iter()
+                        .map(|a| (a.attempt, a.outcome.clone(), a.error.clone()))
+                        .collect::<Vec<_>>()
+                }
+            };
+            let boom = |n: i64| Some(format!("handler panicked: boom on attempt {n}"));
+            assert_eq!(
+                history("evt_panic_always").await,
+                [(1, "retried".to_owned(), boom(1)), (2, "retried".to_owned(), boom(2)), (3, "dead".to_owned(), boom(3))]
+            );
+            assert_eq!(
+                history("evt_panic_once").await,
+                [(1, "retried".to_owned(), boom(1)), (2, "handled".to_owned(), None)]
+            );
             // The panicking attempts' writes rolled back; the good one's landed.
             assert_eq!(count(&inbox, "effects", "delivery_id = 'evt_panic_always'").await, 0);
             assert_eq!(count(&inbox, "effects", "delivery_id = 'evt_panic_once'").await, 1);
@@ -874,6 +897,21 @@ macro_rules! inbox_cases {
             .await;
             worker.shutdown().await;
             assert_eq!(state(&inbox, "evt_killer").await, ("dead".to_owned(), 2));
+            let row = inbox
+                .list(&webhook_guard::inbox::Filter::default().delivery_id("evt_killer"))
+                .await
+                .unwrap()
+                .remove(0);
+            let outcomes: Vec<(i64, String)> = inbox
+                .show(row.row_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .attempts
+                .into_iter()
+                .map(|a| (a.attempt, a.outcome))
+                .collect();
+            assert_eq!(outcomes, [(1, "retried".to_owned()), (2, "dead".to_owned())]);
             let dead = inbox.dead(10).await.unwrap();
             assert_eq!(
                 dead[0].last_error.as_deref(),

@@ -25,9 +25,9 @@
 //! - **CSRF**: each form carries a token derived from the credentials; a `POST` without it,
 //!   or from another origin (`Origin`, `Sec-Fetch-Site`), is refused with a 403.
 //!
-//! What the inbox does not record is not shown: there is no per-attempt history (a row keeps
-//! its attempt count, last error and times), and the chart has no failed or dead series (a row
-//! keeps no time of its failures).
+//! A delivery's page lists every attempt from the inbox's history
+//! ([`RowDetail::attempts`](crate::inbox::RowDetail::attempts)); the overview's chart counts
+//! acknowledged, handled, failed and dead per minute over the last hour.
 //!
 //! ```no_run
 //! # #[cfg(feature = "inbox-sqlite")]

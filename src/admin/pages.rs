@@ -461,14 +461,21 @@ fn overview_inbox(context: &Context<'_>, overview: &Overview) -> Markup {
     }
 }
 
-/// Two lines, acknowledged and handled per minute, in an inline SVG (no script, no image).
+/// Four lines, acknowledged, handled, failed and dead per minute, in an inline SVG (no script,
+/// no image).
 fn chart(minutes: &[crate::admin::MinuteCounts]) -> Markup {
     const WIDTH: i64 = 720;
     const HEIGHT: i64 = 160;
     const PAD: i64 = 24;
     let top = minutes
         .iter()
-        .map(|minute| minute.acknowledged.max(minute.handled))
+        .map(|minute| {
+            minute
+                .acknowledged
+                .max(minute.handled)
+                .max(minute.failed)
+                .max(minute.dead)
+        })
         .max()
         .unwrap_or(0)
         .max(1);
@@ -496,11 +503,14 @@ fn chart(minutes: &[crate::admin::MinuteCounts]) -> Markup {
             text x=(WIDTH - PAD - 24) y=(HEIGHT - 6) { "now" }
             polyline.acknowledged points=(points(|minute| minute.acknowledged)) {}
             polyline.handled points=(points(|minute| minute.handled)) {}
+            polyline.failed points=(points(|minute| minute.failed)) {}
+            polyline.dead points=(points(|minute| minute.dead)) {}
         }
         p.legend {
             span.acknowledged { "— acknowledged " (minutes.iter().map(|m| m.acknowledged).sum::<u64>()) }
             span.handled { "— handled " (minutes.iter().map(|m| m.handled).sum::<u64>()) }
-            span.muted { "(failures are not timed by the inbox: see the dead rows)" }
+            span.failed { "— failed " (minutes.iter().map(|m| m.failed).sum::<u64>()) }
+            span.dead { "— dead " (minutes.iter().map(|m| m.dead).sum::<u64>()) }
         }
     }
 }
@@ -722,7 +732,25 @@ fn delivery_page(context: &Context<'_>, detail: &RowDetail) -> Markup {
             }
             dt { "Trace" } dd.mono { (detail.traceparent.as_deref().unwrap_or("–")) }
         }
-        p.muted { "The inbox keeps each row's attempt count, last error and times, not a history of every attempt." }
+        h2 { "Attempts" }
+        @if detail.attempts.is_empty() {
+            p.muted { "No attempt has ended yet." }
+        } @else {
+            table {
+                thead { tr { th.num { "#" } th { "Started" } th.num { "Duration" } th { "Outcome" } th { "Error" } } }
+                tbody {
+                    @for attempt in &detail.attempts {
+                        tr {
+                            td.num { (attempt.attempt) }
+                            td { (millis_text(attempt.started_at_ms)) }
+                            td.num { (attempt.duration_ms()) " ms" }
+                            td { (attempt.outcome) }
+                            td.mono { (attempt.error.as_deref().unwrap_or("–")) }
+                        }
+                    }
+                }
+            }
+        }
         h2 { "Headers" }
         (headers_table(&detail.headers))
         h2 { "Body" span.muted { " " (detail.body.len()) " bytes" @if clipped { ", first " (BODY_SHOWN) " shown" } } }

@@ -108,7 +108,7 @@ impl SchemeCounts {
 /// One minute of the overview's chart.
 ///
 /// ```
-/// let minute = webhook_guard::admin::MinuteCounts { minute_ms: 60_000, acknowledged: 3, handled: 2 };
+/// let minute = webhook_guard::admin::MinuteCounts { minute_ms: 60_000, acknowledged: 3, handled: 2, failed: 1, dead: 0 };
 /// assert!(minute.acknowledged >= minute.handled);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -119,6 +119,10 @@ pub struct MinuteCounts {
     pub acknowledged: u64,
     /// Deliveries handled in that minute (rows done, by their done time).
     pub handled: u64,
+    /// Attempts that failed in that minute and will be retried (the attempts' history).
+    pub failed: u64,
+    /// Deliveries that failed their last attempt in that minute.
+    pub dead: u64,
 }
 
 /// The minutes of the last hour before `now_ms`, oldest first, from per-minute counts
@@ -131,6 +135,8 @@ pub(crate) fn last_hour(
     now_ms: i64,
     received: &[(i64, i64)],
     handled: &[(i64, i64)],
+    failed: &[(i64, i64)],
+    dead: &[(i64, i64)],
 ) -> Vec<MinuteCounts> {
     let current = now_ms.div_euclid(60_000);
     (current - 59..=current)
@@ -146,6 +152,8 @@ pub(crate) fn last_hour(
                 minute_ms: minute.saturating_mul(60_000),
                 acknowledged: count(received),
                 handled: count(handled),
+                failed: count(failed),
+                dead: count(dead),
             }
         })
         .collect()
@@ -186,7 +194,7 @@ macro_rules! rows_for {
                     };
                     // The four statements at once, each on its own connection: the page waits
                     // for the slowest, not for their sum.
-                    let (total, row, grouped, received, handled) = tokio::try_join!(
+                    let (total, row, grouped, received, handled, failed, died) = tokio::try_join!(
                         // The table's size, a statement of its own: SQLite counts a table
                         // from its B-tree only in a top-level `COUNT(*)` (6 ms for 1,000,000
                         // rows; 40 ms as a subquery, which walks an index).
@@ -222,6 +230,15 @@ macro_rules! rows_for {
                         per_minute(
                             "SELECT done_at / 60000, COUNT(*) FROM webhook_inbox \
                              WHERE state = 'done' AND done_at >= $1 GROUP BY done_at / 60000",
+                        ),
+                        // Failures, from the attempts' history (its index on the end time).
+                        per_minute(
+                            "SELECT finished_at / 60000, COUNT(*) FROM webhook_inbox_attempts \
+                             WHERE finished_at >= $1 AND outcome = 'retried' GROUP BY finished_at / 60000",
+                        ),
+                        per_minute(
+                            "SELECT finished_at / 60000, COUNT(*) FROM webhook_inbox_attempts \
+                             WHERE finished_at >= $1 AND outcome = 'dead' GROUP BY finished_at / 60000",
                         ),
                     )
                     .map_err(InboxError::from)?;
@@ -268,7 +285,7 @@ macro_rules! rows_for {
                     Ok(Overview {
                         stats,
                         by_scheme,
-                        per_minute: last_hour(now_ms, &received, &handled),
+                        per_minute: last_hour(now_ms, &received, &handled, &failed, &died),
                         now_ms,
                     })
                 })
@@ -317,13 +334,20 @@ mod tests {
     #[test]
     fn last_hour_has_sixty_minutes_ending_now_with_the_counts_in_place() {
         let now = 1_000 * 60_000 + 12_345; // minute 1000
-        let minutes = last_hour(now, &[(1000, 4), (990, 2), (900, 9)], &[(999, 1)]);
+        let minutes = last_hour(
+            now,
+            &[(1000, 4), (990, 2), (900, 9)],
+            &[(999, 1)],
+            &[(998, 3)],
+            &[(1000, 1)],
+        );
         assert_eq!(minutes.len(), 60);
         assert_eq!(minutes[0].minute_ms, 941 * 60_000);
         assert_eq!(minutes[59].minute_ms, 1000 * 60_000);
         assert_eq!(minutes[59].acknowledged, 4);
         assert_eq!(minutes[49].acknowledged, 2);
         assert_eq!(minutes[58].handled, 1);
+        assert_eq!((minutes[57].failed, minutes[59].dead), (3, 1));
         // Minute 900 is more than an hour ago: not shown.
         assert_eq!(minutes.iter().map(|m| m.acknowledged).sum::<u64>(), 6);
     }

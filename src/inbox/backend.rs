@@ -11,7 +11,9 @@ use sqlx::{Pool, Row, Transaction};
 
 use sealed::Claimed;
 
-use super::{DeadRow, Filter, InboxOptions, NewDelivery, RowDetail, RowSummary, State, Stats};
+use super::{
+    Attempt, DeadRow, Filter, InboxOptions, NewDelivery, RowDetail, RowSummary, State, Stats,
+};
 
 pub(crate) mod sealed {
     use std::future::Future;
@@ -19,7 +21,7 @@ pub(crate) mod sealed {
     use sqlx::{Pool, Transaction};
 
     use crate::inbox::{
-        DeadRow, Filter, InboxOptions, NewDelivery, RowDetail, RowSummary, State, Stats,
+        Attempt, DeadRow, Filter, InboxOptions, NewDelivery, RowDetail, RowSummary, State, Stats,
     };
 
     /// A claimed row: what a worker runs.
@@ -92,6 +94,19 @@ pub(crate) mod sealed {
             token: i64,
             lease_until_ms: i64,
         ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+        /// Records an attempt that ended (`webhook_inbox_attempts`) inside `tx`: the handled
+        /// one commits with its done-mark.
+        fn record_in(
+            tx: &mut Transaction<'static, Self>,
+            attempt: &Attempt,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// Records an attempt that ended, on its own (a failure, a postponement, a rescue).
+        fn record(
+            pool: &Pool<Self>,
+            attempt: &Attempt,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
         /// Gives a held row back without counting the attempt, to run at `run_at_ms` (graceful
         /// shutdown; a conflict or a database fault that is not the handler's).
@@ -278,6 +293,19 @@ macro_rules! bind_filter {
     }};
 }
 
+/// Binds an [`Attempt`]'s columns in [`RECORD_ATTEMPT`]'s order.
+macro_rules! bind_attempt {
+    ($query:expr, $attempt:expr) => {
+        $query
+            .bind($attempt.row_id)
+            .bind($attempt.attempt)
+            .bind($attempt.started_at_ms)
+            .bind($attempt.finished_at_ms)
+            .bind(&$attempt.outcome)
+            .bind(&$attempt.error)
+    };
+}
+
 /// One implementation of [`Backend`] for a database, from its dialect's few differences.
 macro_rules! backend {
     (
@@ -317,7 +345,7 @@ macro_rules! backend {
                         sqlx::query(&sql).execute(&mut *tx).await?;
                     }
                 }
-                for statement in ADDED_INDEXES {
+                for statement in ADDED_INDEXES.into_iter().chain(ATTEMPTS_INDEXES) {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
@@ -434,6 +462,23 @@ macro_rules! backend {
                 .execute(pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_in(
+                tx: &mut Transaction<'static, Self>,
+                attempt: &Attempt,
+            ) -> Result<(), sqlx::Error> {
+                bind_attempt!(sqlx::query(RECORD_ATTEMPT), attempt)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn record(pool: &Pool<Self>, attempt: &Attempt) -> Result<(), sqlx::Error> {
+                bind_attempt!(sqlx::query(RECORD_ATTEMPT), attempt)
+                    .execute(pool)
+                    .await?;
+                Ok(())
             }
 
             async fn release(
@@ -574,6 +619,16 @@ macro_rules! backend {
             }
 
             async fn purge(pool: &Pool<Self>, done_before_ms: i64, limit: i64) -> Result<u64, sqlx::Error> {
+                // The attempts' history as far back as the retention (a dead row's older
+                // attempts go too; the row keeps its count and last error).
+                sqlx::query(
+                    "DELETE FROM webhook_inbox_attempts WHERE id IN \
+                     (SELECT id FROM webhook_inbox_attempts WHERE finished_at < $1 ORDER BY id LIMIT $2)",
+                )
+                .bind(done_before_ms)
+                .bind(limit)
+                .execute(pool)
+                .await?;
                 let done = sqlx::query(
                     "DELETE FROM webhook_inbox WHERE id IN \
                      (SELECT id FROM webhook_inbox WHERE state = 'done' AND done_at < $1 ORDER BY done_at LIMIT $2)",
@@ -606,11 +661,31 @@ macro_rules! backend {
                 };
                 let headers: String = row.try_get(11)?;
                 let body: Vec<u8> = row.try_get(12)?;
+                let attempts = sqlx::query(
+                    "SELECT attempt, started_at, finished_at, outcome, error FROM webhook_inbox_attempts \
+                     WHERE row_id = $1 ORDER BY id",
+                )
+                .bind(row_id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|attempt| {
+                    Ok(Attempt {
+                        row_id,
+                        attempt: attempt.try_get(0)?,
+                        started_at_ms: attempt.try_get(1)?,
+                        finished_at_ms: attempt.try_get(2)?,
+                        outcome: attempt.try_get(3)?,
+                        error: attempt.try_get(4)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
                 Ok(Some(RowDetail {
                     summary: summary(&row)?,
                     headers: serde_json::from_str(&headers).unwrap_or_default(),
                     body: body.into(),
                     traceparent: row.try_get(13)?,
+                    attempts,
                 }))
             }
 
@@ -746,6 +821,17 @@ const ADDED_INDEXES: [&str; 5] = [
     "CREATE INDEX IF NOT EXISTS webhook_inbox_open ON webhook_inbox (state, scheme) WHERE state <> 'done'",
 ];
 
+/// One attempt's record.
+const RECORD_ATTEMPT: &str = "INSERT INTO webhook_inbox_attempts (row_id, attempt, started_at, finished_at, outcome, error) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// The attempts' history: what each attempt of a row did (the console's delivery page and its
+/// chart of failures per minute).
+const ATTEMPTS_INDEXES: [&str; 2] = [
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_attempts_row ON webhook_inbox_attempts (row_id)",
+    "CREATE INDEX IF NOT EXISTS webhook_inbox_attempts_finished ON webhook_inbox_attempts (finished_at)",
+];
+
 /// The indexes both databases share: the unique dedup key is the table's own constraint; these
 /// find ready rows and expired leases without reading done ones.
 const READY_INDEX: &str = "CREATE INDEX IF NOT EXISTS webhook_inbox_ready ON webhook_inbox (run_at, id) WHERE state = 'pending'";
@@ -764,6 +850,9 @@ backend!(
             headers TEXT NOT NULL, body BLOB NOT NULL, received_at INTEGER NOT NULL, \
             state TEXT NOT NULL, attempts INTEGER NOT NULL, run_at INTEGER NOT NULL, \
             lease_token INTEGER, lease_until INTEGER, last_error TEXT, done_at INTEGER)",
+        "CREATE TABLE IF NOT EXISTS webhook_inbox_attempts (\
+            id INTEGER PRIMARY KEY AUTOINCREMENT, row_id INTEGER NOT NULL, attempt INTEGER NOT NULL, \
+            started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, outcome TEXT NOT NULL, error TEXT)",
         READY_INDEX,
         LEASE_INDEX,
         DONE_INDEX,
@@ -811,6 +900,9 @@ backend!(
             headers TEXT NOT NULL, body BYTEA NOT NULL, received_at BIGINT NOT NULL, \
             state TEXT NOT NULL, attempts BIGINT NOT NULL, run_at BIGINT NOT NULL, \
             lease_token BIGINT, lease_until BIGINT, last_error TEXT, done_at BIGINT)",
+        "CREATE TABLE IF NOT EXISTS webhook_inbox_attempts (\
+            id BIGSERIAL PRIMARY KEY, row_id BIGINT NOT NULL, attempt BIGINT NOT NULL, \
+            started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL, outcome TEXT NOT NULL, error TEXT)",
         READY_INDEX,
         LEASE_INDEX,
         DONE_INDEX,

@@ -474,6 +474,64 @@ pub struct RowDetail {
     pub body: Bytes,
     /// The request's W3C `traceparent`, if it carried one.
     pub traceparent: Option<String>,
+    /// What each attempt did, oldest first (kept as long as the retention).
+    pub attempts: Vec<Attempt>,
+}
+
+/// One attempt of a row, as recorded when it ended.
+///
+/// `outcome` is `handled`, `retried` (failed; another attempt is scheduled), `dead` (failed its
+/// last attempt), or `postponed` (not the handler's doing: a lock conflict or a database fault;
+/// not counted). An attempt whose worker died is recorded when its lease is rescued, as
+/// `retried` or `dead`, with the error saying so.
+///
+/// ```
+/// use webhook_guard::inbox::Attempt;
+///
+/// let attempt = Attempt::new(7, 1, 1_000, 1_250, "retried", Some("timeout".into()));
+/// assert_eq!(attempt.duration_ms(), 250);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// The row's id.
+    pub row_id: i64,
+    /// The attempt's number, from 1 (a postponed attempt keeps the number it ran with).
+    pub attempt: i64,
+    /// When it started (Unix milliseconds).
+    pub started_at_ms: i64,
+    /// When it ended (Unix milliseconds).
+    pub finished_at_ms: i64,
+    /// How it ended: `handled`, `retried`, `dead` or `postponed`.
+    pub outcome: String,
+    /// Its error, if it failed.
+    pub error: Option<String>,
+}
+
+impl Attempt {
+    /// An attempt's record.
+    pub fn new(
+        row_id: i64,
+        attempt: i64,
+        started_at_ms: i64,
+        finished_at_ms: i64,
+        outcome: impl Into<String>,
+        error: Option<String>,
+    ) -> Self {
+        Self {
+            row_id,
+            attempt,
+            started_at_ms,
+            finished_at_ms,
+            outcome: outcome.into(),
+            error,
+        }
+    }
+
+    /// How long it ran, in milliseconds.
+    pub fn duration_ms(&self) -> i64 {
+        self.finished_at_ms.saturating_sub(self.started_at_ms)
+    }
 }
 
 fn lossy_text<S: serde::Serializer>(body: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {

@@ -9,7 +9,7 @@ use sqlx::Transaction;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::{Backend, Inbox, InboxDelivery, State, millis, now_ms, random_u64, telemetry};
+use super::{Attempt, Backend, Inbox, InboxDelivery, State, millis, now_ms, random_u64, telemetry};
 
 /// What a handler's failure carries: any error (its text is kept as the row's last error).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -319,6 +319,16 @@ async fn rescue<DB: Backend>(inbox: &Inbox<DB>) {
         let rescued = DB::rescue(inbox.pool(), row_id, token, now, next, &error, max);
         let rescued = bounded(options.unavailable_after, rescued).await;
         telemetry::rescued(&scheme, &rescued);
+        if let Ok(Some(state)) = &rescued {
+            // When it started is not known: the lease's end stands for both times.
+            let outcome = if *state == State::Dead {
+                "dead"
+            } else {
+                "retried"
+            };
+            let attempt = Attempt::new(row_id, attempts, now, now, outcome, Some(error.clone()));
+            remember(inbox.pool(), &attempt).await;
+        }
         match rescued {
             Ok(Some(State::Dead)) => tracing::error!(
                 scheme,
@@ -337,6 +347,17 @@ async fn rescue<DB: Backend>(inbox: &Inbox<DB>) {
             Ok(None) => {} // renewed or finished in the meantime
             Err(error) => tracing::warn!(%error, "inbox: rescue failed"),
         }
+    }
+}
+
+/// Adds an attempt to the history; a history that cannot be written loses a line, never a
+/// delivery (the row's own state is already recorded).
+async fn remember<DB: Backend>(pool: &sqlx::Pool<DB>, attempt: &Attempt) {
+    if let Err(error) = tokio::time::timeout(Duration::from_secs(5), DB::record(pool, attempt))
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+    {
+        tracing::warn!(%error, row_id = attempt.row_id, "inbox: an attempt's history line was not written");
     }
 }
 
@@ -448,7 +469,18 @@ async fn attempt<DB: Backend>(
     let options = inbox.options();
     let pool = inbox.pool();
     let started = tokio::time::Instant::now();
+    let started_ms = now_ms();
     let (row_id, number) = (delivery.row_id(), delivery.attempt());
+    let record = |outcome: &str, error: Option<String>| {
+        Attempt::new(
+            row_id,
+            i64::from(number),
+            started_ms,
+            now_ms(),
+            outcome,
+            error,
+        )
+    };
     let (scheme, id) = (delivery.scheme().to_owned(), delivery.id().to_owned());
     // The handler takes the delivery: a callback after the commit needs its own copy.
     let done_copy = on_done.map(|_| delivery.clone());
@@ -473,6 +505,10 @@ async fn attempt<DB: Backend>(
             .await
             .map_err(inbox_fault)?;
         if done {
+            // The history's line commits with the done-mark, or neither does.
+            bounded(bound, DB::record_in(&mut tx, &record("handled", None)))
+                .await
+                .map_err(inbox_fault)?;
             bounded(bound, tx.commit()).await.map_err(inbox_fault)?;
             Ok::<bool, Failure>(true)
         } else {
@@ -520,6 +556,7 @@ async fn attempt<DB: Backend>(
             if let Err(error) = bounded(bound, DB::release(pool, row_id, token, next)).await {
                 tracing::warn!(%error, "inbox: could not give a row back; its lease will run out");
             }
+            remember(pool, &record("postponed", Some(error.to_string()))).await;
         }
         Some(Err(Failure::Handler(error))) => {
             let next = now_ms().saturating_add(millis(options.retry.delay(number)));
@@ -527,6 +564,14 @@ async fn attempt<DB: Backend>(
             let max = i64::from(options.retry.max_attempts);
             let failed = bounded(bound, DB::fail(pool, row_id, token, next, &message, max)).await;
             telemetry::failed(&scheme, started, &failed);
+            if let Ok(Some(state)) = &failed {
+                let outcome = if *state == State::Dead {
+                    "dead"
+                } else {
+                    "retried"
+                };
+                remember(pool, &record(outcome, Some(message.clone()))).await;
+            }
             match failed {
                 Ok(Some(State::Dead)) => tracing::error!(
                     scheme,
