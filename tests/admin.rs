@@ -352,6 +352,9 @@ async fn pages_show_the_rows_escaped_and_without_signatures() {
     assert!(!detail.contains("<img src=x"), "{detail}");
     assert!(detail.contains("&lt;script&gt;document.title"), "{detail}");
     assert!(detail.contains("downstream refused: 500"), "the last error");
+    // The verification's facts: the scheme; GitHub signs no time, so no skew.
+    assert!(detail.contains("the github scheme"), "{detail}");
+    assert!(detail.contains("this scheme signs no timestamp"), "{detail}");
     // Every attempt in the history: the last one dead, each with its error.
     let history = &detail[detail
         .find("<h2>Attempts</h2>")

@@ -364,6 +364,12 @@ macro_rules! inbox_cases {
             );
             assert!(shown.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("x-hub-signature-256")));
             assert!(inbox.show(i64::MAX).await.unwrap().is_none());
+            // The verification's facts: GitHub signs no time; the Audit Trail does, and its
+            // skew is the time from signing to reception (signed a moment ago here).
+            assert_eq!((shown.signed_at, shown.skew_ms()), (None, None));
+            let audit_row = inbox.show(dead[1].row_id).await.unwrap().unwrap();
+            let skew = audit_row.skew_ms().expect("the Audit Trail signs its time");
+            assert!((-1_000..60_000).contains(&skew), "{skew} ms");
 
             // Done rows are never re-driven; dead rows of one scheme only.
             assert!(inbox.redrive_where(&Filter::default().state(State::Done)).await.is_err());

@@ -295,6 +295,18 @@ fn millis_text(ms: i64) -> String {
     format!("{}.{fraction:03}Z", text.trim_end_matches('Z'))
 }
 
+/// A skew between the signed time and the reception, said the way round it is.
+fn skew_text(skew_ms: i64) -> String {
+    if skew_ms >= 0 {
+        format!("{} after it was signed", age_text(skew_ms))
+    } else {
+        format!(
+            "{} before its signed time: the sender's clock is ahead",
+            age_text(-skew_ms)
+        )
+    }
+}
+
 fn age_text(ms: i64) -> String {
     let seconds = ms.max(0) / 1000;
     match seconds {
@@ -728,6 +740,15 @@ fn delivery_page(context: &Context<'_>, detail: &RowDetail) -> Markup {
                 @match row.done_at_ms {
                     Some(done) => { (millis_text(done)) " (" (age_text(done - row.received_at_ms)) " after it was received)" }
                     None => "–",
+                }
+            }
+            dt { "Verified by" } dd { "the " (row.scheme) " scheme, before it was stored (a delivery that fails verification is never stored)" }
+            dt { "Signed at" } dd {
+                @match (detail.signed_at, detail.skew_ms()) {
+                    (Some(at), Some(skew)) => {
+                        (millis_text(at.saturating_mul(1000))) " (received " (skew_text(skew)) ")"
+                    }
+                    _ => "– (this scheme signs no timestamp)",
                 }
             }
             dt { "Trace" } dd.mono { (detail.traceparent.as_deref().unwrap_or("–")) }

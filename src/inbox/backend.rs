@@ -654,7 +654,7 @@ macro_rules! backend {
 
             async fn show(pool: &Pool<Self>, row_id: i64) -> Result<Option<RowDetail>, sqlx::Error> {
                 let sql = format!(
-                    "SELECT {SUMMARY_COLUMNS}, headers, body, traceparent FROM webhook_inbox WHERE id = $1"
+                    "SELECT {SUMMARY_COLUMNS}, headers, body, traceparent, signed_at FROM webhook_inbox WHERE id = $1"
                 );
                 let Some(row) = sqlx::query(&sql).bind(row_id).fetch_optional(pool).await? else {
                     return Ok(None);
@@ -686,6 +686,7 @@ macro_rules! backend {
                     body: body.into(),
                     traceparent: row.try_get(13)?,
                     attempts,
+                    signed_at: row.try_get(14)?,
                 }))
             }
 
@@ -725,8 +726,8 @@ pub(super) async fn insert_each(
     for (key, index) in order {
         let row = &rows[*index];
         let done = sqlx::query(
-            "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8, $9, $10) \
+            "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent, signed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8, $9, $10, $11) \
              ON CONFLICT DO NOTHING",
         )
         .bind(key)
@@ -739,6 +740,7 @@ pub(super) async fn insert_each(
         .bind(row.received_at_ms.unwrap_or(now_ms))
         .bind(&row.signature_key)
         .bind(&row.traceparent)
+        .bind(row.signed_at)
         .execute(&mut **tx)
         .await?;
         inserted[*index] = done.rows_affected() == 1;
@@ -765,6 +767,7 @@ async fn insert_unnest(
     let mut bodies = Vec::with_capacity(rows.len());
     let mut signatures = Vec::with_capacity(rows.len());
     let mut traceparents = Vec::with_capacity(rows.len());
+    let mut signed = Vec::with_capacity(rows.len());
     for (key, index) in order {
         let row = &rows[*index];
         keys.push(key.as_str());
@@ -776,11 +779,12 @@ async fn insert_unnest(
         bodies.push(row.body.as_ref());
         signatures.push(row.signature_key.as_deref());
         traceparents.push(row.traceparent.as_deref());
+        signed.push(row.signed_at);
     }
     let new: Vec<String> = sqlx::query_scalar(
-        "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent) \
-         SELECT k, s, t, d, e, h, b, $8, 'pending', 0, $8, g, p \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $9::text[], $10::text[]) AS r(k, s, t, d, e, h, b, g, p) \
+        "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent, signed_at) \
+         SELECT k, s, t, d, e, h, b, $8, 'pending', 0, $8, g, p, a \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $9::text[], $10::text[], $11::bigint[]) AS r(k, s, t, d, e, h, b, g, p, a) \
          ON CONFLICT DO NOTHING RETURNING dedup_key",
     )
     .bind(&keys)
@@ -793,6 +797,7 @@ async fn insert_unnest(
     .bind(now_ms)
     .bind(&signatures)
     .bind(&traceparents)
+    .bind(&signed)
     .fetch_all(&mut **tx)
     .await?;
     let mut new: std::collections::HashSet<String> = new.into_iter().collect();
@@ -803,7 +808,11 @@ async fn insert_unnest(
 }
 
 /// Columns added after the table's first version: `(name, type)`, the same in both dialects.
-const ADDED_COLUMNS: [(&str, &str); 2] = [("signature_key", "TEXT"), ("traceparent", "TEXT")];
+const ADDED_COLUMNS: [(&str, &str); 3] = [
+    ("signature_key", "TEXT"),
+    ("traceparent", "TEXT"),
+    ("signed_at", "BIGINT"),
+];
 
 /// Indexes added after the table's first version. The signature's key is the second unique key
 /// of a row: a delivery of a scheme whose id is not signed is a duplicate when either key is

@@ -55,7 +55,8 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS webhook_intake (\
     id INTEGER PRIMARY KEY AUTOINCREMENT, \
     dedup_key TEXT NOT NULL UNIQUE, signature_key TEXT UNIQUE, \
     scheme TEXT NOT NULL, tenant TEXT, delivery_id TEXT NOT NULL, event_type TEXT, \
-    headers TEXT NOT NULL, body BLOB NOT NULL, received_at INTEGER NOT NULL, traceparent TEXT)";
+    headers TEXT NOT NULL, body BLOB NOT NULL, received_at INTEGER NOT NULL, traceparent TEXT, \
+    signed_at INTEGER)";
 
 impl Intake {
     /// Opens (creating when missing) the intake beside the inbox's file `url`, and starts its
@@ -97,6 +98,16 @@ impl Intake {
             )
             .await?;
         sqlx::query(CREATE).execute(&pool).await?;
+        // An intake made before `signed_at` was kept.
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('webhook_intake')")
+                .fetch_all(&pool)
+                .await?;
+        if !columns.iter().any(|name| name == "signed_at") {
+            sqlx::query("ALTER TABLE webhook_intake ADD COLUMN signed_at INTEGER")
+                .execute(&pool)
+                .await?;
+        }
         let reader = SqlitePoolOptions::new()
             .max_connections(2)
             .acquire_timeout(options.unavailable_after)
@@ -136,8 +147,8 @@ impl Intake {
                 }
                 let row = &rows[*index];
                 let done = sqlx::query(
-                    "INSERT INTO webhook_intake (dedup_key, signature_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, traceparent) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                    "INSERT INTO webhook_intake (dedup_key, signature_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, traceparent, signed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
                 )
                 .bind(key)
                 .bind(&row.signature_key)
@@ -149,6 +160,7 @@ impl Intake {
                 .bind(row.body.as_ref())
                 .bind(now_ms)
                 .bind(&row.traceparent)
+                .bind(row.signed_at)
                 .execute(&mut *tx)
                 .await?;
                 inserted[*index] = done.rows_affected() == 1;
@@ -213,7 +225,7 @@ impl Intake {
     /// Carries up to [`MOVE_BATCH`] rows into `webhook_inbox`, then deletes them here.
     async fn move_batch(&self) -> Result<u64, sqlx::Error> {
         let found = sqlx::query(
-            "SELECT id, signature_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, traceparent \
+            "SELECT id, signature_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, traceparent, signed_at \
              FROM webhook_intake ORDER BY id LIMIT $1",
         )
         .bind(MOVE_BATCH)
@@ -236,6 +248,7 @@ impl Intake {
                     body: row.try_get::<Vec<u8>, _>(7)?.into(),
                     received_at_ms: Some(row.try_get(8)?),
                     traceparent: row.try_get(9)?,
+                    signed_at: row.try_get(10)?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -476,6 +476,21 @@ pub struct RowDetail {
     pub traceparent: Option<String>,
     /// What each attempt did, oldest first (kept as long as the retention).
     pub attempts: Vec<Attempt>,
+    /// The signed timestamp (Unix seconds), where the scheme signs one.
+    pub signed_at: Option<i64>,
+}
+
+impl RowDetail {
+    /// How far the sender's signed time was from the reception, in milliseconds: positive when
+    /// the delivery was signed before it arrived (the usual case, by the network's delay and
+    /// the sender's retries), negative when the sender's clock runs ahead.
+    pub fn skew_ms(&self) -> Option<i64> {
+        self.signed_at.map(|at| {
+            self.summary
+                .received_at_ms
+                .saturating_sub(at.saturating_mul(1000))
+        })
+    }
 }
 
 /// One attempt of a row, as recorded when it ended.
@@ -554,6 +569,9 @@ pub struct NewDelivery {
     signature_key: Option<String>,
     /// The request's W3C `traceparent`, kept so that each attempt can be traced back to it.
     traceparent: Option<String>,
+    /// The signed timestamp (Unix seconds), where the scheme signs one: with the reception
+    /// time, the sender's clock skew.
+    signed_at: Option<i64>,
     /// When it was received, if earlier than its insert (a row carried over from SQLite's
     /// intake keeps its own time).
     #[cfg_attr(not(feature = "inbox-sqlite"), allow(dead_code))]
@@ -587,6 +605,7 @@ impl NewDelivery {
             body: delivery.body().clone(),
             signature_key: signature.map(|key| format!("{:032x}", key.digest())),
             traceparent,
+            signed_at: delivery.timestamp(),
             received_at_ms: None,
         }
     }
