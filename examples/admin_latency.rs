@@ -135,9 +135,18 @@ async fn main() {
             format!("/admin/deliveries?id=evt_{middle}"),
         ),
         ("one delivery", format!("/admin/deliveries/{middle}")),
+        // Reads the newest 100,000 bodies when nothing matches (the worst case).
+        (
+            "deliveries text=<absent> (newest 100,000 bodies)",
+            "/admin/deliveries?text=no-such-text-anywhere".to_owned(),
+        ),
+        (
+            "deliveries text=<in a recent body>",
+            format!("/admin/deliveries?text=%22n%22:{}%7D", rows - 10),
+        ),
     ];
     println!("{label}, {rows} rows, {requests} requests per page (after 3 warm-ups), ms:");
-    println!("{:<42} {:>8} {:>8} {:>8}", "page", "p50", "p95", "max");
+    println!("{:<50} {:>8} {:>8} {:>8}", "page", "p50", "p95", "max");
     for (name, path) in pages {
         let mut times = Vec::with_capacity(requests);
         for i in 0..requests + 3 {

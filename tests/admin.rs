@@ -335,6 +335,13 @@ async fn pages_show_the_rows_escaped_and_without_signatures() {
     assert!(by_id.contains(">ok-1</a>") && !by_id.contains(">dead-1</a>"));
     let (status, _) = get(&fixture, "/admin/deliveries?state=zombie").await;
     assert_eq!(status, 400);
+    // Text in the body: only the delivery whose body carries it.
+    let (status, by_text) = get(&fixture, "/admin/deliveries?text=document.title").await;
+    assert_eq!(status, 200);
+    assert!(
+        by_text.contains(">dead-xss</a>") && !by_text.contains(">dead-1</a>"),
+        "{by_text}"
+    );
     // Paging: rows older than the newest dead one.
     let newest = fixture.row_id("dead-xss").await;
     let (_, older) = get(
@@ -354,7 +361,10 @@ async fn pages_show_the_rows_escaped_and_without_signatures() {
     assert!(detail.contains("downstream refused: 500"), "the last error");
     // The verification's facts: the scheme; GitHub signs no time, so no skew.
     assert!(detail.contains("the github scheme"), "{detail}");
-    assert!(detail.contains("this scheme signs no timestamp"), "{detail}");
+    assert!(
+        detail.contains("this scheme signs no timestamp"),
+        "{detail}"
+    );
     // Every attempt in the history: the last one dead, each with its error.
     let history = &detail[detail
         .find("<h2>Attempts</h2>")

@@ -354,6 +354,14 @@ macro_rules! inbox_cases {
             assert!(by_id[0].done_at_ms.is_some());
             let audit = inbox.list(&Filter::default().scheme("audit-trail")).await.unwrap();
             assert_eq!(audit.len(), 4);
+            // Text in the body (GitHub's is `{"n":1}`; the Audit Trail samples carry their id).
+            let found = inbox.list(&Filter::default().body_contains("\"n\":1")).await.unwrap();
+            assert_eq!(found.iter().map(|r| r.delivery_id.as_str()).collect::<Vec<_>>(), ["gh-1"]);
+            let found = inbox.list(&Filter::default().body_contains("evt_l2")).await.unwrap();
+            assert_eq!(found.iter().map(|r| r.delivery_id.as_str()).collect::<Vec<_>>(), ["evt_l2"]);
+            assert!(inbox.list(&Filter::default().body_contains("no such text")).await.unwrap().is_empty());
+            let dead_with_text = Filter::default().state(State::Dead).body_contains("evt_l");
+            assert_eq!(inbox.list(&dead_with_text).await.unwrap().len(), 3);
 
             let shown = inbox.show(dead[0].row_id).await.unwrap().expect("the row");
             assert_eq!(&shown.body[..], b"{\"n\":1}");

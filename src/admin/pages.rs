@@ -551,6 +551,9 @@ fn filter_from(pairs: &[(String, String)]) -> Result<Filter, &'static str> {
     if let Some(id) = value(pairs, "id") {
         filter = filter.delivery_id(id);
     }
+    if let Some(text) = value(pairs, "text") {
+        filter = filter.body_contains(text);
+    }
     if let Some(before) = value(pairs, "before") {
         filter = filter.before(before.parse().map_err(|_| "before: not a row id")?);
     }
@@ -568,6 +571,9 @@ fn filter_query(filter: &Filter) -> String {
     }
     if let Some(id) = &filter.delivery_id {
         query.append_pair("id", id);
+    }
+    if let Some(text) = &filter.body_contains {
+        query.append_pair("text", text);
     }
     query.finish()
 }
@@ -604,6 +610,9 @@ async fn deliveries(State(shared): Console, request: Request) -> Response {
             }
             label { "Provider" input type="text" name="scheme" value=[filter.scheme.as_deref()] placeholder="github"; }
             label { "Delivery id" input type="text" name="id" value=[filter.delivery_id.as_deref()]; }
+            label title=(format!("searched in the newest {} rows", crate::inbox::TEXT_SEARCH_ROWS)) {
+                "Text in the body" input type="text" name="text" value=[filter.body_contains.as_deref()];
+            }
             button type="submit" { "Filter" }
             a href=(context.href("/deliveries")) { "clear" }
         }
@@ -612,6 +621,7 @@ async fn deliveries(State(shared): Console, request: Request) -> Response {
             @if let Some(state) = filter.state { input type="hidden" name="state" value=(state.as_str()); }
             @if let Some(scheme) = &filter.scheme { input type="hidden" name="scheme" value=(scheme); }
             @if let Some(id) = &filter.delivery_id { input type="hidden" name="id" value=(id); }
+            @if let Some(text) = &filter.body_contains { input type="hidden" name="text" value=(text); }
             div.actions {
                 button type="submit" name="selected" value="1" { "Re-drive selected" }
                 @if matches!(filter.state, None | Some(RowState::Dead)) {

@@ -256,7 +256,7 @@ where
 /// The `WHERE` conditions of a [`Filter`], only those it sets (so that each can use its index),
 /// with parameters `$1`, `$2`, … in the order [`bind_filter!`] binds them; and the number of the
 /// next parameter.
-fn filter_conditions(filter: &Filter) -> (String, usize) {
+fn filter_conditions(filter: &Filter, contains: &str) -> (String, usize) {
     let mut conditions = vec!["TRUE".to_owned()];
     let mut next = 1;
     for (set, column) in [
@@ -269,6 +269,15 @@ fn filter_conditions(filter: &Filter) -> (String, usize) {
             conditions.push(format!("{column} ${next}"));
             next += 1;
         }
+    }
+    if filter.body_contains.is_some() {
+        // Bodies are read: only the newest rows, by the primary key's range.
+        conditions.push(format!(
+            "id > (SELECT COALESCE(MAX(id), 0) - {} FROM webhook_inbox)",
+            super::TEXT_SEARCH_ROWS
+        ));
+        conditions.push(contains.replace("{}", &format!("${next}")));
+        next += 1;
     }
     (conditions.join(" AND "), next)
 }
@@ -288,6 +297,9 @@ macro_rules! bind_filter {
         }
         if let Some(before) = $filter.before {
             query = query.bind(before);
+        }
+        if let Some(text) = $filter.body_contains.as_deref() {
+            query = query.bind(text.as_bytes());
         }
         query
     }};
@@ -317,6 +329,7 @@ macro_rules! backend {
         listen: |$lpool:ident, $lwake:ident| $listen:expr,
         ddl_lock: $ddl_lock:expr,
         columns: $columns:expr,
+        contains: $contains:expr,
         insert: $insert:path,
         intake: |$ipool:ident, $iurl:ident, $ioptions:ident, $iwake:ident| $intake:expr,
         connect: |$url:ident, $options:ident| $connect:expr $(,)?
@@ -641,7 +654,7 @@ macro_rules! backend {
             }
 
             async fn list(pool: &Pool<Self>, filter: &Filter) -> Result<Vec<RowSummary>, sqlx::Error> {
-                let (conditions, next) = filter_conditions(filter);
+                let (conditions, next) = filter_conditions(filter, $contains);
                 let sql = format!(
                     "SELECT {SUMMARY_COLUMNS} FROM webhook_inbox WHERE {conditions} ORDER BY id DESC LIMIT ${next}"
                 );
@@ -695,7 +708,7 @@ macro_rules! backend {
                 filter: &Filter,
                 now_ms: i64,
             ) -> Result<u64, sqlx::Error> {
-                let (conditions, next) = filter_conditions(filter);
+                let (conditions, next) = filter_conditions(filter, $contains);
                 let sql = format!(
                     "UPDATE webhook_inbox SET state = 'pending', attempts = 0, run_at = ${}, last_error = NULL \
                      WHERE id IN (SELECT id FROM webhook_inbox WHERE {conditions} ORDER BY id DESC LIMIT ${next}) \
@@ -876,6 +889,8 @@ backend!(
     // BEGIN IMMEDIATE already serialises the DDL.
     ddl_lock: None::<&str>,
     columns: "SELECT name FROM pragma_table_info('webhook_inbox')",
+    // A body holds the bytes searched for (both blobs: compared byte for byte).
+    contains: "instr(body, {}) > 0",
     // In-process statements are cheap: one INSERT per row.
     insert: insert_each,
     intake: |pool, url, options, wake| super::intake::Intake::open(pool, url, options, wake).await,
@@ -938,6 +953,7 @@ backend!(
     // A transaction-scoped advisory lock (an arbitrary constant key: "webhook_inbox").
     ddl_lock: Some("SELECT pg_advisory_xact_lock(7746916524862648434)"),
     columns: "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'webhook_inbox' AND table_schema = current_schema()",
+    contains: "position({} in body) > 0",
     insert: insert_unnest,
     // Row locks: an insert never waits for a handler's transaction.
     intake: |_pool, _url, _options, _wake| Ok(None),

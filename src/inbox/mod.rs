@@ -373,6 +373,9 @@ pub struct Filter {
     pub scheme: Option<String>,
     /// Rows of this delivery id only.
     pub delivery_id: Option<String>,
+    /// Rows whose body contains these bytes only, among the newest [`TEXT_SEARCH_ROWS`] rows
+    /// (a search reads bodies: bounded, so that it stays fast on a large table).
+    pub body_contains: Option<String>,
     /// Rows older than this row id only: the next page after a listing's last row.
     pub before: Option<i64>,
     /// At most this many rows (default 100).
@@ -385,6 +388,7 @@ impl Default for Filter {
             state: None,
             scheme: None,
             delivery_id: None,
+            body_contains: None,
             before: None,
             limit: 100,
         }
@@ -410,6 +414,13 @@ impl Filter {
     #[must_use]
     pub fn delivery_id(mut self, id: impl Into<String>) -> Self {
         self.delivery_id = Some(id.into());
+        self
+    }
+
+    /// Rows whose body contains `text` only, among the newest [`TEXT_SEARCH_ROWS`] rows.
+    #[must_use]
+    pub fn body_contains(mut self, text: impl Into<String>) -> Self {
+        self.body_contains = Some(text.into()).filter(|text| !text.is_empty());
         self
     }
 
@@ -1041,6 +1052,9 @@ impl<DB: Backend> Inbox<DB> {
         self.inner.wake.subscribe()
     }
 }
+
+/// How many of the newest rows a [`Filter::body_contains`] search reads.
+pub const TEXT_SEARCH_ROWS: i64 = 100_000;
 
 /// The most rows one purge statement deletes.
 pub const PURGE_BATCH: i64 = 500;
