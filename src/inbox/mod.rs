@@ -885,6 +885,10 @@ impl<DB: Backend> Inbox<DB> {
     }
 
     /// The connection pool (the database your transactional handlers write to).
+    ///
+    /// Do not [`close`](sqlx::Pool::close) it while the inbox lives: its writer keeps a
+    /// connection for as long as an `Inbox` handle exists, and `close` waits for every
+    /// connection to come back. To stop, shut the workers down and drop every handle.
     pub fn pool(&self) -> &Pool<DB> {
         &self.inner.pool
     }
