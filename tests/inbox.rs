@@ -865,6 +865,60 @@ macro_rules! inbox_cases {
             assert_eq!(count(&inbox, "effects", "delivery_id = 'evt_panic_once'").await, 1);
         }
 
+        /// A done-mark that can never commit (here a trigger; in life, say, a deferred
+        /// constraint the handler's writes break) is not the handler's error, so its first
+        /// occurrences are given back uncounted; but from `max_attempts - 1` on they count, and
+        /// the row ends dead instead of looping for ever.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn a_done_mark_that_never_commits_ends_dead() {
+            let database = $database;
+            let mut options = options();
+            options.retry.max_attempts = 2;
+            let inbox = connect(&database, options).await;
+            let triggers: &[&str] = if database.url().starts_with("sqlite") {
+                &["CREATE TRIGGER never_done BEFORE UPDATE ON webhook_inbox WHEN NEW.state = 'done' \
+                   BEGIN SELECT RAISE(ABORT, 'test: the done-mark never commits'); END"]
+            } else {
+                &[
+                    "CREATE FUNCTION never_done() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'test: the done-mark never commits'; END $$",
+                    "CREATE TRIGGER never_done BEFORE UPDATE ON webhook_inbox FOR EACH ROW \
+                     WHEN (NEW.state = 'done') EXECUTE FUNCTION never_done()",
+                ]
+            };
+            for sql in triggers {
+                sqlx::query(sql).execute(inbox.pool()).await.unwrap();
+            }
+            inbox.enqueue(row("evt_never_done")).await.unwrap();
+            let worker = recording(&inbox, |_| None);
+            eventually(Duration::from_secs(20), "the row is dead", || async {
+                inbox.stats().await.unwrap().dead == 1
+            })
+            .await;
+            worker.shutdown().await;
+            assert_eq!(state(&inbox, "evt_never_done").await, ("dead".to_owned(), 2));
+            let row = inbox
+                .list(&webhook_guard::inbox::Filter::default().delivery_id("evt_never_done"))
+                .await
+                .unwrap()
+                .remove(0);
+            let outcomes: Vec<String> = inbox
+                .show(row.row_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .attempts
+                .into_iter()
+                .map(|a| a.outcome)
+                .collect();
+            assert_eq!(outcomes, ["postponed", "retried", "dead"]);
+            let last_error = row.last_error.unwrap_or_default();
+            assert!(last_error.contains("without the handler's fault"), "{last_error}");
+            assert!(last_error.contains("the done-mark never commits"), "{last_error}");
+            // Every attempt's writes rolled back with its done-mark.
+            assert_eq!(count(&inbox, "effects", "1 = 1").await, 0);
+        }
+
         /// A delivery whose every attempt kills its worker's process ends dead after the
         /// maximum, each lost attempt counted (rescue goes through the same backoff), instead of
         /// being claimed again for ever.

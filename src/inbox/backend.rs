@@ -37,6 +37,7 @@ pub(crate) mod sealed {
         pub received_at: i64,
         pub attempts: i64,
         pub traceparent: Option<String>,
+        pub postponed: i64,
     }
 
     /// The statements, one implementation per database (see `backend!`).
@@ -109,12 +110,14 @@ pub(crate) mod sealed {
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
         /// Gives a held row back without counting the attempt, to run at `run_at_ms` (graceful
-        /// shutdown; a conflict or a database fault that is not the handler's).
+        /// shutdown; a conflict or a database fault that is not the handler's), adding
+        /// `postponed` (0 or 1) to the row's count of attempts given back uncounted.
         fn release(
             pool: &Pool<Self>,
             row_id: i64,
             token: i64,
             run_at_ms: i64,
+            postponed: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
         /// Relays the database's notifications of new rows (other replicas' inserts) to this
@@ -229,7 +232,7 @@ where
 }
 
 /// The columns a claim returns, in [`Claimed`]'s order.
-const CLAIMED_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts, traceparent";
+const CLAIMED_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, headers, body, received_at, attempts, traceparent, COALESCE(postponed, 0)";
 
 fn claimed<R: Row>(row: &R) -> Result<Claimed, sqlx::Error>
 where
@@ -250,6 +253,7 @@ where
         received_at: row.try_get(7)?,
         attempts: row.try_get(8)?,
         traceparent: row.try_get(9)?,
+        postponed: row.try_get(10)?,
     })
 }
 
@@ -499,14 +503,17 @@ macro_rules! backend {
                 row_id: i64,
                 token: i64,
                 run_at_ms: i64,
+                postponed: i64,
             ) -> Result<(), sqlx::Error> {
                 sqlx::query(
-                    "UPDATE webhook_inbox SET state = 'pending', attempts = attempts - 1, lease_token = NULL, lease_until = NULL, run_at = $3 \
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = attempts - 1, lease_token = NULL, lease_until = NULL, run_at = $3, \
+                     postponed = COALESCE(postponed, 0) + $4 \
                      WHERE id = $1 AND lease_token = $2 AND state = 'running'",
                 )
                 .bind(row_id)
                 .bind(token)
                 .bind(run_at_ms)
+                .bind(postponed)
                 .execute(pool)
                 .await?;
                 Ok(())
@@ -621,7 +628,7 @@ macro_rules! backend {
                 now_ms: i64,
             ) -> Result<u64, sqlx::Error> {
                 let done = sqlx::query(
-                    "UPDATE webhook_inbox SET state = 'pending', attempts = 0, run_at = $1, last_error = NULL \
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = 0, postponed = 0, run_at = $1, last_error = NULL \
                      WHERE state = 'dead' AND ($2 IS NULL OR id = $2)",
                 )
                 .bind(now_ms)
@@ -710,7 +717,7 @@ macro_rules! backend {
             ) -> Result<u64, sqlx::Error> {
                 let (conditions, next) = filter_conditions(filter, $contains);
                 let sql = format!(
-                    "UPDATE webhook_inbox SET state = 'pending', attempts = 0, run_at = ${}, last_error = NULL \
+                    "UPDATE webhook_inbox SET state = 'pending', attempts = 0, postponed = 0, run_at = ${}, last_error = NULL \
                      WHERE id IN (SELECT id FROM webhook_inbox WHERE {conditions} ORDER BY id DESC LIMIT ${next}) \
                      AND state IN ('dead', 'pending')",
                     next + 1
@@ -821,10 +828,13 @@ async fn insert_unnest(
 }
 
 /// Columns added after the table's first version: `(name, type)`, the same in both dialects.
-const ADDED_COLUMNS: [(&str, &str); 3] = [
+const ADDED_COLUMNS: [(&str, &str); 4] = [
     ("signature_key", "TEXT"),
     ("traceparent", "TEXT"),
     ("signed_at", "BIGINT"),
+    // Attempts given back uncounted (conflicts, the database's own faults), since the row was
+    // stored or re-driven.
+    ("postponed", "BIGINT"),
 ];
 
 /// Indexes added after the table's first version. The signature's key is the second unique key

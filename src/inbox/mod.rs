@@ -37,8 +37,10 @@
 //! A handler's panic is caught and counts as a failed attempt (its message is the row's last
 //! error); an attempt whose worker died (its lease ran out) counts too, through the same
 //! backoff: every delivery ends, handled or dead. Lock conflicts a handler meets and the inbox's
-//! own database faults are retried without counting an attempt. A connection that a fault
-//! left broken is closed, never reused, so the inbox heals by itself once the cause is gone.
+//! own database faults are retried without counting an attempt, their first
+//! `max_attempts - 1` times (then they count too, so a done-mark that can never commit ends
+//! dead). A connection that a fault left broken is closed, never reused, so the inbox heals by
+//! itself once the cause is gone.
 //!
 //! On SQLite, acknowledgements are stored in an intake file beside the inbox's
 //! (`<file>.intake`) and moved into `webhook_inbox` off the acknowledgement path, so that a
@@ -675,6 +677,8 @@ pub struct InboxDelivery {
     received_at_ms: i64,
     attempt: u32,
     traceparent: Option<String>,
+    /// Attempts given back uncounted (conflicts, faults) before this one.
+    postponed: u32,
 }
 
 impl InboxDelivery {
@@ -690,6 +694,7 @@ impl InboxDelivery {
             received_at_ms: row.received_at,
             attempt: u32::try_from(row.attempts).unwrap_or(u32::MAX),
             traceparent: row.traceparent,
+            postponed: u32::try_from(row.postponed).unwrap_or(u32::MAX),
         }
     }
 

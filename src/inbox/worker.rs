@@ -222,7 +222,7 @@ async fn claim_loop<DB: Backend>(
                     for row in rows {
                         let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
                             // Cannot happen (we claimed at most `free`); give it back if it does.
-                            let _ = DB::release(inbox.pool(), row.row_id, token, now_ms()).await;
+                            let _ = DB::release(inbox.pool(), row.row_id, token, now_ms(), 0).await;
                             continue;
                         };
                         let (inbox, run, release) =
@@ -321,13 +321,9 @@ async fn rescue<DB: Backend>(inbox: &Inbox<DB>) {
         telemetry::rescued(&scheme, &rescued);
         if let Ok(Some(state)) = &rescued {
             // When it started is not known: the lease's end stands for both times.
-            let outcome = if *state == State::Dead {
-                "dead"
-            } else {
-                "retried"
-            };
+            let outcome = history_outcome(*state);
             let attempt = Attempt::new(row_id, attempts, now, now, outcome, Some(error.clone()));
-            remember(inbox.pool(), &attempt).await;
+            remember(options.unavailable_after, inbox.pool(), &attempt).await;
         }
         match rescued {
             Ok(Some(State::Dead)) => tracing::error!(
@@ -352,12 +348,18 @@ async fn rescue<DB: Backend>(inbox: &Inbox<DB>) {
 
 /// Adds an attempt to the history; a history that cannot be written loses a line, never a
 /// delivery (the row's own state is already recorded).
-async fn remember<DB: Backend>(pool: &sqlx::Pool<DB>, attempt: &Attempt) {
-    if let Err(error) = tokio::time::timeout(Duration::from_secs(5), DB::record(pool, attempt))
-        .await
-        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
-    {
+async fn remember<DB: Backend>(bound: Duration, pool: &sqlx::Pool<DB>, attempt: &Attempt) {
+    if let Err(error) = bounded(bound, DB::record(pool, attempt)).await {
         tracing::warn!(%error, row_id = attempt.row_id, "inbox: an attempt's history line was not written");
+    }
+}
+
+/// The history's word for a failed attempt, by the state the row went to.
+fn history_outcome(state: State) -> &'static str {
+    if state == State::Dead {
+        "dead"
+    } else {
+        "retried"
     }
 }
 
@@ -470,7 +472,7 @@ async fn attempt<DB: Backend>(
     let pool = inbox.pool();
     let started = tokio::time::Instant::now();
     let started_ms = now_ms();
-    let (row_id, number) = (delivery.row_id(), delivery.attempt());
+    let (row_id, number, postponed) = (delivery.row_id(), delivery.attempt(), delivery.postponed);
     let record = |outcome: &str, error: Option<String>| {
         Attempt::new(
             row_id,
@@ -547,30 +549,42 @@ async fn attempt<DB: Backend>(
             }
         }
         Some(Ok(false)) => {}
-        Some(Err(Failure::Conflict(error) | Failure::Inbox(error))) => {
+        Some(Err(Failure::Conflict(error) | Failure::Inbox(error)))
+            if postponed + 1 < options.retry.max_attempts =>
+        {
             // Not the handler's doing (a lock conflict, the database unreachable or full): the
-            // attempt is given back uncounted, to run again after the first retry's delay.
-            let next = now_ms().saturating_add(millis(options.retry.delay(1)));
+            // attempt is given back uncounted, with its own backoff.
+            let next = now_ms().saturating_add(millis(options.retry.delay(postponed + 1)));
             telemetry::postponed(&scheme, started);
             tracing::warn!(scheme, id, %error, outcome = "postponed", "inbox: attempt not completed (a database conflict or fault); retrying later, uncounted");
-            if let Err(error) = bounded(bound, DB::release(pool, row_id, token, next)).await {
+            if let Err(error) = bounded(bound, DB::release(pool, row_id, token, next, 1)).await {
                 tracing::warn!(%error, "inbox: could not give a row back; its lease will run out");
             }
-            remember(pool, &record("postponed", Some(error.to_string()))).await;
+            remember(bound, pool, &record("postponed", Some(error.to_string()))).await;
         }
-        Some(Err(Failure::Handler(error))) => {
+        Some(Err(failure)) => {
+            // The handler's failure; or a conflict or fault once `max_attempts - 1` were given
+            // back uncounted, which counts from then on (a commit that always fails, say on a
+            // deferred constraint the handler's writes break, must end dead, not loop uncounted
+            // for ever).
+            let message = match failure {
+                Failure::Handler(error) => error.to_string(),
+                Failure::Conflict(error) | Failure::Inbox(error) => format!(
+                    "not completed {} times without the handler's fault (a database conflict or fault): {error}",
+                    postponed + 1
+                ),
+            };
             let next = now_ms().saturating_add(millis(options.retry.delay(number)));
-            let message = error.to_string();
             let max = i64::from(options.retry.max_attempts);
             let failed = bounded(bound, DB::fail(pool, row_id, token, next, &message, max)).await;
             telemetry::failed(&scheme, started, &failed);
             if let Ok(Some(state)) = &failed {
-                let outcome = if *state == State::Dead {
-                    "dead"
-                } else {
-                    "retried"
-                };
-                remember(pool, &record(outcome, Some(message.clone()))).await;
+                remember(
+                    bound,
+                    pool,
+                    &record(history_outcome(*state), Some(message.clone())),
+                )
+                .await;
             }
             match failed {
                 Ok(Some(State::Dead)) => tracing::error!(
@@ -594,7 +608,8 @@ async fn attempt<DB: Backend>(
         }
         None => {
             // Shutdown past its grace: give the row back, uncounted.
-            if let Err(error) = bounded(bound, DB::release(pool, row_id, token, now_ms())).await {
+            if let Err(error) = bounded(bound, DB::release(pool, row_id, token, now_ms(), 0)).await
+            {
                 tracing::warn!(%error, "inbox: could not give a row back; its lease will run out");
             }
         }
