@@ -1228,6 +1228,50 @@ mod sqlite {
         }
     }
 
+    /// Rows acknowledged into the intake and not yet moved (the inbox's file was locked, then
+    /// the process went away) reach the table at the next start, even with the intake turned
+    /// off by then: acknowledged means kept.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_intake_left_behind_is_emptied_at_the_next_start_even_turned_off() {
+        let database = Database::sqlite();
+        let mut options = options();
+        options.unavailable_after = Duration::from_millis(500);
+        let inbox = connect(&database, options.clone()).await;
+        let mut handler = sqlx::SqliteConnection::connect(&database.url())
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut handler)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO effects (delivery_id, attempt) VALUES ('held', 1)")
+            .execute(&mut handler)
+            .await
+            .unwrap();
+        for id in ["evt_left_1", "evt_left_2", "evt_left_3"] {
+            assert_eq!(inbox.enqueue(row(id)).await.unwrap(), Enqueued::New);
+        }
+        drop(inbox);
+        // The mover gives up with its inbox; the lock outlives it.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        sqlx::query("COMMIT").execute(&mut handler).await.unwrap();
+        let rows_now = |pool| async move {
+            let row = sqlx::query(
+                "SELECT COUNT(*) FROM webhook_inbox WHERE delivery_id LIKE 'evt_left_%'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            sqlx::Row::get::<i64, _>(&row, 0)
+        };
+        let pool = sqlx::SqlitePool::connect(&database.url()).await.unwrap();
+        assert_eq!(rows_now(pool.clone()).await, 0, "still in the intake");
+        options.sqlite_intake = false;
+        let inbox = connect(&database, options).await;
+        assert_eq!(rows_now(inbox.pool().clone()).await, 3, "moved at connect");
+        assert_eq!(inbox.stats().await.unwrap().pending, 3);
+    }
+
     /// A tmpfs mounted for one test (we are root in CI), grown or unmounted by the test.
     struct SmallDisk(PathBuf);
 

@@ -61,7 +61,8 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS webhook_intake (\
 impl Intake {
     /// Opens (creating when missing) the intake beside the inbox's file `url`, and starts its
     /// mover, which bumps `wake` when rows became claimable. `None` for an in-memory database
-    /// (nothing to keep apart) or when [`InboxOptions::sqlite_intake`] is off.
+    /// (nothing to keep apart) or when [`InboxOptions::sqlite_intake`] is off (an intake left
+    /// by an earlier run is then emptied into the table first: its rows were acknowledged).
     pub(crate) async fn open(
         main: &Pool<Sqlite>,
         url: &str,
@@ -73,11 +74,17 @@ impl Intake {
         let in_memory = file.as_os_str().is_empty()
             || file.as_os_str() == ":memory:"
             || url.contains("mode=memory");
-        if in_memory || !options.sqlite_intake {
+        if in_memory {
             return Ok(None);
         }
         let mut intake_file = file.clone().into_os_string();
         intake_file.push(".intake");
+        // Turned off, an intake left by an earlier run is still emptied into the table first:
+        // what it holds was acknowledged.
+        let leftover = std::path::Path::new(&intake_file).exists();
+        if !options.sqlite_intake && !leftover {
+            return Ok(None);
+        }
         let durable = |connect: SqliteConnectOptions| {
             connect
                 .journal_mode(SqliteJournalMode::Wal)
@@ -121,6 +128,16 @@ impl Intake {
             stored: Notify::new(),
             give_up: options.unavailable_after,
         });
+        if !options.sqlite_intake {
+            let moved = intake.flush().await?;
+            if moved > 0 {
+                tracing::info!(
+                    rows = moved,
+                    "inbox: rows left in the intake moved into the table"
+                );
+            }
+            return Ok(None);
+        }
         tokio::spawn(move_rows(Arc::downgrade(&intake), wake));
         Ok(Some(intake))
     }
