@@ -2,14 +2,14 @@ use super::{Field, IdBinding, Scheme};
 use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
-    /// Razorpay webhooks, as "Validate and Test Webhooks" in Razorpay's documentation
-    /// describes them.
+    /// Razorpay webhooks, as "Validate and Test Webhooks" and "Best Practices" in Razorpay's
+    /// webhook documentation describe them.
     ///
     /// - `X-Razorpay-Signature`: the hex HMAC-SHA256 of the raw body, keyed with the
     ///   webhook secret set in the Dashboard (used as written; not the API key secret, which
     ///   signs Checkout's payment responses);
-    /// - `x-razorpay-event-id`: the dedup id, which Razorpay documents as the same on the
-    ///   retries of one event. It is a header, not signed: [`IdBinding::Unsigned`], so the
+    /// - `x-razorpay-event-id`: the dedup id, the same on the retries of one event, which
+    ///   Razorpay recommends for idempotent handling. It is a header, not signed: [`IdBinding::Unsigned`], so the
     ///   replay store also remembers the MAC and a copy under a new event id is still a
     ///   duplicate;
     /// - event type: the body's `event` (`payment.captured`, `order.paid`, ...).
