@@ -6,7 +6,11 @@
 //! ([`Scheme::audit_trail`], [`Scheme::palo`], [`Scheme::standard_webhooks`],
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
-//! [`Scheme::dropbox`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
+//! [`Scheme::dropbox`], [`Scheme::typeform`], [`Scheme::sentry`],
+//! [`Scheme::coinbase_commerce`], [`Scheme::razorpay`]; the senders built on Standard Webhooks,
+//! each under its own name: [`Scheme::clerk`] and [`Scheme::resend`] (Svix's `svix-*`
+//! headers), [`Scheme::openai`] and [`Scheme::replicate`] (`webhook-*`); with the `sha1`
+//! feature `Scheme::twilio`, `Scheme::intercom` and `Scheme::vercel`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
@@ -32,17 +36,26 @@
 //! ```
 
 mod audit_trail;
+mod clerk;
+mod coinbase;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
 mod github;
+#[cfg(feature = "sha1")]
+mod intercom;
 mod linear;
+mod openai;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
+mod razorpay;
+mod replicate;
+mod resend;
 #[cfg(feature = "ecdsa")]
 mod sendgrid;
+mod sentry;
 mod shopify;
 mod slack;
 mod square;
@@ -50,6 +63,9 @@ mod standard_webhooks;
 mod stripe;
 #[cfg(feature = "sha1")]
 mod twilio;
+mod typeform;
+#[cfg(feature = "sha1")]
+mod vercel;
 mod zoom;
 
 pub use palo::PALO_MIN_SECRET_LEN;
