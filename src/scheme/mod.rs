@@ -6,7 +6,8 @@
 //! ([`Scheme::audit_trail`], [`Scheme::palo`], [`Scheme::standard_webhooks`],
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
-//! [`Scheme::dropbox`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
+//! [`Scheme::dropbox`], [`Scheme::bitbucket`], [`Scheme::calendly`], [`Scheme::mux`]; with the
+//! `sha1` feature `Scheme::twilio`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
@@ -32,11 +33,14 @@
 //! ```
 
 mod audit_trail;
+mod bitbucket;
+mod calendly;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
 mod github;
 mod linear;
+mod mux;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
