@@ -6,7 +6,8 @@
 //! ([`Scheme::audit_trail`], [`Scheme::palo`], [`Scheme::standard_webhooks`],
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
-//! [`Scheme::dropbox`], [`Scheme::bitbucket`], [`Scheme::calendly`], [`Scheme::mux`]; with the
+//! [`Scheme::dropbox`], [`Scheme::bitbucket`], [`Scheme::calendly`], [`Scheme::mux`],
+//! [`Scheme::meta`]; with the
 //! `sha1` feature `Scheme::twilio`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
@@ -40,6 +41,7 @@ mod discord;
 mod dropbox;
 mod github;
 mod linear;
+mod meta;
 mod mux;
 mod paddle;
 mod palo;
@@ -576,6 +578,22 @@ impl Scheme {
     #[must_use]
     pub fn with_freshness(mut self, freshness: Freshness) -> Self {
         self.freshness = freshness;
+        self
+    }
+
+    /// The token the scheme's token-guarded handshakes compare against
+    /// ([`Handshake::EchoQueryWithToken`]: Meta's verify token, chosen by you when the
+    /// subscription is made). Without one, such a handshake is never answered. The token is
+    /// kept like a secret: it never appears in `Debug` output or logs.
+    ///
+    /// See the example on [`Handshake::EchoQueryWithToken`].
+    #[must_use]
+    pub fn with_handshake_token(mut self, token: Secret) -> Self {
+        for handshake in &mut self.handshakes {
+            if let Handshake::EchoQueryWithToken { token: slot, .. } = handshake {
+                *slot = Some(token.clone());
+            }
+        }
         self
     }
 

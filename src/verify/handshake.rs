@@ -5,8 +5,9 @@
 //! PING) is answered only once its signature, timestamp and id held, and it is never claimed in
 //! the replay store: a provider's next check is answered too, and a copy gains nothing (the
 //! answer says nothing the copy does not already hold). Dropbox's `GET ?challenge=` carries no
-//! signature; its echo is the one unsigned answer, exactly as Dropbox documents it (plain
-//! text, `X-Content-Type-Options: nosniff`).
+//! signature; its echo is an unsigned answer, exactly as Dropbox documents it (plain
+//! text, `X-Content-Type-Options: nosniff`). Meta's `GET ?hub.challenge=` is the other one, and
+//! only for a request that carries the verify token configured on the scheme.
 //!
 //! The decision is the core's: [`Guard::admit`](crate::Guard::admit) answers
 //! [`Rejection::Answered`](crate::Rejection::Answered) with the [`HandshakeResponse`], which
@@ -31,6 +32,11 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use crate::Secret;
+use crate::verify::fields::percent_decode;
 
 /// A handshake a scheme answers, as data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +70,42 @@ pub enum Handshake {
     EchoQuery {
         /// The parameter (`challenge`).
         param: Cow<'static, str>,
+    },
+    /// An unsigned request with no signature header is answered with the value of `param`,
+    /// as [`EchoQuery`](Self::EchoQuery) answers it, only when its query's `token_param` equals
+    /// the token configured on the scheme ([`Scheme::with_handshake_token`](crate::Scheme::with_handshake_token)),
+    /// compared in constant time, and `mode`'s parameter, when given, has its value. Meta's
+    /// subscription check: `GET ?hub.mode=subscribe&hub.verify_token=<token>&hub.challenge=<n>`.
+    ///
+    /// Without a configured token it is never answered. The token proves only that the
+    /// request comes from whoever was given it (it travels in the URL); the answer, the
+    /// challenge sent in the same URL, tells the requester nothing it did not hold.
+    ///
+    /// ```
+    /// use webhook_guard::{Guard, Handshake, Rejection, Scheme, Secret, Verifier};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let scheme = Scheme::meta().with_handshake_token(Secret::new("my verify token").unwrap());
+    /// assert!(matches!(scheme.handshakes()[0], Handshake::EchoQueryWithToken { .. }));
+    /// let guard = Guard::new(Verifier::new(scheme, [Secret::new("app-secret").unwrap()]));
+    /// let none: &[(&str, &str)] = &[];
+    /// let good = "/webhooks/meta?hub.mode=subscribe&hub.verify_token=my+verify+token&hub.challenge=1158201444";
+    /// let Err(Rejection::Answered(answer)) = guard.admit(none, good, "".into()).await else { panic!() };
+    /// assert_eq!(answer.body, "1158201444");
+    /// let bad = "/webhooks/meta?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1158201444";
+    /// assert_eq!(guard.admit(none, bad, "".into()).await.unwrap_err(), Rejection::MissingSignature);
+    /// # });
+    /// ```
+    EchoQueryWithToken {
+        /// The parameter whose value is the answer (`hub.challenge`).
+        param: Cow<'static, str>,
+        /// The parameter that carries the token (`hub.verify_token`), percent-decoded before
+        /// the comparison.
+        token_param: Cow<'static, str>,
+        /// A parameter and the value it must have (`hub.mode`, `subscribe`).
+        mode: Option<(Cow<'static, str>, Cow<'static, str>)>,
+        /// The token; `None` until one is configured.
+        token: Option<Secret>,
     },
 }
 
@@ -127,9 +169,96 @@ pub(crate) fn echo_query<'t>(target: &'t str, param: &str) -> Option<&'t str> {
         .then_some(value)
 }
 
+/// Whether the request may be answered unsigned at all: the scheme has a handshake that
+/// answers one.
+pub(crate) fn answers_unsigned(handshakes: &[Handshake]) -> bool {
+    handshakes.iter().any(|handshake| {
+        matches!(
+            handshake,
+            Handshake::EchoQuery { .. } | Handshake::EchoQueryWithToken { .. }
+        )
+    })
+}
+
+/// The answer to an unsigned request, if one of the handshakes answers it.
+pub(crate) fn unsigned_answer<'t>(handshakes: &[Handshake], target: &'t str) -> Option<&'t str> {
+    handshakes.iter().find_map(|handshake| match handshake {
+        Handshake::EchoQuery { param } => echo_query(target, param),
+        Handshake::EchoQueryWithToken {
+            param,
+            token_param,
+            mode,
+            token,
+        } => {
+            let token = token.as_ref()?;
+            if let Some((mode_param, wanted)) = mode
+                && query_value(target, mode_param)?.as_ref() != wanted.as_ref()
+            {
+                return None;
+            }
+            let sent = query_value(target, token_param)?;
+            // Digests of equal length, compared in constant time: neither the token nor its
+            // length shows in the time taken.
+            let digest = |bytes: &[u8]| Sha256::digest(bytes);
+            let equal = digest(sent.as_bytes()).ct_eq(&digest(token.expose()));
+            if bool::from(equal) {
+                echo_query(target, param)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    })
+}
+
+/// The first value of `param` in `target`'s query, percent-decoded (`+` a space); `None` when
+/// absent or malformed.
+fn query_value<'t>(target: &'t str, param: &str) -> Option<Cow<'t, str>> {
+    let (_, query) = target.split_once('?')?;
+    let raw = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(param)?.strip_prefix('='))?;
+    percent_decode(raw.as_bytes()).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guarded_echo_needs_the_token_and_the_mode() {
+        let guarded = |token: Option<&str>| {
+            [Handshake::EchoQueryWithToken {
+                param: "hub.challenge".into(),
+                token_param: "hub.verify_token".into(),
+                mode: Some(("hub.mode".into(), "subscribe".into())),
+                token: token.map(|t| Secret::new(t).unwrap()),
+            }]
+        };
+        let answer = |token: Option<&str>, target: &str| {
+            unsigned_answer(&guarded(token), target).map(str::to_owned)
+        };
+        let target = "/m?hub.mode=subscribe&hub.verify_token=a%20b&hub.challenge=42";
+        assert_eq!(answer(Some("a b"), target).as_deref(), Some("42"));
+        assert_eq!(answer(Some("a c"), target), None);
+        assert_eq!(answer(Some("a b "), target), None);
+        assert_eq!(
+            answer(None, target),
+            None,
+            "no token configured: never answered"
+        );
+        let unsubscribe = target.replace("=subscribe", "=unsubscribe");
+        assert_eq!(answer(Some("a b"), &unsubscribe), None);
+        let no_mode = "/m?hub.verify_token=a+b&hub.challenge=42";
+        assert_eq!(answer(Some("a b"), no_mode), None);
+        let no_token = "/m?hub.mode=subscribe&hub.challenge=42";
+        assert_eq!(answer(Some("a b"), no_token), None);
+        let markup = "/m?hub.mode=subscribe&hub.verify_token=a+b&hub.challenge=%3Cb%3E";
+        assert_eq!(answer(Some("a b"), markup), None);
+        let malformed = "/m?hub.mode=subscribe&hub.verify_token=%zz&hub.challenge=42";
+        assert_eq!(answer(Some("a b"), malformed), None);
+        assert!(answers_unsigned(&guarded(None)));
+    }
 
     #[test]
     fn only_plain_values_are_echoed() {

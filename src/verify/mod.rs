@@ -33,7 +33,7 @@ use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, Timest
 use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
 use encoding::encode_hex;
 use fields::{form_or_json_fields, form_pairs, json_fields};
-use handshake::{Handshake, echo_query};
+use handshake::Handshake;
 use signature::{Algorithm, SecretSet, Tag};
 use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 
@@ -219,7 +219,7 @@ impl Verifier {
     /// gets a byte of body buffered (nor a `100 Continue` from hyper); the
     /// [`Guard`](crate::Guard) runs it again before verifying, so the answer does not depend on
     /// whether it was called. A scheme with an unsigned handshake
-    /// ([`Handshake::EchoQuery`]) lets a head without a signature through: the verify step
+    /// ([`Handshake::EchoQuery`], [`Handshake::EchoQueryWithToken`]) lets a head without a signature through: the verify step
     /// answers it.
     ///
     /// A head that passes proves nothing (anyone can write a well-formed header): only the
@@ -268,11 +268,7 @@ impl Verifier {
             return Err(Rejection::RepeatedHeader);
         }
         let Some(signature) = &read.signature else {
-            let unsigned_handshake = scheme
-                .handshakes
-                .iter()
-                .any(|handshake| matches!(handshake, Handshake::EchoQuery { .. }));
-            return if unsigned_handshake {
+            return if handshake::answers_unsigned(&scheme.handshakes) {
                 Ok(read)
             } else {
                 Err(Rejection::MissingSignature)
@@ -369,13 +365,9 @@ impl Verifier {
         // Signature.
         let (Some(raw_signature), Some(signature)) = (read.signature_header, read.signature) else {
             // The one unsigned answer: an echo of a plain challenge value, nothing else.
-            for handshake in &scheme.handshakes {
-                if let Handshake::EchoQuery { param } = handshake
-                    && let Some(value) = echo_query(target, param)
-                {
-                    let answer = HandshakeResponse::text(Bytes::copy_from_slice(value.as_bytes()));
-                    return Err(Rejection::Answered(answer));
-                }
+            if let Some(value) = handshake::unsigned_answer(&scheme.handshakes, target) {
+                let answer = HandshakeResponse::text(Bytes::copy_from_slice(value.as_bytes()));
+                return Err(Rejection::Answered(answer));
             }
             return Err(Rejection::MissingSignature);
         };
