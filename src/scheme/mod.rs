@@ -7,7 +7,7 @@
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
 //! [`Scheme::dropbox`], [`Scheme::bitbucket`], [`Scheme::calendly`], [`Scheme::mux`],
-//! [`Scheme::meta`], [`Scheme::twitch`]; with the
+//! [`Scheme::meta`], [`Scheme::twitch`], [`Scheme::xero`]; with the
 //! `sha1` feature `Scheme::twilio`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
@@ -57,7 +57,7 @@ mod stripe;
 #[cfg(feature = "sha1")]
 mod twilio;
 mod twitch;
-mod twitch;
+mod xero;
 mod zoom;
 
 pub use palo::PALO_MIN_SECRET_LEN;

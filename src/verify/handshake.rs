@@ -107,6 +107,29 @@ pub enum Handshake {
         /// The token; `None` until one is configured.
         token: Option<Secret>,
     },
+    /// A verified delivery whose top-level `field` is an empty array is answered `200 OK`
+    /// with an empty body, without running the handler or claiming it: Xero's "intent to
+    /// receive" check sends signed payloads with `"events": []` (and badly signed ones, which
+    /// are refused like any other, `401`).
+    ///
+    /// ```
+    /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let key = Secret::new("xero-webhook-key").unwrap();
+    /// let guard = Guard::new(Verifier::new(Scheme::xero(), [key.clone()]));
+    /// let body = r#"{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}"#;
+    /// let headers = Signer::new(Scheme::xero(), key).headers(body.as_bytes(), 0, "");
+    /// let Err(Rejection::Answered(answer)) = guard.admit(&headers, "/webhooks/xero", body.into()).await else {
+    ///     panic!("answered")
+    /// };
+    /// assert!(answer.body.is_empty());
+    /// # });
+    /// ```
+    EmptyArray {
+        /// The top-level field (`events`).
+        field: Cow<'static, str>,
+    },
 }
 
 /// The longest value [`Handshake::EchoQuery`] echoes.
@@ -156,6 +179,91 @@ impl HandshakeResponse {
             nosniff: true,
         }
     }
+}
+
+/// The answer to a verified body that is a [`Handshake::EmptyArray`] check, if it is one.
+pub(crate) fn empty_array_answer(
+    handshakes: &[Handshake],
+    body: &[u8],
+) -> Option<HandshakeResponse> {
+    handshakes.iter().find_map(|handshake| match handshake {
+        Handshake::EmptyArray { field } if empty_array_field(body, field) => {
+            Some(HandshakeResponse::text(Bytes::new()))
+        }
+        _ => None,
+    })
+}
+
+/// True when `body` is a JSON object whose top-level `name` is an empty array. The body is
+/// scanned without building anything; a body that is not such an object is simply not the
+/// check.
+pub(crate) fn empty_array_field(body: &[u8], name: &str) -> bool {
+    use serde::de::{self, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    struct Object<'n>(&'n str);
+    struct EmptySeq;
+
+    impl<'de> Visitor<'de> for EmptySeq {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+            let empty = seq.next_element::<IgnoredAny>()?.is_none();
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(empty)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_unit<E>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+    }
+
+    impl<'de> de::DeserializeSeed<'de> for EmptySeq {
+        type Value = bool;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Object<'_> {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == self.0 && found.is_none() {
+                    found = Some(map.next_value_seed(EmptySeq)?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found == Some(true))
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(body);
+    de.deserialize_map(Object(name)).unwrap_or(false) && de.end().is_ok()
 }
 
 /// The value of `param` in `target`'s query, when it is one [`Handshake::EchoQuery`] echoes.
@@ -224,6 +332,37 @@ fn query_value<'t>(target: &'t str, param: &str) -> Option<Cow<'t, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_empty_array_is_the_empty_array_check() {
+        assert!(empty_array_field(
+            br#"{"events":[],"entropy":"x"}"#,
+            "events"
+        ));
+        assert!(empty_array_field(
+            br#" {"a":{"events":[1]}, "events" : [ ] } "#,
+            "events"
+        ));
+        for body in [
+            &br#"{"events":[{}]}"#[..],
+            br#"{"events":{}}"#,
+            br#"{"events":null}"#,
+            br#"{"events":"[]"}"#,
+            br#"{"other":[]}"#,
+            br#"{"events":[]"#,
+            br#"{"events":[]} {}"#,
+            br#"[]"#,
+            b"",
+        ] {
+            assert!(!empty_array_field(body, "events"), "{body:?}");
+        }
+        let xero = [Handshake::EmptyArray {
+            field: "events".into(),
+        }];
+        let answer = empty_array_answer(&xero, br#"{"events":[]}"#).unwrap();
+        assert!(answer.body.is_empty());
+        assert!(empty_array_answer(&xero, br#"{"events":[{"a":1}]}"#).is_none());
+    }
 
     #[test]
     fn a_guarded_echo_needs_the_token_and_the_mode() {

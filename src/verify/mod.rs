@@ -536,6 +536,9 @@ impl Verifier {
             }
             _ => None,
         };
+        // A handshake told by the body's shape rather than an event type.
+        let handshake =
+            handshake.or_else(|| handshake::empty_array_answer(&scheme.handshakes, &body));
         Ok(Delivery {
             scheme: Arc::clone(&self.scheme_name),
             id,
