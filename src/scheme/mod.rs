@@ -7,7 +7,7 @@
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
 //! [`Scheme::dropbox`], [`Scheme::bitbucket`], [`Scheme::calendly`], [`Scheme::mux`],
-//! [`Scheme::meta`], [`Scheme::twitch`], [`Scheme::xero`]; with the
+//! [`Scheme::meta`], [`Scheme::twitch`], [`Scheme::xero`], [`Scheme::hubspot`]; with the
 //! `sha1` feature `Scheme::twilio`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
@@ -40,6 +40,7 @@ mod calendly;
 mod discord;
 mod dropbox;
 mod github;
+mod hubspot;
 mod linear;
 mod meta;
 mod mux;
@@ -239,6 +240,13 @@ pub enum SignedPart {
     #[cfg(feature = "rsa")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     BodyCrc32,
+    /// The request's method (`POST`), as the adapter received it (HubSpot's v3 signature
+    /// begins with it). The adapters hand it to the verifier as the `:method` pseudo-header
+    /// ([`WithMethod`](crate::WithMethod)); a request whose method the verifier is not told
+    /// verifies nothing ([`Rejection::InvalidSignature`](crate::Rejection::InvalidSignature)).
+    /// The [`Signer`](crate::Signer) signs `POST` unless told otherwise
+    /// ([`Signer::method`](crate::Signer::method)).
+    Method,
 }
 
 impl SignedPart {

@@ -130,6 +130,30 @@ pub enum Handshake {
         /// The top-level field (`events`).
         field: Cow<'static, str>,
     },
+    /// An unsigned request with this method and no signature header is answered `200 OK` with
+    /// an empty body: Trello checks a new webhook's callback URL with a `HEAD` request, and
+    /// creates the webhook only if it is answered `200`. The answer says nothing, and nothing
+    /// is claimed. The method is read as [`WithMethod`](crate::WithMethod) passes it.
+    ///
+    /// ```
+    /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Verifier, WithMethod};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let guard = Guard::new(Verifier::new(Scheme::trello(), [Secret::new("trello-app-secret").unwrap()]));
+    /// let headers = http::HeaderMap::new();
+    /// let head = WithMethod::new("HEAD", &headers);
+    /// let Err(Rejection::Answered(answer)) = guard.admit(&head, "/webhooks/trello", "".into()).await else {
+    ///     panic!("answered")
+    /// };
+    /// assert!(answer.body.is_empty());
+    /// let post = WithMethod::new("POST", &headers);
+    /// assert_eq!(guard.admit(&post, "/webhooks/trello", "".into()).await.unwrap_err(), Rejection::MissingSignature);
+    /// # });
+    /// ```
+    AnswerMethod {
+        /// The method (`HEAD`), compared exactly.
+        method: Cow<'static, str>,
+    },
 }
 
 /// The longest value [`Handshake::EchoQuery`] echoes.
@@ -283,40 +307,58 @@ pub(crate) fn answers_unsigned(handshakes: &[Handshake]) -> bool {
     handshakes.iter().any(|handshake| {
         matches!(
             handshake,
-            Handshake::EchoQuery { .. } | Handshake::EchoQueryWithToken { .. }
+            Handshake::EchoQuery { .. }
+                | Handshake::EchoQueryWithToken { .. }
+                | Handshake::AnswerMethod { .. }
         )
     })
 }
 
-/// The answer to an unsigned request, if one of the handshakes answers it.
-pub(crate) fn unsigned_answer<'t>(handshakes: &[Handshake], target: &'t str) -> Option<&'t str> {
+/// The answer to an unsigned request sent to `target` with `method` (if known), if one of the
+/// handshakes answers it.
+pub(crate) fn unsigned_answer(
+    handshakes: &[Handshake],
+    target: &str,
+    method: Option<&[u8]>,
+) -> Option<HandshakeResponse> {
+    let echo = |value: &str| HandshakeResponse::text(Bytes::copy_from_slice(value.as_bytes()));
     handshakes.iter().find_map(|handshake| match handshake {
-        Handshake::EchoQuery { param } => echo_query(target, param),
-        Handshake::EchoQueryWithToken {
-            param,
-            token_param,
-            mode,
-            token,
-        } => {
-            let token = token.as_ref()?;
-            if let Some((mode_param, wanted)) = mode
-                && query_value(target, mode_param)?.as_ref() != wanted.as_ref()
-            {
-                return None;
-            }
-            let sent = query_value(target, token_param)?;
-            // Digests of equal length, compared in constant time: neither the token nor its
-            // length shows in the time taken.
-            let digest = |bytes: &[u8]| Sha256::digest(bytes);
-            let equal = digest(sent.as_bytes()).ct_eq(&digest(token.expose()));
-            if bool::from(equal) {
-                echo_query(target, param)
-            } else {
-                None
-            }
+        Handshake::AnswerMethod { method: wanted } if method == Some(wanted.as_bytes()) => {
+            Some(HandshakeResponse::text(Bytes::new()))
         }
+        Handshake::EchoQuery { param } => echo_query(target, param).map(echo),
+        Handshake::EchoQueryWithToken { .. } => echo_with_token(handshake, target).map(echo),
         _ => None,
     })
+}
+
+/// The value a [`Handshake::EchoQueryWithToken`] echoes for `target`, if the token matches.
+fn echo_with_token<'t>(handshake: &Handshake, target: &'t str) -> Option<&'t str> {
+    let Handshake::EchoQueryWithToken {
+        param,
+        token_param,
+        mode,
+        token,
+    } = handshake
+    else {
+        return None;
+    };
+    let token = token.as_ref()?;
+    if let Some((mode_param, wanted)) = mode
+        && query_value(target, mode_param)?.as_ref() != wanted.as_ref()
+    {
+        return None;
+    }
+    let sent = query_value(target, token_param)?;
+    // Digests of equal length, compared in constant time: neither the token nor its length
+    // shows in the time taken.
+    let digest = |bytes: &[u8]| Sha256::digest(bytes);
+    let equal = digest(sent.as_bytes()).ct_eq(&digest(token.expose()));
+    if bool::from(equal) {
+        echo_query(target, param)
+    } else {
+        None
+    }
 }
 
 /// The first value of `param` in `target`'s query, percent-decoded (`+` a space); `None` when
@@ -375,7 +417,8 @@ mod tests {
             }]
         };
         let answer = |token: Option<&str>, target: &str| {
-            unsigned_answer(&guarded(token), target).map(str::to_owned)
+            unsigned_answer(&guarded(token), target, None)
+                .map(|answer| String::from_utf8(answer.body.to_vec()).unwrap())
         };
         let target = "/m?hub.mode=subscribe&hub.verify_token=a%20b&hub.challenge=42";
         assert_eq!(answer(Some("a b"), target).as_deref(), Some("42"));

@@ -365,8 +365,8 @@ impl Verifier {
         // Signature.
         let (Some(raw_signature), Some(signature)) = (read.signature_header, read.signature) else {
             // The one unsigned answer: an echo of a plain challenge value, nothing else.
-            if let Some(value) = handshake::unsigned_answer(&scheme.handshakes, target) {
-                let answer = HandshakeResponse::text(Bytes::copy_from_slice(value.as_bytes()));
+            let method = headers.header(headers::METHOD);
+            if let Some(answer) = handshake::unsigned_answer(&scheme.handshakes, target, method) {
                 return Err(Rejection::Answered(answer));
             }
             return Err(Rejection::MissingSignature);
@@ -428,6 +428,11 @@ impl Verifier {
                 }
                 #[cfg(feature = "rsa")]
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+                SignedPart::Method => pieces.push(
+                    headers
+                        .header(headers::METHOD)
+                        .ok_or(Rejection::InvalidSignature)?,
+                ),
             }
         }
         let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces)?;

@@ -41,6 +41,7 @@ pub struct Signer {
     scheme: Scheme,
     secrets: SecretSet,
     url: Option<String>,
+    method: String,
 }
 
 impl Signer {
@@ -50,6 +51,7 @@ impl Signer {
             scheme,
             secrets: SecretSet::new([secret]),
             url: None,
+            method: "POST".to_owned(),
         }
     }
 
@@ -58,6 +60,24 @@ impl Signer {
     #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
+        self
+    }
+
+    /// The method the delivery is sent with (default `POST`), for schemes that sign it
+    /// ([`SignedPart::Method`]).
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer};
+    ///
+    /// let secret = Secret::new("hubspot-client-secret").unwrap();
+    /// let signer = Signer::new(Scheme::hubspot(), secret).url("https://hooks.example.com/webhooks/hubspot");
+    /// let post = signer.clone().headers(b"[]", 1_700_000_000, "");
+    /// let get = signer.method("GET").headers(b"[]", 1_700_000_000, "");
+    /// assert_ne!(post[0], get[0]);
+    /// ```
+    #[must_use]
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = method.into();
         self
     }
 
@@ -100,6 +120,7 @@ impl Signer {
                 }
                 #[cfg(feature = "rsa")]
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+                SignedPart::Method => pieces.push(self.method.as_bytes()),
             }
         }
         // A public-key scheme is signed by the sender's private key, which a signer never has.
