@@ -7,8 +7,8 @@
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
 //! [`Scheme::dropbox`], [`Scheme::bitbucket`], [`Scheme::calendly`], [`Scheme::mux`],
-//! [`Scheme::meta`], [`Scheme::twitch`], [`Scheme::xero`], [`Scheme::hubspot`]; with the
-//! `sha1` feature `Scheme::twilio`; with `ed25519`
+//! [`Scheme::meta`], [`Scheme::twitch`], [`Scheme::xero`], [`Scheme::hubspot`],
+//! [`Scheme::box_com`]; with the `sha1` feature `Scheme::twilio` and `Scheme::trello`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
@@ -35,6 +35,7 @@
 
 mod audit_trail;
 mod bitbucket;
+mod box_com;
 mod calendly;
 #[cfg(feature = "ed25519")]
 mod discord;
@@ -55,6 +56,8 @@ mod slack;
 mod square;
 mod standard_webhooks;
 mod stripe;
+#[cfg(feature = "sha1")]
+mod trello;
 #[cfg(feature = "sha1")]
 mod twilio;
 mod twitch;
@@ -457,6 +460,9 @@ pub struct Scheme {
     pub(crate) algorithm: Algorithm,
     pub(crate) alternatives: Vec<(SignatureFormat, Algorithm)>,
     pub(crate) handshakes: Vec<Handshake>,
+    /// A second header carrying a signature of the same content in the same format, made
+    /// with another key ([`SchemeBuilder::second_signature_header`]).
+    pub(crate) second_signature_header: Option<Cow<'static, str>>,
     /// The provider's event enum, for the built-in schemes whose events this crate models.
     pub(crate) native_event: Option<NativeParse>,
 }
@@ -514,6 +520,7 @@ impl Scheme {
             algorithm: Algorithm::HmacSha256,
             alternatives: Vec::new(),
             handshakes: Vec::new(),
+            second_signature_header: None,
         }
     }
 
@@ -698,6 +705,7 @@ impl Scheme {
             _ => None,
         });
         std::iter::once(self.signature_header.as_ref())
+            .chain(self.second_signature_header.as_deref())
             .chain(
                 fields
                     .into_iter()
@@ -780,9 +788,25 @@ pub struct SchemeBuilder {
     algorithm: Algorithm,
     alternatives: Vec<(SignatureFormat, Algorithm)>,
     handshakes: Vec<Handshake>,
+    second_signature_header: Option<Cow<'static, str>>,
 }
 
 impl SchemeBuilder {
+    /// A second header that carries a signature of the same content, in the same format,
+    /// made with another key: Box sends `BOX-SIGNATURE-PRIMARY` and `BOX-SIGNATURE-SECONDARY`,
+    /// one per key of the application, so that a key can be rotated while the other one
+    /// verifies. A request verifies when either header's signature verifies with any
+    /// configured key; either header may be absent, not both. The
+    /// [`Signer`](crate::Signer) writes it when given a second key
+    /// ([`Signer::second_secret`](crate::Signer::second_secret)).
+    ///
+    /// See [`Scheme::box_com`].
+    pub fn second_signature_header(mut self, header: impl Into<Cow<'static, str>>) -> Self {
+        let header = header.into();
+        self.second_signature_header = Some(Cow::Owned(header.to_ascii_lowercase()));
+        self
+    }
+
     /// Another way the same signature header may be signed, checked when the keys for it are
     /// configured and the first way does not verify (Standard Webhooks: `v1,<HMAC>` entries or
     /// `v1a,<Ed25519>` ones). The signed content is the same; a timestamp inside the signature
@@ -1014,6 +1038,7 @@ impl SchemeBuilder {
             algorithm: self.algorithm,
             alternatives: self.alternatives,
             handshakes: self.handshakes,
+            second_signature_header: self.second_signature_header,
             native_event: None,
         })
     }

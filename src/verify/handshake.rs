@@ -136,18 +136,27 @@ pub enum Handshake {
     /// is claimed. The method is read as [`WithMethod`](crate::WithMethod) passes it.
     ///
     /// ```
-    /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Verifier, WithMethod};
+    /// use webhook_guard::scheme::{Field, IdBinding};
+    /// use webhook_guard::signature::SignatureFormat;
+    /// use webhook_guard::{Guard, Handshake, Rejection, Scheme, Secret, Verifier, WithMethod};
     ///
     /// # futures::executor::block_on(async {
-    /// let guard = Guard::new(Verifier::new(Scheme::trello(), [Secret::new("trello-app-secret").unwrap()]));
+    /// // As `Scheme::trello` (feature `sha1`) answers it.
+    /// let scheme = Scheme::builder("acme")
+    ///     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+    ///     .id(Field::BodyDigest, IdBinding::Signed)
+    ///     .handshake(Handshake::AnswerMethod { method: "HEAD".into() })
+    ///     .build()
+    ///     .unwrap();
+    /// let guard = Guard::new(Verifier::new(scheme, [Secret::new("acme-secret").unwrap()]));
     /// let headers = http::HeaderMap::new();
     /// let head = WithMethod::new("HEAD", &headers);
-    /// let Err(Rejection::Answered(answer)) = guard.admit(&head, "/webhooks/trello", "".into()).await else {
+    /// let Err(Rejection::Answered(answer)) = guard.admit(&head, "/hook", "".into()).await else {
     ///     panic!("answered")
     /// };
     /// assert!(answer.body.is_empty());
     /// let post = WithMethod::new("POST", &headers);
-    /// assert_eq!(guard.admit(&post, "/webhooks/trello", "".into()).await.unwrap_err(), Rejection::MissingSignature);
+    /// assert_eq!(guard.admit(&post, "/hook", "".into()).await.unwrap_err(), Rejection::MissingSignature);
     /// # });
     /// ```
     AnswerMethod {

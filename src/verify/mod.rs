@@ -373,7 +373,9 @@ impl Verifier {
         };
         // With alternatives, a header the first format cannot read may still hold another's.
         let signature = match signature {
-            Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
+            Err(rejection) if scheme.alternatives.is_empty() && read.second_signature.is_none() => {
+                return Err(rejection);
+            }
             parsed => parsed,
         };
         if matches!(scheme.timestamp, Some((Field::SignatureTimestamp, _))) {
@@ -435,7 +437,15 @@ impl Verifier {
                 ),
             }
         }
-        let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces)?;
+        let matched = match verify_signature(scheme, raw_signature, signature, secrets, &pieces) {
+            Ok(matched) => matched,
+            // The second signature header, made with another key (Box's secondary).
+            Err(refusal) => {
+                let second = read.second_signature.ok_or_else(|| refusal.clone())?;
+                let parsed = scheme.parse_signature(second);
+                verify_signature(scheme, second, parsed, secrets, &pieces).map_err(|_| refusal)?
+            }
+        };
         let mac = matched.tag;
 
         // The signature holds: read the body's fields.
@@ -689,6 +699,9 @@ pub(crate) struct HeadRead<'h> {
     timestamp_header: Option<&'h [u8]>,
     /// The id header, if the scheme has one and it is not empty.
     id_header: Option<&'h [u8]>,
+    /// The scheme's second signature header, when the first is present too (when it is
+    /// not, the second is read as the first).
+    second_signature: Option<&'h [u8]>,
     /// One of the security headers (signature, timestamp, id, tenant) is sent more than once.
     repeated: bool,
 }
@@ -705,11 +718,17 @@ impl<'h> HeadRead<'h> {
         let [signature_header, timestamp_header, id_header, _tenant] =
             security_headers(scheme).map(&mut header);
         let id_header = id_header.filter(|id| !id.is_empty());
+        let second = header(scheme.second_signature_header.as_deref());
+        let (signature_header, second_signature) = match signature_header {
+            Some(first) => (Some(first), second),
+            None => (second, None),
+        };
         Self {
             signature_header,
             signature: signature_header.map(|raw| scheme.parse_signature(raw)),
             timestamp_header,
             id_header,
+            second_signature,
             repeated,
         }
     }
@@ -776,7 +795,10 @@ fn header_names(scheme: &Scheme) -> Arc<[http::HeaderName]> {
     });
     security_headers(scheme)
         .into_iter()
-        .chain([header_field(scheme.event_type.as_ref())])
+        .chain([
+            header_field(scheme.event_type.as_ref()),
+            scheme.second_signature_header.as_deref(),
+        ])
         .flatten()
         .chain(signed)
         .filter_map(|name| http::HeaderName::from_bytes(name.as_bytes()).ok())

@@ -42,6 +42,7 @@ pub struct Signer {
     secrets: SecretSet,
     url: Option<String>,
     method: String,
+    second: Option<SecretSet>,
 }
 
 impl Signer {
@@ -52,6 +53,7 @@ impl Signer {
             secrets: SecretSet::new([secret]),
             url: None,
             method: "POST".to_owned(),
+            second: None,
         }
     }
 
@@ -78,6 +80,23 @@ impl Signer {
     #[must_use]
     pub fn method(mut self, method: impl Into<String>) -> Self {
         self.method = method.into();
+        self
+    }
+
+    /// The key the scheme's second signature header is signed with
+    /// ([`SchemeBuilder::second_signature_header`](crate::scheme::SchemeBuilder::second_signature_header));
+    /// without one, only the first header is written.
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer};
+    ///
+    /// let (primary, secondary) = (Secret::new("box-primary").unwrap(), Secret::new("box-secondary").unwrap());
+    /// let headers = Signer::new(Scheme::box_com(), primary).second_secret(secondary).headers(b"{}", 0, "");
+    /// assert!(headers.iter().any(|(name, _)| name == "box-signature-secondary"));
+    /// ```
+    #[must_use]
+    pub fn second_secret(mut self, secret: Secret) -> Self {
+        self.second = Some(SecretSet::new([secret]));
         self
     }
 
@@ -136,6 +155,16 @@ impl Signer {
                 .signature_format
                 .format(mac, signature_timestamp.then_some(timestamp_text.as_str())),
         )];
+        if let (Some(name), Some(second)) = (&scheme.second_signature_header, &self.second) {
+            let mac = second
+                .sign_with(scheme.algorithm, &pieces)
+                .unwrap_or_default();
+            let value = scheme.signature_format.format(
+                mac.as_bytes(),
+                signature_timestamp.then_some(timestamp_text.as_str()),
+            );
+            headers.push((name.to_string(), value));
+        }
         if let Some((Field::Header(name), _)) = &scheme.timestamp {
             headers.push((name.to_string(), timestamp_text.clone()));
         }
