@@ -41,29 +41,29 @@ mod audit_trail;
 mod bitbucket;
 mod box_com;
 mod calendly;
-mod clerk;
-mod coinbase;
+pub(crate) mod clerk;
+pub(crate) mod coinbase;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
 mod github;
 mod hubspot;
 #[cfg(feature = "sha1")]
-mod intercom;
+pub(crate) mod intercom;
 mod linear;
 mod meta;
 mod mux;
-mod openai;
+pub(crate) mod openai;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
-mod razorpay;
-mod replicate;
-mod resend;
+pub(crate) mod razorpay;
+pub(crate) mod replicate;
+pub(crate) mod resend;
 #[cfg(feature = "ecdsa")]
 mod sendgrid;
-mod sentry;
+pub(crate) mod sentry;
 mod shopify;
 mod slack;
 mod square;
@@ -74,9 +74,9 @@ mod trello;
 #[cfg(feature = "sha1")]
 mod twilio;
 mod twitch;
-mod typeform;
+pub(crate) mod typeform;
 #[cfg(feature = "sha1")]
-mod vercel;
+pub(crate) mod vercel;
 mod xero;
 mod zoom;
 

@@ -391,6 +391,22 @@ pub fn flip_body_bit(request: &mut DemoRequest) {
 pub fn providers() -> Vec<Provider> {
     #[allow(unused_mut)]
     let mut all: Vec<Provider> = Vec::new();
+    // Issue 28, helper M's schemes.
+    all.extend([
+        crate::scheme::clerk::demo(),
+        crate::scheme::coinbase::demo(),
+        crate::scheme::openai::demo(),
+        crate::scheme::razorpay::demo(),
+        crate::scheme::replicate::demo(),
+        crate::scheme::resend::demo(),
+        crate::scheme::sentry::demo(),
+        crate::scheme::typeform::demo(),
+    ]);
+    #[cfg(feature = "sha1")]
+    all.extend([
+        crate::scheme::intercom::demo(),
+        crate::scheme::vercel::demo(),
+    ]);
     all.sort_unstable_by_key(|p| p.name);
     all
 }
