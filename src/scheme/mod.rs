@@ -38,21 +38,21 @@
 //! ```
 
 mod audit_trail;
-mod bitbucket;
-mod box_com;
-mod calendly;
+pub(crate) mod bitbucket;
+pub(crate) mod box_com;
+pub(crate) mod calendly;
 mod clerk;
 mod coinbase;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
 mod github;
-mod hubspot;
+pub(crate) mod hubspot;
 #[cfg(feature = "sha1")]
 mod intercom;
 mod linear;
-mod meta;
-mod mux;
+pub(crate) mod meta;
+pub(crate) mod mux;
 mod openai;
 mod paddle;
 mod palo;
@@ -70,14 +70,14 @@ mod square;
 mod standard_webhooks;
 mod stripe;
 #[cfg(feature = "sha1")]
-mod trello;
+pub(crate) mod trello;
 #[cfg(feature = "sha1")]
 mod twilio;
-mod twitch;
+pub(crate) mod twitch;
 mod typeform;
 #[cfg(feature = "sha1")]
 mod vercel;
-mod xero;
+pub(crate) mod xero;
 mod zoom;
 
 pub use palo::PALO_MIN_SECRET_LEN;

@@ -377,6 +377,26 @@ pub fn flip_body_bit(request: &mut DemoRequest) {
     }
 }
 
+/// `text` escaped for a URL's query: unreserved characters as they are, every other byte
+/// `%XX`.
+///
+/// ```
+/// use webhook_guard::testing::catalog::query_escape;
+///
+/// assert_eq!(query_escape("a b&c=d~e"), "a%20b%26c%3Dd~e");
+/// ```
+pub fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// Every built-in provider the catalog knows, in route-name order.
 ///
 /// ```
@@ -391,6 +411,19 @@ pub fn flip_body_bit(request: &mut DemoRequest) {
 pub fn providers() -> Vec<Provider> {
     #[allow(unused_mut)]
     let mut all: Vec<Provider> = Vec::new();
+    // Issue 28, helper H's schemes.
+    all.extend([
+        crate::scheme::bitbucket::demo(),
+        crate::scheme::box_com::demo(),
+        crate::scheme::calendly::demo(),
+        crate::scheme::hubspot::demo(),
+        crate::scheme::meta::demo(),
+        crate::scheme::mux::demo(),
+        crate::scheme::twitch::demo(),
+        crate::scheme::xero::demo(),
+    ]);
+    #[cfg(feature = "sha1")]
+    all.push(crate::scheme::trello::demo());
     all.sort_unstable_by_key(|p| p.name);
     all
 }
