@@ -159,6 +159,35 @@ pub enum Field {
     /// no single one (SendGrid posts a batch of events): a retry of the same batch is the same
     /// bytes, so the same id. Signed whenever the body is.
     BodyDigest,
+    /// A digest of the JSON body with every member of this name removed, at any depth, as the
+    /// id of payloads whose sender counts its attempts inside the signed body: HubSpot's
+    /// retry of a batch carries each event's `attemptNumber` one higher, and is the same
+    /// delivery. `body_` and 32 hex digits, of the body re-written compactly without those
+    /// members (the same structure always gives the same text). Signed whenever the body is;
+    /// a body that is not JSON is refused
+    /// ([`Rejection::MalformedBody`](crate::Rejection::MalformedBody)).
+    ///
+    /// ```
+    /// use webhook_guard::scheme::{BodyFormat, Field, IdBinding, Scheme};
+    /// use webhook_guard::signature::SignatureFormat;
+    /// use webhook_guard::{Secret, Signer, Verifier};
+    ///
+    /// let scheme = Scheme::builder("acme")
+    ///     .signature("X-Acme-Signature", SignatureFormat::prefixed_hex("v1="))
+    ///     .body_format(BodyFormat::Opaque)
+    ///     .id(Field::BodyDigestWithout("attempt".into()), IdBinding::Signed)
+    ///     .build()
+    ///     .unwrap();
+    /// let secret = Secret::new("acme-secret").unwrap();
+    /// let id_of = |body: &'static [u8]| {
+    ///     let headers = Signer::new(scheme.clone(), secret.clone()).headers(body, 0, "");
+    ///     Verifier::new(scheme.clone(), [secret.clone()]).verify_at(&headers, body.into(), 0).unwrap().id().to_owned()
+    /// };
+    /// let first = id_of(br#"[{"eventId":1,"attempt":0}]"#);
+    /// assert_eq!(first, id_of(br#"[{"eventId":1,"attempt":1}]"#));
+    /// assert_ne!(first, id_of(br#"[{"eventId":2,"attempt":0}]"#));
+    /// ```
+    BodyDigestWithout(Cow<'static, str>),
 }
 
 impl Field {
@@ -179,7 +208,9 @@ impl Field {
 
     pub(crate) fn is_signed(&self, signed_content: &[SignedPart]) -> bool {
         match self {
-            Self::Body(_) | Self::BodyDigest => signed_content.iter().any(SignedPart::covers_body),
+            Self::Body(_) | Self::BodyDigest | Self::BodyDigestWithout(_) => {
+                signed_content.iter().any(SignedPart::covers_body)
+            }
             Self::Header(_) | Self::SignatureTimestamp => false,
         }
     }
@@ -729,7 +760,10 @@ impl Scheme {
                     .chain(fallbacks)
                     .filter_map(|field| match field {
                         Field::Header(name) => Some(name.as_ref()),
-                        Field::Body(_) | Field::SignatureTimestamp | Field::BodyDigest => None,
+                        Field::Body(_)
+                        | Field::SignatureTimestamp
+                        | Field::BodyDigest
+                        | Field::BodyDigestWithout(_) => None,
                     }),
             )
             .chain(signed)

@@ -298,6 +298,7 @@ fn field_place(field: &Field) -> String {
         Field::Body(name) => format!("body field `{name}`"),
         Field::SignatureTimestamp => "the signature header's timestamp".to_owned(),
         Field::BodyDigest => "a digest of the body".to_owned(),
+        Field::BodyDigestWithout(name) => format!("a digest of the body without `{name}`"),
     }
 }
 
@@ -325,7 +326,7 @@ fn signed_time<H: HeaderLookup + ?Sized>(
             };
             owned.as_bytes()
         }
-        Field::BodyDigest => return None,
+        Field::BodyDigest | Field::BodyDigestWithout(_) => return None,
     };
     match format {
         TimestampFormat::UnixSeconds => parse_unix_seconds(raw),

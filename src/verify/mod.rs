@@ -487,6 +487,7 @@ impl Verifier {
                     .map(str::to_owned),
                 Field::Body(_) => from_body.map(Cow::into_owned),
                 Field::BodyDigest => Some(body_digest_id(&body)),
+                Field::BodyDigestWithout(name) => body_digest_without_id(&body, name).ok(),
                 Field::SignatureTimestamp => None,
             }
         };
@@ -513,8 +514,11 @@ impl Verifier {
                     .map_err(|_| Rejection::MalformedId)?
                     .to_owned(),
             ),
-            None if scheme.id == Field::BodyDigest => Some(body_digest_id(&body)),
-            None => body_id.map(Cow::into_owned),
+            None => match &scheme.id {
+                Field::BodyDigest => Some(body_digest_id(&body)),
+                Field::BodyDigestWithout(name) => Some(body_digest_without_id(&body, name)?),
+                _ => body_id.map(Cow::into_owned),
+            },
         };
         let mut id = id.filter(|id| !id.is_empty());
         for (fallback, from_body) in scheme
@@ -688,6 +692,34 @@ fn body_digest_id(body: &[u8]) -> String {
         .chain_update(body)
         .finalize();
     format!("body_{}", encode_hex(&digest[..16]))
+}
+
+/// The id of a delivery identified by its body less a retry counter
+/// ([`Field::BodyDigestWithout`]): the body parsed, every member called `name` removed at any
+/// depth, written back compactly, then digested.
+fn body_digest_without_id(body: &[u8], name: &str) -> Result<String, Rejection> {
+    fn strip(value: &mut serde_json::Value, name: &str) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.remove(name);
+                map.values_mut().for_each(|value| strip(value, name));
+            }
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(|value| strip(value, name))
+            }
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| Rejection::MalformedBody)?;
+    strip(&mut value, name);
+    let canonical = serde_json::to_vec(&value).map_err(|_| Rejection::MalformedBody)?;
+    let digest = Sha256::new_with_prefix(b"webhook-guard body id without\0")
+        .chain_update(name.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(&canonical)
+        .finalize();
+    Ok(format!("body_{}", encode_hex(&digest[..16])))
 }
 
 /// The security headers as a request's head carries them, each looked up once, and the
