@@ -6,7 +6,8 @@
 //! ([`Scheme::audit_trail`], [`Scheme::palo`], [`Scheme::standard_webhooks`],
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
-//! [`Scheme::dropbox`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
+//! [`Scheme::dropbox`], [`Scheme::gitlab`], [`Scheme::postmark`], [`Scheme::okta`],
+//! [`Scheme::asana`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
@@ -31,16 +32,20 @@
 //! assert_eq!(acme.name(), "acme");
 //! ```
 
+mod asana;
 mod audit_trail;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
 mod github;
+mod gitlab;
 mod linear;
+mod okta;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
+mod postmark;
 #[cfg(feature = "ecdsa")]
 mod sendgrid;
 mod shopify;

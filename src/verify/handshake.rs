@@ -65,6 +65,33 @@ pub enum Handshake {
         /// The parameter (`challenge`).
         param: Cow<'static, str>,
     },
+    /// A request carrying this header and no signature header is answered `200` with the same
+    /// header and value, and an empty body (Asana's `X-Hook-Secret`, sent once when a webhook
+    /// is created). The value is echoed only when it is at most 256 visible ASCII characters.
+    EchoHeader {
+        /// The header (lower case).
+        header: Cow<'static, str>,
+    },
+    /// A request carrying this header is answered `{"<key>": "<value>"}` as JSON, whatever else
+    /// it carries (Okta's one-time verification `GET` with `X-Okta-Verification-Challenge`,
+    /// answered `{"verification": ...}`). The value is echoed only when it is at most 256
+    /// visible ASCII characters. The answer holds nothing the request did not: it is not
+    /// signed, and nothing is claimed.
+    HeaderToJson {
+        /// The header (lower case).
+        header: Cow<'static, str>,
+        /// The JSON answer's one key.
+        key: Cow<'static, str>,
+    },
+    /// A request with this query parameter is answered with the parameter's value
+    /// percent-decoded (`+` a space), as plain text with `X-Content-Type-Options: nosniff`,
+    /// whatever else it carries (Microsoft Graph's `POST ?validationToken=...`). The decoded
+    /// value is echoed only when it is at most 1024 printable ASCII characters (spaces
+    /// included); as plain text, not sniffed, it is never taken for markup.
+    EchoQueryDecoded {
+        /// The parameter (`validationToken`).
+        param: Cow<'static, str>,
+    },
 }
 
 /// The longest value [`Handshake::EchoQuery`] echoes.
@@ -88,6 +115,8 @@ pub struct HandshakeResponse {
     pub body: Bytes,
     /// Whether to send `X-Content-Type-Options: nosniff`.
     pub nosniff: bool,
+    /// Headers the answer carries besides those ([`Handshake::EchoHeader`]).
+    pub headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
 
 impl HandshakeResponse {
@@ -97,6 +126,7 @@ impl HandshakeResponse {
             content_type: "application/json",
             body: body.into(),
             nosniff: false,
+            headers: Vec::new(),
         }
     }
 
@@ -112,8 +142,133 @@ impl HandshakeResponse {
             content_type: "text/plain; charset=utf-8",
             body: body.into(),
             nosniff: true,
+            headers: Vec::new(),
         }
     }
+
+    /// The same answer with one more header.
+    ///
+    /// ```
+    /// use http::{HeaderName, HeaderValue};
+    /// use webhook_guard::HandshakeResponse;
+    ///
+    /// let answer = HandshakeResponse::text("")
+    ///     .with_header(HeaderName::from_static("x-hook-secret"), HeaderValue::from_static("abc"));
+    /// assert_eq!(answer.headers.len(), 1);
+    /// ```
+    #[must_use]
+    pub fn with_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// The longest value [`Handshake::EchoQueryDecoded`] echoes, decoded.
+pub(crate) const MAX_DECODED_ECHO_LEN: usize = 1024;
+
+/// The answer to a handshake that needs no signature ([`Handshake::EchoQuery`],
+/// [`Handshake::EchoHeader`], [`Handshake::HeaderToJson`], [`Handshake::EchoQueryDecoded`]),
+/// if `target` and the headers (`header`) carry one; `signed` says whether the request carries
+/// the scheme's signature header.
+pub(crate) fn unsigned_answer<'h>(
+    handshakes: &[Handshake],
+    target: &str,
+    signed: bool,
+    header: impl Fn(&str) -> Option<&'h [u8]>,
+) -> Option<HandshakeResponse> {
+    let visible = |value: &[u8]| {
+        !value.is_empty()
+            && value.len() <= MAX_ECHO_LEN
+            && value.iter().all(|b| b.is_ascii_graphic())
+    };
+    for handshake in handshakes {
+        match handshake {
+            Handshake::EchoQuery { param } if !signed => {
+                if let Some(value) = echo_query(target, param) {
+                    return Some(HandshakeResponse::text(Bytes::copy_from_slice(
+                        value.as_bytes(),
+                    )));
+                }
+            }
+            Handshake::EchoHeader { header: name } if !signed => {
+                let Some(value) = header(name).filter(|value| visible(value)) else {
+                    continue;
+                };
+                let (Ok(name), Ok(value)) = (
+                    http::HeaderName::from_bytes(name.as_bytes()),
+                    http::HeaderValue::from_bytes(value),
+                ) else {
+                    continue;
+                };
+                return Some(HandshakeResponse::text(Bytes::new()).with_header(name, value));
+            }
+            Handshake::HeaderToJson { header: name, key } => {
+                // Visible ASCII: valid UTF-8, and JSON-escaped by the serializer.
+                if let Some(value) = header(name).filter(|value| visible(value)) {
+                    let value = String::from_utf8_lossy(value);
+                    let mut answer = serde_json::Map::new();
+                    answer.insert(key.to_string(), serde_json::Value::from(value));
+                    return Some(HandshakeResponse::json(
+                        serde_json::Value::Object(answer).to_string(),
+                    ));
+                }
+            }
+            Handshake::EchoQueryDecoded { param } => {
+                if let Some(value) = decoded_query(target, param) {
+                    return Some(HandshakeResponse::text(value));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// True when the scheme answers some requests without a signature, so a head without one
+/// may pass the head check (the verify step answers it, or refuses it).
+pub(crate) fn answers_unsigned(handshakes: &[Handshake]) -> bool {
+    handshakes.iter().any(|handshake| {
+        matches!(
+            handshake,
+            Handshake::EchoQuery { .. }
+                | Handshake::EchoHeader { .. }
+                | Handshake::HeaderToJson { .. }
+                | Handshake::EchoQueryDecoded { .. }
+        )
+    })
+}
+
+/// The value of `param` in `target`'s query, percent-decoded, when it is one
+/// [`Handshake::EchoQueryDecoded`] echoes.
+pub(crate) fn decoded_query(target: &str, param: &str) -> Option<String> {
+    let (_, query) = target.split_once('?')?;
+    let raw = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(param)?.strip_prefix('='))?;
+    if raw.len() > 3 * MAX_DECODED_ECHO_LEN {
+        return None;
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+                let (high, low) = (hex(i + 1)?, hex(i + 2)?);
+                // Two hex digits: at most 0xff.
+                out.push((high << 4 | low) as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    let printable = out.iter().all(|&b| b == b' ' || b.is_ascii_graphic());
+    (!out.is_empty() && out.len() <= MAX_DECODED_ECHO_LEN && printable)
+        .then(|| String::from_utf8(out).ok())
+        .flatten()
 }
 
 /// The value of `param` in `target`'s query, when it is one [`Handshake::EchoQuery`] echoes.
@@ -147,5 +302,36 @@ mod tests {
         assert_eq!(echo_query("/hook", "challenge"), None);
         let long = format!("/hook?challenge={}", "a".repeat(MAX_ECHO_LEN + 1));
         assert_eq!(echo_query(&long, "challenge"), None);
+    }
+
+    #[test]
+    fn decoded_values_are_printable_text_only() {
+        let token = |target: &str| decoded_query(target, "validationToken");
+        assert_eq!(
+            token("/hook?validationToken=Validation%3A+Testing+client+application+reachability")
+                .as_deref(),
+            Some("Validation: Testing client application reachability")
+        );
+        assert_eq!(
+            token("/hook?a=1&validationToken=x%3Cb%3E").as_deref(),
+            Some("x<b>")
+        );
+        for refused in [
+            "/hook?validationToken=",
+            "/hook?validationToken=a%0Ab",
+            "/hook?validationToken=%zz",
+            "/hook?validationToken=%E2%82%AC",
+            "/hook?validationTokens=abc",
+            "/hook",
+        ] {
+            assert_eq!(token(refused), None, "{refused}");
+        }
+        let long = format!(
+            "/hook?validationToken={}",
+            "a".repeat(MAX_DECODED_ECHO_LEN + 1)
+        );
+        assert_eq!(token(&long), None);
+        let longest = format!("/hook?validationToken={}", "a".repeat(MAX_DECODED_ECHO_LEN));
+        assert_eq!(token(&longest).map(|t| t.len()), Some(MAX_DECODED_ECHO_LEN));
     }
 }

@@ -33,7 +33,7 @@ use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, Timest
 use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
 use encoding::encode_hex;
 use fields::{form_or_json_fields, form_pairs, json_fields};
-use handshake::{Handshake, echo_query};
+use handshake::{Handshake, answers_unsigned, unsigned_answer};
 use signature::{Algorithm, SecretSet, Tag};
 use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 
@@ -267,12 +267,15 @@ impl Verifier {
         if read.repeated {
             return Err(Rejection::RepeatedHeader);
         }
+        // A challenge answered whatever else the request carries: the verify step answers it.
+        let challenged = scheme.handshakes.iter().any(|handshake| {
+            matches!(handshake, Handshake::HeaderToJson { header, .. } if head.get(header).is_some())
+        });
+        if challenged {
+            return Ok(read);
+        }
         let Some(signature) = &read.signature else {
-            let unsigned_handshake = scheme
-                .handshakes
-                .iter()
-                .any(|handshake| matches!(handshake, Handshake::EchoQuery { .. }));
-            return if unsigned_handshake {
+            return if answers_unsigned(&scheme.handshakes) {
                 Ok(read)
             } else {
                 Err(Rejection::MissingSignature)
@@ -366,17 +369,16 @@ impl Verifier {
         };
         check_body_size(body.len() as u64, self.body_limit)?;
 
+        // The unsigned answers: an echo of a challenge the request carries, nothing else.
+        let signed = read.signature_header.is_some();
+        if let Some(answer) =
+            unsigned_answer(&scheme.handshakes, target, signed, |name| head.get(name))
+        {
+            return Err(Rejection::Answered(answer));
+        }
+
         // Signature.
         let (Some(raw_signature), Some(signature)) = (read.signature_header, read.signature) else {
-            // The one unsigned answer: an echo of a plain challenge value, nothing else.
-            for handshake in &scheme.handshakes {
-                if let Handshake::EchoQuery { param } = handshake
-                    && let Some(value) = echo_query(target, param)
-                {
-                    let answer = HandshakeResponse::text(Bytes::copy_from_slice(value.as_bytes()));
-                    return Err(Rejection::Answered(answer));
-                }
-            }
             return Err(Rejection::MissingSignature);
         };
         // With alternatives, a header the first format cannot read may still hold another's.

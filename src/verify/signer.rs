@@ -107,7 +107,12 @@ impl Signer {
             .secrets
             .sign_with(scheme.algorithm, &pieces)
             .unwrap_or_default();
-        let mac = mac.as_bytes();
+        // A shared token is sent as it is.
+        let token = self.secrets.shared_secrets().next().map(Secret::expose);
+        let mac = match (scheme.algorithm, token) {
+            (crate::signature::Algorithm::SharedToken, Some(token)) => token,
+            _ => mac.as_bytes(),
+        };
         let signature_timestamp = matches!(scheme.timestamp, Some((Field::SignatureTimestamp, _)));
         let mut headers = vec![(
             scheme.signature_header.to_string(),
