@@ -7,7 +7,7 @@
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
 //! [`Scheme::dropbox`], [`Scheme::gitlab`], [`Scheme::postmark`], [`Scheme::okta`],
-//! [`Scheme::asana`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
+//! [`Scheme::asana`], [`Scheme::mailgun`], [`Scheme::msgraph`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
@@ -40,6 +40,8 @@ mod dropbox;
 mod github;
 mod gitlab;
 mod linear;
+mod mailgun;
+mod msgraph;
 mod okta;
 mod paddle;
 mod palo;
@@ -136,6 +138,13 @@ pub enum Field {
     /// no single one (SendGrid posts a batch of events): a retry of the same batch is the same
     /// bytes, so the same id. Signed whenever the body is.
     BodyDigest,
+    /// A value nested in the body, named by a JSON Pointer (RFC 6901: `/signature/token`);
+    /// the segment `*` stands for every element of an array, whose values must then all be
+    /// present and equal (Microsoft Graph's `/value/*/clientState`), else the field is absent.
+    /// A string or a number. In a form body, which nests nothing, it is the form field named
+    /// by the pointer's last segment (Mailgun sends `signature.token` in JSON, `token` in its
+    /// older forms). See [`Field::pointer`].
+    BodyPointer(Cow<'static, str>),
 }
 
 impl Field {
@@ -154,9 +163,23 @@ impl Field {
         Self::Body(name.into())
     }
 
+    /// A value nested in the body, by JSON Pointer ([`Field::BodyPointer`]).
+    ///
+    /// ```
+    /// use webhook_guard::scheme::Field;
+    ///
+    /// assert_eq!(Field::pointer("/event-data/id"), Field::BodyPointer("/event-data/id".into()));
+    /// ```
+    pub fn pointer(pointer: impl Into<Cow<'static, str>>) -> Self {
+        Self::BodyPointer(pointer.into())
+    }
+
     pub(crate) fn is_signed(&self, signed_content: &[SignedPart]) -> bool {
         match self {
-            Self::Body(_) | Self::BodyDigest => signed_content.iter().any(SignedPart::covers_body),
+            Self::Body(_) | Self::BodyDigest | Self::BodyPointer(_) => {
+                signed_content.iter().any(SignedPart::covers_body)
+                    || signed_content.contains(&SignedPart::Field(self.clone()))
+            }
             Self::Header(_) | Self::SignatureTimestamp => false,
         }
     }
@@ -236,6 +259,12 @@ pub enum SignedPart {
     #[cfg(feature = "rsa")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     BodyCrc32,
+    /// The text of a body field ([`Field::Body`] or [`Field::BodyPointer`]), read before the
+    /// signature is checked, for a provider that signs values inside the body rather than the
+    /// body (Mailgun signs its `timestamp` and `token`; see
+    /// [`SchemeBuilder::body_unsigned`]). A request without it is
+    /// [`Rejection::MissingSignature`](crate::Rejection::MissingSignature).
+    Field(Field),
 }
 
 impl SignedPart {
@@ -446,6 +475,9 @@ pub struct Scheme {
     pub(crate) algorithm: Algorithm,
     pub(crate) alternatives: Vec<(SignatureFormat, Algorithm)>,
     pub(crate) handshakes: Vec<Handshake>,
+    /// Where the signature is read when it travels in the body, not in a header
+    /// ([`SchemeBuilder::signature_field`]); the signature header's name is then empty.
+    pub(crate) signature_field: Option<Field>,
     /// The provider's event enum, for the built-in schemes whose events this crate models.
     pub(crate) native_event: Option<NativeParse>,
 }
@@ -503,6 +535,8 @@ impl Scheme {
             algorithm: Algorithm::HmacSha256,
             alternatives: Vec::new(),
             handshakes: Vec::new(),
+            signature_field: None,
+            body_unsigned: false,
         }
     }
 
@@ -671,6 +705,7 @@ impl Scheme {
             _ => None,
         });
         std::iter::once(self.signature_header.as_ref())
+            .filter(|name| !name.is_empty())
             .chain(
                 fields
                     .into_iter()
@@ -678,7 +713,10 @@ impl Scheme {
                     .chain(fallbacks)
                     .filter_map(|field| match field {
                         Field::Header(name) => Some(name.as_ref()),
-                        Field::Body(_) | Field::SignatureTimestamp | Field::BodyDigest => None,
+                        Field::Body(_)
+                        | Field::SignatureTimestamp
+                        | Field::BodyDigest
+                        | Field::BodyPointer(_) => None,
                     }),
             )
             .chain(signed)
@@ -753,9 +791,61 @@ pub struct SchemeBuilder {
     algorithm: Algorithm,
     alternatives: Vec<(SignatureFormat, Algorithm)>,
     handshakes: Vec<Handshake>,
+    signature_field: Option<Field>,
+    body_unsigned: bool,
 }
 
 impl SchemeBuilder {
+    /// The signature travels in the body, not in a header (Mailgun's
+    /// `signature.signature`; Microsoft Graph's `clientState` in every notification, with
+    /// [`Algorithm::SharedToken`]): instead of [`signature`](Self::signature). The body is
+    /// parsed to read it before the signature is checked, so such a scheme pays for a parse
+    /// of unauthenticated bodies (within the body limit).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_guard::scheme::{BodyFormat, Field, IdBinding, Scheme, SignedPart, TimestampFormat};
+    /// use webhook_guard::signature::{Encoding, SignatureFormat};
+    /// use webhook_guard::{Freshness, Rejection, Secret, Signer, Verifier};
+    ///
+    /// let scheme = Scheme::builder("acme")
+    ///     .signature_field(Field::pointer("/auth/mac"), SignatureFormat::Bare { encoding: Encoding::Hex })
+    ///     .signed_content([SignedPart::Timestamp, SignedPart::Field(Field::pointer("/auth/nonce"))])
+    ///     .body_unsigned()
+    ///     .timestamp(Field::pointer("/auth/ts"), TimestampFormat::UnixSeconds)
+    ///     .freshness(Freshness::new(Duration::from_secs(300), Duration::from_secs(60)))
+    ///     .id(Field::pointer("/auth/nonce"), IdBinding::Signed)
+    ///     .build()
+    ///     .unwrap();
+    /// let secret = Secret::new("acme-key").unwrap();
+    /// let unsigned = r#"{"auth":{"ts":"1700000000","nonce":"n-1"},"data":{}}"#;
+    /// let mac = Signer::new(scheme.clone(), secret.clone()).signature(unsigned.as_bytes(), 1_700_000_000, "");
+    /// let body = unsigned.replace(r#""nonce":"n-1""#, &format!(r#""nonce":"n-1","mac":"{mac}""#));
+    /// let verifier = Verifier::new(scheme, [secret]);
+    /// let none: &[(&str, &str)] = &[];
+    /// assert_eq!(verifier.verify_at(none, body.clone().into(), 1_700_000_000).unwrap().id(), "n-1");
+    /// let forged = body.replace("n-1", "n-2");
+    /// assert_eq!(verifier.verify_at(none, forged.into(), 1_700_000_000).unwrap_err(), Rejection::InvalidSignature);
+    /// ```
+    pub fn signature_field(mut self, field: Field, format: SignatureFormat) -> Self {
+        self.signature = Some((Cow::Borrowed(""), format));
+        self.signature_field = Some(field);
+        self
+    }
+
+    /// The signature covers values in the body ([`SignedPart::Field`]) and a timestamp, but
+    /// not the body itself (Mailgun): the rest of the body is not authenticated, by anything.
+    /// What still holds: a signature is accepted once (the id is signed, or, unsigned, the
+    /// replay store remembers the signature with it) and only while its timestamp is fresh, so
+    /// a copy with a changed body is a duplicate or stale; the first request to carry a
+    /// signature is the one handled. Without it, a signed content that leaves out the body is
+    /// refused ([`SchemeError::BodyNotSigned`]); with it, one without
+    /// [`SignedPart::Timestamp`] still is.
+    pub fn body_unsigned(mut self) -> Self {
+        self.body_unsigned = true;
+        self
+    }
+
     /// Another way the same signature header may be signed, checked when the keys for it are
     /// configured and the first way does not verify (Standard Webhooks: `v1,<HMAC>` entries or
     /// `v1a,<Ed25519>` ones). The signed content is the same; a timestamp inside the signature
@@ -810,6 +900,7 @@ impl SchemeBuilder {
     ) -> Self {
         let header = header.into();
         self.signature = Some((Cow::Owned(header.to_ascii_lowercase()), format));
+        self.signature_field = None;
         self
     }
 
@@ -931,7 +1022,10 @@ impl SchemeBuilder {
                 IdFallback::Signature => None,
             })
         };
-        if !self.signed_content.iter().any(SignedPart::covers_body) {
+        let signed_instead = self.body_unsigned
+            && self.signed_content.contains(&SignedPart::Timestamp)
+            && self.timestamp.is_some();
+        if !self.signed_content.iter().any(SignedPart::covers_body) && !signed_instead {
             return Err(SchemeError::BodyNotSigned);
         }
         if self.signed_content.contains(&SignedPart::Timestamp) && self.timestamp.is_none() {
@@ -942,7 +1036,8 @@ impl SchemeBuilder {
             .chain([self.timestamp.as_ref().map(|(f, _)| f)])
             .flatten()
             .chain(fallback_fields())
-            .any(|f| matches!(f, Field::Body(_)))
+            .chain(self.signature_field.as_ref())
+            .any(|f| matches!(f, Field::Body(_) | Field::BodyPointer(_)))
             || matches!(id_binding, IdBinding::MatchesBodyField(_));
         if uses_body && self.body_format == BodyFormat::Opaque {
             return Err(SchemeError::BodyFieldInOpaqueBody);
@@ -987,6 +1082,7 @@ impl SchemeBuilder {
             algorithm: self.algorithm,
             alternatives: self.alternatives,
             handshakes: self.handshakes,
+            signature_field: self.signature_field,
             native_event: None,
         })
     }

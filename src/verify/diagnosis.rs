@@ -298,6 +298,7 @@ fn field_place(field: &Field) -> String {
         Field::Body(name) => format!("body field `{name}`"),
         Field::SignatureTimestamp => "the signature header's timestamp".to_owned(),
         Field::BodyDigest => "a digest of the body".to_owned(),
+        Field::BodyPointer(pointer) => format!("body value `{pointer}`"),
     }
 }
 
@@ -323,6 +324,13 @@ fn signed_time<H: HeaderLookup + ?Sized>(
                 serde_json::Value::Number(number) => number.to_string(),
                 _ => return None,
             };
+            owned.as_bytes()
+        }
+        field @ Field::BodyPointer(_) => {
+            owned = super::body_values::BodyValues::read(scheme, body)
+                .ok()?
+                .get(field)?
+                .to_owned();
             owned.as_bytes()
         }
         Field::BodyDigest => return None,

@@ -7,6 +7,7 @@
 //! module knows nothing of the replay store, of admission or of any framework.
 
 pub(crate) mod algorithm;
+pub(crate) mod body_values;
 pub(crate) mod delivery;
 pub(crate) mod diagnosis;
 pub(crate) mod encoding;
@@ -267,6 +268,10 @@ impl Verifier {
         if read.repeated {
             return Err(Rejection::RepeatedHeader);
         }
+        // A signature in the body waits for the body.
+        if scheme.signature_field.is_some() {
+            return Ok(read);
+        }
         // A challenge answered whatever else the request carries: the verify step answers it.
         let challenged = scheme.handshakes.iter().any(|handshake| {
             matches!(handshake, Handshake::HeaderToJson { header, .. } if head.get(header).is_some())
@@ -377,9 +382,21 @@ impl Verifier {
             return Err(Rejection::Answered(answer));
         }
 
+        // Values the scheme carries inside the body, read ahead of its signature (none, and
+        // no parse, for most schemes).
+        let lifted = body_values::BodyValues::read(scheme, &body)?;
+
         // Signature.
-        let (Some(raw_signature), Some(signature)) = (read.signature_header, read.signature) else {
-            return Err(Rejection::MissingSignature);
+        let (raw_signature, signature) = match (&scheme.signature_field, read.signature_header) {
+            (Some(field), _) => {
+                let raw = lifted
+                    .get(field)
+                    .ok_or(Rejection::MissingSignature)?
+                    .as_bytes();
+                (raw, scheme.parse_signature(raw))
+            }
+            (None, Some(raw)) => (raw, read.signature.ok_or(Rejection::MissingSignature)?),
+            (None, None) => return Err(Rejection::MissingSignature),
         };
         // With alternatives, a header the first format cannot read may still hold another's.
         let signature = match signature {
@@ -390,11 +407,20 @@ impl Verifier {
             // The timestamp is inside the signature header: that header must read.
             signature.as_ref().map_err(Clone::clone)?;
         }
-        let raw_timestamp =
-            HeadRead::timestamp_in(scheme, read.timestamp_header, signature.as_ref().ok())?;
+        let lifted_timestamp = match &scheme.timestamp {
+            Some((field @ Field::BodyPointer(_), _)) => lifted.get(field).map(str::as_bytes),
+            _ => None,
+        };
+        let raw_timestamp = match lifted_timestamp {
+            Some(raw) => Some(raw),
+            None => HeadRead::timestamp_in(scheme, read.timestamp_header, signature.as_ref().ok())?,
+        };
         // An id header is required before the signature only when it is signed
         // (`SignedPart::Id`, below); otherwise its absence is reported after the signature holds.
-        let raw_id_header = read.id_header;
+        let raw_id_header = match &scheme.id {
+            field @ Field::BodyPointer(_) => lifted.get(field).map(str::as_bytes),
+            _ => read.id_header,
+        };
         // Pieces that are not in the request as such: decoded and sorted form pairs (Twilio),
         // a checksum in decimal (PayPal). Only the schemes that sign them pay for them.
         let form = if scheme.signed_content.contains(&SignedPart::SortedForm) {
@@ -438,6 +464,13 @@ impl Verifier {
                 }
                 #[cfg(feature = "rsa")]
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+                SignedPart::Field(field) => {
+                    let text = match field {
+                        Field::Header(name) => head.get(name),
+                        field => lifted.get(field).map(str::as_bytes),
+                    };
+                    pieces.push(text.ok_or(Rejection::MissingSignature)?);
+                }
             }
         }
         let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces)?;
@@ -481,6 +514,7 @@ impl Verifier {
                     .and_then(|v| std::str::from_utf8(v).ok())
                     .map(str::to_owned),
                 Field::Body(_) => from_body.map(Cow::into_owned),
+                Field::BodyPointer(_) => lifted.get(field?).map(str::to_owned),
                 Field::BodyDigest => Some(body_digest_id(&body)),
                 Field::SignatureTimestamp => None,
             }
@@ -788,7 +822,7 @@ fn header_names(scheme: &Scheme) -> Arc<[http::HeaderName]> {
 /// The headers that say who signed what, and when: each must be sent at most once.
 fn security_headers(scheme: &Scheme) -> [Option<&str>; 4] {
     [
-        Some(&*scheme.signature_header),
+        Some(&*scheme.signature_header).filter(|name| !name.is_empty()),
         header_field(scheme.timestamp.as_ref().map(|(field, _)| field)),
         header_field(Some(&scheme.id)),
         header_field(scheme.tenant.as_ref()),
