@@ -30,6 +30,8 @@ pub mod metrics;
 mod rejection;
 pub mod replay;
 pub mod scheme;
+#[cfg(any(test, feature = "testing"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod verify;
 

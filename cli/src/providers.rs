@@ -161,7 +161,7 @@ impl Provider {
             other => {
                 return Err(format!(
                     "unknown provider {other:?}: one of {}",
-                    NAMES.join(", ")
+                    crate::catalog::all_names().join(", ")
                 ));
             }
         };
@@ -695,7 +695,7 @@ mod tests {
 
     #[test]
     fn an_unknown_provider_lists_the_known_ones() {
-        let error = Provider::find("gitlab", false).unwrap_err();
+        let error = Provider::find("no-such-provider", false).unwrap_err();
         assert!(
             error.contains("audit-trail") && error.contains("paypal"),
             "{error}"
