@@ -79,7 +79,7 @@ impl Scheme {
 
 /// A Mailgun JSON body for `event` (`delivered`, ...) with event id `id`, signed at `timestamp`
 /// with `token` under `key`: what Mailgun posts.
-#[cfg(test)]
+#[cfg(any(test, feature = "testing"))]
 pub(crate) fn signed_body(
     key: &crate::Secret,
     timestamp: i64,
@@ -108,6 +108,87 @@ pub(crate) fn signed_body(
         "event-data": event_data,
     })
     .to_string()
+}
+
+/// The catalog's entry: `/webhooks/mailgun`, the webhook signing key from
+/// `MAILGUN_WEBHOOK_SECRET`, a `delivered` event signed in the body as Mailgun does; the
+/// tampering flips a bit of the signature (the event data is not signed).
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn demo() -> crate::testing::catalog::Provider {
+    use crate::testing::catalog::{self, DemoRequest, Provider};
+    use sha2::Digest as _;
+    /// Mailgun's token: 50 random characters; here derived from the id and time, so a
+    /// re-signed retry gets a new one, as from Mailgun.
+    fn token(sample: &catalog::Sample<'_>) -> String {
+        let digest = sha2::Sha256::digest(format!("{}@{}", sample.id, sample.now));
+        crate::verify::encoding::encode_hex(&digest)[..50].to_owned()
+    }
+    fn body(sample: &catalog::Sample<'_>) -> String {
+        // Unsigned: `sign` signs it; this is the shape `webhook-guard send --body` starts from.
+        serde_json::json!({
+            "signature": {"timestamp": sample.now.to_string(), "token": token(sample)},
+            "event-data": {"event": sample.event_type, "id": sample.id, "timestamp": sample.now},
+        })
+        .to_string()
+    }
+    fn sign(
+        provider: &Provider,
+        env: &catalog::Env,
+        sample: &catalog::Sample<'_>,
+    ) -> Result<DemoRequest, String> {
+        let key = provider.secret(env)?;
+        let body = match sample.body {
+            // A given body is signed as it is: its signature field is (re)written.
+            Some(given) => {
+                let mut value: serde_json::Value =
+                    serde_json::from_str(given).map_err(|e| format!("the body: {e}"))?;
+                let signature = crate::Signer::new(Scheme::mailgun(), key).signature(
+                    given.as_bytes(),
+                    sample.now,
+                    "",
+                );
+                value["signature"]["signature"] = signature.into();
+                value.to_string()
+            }
+            None => signed_body(
+                &key,
+                sample.now,
+                &token(sample),
+                sample.event_type,
+                sample.id,
+            ),
+        };
+        Ok(DemoRequest::post(
+            provider.path(),
+            vec![("Content-Type".into(), "application/json".into())],
+            body,
+        ))
+    }
+    fn tamper(request: &mut DemoRequest) {
+        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
+            return catalog::flip_body_bit(request);
+        };
+        if let Some(signature) = value["signature"]["signature"].as_str() {
+            let mut bytes = signature.as_bytes().to_vec();
+            if let Some(first) = bytes.first_mut() {
+                // Another hex digit (0-9, b-e) or none at all: refused either way.
+                *first ^= 1;
+            }
+            value["signature"]["signature"] = String::from_utf8_lossy(&bytes).into_owned().into();
+        }
+        request.body = value.to_string().into_bytes();
+    }
+    Provider {
+        sign,
+        tamper,
+        ..Provider::hmac(
+            "mailgun",
+            "delivered",
+            Scheme::mailgun,
+            "demo_mailgun_webhook_signing_key",
+            body,
+        )
+    }
 }
 
 #[cfg(test)]

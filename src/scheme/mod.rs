@@ -32,22 +32,22 @@
 //! assert_eq!(acme.name(), "acme");
 //! ```
 
-mod asana;
+pub(crate) mod asana;
 mod audit_trail;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
 mod github;
-mod gitlab;
+pub(crate) mod gitlab;
 mod linear;
-mod mailgun;
-mod msgraph;
-mod okta;
+pub(crate) mod mailgun;
+pub(crate) mod msgraph;
+pub(crate) mod okta;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
-mod postmark;
+pub(crate) mod postmark;
 #[cfg(feature = "ecdsa")]
 mod sendgrid;
 mod shopify;
