@@ -412,6 +412,8 @@ pub fn flip_header_bit(request: &mut DemoRequest, name: &str) {
 /// sorted.dedup();
 /// assert_eq!(names, sorted, "one entry per name, sorted");
 /// ```
+// One push per entry, each gated by its scheme's feature where it has one.
+#[allow(clippy::vec_init_then_push)]
 pub fn providers() -> Vec<Provider> {
     #[allow(unused_mut)]
     let mut all: Vec<Provider> = Vec::new();
