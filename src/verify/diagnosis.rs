@@ -121,6 +121,15 @@ impl Verifier {
         let scheme = &*self.scheme;
         let name = scheme.name();
         match rejection {
+            Rejection::MissingSignature if scheme.signature_field.is_some() => format!(
+                "no signature at the body's {}: the request is not signed the {name} way (is \
+                 this the route of its provider?)",
+                scheme
+                    .signature_field
+                    .as_ref()
+                    .map(field_place)
+                    .unwrap_or_default()
+            ),
             Rejection::MissingSignature => format!(
                 "no `{}` header: the request is not signed the {name} way (is this the route \
                  of its provider? a proxy may strip the header)",

@@ -4,9 +4,12 @@
 //! A signed handshake (Slack's `url_verification`, Zoom's `endpoint.url_validation`, Discord's
 //! PING) is answered only once its signature, timestamp and id held, and it is never claimed in
 //! the replay store: a provider's next check is answered too, and a copy gains nothing (the
-//! answer says nothing the copy does not already hold). Dropbox's `GET ?challenge=` carries no
-//! signature; its echo is the one unsigned answer, exactly as Dropbox documents it (plain
-//! text, `X-Content-Type-Options: nosniff`).
+//! answer says nothing the copy does not already hold). A few checks carry no signature, and
+//! their answers are echoes of what the request itself carries, nothing else: Dropbox's
+//! `GET ?challenge=` (plain text, `X-Content-Type-Options: nosniff`), Microsoft Graph's
+//! `?validationToken=` (decoded, plain text), Okta's `X-Okta-Verification-Challenge` (a JSON
+//! object), Asana's `X-Hook-Secret` (the same header back). Each is exactly as its provider
+//! documents it, bounded in length and alphabet, and never claimed either.
 //!
 //! The decision is the core's: [`Guard::admit`](crate::Guard::admit) answers
 //! [`Rejection::Answered`](crate::Rejection::Answered) with the [`HandshakeResponse`], which

@@ -220,8 +220,10 @@ impl Verifier {
     /// gets a byte of body buffered (nor a `100 Continue` from hyper); the
     /// [`Guard`](crate::Guard) runs it again before verifying, so the answer does not depend on
     /// whether it was called. A scheme with an unsigned handshake
-    /// ([`Handshake::EchoQuery`]) lets a head without a signature through: the verify step
-    /// answers it.
+    /// ([`Handshake::EchoQuery`], [`Handshake::EchoHeader`], [`Handshake::HeaderToJson`],
+    /// [`Handshake::EchoQueryDecoded`]) lets a head without a signature through: the verify
+    /// step answers it, or refuses it. So does a scheme whose signature is in the body
+    /// ([`SchemeBuilder::signature_field`](crate::scheme::SchemeBuilder::signature_field)).
     ///
     /// A head that passes proves nothing (anyone can write a well-formed header): only the
     /// signature, checked over the body, does.
