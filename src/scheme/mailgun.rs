@@ -138,12 +138,23 @@ pub(crate) fn demo() -> crate::testing::catalog::Provider {
     ) -> Result<DemoRequest, String> {
         let key = provider.secret(env)?;
         let body = match sample.body {
-            // A given body is signed as it is: its signature field is (re)written.
+            // A given body gets its `signature` object (re)written: the time of sending, its
+            // token (or a new one), and the signature of both.
             Some(given) => {
                 let mut value: serde_json::Value =
                     serde_json::from_str(given).map_err(|e| format!("the body: {e}"))?;
+                if !value.is_object() {
+                    return Err("the body: a JSON object".into());
+                }
+                let token = value["signature"]["token"]
+                    .as_str()
+                    .map_or_else(|| token(sample), str::to_owned);
+                value["signature"] = serde_json::json!({
+                    "timestamp": sample.now.to_string(),
+                    "token": token,
+                });
                 let signature = crate::Signer::new(Scheme::mailgun(), key).signature(
-                    given.as_bytes(),
+                    value.to_string().as_bytes(),
                     sample.now,
                     "",
                 );
@@ -288,5 +299,68 @@ mod tests {
         )
         .unwrap();
         assert_ne!(digest(&next), digest(&original));
+    }
+
+    #[test]
+    fn the_catalog_entries_of_this_family_verify_in_process() {
+        use crate::testing::catalog::{Env, Sample};
+        let now = 1_700_000_000;
+        for provider in [
+            crate::scheme::asana::demo(),
+            crate::scheme::gitlab::demo(),
+            super::demo(),
+            crate::scheme::msgraph::demo(),
+            crate::scheme::okta::demo(),
+            crate::scheme::postmark::demo(),
+        ] {
+            let name = provider.name;
+            let env = Env::from_pairs([(provider.secret_var(), "a:secret-of-ours")], "http://h");
+            let verifier = (provider.verifier)(&provider, &env).unwrap();
+            let check = |request: &crate::testing::catalog::DemoRequest| {
+                verifier.check_head(&request.headers, now)?;
+                verifier.verify_target(
+                    &request.headers,
+                    &request.path_and_query,
+                    request.body.clone().into(),
+                    verifier.secrets(),
+                    now,
+                )
+            };
+            let sample = Sample::new(provider.default_type, "id-1", now);
+            let mut request = provider.request(&env, &sample).unwrap();
+            let delivery = check(&request).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert!(!delivery.id().is_empty(), "{name}");
+            (provider.tamper)(&mut request);
+            let refused = check(&request).unwrap_err();
+            assert_eq!(refused.status(), 401, "{name}: {refused:?}");
+            // The demo key is not the configured one.
+            let demo = Env::from_pairs(Vec::<(String, String)>::new(), "http://h");
+            assert!(
+                check(&provider.request(&demo, &sample).unwrap()).is_err(),
+                "{name}"
+            );
+            if let Some(challenge) = provider.challenge {
+                let challenge = challenge(&provider, &env, now).unwrap();
+                let Err(Rejection::Answered(answer)) = check(&challenge.request) else {
+                    panic!("{name}: the challenge is answered")
+                };
+                let text = String::from_utf8_lossy(&answer.body);
+                assert!(text.contains(&challenge.answer_contains), "{name}: {text}");
+            }
+        }
+        // `webhook-guard send mailgun --body`: a given body is signed anew.
+        let provider = super::demo();
+        let env = Env::from_pairs([(provider.secret_var(), KEY)], "http://h");
+        let given = r#"{"signature":{"timestamp":"1","token":"t0k3n","signature":"00"},"event-data":{"event":"opened","id":"given-1"}}"#;
+        let sample = Sample {
+            body: Some(given),
+            ..Sample::new("opened", "ignored", TS)
+        };
+        let request = provider.request(&env, &sample).unwrap();
+        let delivery = verify(std::str::from_utf8(&request.body).unwrap(), TS).unwrap();
+        assert_eq!(
+            (delivery.id(), delivery.event_type()),
+            ("given-1", Some("opened"))
+        );
     }
 }
