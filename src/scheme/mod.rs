@@ -624,7 +624,8 @@ impl Scheme {
         &self.id_binding
     }
 
-    /// The header that carries the signature (lower case).
+    /// The header that carries the signature (lower case); empty for a scheme that carries it
+    /// in the body ([`SchemeBuilder::signature_field`]).
     pub fn signature_header(&self) -> &str {
         &self.signature_header
     }
