@@ -45,7 +45,7 @@ pub use verify::delivery::Delivery;
 pub use verify::diagnosis::Diagnosis;
 pub use verify::freshness::Freshness;
 pub use verify::handshake::{Handshake, HandshakeResponse};
-pub use verify::headers::HeaderLookup;
+pub use verify::headers::{HeaderLookup, WithMethod};
 pub use verify::public_key::{KeyError, PublicKey};
 pub use verify::secret::{Secret, SecretError};
 pub use verify::signer::Signer;

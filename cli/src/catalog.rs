@@ -15,18 +15,6 @@ pub fn entry(name: &str) -> Option<Provider> {
     catalog::find(name)
 }
 
-/// Every name `send`, `sign` and `verify` take: the command's table, then the catalog's.
-pub fn all_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = NAMES.to_vec();
-    names.extend(
-        catalog::providers()
-            .iter()
-            .map(|p| p.name)
-            .filter(|name| !NAMES.contains(name)),
-    );
-    names
-}
-
 /// The environment the entry reads its keys from, with `--secret` over it, and the public base
 /// URL the URL-signing schemes sign.
 pub fn env(provider: &Provider, public_url: &str, secret: Option<&str>) -> Env {
@@ -69,6 +57,7 @@ pub fn new_id(unique: u128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::all_names;
 
     #[test]
     fn the_command_knows_every_catalog_route_once() {

@@ -6,8 +6,15 @@
 //! ([`Scheme::audit_trail`], [`Scheme::palo`], [`Scheme::standard_webhooks`],
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
-//! [`Scheme::dropbox`], [`Scheme::gitlab`], [`Scheme::postmark`], [`Scheme::okta`],
-//! [`Scheme::asana`], [`Scheme::mailgun`], [`Scheme::msgraph`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
+//! [`Scheme::dropbox`], [`Scheme::typeform`], [`Scheme::sentry`],
+//! [`Scheme::coinbase_commerce`], [`Scheme::razorpay`], [`Scheme::bitbucket`],
+//! [`Scheme::calendly`], [`Scheme::mux`], [`Scheme::meta`], [`Scheme::twitch`],
+//! [`Scheme::xero`], [`Scheme::hubspot`], [`Scheme::box_com`], [`Scheme::gitlab`],
+//! [`Scheme::postmark`], [`Scheme::okta`], [`Scheme::asana`], [`Scheme::mailgun`],
+//! [`Scheme::msgraph`]; the senders built on Standard
+//! Webhooks, each under its own name: [`Scheme::clerk`] and [`Scheme::resend`] (Svix's `svix-*`
+//! headers), [`Scheme::openai`] and [`Scheme::replicate`] (`webhook-*`); with the `sha1`
+//! feature `Scheme::twilio`, `Scheme::intercom`, `Scheme::vercel` and `Scheme::trello`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
@@ -34,29 +41,51 @@
 
 pub(crate) mod asana;
 mod audit_trail;
+mod bitbucket;
+mod box_com;
+mod calendly;
+mod clerk;
+mod coinbase;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
 mod github;
 pub(crate) mod gitlab;
+mod hubspot;
+#[cfg(feature = "sha1")]
+mod intercom;
 mod linear;
 pub(crate) mod mailgun;
+mod meta;
 pub(crate) mod msgraph;
+mod mux;
 pub(crate) mod okta;
+mod openai;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
 pub(crate) mod postmark;
+mod razorpay;
+mod replicate;
+mod resend;
 #[cfg(feature = "ecdsa")]
 mod sendgrid;
+mod sentry;
 mod shopify;
 mod slack;
 mod square;
 mod standard_webhooks;
 mod stripe;
 #[cfg(feature = "sha1")]
+mod trello;
+#[cfg(feature = "sha1")]
 mod twilio;
+mod twitch;
+mod typeform;
+#[cfg(feature = "sha1")]
+mod vercel;
+mod xero;
 mod zoom;
 
 pub use palo::PALO_MIN_SECRET_LEN;
@@ -259,6 +288,13 @@ pub enum SignedPart {
     #[cfg(feature = "rsa")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     BodyCrc32,
+    /// The request's method (`POST`), as the adapter received it (HubSpot's v3 signature
+    /// begins with it). The adapters hand it to the verifier as the `:method` pseudo-header
+    /// ([`WithMethod`](crate::WithMethod)); a request whose method the verifier is not told
+    /// verifies nothing ([`Rejection::InvalidSignature`](crate::Rejection::InvalidSignature)).
+    /// The [`Signer`](crate::Signer) signs `POST` unless told otherwise
+    /// ([`Signer::method`](crate::Signer::method)).
+    Method,
     /// The text of a body field ([`Field::Body`] or [`Field::BodyPointer`]), read before the
     /// signature is checked, for a provider that signs values inside the body rather than the
     /// body (Mailgun signs its `timestamp` and `token`; see
@@ -475,6 +511,9 @@ pub struct Scheme {
     pub(crate) algorithm: Algorithm,
     pub(crate) alternatives: Vec<(SignatureFormat, Algorithm)>,
     pub(crate) handshakes: Vec<Handshake>,
+    /// A second header carrying a signature of the same content in the same format, made
+    /// with another key ([`SchemeBuilder::second_signature_header`]).
+    pub(crate) second_signature_header: Option<Cow<'static, str>>,
     /// Where the signature is read when it travels in the body, not in a header
     /// ([`SchemeBuilder::signature_field`]); the signature header's name is then empty.
     pub(crate) signature_field: Option<Field>,
@@ -535,6 +574,7 @@ impl Scheme {
             algorithm: Algorithm::HmacSha256,
             alternatives: Vec::new(),
             handshakes: Vec::new(),
+            second_signature_header: None,
             signature_field: None,
             body_unsigned: false,
         }
@@ -611,6 +651,22 @@ impl Scheme {
     #[must_use]
     pub fn with_freshness(mut self, freshness: Freshness) -> Self {
         self.freshness = freshness;
+        self
+    }
+
+    /// The token the scheme's token-guarded handshakes compare against
+    /// ([`Handshake::EchoQueryWithToken`]: Meta's verify token, chosen by you when the
+    /// subscription is made). Without one, such a handshake is never answered. The token is
+    /// kept like a secret: it never appears in `Debug` output or logs.
+    ///
+    /// See the example on [`Handshake::EchoQueryWithToken`].
+    #[must_use]
+    pub fn with_handshake_token(mut self, token: Secret) -> Self {
+        for handshake in &mut self.handshakes {
+            if let Handshake::EchoQueryWithToken { token: slot, .. } = handshake {
+                *slot = Some(token.clone());
+            }
+        }
         self
     }
 
@@ -707,6 +763,7 @@ impl Scheme {
         });
         std::iter::once(self.signature_header.as_ref())
             .filter(|name| !name.is_empty())
+            .chain(self.second_signature_header.as_deref())
             .chain(
                 fields
                     .into_iter()
@@ -792,6 +849,7 @@ pub struct SchemeBuilder {
     algorithm: Algorithm,
     alternatives: Vec<(SignatureFormat, Algorithm)>,
     handshakes: Vec<Handshake>,
+    second_signature_header: Option<Cow<'static, str>>,
     signature_field: Option<Field>,
     body_unsigned: bool,
 }
@@ -844,6 +902,21 @@ impl SchemeBuilder {
     /// [`SignedPart::Timestamp`] still is.
     pub fn body_unsigned(mut self) -> Self {
         self.body_unsigned = true;
+        self
+    }
+
+    /// A second header that carries a signature of the same content, in the same format,
+    /// made with another key: Box sends `BOX-SIGNATURE-PRIMARY` and `BOX-SIGNATURE-SECONDARY`,
+    /// one per key of the application, so that a key can be rotated while the other one
+    /// verifies. A request verifies when either header's signature verifies with any
+    /// configured key; either header may be absent, not both. The
+    /// [`Signer`](crate::Signer) writes it when given a second key
+    /// ([`Signer::second_secret`](crate::Signer::second_secret)).
+    ///
+    /// See [`Scheme::box_com`].
+    pub fn second_signature_header(mut self, header: impl Into<Cow<'static, str>>) -> Self {
+        let header = header.into();
+        self.second_signature_header = Some(Cow::Owned(header.to_ascii_lowercase()));
         self
     }
 
@@ -1083,6 +1156,7 @@ impl SchemeBuilder {
             algorithm: self.algorithm,
             alternatives: self.alternatives,
             handshakes: self.handshakes,
+            second_signature_header: self.second_signature_header,
             signature_field: self.signature_field,
             native_event: None,
         })

@@ -34,7 +34,7 @@ use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, Timest
 use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
 use encoding::encode_hex;
 use fields::{form_or_json_fields, form_pairs, json_fields};
-use handshake::{Handshake, answers_unsigned, unsigned_answer};
+use handshake::Handshake;
 use signature::{Algorithm, SecretSet, Tag};
 use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 
@@ -220,9 +220,10 @@ impl Verifier {
     /// gets a byte of body buffered (nor a `100 Continue` from hyper); the
     /// [`Guard`](crate::Guard) runs it again before verifying, so the answer does not depend on
     /// whether it was called. A scheme with an unsigned handshake
-    /// ([`Handshake::EchoQuery`], [`Handshake::EchoHeader`], [`Handshake::HeaderToJson`],
-    /// [`Handshake::EchoQueryDecoded`]) lets a head without a signature through: the verify
-    /// step answers it, or refuses it. So does a scheme whose signature is in the body
+    /// ([`Handshake::EchoQuery`], [`Handshake::EchoQueryWithToken`], [`Handshake::AnswerMethod`],
+    /// [`Handshake::EchoHeader`], [`Handshake::HeaderToJson`], [`Handshake::EchoQueryDecoded`])
+    /// lets a head without a signature through: the verify step answers it, or refuses it. So
+    /// does a scheme whose signature is in the body
     /// ([`SchemeBuilder::signature_field`](crate::scheme::SchemeBuilder::signature_field)).
     ///
     /// A head that passes proves nothing (anyone can write a well-formed header): only the
@@ -282,7 +283,7 @@ impl Verifier {
             return Ok(read);
         }
         let Some(signature) = &read.signature else {
-            return if answers_unsigned(&scheme.handshakes) {
+            return if handshake::answers_unsigned(&scheme.handshakes) {
                 Ok(read)
             } else {
                 Err(Rejection::MissingSignature)
@@ -378,8 +379,11 @@ impl Verifier {
 
         // The unsigned answers: an echo of a challenge the request carries, nothing else.
         let signed = read.signature_header.is_some();
+        let method = headers.header(headers::METHOD);
         if let Some(answer) =
-            unsigned_answer(&scheme.handshakes, target, signed, |name| head.get(name))
+            handshake::unsigned_answer(&scheme.handshakes, target, method, signed, |name| {
+                head.get(name)
+            })
         {
             return Err(Rejection::Answered(answer));
         }
@@ -402,7 +406,9 @@ impl Verifier {
         };
         // With alternatives, a header the first format cannot read may still hold another's.
         let signature = match signature {
-            Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
+            Err(rejection) if scheme.alternatives.is_empty() && read.second_signature.is_none() => {
+                return Err(rejection);
+            }
             parsed => parsed,
         };
         if matches!(scheme.timestamp, Some((Field::SignatureTimestamp, _))) {
@@ -466,6 +472,11 @@ impl Verifier {
                 }
                 #[cfg(feature = "rsa")]
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+                SignedPart::Method => pieces.push(
+                    headers
+                        .header(headers::METHOD)
+                        .ok_or(Rejection::InvalidSignature)?,
+                ),
                 SignedPart::Field(field) => {
                     let text = match field {
                         Field::Header(name) => head.get(name),
@@ -475,7 +486,15 @@ impl Verifier {
                 }
             }
         }
-        let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces)?;
+        let matched = match verify_signature(scheme, raw_signature, signature, secrets, &pieces) {
+            Ok(matched) => matched,
+            // The second signature header, made with another key (Box's secondary).
+            Err(refusal) => {
+                let second = read.second_signature.ok_or_else(|| refusal.clone())?;
+                let parsed = scheme.parse_signature(second);
+                verify_signature(scheme, second, parsed, secrets, &pieces).map_err(|_| refusal)?
+            }
+        };
         let mac = matched.tag;
 
         // The signature holds: read the body's fields.
@@ -582,6 +601,9 @@ impl Verifier {
             }
             _ => None,
         };
+        // A handshake told by the body's shape rather than an event type.
+        let handshake =
+            handshake.or_else(|| handshake::empty_array_answer(&scheme.handshakes, &body));
         Ok(Delivery {
             scheme: Arc::clone(&self.scheme_name),
             id,
@@ -727,6 +749,9 @@ pub(crate) struct HeadRead<'h> {
     timestamp_header: Option<&'h [u8]>,
     /// The id header, if the scheme has one and it is not empty.
     id_header: Option<&'h [u8]>,
+    /// The scheme's second signature header, when the first is present too (when it is
+    /// not, the second is read as the first).
+    second_signature: Option<&'h [u8]>,
     /// One of the security headers (signature, timestamp, id, tenant) is sent more than once.
     repeated: bool,
 }
@@ -743,11 +768,17 @@ impl<'h> HeadRead<'h> {
         let [signature_header, timestamp_header, id_header, _tenant] =
             security_headers(scheme).map(&mut header);
         let id_header = id_header.filter(|id| !id.is_empty());
+        let second = header(scheme.second_signature_header.as_deref());
+        let (signature_header, second_signature) = match signature_header {
+            Some(first) => (Some(first), second),
+            None => (second, None),
+        };
         Self {
             signature_header,
             signature: signature_header.map(|raw| scheme.parse_signature(raw)),
             timestamp_header,
             id_header,
+            second_signature,
             repeated,
         }
     }
@@ -814,7 +845,10 @@ fn header_names(scheme: &Scheme) -> Arc<[http::HeaderName]> {
     });
     security_headers(scheme)
         .into_iter()
-        .chain([header_field(scheme.event_type.as_ref())])
+        .chain([
+            header_field(scheme.event_type.as_ref()),
+            scheme.second_signature_header.as_deref(),
+        ])
         .flatten()
         .chain(signed)
         .filter_map(|name| http::HeaderName::from_bytes(name.as_bytes()).ok())

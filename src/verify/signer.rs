@@ -41,6 +41,8 @@ pub struct Signer {
     scheme: Scheme,
     secrets: SecretSet,
     url: Option<String>,
+    method: String,
+    second: Option<SecretSet>,
 }
 
 impl Signer {
@@ -50,6 +52,8 @@ impl Signer {
             scheme,
             secrets: SecretSet::new([secret]),
             url: None,
+            method: "POST".to_owned(),
+            second: None,
         }
     }
 
@@ -58,6 +62,41 @@ impl Signer {
     #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
+        self
+    }
+
+    /// The method the delivery is sent with (default `POST`), for schemes that sign it
+    /// ([`SignedPart::Method`]).
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer};
+    ///
+    /// let secret = Secret::new("hubspot-client-secret").unwrap();
+    /// let signer = Signer::new(Scheme::hubspot(), secret).url("https://hooks.example.com/webhooks/hubspot");
+    /// let post = signer.clone().headers(b"[]", 1_700_000_000, "");
+    /// let get = signer.method("GET").headers(b"[]", 1_700_000_000, "");
+    /// assert_ne!(post[0], get[0]);
+    /// ```
+    #[must_use]
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = method.into();
+        self
+    }
+
+    /// The key the scheme's second signature header is signed with
+    /// ([`SchemeBuilder::second_signature_header`](crate::scheme::SchemeBuilder::second_signature_header));
+    /// without one, only the first header is written.
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer};
+    ///
+    /// let (primary, secondary) = (Secret::new("box-primary").unwrap(), Secret::new("box-secondary").unwrap());
+    /// let headers = Signer::new(Scheme::box_com(), primary).second_secret(secondary).headers(b"{}", 0, "");
+    /// assert!(headers.iter().any(|(name, _)| name == "box-signature-secondary"));
+    /// ```
+    #[must_use]
+    pub fn second_secret(mut self, secret: Secret) -> Self {
+        self.second = Some(SecretSet::new([secret]));
         self
     }
 
@@ -81,7 +120,13 @@ impl Signer {
         if scheme.signature_field.is_none() {
             headers.push((
                 scheme.signature_header.to_string(),
-                self.signature(body, timestamp, id),
+                self.signature_with(&self.secrets, body, timestamp, id),
+            ));
+        }
+        if let (Some(name), Some(second)) = (&scheme.second_signature_header, &self.second) {
+            headers.push((
+                name.to_string(),
+                self.signature_with(second, body, timestamp, id),
             ));
         }
         if let Some((Field::Header(name), _)) = &scheme.timestamp {
@@ -117,6 +162,11 @@ impl Signer {
     /// );
     /// ```
     pub fn signature(&self, body: &[u8], timestamp: i64, id: &str) -> String {
+        self.signature_with(&self.secrets, body, timestamp, id)
+    }
+
+    /// [`signature`](Self::signature) with the first key of `secrets`.
+    fn signature_with(&self, secrets: &SecretSet, body: &[u8], timestamp: i64, id: &str) -> String {
         let scheme = &self.scheme;
         let timestamp_text = self.timestamp_text(timestamp);
         let lifted = super::body_values::BodyValues::read(scheme, body).unwrap_or_default();
@@ -143,6 +193,7 @@ impl Signer {
                 }
                 #[cfg(feature = "rsa")]
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+                SignedPart::Method => pieces.push(self.method.as_bytes()),
                 // A signed header is the caller's to add, as for `SignedPart::Header`.
                 SignedPart::Field(field) => {
                     pieces.push(lifted.get(field).unwrap_or_default().as_bytes())
@@ -150,12 +201,11 @@ impl Signer {
             }
         }
         // A public-key scheme is signed by the sender's private key, which a signer never has.
-        let mac = self
-            .secrets
+        let mac = secrets
             .sign_with(scheme.algorithm, &pieces)
             .unwrap_or_default();
         // A shared token is sent as it is.
-        let token = self.secrets.shared_secrets().next().map(Secret::expose);
+        let token = secrets.shared_secrets().next().map(Secret::expose);
         let mac = match (scheme.algorithm, token) {
             (crate::signature::Algorithm::SharedToken, Some(token)) => token,
             _ => mac.as_bytes(),
