@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Providers that sign nothing, or sign oddly, against webhook-guard, both ways, over HTTP.
 
-    python3 tests/sdk/tokens.py --signed SIGNED.json RECEIVER [RECEIVER...]
+    python3 tests/sdk/tokens.py --signed SIGNED.json [--inbox DIR] RECEIVER [RECEIVER...]
 
 Run by `tests/sdk_tokens.rs` (`cargo test --test sdk_tokens`), which builds the example
 receivers and writes SIGNED.json with deliveries made by the catalog's entries
@@ -30,6 +30,10 @@ algorithm is written here with the standard library only, from the provider's do
 2. webhook-guard -> provider algorithm: every delivery in SIGNED.json checks out under the
    documented algorithm, and a tampered copy does not.
 
+With `--inbox DIR` the receivers run in inbox mode (`INBOX_URL=sqlite://DIR/<receiver>.db`):
+a delivery is answered 200 `OK` once stored and its line is printed once handled; a duplicate
+is answered 200 `OK` too, and never printed.
+
 Exit status: 0 when every check passes, 1 when one fails.
 """
 
@@ -50,6 +54,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+
+
+# Set by --inbox: the answer to a duplicate, and how long a line may take to appear.
+DUPLICATE_TEXT = "already processed"
+LINE_WAIT = 0.3
 
 
 class Checks:
@@ -149,17 +158,17 @@ def delivered(checks, receiver, name, path, body, headers, provider, id, type):
 
 def duplicate(checks, receiver, name, path, body, headers):
     status, text, _ = receiver.send("POST", path, body, headers)
-    lines = receiver.new_lines(0.3)
+    lines = receiver.new_lines(LINE_WAIT)
     checks.check(
-        f"{name}: 200 already processed, no line",
-        (status, text, lines) == (200, "already processed", []),
+        f"{name}: 200 {DUPLICATE_TEXT}, no line",
+        (status, text, lines) == (200, DUPLICATE_TEXT, []),
         f"got {status} {text!r} {lines}",
     )
 
 
 def rejected(checks, receiver, name, path, body, headers, expected=401):
     status, text, _ = receiver.send("POST", path, body, headers)
-    lines = receiver.new_lines(0.3)
+    lines = receiver.new_lines(LINE_WAIT)
     checks.check(
         f"{name}: {expected}, no line", status == expected and lines == [],
         f"got {status} {text!r} {lines}",
@@ -267,7 +276,7 @@ def okta_to_receiver(checks, receiver, value):
     challenge = secrets.token_urlsafe(24)
     status, text, response_headers = receiver.send(
         "GET", path, None, {"X-Okta-Verification-Challenge": challenge, "Authorization": value})
-    lines = receiver.new_lines(0.3)
+    lines = receiver.new_lines(LINE_WAIT)
     answer = json.loads(text) if status == 200 else {}
     checks.check(
         "okta verification GET: answered, no line",
@@ -311,7 +320,7 @@ def msgraph_to_receiver(checks, receiver, state):
     status, text, response_headers = receiver.send(
         "POST", path + "?validationToken=" + urllib.parse.quote_plus(token), "",
         {"Content-Type": "text/plain; charset=utf-8"})
-    lines = receiver.new_lines(0.3)
+    lines = receiver.new_lines(LINE_WAIT)
     checks.check(
         "msgraph validationToken: echoed decoded as text/plain, no line",
         (status, text) == (200, token)
@@ -408,7 +417,7 @@ def asana_to_receiver(checks, receiver, secret):
     path = "/webhooks/asana"
     offered = secrets.token_hex(16)
     status, text, response_headers = receiver.send("POST", path, "", {"X-Hook-Secret": offered})
-    lines = receiver.new_lines(0.3)
+    lines = receiver.new_lines(LINE_WAIT)
     checks.check(
         "asana X-Hook-Secret handshake: echoed, no line",
         status == 200 and response_headers.get("X-Hook-Secret") == offered and lines == [],
@@ -484,8 +493,12 @@ def ours_to_algorithms(checks, signed):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--signed", required=True)
+    parser.add_argument("--inbox", help="run the receivers in inbox mode, databases in this directory")
     parser.add_argument("receivers", nargs="+")
     args = parser.parse_args()
+    global DUPLICATE_TEXT, LINE_WAIT
+    if args.inbox:
+        DUPLICATE_TEXT, LINE_WAIT = "OK", 1.0
     checks = Checks()
     ours_to_algorithms(checks, json.load(open(args.signed)))
     for binary in args.receivers:
@@ -497,9 +510,11 @@ def main():
             "MAILGUN_WEBHOOK_SECRET": secrets.token_hex(16) + "-" + secrets.token_hex(4),
             "ASANA_WEBHOOK_SECRET": secrets.token_hex(16),
         }
+        if args.inbox:
+            keys["INBOX_URL"] = f"sqlite://{args.inbox}/{os.path.basename(binary)}.db"
         receiver = Receiver(binary, keys)
         try:
-            print(f"# {os.path.basename(binary)}")
+            print(f"# {os.path.basename(binary)}{' (inbox mode)' if args.inbox else ''}")
             gitlab_to_receiver(checks, receiver, keys["GITLAB_WEBHOOK_SECRET"])
             postmark_to_receiver(checks, receiver, keys["POSTMARK_WEBHOOK_SECRET"])
             okta_to_receiver(checks, receiver, keys["OKTA_WEBHOOK_SECRET"])
