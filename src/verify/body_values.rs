@@ -15,8 +15,8 @@ pub(crate) struct BodyValues {
 }
 
 impl BodyValues {
-    /// Reads the fields `scheme` needs before its signature; nothing (and no parse) for a
-    /// scheme that needs none. A body that is not a JSON object (its first non-blank byte is
+    /// Reads the fields `scheme` reads from inside the body (ahead of its signature when it
+    /// needs them, see [`needed_ahead`]); nothing, and no parse, for a scheme that reads none. A body that is not a JSON object (its first non-blank byte is
     /// `{`), nor a form where the scheme takes forms ([`BodyFormat::FormOrJson`]), is
     /// [`Rejection::MalformedBody`].
     pub(crate) fn read(scheme: &Scheme, body: &[u8]) -> Result<Self, Rejection> {
@@ -76,9 +76,25 @@ impl BodyValues {
     }
 }
 
-/// The body fields a scheme needs before its signature: its signature field, the fields it
-/// signs, and every field it names by pointer (which the later scan of top-level fields does
-/// not read).
+/// True when the scheme's signature needs values from inside the body: the signature itself,
+/// a signed field, a signed timestamp or id named by pointer. Other schemes read their pointer
+/// fields only once the signature holds, so an unauthenticated body costs them no parse.
+pub(crate) fn needed_ahead(scheme: &Scheme) -> bool {
+    let pointer = |field: &Field| matches!(field, Field::BodyPointer(_));
+    scheme.signature_field.is_some()
+        || scheme.signed_content.iter().any(|part| match part {
+            SignedPart::Field(_) => true,
+            SignedPart::Timestamp => scheme
+                .timestamp
+                .as_ref()
+                .is_some_and(|(field, _)| pointer(field)),
+            SignedPart::Id => pointer(&scheme.id),
+            _ => false,
+        })
+}
+
+/// The body fields a scheme reads ahead of the top-level scan: its signature field, the
+/// fields it signs, and every field it names by pointer (which that scan does not read).
 fn wanted(scheme: &Scheme) -> Vec<Field> {
     let in_body = |field: &&Field| matches!(field, Field::Body(_) | Field::BodyPointer(_));
     let pointer = |field: &&Field| matches!(field, Field::BodyPointer(_));
@@ -174,5 +190,44 @@ mod tests {
         ] {
             assert_eq!(pointer_text(&root, absent), None, "{absent}");
         }
+    }
+
+    #[test]
+    fn pointer_fields_the_signature_does_not_need_wait_for_it() {
+        use crate::scheme::{IdBinding, Scheme};
+        use crate::signature::SignatureFormat;
+        use crate::{Secret, Signer, Verifier};
+
+        let scheme = Scheme::builder("acme")
+            .signature("x-sig", SignatureFormat::prefixed_hex("v1="))
+            .id(Field::pointer("/meta/id"), IdBinding::Signed)
+            .event_type(Field::pointer("/meta/kind"))
+            .build()
+            .unwrap();
+        assert!(!needed_ahead(&scheme));
+        let secret = Secret::new("acme-secret").unwrap();
+        let verifier = Verifier::new(scheme.clone(), [secret.clone()]);
+        let body = r#"{"meta":{"id":"m-1","kind":"thing.done"}}"#;
+        let headers = Signer::new(scheme.clone(), secret.clone()).headers(body.as_bytes(), 0, "");
+        let delivery = verifier.verify_at(&headers, body.into(), 0).unwrap();
+        assert_eq!(
+            (delivery.id(), delivery.event_type()),
+            ("m-1", Some("thing.done"))
+        );
+        // Unsigned garbage is refused on its signature, never parsed.
+        let forged = [("x-sig", format!("v1={}", "00".repeat(32)))];
+        assert_eq!(
+            verifier
+                .verify_at(&forged[..], "{not json".into(), 0)
+                .unwrap_err(),
+            Rejection::InvalidSignature
+        );
+        // Signed, but without the id: refused after the signature.
+        let no_id = r#"{"meta":{"kind":"thing.done"}}"#;
+        let headers = Signer::new(scheme, secret).headers(no_id.as_bytes(), 0, "");
+        assert_eq!(
+            verifier.verify_at(&headers, no_id.into(), 0).unwrap_err(),
+            Rejection::MissingId
+        );
     }
 }

@@ -388,9 +388,14 @@ impl Verifier {
             return Err(Rejection::Answered(answer));
         }
 
-        // Values the scheme carries inside the body, read ahead of its signature (none, and
-        // no parse, for most schemes).
-        let lifted = body_values::BodyValues::read(scheme, &body)?;
+        // Values the scheme carries inside the body that its signature needs, read ahead of it
+        // (none, and no parse, for most schemes).
+        let ahead = body_values::needed_ahead(scheme);
+        let lifted = if ahead {
+            body_values::BodyValues::read(scheme, &body)?
+        } else {
+            body_values::BodyValues::default()
+        };
 
         // Signature.
         let (raw_signature, signature) = match (&scheme.signature_field, read.signature_header) {
@@ -496,6 +501,14 @@ impl Verifier {
             }
         };
         let mac = matched.tag;
+        // Values by pointer that the signature did not need, read now that it holds (none, and
+        // no parse, for most schemes).
+        let late = if ahead {
+            body_values::BodyValues::default()
+        } else {
+            body_values::BodyValues::read(scheme, &body)?
+        };
+        let pointed = |field: &Field| lifted.get(field).or_else(|| late.get(field));
 
         // The signature holds: read the body's fields.
         let names = scheme.body_field_names();
@@ -535,7 +548,7 @@ impl Verifier {
                     .and_then(|v| std::str::from_utf8(v).ok())
                     .map(str::to_owned),
                 Field::Body(_) => from_body.map(Cow::into_owned),
-                Field::BodyPointer(_) => lifted.get(field?).map(str::to_owned),
+                Field::BodyPointer(_) => pointed(field?).map(str::to_owned),
                 Field::BodyDigest => Some(body_digest_id(&body)),
                 Field::SignatureTimestamp => None,
             }
@@ -564,6 +577,9 @@ impl Verifier {
                     .to_owned(),
             ),
             None if scheme.id == Field::BodyDigest => Some(body_digest_id(&body)),
+            None if matches!(scheme.id, Field::BodyPointer(_)) => {
+                pointed(&scheme.id).map(str::to_owned)
+            }
             None => body_id.map(Cow::into_owned),
         };
         let mut id = id.filter(|id| !id.is_empty());
