@@ -89,7 +89,8 @@ mod tests {
             let verifier = (provider.verifier)(&provider, &env).unwrap();
             verifier
                 .verify_target(
-                    &request.headers,
+                    // The method, as the adapters pass it (HubSpot signs it).
+                    &webhook_guard::WithMethod::new(request.method.as_str(), &request.headers),
                     &request.path_and_query,
                     request.body.clone().into(),
                     verifier.secrets(),

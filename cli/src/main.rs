@@ -463,8 +463,9 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
         None => Provider::find(&args.provider, args.v1a)?
             .verifier(args.secret.as_deref(), &public_url)?,
     };
+    // The method goes with the headers, as the adapters pass it (HubSpot signs it).
     match verifier.diagnose(
-        &captured.headers,
+        &webhook_guard::WithMethod::new(captured.method.as_str(), &captured.headers),
         &captured.target,
         captured.body.into(),
         now,

@@ -10,13 +10,9 @@ impl Scheme {
     /// - id: the body's top-level `id`, the uuid of the webhook event, signed. The body also
     ///   carries `attempt_number`, which grows on each retry, so every attempt has other bytes
     ///   and another signature: only the id ties a retry to the attempt that was handled;
-    /// - event type: **none** ([`Delivery::event_type`](crate::Delivery::event_type) is
-    ///   `None`). Coinbase puts it inside the `event` object (`event.type`, `charge:created`,
-    ///   `charge:confirmed`, ...), and the field scan reads top-level fields only, in one pass
-    ///   that builds no JSON tree; reading a nested field would need a path-aware field in the
-    ///   shared scan for this one provider. The type is not needed for authenticity, freshness
-    ///   or dedup: the handler reads `event.type` from the verified body it parses anyway
-    ///   (Coinbase's own SDKs hand the handler that `event` object).
+    /// - event type: the nested `event.type` (`charge:created`, `charge:confirmed`, ...), read by
+    ///   JSON Pointer ([`Field::pointer`], `/event/type`) once the signature holds: Coinbase
+    ///   wraps the event in an envelope, and the top level has no type of its own.
     ///
     /// **No timestamp.** Coinbase signs the body alone; `scheduled_for` is a schedule, not a
     /// time of signing, and Coinbase retries for up to three days: no freshness is checked,
@@ -33,7 +29,7 @@ impl Scheme {
     /// let body = r#"{"attempt_number":1,"event":{"api_version":"2018-03-22","created_at":"2023-08-30T19:29:20Z","data":{"id":"2aee9dd1-67b8-43ef-8dfe-977959850f27","code":"XA6G6ZFR"},"id":"c4e8bd9d-2d4f-4a41-8d7e-0c3c7b4aa3b1","resource":"event","type":"charge:created"},"id":"e71fd3e8-8d38-4a7a-bd07-5d7a5d8ea4a9","scheduled_for":"2023-08-30T19:29:20Z"}"#;
     /// let delivery = verifier.verify(headers, body.into()).unwrap();
     /// assert_eq!(delivery.id(), "e71fd3e8-8d38-4a7a-bd07-5d7a5d8ea4a9");
-    /// assert_eq!(delivery.event_type(), None);
+    /// assert_eq!(delivery.event_type(), Some("charge:created"));
     /// ```
     pub fn coinbase_commerce() -> Self {
         Scheme::builder("coinbase")
@@ -44,6 +40,7 @@ impl Scheme {
                 },
             )
             .id(Field::body("id"), IdBinding::Signed)
+            .event_type(Field::pointer("/event/type"))
             .build()
             .unwrap_or_else(|e| unreachable!("the Coinbase Commerce scheme is valid: {e}"))
     }
@@ -103,8 +100,9 @@ mod tests {
             [("x-cc-webhook-signature".into(), SIGNATURE.into())]
         );
         let delivery = verifier().verify(&signed, BODY.into()).unwrap();
-        // The top-level id, not the nested event's.
+        // The top-level id, not the nested event's; the nested event's type.
         assert_eq!(delivery.id(), "e71fd3e8-8d38-4a7a-bd07-5d7a5d8ea4a9");
+        assert_eq!(delivery.event_type(), Some("charge:created"));
         assert_eq!(
             verifier()
                 .verify(&signed, BODY.replace("XA6G6ZFR", "XA6G6ZFS").into())

@@ -24,11 +24,14 @@ impl Scheme {
     ///   `attemptNumber`, ...), so it is not read ([`BodyFormat::Opaque`]) and there is no one
     ///   event type.
     ///
-    /// **Dedup.** HubSpot sends no delivery id; the id is a digest of the raw body
-    /// ([`Field::BodyDigest`], signed), so the same signed request sent again is a duplicate.
-    /// HubSpot's own retry of a batch is *not* the same bytes: each event in it carries its
-    /// `attemptNumber`, one higher on each retry, so a retry after a lost answer is a new
-    /// delivery to this scheme. Make the handler idempotent on each event's `eventId`.
+    /// **Dedup.** HubSpot sends no delivery id, and the body's ids are per event (`eventId`).
+    /// The id is a digest of the body without its `attemptNumber` members
+    /// ([`Field::BodyDigestWithout`], signed): HubSpot retries a batch it got no 2xx for (up
+    /// to 10 times over 24 hours), each event's `attemptNumber` one higher and signed anew, and
+    /// that retry is answered "already processed" once the batch was handled. Two batches
+    /// differ in their events (`eventId`, `occurredAt`), so they never share an id. HubSpot's
+    /// retries span 24 hours, the replay store's default retention: raise it to keep a late
+    /// retry from running the handler again.
     ///
     /// ```
     /// use webhook_guard::{Scheme, Secret, Signer, Verifier};
@@ -65,11 +68,49 @@ impl Scheme {
                 Duration::from_secs(5 * 60),
                 Duration::from_secs(5 * 60),
             ))
-            .id(Field::BodyDigest, IdBinding::Signed)
+            .id(
+                Field::BodyDigestWithout("attemptNumber".into()),
+                IdBinding::Signed,
+            )
             .body_format(BodyFormat::Opaque)
             .build()
             .unwrap_or_else(|e| unreachable!("the HubSpot scheme is valid: {e}"))
     }
+}
+
+/// The catalog's entry (`/webhooks/hubspot`, `HUBSPOT_WEBHOOK_SECRET` the app's client
+/// secret): a batch of one `contact.creation`, signed over the receiver's public URL.
+#[cfg(feature = "testing")]
+pub(crate) fn demo() -> crate::testing::catalog::Provider {
+    crate::testing::catalog::Provider::hmac(
+        "hubspot",
+        "contact.creation",
+        Scheme::hubspot,
+        "demo_hubspot_client_secret",
+        |sample| {
+            // HubSpot's event ids are numbers: one made from the sample's id.
+            let event_id = sample
+                .id
+                .bytes()
+                .fold(1_469_598_103_934_665_603_u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
+                })
+                >> 12;
+            serde_json::json!([{
+                "eventId": event_id,
+                "subscriptionId": 12345,
+                "portalId": 62515,
+                "appId": 54321,
+                "occurredAt": i128::from(sample.now) * 1000,
+                "subscriptionType": sample.event_type,
+                "attemptNumber": 0,
+                "objectId": 123,
+                "changeSource": "CRM",
+                "changeFlag": "NEW"
+            }])
+            .to_string()
+        },
+    )
 }
 
 #[cfg(test)]
@@ -128,6 +169,36 @@ mod tests {
                     TIMESTAMP.to_string()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_retry_counts_its_attempt_and_is_the_same_delivery() {
+        let sign = |body: &str, at: i64| {
+            let mut headers = Signer::new(Scheme::hubspot(), Secret::new(SECRET).unwrap())
+                .url(format!("{BASE}{PATH}"))
+                .headers(body.as_bytes(), at, "");
+            headers.push((":method".into(), "POST".into()));
+            let v = verifier();
+            v.verify_target(&headers, PATH, body.to_owned().into(), v.secrets(), at)
+                .unwrap()
+        };
+        let first = sign(BODY, AT);
+        let retry = BODY.replace(r#""attemptNumber":0"#, r#""attemptNumber":1"#);
+        assert_ne!(retry, BODY);
+        assert_eq!(sign(&retry, AT + 60).id(), first.id());
+        let other = BODY.replace(r#""eventId":1"#, r#""eventId":2"#);
+        assert_ne!(sign(&other, AT).id(), first.id());
+        // A body that is not JSON verifies, then has no id to give.
+        let mut headers = Signer::new(Scheme::hubspot(), Secret::new(SECRET).unwrap())
+            .url(format!("{BASE}{PATH}"))
+            .headers(b"not json", AT, "");
+        headers.push((":method".into(), "POST".into()));
+        let v = verifier();
+        assert_eq!(
+            v.verify_target(&headers, PATH, "not json".into(), v.secrets(), AT)
+                .unwrap_err(),
+            Rejection::MalformedBody
         );
     }
 

@@ -377,6 +377,50 @@ pub fn flip_body_bit(request: &mut DemoRequest) {
     }
 }
 
+/// `text` escaped for a URL's query: unreserved characters as they are, every other byte
+/// `%XX`.
+///
+/// ```
+/// use webhook_guard::testing::catalog::query_escape;
+///
+/// assert_eq!(query_escape("a b&c=d~e"), "a%20b%26c%3Dd~e");
+/// ```
+pub fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Flips the low bit of the last letter or digit of header `name` (any case), for the entries
+/// whose secret travels in a header as it is (a token, basic credentials): their body is not
+/// what is checked.
+///
+/// ```
+/// use webhook_guard::testing::catalog::{DemoRequest, flip_header_bit};
+///
+/// let mut request = DemoRequest::post("/webhooks/acme", vec![("X-Token".into(), "abc=".into())], "{}");
+/// flip_header_bit(&mut request, "x-token");
+/// assert_eq!(request.header("x-token"), Some("abb="));
+/// ```
+pub fn flip_header_bit(request: &mut DemoRequest, name: &str) {
+    for (header, value) in &mut request.headers {
+        if !header.eq_ignore_ascii_case(name) {
+            continue;
+        }
+        let mut bytes = std::mem::take(value).into_bytes();
+        if let Some(at) = bytes.iter().rposition(u8::is_ascii_alphanumeric) {
+            bytes[at] ^= 1;
+        }
+        *value = String::from_utf8_lossy(&bytes).into_owned();
+    }
+}
+
 /// Every built-in provider the catalog knows, in route-name order.
 ///
 /// ```
@@ -388,9 +432,30 @@ pub fn flip_body_bit(request: &mut DemoRequest) {
 /// sorted.dedup();
 /// assert_eq!(names, sorted, "one entry per name, sorted");
 /// ```
+// One push per entry, each gated by its scheme's feature where it has one.
+#[allow(clippy::vec_init_then_push)]
 pub fn providers() -> Vec<Provider> {
     #[allow(unused_mut)]
     let mut all: Vec<Provider> = Vec::new();
+    all.push(crate::scheme::asana::demo());
+    all.push(crate::scheme::gitlab::demo());
+    all.push(crate::scheme::mailgun::demo());
+    all.push(crate::scheme::msgraph::demo());
+    all.push(crate::scheme::okta::demo());
+    all.push(crate::scheme::postmark::demo());
+    // Issue 28, helper H's schemes.
+    all.extend([
+        crate::scheme::bitbucket::demo(),
+        crate::scheme::box_com::demo(),
+        crate::scheme::calendly::demo(),
+        crate::scheme::hubspot::demo(),
+        crate::scheme::meta::demo(),
+        crate::scheme::mux::demo(),
+        crate::scheme::twitch::demo(),
+        crate::scheme::xero::demo(),
+    ]);
+    #[cfg(feature = "sha1")]
+    all.push(crate::scheme::trello::demo());
     // Issue 28, helper M's schemes.
     all.extend([
         crate::scheme::clerk::demo(),

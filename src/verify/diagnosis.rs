@@ -121,6 +121,15 @@ impl Verifier {
         let scheme = &*self.scheme;
         let name = scheme.name();
         match rejection {
+            Rejection::MissingSignature if scheme.signature_field.is_some() => format!(
+                "no signature at the body's {}: the request is not signed the {name} way (is \
+                 this the route of its provider?)",
+                scheme
+                    .signature_field
+                    .as_ref()
+                    .map(field_place)
+                    .unwrap_or_default()
+            ),
             Rejection::MissingSignature => format!(
                 "no `{}` header: the request is not signed the {name} way (is this the route \
                  of its provider? a proxy may strip the header)",
@@ -298,6 +307,8 @@ fn field_place(field: &Field) -> String {
         Field::Body(name) => format!("body field `{name}`"),
         Field::SignatureTimestamp => "the signature header's timestamp".to_owned(),
         Field::BodyDigest => "a digest of the body".to_owned(),
+        Field::BodyPointer(pointer) => format!("body value `{pointer}`"),
+        Field::BodyDigestWithout(name) => format!("a digest of the body without `{name}`"),
     }
 }
 
@@ -325,7 +336,14 @@ fn signed_time<H: HeaderLookup + ?Sized>(
             };
             owned.as_bytes()
         }
-        Field::BodyDigest => return None,
+        field @ Field::BodyPointer(_) => {
+            owned = super::body_values::BodyValues::read(scheme, body)
+                .ok()?
+                .get(field)?
+                .to_owned();
+            owned.as_bytes()
+        }
+        Field::BodyDigest | Field::BodyDigestWithout(_) => return None,
     };
     match format {
         TimestampFormat::UnixSeconds => parse_unix_seconds(raw),

@@ -367,6 +367,82 @@ pub fn providers() -> Vec<Provider> {
                 paypal_sign,
             )
         },
+        // Issue 28, helper H's schemes.
+        Provider {
+            // No id: the body's digest, signed.
+            body: |n, _| {
+                format!(
+                    r#"{{"object":"page","entry":[{{"id":"{n}","time":1774041200,"changes":[]}}]}}"#
+                )
+            },
+            ..hmac(Scheme::meta(), "meta-app-secret")
+        },
+        Provider {
+            // The method, the URL, the body and the time (milliseconds) are signed.
+            timestamp: Timestamp::Header("x-hubspot-request-timestamp"),
+            max_age: 300,
+            signs_url: true,
+            body: |n, ts| {
+                format!(
+                    r#"[{{"eventId":{n},"subscriptionType":"contact.creation","occurredAt":{},"attemptNumber":0}}]"#,
+                    ts * 1000
+                )
+            },
+            ..hmac(Scheme::hubspot(), "hubspot-client-secret")
+        },
+        Provider {
+            // The message id is signed with the timestamp and the body.
+            timestamp: Timestamp::Header("twitch-eventsub-message-timestamp"),
+            max_age: 600,
+            body: |n, _| {
+                format!(
+                    r#"{{"subscription":{{"type":"channel.follow","version":"2"}},"event":{{"user_id":"{n}"}}}}"#
+                )
+            },
+            ..hmac(Scheme::twitch(), "twitch-subscription-secret")
+        },
+        Provider {
+            signs_url: true,
+            body: |n, _| {
+                format!(r#"{{"action":{{"id":"a{n}","type":"updateCard"}},"model":{{}}}}"#)
+            },
+            ..hmac(Scheme::trello(), "trello-app-secret")
+        },
+        Provider {
+            timestamp: Timestamp::Header("box-delivery-timestamp"),
+            max_age: 600,
+            body: |n, _| {
+                format!(r#"{{"type":"webhook_event","id":"box-{n}","trigger":"FILE.UPLOADED"}}"#)
+            },
+            ..hmac(Scheme::box_com(), "box-primary-key")
+        },
+        Provider {
+            body: |n, _| {
+                format!(
+                    r#"{{"events":[{{"resourceId":"{n}","eventCategory":"CONTACT"}}],"firstEventSequence":1,"lastEventSequence":1,"entropy":"e{n}"}}"#
+                )
+            },
+            ..hmac(Scheme::xero(), "xero-webhook-key")
+        },
+        Provider {
+            body: |n, _| format!(r#"{{"push":{{"changes":[{n}]}}}}"#),
+            unsigned_id_headers: &["x-request-uuid"],
+            ..hmac(Scheme::bitbucket(), "bitbucket-secret")
+        },
+        Provider {
+            timestamp: Timestamp::InSignature("t="),
+            max_age: 180,
+            body: |n, _| {
+                format!(r#"{{"event":"invitee.created","payload":{{"uri":"invitees/{n}"}}}}"#)
+            },
+            ..hmac(Scheme::calendly(), "calendly-signing-key")
+        },
+        Provider {
+            timestamp: Timestamp::InSignature("t="),
+            max_age: 300,
+            body: |n, _| format!(r#"{{"type":"video.asset.ready","id":"mux-{n}","data":{{}}}}"#),
+            ..hmac(Scheme::mux(), "mux-signing-secret")
+        },
     ]
 }
 

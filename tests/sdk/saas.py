@@ -292,7 +292,7 @@ def coinbase(checks, receiver, secret):
     first = body(1)
     rejected(checks, receiver, "coinbase flipped bit", path, flipped(first), headers(first))
     delivered(checks, receiver, "coinbase", path, first, headers(first), "coinbase", webhook_id,
-              "")
+              "charge:confirmed")
     second = body(2)
     duplicate(checks, receiver, "coinbase retry (attempt 2)", path, second, headers(second))
 
