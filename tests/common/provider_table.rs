@@ -443,6 +443,85 @@ pub fn providers() -> Vec<Provider> {
             body: |n, _| format!(r#"{{"type":"video.asset.ready","id":"mux-{n}","data":{{}}}}"#),
             ..hmac(Scheme::mux(), "mux-signing-secret")
         },
+        // Issue 28, helper M's schemes.
+        Provider {
+            // HMAC-SHA1 of the body; the notification id in the body.
+            body: |n, ts| {
+                format!(
+                    r#"{{"type":"notification_event","id":"notif_{n}","topic":"conversation.user.created","delivery_attempts":1,"first_sent_at":{ts},"data":{{}}}}"#
+                )
+            },
+            ..hmac(Scheme::intercom(), "intercom-client-secret")
+        },
+        Provider {
+            body: |n, _| {
+                format!(
+                    r#"{{"event_id":"01HB{n}","event_type":"form_response","form_response":{{}}}}"#
+                )
+            },
+            ..hmac(Scheme::typeform(), "typeform-secret")
+        },
+        Provider {
+            body: |n, _| format!(r#"{{"action":"created","data":{{"issue":{{"id":"{n}"}}}}}}"#),
+            unsigned_id_headers: &["request-id"],
+            ..hmac(Scheme::sentry(), "sentry-client-secret")
+        },
+        Provider {
+            body: |n, ts| {
+                format!(
+                    r#"{{"id":"vercel-{n}","type":"deployment.created","createdAt":{},"payload":{{}}}}"#,
+                    ts * 1000
+                )
+            },
+            ..hmac(Scheme::vercel(), "vercel-webhook-secret")
+        },
+        Provider {
+            // The event type is nested (`event.type`): read by pointer.
+            body: |n, _| {
+                format!(
+                    r#"{{"attempt_number":1,"event":{{"id":"e{n}","type":"charge:confirmed"}},"id":"coinbase-{n}"}}"#
+                )
+            },
+            ..hmac(Scheme::coinbase_commerce(), "coinbase-shared-secret")
+        },
+        Provider {
+            body: |n, _| {
+                format!(
+                    r#"{{"entity":"event","event":"payment.captured","payload":{{"payment":{{"entity":{{"id":"pay_{n}"}}}}}}}}"#
+                )
+            },
+            unsigned_id_headers: &["x-razorpay-event-id"],
+            ..hmac(Scheme::razorpay(), "razorpay-webhook-secret")
+        },
+        Provider {
+            // Standard Webhooks under Svix's header names: `svix-id` is signed.
+            timestamp: Timestamp::Header("svix-timestamp"),
+            max_age: 300,
+            body: |n, _| format!(r#"{{"type":"user.created","data":{{"id":"user_{n}"}}}}"#),
+            ..hmac(Scheme::clerk(), STANDARD_WEBHOOKS_SECRET)
+        },
+        Provider {
+            timestamp: Timestamp::Header("svix-timestamp"),
+            max_age: 300,
+            body: |n, _| format!(r#"{{"type":"email.sent","data":{{"email_id":"{n}"}}}}"#),
+            ..hmac(Scheme::resend(), STANDARD_WEBHOOKS_SECRET)
+        },
+        Provider {
+            timestamp: Timestamp::Header("webhook-timestamp"),
+            max_age: 300,
+            body: |n, _| {
+                format!(
+                    r#"{{"object":"event","type":"response.completed","data":{{"id":"resp_{n}"}}}}"#
+                )
+            },
+            ..hmac(Scheme::openai(), STANDARD_WEBHOOKS_SECRET)
+        },
+        Provider {
+            timestamp: Timestamp::Header("webhook-timestamp"),
+            max_age: 300,
+            body: |n, _| format!(r#"{{"id":"p{n}","status":"succeeded","output":[]}}"#),
+            ..hmac(Scheme::replicate(), STANDARD_WEBHOOKS_SECRET)
+        },
     ]
 }
 
