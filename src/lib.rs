@@ -41,10 +41,10 @@ pub use guard::{
 };
 pub use rejection::Rejection;
 pub use scheme::Scheme;
+pub use scheme::handshake::{Handshake, HandshakeResponse};
 pub use verify::delivery::Delivery;
 pub use verify::diagnosis::Diagnosis;
 pub use verify::freshness::Freshness;
-pub use verify::handshake::{Handshake, HandshakeResponse};
 pub use verify::headers::{HeaderLookup, WithMethod};
 pub use verify::public_key::{KeyError, PublicKey};
 pub use verify::secret::{Secret, SecretError};

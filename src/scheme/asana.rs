@@ -1,5 +1,5 @@
+use super::handshake::Handshake;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::handshake::Handshake;
 use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {

@@ -1,5 +1,5 @@
+use super::handshake::Handshake;
 use super::{Field, IdBinding, IdFallback, Scheme};
-use crate::verify::handshake::Handshake;
 use crate::verify::signature::{Algorithm, SignatureFormat};
 
 impl Scheme {

@@ -51,6 +51,7 @@ mod discord;
 mod dropbox;
 mod github;
 pub(crate) mod gitlab;
+pub(crate) mod handshake;
 pub(crate) mod hubspot;
 #[cfg(feature = "sha1")]
 pub(crate) mod intercom;
@@ -96,9 +97,9 @@ use std::time::Duration;
 
 use crate::verify::encoding::decode_base64_vec;
 use crate::verify::fields::MAX_FIELDS;
-use crate::verify::handshake::Handshake;
 use crate::verify::signature::{Algorithm, SignatureFormat};
 use crate::{Freshness, Secret, SecretError};
+use handshake::Handshake;
 
 /// The most pieces a scheme's signed content may have.
 ///

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use super::handshake::Handshake;
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::handshake::Handshake;
 use crate::verify::signature::SignatureFormat;
 
 impl Scheme {

@@ -1,6 +1,6 @@
+use super::handshake::Handshake;
 use super::{Field, IdBinding, Scheme};
 use crate::verify::encoding::Encoding;
-use crate::verify::handshake::Handshake;
 use crate::verify::signature::SignatureFormat;
 
 impl Scheme {

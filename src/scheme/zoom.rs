@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use super::handshake::Handshake;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::handshake::Handshake;
 use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
@@ -21,7 +21,7 @@ impl Scheme {
     ///   Keep handlers able to re-read state (Zoom's payloads are notifications of state).
     /// - `endpoint.url_validation` (Zoom's check of the endpoint, when it is saved and every
     ///   72 hours) is answered by the layer once verified, with the plain token and its hex
-    ///   HMAC-SHA256 under the secret token ([`Handshake::ZoomUrlValidation`]); no handler runs.
+    ///   HMAC-SHA256 under the secret token ([`Handshake::EchoFieldWithMac`]); no handler runs.
     ///
     /// ```
     /// use webhook_guard::{Guard, Rejection, Scheme, Secret, Signer, Verifier};
@@ -57,7 +57,12 @@ impl Scheme {
             .id(Field::body("event_ts"), IdBinding::Signed)
             .event_type(Field::body("event"))
             .tenant(Field::body("event"))
-            .handshake(Handshake::ZoomUrlValidation)
+            .handshake(Handshake::EchoFieldWithMac {
+                event_type: "endpoint.url_validation".into(),
+                pointer: "/payload/plainToken".into(),
+                value_key: "plainToken".into(),
+                mac_key: "encryptedToken".into(),
+            })
             .build()
             .unwrap_or_else(|e| unreachable!("the Zoom scheme is valid: {e}"))
     }

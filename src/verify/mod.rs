@@ -30,11 +30,11 @@ use bytes::Bytes;
 use sha2::{Digest as _, Sha256};
 
 use crate::limits::{DEFAULT_BODY_LIMIT, MAX_ID_LEN, check_body_size};
+use crate::scheme::handshake::Handshake;
 use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, TimestampFormat};
-use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
+use crate::{Delivery, HeaderLookup, Rejection, Scheme, Secret};
 use encoding::encode_hex;
 use fields::{form_or_json_fields, form_pairs, json_fields};
-use handshake::Handshake;
 use signature::{Algorithm, SecretSet, Tag};
 use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 
@@ -614,9 +614,13 @@ impl Verifier {
 
         let event_type = text(scheme.event_type.as_ref(), body_type);
         let handshake = match &event_type {
-            Some(event_type) if !scheme.handshakes.is_empty() => {
-                self.handshake(event_type, &body, secrets, matched.key)?
-            }
+            Some(event_type) if !scheme.handshakes.is_empty() => handshake::signed_answer(
+                &scheme.handshakes,
+                event_type,
+                &body,
+                secrets,
+                matched.key,
+            )?,
             _ => None,
         };
         // A handshake told by the body's shape rather than an event type.
@@ -633,60 +637,6 @@ impl Verifier {
             handshake,
             event,
         })
-    }
-
-    /// The answer to a verified delivery of `event_type`, if the scheme says it is a
-    /// handshake. The body is parsed whole here, on this rare path only.
-    fn handshake(
-        &self,
-        event_type: &str,
-        body: &[u8],
-        secrets: &SecretSet,
-        key: usize,
-    ) -> Result<Option<HandshakeResponse>, Rejection> {
-        let field = |value: &serde_json::Value, name: &str| -> Result<String, Rejection> {
-            value
-                .get(name)
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-                .ok_or(Rejection::MalformedBody)
-        };
-        for handshake in &self.scheme.handshakes {
-            match handshake {
-                Handshake::EchoField {
-                    event_type: wanted,
-                    field: name,
-                } if wanted == event_type => {
-                    let value: serde_json::Value =
-                        serde_json::from_slice(body).map_err(|_| Rejection::MalformedBody)?;
-                    return Ok(Some(HandshakeResponse::text(field(&value, name)?)));
-                }
-                Handshake::Reply {
-                    event_type: wanted,
-                    json,
-                } if wanted == event_type => {
-                    return Ok(Some(HandshakeResponse::json(Bytes::from_static(
-                        json.as_bytes(),
-                    ))));
-                }
-                Handshake::ZoomUrlValidation if event_type == "endpoint.url_validation" => {
-                    let value: serde_json::Value =
-                        serde_json::from_slice(body).map_err(|_| Rejection::MalformedBody)?;
-                    let payload = value.get("payload").ok_or(Rejection::MalformedBody)?;
-                    let plain = field(payload, "plainToken")?;
-                    let encrypted = secrets
-                        .sign_index(Algorithm::HmacSha256, key, &[plain.as_bytes()])
-                        .ok_or(Rejection::UnknownSigner)?;
-                    let answer = serde_json::json!({
-                        "plainToken": plain,
-                        "encryptedToken": encode_hex(encrypted.as_bytes()),
-                    });
-                    return Ok(Some(HandshakeResponse::json(answer.to_string())));
-                }
-                _ => {}
-            }
-        }
-        Ok(None)
     }
 }
 
