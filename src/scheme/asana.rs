@@ -114,7 +114,7 @@ mod tests {
         use hmac::{Hmac, Mac};
         let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(body.as_bytes());
-        crate::verify::encoding::encode_hex(&mac.finalize().into_bytes())
+        crate::scheme::encoding::encode_hex(&mac.finalize().into_bytes())
     }
 
     #[test]

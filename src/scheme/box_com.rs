@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use super::encoding::Encoding;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::encoding::Encoding;
 use crate::verify::signature::SignatureFormat;
 
 impl Scheme {

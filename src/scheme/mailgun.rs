@@ -121,7 +121,7 @@ pub(crate) fn demo() -> crate::testing::catalog::Provider {
     /// re-signed retry gets a new one, as from Mailgun.
     fn token(sample: &catalog::Sample<'_>) -> String {
         let digest = sha2::Sha256::digest(format!("{}@{}", sample.id, sample.now));
-        crate::verify::encoding::encode_hex(&digest)[..50].to_owned()
+        crate::scheme::encoding::encode_hex(&digest)[..50].to_owned()
     }
     fn body(sample: &catalog::Sample<'_>) -> String {
         // Unsigned: `sign` signs it; this is the shape `webhook-guard send --body` starts from.
@@ -226,7 +226,7 @@ mod tests {
         let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(KEY.as_bytes()).unwrap();
         mac.update(timestamp.as_bytes());
         mac.update(token.as_bytes());
-        crate::verify::encoding::encode_hex(&mac.finalize().into_bytes())
+        crate::scheme::encoding::encode_hex(&mac.finalize().into_bytes())
     }
 
     #[test]

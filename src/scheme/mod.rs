@@ -49,6 +49,7 @@ pub(crate) mod coinbase;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
+pub(crate) mod encoding;
 mod github;
 pub(crate) mod gitlab;
 pub(crate) mod handshake;
@@ -95,10 +96,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::verify::encoding::decode_base64_vec;
 use crate::verify::fields::MAX_FIELDS;
 use crate::verify::signature::{Algorithm, SignatureFormat};
 use crate::{Freshness, Secret, SecretError};
+use encoding::decode_base64_vec;
 use handshake::Handshake;
 
 /// The most pieces a scheme's signed content may have.

@@ -1,6 +1,6 @@
+use super::encoding::Encoding;
 use super::handshake::Handshake;
 use super::{Field, IdBinding, Scheme, SignedPart};
-use crate::verify::encoding::Encoding;
 use crate::verify::signature::{Algorithm, SignatureFormat};
 
 impl Scheme {

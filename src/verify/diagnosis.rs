@@ -27,10 +27,10 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use super::encoding::Encoding;
 use super::signature::SecretSet;
 use super::time::{parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 use super::{Verifier, security_headers};
+use crate::scheme::encoding::Encoding;
 use crate::scheme::{BodyFormat, Field, IdBinding, SignedPart, TimestampFormat};
 use crate::{Delivery, HeaderLookup, Rejection, Secret};
 

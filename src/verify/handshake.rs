@@ -40,8 +40,8 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::Rejection;
+use crate::scheme::encoding::encode_hex;
 use crate::scheme::handshake::{Handshake, HandshakeResponse};
-use crate::verify::encoding::encode_hex;
 use crate::verify::fields::percent_decode;
 use crate::verify::signature::{Algorithm, SecretSet};
 

@@ -30,10 +30,10 @@ use bytes::Bytes;
 use sha2::{Digest as _, Sha256};
 
 use crate::limits::{DEFAULT_BODY_LIMIT, MAX_ID_LEN, check_body_size};
+use crate::scheme::encoding::encode_hex;
 use crate::scheme::handshake::Handshake;
 use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, TimestampFormat};
 use crate::{Delivery, HeaderLookup, Rejection, Scheme, Secret};
-use encoding::encode_hex;
 use fields::{form_or_json_fields, form_pairs, json_fields};
 use signature::{Algorithm, SecretSet, Tag};
 use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
