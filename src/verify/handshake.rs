@@ -48,6 +48,25 @@ use crate::verify::signature::{Algorithm, SecretSet};
 /// The longest value [`Handshake::EchoQuery`] echoes.
 pub(crate) const MAX_ECHO_LEN: usize = 256;
 
+/// The handshakes phase once a delivery verified: the answer to it, if it is a handshake by its
+/// event type ([`signed_answer`]) or by its body's shape ([`Handshake::EmptyArray`]); `key` is
+/// the index of the secret that verified it.
+pub(crate) fn verified_answer(
+    handshakes: &[Handshake],
+    event_type: Option<&str>,
+    body: &[u8],
+    secrets: &SecretSet,
+    key: usize,
+) -> Result<Option<HandshakeResponse>, Rejection> {
+    let by_type = match event_type {
+        Some(event_type) if !handshakes.is_empty() => {
+            signed_answer(handshakes, event_type, body, secrets, key)?
+        }
+        _ => None,
+    };
+    Ok(by_type.or_else(|| empty_array_answer(handshakes, body)))
+}
+
 /// The answer to a verified delivery of `event_type`, if one of `handshakes` says it is a
 /// handshake; `key` is the index of the secret that verified it. The body is parsed whole
 /// here, on this rare path only.

@@ -1,10 +1,17 @@
 //! Verification: request head + raw body in, verified [`Delivery`] or [`Rejection`] out.
 //!
-//! The pipeline's parts, each a file: the head ([`headers`]), the signature
-//! ([`signature`], [`algorithm`], [`encoding`], [`public_key`], [`secret`]), the timestamp
-//! ([`freshness`], [`time`]), the body's fields ([`fields`]), handshakes ([`handshake`]), and
-//! what comes out ([`delivery`]). [`signer`] is the mirror image, for tests and senders. This
-//! module knows nothing of the replay store, of admission or of any framework.
+//! `verify` interprets the schemes' data ([`crate::scheme`]: formats, encodings, handshakes,
+//! fields) in named phases, each a small function of this module, each run only once the one
+//! before it held (see `Verifier::verify_read`): the unsigned handshakes, the signature as
+//! sent, the signed message ([`signed_message`], which the [`Signer`](crate::Signer) assembles
+//! with the same function), the signature check, the body's fields, the timestamp, the id,
+//! the handshakes answered once verified, then the [`Delivery`].
+//!
+//! The parts, each a file: the head ([`headers`]), the signature ([`signature`],
+//! [`algorithm`], [`public_key`], [`secret`]), the timestamp ([`freshness`], [`time`]), the
+//! body's fields ([`fields`], [`body_values`]), handshakes ([`handshake`]), and what comes
+//! out ([`delivery`]). [`signer`] is the mirror image, for tests and senders. This module
+//! knows nothing of admission or of any framework.
 
 pub(crate) mod algorithm;
 pub(crate) mod body_values;
@@ -18,6 +25,7 @@ pub(crate) mod headers;
 pub(crate) mod public_key;
 pub(crate) mod secret;
 pub mod signature;
+pub(crate) mod signed_message;
 pub(crate) mod signer;
 pub mod time;
 
@@ -33,9 +41,11 @@ use crate::limits::{DEFAULT_BODY_LIMIT, MAX_ID_LEN, check_body_size};
 use crate::scheme::encoding::encode_hex;
 use crate::scheme::handshake::Handshake;
 use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, TimestampFormat};
-use crate::{Delivery, HeaderLookup, Rejection, Scheme, Secret};
-use fields::{form_or_json_fields, form_pairs, json_fields};
+use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
+use body_values::BodyValues;
+use fields::{Fields, form_or_json_fields, json_fields};
 use signature::{Algorithm, SecretSet, Tag};
+use signed_message::{Derived, SignedSource, signed_message};
 use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 
 /// Verifies deliveries of one scheme. Cheap to clone.
@@ -360,7 +370,13 @@ impl Verifier {
     }
 
     /// Verifies with what the head check read ([`checked_head`](Self::checked_head), or
-    /// [`HeadRead::new`] for a head nobody checked).
+    /// [`HeadRead::new`] for a head nobody checked), in named phases, each only once the one
+    /// before it held: the body's size; the handshakes answered unsigned
+    /// ([`unsigned_handshake`]); the signature as sent ([`Claim::read`]); the signed message
+    /// ([`signed_message`]) and its signature ([`Verifier::check_signature`]); the body's fields
+    /// ([`Verifier::body_fields`]); the timestamp ([`checked_timestamp`]); the id
+    /// ([`delivery_id`], [`bind_id`]); the handshakes answered once verified
+    /// ([`handshake::verified_answer`]); then the [`Delivery`].
     pub(crate) fn verify_read<'h, H: HeaderLookup + ?Sized>(
         &self,
         headers: &'h H,
@@ -376,15 +392,7 @@ impl Verifier {
             names: &self.header_names,
         };
         check_body_size(body.len() as u64, self.body_limit)?;
-
-        // The unsigned answers: an echo of a challenge the request carries, nothing else.
-        let signed = read.signature_header.is_some();
-        let method = headers.header(headers::METHOD);
-        if let Some(answer) =
-            handshake::unsigned_answer(&scheme.handshakes, target, method, signed, |name| {
-                head.get(name)
-            })
-        {
+        if let Some(answer) = unsigned_handshake(scheme, &head, &read, target) {
             return Err(Rejection::Answered(answer));
         }
 
@@ -392,13 +400,192 @@ impl Verifier {
         // (none, and no parse, for most schemes).
         let ahead = body_values::needed_ahead(scheme);
         let lifted = if ahead {
-            body_values::BodyValues::read(scheme, &body)?
+            BodyValues::read(scheme, &body)?
         } else {
-            body_values::BodyValues::default()
+            BodyValues::default()
         };
+        let Claim {
+            signature,
+            timestamp: raw_timestamp,
+            id: raw_id,
+        } = Claim::read(scheme, read, &lifted)?;
+        let source = SignedContent {
+            head: &head,
+            target,
+            body: &body,
+            timestamp: raw_timestamp,
+            id: raw_id,
+            lifted: &lifted,
+        };
+        let matched = self.check_signature(&source, signature, secrets)?;
 
-        // Signature.
-        let (raw_signature, signature) = match (&scheme.signature_field, read.signature_header) {
+        // Values by pointer that the signature did not need, read now that it holds (none, and
+        // no parse, for most schemes).
+        let late = if ahead {
+            BodyValues::default()
+        } else {
+            BodyValues::read(scheme, &body)?
+        };
+        let (fields, event) = self.body_fields(&body)?;
+        let [
+            body_id,
+            body_type,
+            body_tenant,
+            body_timestamp,
+            body_signed_id,
+            body_fallback_0,
+            body_fallback_1,
+        ] = fields;
+        let values = Values {
+            head: &head,
+            body: &body,
+            lifted: &lifted,
+            late: &late,
+        };
+        let timestamp = checked_timestamp(scheme, raw_timestamp, body_timestamp.as_deref(), now)?;
+        let id = delivery_id(
+            scheme,
+            &values,
+            raw_id,
+            body_id,
+            [body_fallback_0, body_fallback_1],
+            &matched.tag,
+        )?;
+        bind_id(scheme, &id, body_signed_id.as_deref())?;
+        let event_type = values.text(scheme.event_type.as_ref(), body_type);
+        let handshake = handshake::verified_answer(
+            &scheme.handshakes,
+            event_type.as_deref(),
+            &body,
+            secrets,
+            matched.key,
+        )?;
+        let tenant = values.text(scheme.tenant.as_ref(), body_tenant);
+        Ok(Delivery {
+            scheme: Arc::clone(&self.scheme_name),
+            id,
+            timestamp,
+            event_type,
+            tenant,
+            body,
+            unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(matched.tag),
+            handshake,
+            event,
+        })
+    }
+
+    /// The signature phase: the signed message assembled from the request, then checked
+    /// against the signature as sent, and against the second signature header's when the
+    /// first does not verify (Box's secondary key).
+    fn check_signature<H: HeaderLookup + ?Sized>(
+        &self,
+        source: &SignedContent<'_, '_, '_, H>,
+        sent: SentSignature<'_>,
+        secrets: &SecretSet,
+    ) -> Result<signature::Matched, Rejection> {
+        let scheme = &*self.scheme;
+        let derived = Derived::of(scheme, source.body)?;
+        let header = |name: &str| source.head.get(name);
+        let field = |field: &Field| source.lifted.get(field).map(str::as_bytes);
+        // The method is looked up only for the schemes that sign it.
+        let method = if scheme.signed_content.contains(&SignedPart::Method) {
+            source.head.headers.header(headers::METHOD)
+        } else {
+            None
+        };
+        let message = SignedSource {
+            body: source.body,
+            timestamp: source.timestamp,
+            id: source.id,
+            // Without a configured base there is no URL to check against.
+            url: self
+                .public_url
+                .as_deref()
+                .map(|base| (base.as_bytes(), source.target.as_bytes())),
+            method,
+            header: &header,
+            field: &field,
+        };
+        let pieces = signed_message(scheme, &message, &derived)?;
+        match verify_signature(scheme, sent.raw, sent.parsed, secrets, &pieces) {
+            Ok(matched) => Ok(matched),
+            Err(refusal) => {
+                let second = sent.second.ok_or_else(|| refusal.clone())?;
+                let parsed = scheme.parse_signature(second);
+                verify_signature(scheme, second, parsed, secrets, &pieces).map_err(|_| refusal)
+            }
+        }
+    }
+
+    /// The body-fields phase, once the signature holds: the fields the scheme reads from the
+    /// body, and the provider's typed event when the scheme has one and this verifier reads it
+    /// (one pass for both). A JSON scheme rejects a body that is not a JSON object even when
+    /// it reads no field.
+    #[allow(clippy::type_complexity)]
+    fn body_fields<'b>(
+        &self,
+        body: &'b [u8],
+    ) -> Result<(Fields<'b>, Option<Box<dyn std::any::Any + Send + Sync>>), Rejection> {
+        let scheme = &*self.scheme;
+        let names = scheme.body_field_names();
+        match scheme.body_format {
+            BodyFormat::Json => {
+                let native = scheme
+                    .native_event
+                    .filter(|_| self.typed_events)
+                    .and_then(|native| (native.0)(body, &names));
+                match native {
+                    Some((fields, event)) => Ok((fields, Some(event))),
+                    None => Ok((json_fields(body, &names)?, None)),
+                }
+            }
+            BodyFormat::FormOrJson { json_field } => {
+                Ok((form_or_json_fields(body, &names, json_field)?, None))
+            }
+            BodyFormat::Opaque => Ok((Default::default(), None)),
+        }
+    }
+}
+
+/// The handshakes phase before the signature: the answer to a request that a handshake
+/// answers unsigned (an echo of a challenge the request carries, nothing else), if it is one.
+fn unsigned_handshake<H: HeaderLookup + ?Sized>(
+    scheme: &Scheme,
+    head: &Head<'_, '_, H>,
+    read: &HeadRead<'_>,
+    target: &str,
+) -> Option<HandshakeResponse> {
+    let signed = read.signature_header.is_some();
+    let method = head.headers.header(headers::METHOD);
+    handshake::unsigned_answer(&scheme.handshakes, target, method, signed, |name| {
+        head.get(name)
+    })
+}
+
+/// The signature as the request carries it: its text, parsed in the scheme's format, and the
+/// second signature header's text, if any.
+struct SentSignature<'r> {
+    raw: &'r [u8],
+    parsed: Result<signature::ParsedSignature<'r>, Rejection>,
+    second: Option<&'r [u8]>,
+}
+
+/// The signature-header phase: the signature as sent, and the timestamp and id read beside
+/// it (from the head, the signature header itself, or the values read from the body ahead of
+/// the signature).
+struct Claim<'r> {
+    signature: SentSignature<'r>,
+    timestamp: Option<&'r [u8]>,
+    id: Option<&'r [u8]>,
+}
+
+impl<'r> Claim<'r> {
+    fn read(
+        scheme: &Scheme,
+        read: HeadRead<'r>,
+        lifted: &'r BodyValues,
+    ) -> Result<Self, Rejection> {
+        let (raw, parsed) = match (&scheme.signature_field, read.signature_header) {
             (Some(field), _) => {
                 let raw = lifted
                     .get(field)
@@ -410,7 +597,7 @@ impl Verifier {
             (None, None) => return Err(Rejection::MissingSignature),
         };
         // With alternatives, a header the first format cannot read may still hold another's.
-        let signature = match signature {
+        let parsed = match parsed {
             Err(rejection) if scheme.alternatives.is_empty() && read.second_signature.is_none() => {
                 return Err(rejection);
             }
@@ -418,226 +605,144 @@ impl Verifier {
         };
         if matches!(scheme.timestamp, Some((Field::SignatureTimestamp, _))) {
             // The timestamp is inside the signature header: that header must read.
-            signature.as_ref().map_err(Clone::clone)?;
+            parsed.as_ref().map_err(Clone::clone)?;
         }
         let lifted_timestamp = match &scheme.timestamp {
             Some((field @ Field::BodyPointer(_), _)) => lifted.get(field).map(str::as_bytes),
             _ => None,
         };
-        let raw_timestamp = match lifted_timestamp {
+        let timestamp = match lifted_timestamp {
             Some(raw) => Some(raw),
-            None => HeadRead::timestamp_in(scheme, read.timestamp_header, signature.as_ref().ok())?,
+            None => HeadRead::timestamp_in(scheme, read.timestamp_header, parsed.as_ref().ok())?,
         };
         // An id header is required before the signature only when it is signed
-        // (`SignedPart::Id`, below); otherwise its absence is reported after the signature holds.
-        let raw_id_header = match &scheme.id {
+        // (`SignedPart::Id`); otherwise its absence is reported after the signature holds.
+        let id = match &scheme.id {
             field @ Field::BodyPointer(_) => lifted.get(field).map(str::as_bytes),
             _ => read.id_header,
         };
-        // Pieces that are not in the request as such: decoded and sorted form pairs (Twilio),
-        // a checksum in decimal (PayPal). Only the schemes that sign them pay for them.
-        let form = if scheme.signed_content.contains(&SignedPart::SortedForm) {
-            let mut pairs = form_pairs(&body).map_err(|_| Rejection::InvalidSignature)?;
-            // Twilio's SDKs sort the distinct pairs.
-            pairs.sort();
-            pairs.dedup();
-            pairs
-        } else {
-            Vec::new()
-        };
-        #[cfg(feature = "rsa")]
-        let crc = signed_crc32(scheme, &body);
-        let mut pieces: Vec<&[u8]> =
-            Vec::with_capacity(scheme.signed_content.len() + 2 * form.len() + 1);
-        for part in &scheme.signed_content {
-            match part {
-                SignedPart::Timestamp => {
-                    pieces.push(raw_timestamp.ok_or(Rejection::MissingTimestamp)?)
-                }
-                SignedPart::Id => pieces.push(raw_id_header.ok_or(Rejection::MissingId)?),
-                SignedPart::Body => pieces.push(&body),
-                SignedPart::Literal(bytes) => pieces.push(bytes),
-                SignedPart::Header(name) => {
-                    pieces.push(head.get(name).ok_or(Rejection::MissingSignature)?)
-                }
-                SignedPart::Url => {
-                    // Without a configured base there is no URL to check against.
-                    let base = self
-                        .public_url
-                        .as_deref()
-                        .ok_or(Rejection::InvalidSignature)?;
-                    pieces.push(base.as_bytes());
-                    pieces.push(target.as_bytes());
-                }
-                SignedPart::SortedForm => {
-                    for (name, value) in &form {
-                        pieces.push(name.as_bytes());
-                        pieces.push(value.as_bytes());
-                    }
-                }
-                #[cfg(feature = "rsa")]
-                SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
-                SignedPart::Method => pieces.push(
-                    headers
-                        .header(headers::METHOD)
-                        .ok_or(Rejection::InvalidSignature)?,
-                ),
-                SignedPart::Field(field) => {
-                    let text = match field {
-                        Field::Header(name) => head.get(name),
-                        field => lifted.get(field).map(str::as_bytes),
-                    };
-                    pieces.push(text.ok_or(Rejection::MissingSignature)?);
-                }
-            }
-        }
-        let matched = match verify_signature(scheme, raw_signature, signature, secrets, &pieces) {
-            Ok(matched) => matched,
-            // The second signature header, made with another key (Box's secondary).
-            Err(refusal) => {
-                let second = read.second_signature.ok_or_else(|| refusal.clone())?;
-                let parsed = scheme.parse_signature(second);
-                verify_signature(scheme, second, parsed, secrets, &pieces).map_err(|_| refusal)?
-            }
-        };
-        let mac = matched.tag;
-        // Values by pointer that the signature did not need, read now that it holds (none, and
-        // no parse, for most schemes).
-        let late = if ahead {
-            body_values::BodyValues::default()
-        } else {
-            body_values::BodyValues::read(scheme, &body)?
-        };
-        let pointed = |field: &Field| lifted.get(field).or_else(|| late.get(field));
-
-        // The signature holds: read the body's fields.
-        let names = scheme.body_field_names();
-        // A JSON scheme rejects a body that is not a JSON object even when it reads no field.
-        let mut event = None;
-        let fields = match scheme.body_format {
-            BodyFormat::Json => match scheme
-                .native_event
-                .filter(|_| self.typed_events)
-                .and_then(|native| (native.0)(&body, &names))
-            {
-                // One pass: the provider's event, and the fields from its envelope.
-                Some((fields, parsed)) => {
-                    event = Some(parsed);
-                    fields
-                }
-                None => json_fields(&body, &names)?,
+        Ok(Self {
+            signature: SentSignature {
+                raw,
+                parsed,
+                second: read.second_signature,
             },
-            BodyFormat::FormOrJson { json_field } => {
-                form_or_json_fields(&body, &names, json_field)?
-            }
-            BodyFormat::Opaque => Default::default(),
-        };
-        let [
-            body_id,
-            body_type,
-            body_tenant,
-            body_timestamp,
-            body_signed_id,
-            body_fallback_0,
-            body_fallback_1,
-        ] = fields;
-        let text = |field: Option<&Field>, from_body: Option<Cow<'_, str>>| -> Option<String> {
-            match field? {
-                Field::Header(name) => head
-                    .get(name)
-                    .and_then(|v| std::str::from_utf8(v).ok())
-                    .map(str::to_owned),
-                Field::Body(_) => from_body.map(Cow::into_owned),
-                Field::BodyPointer(_) => pointed(field?).map(str::to_owned),
-                Field::BodyDigest => Some(body_digest_id(&body)),
-                Field::BodyDigestWithout(name) => body_digest_without_id(&body, name).ok(),
-                Field::SignatureTimestamp => None,
-            }
-        };
-
-        // Timestamp.
-        let timestamp = match &scheme.timestamp {
-            None => None,
-            Some((field, format)) => {
-                let raw: &[u8] = match field {
-                    Field::Body(_) => body_timestamp
-                        .as_deref()
-                        .map(str::as_bytes)
-                        .ok_or(Rejection::MissingTimestamp)?,
-                    _ => raw_timestamp.ok_or(Rejection::MissingTimestamp)?,
-                };
-                Some(fresh_timestamp(scheme, *format, raw, now)?)
-            }
-        };
-
-        // Id: the id field, else the fallbacks in order.
-        let id = match raw_id_header {
-            Some(raw) => Some(
-                std::str::from_utf8(raw)
-                    .map_err(|_| Rejection::MalformedId)?
-                    .to_owned(),
-            ),
-            None => match &scheme.id {
-                Field::BodyDigest => Some(body_digest_id(&body)),
-                Field::BodyPointer(_) => pointed(&scheme.id).map(str::to_owned),
-                Field::BodyDigestWithout(name) => Some(body_digest_without_id(&body, name)?),
-                _ => body_id.map(Cow::into_owned),
-            },
-        };
-        let mut id = id.filter(|id| !id.is_empty());
-        for (fallback, from_body) in scheme
-            .id_fallbacks
-            .iter()
-            .zip([body_fallback_0, body_fallback_1])
-        {
-            if id.is_some() {
-                break;
-            }
-            id = match fallback {
-                IdFallback::Field(field) => text(Some(field), from_body),
-                IdFallback::Signature => Some(signature_id(&mac)),
-            }
-            .filter(|id| !id.is_empty());
-        }
-        let id = id.ok_or(Rejection::MissingId)?;
-        if id.is_empty() {
-            return Err(Rejection::MissingId);
-        }
-        if id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
-            return Err(Rejection::MalformedId);
-        }
-        if matches!(scheme.id_binding, IdBinding::MatchesBodyField(_))
-            && body_signed_id.as_deref() != Some(id.as_str())
-        {
-            return Err(Rejection::IdMismatch);
-        }
-
-        let event_type = text(scheme.event_type.as_ref(), body_type);
-        let handshake = match &event_type {
-            Some(event_type) if !scheme.handshakes.is_empty() => handshake::signed_answer(
-                &scheme.handshakes,
-                event_type,
-                &body,
-                secrets,
-                matched.key,
-            )?,
-            _ => None,
-        };
-        // A handshake told by the body's shape rather than an event type.
-        let handshake =
-            handshake.or_else(|| handshake::empty_array_answer(&scheme.handshakes, &body));
-        Ok(Delivery {
-            scheme: Arc::clone(&self.scheme_name),
-            id,
             timestamp,
-            event_type,
-            tenant: text(scheme.tenant.as_ref(), body_tenant),
-            body,
-            unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(mac),
-            handshake,
-            event,
+            id,
         })
     }
+}
+
+/// What the verifier assembles the signed message from: the request, and what the claim read.
+struct SignedContent<'v, 'h, 'r, H: ?Sized> {
+    head: &'v Head<'v, 'h, H>,
+    target: &'v str,
+    body: &'v [u8],
+    timestamp: Option<&'r [u8]>,
+    id: Option<&'r [u8]>,
+    lifted: &'v BodyValues,
+}
+
+/// The texts a verified delivery's metadata is read from: its head, its body, and the values
+/// read from the body by pointer (ahead of the signature, or after it).
+struct Values<'v, 'h, H: ?Sized> {
+    head: &'v Head<'v, 'h, H>,
+    body: &'v [u8],
+    lifted: &'v BodyValues,
+    late: &'v BodyValues,
+}
+
+impl<H: HeaderLookup + ?Sized> Values<'_, '_, H> {
+    /// A value read by pointer.
+    fn pointed(&self, field: &Field) -> Option<&str> {
+        self.lifted.get(field).or_else(|| self.late.get(field))
+    }
+
+    /// The text of `field`, where `from_body` is what the body-fields phase read for it.
+    fn text(&self, field: Option<&Field>, from_body: Option<Cow<'_, str>>) -> Option<String> {
+        match field? {
+            Field::Header(name) => self
+                .head
+                .get(name)
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .map(str::to_owned),
+            Field::Body(_) => from_body.map(Cow::into_owned),
+            field @ Field::BodyPointer(_) => self.pointed(field).map(str::to_owned),
+            Field::BodyDigest => Some(body_digest_id(self.body)),
+            Field::BodyDigestWithout(name) => body_digest_without_id(self.body, name).ok(),
+            Field::SignatureTimestamp => None,
+        }
+    }
+}
+
+/// The timestamp phase: the timestamp as the scheme carries it (`raw`, or `from_body` for a
+/// body field), parsed and checked against the freshness window.
+fn checked_timestamp(
+    scheme: &Scheme,
+    raw: Option<&[u8]>,
+    from_body: Option<&str>,
+    now: i64,
+) -> Result<Option<i64>, Rejection> {
+    let Some((field, format)) = &scheme.timestamp else {
+        return Ok(None);
+    };
+    let raw = match field {
+        Field::Body(_) => from_body.map(str::as_bytes),
+        _ => raw,
+    }
+    .ok_or(Rejection::MissingTimestamp)?;
+    fresh_timestamp(scheme, *format, raw, now).map(Some)
+}
+
+/// The id phase: the id field, else the fallbacks in order (`fallbacks` holds what the
+/// body-fields phase read for them); an id that is empty, too long or holds a control
+/// character is refused.
+fn delivery_id<H: HeaderLookup + ?Sized>(
+    scheme: &Scheme,
+    values: &Values<'_, '_, H>,
+    raw: Option<&[u8]>,
+    from_body: Option<Cow<'_, str>>,
+    fallbacks: [Option<Cow<'_, str>>; 2],
+    mac: &Tag,
+) -> Result<String, Rejection> {
+    let id = match raw {
+        Some(raw) => Some(
+            std::str::from_utf8(raw)
+                .map_err(|_| Rejection::MalformedId)?
+                .to_owned(),
+        ),
+        None => match &scheme.id {
+            Field::BodyDigest => Some(body_digest_id(values.body)),
+            Field::BodyPointer(_) => values.pointed(&scheme.id).map(str::to_owned),
+            Field::BodyDigestWithout(name) => Some(body_digest_without_id(values.body, name)?),
+            _ => from_body.map(Cow::into_owned),
+        },
+    };
+    let mut id = id.filter(|id| !id.is_empty());
+    for (fallback, from_body) in scheme.id_fallbacks.iter().zip(fallbacks) {
+        if id.is_some() {
+            break;
+        }
+        id = match fallback {
+            IdFallback::Field(field) => values.text(Some(field), from_body),
+            IdFallback::Signature => Some(signature_id(mac)),
+        }
+        .filter(|id| !id.is_empty());
+    }
+    let id = id.ok_or(Rejection::MissingId)?;
+    if id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+        return Err(Rejection::MalformedId);
+    }
+    Ok(id)
+}
+
+/// The id binding: a scheme whose id must match a signed body field
+/// ([`IdBinding::MatchesBodyField`]) refuses one that does not.
+fn bind_id(scheme: &Scheme, id: &str, signed_id: Option<&str>) -> Result<(), Rejection> {
+    if matches!(scheme.id_binding, IdBinding::MatchesBodyField(_)) && signed_id != Some(id) {
+        return Err(Rejection::IdMismatch);
+    }
+    Ok(())
 }
 
 /// Checks the signature header in the scheme's format, then in each alternative one whose keys

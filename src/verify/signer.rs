@@ -14,8 +14,9 @@
 //! assert!(verifier.verify_at(&headers, body.to_vec().into(), 1_705_312_230).is_ok());
 //! ```
 
-use crate::scheme::{Field, SignedPart, TimestampFormat};
+use crate::scheme::{Field, TimestampFormat};
 use crate::verify::signature::SecretSet;
+use crate::verify::signed_message::{Derived, SignedSource, signed_message};
 use crate::verify::time::format_rfc3339;
 use crate::{Scheme, Secret};
 
@@ -170,36 +171,20 @@ impl Signer {
         let scheme = &self.scheme;
         let timestamp_text = self.timestamp_text(timestamp);
         let lifted = super::body_values::BodyValues::read(scheme, body).unwrap_or_default();
-        let mut form = crate::verify::fields::form_pairs(body).unwrap_or_default();
-        form.sort();
-        form.dedup();
-        #[cfg(feature = "rsa")]
-        let crc = super::signed_crc32(scheme, body);
-        let mut pieces: Vec<&[u8]> = Vec::new();
-        for part in &scheme.signed_content {
-            match part {
-                SignedPart::Timestamp => pieces.push(timestamp_text.as_bytes()),
-                SignedPart::Id => pieces.push(id.as_bytes()),
-                SignedPart::Body => pieces.push(body),
-                SignedPart::Literal(bytes) => pieces.push(bytes),
-                // A header the scheme signs but does not set: the caller adds it, signed empty.
-                SignedPart::Header(_) => pieces.push(b""),
-                SignedPart::Url => pieces.push(self.url.as_deref().unwrap_or_default().as_bytes()),
-                SignedPart::SortedForm => {
-                    for (name, value) in &form {
-                        pieces.push(name.as_bytes());
-                        pieces.push(value.as_bytes());
-                    }
-                }
-                #[cfg(feature = "rsa")]
-                SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
-                SignedPart::Method => pieces.push(self.method.as_bytes()),
-                // A signed header is the caller's to add, as for `SignedPart::Header`.
-                SignedPart::Field(field) => {
-                    pieces.push(lifted.get(field).unwrap_or_default().as_bytes())
-                }
-            }
-        }
+        // A form that does not decode is signed without its pairs: the verifier refuses it.
+        let derived = Derived::of(scheme, body).unwrap_or_default();
+        let source = SignedSource {
+            body,
+            timestamp: Some(timestamp_text.as_bytes()),
+            id: Some(id.as_bytes()),
+            url: Some((self.url.as_deref().unwrap_or_default().as_bytes(), b"")),
+            method: Some(self.method.as_bytes()),
+            // A header the scheme signs but does not set: the caller adds it, signed empty.
+            header: &|_| Some(b""),
+            field: &|field| Some(lifted.get(field).unwrap_or_default().as_bytes()),
+        };
+        // Every piece is given, so the message is always assembled.
+        let pieces = signed_message(scheme, &source, &derived).unwrap_or_default();
         // A public-key scheme is signed by the sender's private key, which a signer never has.
         let mac = secrets
             .sign_with(scheme.algorithm, &pieces)
