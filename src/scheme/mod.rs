@@ -38,6 +38,19 @@
 //!     .unwrap();
 //! assert_eq!(acme.name(), "acme");
 //! ```
+//!
+//! # Where this module stands
+//!
+//! `scheme` is meant as the ground floor: plain data that `verify` interprets. The handshakes
+//! ([`Handshake`], `handshake.rs`) and the signature's alphabets
+//! ([`Encoding`](crate::signature::Encoding), `encoding.rs`) are defined here. Imports that still run from here up, each on purpose for now:
+//! - `verify::signature::{SignatureFormat, Algorithm}`, `Secret`, `Freshness`: data that still
+//!   lives in `verify`, to move here once the work on keys in those files has landed;
+//! - `event::parse_native` (Audit Trail's and PALO's typed events read in the verifying pass,
+//!   the `NativeParse` hand-off): to go with the typed hand-off's rework, which owns it;
+//! - `testing::catalog` (feature `testing` only): each provider's catalog entry sits beside its
+//!   scheme so one file says everything about a provider; the catalog's vocabulary
+//!   (`Provider`, `Sample`, ...) would have to move below `scheme` to turn that arrow round.
 
 pub(crate) mod asana;
 mod audit_trail;

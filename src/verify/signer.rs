@@ -59,7 +59,7 @@ impl Signer {
     }
 
     /// The full URL the delivery is sent to, for schemes that sign it
-    /// ([`SignedPart::Url`]); see [`Verifier::public_url`](crate::Verifier::public_url).
+    /// ([`SignedPart::Url`](crate::scheme::SignedPart::Url)); see [`Verifier::public_url`](crate::Verifier::public_url).
     #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
@@ -67,7 +67,7 @@ impl Signer {
     }
 
     /// The method the delivery is sent with (default `POST`), for schemes that sign it
-    /// ([`SignedPart::Method`]).
+    /// ([`SignedPart::Method`](crate::scheme::SignedPart::Method)).
     ///
     /// ```
     /// use webhook_guard::{Scheme, Secret, Signer};
@@ -151,7 +151,7 @@ impl Signer {
     /// The signature of `body` signed at `timestamp` with delivery id `id`, written in the
     /// scheme's format: the signature header's value, or, for a scheme that carries it in the
     /// body, the value to put there. Values the scheme signs from inside the body
-    /// ([`SignedPart::Field`]) are read from `body`, which must then hold them already.
+    /// ([`SignedPart::Field`](crate::scheme::SignedPart::Field)) are read from `body`, which must then hold them already.
     ///
     /// ```
     /// use webhook_guard::{Scheme, Secret, Signer};
