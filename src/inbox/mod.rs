@@ -1198,11 +1198,15 @@ fn millis(duration: Duration) -> i64 {
 
 /// A random number for lease tokens and jitter: unique enough to fence, not a secret.
 fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_i64(now_ms());
-    hasher.finish()
+    getrandom::u64().unwrap_or_else(|_| {
+        // No randomness from the OS now: a counter and the clock through std's randomly keyed
+        // hasher still give each token its own value.
+        use std::hash::{BuildHasher, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        hasher.write_i64(now_ms());
+        hasher.finish()
+    })
 }

@@ -196,7 +196,7 @@ impl Sink for SipHasher13 {
 /// stores key by, at a few hundred instructions a key instead of SHA-256's thousands.
 ///
 /// It is SipHash-1-3 with its 128-bit output, keyed from the operating system's randomness
-/// (through std's [`RandomState`]). A sender does not know the key, so it cannot choose ids
+/// (`getrandom`). A sender does not know the key, so it cannot choose ids
 /// whose keys collide: two different `ReplayKey`s get the same hash with probability about
 /// 2⁻¹²⁸ each. The key is drawn anew for every `KeyHasher`, so hashes mean nothing to another
 /// process (or another store): a store that several processes share keys by
@@ -221,13 +221,22 @@ pub struct KeyHasher {
 impl KeyHasher {
     /// A hasher with a new random key.
     pub fn new() -> Self {
-        // std seeds each `RandomState` with a random 128-bit SipHash key from the operating
-        // system (and steps it for the next one); its hashes of two fixed inputs are two
-        // outputs of a keyed PRF, unpredictable without that key: a fresh random 128-bit key
-        // for ours, without a dependency for it.
-        let seed = RandomState::new();
+        // A fresh 128-bit key from the operating system for every hasher.
+        let mut bytes = [0u8; 16];
+        if getrandom::fill(&mut bytes).is_err() {
+            // No randomness to be had from the OS now (it cannot happen on the platforms we
+            // build for once they booted): std's `RandomState` holds a key it drew from the OS
+            // at start-up, and its hashes of two fixed inputs are two outputs of a keyed PRF,
+            // unpredictable without that key.
+            let seed = RandomState::new();
+            return Self {
+                keys: (seed.hash_one(0u8), seed.hash_one(1u8)),
+            };
+        }
+        let (low, high) = bytes.split_at(8);
+        let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or_default());
         Self {
-            keys: (seed.hash_one(0u8), seed.hash_one(1u8)),
+            keys: (word(low), word(high)),
         }
     }
 
