@@ -548,7 +548,7 @@ impl Claims {
         let mut waiting = [None, None];
         for (slot, token) in self.tokens.iter_mut().enumerate() {
             let Some(token) = token.take() else { continue };
-            match store.settle_now(&token, handled) {
+            match store.settle_now(&token, handled, crate::replay::Internal(())) {
                 Some(result) => report(result, handled),
                 None => waiting[slot] = Some(token),
             }

@@ -45,12 +45,20 @@
 
 mod compact;
 mod key;
+mod sealed {
+    /// A value only this crate can make or name: it keeps
+    /// [`ReplayStore::settle_now`](super::ReplayStore::settle_now) the crate's own.
+    #[derive(Debug, Clone, Copy)]
+    #[allow(unreachable_pub)]
+    pub struct Internal(pub(crate) ());
+}
 #[cfg(feature = "moka")]
 mod memory;
 mod slot;
 
 pub use compact::{CompactStore, CompactStoreBuilder};
 pub use key::{KeyHasher, ReplayKey};
+pub(crate) use sealed::Internal;
 pub use slot::StoreBuilder;
 
 #[cfg(feature = "moka")]
@@ -455,26 +463,18 @@ pub trait ReplayStore: Send + Sync + fmt::Debug + 'static {
     /// lease frees the key.
     fn release_detached(&self, claim: ClaimToken);
 
-    /// Completes (`handled`) or releases the claim at once, for a store that never waits (an
-    /// in-memory one), or `None` to be asked through [`complete`](Self::complete) and
-    /// [`release`](Self::release). Answering here spares the guard a boxed future per
-    /// delivery; the default answers `None`.
-    ///
-    /// ```
-    /// # #[cfg(feature = "moka")] {
-    /// use std::time::Duration;
-    /// use webhook_guard::replay::{Claim, MemoryStore, ReplayKey, ReplayStore};
-    ///
-    /// # futures::executor::block_on(async {
-    /// let store = MemoryStore::new();
-    /// let key = ReplayKey::new("acme", None, "evt_1");
-    /// let Ok(Claim::Fresh(token)) = store.claim(key, Duration::from_secs(60)).await else { panic!() };
-    /// assert!(store.settle_now(&token, true).is_some());
-    /// assert!(matches!(store.claim(key, Duration::from_secs(60)).await, Ok(Claim::Done)));
-    /// # });
-    /// # }
-    /// ```
-    fn settle_now(&self, claim: &ClaimToken, handled: bool) -> Option<Result<(), StoreError>> {
+    /// Completes (`handled`) or releases the claim at once, for this crate's in-memory stores
+    /// (which never wait), or `None` to be asked through [`complete`](Self::complete) and
+    /// [`release`](Self::release): answering here spares the guard a boxed future per
+    /// delivery. It is the crate's own: only this crate can name its last parameter, so it can
+    /// neither be called nor overridden elsewhere, and a store of yours is asked through
+    /// `complete` and `release` as always.
+    fn settle_now(
+        &self,
+        claim: &ClaimToken,
+        handled: bool,
+        _: Internal,
+    ) -> Option<Result<(), StoreError>> {
         let _ = (claim, handled);
         None
     }

@@ -142,7 +142,12 @@ impl<T: InMemory> ReplayStore for T {
         self.finish_now(&claim, false);
     }
 
-    fn settle_now(&self, claim: &ClaimToken, handled: bool) -> Option<Result<(), StoreError>> {
+    fn settle_now(
+        &self,
+        claim: &ClaimToken,
+        handled: bool,
+        _: super::Internal,
+    ) -> Option<Result<(), StoreError>> {
         self.finish_now(claim, handled);
         Some(Ok(()))
     }
@@ -486,5 +491,37 @@ mod tests {
             (Phase::InFlight, LIVE_MASK, false)
         );
         assert_eq!(t.expires_at(), u64::MAX);
+    }
+}
+
+#[cfg(test)]
+mod settle_tests {
+    use crate::replay::{Claim, CompactStore, Internal, ReplayKey, ReplayStore};
+    use std::time::Duration;
+
+    /// The in-memory stores settle at once (the guard's path without a boxed future): a
+    /// claim completed that way is `Done`, one released that way is `Fresh` again.
+    #[test]
+    fn an_in_memory_store_settles_at_once() {
+        futures::executor::block_on(async {
+            let store = CompactStore::new();
+            let window = Duration::from_secs(60);
+            let done = ReplayKey::new("acme", None, "evt_done");
+            let Ok(Claim::Fresh(token)) = store.claim(done, window).await else {
+                panic!("a first claim is fresh")
+            };
+            assert_eq!(store.settle_now(&token, true, Internal(())), Some(Ok(())));
+            assert!(matches!(store.claim(done, window).await, Ok(Claim::Done)));
+
+            let failed = ReplayKey::new("acme", None, "evt_failed");
+            let Ok(Claim::Fresh(token)) = store.claim(failed, window).await else {
+                panic!("a first claim is fresh")
+            };
+            assert_eq!(store.settle_now(&token, false, Internal(())), Some(Ok(())));
+            assert!(matches!(
+                store.claim(failed, window).await,
+                Ok(Claim::Fresh(_))
+            ));
+        });
     }
 }

@@ -1,5 +1,9 @@
 //! Clocks and the timestamp formats senders use.
 //!
+//! The parsers and [`format_rfc3339`] are public on purpose: they are exactly the syntax the
+//! verifier accepts, so a sender, a test or a tool (the `webhook-guard` CLI) reads and writes
+//! a timestamp the way verification will.
+//!
 //! ```
 //! use webhook_guard::time::{parse_rfc3339, parse_unix_seconds};
 //!
