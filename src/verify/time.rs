@@ -14,6 +14,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
 /// Where "now" comes from, so tests can pin it.
 ///
 /// ```
@@ -138,84 +141,28 @@ pub fn parse_unix_seconds(raw: &[u8]) -> Option<i64> {
 /// assert_eq!(parse_rfc3339(b"2026-02-30T00:00:00Z"), None);
 /// ```
 pub fn parse_rfc3339(raw: &[u8]) -> Option<i64> {
-    // YYYY-MM-DDTHH:MM:SS is 19 bytes; then optional fraction, then Z or ±HH:MM.
-    if raw.len() < 20 || raw.len() > 64 {
+    // YYYY-MM-DDTHH:MM:SS is 19 bytes; then an optional fraction, then Z or ±HH:MM. The `time`
+    // crate takes any byte between date and time: only `T`, `t` and a space are one.
+    if !(20..=64).contains(&raw.len()) || !b"Tt ".contains(&raw[10]) {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = raw.get(range)?;
-        if part.iter().all(u8::is_ascii_digit) {
-            parse_unix_seconds(part)
-        } else {
-            None
-        }
-    };
-    let sep = |i: usize, expected: &[u8]| raw.get(i).is_some_and(|b| expected.contains(b));
-    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
-        return None;
+    // A leap second (`:60`) is read as the second before it wherever it falls (senders' clocks
+    // disagree on where leap seconds go); `time` takes one only at the end of a UTC month.
+    let mut copy = [0u8; 64];
+    let text = &mut copy[..raw.len()];
+    text.copy_from_slice(raw);
+    if text.get(17..19) == Some(b"60") {
+        text[17..19].copy_from_slice(b"59");
     }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut rest = &raw[19..];
-    if let Some((b'.', fraction)) = rest.split_first() {
-        let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = &fraction[digits..];
-    }
-    let offset = match rest {
-        b"Z" | b"z" => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let hh = parse_unix_seconds(&[*h1, *h2])?;
-            let mm = parse_unix_seconds(&[*m1, *m2])?;
-            if hh > 23 || mm > 59 {
-                return None;
-            }
-            let offset = hh * 3600 + mm * 60;
-            if *sign == b'+' { offset } else { -offset }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second.min(59) - offset)
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let text = std::str::from_utf8(text).ok()?;
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .map(OffsetDateTime::unix_timestamp)
 }
 
 /// Formats Unix seconds as an RFC 3339 UTC date-time (`2025-01-15T10:30:00Z`), for signers and
-/// sample events.
+/// sample events. Outside the years 0000 to 9999, which RFC 3339 cannot write, the nearest
+/// instant it can is written.
 ///
 /// ```
 /// use webhook_guard::time::{format_rfc3339, parse_rfc3339};
@@ -224,22 +171,60 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// assert_eq!(parse_rfc3339(format_rfc3339(-86_401).as_bytes()), Some(-86_401));
 /// ```
 pub fn format_rfc3339(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Inverse of days_from_civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    // RFC 3339 writes the years 0000 to 9999 only.
+    const FIRST: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+    const LAST: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    OffsetDateTime::from_unix_timestamp(unix.clamp(FIRST, LAST))
+        .ok()
+        .and_then(|time| time.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the hand-written reader this replaced accepted, kept on top of the `time` crate:
+    /// `T`, `t` or a space between date and time and nothing else, a leap second anywhere
+    /// (read as the second before it), any number of fraction digits, `Z`, `z` or ±HH:MM.
+    #[test]
+    fn rfc3339_reads_as_before() {
+        let read = |text: &str| parse_rfc3339(text.as_bytes());
+        assert_eq!(read("2026-02-19T10:30:00Z"), Some(1_771_497_000));
+        assert_eq!(read("2026-02-19t10:30:00z"), Some(1_771_497_000));
+        assert_eq!(read("2026-02-19 10:30:00Z"), Some(1_771_497_000));
+        assert_eq!(read("2026-02-19T10:30:60Z"), Some(1_771_497_059));
+        assert_eq!(read("2024-02-29T23:59:60z"), Some(1_709_251_199));
+        assert_eq!(
+            read("2026-02-19T12:30:00.123456789012+02:00"),
+            Some(1_771_497_000)
+        );
+        assert_eq!(read("1969-12-31T23:59:59.5Z"), Some(-1));
+        for refused in [
+            "2026-02-19X10:30:00Z",
+            "2026-02-19T10:30:00",
+            "2026-02-19T10:30:00.Z",
+            "2026-02-19T10:30:61Z",
+            "2026-02-29T10:30:00Z",
+            "2026-02-19T24:00:00Z",
+            "2026-02-19T10:30:00+24:00",
+            "2026-02-19T10:30:00+02:60",
+            "2026-02-19T10:30:00Z ",
+            "+026-02-19T10:30:00Z",
+            // The hand-written reader took `-2` for an offset's two digits.
+            "2026-02-19T10:30:00+-2:00",
+            "2026-02-19T10:30:00+02:-5",
+        ] {
+            assert_eq!(read(refused), None, "{refused}");
+        }
+        assert_eq!(parse_rfc3339(&[b'2'; 65]), None);
+    }
+
+    #[test]
+    fn rfc3339_writes_utc_seconds_within_its_years() {
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(format_rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(format_rfc3339(i64::MIN), "0000-01-01T00:00:00Z");
+    }
 }
