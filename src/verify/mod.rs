@@ -493,12 +493,7 @@ impl Verifier {
         let derived = Derived::of(scheme, source.body)?;
         let header = |name: &str| source.head.get(name);
         let field = |field: &Field| source.lifted.get(field).map(str::as_bytes);
-        // The method is looked up only for the schemes that sign it.
-        let method = if scheme.signed_content.contains(&SignedPart::Method) {
-            source.head.headers.header(headers::METHOD)
-        } else {
-            None
-        };
+        let method = || source.head.headers.header(headers::METHOD);
         let message = SignedSource {
             body: source.body,
             timestamp: source.timestamp,
@@ -508,7 +503,7 @@ impl Verifier {
                 .public_url
                 .as_deref()
                 .map(|base| (base.as_bytes(), source.target.as_bytes())),
-            method,
+            method: &method,
             header: &header,
             field: &field,
         };

@@ -20,8 +20,9 @@ pub(crate) struct SignedSource<'s, 'a> {
     /// configured public base and the request's target; the signer passes the whole URL and
     /// nothing) ([`SignedPart::Url`]).
     pub(crate) url: Option<(&'a [u8], &'a [u8])>,
-    /// The request's method ([`SignedPart::Method`]).
-    pub(crate) method: Option<&'a [u8]>,
+    /// The request's method ([`SignedPart::Method`]), looked up only for the schemes that sign
+    /// it.
+    pub(crate) method: &'s dyn Fn() -> Option<&'a [u8]>,
     /// A header's value ([`SignedPart::Header`], and [`SignedPart::Field`] of a header).
     pub(crate) header: &'s dyn Fn(&str) -> Option<&'a [u8]>,
     /// A value read from inside the body ([`SignedPart::Field`] of a body field).
@@ -94,7 +95,9 @@ pub(crate) fn signed_message<'a>(
             }
             #[cfg(feature = "rsa")]
             SignedPart::BodyCrc32 => pieces.push(derived.crc.as_bytes()),
-            SignedPart::Method => pieces.push(source.method.ok_or(Rejection::InvalidSignature)?),
+            SignedPart::Method => {
+                pieces.push((source.method)().ok_or(Rejection::InvalidSignature)?)
+            }
             SignedPart::Field(field) => {
                 let text = match field {
                     Field::Header(name) => (source.header)(name),

@@ -178,7 +178,7 @@ impl Signer {
             timestamp: Some(timestamp_text.as_bytes()),
             id: Some(id.as_bytes()),
             url: Some((self.url.as_deref().unwrap_or_default().as_bytes(), b"")),
-            method: Some(self.method.as_bytes()),
+            method: &|| Some(self.method.as_bytes()),
             // A header the scheme signs but does not set: the caller adds it, signed empty.
             header: &|_| Some(b""),
             field: &|field| Some(lifted.get(field).unwrap_or_default().as_bytes()),
