@@ -45,6 +45,6 @@ pub use verify::freshness::Freshness;
 pub use verify::handshake::{Handshake, HandshakeResponse};
 pub use verify::headers::HeaderLookup;
 pub use verify::public_key::{KeyError, PublicKey};
-pub use verify::secret::{Secret, SecretError};
+pub use verify::secret::{KeyMeta, Secret, SecretError};
 pub use verify::signer::Signer;
 pub use verify::{Verifier, signature, time};

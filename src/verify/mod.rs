@@ -438,7 +438,7 @@ impl Verifier {
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
             }
         }
-        let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces)?;
+        let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces, now)?;
         let mac = matched.tag;
 
         // The signature holds: read the body's fields.
@@ -554,6 +554,7 @@ impl Verifier {
             unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(mac),
             handshake,
             event,
+            key_id: matched.key_id,
         })
     }
 
@@ -622,10 +623,11 @@ fn verify_signature(
     first: Result<signature::ParsedSignature<'_>, Rejection>,
     secrets: &SecretSet,
     pieces: &[&[u8]],
+    now: i64,
 ) -> Result<signature::Matched, Rejection> {
     if scheme.alternatives.is_empty() {
         let first = first?;
-        return secrets.verify_with(scheme.algorithm, &first, pieces);
+        return secrets.verify_with(scheme.algorithm, &first, pieces, now);
     }
     let rank = |rejection: &Rejection| match rejection {
         Rejection::InvalidSignature => 3,
@@ -638,7 +640,7 @@ fn verify_signature(
         if !secrets.has_keys_for(algorithm) {
             return None;
         }
-        let result = parsed.and_then(|parsed| secrets.verify_with(algorithm, &parsed, pieces));
+        let result = parsed.and_then(|parsed| secrets.verify_with(algorithm, &parsed, pieces, now));
         match result {
             Ok(matched) => Some(matched),
             Err(rejection) => {

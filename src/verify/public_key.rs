@@ -19,13 +19,17 @@ use std::fmt;
 use super::algorithm::Algorithm;
 #[cfg(any(feature = "ed25519", feature = "ecdsa"))]
 use super::encoding::Encoding;
+use super::secret::KeyMeta;
 
 /// A sender's public key.
 ///
 /// Built with the constructor for the way the provider shows it (hex, base64 DER, a PEM
 /// certificate). Each algorithm's constructors need its cargo feature.
 #[derive(Clone)]
-pub struct PublicKey(Key);
+pub struct PublicKey {
+    key: Key,
+    meta: KeyMeta,
+}
 
 #[derive(Clone)]
 enum Key {
@@ -83,7 +87,7 @@ impl PublicKey {
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn ed25519(bytes: &[u8; 32]) -> Result<Self, KeyError> {
         ed25519_dalek::VerifyingKey::from_bytes(bytes)
-            .map(|key| Self(Key::Ed25519(key)))
+            .map(|key| Self::from_key(Key::Ed25519(key)))
             .map_err(|_| KeyError("not an Ed25519 point"))
     }
 
@@ -125,7 +129,7 @@ impl PublicKey {
             .decode(text.as_ref().trim_ascii())
             .ok_or(KeyError("expected base64"))?;
         p256::ecdsa::VerifyingKey::from_public_key_der(&der)
-            .map(|key| Self(Key::P256(key)))
+            .map(|key| Self::from_key(Key::P256(key)))
             .map_err(|_| KeyError("expected a P-256 SubjectPublicKeyInfo in DER"))
     }
 
@@ -146,12 +150,58 @@ impl PublicKey {
             .map_err(|_| KeyError("unreadable SubjectPublicKeyInfo"))?;
         let key = rsa::RsaPublicKey::from_public_key_der(&spki)
             .map_err(|_| KeyError("the certificate's key is not RSA"))?;
-        Ok(Self(Key::Rsa(rsa::pkcs1v15::VerifyingKey::new(key))))
+        Ok(Self::from_key(Key::Rsa(rsa::pkcs1v15::VerifyingKey::new(
+            key,
+        ))))
+    }
+
+    fn from_key(key: Key) -> Self {
+        Self {
+            key,
+            meta: KeyMeta::default(),
+        }
+    }
+
+    /// Names the key (a JWKS `kid`, a certificate's URL, `"2026-q4"`): reported as
+    /// [`Delivery::key_id`](crate::Delivery::key_id) and in the metrics when it matched.
+    ///
+    /// ```
+    /// # #[cfg(feature = "ed25519")] {
+    /// use webhook_guard::PublicKey;
+    ///
+    /// let key = PublicKey::ed25519(&[0x11; 32]).unwrap().with_id("k1").not_before(1_700_000_000);
+    /// assert_eq!(key.meta().id(), Some("k1"));
+    /// assert!(!key.meta().is_valid_at(1_699_999_999));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_id(mut self, id: impl AsRef<str>) -> Self {
+        self.meta.id = Some(std::sync::Arc::from(id.as_ref()));
+        self
+    }
+
+    /// The first second (Unix time) the key is accepted. See [`KeyMeta`].
+    #[must_use]
+    pub fn not_before(mut self, unix_seconds: i64) -> Self {
+        self.meta.not_before = Some(unix_seconds);
+        self
+    }
+
+    /// The last second (Unix time) the key is accepted. See [`KeyMeta`].
+    #[must_use]
+    pub fn not_after(mut self, unix_seconds: i64) -> Self {
+        self.meta.not_after = Some(unix_seconds);
+        self
+    }
+
+    /// The key's id and validity window.
+    pub fn meta(&self) -> &KeyMeta {
+        &self.meta
     }
 
     /// The algorithm this key verifies.
     pub fn algorithm(&self) -> Algorithm {
-        match self.0 {
+        match self.key {
             #[cfg(feature = "ed25519")]
             Key::Ed25519(_) => Algorithm::Ed25519,
             #[cfg(feature = "ecdsa")]
@@ -168,7 +218,7 @@ impl PublicKey {
         if algorithm != self.algorithm() {
             return false;
         }
-        match &self.0 {
+        match &self.key {
             #[cfg(feature = "ed25519")]
             Key::Ed25519(key) => {
                 let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {

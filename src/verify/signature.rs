@@ -440,12 +440,14 @@ struct KeyedSecret {
 }
 
 /// What matched: the signature (for dedup on it) and which key.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Matched {
     /// The MAC, or the public-key signature (hashed with SHA-256 when longer than a tag).
     pub(crate) tag: Tag,
     /// The index of the secret (or public key) that verified.
     pub(crate) key: usize,
+    /// The id of the key that verified, if it has one ([`KeyMeta::id`](crate::KeyMeta::id)).
+    pub(crate) key_id: Option<Arc<str>>,
 }
 
 impl SecretSet {
@@ -568,16 +570,19 @@ impl SecretSet {
         self.secrets.get(index)?.mac(algorithm, pieces)
     }
 
-    /// Checks the parsed entries against the HMAC-SHA256 of `pieces` under each secret, in
-    /// constant time per comparison. Any entry matching any secret passes; the matching MAC is
-    /// returned. (The [`Verifier`](crate::Verifier) checks the other algorithms the scheme
-    /// names the same way.)
+    /// Checks the parsed entries against the HMAC-SHA256 of `pieces` under each secret valid
+    /// now (system clock; see [`KeyMeta`](crate::KeyMeta)), in constant time per comparison. Any entry
+    /// matching any secret passes; the matching MAC is returned. (The
+    /// [`Verifier`](crate::Verifier) checks the other algorithms the scheme names the same
+    /// way, at its own clock.)
     pub fn verify(
         &self,
         signature: &ParsedSignature<'_>,
         pieces: &[&[u8]],
     ) -> Result<Digest, Rejection> {
-        let matched = self.verify_with(Algorithm::HmacSha256, signature, pieces)?;
+        use crate::time::Clock as _;
+        let now = crate::time::SystemClock.now_unix();
+        let matched = self.verify_with(Algorithm::HmacSha256, signature, pieces, now)?;
         matched
             .tag
             .as_bytes()
@@ -587,15 +592,18 @@ impl SecretSet {
 
     /// Checks the parsed entries (parsed with the algorithm's length) against `pieces`: for a
     /// MAC, the MAC under each secret, compared in constant time; for a public-key algorithm,
-    /// each entry under each public key. Any entry matching any key passes.
+    /// each entry under each public key. Any entry matching any key valid at `now` passes; a
+    /// key outside its window is not tried, and when it alone would have matched, the
+    /// refusal is logged ([`KeyMeta`](crate::KeyMeta)).
     pub(crate) fn verify_with(
         &self,
         algorithm: Algorithm,
         signature: &ParsedSignature<'_>,
         pieces: &[&[u8]],
+        now: i64,
     ) -> Result<Matched, Rejection> {
         if !algorithm.is_mac() {
-            return self.verify_public(algorithm, signature, pieces);
+            return self.verify_public(algorithm, signature, pieces, now);
         }
         if self.secrets.is_empty() {
             return Err(Rejection::UnknownSigner);
@@ -608,7 +616,11 @@ impl SecretSet {
             *tag = decoded;
         }
         let tags = &tags[..signature.tags().len()];
+        // Whether a key is in its window is no secret: skipping one leaks nothing.
         for (index, keyed) in self.secrets.iter().enumerate() {
+            if !keyed.secret.meta().is_valid_at(now) {
+                continue;
+            }
             let Some(expected) = keyed.mac(algorithm, pieces) else {
                 return Err(Rejection::UnknownSigner);
             };
@@ -625,13 +637,29 @@ impl SecretSet {
             matched |= this_secret;
         }
         if bool::from(matched) {
-            Ok(Matched {
+            let key = key as usize;
+            return Ok(Matched {
                 tag: matching,
-                key: key as usize,
-            })
-        } else {
-            Err(Rejection::InvalidSignature)
+                key,
+                key_id: self.secrets[key].secret.meta().id.clone(),
+            });
         }
+        // Refused: would a key outside its window have matched? Only to say so in the log.
+        for keyed in self.secrets.iter() {
+            let meta = keyed.secret.meta();
+            if meta.is_valid_at(now) {
+                continue;
+            }
+            if let Some(expected) = keyed.mac(algorithm, pieces)
+                && tags
+                    .iter()
+                    .any(|entry| bool::from(expected.as_bytes().ct_eq(entry.as_bytes())))
+            {
+                meta.log_outside_window(now);
+                break;
+            }
+        }
+        Err(Rejection::InvalidSignature)
     }
 
     fn verify_public(
@@ -639,12 +667,39 @@ impl SecretSet {
         algorithm: Algorithm,
         signature: &ParsedSignature<'_>,
         pieces: &[&[u8]],
+        now: i64,
     ) -> Result<Matched, Rejection> {
         if self.public_keys.is_empty() {
             return Err(Rejection::UnknownSigner);
         }
+        let valid = |key: &PublicKey| key.meta().is_valid_at(now);
+        match self.verify_public_keys(algorithm, signature, pieces, valid) {
+            Some(matched) => Ok(matched),
+            None => {
+                // Only to say in the log that an expired (or not yet valid) key matched.
+                if let Some(matched) =
+                    self.verify_public_keys(algorithm, signature, pieces, |key| !valid(key))
+                {
+                    self.public_keys[matched.key].meta().log_outside_window(now);
+                }
+                Err(Rejection::InvalidSignature)
+            }
+        }
+    }
+
+    /// The first entry that verifies under one of the public keys `try_key` accepts.
+    fn verify_public_keys(
+        &self,
+        algorithm: Algorithm,
+        signature: &ParsedSignature<'_>,
+        pieces: &[&[u8]],
+        try_key: impl Fn(&PublicKey) -> bool,
+    ) -> Option<Matched> {
         // Public-key checks need no constant time: nothing secret is compared.
         for (index, key) in self.public_keys.iter().enumerate() {
+            if !try_key(key) {
+                continue;
+            }
             for entry in signature.raw_entries() {
                 let decoded = match algorithm.signature_len() {
                     Some(_) => signature.tag(entry).as_bytes().to_vec(),
@@ -660,11 +715,15 @@ impl SecretSet {
                         use sha2::Digest as _;
                         Tag::from_slice(&Sha256::digest(&decoded))
                     };
-                    return Ok(Matched { tag, key: index });
+                    return Some(Matched {
+                        tag,
+                        key: index,
+                        key_id: key.meta().id.clone(),
+                    });
                 }
             }
         }
-        Err(Rejection::InvalidSignature)
+        None
     }
 }
 
