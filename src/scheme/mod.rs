@@ -35,12 +35,15 @@ mod audit_trail;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
+mod envelope;
 mod github;
 mod linear;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
+#[cfg(feature = "ecdsa")]
+mod plaid;
 #[cfg(feature = "ecdsa")]
 mod sendgrid;
 mod shopify;
@@ -52,6 +55,10 @@ mod stripe;
 mod twilio;
 mod zoom;
 
+pub(crate) use envelope::allowed_url_host;
+pub use envelope::{
+    Envelope, JwtRules, SignatureHash, SignedFields, body_sha256_hex, host_matches,
+};
 pub use palo::PALO_MIN_SECRET_LEN;
 
 use std::borrow::Cow;
@@ -443,6 +450,8 @@ pub struct Scheme {
     pub(crate) handshakes: Vec<Handshake>,
     /// The provider's event enum, for the built-in schemes whose events this crate models.
     pub(crate) native_event: Option<NativeParse>,
+    /// Where the signature is when it is not a header over the signed pieces.
+    pub(crate) envelope: Option<Envelope>,
 }
 
 /// Reads a verified body's fields and its typed event in one pass (see
@@ -498,7 +507,14 @@ impl Scheme {
             algorithm: Algorithm::HmacSha256,
             alternatives: Vec::new(),
             handshakes: Vec::new(),
+            envelope: None,
         }
+    }
+
+    /// Where the signature is when it is not a header over the signed pieces (see
+    /// [`Envelope`]).
+    pub fn envelope(&self) -> Option<&Envelope> {
+        self.envelope.as_ref()
     }
 
     /// The signature algorithm.
@@ -528,6 +544,15 @@ impl Scheme {
         &self,
         header: &'h [u8],
     ) -> Result<crate::verify::signature::ParsedSignature<'h>, crate::Rejection> {
+        match &self.envelope {
+            Some(Envelope::Jwt(rules)) => {
+                return crate::verify::envelope::parse_token(header, rules);
+            }
+            Some(Envelope::SignedFields(_)) => {
+                return Ok(crate::verify::signature::ParsedSignature::default());
+            }
+            None => {}
+        }
         self.signature_format
             .parse_len(header, self.algorithm.signature_len())
     }
@@ -575,9 +600,10 @@ impl Scheme {
         self
     }
 
-    /// True when the scheme reads a timestamp (and so checks freshness).
+    /// True when the scheme reads a timestamp (and so checks freshness): a timestamp field,
+    /// or a token's `iat`.
     pub fn has_timestamp(&self) -> bool {
-        self.timestamp.is_some()
+        self.timestamp.is_some() || matches!(self.envelope, Some(Envelope::Jwt(_)))
     }
 
     /// How the id is bound to the signature.
@@ -748,9 +774,23 @@ pub struct SchemeBuilder {
     algorithm: Algorithm,
     alternatives: Vec<(SignatureFormat, Algorithm)>,
     handshakes: Vec<Handshake>,
+    envelope: Option<Envelope>,
 }
 
 impl SchemeBuilder {
+    /// The signature is not a header over the signed pieces but a token in the signature
+    /// header, or fields of the body ([`Envelope`]); the signature format is then not used
+    /// (give [`SignatureFormat::Bare`]), and the keys are public keys chosen by the id the
+    /// request names. A token that does not sign the body
+    /// ([`JwtRules::body_sha256_claim`] unset) cannot back a signed id
+    /// ([`SchemeError::IdNotSigned`]).
+    ///
+    /// See [`Scheme::plaid`](Scheme::plaid) and [`Scheme::sns`](Scheme::sns).
+    pub fn envelope(mut self, envelope: Envelope) -> Self {
+        self.envelope = Some(envelope);
+        self
+    }
+
     /// Another way the same signature header may be signed, checked when the keys for it are
     /// configured and the first way does not verify (Standard Webhooks: `v1,<HMAC>` entries or
     /// `v1a,<Ed25519>` ones). The signed content is the same; a timestamp inside the signature
@@ -942,8 +982,13 @@ impl SchemeBuilder {
         if uses_body && self.body_format == BodyFormat::Opaque {
             return Err(SchemeError::BodyFieldInOpaqueBody);
         }
-        let id_is_signed =
-            id.is_signed(&self.signed_content) || self.signed_content.contains(&SignedPart::Id);
+        let token_signs_body = match &self.envelope {
+            Some(Envelope::Jwt(rules)) => rules.body_sha256_claim.is_some(),
+            _ => true,
+        };
+        let id_is_signed = token_signs_body
+            && (id.is_signed(&self.signed_content)
+                || self.signed_content.contains(&SignedPart::Id));
         if id_binding == IdBinding::Signed
             && (!id_is_signed || fallback_fields().any(|f| !f.is_signed(&self.signed_content)))
         {
@@ -959,10 +1004,12 @@ impl SchemeBuilder {
         {
             return Err(SchemeError::AlternativeWithSignatureTimestamp);
         }
-        let freshness = match (&self.timestamp, self.freshness) {
-            (Some(_), Some(freshness)) => freshness,
-            (Some(_), None) => return Err(SchemeError::NoFreshness),
-            (None, _) => Freshness::new(Duration::MAX, Duration::MAX),
+        // A token's `iat` is a timestamp too.
+        let timed = self.timestamp.is_some() || matches!(self.envelope, Some(Envelope::Jwt(_)));
+        let freshness = match (timed, self.freshness) {
+            (true, Some(freshness)) => freshness,
+            (true, None) => return Err(SchemeError::NoFreshness),
+            (false, _) => Freshness::new(Duration::MAX, Duration::MAX),
         };
         Ok(Scheme {
             name: self.name,
@@ -983,6 +1030,7 @@ impl SchemeBuilder {
             alternatives: self.alternatives,
             handshakes: self.handshakes,
             native_event: None,
+            envelope: self.envelope,
         })
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod algorithm;
 pub(crate) mod delivery;
 pub(crate) mod diagnosis;
 pub(crate) mod encoding;
+pub(crate) mod envelope;
 pub(crate) mod fields;
 pub(crate) mod freshness;
 pub(crate) mod handshake;
@@ -188,6 +189,28 @@ impl Verifier {
     /// The current time of the verifier's clock.
     pub fn now(&self) -> i64 {
         self.clock.now_unix()
+    }
+
+    /// Before verifying with `secrets`: when they are a [`KeySource`](crate::keys::KeySource)'s,
+    /// loads them if they were never loaded or have expired, and loads again (at most once
+    /// per interval) when the request names a key id they lack. What the
+    /// [`Guard`](crate::Guard) awaits before each verification; call it yourself before
+    /// [`verify_with`](Self::verify_with) outside a guard.
+    ///
+    /// Fails closed: when no key could be loaded, [`Rejection::Unavailable`] (503, the sender
+    /// retries later); a key id still unknown after a load is left to the verification, which
+    /// answers [`Rejection::UnknownSigner`] (401).
+    pub async fn prepare_keys<H: HeaderLookup + ?Sized>(
+        &self,
+        secrets: &SecretSet,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<(), Rejection> {
+        let Some(live) = secrets.source() else {
+            return Ok(());
+        };
+        let hint = envelope::key_hint(&self.scheme, headers, body);
+        live.prepare(hint.as_deref()).await
     }
 
     /// Verifies a delivery with the configured secrets and clock.
@@ -438,7 +461,10 @@ impl Verifier {
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
             }
         }
-        let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces, now)?;
+        let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces, now)
+            .or_else(|refused| {
+                envelope::verify(scheme, refused, raw_signature, &body, secrets, now)
+            })?;
         let mac = matched.tag;
 
         // The signature holds: read the body's fields.
@@ -497,7 +523,8 @@ impl Verifier {
                 };
                 Some(fresh_timestamp(scheme, *format, raw, now)?)
             }
-        };
+        }
+        .or(matched.signed_at);
 
         // Id: the id field, else the fallbacks in order.
         let id = match raw_id_header {
@@ -625,6 +652,10 @@ fn verify_signature(
     pieces: &[&[u8]],
     now: i64,
 ) -> Result<signature::Matched, Rejection> {
+    if scheme.envelope.is_some() {
+        // Verified by `envelope::verify`, which this refusal hands over to.
+        return Err(Rejection::UnknownSigner);
+    }
     if scheme.alternatives.is_empty() {
         let first = first?;
         return secrets.verify_with(scheme.algorithm, &first, pieces, now);
@@ -707,6 +738,13 @@ impl<'h> HeadRead<'h> {
         let [signature_header, timestamp_header, id_header, _tenant] =
             security_headers(scheme).map(&mut header);
         let id_header = id_header.filter(|id| !id.is_empty());
+        // A body that carries its own signature has no signature header to require.
+        let signature_header = match &scheme.envelope {
+            Some(crate::scheme::Envelope::SignedFields(_)) => {
+                Some(signature_header.unwrap_or_default())
+            }
+            _ => signature_header,
+        };
         Self {
             signature_header,
             signature: signature_header.map(|raw| scheme.parse_signature(raw)),

@@ -310,6 +310,14 @@ pub struct ParsedSignature<'h> {
 }
 
 impl<'h> ParsedSignature<'h> {
+    /// A signature that is a whole token (a JWT), kept as text for its envelope to read.
+    pub(crate) fn token(token: &'h [u8]) -> Self {
+        let mut parsed = Self::default();
+        parsed.raw[0] = token;
+        parsed.len = 1;
+        parsed
+    }
+
     fn push(&mut self, text: &'h [u8], encoding: Encoding, len: Option<usize>) {
         self.encoding = Some(encoding);
         self.tag_len = len;
@@ -429,6 +437,9 @@ impl fmt::Debug for ParsedSignature<'_> {
 pub struct SecretSet {
     secrets: Arc<[KeyedSecret]>,
     public_keys: Arc<[PublicKey]>,
+    /// The cell of a [`KeySource`](crate::keys::KeySource): when set, the keys are the cell's
+    /// current ones, read once per verification (the two fields above are then empty).
+    live: Option<Arc<crate::keys::Live>>,
 }
 
 struct KeyedSecret {
@@ -448,31 +459,84 @@ pub(crate) struct Matched {
     pub(crate) key: usize,
     /// The id of the key that verified, if it has one ([`KeyMeta::id`](crate::KeyMeta::id)).
     pub(crate) key_id: Option<Arc<str>>,
+    /// When the signature says it was made (a token's `iat`), for a scheme with no timestamp
+    /// of its own.
+    pub(crate) signed_at: Option<i64>,
 }
 
 impl SecretSet {
     /// The shared secrets, in order (for [`Verifier::diagnose`](crate::Verifier::diagnose)'s
     /// re-readings of a secret; never printed).
-    pub(crate) fn shared_secrets(&self) -> impl Iterator<Item = &Secret> {
-        self.secrets.iter().map(|keyed| &keyed.secret)
+    pub(crate) fn shared_secrets(&self) -> Vec<Secret> {
+        let set = self.current();
+        set.secrets
+            .iter()
+            .map(|keyed| keyed.secret.clone())
+            .collect()
+    }
+
+    /// The keys as they are now: these, or a live set's current ones (a snapshot: a reload
+    /// during one verification does not change the keys it uses).
+    pub(crate) fn current(&self) -> Cow<'_, SecretSet> {
+        match &self.live {
+            None => Cow::Borrowed(self),
+            Some(live) => Cow::Owned(live.current()),
+        }
+    }
+
+    /// A set whose keys are a [`KeySource`](crate::keys::KeySource)'s, whatever they are when
+    /// a delivery is verified.
+    pub(crate) fn live(live: Arc<crate::keys::Live>) -> Self {
+        Self {
+            secrets: Arc::new([]),
+            public_keys: Arc::new([]),
+            live: Some(live),
+        }
+    }
+
+    /// The public keys (of a fixed set: call on [`current`](Self::current)).
+    pub(crate) fn public_key_list(&self) -> &[PublicKey] {
+        &self.public_keys
+    }
+
+    /// The key source behind a live set.
+    pub(crate) fn source(&self) -> Option<&Arc<crate::keys::Live>> {
+        self.live.as_ref()
+    }
+
+    /// The ids of the keys (for a lookup by `kid`).
+    pub(crate) fn has_key_id(&self, id: &str) -> bool {
+        let set = self.current();
+        set.secrets.iter().any(|k| k.secret.meta().id() == Some(id))
+            || set.public_keys.iter().any(|k| k.meta().id() == Some(id))
+    }
+
+    /// Only the keys named `id` (a JWT's `kid`): a token names the key that signed it.
+    pub(crate) fn only_id(&self, id: &str) -> SecretSet {
+        let set = self.current();
+        SecretSet {
+            secrets: set
+                .secrets
+                .iter()
+                .filter(|k| k.secret.meta().id() == Some(id))
+                .map(|k| KeyedSecret::new(k.secret.clone()))
+                .collect(),
+            public_keys: set
+                .public_keys
+                .iter()
+                .filter(|k| k.meta().id() == Some(id))
+                .cloned()
+                .collect(),
+            live: None,
+        }
     }
 
     /// Keys each secret. An empty set verifies nothing ([`Rejection::UnknownSigner`]).
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
         Self {
-            secrets: secrets
-                .into_iter()
-                .map(|secret| KeyedSecret {
-                    // HMAC accepts keys of any length: this never fails.
-                    sha256: <Hmac<Sha256> as Mac>::new_from_slice(secret.expose())
-                        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
-                    secret,
-                    sha512: OnceLock::new(),
-                    #[cfg(feature = "sha1")]
-                    sha1: OnceLock::new(),
-                })
-                .collect(),
+            secrets: secrets.into_iter().map(KeyedSecret::new).collect(),
             public_keys: Arc::new([]),
+            live: None,
         }
     }
 
@@ -495,6 +559,7 @@ impl SecretSet {
         Self {
             secrets: Arc::new([]),
             public_keys: keys.into_iter().collect(),
+            live: None,
         }
     }
 
@@ -512,18 +577,21 @@ impl SecretSet {
     /// # }
     /// ```
     #[must_use]
-    pub fn with_public_keys(mut self, keys: impl IntoIterator<Item = PublicKey>) -> Self {
-        self.public_keys = self.public_keys.iter().cloned().chain(keys).collect();
-        self
+    pub fn with_public_keys(self, keys: impl IntoIterator<Item = PublicKey>) -> Self {
+        let mut set = self.current().into_owned();
+        set.public_keys = set.public_keys.iter().cloned().chain(keys).collect();
+        set.live = None;
+        set
     }
 
     /// True when the set holds a key for `algorithm` (a secret for a MAC, a public key of
     /// that algorithm otherwise).
     pub fn has_keys_for(&self, algorithm: Algorithm) -> bool {
+        let set = self.current();
         if algorithm.is_mac() {
-            !self.secrets.is_empty()
+            !set.secrets.is_empty()
         } else {
-            self.public_keys
+            set.public_keys
                 .iter()
                 .any(|key| key.algorithm() == algorithm)
         }
@@ -531,7 +599,8 @@ impl SecretSet {
 
     /// How many secrets and public keys are active.
     pub fn len(&self) -> usize {
-        self.secrets.len() + self.public_keys.len()
+        let set = self.current();
+        set.secrets.len() + set.public_keys.len()
     }
 
     /// True when no secret or key is active.
@@ -567,7 +636,7 @@ impl SecretSet {
         index: usize,
         pieces: &[&[u8]],
     ) -> Option<Tag> {
-        self.secrets.get(index)?.mac(algorithm, pieces)
+        self.current().secrets.get(index)?.mac(algorithm, pieces)
     }
 
     /// Checks the parsed entries against the HMAC-SHA256 of `pieces` under each secret valid
@@ -602,6 +671,11 @@ impl SecretSet {
         pieces: &[&[u8]],
         now: i64,
     ) -> Result<Matched, Rejection> {
+        if self.live.is_some() {
+            return self
+                .current()
+                .verify_with(algorithm, signature, pieces, now);
+        }
         if !algorithm.is_mac() {
             return self.verify_public(algorithm, signature, pieces, now);
         }
@@ -642,6 +716,7 @@ impl SecretSet {
                 tag: matching,
                 key,
                 key_id: self.secrets[key].secret.meta().id.clone(),
+                signed_at: None,
             });
         }
         // Refused: would a key outside its window have matched? Only to say so in the log.
@@ -719,6 +794,7 @@ impl SecretSet {
                         tag,
                         key: index,
                         key_id: key.meta().id.clone(),
+                        signed_at: None,
                     });
                 }
             }
@@ -728,6 +804,18 @@ impl SecretSet {
 }
 
 impl KeyedSecret {
+    fn new(secret: Secret) -> Self {
+        Self {
+            // HMAC accepts keys of any length: this never fails.
+            sha256: <Hmac<Sha256> as Mac>::new_from_slice(secret.expose())
+                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
+            secret,
+            sha512: OnceLock::new(),
+            #[cfg(feature = "sha1")]
+            sha1: OnceLock::new(),
+        }
+    }
+
     fn mac(&self, algorithm: Algorithm, pieces: &[&[u8]]) -> Option<Tag> {
         fn run<M: Mac + Clone>(keyed: &M, pieces: &[&[u8]]) -> Tag {
             let mut mac = keyed.clone();
@@ -753,9 +841,13 @@ impl KeyedSecret {
 
 impl fmt::Debug for SecretSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretSet({} × [redacted]", self.secrets.len())?;
-        if !self.public_keys.is_empty() {
-            write!(f, ", {} public keys [redacted]", self.public_keys.len())?;
+        let set = self.current();
+        if self.live.is_some() {
+            f.write_str("live ")?;
+        }
+        write!(f, "SecretSet({} × [redacted]", set.secrets.len())?;
+        if !set.public_keys.is_empty() {
+            write!(f, ", {} public keys [redacted]", set.public_keys.len())?;
         }
         f.write_str(")")
     }
