@@ -476,3 +476,89 @@ async fn a_disallowed_host_is_never_fetched() {
         assert!(!sns.allows(bad), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn an_sns_certificate_is_fetched_the_first_time_a_message_names_it() {
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::signature::{SignatureEncoding, Signer as _};
+    use webhook_guard::keys::fetch::confirm_sns_subscription;
+    use webhook_guard::scheme::sns_string_to_sign;
+
+    let (base, served) = served::start().await;
+    served.lock().unwrap().body =
+        std::fs::read_to_string("examples/common/demo/paypal-demo-cert.pem").unwrap();
+    let private = rsa::RsaPrivateKey::from_pkcs8_pem(
+        &std::fs::read_to_string("examples/common/demo/paypal-demo-key.pem").unwrap(),
+    )
+    .unwrap();
+    let cert_url = format!("{base}/cert.pem");
+    let source = KeySource::lazy(CertificateUrls::new(loopback()));
+    let scheme = Scheme::sns_with_certificate_hosts(["127.0.0.1"], true);
+    let guard = Guard::new(Verifier::with_secret_set(scheme, source.secret_set()));
+    let message = |kind: &str, id: &str| {
+        let mut message = serde_json::json!({
+            "Type": kind, "MessageId": id, "TopicArn": "arn:aws:sns:us-west-2:1:t",
+            "Message": "hello", "Timestamp": webhook_guard::time::format_rfc3339(guard.verifier().now()),
+            "SignatureVersion": "2", "SigningCertURL": cert_url,
+            "Token": "t0k3n", "SubscribeURL": format!("{base}/jwks?Action=ConfirmSubscription"),
+        });
+        let text = sns_string_to_sign(&message).unwrap();
+        let signature = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private.clone())
+            .sign(text.as_bytes())
+            .to_vec();
+        message["Signature"] = webhook_guard::signature::Encoding::Base64
+            .encode(&signature)
+            .into();
+        message.to_string()
+    };
+    let headers = vec![(
+        "x-amz-sns-message-type".to_owned(),
+        "Notification".to_owned(),
+    )];
+    let hits = || served.lock().unwrap().hits;
+    for id in ["m1", "m2", "m3"] {
+        let admitted = guard
+            .admit(
+                &headers,
+                "/webhooks/sns",
+                message("Notification", id).into(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(admitted.delivery().key_id(), Some(cert_url.as_str()));
+        admitted.into_admission().finish(200).await;
+    }
+    assert_eq!(hits(), 1, "fetched once, then kept");
+    // A retry of m1: a duplicate.
+    let again = guard
+        .admit(
+            &headers,
+            "/webhooks/sns",
+            message("Notification", "m1").into(),
+        )
+        .await;
+    assert!(again.unwrap_err().is_duplicate());
+
+    // A confirmation reaches the handler, which confirms through the allowed host only.
+    let admitted = guard
+        .admit(
+            &headers,
+            "/webhooks/sns",
+            message("SubscriptionConfirmation", "c1").into(),
+        )
+        .await
+        .unwrap();
+    let delivery = admitted.delivery().clone();
+    admitted.into_admission().finish(200).await;
+    confirm_sns_subscription(&delivery, &loopback())
+        .await
+        .unwrap();
+    assert_eq!(hits(), 2);
+    let elsewhere = Fetcher::new(["sns.*.amazonaws.com"]);
+    assert!(
+        confirm_sns_subscription(&delivery, &elsewhere)
+            .await
+            .is_err()
+    );
+    assert_eq!(hits(), 2);
+}

@@ -255,6 +255,28 @@ impl KeyProvider for CertificateUrls {
     }
 }
 
+/// Confirms an SNS subscription: for a verified `SubscriptionConfirmation`
+/// ([`Scheme::sns`](crate::Scheme::sns) hands it to the handler), GETs its signed
+/// `SubscribeURL`, on a host `fetcher` allows only (give it
+/// [`SNS_CERTIFICATE_HOSTS`](crate::scheme::SNS_CERTIFICATE_HOSTS)). Call it from the handler
+/// when your code decides to subscribe; the error says why not (not a confirmation, a URL off
+/// the allowed hosts, the request failed).
+pub async fn confirm_sns_subscription(
+    delivery: &crate::Delivery,
+    fetcher: &Fetcher,
+) -> Result<(), KeyLoadError> {
+    if delivery.scheme() != "sns" || delivery.event_type() != Some("SubscriptionConfirmation") {
+        return Err(KeyLoadError("not an SNS SubscriptionConfirmation".into()));
+    }
+    let message: serde_json::Value = serde_json::from_slice(delivery.body())
+        .map_err(|_| KeyLoadError("the body is not JSON".into()))?;
+    let url = message
+        .get("SubscribeURL")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| KeyLoadError("no SubscribeURL".into()))?;
+    fetcher.get(url).await.map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

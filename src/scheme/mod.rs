@@ -8,7 +8,8 @@
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
 //! [`Scheme::dropbox`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
-//! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
+//! `Scheme::sendgrid` and `Scheme::plaid`; with `rsa` `Scheme::paypal` and `Scheme::sns`);
+//! another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
 //! through one):
 //!
@@ -48,6 +49,7 @@ mod plaid;
 mod sendgrid;
 mod shopify;
 mod slack;
+mod sns;
 mod square;
 mod standard_webhooks;
 mod stripe;
@@ -60,6 +62,7 @@ pub use envelope::{
     Envelope, JwtRules, SignatureHash, SignedFields, body_sha256_hex, host_matches,
 };
 pub use palo::PALO_MIN_SECRET_LEN;
+pub use sns::{SNS_CERTIFICATE_HOSTS, sns_string_to_sign};
 
 use std::borrow::Cow;
 use std::fmt;
