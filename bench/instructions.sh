@@ -5,6 +5,8 @@
 #   bench/instructions.sh                              # every mode below, ~2 min after the build
 #   MODES="axum-bare axum-layer" bench/instructions.sh
 #   KEEP=/tmp/dumps bench/instructions.sh             # keep the callgrind dumps (callgrind_annotate)
+#   EVENT_TYPE=audit_event.created bench/instructions.sh   # deliveries of a type the models do
+#                                                      # not know (the `Unknown` path)
 #
 # Per mode: start `bench_server <mode>` (release build) under callgrind, send $WARMUP distinct
 # signed 1 KiB Audit Trail deliveries over one keep-alive connection, zero the counters
@@ -39,7 +41,7 @@ trap cleanup EXIT
 echo "[instructions.sh] building (release): bench_server, load_gen" >&2
 cargo build --release --quiet --example bench_server --example load_gen
 # Valgrind's own CPU model: no SHA-NI, so say so once in the output.
-AUDIT_TRAIL_SECRET=$SECRET target/release/examples/load_gen "$WORK/pool" $((WARMUP + REQUESTS)) \
+EVENT_TYPE=${EVENT_TYPE:-} AUDIT_TRAIL_SECRET=$SECRET target/release/examples/load_gen "$WORK/pool" $((WARMUP + REQUESTS)) \
     2>/dev/null
 
 # Sends records [from, to) of the pool over one keep-alive connection; fails on a non-2xx.
@@ -112,4 +114,4 @@ for mode in $MODES; do
     ratio=$(python3 -c "b=${BARE[$family]:-0}; print(f'{$rest/b:.2f}x' if b else 'n/a')")
     printf '| %s | %s | %s | %s | %s |\n' "$mode" "$per" "$sha_per" "$rest" "$ratio"
 done
-echo "($REQUESTS requests per mode after $WARMUP warm-up ones, one keep-alive connection; $(nproc) cores, $(uname -m))"
+echo "($REQUESTS requests per mode after $WARMUP warm-up ones, one keep-alive connection; event type ${EVENT_TYPE:-event.created}; $(nproc) cores, $(uname -m))"

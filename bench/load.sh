@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end load test of the receivers, side by side in one run, printed as one table.
 #
-#   bench/load.sh                          # all six receivers, ~90 s after the release build
+#   bench/load.sh                          # all seven receivers, ~100 s after the release build
 #   RECEIVERS="axum-bare axum-layer" bench/load.sh
 #   RECEIVERS="axum-bare axum-nostore axum-mapstore axum-untyped axum-layer" bench/load.sh
 #                                          # where the layer's cost goes (diagnostic modes)
@@ -31,7 +31,7 @@ BENCH=load.sh
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-RECEIVERS=${RECEIVERS:-"axum-bare axum-layer axum-redis actix-bare actix-middleware express"}
+RECEIVERS=${RECEIVERS:-"axum-bare axum-handwritten axum-layer axum-redis actix-bare actix-middleware express"}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -167,7 +167,7 @@ START=$(date +%s)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for name in $RECEIVERS; do
     case $name in
-        axum-bare | axum-layer | axum-redis | actix-bare | actix-middleware | express) ;;
+        axum-bare | axum-handwritten | axum-layer | axum-redis | actix-bare | actix-middleware | express) ;;
         axum-untyped | axum-nostore | axum-mapstore | axum-compact) ;; # diagnostics (examples/bench_server.rs)
         *) die "unknown receiver $name" ;;
     esac
@@ -220,6 +220,18 @@ if has axum-redis; then
     echo "axum-redis: CPU us/req is the axum process only; redis-server (same core) used ${EXTRA[axum-redis]} us/req more."
 fi
 echo
+
+if has axum-handwritten; then
+    echo "Against the hand-written HMAC + moka receiver (axum-handwritten, the same run; issue 27's targets):"
+    for name in $RECEIVERS; do
+        case $name in axum-bare | axum-handwritten | actix-* | express) continue ;; esac
+        has "$name" || continue
+        r=$(ratio "${RPS[$name]}" "${RPS[axum-handwritten]}"); p=$(ratio "${P99[$name]}" "${P99[axum-handwritten]}")
+        printf '  %-17s req/s %sx the hand-written (target >= 1.15: %s)   p99 %sx (target <= 1: %s)\n' \
+            "$name" "$r" "$(verdict "$r" 1.15 '>=')" "$p" "$(verdict "$p" 1 '<=')"
+    done
+    echo
+fi
 
 echo "Targets (issue 8) and floors (PERF-FLOORS.md: with moka the best reachable is ~0.76 of bare req/s):"
 for pair in "axum-layer axum-bare" "actix-middleware actix-bare" "axum-redis axum-bare"; do

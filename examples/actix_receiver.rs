@@ -106,7 +106,7 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or_else(|e| panic!("cannot listen on {addr}: {e}"));
     eprintln!("listening on http://{addr}");
     eprintln!("routes: POST {}", common::ROUTES.join(", POST "));
-    let paths: Vec<_> = providers.iter().map(|p| p.0).collect();
+    let paths: Vec<_> = providers.iter().map(|p| p.0.clone()).collect();
     eprintln!("provider routes: POST {}", paths.join(", POST "));
     let server = common::serve::actix(HttpServer::new(move || {
         // Inline, each route runs its handler; in inbox mode, each stores and answers.
@@ -175,7 +175,11 @@ async fn main() -> std::io::Result<()> {
                 } else {
                     method().to(delivery)
                 };
-                app.service(web::resource(*path).wrap(webhooks.clone()).route(handler))
+                app.service(
+                    web::resource(path.as_str())
+                        .wrap(webhooks.clone())
+                        .route(handler),
+                )
             })
     }))
     .listen(listener)?

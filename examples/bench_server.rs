@@ -12,6 +12,7 @@
 //! | `axum-redis` | the same with a `RedisStore` on `REDIS_URL` (needs the `redis` feature) |
 //! | `actix-bare` | a handler that reads the body as `web::Bytes` and answers 200 |
 //! | `actix-middleware` | `WebhookMiddleware` (verify + `MemoryStore` dedup) and a `Verified<AuditTrailEvent>` handler |
+//! | `axum-handwritten` | what a user writes without this crate (module [`handwritten`]): HMAC-SHA256 over `<timestamp>.<body>` compared in constant time, the 5-minute window, the body's envelope parsed with serde, and a moka cache of seen ids |
 //!
 //! Diagnostic modes, to split the layer's cost (not receivers to deploy):
 //!
@@ -54,7 +55,7 @@ fn main() {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     match mode.as_str() {
         "axum-bare" | "axum-layer" | "axum-redis" | "axum-untyped" | "axum-nostore"
-        | "axum-mapstore" | "axum-compact" => {
+        | "axum-mapstore" | "axum-compact" | "axum-handwritten" => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -73,7 +74,7 @@ fn main() {
 fn usage(why: &str) -> ! {
     eprintln!(
         "bench_server: {why}\nusage: PORT=3000 bench_server \
-         <axum-bare|axum-layer|axum-redis|actix-bare|actix-middleware\
+         <axum-bare|axum-layer|axum-handwritten|axum-redis|actix-bare|actix-middleware\
          |axum-untyped|axum-nostore|axum-mapstore|axum-compact>"
     );
     std::process::exit(2)
@@ -161,6 +162,94 @@ impl ReplayStore for MapStore {
     }
 }
 
+/// The baseline a user would write by hand, about 40 lines: the `hmac`, `sha2`, `hex`, `serde`
+/// and `moka` crates, Audit Trail's spec followed to the letter (signature over
+/// `<timestamp>.<raw body>`, `sha256=<hex>`, 5 minutes old and 1 minute ahead at most, the
+/// delivery id header equal to the body's `id`), and a moka cache of the ids seen (with the
+/// same retention and capacity as the `MemoryStore`). It has none of the layer's guarantees
+/// (an id is marked seen before the handler runs, so a failed delivery is never retried; no
+/// body bound, no in-flight state): it is the cost floor a library must beat.
+mod handwritten {
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use bytes::Bytes;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    #[derive(serde::Deserialize)]
+    struct Envelope<'a> {
+        id: &'a str,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        #[serde(rename = "tenantId")]
+        tenant_id: Option<&'a str>,
+        data: Box<serde_json::value::RawValue>,
+    }
+
+    pub(super) struct Receiver {
+        secret: Vec<u8>,
+        seen: moka::sync::Cache<String, ()>,
+    }
+
+    pub(super) fn receiver(secret: &[u8], capacity: u64) -> Arc<Receiver> {
+        let seen = moka::sync::Cache::builder()
+            .max_capacity(capacity)
+            .time_to_live(Duration::from_secs(24 * 3600))
+            .build();
+        Arc::new(Receiver {
+            secret: secret.to_vec(),
+            seen,
+        })
+    }
+
+    pub(super) async fn receive(
+        State(receiver): State<Arc<Receiver>>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> (StatusCode, &'static str) {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let (Some(signature), Some(timestamp), Some(id)) = (
+            header("x-audit-trail-signature"),
+            header("x-audit-trail-timestamp"),
+            header("x-audit-trail-delivery-id"),
+        ) else {
+            return (StatusCode::BAD_REQUEST, "missing header");
+        };
+        let Some(Ok(expected)) = signature.strip_prefix("sha256=").map(hex::decode) else {
+            return (StatusCode::UNAUTHORIZED, "bad signature");
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(&receiver.secret).expect("any key length");
+        mac.update(timestamp.as_bytes());
+        mac.update(b".");
+        mac.update(&body);
+        if mac.verify_slice(&expected).is_err() {
+            return (StatusCode::UNAUTHORIZED, "bad signature");
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        match timestamp.parse::<i64>() {
+            Ok(sent) if now - sent <= 300 && sent - now <= 60 => {}
+            _ => return (StatusCode::BAD_REQUEST, "stale"),
+        }
+        let Ok(event) = serde_json::from_slice::<Envelope<'_>>(&body) else {
+            return (StatusCode::BAD_REQUEST, "bad body");
+        };
+        if event.id != id {
+            return (StatusCode::BAD_REQUEST, "id mismatch");
+        }
+        if !receiver.seen.entry(id.to_owned()).or_insert(()).is_fresh() {
+            return (StatusCode::OK, "already processed");
+        }
+        std::hint::black_box((event.kind, event.tenant_id, event.data.get().len()));
+        (StatusCode::OK, "OK")
+    }
+}
+
 mod axum_server {
     use std::net::SocketAddr;
 
@@ -170,6 +259,7 @@ mod axum_server {
     use bytes::Bytes;
     use webhook_guard::axum::{Verified, WebhookLayer};
     use webhook_guard::event::AuditTrailEvent;
+    use webhook_guard::replay::MemoryStore;
     use webhook_guard::{Guard, Scheme, Verifier};
 
     use super::{MapStore, NoStore, PATH, compact_store, memory_store, secret, touch};
@@ -209,6 +299,13 @@ mod axum_server {
             "axum-mapstore" => Router::new()
                 .route(PATH, post(typed))
                 .layer(WebhookLayer::new(guard().store(MapStore::default()))),
+            "axum-handwritten" => {
+                let capacity = super::sized(MemoryStore::builder()).build().capacity();
+                let receiver = super::handwritten::receiver(secret().expose(), capacity);
+                Router::new()
+                    .route(PATH, post(super::handwritten::receive))
+                    .with_state(receiver)
+            }
             "axum-compact" => Router::new()
                 .route(PATH, post(typed))
                 .layer(WebhookLayer::new(guard().store(compact_store()))),

@@ -13,6 +13,7 @@
 //! pools of one run never share one as long as their index ranges do not overlap), signed with
 //! `AUDIT_TRAIL_SECRET` (default `whsec_abc123def456`) at the current time. Built on every core
 //! (`THREADS`, default all): the records are independent, each thread writes its own range.
+//! `EVENT_TYPE` replaces the sample's type (an unknown one measures the `Unknown` path).
 
 use std::fs::File;
 use std::io::Write as _;
@@ -110,8 +111,20 @@ fn main() {
 }
 
 /// The `event.created` sample with the placeholder id and a `padding` field, exactly `size` bytes.
+/// The body every record shares: the `event.created` sample, its type replaced by `EVENT_TYPE`
+/// when set (a type the models do not know, such as `audit_event.created`, measures the
+/// `Unknown` path), padded to `size` bytes.
 fn template(size: usize) -> Vec<u8> {
-    let sample = audit_trail_sample_with_id("event.created", PLACEHOLDER).expect("a sample");
+    let mut sample = audit_trail_sample_with_id("event.created", PLACEHOLDER).expect("a sample");
+    if let Ok(kind) = std::env::var("EVENT_TYPE")
+        && !kind.is_empty()
+    {
+        sample = sample.replacen(
+            r#""type":"event.created""#,
+            &format!(r#""type":{}"#, serde_json::Value::from(kind)),
+            1,
+        );
+    }
     let head = sample.strip_suffix('}').expect("a JSON object");
     let frame = head.len() + r#","padding":""}"#.len();
     assert!(size >= frame, "BODY_SIZE must be at least {frame}");
@@ -122,7 +135,7 @@ fn template(size: usize) -> Vec<u8> {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: load_gen <out-file> <count> [<first-index>]   (env: BODY_SIZE, AUDIT_TRAIL_SECRET, THREADS)"
+        "usage: load_gen <out-file> <count> [<first-index>]   (env: BODY_SIZE, AUDIT_TRAIL_SECRET, THREADS, EVENT_TYPE)"
     );
     std::process::exit(2)
 }

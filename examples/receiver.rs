@@ -119,7 +119,7 @@ async fn main() {
             "/webhook-test",
             route(post(palo_test)).layer(WebhookLayer::new(guards.palo_test)),
         );
-    let paths: Vec<_> = providers.iter().map(|p| p.path).collect();
+    let paths: Vec<_> = providers.iter().map(|p| p.path.clone()).collect();
     let app = providers.into_iter().fold(app, |app, p| {
         let handler = match (inbox.is_some(), p.any_method) {
             (true, true) => any(enqueue),
@@ -127,7 +127,7 @@ async fn main() {
             (false, true) => any(delivery),
             (false, false) => post(delivery),
         };
-        app.route(p.path, handler.layer(WebhookLayer::new(p.guard)))
+        app.route(&p.path, handler.layer(WebhookLayer::new(p.guard)))
     });
     let app = match common::admin::console(inbox.as_ref()) {
         Some(console) => app.nest(common::admin::PATH, console.router()),

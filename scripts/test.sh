@@ -26,7 +26,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # The providers' SDKs, for tests/sdk.rs.
-if ! python3 -c "import standardwebhooks, stripe, slack_sdk, twilio, square, paddle_billing, nacl, cryptography" >/dev/null 2>&1; then
+if ! python3 -c "import standardwebhooks, stripe, slack_sdk, twilio, square, paddle_billing, nacl, cryptography, svix, openai, replicate, razorpay, coinbase_commerce" >/dev/null 2>&1; then
     echo "scripts/test.sh: installing the Python SDKs (tests/sdk/requirements.txt)" >&2
     python3 -m pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt \
         || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \

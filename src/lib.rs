@@ -31,6 +31,8 @@ pub mod metrics;
 mod rejection;
 pub mod replay;
 pub mod scheme;
+#[cfg(any(test, feature = "testing"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod verify;
 
@@ -44,7 +46,7 @@ pub use verify::delivery::Delivery;
 pub use verify::diagnosis::Diagnosis;
 pub use verify::freshness::Freshness;
 pub use verify::handshake::{Handshake, HandshakeResponse};
-pub use verify::headers::HeaderLookup;
+pub use verify::headers::{HeaderLookup, WithMethod};
 pub use verify::public_key::{KeyError, PublicKey};
 pub use verify::secret::{KeyMeta, Secret, SecretError};
 pub use verify::signer::Signer;

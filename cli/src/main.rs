@@ -14,6 +14,7 @@
 //! README's "example receivers' interface" table), so every command works against
 //! `cargo run --example receiver` without flags.
 
+mod catalog;
 mod custom;
 mod inbox;
 mod providers;
@@ -239,6 +240,9 @@ fn origin(url: &str) -> &str {
 
 async fn send(args: SendArgs) -> Result<ExitCode, String> {
     let target = &args.target;
+    if let Some(entry) = catalog::entry(&target.provider) {
+        return send_catalog(&entry, &args).await;
+    }
     let provider = target.provider()?;
     let now = SystemClock.now_unix();
     let id = target.id(&provider);
@@ -283,8 +287,133 @@ async fn send(args: SendArgs) -> Result<ExitCode, String> {
     })
 }
 
+/// `send` for a route of the library's catalog: the catalog signs (method, query and headers
+/// as the provider sends them).
+async fn send_catalog(
+    entry: &webhook_guard::testing::catalog::Provider,
+    args: &SendArgs,
+) -> Result<ExitCode, String> {
+    let target = &args.target;
+    let request = catalog_request(
+        entry,
+        target,
+        args.event_type.as_deref(),
+        args.body.as_deref(),
+        None,
+    )?;
+    let url = match &target.url {
+        Some(url) => url.clone(),
+        None => format!("{}{}", local_origin(), request.path_and_query),
+    };
+    let mut builder = reqwest::Client::new()
+        .request(request.method.clone(), &url)
+        .body(request.body);
+    for (name, value) in request.headers.iter().chain(&extra_headers(&args.headers)?) {
+        builder = builder.header(name, value);
+    }
+    let response = builder
+        .send()
+        .await
+        .map_err(|e| format!("{} {url}: {e}", request.method))?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    println!("{} {text}", status.as_u16());
+    Ok(if status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A catalog route's signed request, from the command's flags.
+fn catalog_request(
+    entry: &webhook_guard::testing::catalog::Provider,
+    target: &Target,
+    event_type: Option<&str>,
+    body: Option<&Path>,
+    at: Option<i64>,
+) -> Result<webhook_guard::testing::catalog::DemoRequest, String> {
+    if target.private_key.is_some() {
+        return Err(format!(
+            "--private-key: {} signs with the key its environment variables name (see the README's table)",
+            entry.name
+        ));
+    }
+    let now = at.unwrap_or_else(|| SystemClock.now_unix());
+    let id = target
+        .id
+        .clone()
+        .unwrap_or_else(|| catalog::new_id(providers::unique_nanos()));
+    let body = match body {
+        Some(path) => {
+            Some(String::from_utf8(read_input(path)?).map_err(|_| "--body: not UTF-8".to_owned())?)
+        }
+        None => None,
+    };
+    let env = catalog::env(entry, &public_base_url(target), target.secret.as_deref());
+    catalog::request(
+        entry,
+        &env,
+        event_type.unwrap_or(entry.default_type),
+        &id,
+        now,
+        body.as_deref(),
+    )
+}
+
+/// `http://127.0.0.1:$PORT` (3000 by default): the example receivers' address.
+fn local_origin() -> String {
+    let port = std::env::var("PORT")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "3000".into());
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The base URL a URL-signing scheme signs: `PUBLIC_BASE_URL`, else `--url`'s origin, else
+/// the local receiver's.
+fn public_base_url(target: &Target) -> String {
+    match std::env::var("PUBLIC_BASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    {
+        Some(base) => base,
+        None => target
+            .url
+            .as_deref()
+            .map_or_else(local_origin, |url| origin(url).to_owned()),
+    }
+}
+
+/// `--header` values, `Name: value`.
+fn extra_headers(headers: &[String]) -> Result<Vec<(String, String)>, String> {
+    headers
+        .iter()
+        .map(|header| {
+            let (name, value) = header
+                .split_once(':')
+                .ok_or_else(|| format!("--header {header:?}: expected `Name: value`"))?;
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
 fn sign(args: SignArgs) -> Result<ExitCode, String> {
     let target = &args.target;
+    if let Some(entry) = catalog::entry(&target.provider) {
+        let at = args.at.as_deref().map(parse_time).transpose()?;
+        let request = catalog_request(
+            &entry,
+            target,
+            args.event_type.as_deref(),
+            Some(&args.body),
+            at,
+        )?;
+        for (name, value) in request.headers {
+            println!("{name}: {value}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let provider = target.provider()?;
     let now = match &args.at {
         Some(at) => parse_time(at)?,
@@ -315,7 +444,6 @@ fn sign(args: SignArgs) -> Result<ExitCode, String> {
 }
 
 fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
-    let provider = Provider::find(&args.provider, args.v1a)?;
     let raw = read_input(&args.request)?;
     let captured = request::parse(&raw)?;
     let now = match &args.at {
@@ -327,7 +455,14 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
         (None, Ok(base)) if !base.is_empty() => base,
         _ => format!("http://{}", captured.header("host").unwrap_or("127.0.0.1")),
     };
-    let verifier = provider.verifier(args.secret.as_deref(), &public_url)?;
+    let verifier = match catalog::entry(&args.provider) {
+        Some(entry) => {
+            let env = catalog::env(&entry, &public_url, args.secret.as_deref());
+            (entry.verifier)(&entry, &env)?
+        }
+        None => Provider::find(&args.provider, args.v1a)?
+            .verifier(args.secret.as_deref(), &public_url)?,
+    };
     match verifier.diagnose(
         &captured.headers,
         &captured.target,

@@ -40,6 +40,18 @@ pub const NAMES: [&str; 17] = [
     "paypal",
 ];
 
+/// Every name `send`, `sign` and `verify` take: the command's table, then the catalog's.
+pub fn all_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = NAMES.to_vec();
+    names.extend(
+        webhook_guard::testing::catalog::providers()
+            .iter()
+            .map(|p| p.name)
+            .filter(|name| !NAMES.contains(name)),
+    );
+    names
+}
+
 /// How a route's deliveries are signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Keys {
@@ -161,7 +173,7 @@ impl Provider {
             other => {
                 return Err(format!(
                     "unknown provider {other:?}: one of {}",
-                    NAMES.join(", ")
+                    all_names().join(", ")
                 ));
             }
         };
@@ -695,7 +707,7 @@ mod tests {
 
     #[test]
     fn an_unknown_provider_lists_the_known_ones() {
-        let error = Provider::find("gitlab", false).unwrap_err();
+        let error = Provider::find("no-such-provider", false).unwrap_err();
         assert!(
             error.contains("audit-trail") && error.contains("paypal"),
             "{error}"

@@ -23,6 +23,7 @@
 //! layer: they print no stdout line, since no handler runs.
 
 use webhook_guard::signature::{Encoding, SecretSet};
+use webhook_guard::testing::catalog::{self, Env};
 use webhook_guard::{Guard, PublicKey, Scheme, Secret, Verifier};
 
 // The demo values, one source with the `webhook-guard` command.
@@ -59,7 +60,7 @@ pub fn standard_webhooks(secret: Secret) -> Guard {
 
 /// One provider's route.
 pub struct ProviderRoute {
-    pub path: &'static str,
+    pub path: String,
     pub guard: Guard,
     /// Also routes GET (Dropbox's `?challenge=`).
     pub any_method: bool,
@@ -106,7 +107,7 @@ pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<Pro
             .unwrap_or_else(|e| panic!("{var}: {e}"));
         let verifier = Verifier::new(scheme, [secret]).public_url(&base);
         ProviderRoute {
-            path,
+            path: path.to_owned(),
             guard: guard(verifier),
             any_method: path == "/webhooks/dropbox",
         }
@@ -153,11 +154,23 @@ pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<Pro
         SecretSet::public_keys([paypal_key]),
     );
     let public_key_route = |path: &'static str, verifier: Verifier| ProviderRoute {
-        path,
+        path: path.to_owned(),
         guard: guard(verifier),
         any_method: false,
     };
-    vec![
+    // Every provider of the catalog (`webhook_guard::testing::catalog`): its route, its keys from
+    // the environment (demo values when unset).
+    let env = Env::from_process(&base);
+    let catalog = catalog::providers().into_iter().map(|provider| {
+        let verifier = (provider.verifier)(&provider, &env)
+            .unwrap_or_else(|e| panic!("/webhooks/{}: {e}", provider.name));
+        ProviderRoute {
+            path: provider.path(),
+            guard: guard(verifier),
+            any_method: provider.takes_get,
+        }
+    });
+    let mut routes = vec![
         route(
             "/webhooks/shopify",
             Scheme::shopify(),
@@ -203,5 +216,7 @@ pub fn routes(shared: &Guard, inbox: Option<&super::inbox::AnyInbox>) -> Vec<Pro
         public_key_route("/webhooks/discord", discord),
         public_key_route("/webhooks/sendgrid", sendgrid),
         public_key_route("/webhooks/paypal", paypal),
-    ]
+    ];
+    routes.extend(catalog);
+    routes
 }

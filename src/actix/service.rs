@@ -104,7 +104,12 @@ where
             let payload = Rc::new(RefCell::new(request.take_payload()));
             let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
             let admitted = match guard
-                .admit_request(request.headers(), target, PayloadBody(Rc::clone(&payload)))
+                .admit_request(
+                    // The method goes with the headers, for the schemes that sign or answer it.
+                    &crate::WithMethod::new(request.method().as_str(), request.headers()),
+                    target,
+                    PayloadBody(Rc::clone(&payload)),
+                )
                 .await
             {
                 Ok(admitted) => admitted,

@@ -76,7 +76,9 @@ where
         let (parts, body) = request.into_parts();
         let admit: AdmitFuture = Box::pin(async move {
             let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-            let admitted = guard.admit_request(&parts.headers, target, body).await?;
+            // The method goes with the headers, for the schemes that sign or answer it.
+            let head = crate::WithMethod::new(parts.method.as_str(), &parts.headers);
+            let admitted = guard.admit_request(&head, target, body).await?;
             Ok((parts, admitted))
         });
         ResponseFuture::new(admit, inner, self.on_rejection.clone(), self.guard.clone())

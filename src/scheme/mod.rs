@@ -6,7 +6,13 @@
 //! ([`Scheme::audit_trail`], [`Scheme::palo`], [`Scheme::standard_webhooks`],
 //! [`Scheme::github`], [`Scheme::stripe`], [`Scheme::slack`], [`Scheme::shopify`],
 //! [`Scheme::paddle`], [`Scheme::linear`], [`Scheme::zoom`], [`Scheme::square`],
-//! [`Scheme::dropbox`]; with the `sha1` feature `Scheme::twilio`; with `ed25519`
+//! [`Scheme::dropbox`], [`Scheme::typeform`], [`Scheme::sentry`],
+//! [`Scheme::coinbase_commerce`], [`Scheme::razorpay`], [`Scheme::bitbucket`],
+//! [`Scheme::calendly`], [`Scheme::mux`], [`Scheme::meta`], [`Scheme::twitch`],
+//! [`Scheme::xero`], [`Scheme::hubspot`], [`Scheme::box_com`]; the senders built on Standard
+//! Webhooks, each under its own name: [`Scheme::clerk`] and [`Scheme::resend`] (Svix's `svix-*`
+//! headers), [`Scheme::openai`] and [`Scheme::replicate`] (`webhook-*`); with the `sha1`
+//! feature `Scheme::twilio`, `Scheme::intercom`, `Scheme::vercel` and `Scheme::trello`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
 //! `Scheme::sendgrid` and `Scheme::plaid`; with `rsa` `Scheme::paypal` and `Scheme::sns`);
 //! another provider is described
@@ -33,20 +39,35 @@
 //! ```
 
 mod audit_trail;
+mod bitbucket;
+mod box_com;
+mod calendly;
+mod clerk;
+mod coinbase;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
 mod envelope;
 mod github;
+mod hubspot;
+#[cfg(feature = "sha1")]
+mod intercom;
 mod linear;
+mod meta;
+mod mux;
+mod openai;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
 #[cfg(feature = "ecdsa")]
 mod plaid;
+mod razorpay;
+mod replicate;
+mod resend;
 #[cfg(feature = "ecdsa")]
 mod sendgrid;
+mod sentry;
 mod shopify;
 mod slack;
 mod sns;
@@ -54,7 +75,14 @@ mod square;
 mod standard_webhooks;
 mod stripe;
 #[cfg(feature = "sha1")]
+mod trello;
+#[cfg(feature = "sha1")]
 mod twilio;
+mod twitch;
+mod typeform;
+#[cfg(feature = "sha1")]
+mod vercel;
+mod xero;
 mod zoom;
 
 pub(crate) use envelope::allowed_url_host;
@@ -241,6 +269,13 @@ pub enum SignedPart {
     #[cfg(feature = "rsa")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     BodyCrc32,
+    /// The request's method (`POST`), as the adapter received it (HubSpot's v3 signature
+    /// begins with it). The adapters hand it to the verifier as the `:method` pseudo-header
+    /// ([`WithMethod`](crate::WithMethod)); a request whose method the verifier is not told
+    /// verifies nothing ([`Rejection::InvalidSignature`](crate::Rejection::InvalidSignature)).
+    /// The [`Signer`](crate::Signer) signs `POST` unless told otherwise
+    /// ([`Signer::method`](crate::Signer::method)).
+    Method,
 }
 
 impl SignedPart {
@@ -451,6 +486,9 @@ pub struct Scheme {
     pub(crate) algorithm: Algorithm,
     pub(crate) alternatives: Vec<(SignatureFormat, Algorithm)>,
     pub(crate) handshakes: Vec<Handshake>,
+    /// A second header carrying a signature of the same content in the same format, made
+    /// with another key ([`SchemeBuilder::second_signature_header`]).
+    pub(crate) second_signature_header: Option<Cow<'static, str>>,
     /// The provider's event enum, for the built-in schemes whose events this crate models.
     pub(crate) native_event: Option<NativeParse>,
     /// Where the signature is when it is not a header over the signed pieces.
@@ -510,6 +548,7 @@ impl Scheme {
             algorithm: Algorithm::HmacSha256,
             alternatives: Vec::new(),
             handshakes: Vec::new(),
+            second_signature_header: None,
             envelope: None,
         }
     }
@@ -600,6 +639,22 @@ impl Scheme {
     #[must_use]
     pub fn with_freshness(mut self, freshness: Freshness) -> Self {
         self.freshness = freshness;
+        self
+    }
+
+    /// The token the scheme's token-guarded handshakes compare against
+    /// ([`Handshake::EchoQueryWithToken`]: Meta's verify token, chosen by you when the
+    /// subscription is made). Without one, such a handshake is never answered. The token is
+    /// kept like a secret: it never appears in `Debug` output or logs.
+    ///
+    /// See the example on [`Handshake::EchoQueryWithToken`].
+    #[must_use]
+    pub fn with_handshake_token(mut self, token: Secret) -> Self {
+        for handshake in &mut self.handshakes {
+            if let Handshake::EchoQueryWithToken { token: slot, .. } = handshake {
+                *slot = Some(token.clone());
+            }
+        }
         self
     }
 
@@ -695,6 +750,7 @@ impl Scheme {
             _ => None,
         });
         std::iter::once(self.signature_header.as_ref())
+            .chain(self.second_signature_header.as_deref())
             .chain(
                 fields
                     .into_iter()
@@ -778,6 +834,7 @@ pub struct SchemeBuilder {
     alternatives: Vec<(SignatureFormat, Algorithm)>,
     handshakes: Vec<Handshake>,
     envelope: Option<Envelope>,
+    second_signature_header: Option<Cow<'static, str>>,
 }
 
 impl SchemeBuilder {
@@ -791,6 +848,21 @@ impl SchemeBuilder {
     /// See [`Scheme::plaid`](Scheme::plaid) and [`Scheme::sns`](Scheme::sns).
     pub fn envelope(mut self, envelope: Envelope) -> Self {
         self.envelope = Some(envelope);
+        self
+    }
+
+    /// A second header that carries a signature of the same content, in the same format,
+    /// made with another key: Box sends `BOX-SIGNATURE-PRIMARY` and `BOX-SIGNATURE-SECONDARY`,
+    /// one per key of the application, so that a key can be rotated while the other one
+    /// verifies. A request verifies when either header's signature verifies with any
+    /// configured key; either header may be absent, not both. The
+    /// [`Signer`](crate::Signer) writes it when given a second key
+    /// ([`Signer::second_secret`](crate::Signer::second_secret)).
+    ///
+    /// See [`Scheme::box_com`].
+    pub fn second_signature_header(mut self, header: impl Into<Cow<'static, str>>) -> Self {
+        let header = header.into();
+        self.second_signature_header = Some(Cow::Owned(header.to_ascii_lowercase()));
         self
     }
 
@@ -1032,6 +1104,7 @@ impl SchemeBuilder {
             algorithm: self.algorithm,
             alternatives: self.alternatives,
             handshakes: self.handshakes,
+            second_signature_header: self.second_signature_header,
             native_event: None,
             envelope: self.envelope,
         })

@@ -94,9 +94,57 @@ impl Scheme {
 /// What both Standard Webhooks schemes share: the headers, `<id>.<timestamp>.<body>` signed,
 /// 5 minutes either way, the signed `webhook-id`, the body's `type`; entries of `version`.
 fn standard_webhooks_builder(version: &'static str) -> SchemeBuilder {
-    Scheme::builder("standard-webhooks")
+    family_builder("standard-webhooks", HeaderNames::STANDARD, version)
+        .event_type(Field::body("type"))
+}
+
+/// The names a Standard Webhooks sender gives its three headers.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HeaderNames {
+    id: &'static str,
+    timestamp: &'static str,
+    signature: &'static str,
+}
+
+impl HeaderNames {
+    /// `webhook-id`, `webhook-timestamp`, `webhook-signature`: the specification's.
+    pub(super) const STANDARD: Self = Self {
+        id: "webhook-id",
+        timestamp: "webhook-timestamp",
+        signature: "webhook-signature",
+    };
+    /// `svix-id`, `svix-timestamp`, `svix-signature`: what Svix-powered senders (Clerk,
+    /// Resend) send; the same values under Svix's own names.
+    pub(super) const SVIX: Self = Self {
+        id: "svix-id",
+        timestamp: "svix-timestamp",
+        signature: "svix-signature",
+    };
+}
+
+/// A sender that signs exactly as Standard Webhooks does (`v1,<base64>` HMAC-SHA256 entries
+/// over `<id>.<timestamp>.<body>`, `whsec_<base64>` secrets, 5 minutes either way), under its
+/// own scheme name (so its replay keys are its own), header names and event type field.
+pub(super) fn standard_webhooks_family(
+    name: &'static str,
+    headers: HeaderNames,
+    event_type: &'static str,
+) -> Scheme {
+    family_builder(name, headers, "v1")
+        .event_type(Field::body(event_type))
+        .secret_encoding(SecretEncoding::WhsecBase64)
+        .build()
+        .unwrap_or_else(|e| unreachable!("a Standard Webhooks sender's scheme is valid: {e}"))
+}
+
+fn family_builder(
+    name: &'static str,
+    headers: HeaderNames,
+    version: &'static str,
+) -> SchemeBuilder {
+    Scheme::builder(name)
         .signature(
-            "webhook-signature",
+            headers.signature,
             SignatureFormat::VersionedBase64 {
                 version: version.into(),
             },
@@ -109,19 +157,18 @@ fn standard_webhooks_builder(version: &'static str) -> SchemeBuilder {
             SignedPart::Body,
         ])
         .timestamp(
-            Field::header("webhook-timestamp"),
+            Field::header(headers.timestamp),
             TimestampFormat::UnixSeconds,
         )
         .freshness(Freshness::new(
             Duration::from_secs(5 * 60),
             Duration::from_secs(5 * 60),
         ))
-        .id(Field::header("webhook-id"), IdBinding::Signed)
-        .event_type(Field::body("type"))
+        .id(Field::header(headers.id), IdBinding::Signed)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::{Rejection, Scheme, Signer, Verifier};
 
     // The specification's test vector (standard-webhooks, `libraries/` test suites).
@@ -209,4 +256,78 @@ mod tests {
             Rejection::FutureTimestamp
         );
     }
+
+    /// The checks every Standard Webhooks sender's scheme passes: `signature` is the
+    /// provider SDK's (`svix`'s `Webhook.sign`) for `body` with `id` at [`FAMILY_TS`]; our
+    /// signer reproduces it; a flipped bit, another id and a stale or future timestamp fail.
+    pub(crate) fn check_family(
+        scheme: Scheme,
+        headers: super::HeaderNames,
+        secret: &str,
+        id: &str,
+        body: &str,
+        signature: &str,
+    ) -> crate::Delivery {
+        let key = scheme.secret(secret).unwrap();
+        let verifier = Verifier::new(scheme.clone(), [key.clone()]);
+        let signed = Signer::new(scheme, key).headers(body.as_bytes(), FAMILY_TS, id);
+        let request = |id: &str, ts: i64, signature: &str| {
+            vec![
+                (headers.signature.to_string(), signature.to_string()),
+                (headers.timestamp.to_string(), ts.to_string()),
+                (headers.id.to_string(), id.to_string()),
+            ]
+        };
+        assert_eq!(signed, request(id, FAMILY_TS, signature));
+        let delivery = verifier
+            .verify_at(&signed, body.to_owned().into(), FAMILY_TS + 300)
+            .unwrap();
+        assert_eq!(delivery.id(), id);
+        assert_eq!(delivery.timestamp(), Some(FAMILY_TS));
+        let flipped = body.replacen('"', "'", 1);
+        assert_eq!(
+            verifier
+                .verify_at(&signed, flipped.into(), FAMILY_TS)
+                .unwrap_err(),
+            Rejection::InvalidSignature
+        );
+        let renamed = request("msg_other", FAMILY_TS, signature);
+        assert_eq!(
+            verifier
+                .verify_at(&renamed, body.to_owned().into(), FAMILY_TS)
+                .unwrap_err(),
+            Rejection::InvalidSignature
+        );
+        assert_eq!(
+            verifier
+                .verify_at(&signed, body.to_owned().into(), FAMILY_TS + 301)
+                .unwrap_err(),
+            Rejection::StaleTimestamp
+        );
+        assert_eq!(
+            verifier
+                .verify_at(&signed, body.to_owned().into(), FAMILY_TS - 301)
+                .unwrap_err(),
+            Rejection::FutureTimestamp
+        );
+        // The specification's own names are not this sender's, when it has others.
+        if headers.id != super::HeaderNames::STANDARD.id {
+            let standard = super::HeaderNames::STANDARD;
+            let renamed = vec![
+                (standard.signature.to_string(), signature.to_string()),
+                (standard.timestamp.to_string(), FAMILY_TS.to_string()),
+                (standard.id.to_string(), id.to_string()),
+            ];
+            assert_eq!(
+                verifier
+                    .verify_at(&renamed, body.to_owned().into(), FAMILY_TS)
+                    .unwrap_err(),
+                Rejection::MissingSignature
+            );
+        }
+        delivery
+    }
+
+    /// The time the family's vectors were signed at.
+    pub(crate) const FAMILY_TS: i64 = 1_719_301_930;
 }

@@ -98,7 +98,7 @@ pub(crate) fn form_pairs(body: &[u8]) -> Result<Vec<FormPair<'_>>, Rejection> {
 }
 
 /// Decodes one form name or value: `+` is a space, `%XX` a byte; the result must be UTF-8.
-fn percent_decode(raw: &[u8]) -> Result<Cow<'_, str>, Rejection> {
+pub(crate) fn percent_decode(raw: &[u8]) -> Result<Cow<'_, str>, Rejection> {
     if !raw.iter().any(|&b| b == b'%' || b == b'+') {
         return std::str::from_utf8(raw)
             .map(Cow::Borrowed)

@@ -185,3 +185,75 @@ impl<T: HeaderLookup + ?Sized> HeaderLookup for &T {
         (**self).header_with_repeat_by(name)
     }
 }
+
+/// The pseudo-header that carries the request's method ([`WithMethod`]).
+pub(crate) const METHOD: &str = ":method";
+
+/// A request's headers together with its method, for the schemes that sign the method
+/// ([`SignedPart::Method`](crate::scheme::SignedPart::Method)) or answer a method
+/// ([`Handshake::AnswerMethod`](crate::Handshake::AnswerMethod)).
+///
+/// The method is looked up as the `:method` pseudo-header, the name HTTP/2 gives it: no
+/// HTTP/1 header can have that name, and `http`'s map never holds one, so a sender cannot set
+/// it. The axum and actix-web adapters pass every request this way. A direct caller of
+/// [`Guard::admit`](crate::Guard::admit) wraps its headers, or adds a `(":method", "POST")`
+/// pair to a list.
+///
+/// ```
+/// use webhook_guard::{HeaderLookup, WithMethod};
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("x-hubspot-request-timestamp", "1700000000000".parse().unwrap());
+/// let head = WithMethod::new(&http::Method::POST, &headers);
+/// assert_eq!(head.header(":method"), Some(&b"POST"[..]));
+/// assert_eq!(head.header("x-hubspot-request-timestamp"), Some(&b"1700000000000"[..]));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct WithMethod<'a, H: ?Sized> {
+    method: &'a str,
+    headers: &'a H,
+}
+
+impl<'a, H: HeaderLookup + ?Sized> WithMethod<'a, H> {
+    /// `headers`, received with `method`.
+    pub fn new(method: &'a (impl AsRef<str> + ?Sized), headers: &'a H) -> Self {
+        Self {
+            method: method.as_ref(),
+            headers,
+        }
+    }
+}
+
+impl<H: HeaderLookup + ?Sized> HeaderLookup for WithMethod<'_, H> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        if name == METHOD {
+            Some(self.method.as_bytes())
+        } else {
+            self.headers.header(name)
+        }
+    }
+
+    fn is_repeated(&self, name: &str) -> bool {
+        name != METHOD && self.headers.is_repeated(name)
+    }
+
+    fn header_by(&self, name: &http::HeaderName) -> Option<&[u8]> {
+        self.headers.header_by(name)
+    }
+
+    fn is_repeated_by(&self, name: &http::HeaderName) -> bool {
+        self.headers.is_repeated_by(name)
+    }
+
+    fn header_with_repeat(&self, name: &str) -> (Option<&[u8]>, bool) {
+        if name == METHOD {
+            (Some(self.method.as_bytes()), false)
+        } else {
+            self.headers.header_with_repeat(name)
+        }
+    }
+
+    fn header_with_repeat_by(&self, name: &http::HeaderName) -> (Option<&[u8]>, bool) {
+        self.headers.header_with_repeat_by(name)
+    }
+}

@@ -34,7 +34,7 @@ use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, Timest
 use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
 use encoding::encode_hex;
 use fields::{form_or_json_fields, form_pairs, json_fields};
-use handshake::{Handshake, echo_query};
+use handshake::Handshake;
 use signature::{Algorithm, SecretSet, Tag};
 use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 
@@ -242,7 +242,7 @@ impl Verifier {
     /// gets a byte of body buffered (nor a `100 Continue` from hyper); the
     /// [`Guard`](crate::Guard) runs it again before verifying, so the answer does not depend on
     /// whether it was called. A scheme with an unsigned handshake
-    /// ([`Handshake::EchoQuery`]) lets a head without a signature through: the verify step
+    /// ([`Handshake::EchoQuery`], [`Handshake::EchoQueryWithToken`]) lets a head without a signature through: the verify step
     /// answers it.
     ///
     /// A head that passes proves nothing (anyone can write a well-formed header): only the
@@ -291,11 +291,7 @@ impl Verifier {
             return Err(Rejection::RepeatedHeader);
         }
         let Some(signature) = &read.signature else {
-            let unsigned_handshake = scheme
-                .handshakes
-                .iter()
-                .any(|handshake| matches!(handshake, Handshake::EchoQuery { .. }));
-            return if unsigned_handshake {
+            return if handshake::answers_unsigned(&scheme.handshakes) {
                 Ok(read)
             } else {
                 Err(Rejection::MissingSignature)
@@ -392,19 +388,17 @@ impl Verifier {
         // Signature.
         let (Some(raw_signature), Some(signature)) = (read.signature_header, read.signature) else {
             // The one unsigned answer: an echo of a plain challenge value, nothing else.
-            for handshake in &scheme.handshakes {
-                if let Handshake::EchoQuery { param } = handshake
-                    && let Some(value) = echo_query(target, param)
-                {
-                    let answer = HandshakeResponse::text(Bytes::copy_from_slice(value.as_bytes()));
-                    return Err(Rejection::Answered(answer));
-                }
+            let method = headers.header(headers::METHOD);
+            if let Some(answer) = handshake::unsigned_answer(&scheme.handshakes, target, method) {
+                return Err(Rejection::Answered(answer));
             }
             return Err(Rejection::MissingSignature);
         };
         // With alternatives, a header the first format cannot read may still hold another's.
         let signature = match signature {
-            Err(rejection) if scheme.alternatives.is_empty() => return Err(rejection),
+            Err(rejection) if scheme.alternatives.is_empty() && read.second_signature.is_none() => {
+                return Err(rejection);
+            }
             parsed => parsed,
         };
         if matches!(scheme.timestamp, Some((Field::SignatureTimestamp, _))) {
@@ -459,12 +453,28 @@ impl Verifier {
                 }
                 #[cfg(feature = "rsa")]
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+                SignedPart::Method => pieces.push(
+                    headers
+                        .header(headers::METHOD)
+                        .ok_or(Rejection::InvalidSignature)?,
+                ),
             }
         }
-        let matched = verify_signature(scheme, raw_signature, signature, secrets, &pieces, now)
-            .or_else(|refused| {
-                envelope::verify(scheme, refused, raw_signature, &body, secrets, now)
-            })?;
+        let matched =
+            match verify_signature(scheme, raw_signature, signature, secrets, &pieces, now) {
+                Ok(matched) => matched,
+                // The second signature header, made with another key (Box's secondary).
+                Err(refusal) if read.second_signature.is_some() && scheme.envelope.is_none() => {
+                    let second = read.second_signature.ok_or_else(|| refusal.clone())?;
+                    let parsed = scheme.parse_signature(second);
+                    verify_signature(scheme, second, parsed, secrets, &pieces, now)
+                        .map_err(|_| refusal)?
+                }
+                // A signature the scheme's envelope describes (a token, a signed body).
+                Err(refusal) => {
+                    envelope::verify(scheme, refusal, raw_signature, &body, secrets, now)?
+                }
+            };
         let mac = matched.tag;
 
         // The signature holds: read the body's fields.
@@ -571,6 +581,9 @@ impl Verifier {
             }
             _ => None,
         };
+        // A handshake told by the body's shape rather than an event type.
+        let handshake =
+            handshake.or_else(|| handshake::empty_array_answer(&scheme.handshakes, &body));
         Ok(Delivery {
             scheme: Arc::clone(&self.scheme_name),
             id,
@@ -722,6 +735,9 @@ pub(crate) struct HeadRead<'h> {
     timestamp_header: Option<&'h [u8]>,
     /// The id header, if the scheme has one and it is not empty.
     id_header: Option<&'h [u8]>,
+    /// The scheme's second signature header, when the first is present too (when it is
+    /// not, the second is read as the first).
+    second_signature: Option<&'h [u8]>,
     /// One of the security headers (signature, timestamp, id, tenant) is sent more than once.
     repeated: bool,
 }
@@ -738,6 +754,11 @@ impl<'h> HeadRead<'h> {
         let [signature_header, timestamp_header, id_header, _tenant] =
             security_headers(scheme).map(&mut header);
         let id_header = id_header.filter(|id| !id.is_empty());
+        let second = header(scheme.second_signature_header.as_deref());
+        let (signature_header, second_signature) = match signature_header {
+            Some(first) => (Some(first), second),
+            None => (second, None),
+        };
         // A body that carries its own signature has no signature header to require.
         let signature_header = match &scheme.envelope {
             Some(crate::scheme::Envelope::SignedFields(_)) => {
@@ -750,6 +771,7 @@ impl<'h> HeadRead<'h> {
             signature: signature_header.map(|raw| scheme.parse_signature(raw)),
             timestamp_header,
             id_header,
+            second_signature,
             repeated,
         }
     }
@@ -816,7 +838,10 @@ fn header_names(scheme: &Scheme) -> Arc<[http::HeaderName]> {
     });
     security_headers(scheme)
         .into_iter()
-        .chain([header_field(scheme.event_type.as_ref())])
+        .chain([
+            header_field(scheme.event_type.as_ref()),
+            scheme.second_signature_header.as_deref(),
+        ])
         .flatten()
         .chain(signed)
         .filter_map(|name| http::HeaderName::from_bytes(name.as_bytes()).ok())

@@ -41,6 +41,8 @@ pub struct Signer {
     scheme: Scheme,
     secrets: SecretSet,
     url: Option<String>,
+    method: String,
+    second: Option<SecretSet>,
 }
 
 impl Signer {
@@ -50,6 +52,8 @@ impl Signer {
             scheme,
             secrets: SecretSet::new([secret]),
             url: None,
+            method: "POST".to_owned(),
+            second: None,
         }
     }
 
@@ -58,6 +62,41 @@ impl Signer {
     #[must_use]
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
+        self
+    }
+
+    /// The method the delivery is sent with (default `POST`), for schemes that sign it
+    /// ([`SignedPart::Method`]).
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer};
+    ///
+    /// let secret = Secret::new("hubspot-client-secret").unwrap();
+    /// let signer = Signer::new(Scheme::hubspot(), secret).url("https://hooks.example.com/webhooks/hubspot");
+    /// let post = signer.clone().headers(b"[]", 1_700_000_000, "");
+    /// let get = signer.method("GET").headers(b"[]", 1_700_000_000, "");
+    /// assert_ne!(post[0], get[0]);
+    /// ```
+    #[must_use]
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = method.into();
+        self
+    }
+
+    /// The key the scheme's second signature header is signed with
+    /// ([`SchemeBuilder::second_signature_header`](crate::scheme::SchemeBuilder::second_signature_header));
+    /// without one, only the first header is written.
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer};
+    ///
+    /// let (primary, secondary) = (Secret::new("box-primary").unwrap(), Secret::new("box-secondary").unwrap());
+    /// let headers = Signer::new(Scheme::box_com(), primary).second_secret(secondary).headers(b"{}", 0, "");
+    /// assert!(headers.iter().any(|(name, _)| name == "box-signature-secondary"));
+    /// ```
+    #[must_use]
+    pub fn second_secret(mut self, secret: Secret) -> Self {
+        self.second = Some(SecretSet::new([secret]));
         self
     }
 
@@ -100,6 +139,7 @@ impl Signer {
                 }
                 #[cfg(feature = "rsa")]
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
+                SignedPart::Method => pieces.push(self.method.as_bytes()),
             }
         }
         // A public-key scheme is signed by the sender's private key, which a signer never has.
@@ -115,6 +155,16 @@ impl Signer {
                 .signature_format
                 .format(mac, signature_timestamp.then_some(timestamp_text.as_str())),
         )];
+        if let (Some(name), Some(second)) = (&scheme.second_signature_header, &self.second) {
+            let mac = second
+                .sign_with(scheme.algorithm, &pieces)
+                .unwrap_or_default();
+            let value = scheme.signature_format.format(
+                mac.as_bytes(),
+                signature_timestamp.then_some(timestamp_text.as_str()),
+            );
+            headers.push((name.to_string(), value));
+        }
         if let Some((Field::Header(name), _)) = &scheme.timestamp {
             headers.push((name.to_string(), timestamp_text.clone()));
         }

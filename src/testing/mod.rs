@@ -369,3 +369,5 @@ pub mod demo {
     pub const DEMO_STANDARD_WEBHOOKS_SEED: &str =
         "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
 }
+
+pub mod catalog;
