@@ -422,3 +422,44 @@ impl Live {
         }
     }
 }
+
+/// The keys of a catalog entry from `<NAME>_JWKS` (a path to a JWKS file, or with the
+/// `key-fetch` feature an `https` URL, `http` on loopback only), else `demo`.
+#[cfg(all(feature = "testing", any(feature = "ecdsa", feature = "rsa")))]
+pub(crate) fn catalog_key_set(
+    provider: &crate::testing::catalog::Provider,
+    env: &crate::testing::catalog::Env,
+    demo: impl FnOnce() -> SecretSet,
+) -> Result<SecretSet, String> {
+    let var = provider.var("JWKS");
+    let Some(place) = env.var(&var) else {
+        // The demo keys, as `var_or` reports them.
+        let _ = env.var_or(&var, "the demo key set");
+        return Ok(demo());
+    };
+    if place.starts_with("https://") || place.starts_with("http://") {
+        #[cfg(feature = "key-fetch")]
+        {
+            let host = place
+                .split("://")
+                .nth(1)
+                .and_then(|rest| rest.split(['/', ':', '?']).next())
+                .unwrap_or_default()
+                .to_owned();
+            let mut fetcher = fetch::Fetcher::new([host.clone()]);
+            if matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]") {
+                fetcher = fetcher.allow_http();
+            }
+            let jwks = fetch::JwksUrl::new(place, fetcher).map_err(|e| format!("{var}: {e}"))?;
+            return Ok(KeySource::lazy(jwks).secret_set());
+        }
+        #[cfg(not(feature = "key-fetch"))]
+        return Err(format!(
+            "{var} is a URL: build with the `key-fetch` feature"
+        ));
+    }
+    let scheme = (provider.scheme)();
+    KeySource::file(place, &scheme)
+        .map(|source| source.secret_set())
+        .map_err(|e| format!("{var}: {e}"))
+}

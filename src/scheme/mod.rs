@@ -61,7 +61,7 @@ mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
 #[cfg(feature = "ecdsa")]
-mod plaid;
+pub(crate) mod plaid;
 mod razorpay;
 mod replicate;
 mod resend;
@@ -70,7 +70,7 @@ mod sendgrid;
 mod sentry;
 mod shopify;
 mod slack;
-mod sns;
+pub(crate) mod sns;
 mod square;
 mod standard_webhooks;
 mod stripe;

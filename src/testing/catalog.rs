@@ -391,6 +391,10 @@ pub fn flip_body_bit(request: &mut DemoRequest) {
 pub fn providers() -> Vec<Provider> {
     #[allow(unused_mut)]
     let mut all: Vec<Provider> = Vec::new();
+    #[cfg(feature = "ecdsa")]
+    all.push(crate::scheme::plaid::demo());
+    #[cfg(feature = "rsa")]
+    all.push(crate::scheme::sns::demo());
     all.sort_unstable_by_key(|p| p.name);
     all
 }
