@@ -55,6 +55,9 @@ pub struct JwtRules {
     /// The claim that carries the hex SHA-256 of the raw body; `None`: the token does not
     /// sign the body.
     pub body_sha256_claim: Option<Cow<'static, str>>,
+    /// Other claims that must be present with exactly these string values (Pub/Sub's
+    /// `email`, the push service account).
+    pub claims: Vec<(Cow<'static, str>, Cow<'static, str>)>,
 }
 
 impl JwtRules {
@@ -75,6 +78,7 @@ impl JwtRules {
             issuers: Vec::new(),
             audience: None,
             body_sha256_claim: None,
+            claims: Vec::new(),
         }
     }
 }

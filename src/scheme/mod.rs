@@ -14,7 +14,8 @@
 //! headers), [`Scheme::openai`] and [`Scheme::replicate`] (`webhook-*`); with the `sha1`
 //! feature `Scheme::twilio`, `Scheme::intercom`, `Scheme::vercel` and `Scheme::trello`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
-//! `Scheme::sendgrid` and `Scheme::plaid`; with `rsa` `Scheme::paypal` and `Scheme::sns`);
+//! `Scheme::sendgrid` and `Scheme::plaid`; with `rsa` `Scheme::paypal`, `Scheme::sns` and
+//! `Scheme::pubsub`);
 //! another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
 //! through one):
@@ -62,6 +63,8 @@ mod palo;
 mod paypal;
 #[cfg(feature = "ecdsa")]
 pub(crate) mod plaid;
+#[cfg(feature = "rsa")]
+pub(crate) mod pubsub;
 mod razorpay;
 mod replicate;
 mod resend;
@@ -90,6 +93,8 @@ pub use envelope::{
     Envelope, JwtRules, SignatureHash, SignedFields, body_sha256_hex, host_matches,
 };
 pub use palo::PALO_MIN_SECRET_LEN;
+#[cfg(feature = "rsa")]
+pub use pubsub::GOOGLE_CERTS_URL;
 pub use sns::{SNS_CERTIFICATE_HOSTS, sns_string_to_sign};
 
 use std::borrow::Cow;
@@ -161,7 +166,9 @@ pub enum Field {
     /// A request header (names are kept in lower case).
     Header(Cow<'static, str>),
     /// A top-level field of the (signed) body, a string or a number (for a form body, a form
-    /// field; see [`BodyFormat::FormOrJson`]).
+    /// field; see [`BodyFormat::FormOrJson`]). A name starting with `/` is a JSON Pointer
+    /// (RFC 6901) to a nested field of a JSON body (`/message/messageId`); a scheme that uses
+    /// one has its body read into a tree.
     Body(Cow<'static, str>),
     /// The timestamp carried inside the signature header (Stripe's `t=`).
     SignatureTimestamp,
@@ -662,6 +669,18 @@ impl Scheme {
     /// or a token's `iat`.
     pub fn has_timestamp(&self) -> bool {
         self.timestamp.is_some() || matches!(self.envelope, Some(Envelope::Jwt(_)))
+    }
+
+    /// True when the replay store also remembers the signature ([`IdBinding::Unsigned`]),
+    /// unless the signature is a bearer token that does not sign the body: a sender may
+    /// reuse one token for many deliveries (Google's for Pub/Sub push), which would make
+    /// every delivery after the first a duplicate.
+    pub(crate) fn remembers_signature(&self) -> bool {
+        let body_free_token = matches!(
+            &self.envelope,
+            Some(Envelope::Jwt(rules)) if rules.body_sha256_claim.is_none()
+        );
+        self.id_binding == IdBinding::Unsigned && !body_free_token
     }
 
     /// How the id is bound to the signature.

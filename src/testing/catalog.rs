@@ -395,6 +395,8 @@ pub fn providers() -> Vec<Provider> {
     all.push(crate::scheme::plaid::demo());
     #[cfg(feature = "rsa")]
     all.push(crate::scheme::sns::demo());
+    #[cfg(feature = "rsa")]
+    all.push(crate::scheme::pubsub::demo());
     all.sort_unstable_by_key(|p| p.name);
     all
 }

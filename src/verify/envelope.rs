@@ -170,6 +170,11 @@ fn verify_jwt(
             return Err(Rejection::InvalidSignature);
         }
     }
+    for (name, wanted) in &rules.claims {
+        if text(name) != Some(wanted.as_ref()) {
+            return Err(Rejection::InvalidSignature);
+        }
+    }
     if let Some(claim) = &rules.body_sha256_claim {
         let expected = encode_hex(&Sha256::digest(body));
         let claimed = text(claim).unwrap_or_default();

@@ -591,7 +591,7 @@ impl Verifier {
             event_type,
             tenant: text(scheme.tenant.as_ref(), body_tenant),
             body,
-            unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(mac),
+            unsigned_id_mac: scheme.remembers_signature().then_some(mac),
             handshake,
             event,
             key_id: matched.key_id,
