@@ -24,11 +24,15 @@
 //! ```
 
 use std::borrow::Cow;
+#[cfg(feature = "rsa")]
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{KeyFuture, KeyLoadError, KeyProvider, LoadedKeys};
+use super::KeyLoadError;
+#[cfg(any(feature = "ecdsa", feature = "rsa"))]
+use super::{KeyFuture, KeyProvider, LoadedKeys};
 use crate::scheme::allowed_url_host;
+#[cfg(any(feature = "ecdsa", feature = "rsa"))]
 use crate::verify::signature::SecretSet;
 
 /// The largest response read.

@@ -95,7 +95,7 @@ pub struct SignedFields {
     /// The field whose value selects the list (`Type`).
     pub type_field: Cow<'static, str>,
     /// For each type value, the fields signed, in order, each with whether it may be absent.
-    pub lists: Vec<(Vec<Cow<'static, str>>, Vec<(Cow<'static, str>, bool)>)>,
+    pub lists: Vec<(TypeNames, FieldList)>,
     /// The field holding the base64 signature.
     pub signature_field: Cow<'static, str>,
     /// The field holding the signature version, and each version's hash.
@@ -110,6 +110,12 @@ pub struct SignedFields {
     /// Accept `http://` key URLs too (tests against a local server only).
     pub allow_http_key_url: bool,
 }
+
+/// The type values one list of [`SignedFields`] is for.
+pub type TypeNames = Vec<Cow<'static, str>>;
+
+/// The fields one type signs, in order, each with whether it may be absent.
+pub type FieldList = Vec<(Cow<'static, str>, bool)>;
 
 /// The hash an RSA PKCS#1 v1.5 signature signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

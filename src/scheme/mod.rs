@@ -73,6 +73,7 @@ mod sendgrid;
 mod sentry;
 mod shopify;
 mod slack;
+#[cfg(feature = "rsa")]
 pub(crate) mod sns;
 mod square;
 mod standard_webhooks;
@@ -90,11 +91,13 @@ mod zoom;
 
 pub(crate) use envelope::allowed_url_host;
 pub use envelope::{
-    Envelope, JwtRules, SignatureHash, SignedFields, body_sha256_hex, host_matches,
+    Envelope, FieldList, JwtRules, SignatureHash, SignedFields, TypeNames, body_sha256_hex,
+    host_matches,
 };
 pub use palo::PALO_MIN_SECRET_LEN;
 #[cfg(feature = "rsa")]
 pub use pubsub::GOOGLE_CERTS_URL;
+#[cfg(feature = "rsa")]
 pub use sns::{SNS_CERTIFICATE_HOSTS, sns_string_to_sign};
 
 use std::borrow::Cow;

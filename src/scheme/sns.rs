@@ -12,7 +12,7 @@ use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
 pub const SNS_CERTIFICATE_HOSTS: [&str; 2] = ["sns.*.amazonaws.com", "sns.*.amazonaws.com.cn"];
 
 /// The fields each SNS message type signs, in the documented order.
-fn lists() -> Vec<(Vec<Cow<'static, str>>, Vec<(Cow<'static, str>, bool)>)> {
+fn lists() -> Vec<(super::envelope::TypeNames, super::envelope::FieldList)> {
     let list = |fields: &[(&'static str, bool)]| {
         fields
             .iter()
@@ -277,7 +277,7 @@ pub(crate) fn demo() -> crate::testing::catalog::Provider {
     provider
 }
 
-#[cfg(all(test, feature = "rsa"))]
+#[cfg(test)]
 mod tests {
     use rsa::pkcs8::DecodePrivateKey;
     use rsa::signature::{SignatureEncoding, Signer as _};

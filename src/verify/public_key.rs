@@ -232,6 +232,10 @@ impl PublicKey {
         .is_ok()
     }
 
+    #[cfg_attr(
+        not(any(feature = "ed25519", feature = "ecdsa", feature = "rsa")),
+        allow(dead_code)
+    )]
     fn from_key(key: Key) -> Self {
         Self {
             key,
