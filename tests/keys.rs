@@ -562,3 +562,34 @@ async fn an_sns_certificate_is_fetched_the_first_time_a_message_names_it() {
     );
     assert_eq!(hits(), 2);
 }
+
+/// `SIGHUP` reloads the key file (the operator's "re-read your configuration").
+#[cfg(all(unix, feature = "sighup"))]
+#[tokio::test]
+async fn sighup_reloads_the_key_file() {
+    let path = temp_path("sighup.txt");
+    std::fs::write(&path, "id=before secret=before-secret\n").unwrap();
+    let source = KeySource::file(&path, &Scheme::github()).unwrap();
+    let verifier = Verifier::with_secret_set(Scheme::github(), source.secret_set());
+    // The handler is installed before the signal is sent: the process's default action
+    // (terminate) never applies.
+    let task = source.reload_on_sighup().unwrap();
+    std::fs::write(&path, "id=after secret=after-secret\n").unwrap();
+    let verify = |secret: &str| verifier.verify_at(&github_headers(secret, "d"), "{}".into(), 0);
+    assert!(verify("after-secret").is_err(), "not before the signal");
+    // SAFETY: sends a signal to this very process, whose handler is installed above.
+    assert_eq!(unsafe { libc::kill(libc::getpid(), libc::SIGHUP) }, 0);
+    let mut reloaded = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if verify("after-secret").is_ok() {
+            reloaded = true;
+            break;
+        }
+    }
+    task.abort();
+    assert!(reloaded);
+    assert_eq!(verify("after-secret").unwrap().key_id(), Some("after"));
+    assert!(verify("before-secret").is_err());
+    std::fs::remove_file(&path).unwrap();
+}
