@@ -234,6 +234,11 @@ impl Rejection {
         if let Some(secs) = self.retry_after_secs() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        if let Self::Answered(answer) = self {
+            for (name, value) in &answer.headers {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
         response
     }
 }

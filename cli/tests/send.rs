@@ -137,7 +137,7 @@ fn send_fails_on_a_refusal_and_an_unknown_provider() {
     ]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(stdout(&refused).starts_with("401 "), "{}", stdout(&refused));
-    let unknown = cli(&["send", "gitlab"]);
+    let unknown = cli(&["send", "no-such-provider"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown provider"));
 }

@@ -12,6 +12,15 @@ pub(crate) fn handshake(answer: HandshakeResponse) -> HttpResponse {
     if answer.nosniff {
         response.insert_header((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     }
+    for (name, value) in &answer.headers {
+        // actix-web 4 re-exports the same `http` types only in part: go through bytes.
+        if let (Ok(name), Ok(value)) = (
+            actix_web::http::header::HeaderName::from_bytes(name.as_str().as_bytes()),
+            actix_web::http::header::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            response.insert_header((name, value));
+        }
+    }
     response.body(answer.body)
 }
 

@@ -9,7 +9,9 @@
 //! [`Scheme::dropbox`], [`Scheme::typeform`], [`Scheme::sentry`],
 //! [`Scheme::coinbase_commerce`], [`Scheme::razorpay`], [`Scheme::bitbucket`],
 //! [`Scheme::calendly`], [`Scheme::mux`], [`Scheme::meta`], [`Scheme::twitch`],
-//! [`Scheme::xero`], [`Scheme::hubspot`], [`Scheme::box_com`]; the senders built on Standard
+//! [`Scheme::xero`], [`Scheme::hubspot`], [`Scheme::box_com`], [`Scheme::gitlab`],
+//! [`Scheme::postmark`], [`Scheme::okta`], [`Scheme::asana`], [`Scheme::mailgun`],
+//! [`Scheme::msgraph`]; the senders built on Standard
 //! Webhooks, each under its own name: [`Scheme::clerk`] and [`Scheme::resend`] (Svix's `svix-*`
 //! headers), [`Scheme::openai`] and [`Scheme::replicate`] (`webhook-*`); with the `sha1`
 //! feature `Scheme::twilio`, `Scheme::intercom`, `Scheme::vercel` and `Scheme::trello`; with `ed25519`
@@ -39,6 +41,7 @@
 //! assert_eq!(acme.name(), "acme");
 //! ```
 
+pub(crate) mod asana;
 mod audit_trail;
 mod bitbucket;
 mod box_com;
@@ -50,12 +53,16 @@ mod discord;
 mod dropbox;
 mod envelope;
 mod github;
+pub(crate) mod gitlab;
 mod hubspot;
 #[cfg(feature = "sha1")]
 mod intercom;
 mod linear;
+pub(crate) mod mailgun;
 mod meta;
+pub(crate) mod msgraph;
 mod mux;
+pub(crate) mod okta;
 mod openai;
 mod paddle;
 mod palo;
@@ -63,6 +70,7 @@ mod palo;
 mod paypal;
 #[cfg(feature = "ecdsa")]
 pub(crate) mod plaid;
+pub(crate) mod postmark;
 #[cfg(feature = "rsa")]
 pub(crate) mod pubsub;
 mod razorpay;
@@ -169,9 +177,7 @@ pub enum Field {
     /// A request header (names are kept in lower case).
     Header(Cow<'static, str>),
     /// A top-level field of the (signed) body, a string or a number (for a form body, a form
-    /// field; see [`BodyFormat::FormOrJson`]). A name starting with `/` is a JSON Pointer
-    /// (RFC 6901) to a nested field of a JSON body (`/message/messageId`); a scheme that uses
-    /// one has its body read into a tree.
+    /// field; see [`BodyFormat::FormOrJson`]).
     Body(Cow<'static, str>),
     /// The timestamp carried inside the signature header (Stripe's `t=`).
     SignatureTimestamp,
@@ -179,6 +185,13 @@ pub enum Field {
     /// no single one (SendGrid posts a batch of events): a retry of the same batch is the same
     /// bytes, so the same id. Signed whenever the body is.
     BodyDigest,
+    /// A value nested in the body, named by a JSON Pointer (RFC 6901: `/signature/token`);
+    /// the segment `*` stands for every element of an array, whose values must then all be
+    /// present and equal (Microsoft Graph's `/value/*/clientState`), else the field is absent.
+    /// A string or a number. In a form body, which nests nothing, it is the form field named
+    /// by the pointer's last segment (Mailgun sends `signature.token` in JSON, `token` in its
+    /// older forms). See [`Field::pointer`].
+    BodyPointer(Cow<'static, str>),
 }
 
 impl Field {
@@ -197,9 +210,23 @@ impl Field {
         Self::Body(name.into())
     }
 
+    /// A value nested in the body, by JSON Pointer ([`Field::BodyPointer`]).
+    ///
+    /// ```
+    /// use webhook_guard::scheme::Field;
+    ///
+    /// assert_eq!(Field::pointer("/event-data/id"), Field::BodyPointer("/event-data/id".into()));
+    /// ```
+    pub fn pointer(pointer: impl Into<Cow<'static, str>>) -> Self {
+        Self::BodyPointer(pointer.into())
+    }
+
     pub(crate) fn is_signed(&self, signed_content: &[SignedPart]) -> bool {
         match self {
-            Self::Body(_) | Self::BodyDigest => signed_content.iter().any(SignedPart::covers_body),
+            Self::Body(_) | Self::BodyDigest | Self::BodyPointer(_) => {
+                signed_content.iter().any(SignedPart::covers_body)
+                    || signed_content.contains(&SignedPart::Field(self.clone()))
+            }
             Self::Header(_) | Self::SignatureTimestamp => false,
         }
     }
@@ -286,6 +313,12 @@ pub enum SignedPart {
     /// The [`Signer`](crate::Signer) signs `POST` unless told otherwise
     /// ([`Signer::method`](crate::Signer::method)).
     Method,
+    /// The text of a body field ([`Field::Body`] or [`Field::BodyPointer`]), read before the
+    /// signature is checked, for a provider that signs values inside the body rather than the
+    /// body (Mailgun signs its `timestamp` and `token`; see
+    /// [`SchemeBuilder::body_unsigned`]). A request without it is
+    /// [`Rejection::MissingSignature`](crate::Rejection::MissingSignature).
+    Field(Field),
 }
 
 impl SignedPart {
@@ -499,6 +532,9 @@ pub struct Scheme {
     /// A second header carrying a signature of the same content in the same format, made
     /// with another key ([`SchemeBuilder::second_signature_header`]).
     pub(crate) second_signature_header: Option<Cow<'static, str>>,
+    /// Where the signature is read when it travels in the body, not in a header
+    /// ([`SchemeBuilder::signature_field`]); the signature header's name is then empty.
+    pub(crate) signature_field: Option<Field>,
     /// The provider's event enum, for the built-in schemes whose events this crate models.
     pub(crate) native_event: Option<NativeParse>,
     /// Where the signature is when it is not a header over the signed pieces.
@@ -559,6 +595,8 @@ impl Scheme {
             alternatives: Vec::new(),
             handshakes: Vec::new(),
             second_signature_header: None,
+            signature_field: None,
+            body_unsigned: false,
             envelope: None,
         }
     }
@@ -691,7 +729,8 @@ impl Scheme {
         &self.id_binding
     }
 
-    /// The header that carries the signature (lower case).
+    /// The header that carries the signature (lower case); empty for a scheme that carries it
+    /// in the body ([`SchemeBuilder::signature_field`]).
     pub fn signature_header(&self) -> &str {
         &self.signature_header
     }
@@ -772,6 +811,7 @@ impl Scheme {
             _ => None,
         });
         std::iter::once(self.signature_header.as_ref())
+            .filter(|name| !name.is_empty())
             .chain(self.second_signature_header.as_deref())
             .chain(
                 fields
@@ -780,7 +820,10 @@ impl Scheme {
                     .chain(fallbacks)
                     .filter_map(|field| match field {
                         Field::Header(name) => Some(name.as_ref()),
-                        Field::Body(_) | Field::SignatureTimestamp | Field::BodyDigest => None,
+                        Field::Body(_)
+                        | Field::SignatureTimestamp
+                        | Field::BodyDigest
+                        | Field::BodyPointer(_) => None,
                     }),
             )
             .chain(signed)
@@ -857,6 +900,8 @@ pub struct SchemeBuilder {
     handshakes: Vec<Handshake>,
     envelope: Option<Envelope>,
     second_signature_header: Option<Cow<'static, str>>,
+    signature_field: Option<Field>,
+    body_unsigned: bool,
 }
 
 impl SchemeBuilder {
@@ -870,6 +915,56 @@ impl SchemeBuilder {
     /// See [`Scheme::plaid`](Scheme::plaid) and [`Scheme::sns`](Scheme::sns).
     pub fn envelope(mut self, envelope: Envelope) -> Self {
         self.envelope = Some(envelope);
+        self
+    }
+
+    /// The signature travels in the body, not in a header (Mailgun's
+    /// `signature.signature`; Microsoft Graph's `clientState` in every notification, with
+    /// [`Algorithm::SharedToken`]): instead of [`signature`](Self::signature). The body is
+    /// parsed to read it before the signature is checked, so such a scheme pays for a parse
+    /// of unauthenticated bodies (within the body limit).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use webhook_guard::scheme::{BodyFormat, Field, IdBinding, Scheme, SignedPart, TimestampFormat};
+    /// use webhook_guard::signature::{Encoding, SignatureFormat};
+    /// use webhook_guard::{Freshness, Rejection, Secret, Signer, Verifier};
+    ///
+    /// let scheme = Scheme::builder("acme")
+    ///     .signature_field(Field::pointer("/auth/mac"), SignatureFormat::Bare { encoding: Encoding::Hex })
+    ///     .signed_content([SignedPart::Timestamp, SignedPart::Field(Field::pointer("/auth/nonce"))])
+    ///     .body_unsigned()
+    ///     .timestamp(Field::pointer("/auth/ts"), TimestampFormat::UnixSeconds)
+    ///     .freshness(Freshness::new(Duration::from_secs(300), Duration::from_secs(60)))
+    ///     .id(Field::pointer("/auth/nonce"), IdBinding::Signed)
+    ///     .build()
+    ///     .unwrap();
+    /// let secret = Secret::new("acme-key").unwrap();
+    /// let unsigned = r#"{"auth":{"ts":"1700000000","nonce":"n-1"},"data":{}}"#;
+    /// let mac = Signer::new(scheme.clone(), secret.clone()).signature(unsigned.as_bytes(), 1_700_000_000, "");
+    /// let body = unsigned.replace(r#""nonce":"n-1""#, &format!(r#""nonce":"n-1","mac":"{mac}""#));
+    /// let verifier = Verifier::new(scheme, [secret]);
+    /// let none: &[(&str, &str)] = &[];
+    /// assert_eq!(verifier.verify_at(none, body.clone().into(), 1_700_000_000).unwrap().id(), "n-1");
+    /// let forged = body.replace("n-1", "n-2");
+    /// assert_eq!(verifier.verify_at(none, forged.into(), 1_700_000_000).unwrap_err(), Rejection::InvalidSignature);
+    /// ```
+    pub fn signature_field(mut self, field: Field, format: SignatureFormat) -> Self {
+        self.signature = Some((Cow::Borrowed(""), format));
+        self.signature_field = Some(field);
+        self
+    }
+
+    /// The signature covers values in the body ([`SignedPart::Field`]) and a timestamp, but
+    /// not the body itself (Mailgun): the rest of the body is not authenticated, by anything.
+    /// What still holds: a signature is accepted once (the id is signed, or, unsigned, the
+    /// replay store remembers the signature with it) and only while its timestamp is fresh, so
+    /// a copy with a changed body is a duplicate or stale; the first request to carry a
+    /// signature is the one handled. Without it, a signed content that leaves out the body is
+    /// refused ([`SchemeError::BodyNotSigned`]); with it, one without
+    /// [`SignedPart::Timestamp`] still is.
+    pub fn body_unsigned(mut self) -> Self {
+        self.body_unsigned = true;
         self
     }
 
@@ -942,6 +1037,7 @@ impl SchemeBuilder {
     ) -> Self {
         let header = header.into();
         self.signature = Some((Cow::Owned(header.to_ascii_lowercase()), format));
+        self.signature_field = None;
         self
     }
 
@@ -1063,7 +1159,10 @@ impl SchemeBuilder {
                 IdFallback::Signature => None,
             })
         };
-        if !self.signed_content.iter().any(SignedPart::covers_body) {
+        let signed_instead = self.body_unsigned
+            && self.signed_content.contains(&SignedPart::Timestamp)
+            && self.timestamp.is_some();
+        if !self.signed_content.iter().any(SignedPart::covers_body) && !signed_instead {
             return Err(SchemeError::BodyNotSigned);
         }
         if self.signed_content.contains(&SignedPart::Timestamp) && self.timestamp.is_none() {
@@ -1074,7 +1173,8 @@ impl SchemeBuilder {
             .chain([self.timestamp.as_ref().map(|(f, _)| f)])
             .flatten()
             .chain(fallback_fields())
-            .any(|f| matches!(f, Field::Body(_)))
+            .chain(self.signature_field.as_ref())
+            .any(|f| matches!(f, Field::Body(_) | Field::BodyPointer(_)))
             || matches!(id_binding, IdBinding::MatchesBodyField(_));
         if uses_body && self.body_format == BodyFormat::Opaque {
             return Err(SchemeError::BodyFieldInOpaqueBody);
@@ -1127,6 +1227,7 @@ impl SchemeBuilder {
             alternatives: self.alternatives,
             handshakes: self.handshakes,
             second_signature_header: self.second_signature_header,
+            signature_field: self.signature_field,
             native_event: None,
             envelope: self.envelope,
         })

@@ -89,7 +89,7 @@ impl Scheme {
                 Duration::from_secs(3600 + 5 * 60),
                 Duration::from_secs(5 * 60),
             ))
-            .id(Field::body("/message/messageId"), IdBinding::Unsigned)
+            .id(Field::pointer("/message/messageId"), IdBinding::Unsigned)
             .build()
             .unwrap_or_else(|e| unreachable!("the Pub/Sub scheme is valid: {e}"))
     }

@@ -377,6 +377,30 @@ pub fn flip_body_bit(request: &mut DemoRequest) {
     }
 }
 
+/// Flips the low bit of the last letter or digit of header `name` (any case), for the entries
+/// whose secret travels in a header as it is (a token, basic credentials): their body is not
+/// what is checked.
+///
+/// ```
+/// use webhook_guard::testing::catalog::{DemoRequest, flip_header_bit};
+///
+/// let mut request = DemoRequest::post("/webhooks/acme", vec![("X-Token".into(), "abc=".into())], "{}");
+/// flip_header_bit(&mut request, "x-token");
+/// assert_eq!(request.header("x-token"), Some("abb="));
+/// ```
+pub fn flip_header_bit(request: &mut DemoRequest, name: &str) {
+    for (header, value) in &mut request.headers {
+        if !header.eq_ignore_ascii_case(name) {
+            continue;
+        }
+        let mut bytes = std::mem::take(value).into_bytes();
+        if let Some(at) = bytes.iter().rposition(u8::is_ascii_alphanumeric) {
+            bytes[at] ^= 1;
+        }
+        *value = String::from_utf8_lossy(&bytes).into_owned();
+    }
+}
+
 /// Every built-in provider the catalog knows, in route-name order.
 ///
 /// ```
@@ -388,7 +412,7 @@ pub fn flip_body_bit(request: &mut DemoRequest) {
 /// sorted.dedup();
 /// assert_eq!(names, sorted, "one entry per name, sorted");
 /// ```
-// One `push` per entry, each behind its scheme's feature: a `vec![]` cannot say that.
+// One push per entry, each gated by its scheme's feature where it has one.
 #[allow(clippy::vec_init_then_push)]
 pub fn providers() -> Vec<Provider> {
     #[allow(unused_mut)]
@@ -399,6 +423,12 @@ pub fn providers() -> Vec<Provider> {
     all.push(crate::scheme::sns::demo());
     #[cfg(feature = "rsa")]
     all.push(crate::scheme::pubsub::demo());
+    all.push(crate::scheme::asana::demo());
+    all.push(crate::scheme::gitlab::demo());
+    all.push(crate::scheme::mailgun::demo());
+    all.push(crate::scheme::msgraph::demo());
+    all.push(crate::scheme::okta::demo());
+    all.push(crate::scheme::postmark::demo());
     all.sort_unstable_by_key(|p| p.name);
     all
 }

@@ -37,6 +37,40 @@ pub enum Algorithm {
     #[cfg(feature = "rsa")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     RsaSha256,
+    /// No signature: the header carries the shared secret itself (GitLab's `X-Gitlab-Token`,
+    /// the password of HTTP Basic credentials), compared with each secret in constant time (as
+    /// SHA-256 digests, so not even its length shows in the timing).
+    ///
+    /// A token proves only that the sender knows it. It binds nothing: whoever holds one
+    /// delivery (a log, a proxy, a misrouted copy) holds the token, and can send any body, any
+    /// id, at any time. The scheme's signed content is then what identifies a delivery rather
+    /// than what is signed: the match is a digest of it (for a body, of the body), never of the
+    /// token, which is the same in every delivery. A scheme with an unsigned id
+    /// ([`IdBinding::Unsigned`](crate::scheme::IdBinding::Unsigned)) remembers that digest, so
+    /// the same body resent under a new id is a duplicate; a changed body is a new delivery.
+    /// Prefer a signing scheme wherever the provider offers one.
+    ///
+    /// ```
+    /// use webhook_guard::scheme::{BodyFormat, Field, IdBinding, Scheme};
+    /// use webhook_guard::signature::{Algorithm, Encoding, SignatureFormat};
+    /// use webhook_guard::{Rejection, Secret, Verifier};
+    ///
+    /// let scheme = Scheme::builder("acme")
+    ///     .signature("X-Acme-Token", SignatureFormat::Bare { encoding: Encoding::Text })
+    ///     .algorithm(Algorithm::SharedToken)
+    ///     .body_format(BodyFormat::Opaque)
+    ///     .id(Field::header("X-Acme-Delivery"), IdBinding::Unsigned)
+    ///     .build()
+    ///     .unwrap();
+    /// let verifier = Verifier::new(scheme, [Secret::new("s3cret-token").unwrap()]);
+    /// let request = |token| [("X-Acme-Token", token), ("X-Acme-Delivery", "d1")];
+    /// assert!(verifier.verify_at(&request("s3cret-token")[..], "{}".into(), 0).is_ok());
+    /// assert_eq!(
+    ///     verifier.verify_at(&request("s3cret-tokem")[..], "{}".into(), 0).unwrap_err(),
+    ///     Rejection::InvalidSignature
+    /// );
+    /// ```
+    SharedToken,
 }
 
 impl Algorithm {
@@ -53,7 +87,14 @@ impl Algorithm {
             Self::EcdsaP256Sha256 => None,
             #[cfg(feature = "rsa")]
             Self::RsaSha256 => None,
+            Self::SharedToken => None,
         }
+    }
+
+    /// True when the algorithm is checked with the scheme's shared secrets (the MACs and
+    /// [`SharedToken`](Self::SharedToken)), not with public keys.
+    pub fn uses_secrets(self) -> bool {
+        self.is_mac() || self == Self::SharedToken
     }
 
     /// True for the MACs (keyed with a shared secret).

@@ -121,6 +121,15 @@ impl Verifier {
         let scheme = &*self.scheme;
         let name = scheme.name();
         match rejection {
+            Rejection::MissingSignature if scheme.signature_field.is_some() => format!(
+                "no signature at the body's {}: the request is not signed the {name} way (is \
+                 this the route of its provider?)",
+                scheme
+                    .signature_field
+                    .as_ref()
+                    .map(field_place)
+                    .unwrap_or_default()
+            ),
             Rejection::MissingSignature => format!(
                 "no `{}` header: the request is not signed the {name} way (is this the route \
                  of its provider? a proxy may strip the header)",
@@ -298,6 +307,7 @@ fn field_place(field: &Field) -> String {
         Field::Body(name) => format!("body field `{name}`"),
         Field::SignatureTimestamp => "the signature header's timestamp".to_owned(),
         Field::BodyDigest => "a digest of the body".to_owned(),
+        Field::BodyPointer(pointer) => format!("body value `{pointer}`"),
     }
 }
 
@@ -323,6 +333,13 @@ fn signed_time<H: HeaderLookup + ?Sized>(
                 serde_json::Value::Number(number) => number.to_string(),
                 _ => return None,
             };
+            owned.as_bytes()
+        }
+        field @ Field::BodyPointer(_) => {
+            owned = super::body_values::BodyValues::read(scheme, body)
+                .ok()?
+                .get(field)?
+                .to_owned();
             owned.as_bytes()
         }
         Field::BodyDigest => return None,

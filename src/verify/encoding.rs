@@ -78,6 +78,9 @@ pub enum Encoding {
     Base64,
     /// URL-safe base64 (`-_`), padding optional.
     Base64Url,
+    /// The bytes as they are: a token sent as text, not a signature written in an alphabet
+    /// (GitLab's `X-Gitlab-Token`, with [`Algorithm::SharedToken`](crate::signature::Algorithm::SharedToken)).
+    Text,
 }
 
 impl Encoding {
@@ -87,6 +90,7 @@ impl Encoding {
             Self::Hex => encode_hex(bytes),
             Self::Base64 => encode_base64_with(bytes, BASE64),
             Self::Base64Url => encode_base64_with(bytes, BASE64_URL),
+            Self::Text => String::from_utf8_lossy(bytes).into_owned(),
         }
     }
 
@@ -102,6 +106,7 @@ impl Encoding {
             }
             Self::Base64 => decode_base64_with(text, false),
             Self::Base64Url => decode_base64_with(text, true),
+            Self::Text => Some(text.to_vec()),
         }
     }
 
@@ -129,6 +134,13 @@ impl Encoding {
                 let url_safe = self == Self::Base64Url;
                 decode_base64_into(text, url_safe, &mut tag.bytes[..len]).then_some(tag)
             }
+            Self::Text => {
+                if text.len() != len {
+                    return None;
+                }
+                tag.bytes[..len].copy_from_slice(text);
+                Some(tag)
+            }
         }
     }
 
@@ -137,7 +149,7 @@ impl Encoding {
     pub(crate) fn fits_tag(self, text: &[u8], len: usize) -> bool {
         match self {
             Self::Hex => len <= MAX_TAG_LEN && text.len() == 2 * len && self.is_valid(text),
-            Self::Base64 | Self::Base64Url => self.decode_tag(text, len).is_some(),
+            Self::Base64 | Self::Base64Url | Self::Text => self.decode_tag(text, len).is_some(),
         }
     }
 
@@ -151,6 +163,7 @@ impl Encoding {
                 Self::Base64Url => text
                     .iter()
                     .all(|&b| b.is_ascii_alphanumeric() || b"-_=".contains(&b)),
+                Self::Text => true,
             }
     }
 }

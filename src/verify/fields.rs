@@ -24,40 +24,12 @@ pub(crate) fn json_fields<'b>(
     // JSON is UTF-8 (RFC 8259), and serde_json does not check the strings it skips: check the
     // whole body first, so a body the typed parser would refuse is refused here too.
     let text = std::str::from_utf8(body).map_err(|_| Rejection::MalformedBody)?;
-    if names.iter().flatten().any(|name| name.starts_with('/')) {
-        return pointer_fields(text, names);
-    }
     let mut de = serde_json::Deserializer::from_str(text);
     let fields = FieldSeed { names }
         .deserialize(&mut de)
         .map_err(|_| Rejection::MalformedBody)?;
     de.end().map_err(|_| Rejection::MalformedBody)?;
     Ok(fields)
-}
-
-/// [`json_fields`] for a scheme that names a nested field by a JSON Pointer (RFC 6901,
-/// `/message/messageId`): the body is read into a tree (only such schemes pay for it).
-fn pointer_fields<'b>(text: &str, names: &[Option<&str>]) -> Result<Fields<'b>, Rejection> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|_| Rejection::MalformedBody)?;
-    if !value.is_object() {
-        return Err(Rejection::MalformedBody);
-    }
-    let mut out: Fields<'b> = Default::default();
-    for (slot, name) in out.iter_mut().zip(names) {
-        let Some(name) = name else { continue };
-        let found = if name.starts_with('/') {
-            value.pointer(name)
-        } else {
-            value.get(*name)
-        };
-        *slot = match found {
-            Some(serde_json::Value::String(text)) => Some(Cow::Owned(text.clone())),
-            Some(serde_json::Value::Number(number)) => Some(Cow::Owned(number.to_string())),
-            _ => None,
-        };
-    }
-    Ok(out)
 }
 
 /// Reads a body that is either a JSON object (its first non-blank byte is `{`) or a form:

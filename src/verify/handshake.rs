@@ -4,10 +4,14 @@
 //! A signed handshake (Slack's `url_verification`, Zoom's `endpoint.url_validation`, Discord's
 //! PING) is answered only once its signature, timestamp and id held, and it is never claimed in
 //! the replay store: a provider's next check is answered too, and a copy gains nothing (the
-//! answer says nothing the copy does not already hold). Dropbox's `GET ?challenge=` carries no
-//! signature; its echo is an unsigned answer, exactly as Dropbox documents it (plain
-//! text, `X-Content-Type-Options: nosniff`). Meta's `GET ?hub.challenge=` is the other one, and
-//! only for a request that carries the verify token configured on the scheme.
+//! answer says nothing the copy does not already hold). A few checks carry no signature, and
+//! their answers are echoes of what the request itself carries, nothing else: Dropbox's
+//! `GET ?challenge=` (plain text, `X-Content-Type-Options: nosniff`), Meta's
+//! `GET ?hub.challenge=` (only for a request that carries the verify token configured on the
+//! scheme), Microsoft Graph's `?validationToken=` (decoded, plain text), Okta's
+//! `X-Okta-Verification-Challenge` (a JSON object), Asana's `X-Hook-Secret` (the same header
+//! back). Each is exactly as its provider documents it, bounded in length and alphabet, and
+//! never claimed either.
 //!
 //! The decision is the core's: [`Guard::admit`](crate::Guard::admit) answers
 //! [`Rejection::Answered`](crate::Rejection::Answered) with the [`HandshakeResponse`], which
@@ -163,6 +167,33 @@ pub enum Handshake {
         /// The method (`HEAD`), compared exactly.
         method: Cow<'static, str>,
     },
+    /// A request carrying this header and no signature header is answered `200` with the same
+    /// header and value, and an empty body (Asana's `X-Hook-Secret`, sent once when a webhook
+    /// is created). The value is echoed only when it is at most 256 visible ASCII characters.
+    EchoHeader {
+        /// The header (lower case).
+        header: Cow<'static, str>,
+    },
+    /// A request carrying this header is answered `{"<key>": "<value>"}` as JSON, whatever else
+    /// it carries (Okta's one-time verification `GET` with `X-Okta-Verification-Challenge`,
+    /// answered `{"verification": ...}`). The value is echoed only when it is at most 256
+    /// visible ASCII characters. The answer holds nothing the request did not: it is not
+    /// signed, and nothing is claimed.
+    HeaderToJson {
+        /// The header (lower case).
+        header: Cow<'static, str>,
+        /// The JSON answer's one key.
+        key: Cow<'static, str>,
+    },
+    /// A request with this query parameter is answered with the parameter's value
+    /// percent-decoded (`+` a space), as plain text with `X-Content-Type-Options: nosniff`,
+    /// whatever else it carries (Microsoft Graph's `POST ?validationToken=...`). The decoded
+    /// value is echoed only when it is at most 1024 printable ASCII characters (spaces
+    /// included); as plain text, not sniffed, it is never taken for markup.
+    EchoQueryDecoded {
+        /// The parameter (`validationToken`).
+        param: Cow<'static, str>,
+    },
 }
 
 /// The longest value [`Handshake::EchoQuery`] echoes.
@@ -186,6 +217,8 @@ pub struct HandshakeResponse {
     pub body: Bytes,
     /// Whether to send `X-Content-Type-Options: nosniff`.
     pub nosniff: bool,
+    /// Headers the answer carries besides those ([`Handshake::EchoHeader`]).
+    pub headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
 
 impl HandshakeResponse {
@@ -195,6 +228,7 @@ impl HandshakeResponse {
             content_type: "application/json",
             body: body.into(),
             nosniff: false,
+            headers: Vec::new(),
         }
     }
 
@@ -210,8 +244,61 @@ impl HandshakeResponse {
             content_type: "text/plain; charset=utf-8",
             body: body.into(),
             nosniff: true,
+            headers: Vec::new(),
         }
     }
+
+    /// The same answer with one more header.
+    ///
+    /// ```
+    /// use http::{HeaderName, HeaderValue};
+    /// use webhook_guard::HandshakeResponse;
+    ///
+    /// let answer = HandshakeResponse::text("")
+    ///     .with_header(HeaderName::from_static("x-hook-secret"), HeaderValue::from_static("abc"));
+    /// assert_eq!(answer.headers.len(), 1);
+    /// ```
+    #[must_use]
+    pub fn with_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// The longest value [`Handshake::EchoQueryDecoded`] echoes, decoded.
+pub(crate) const MAX_DECODED_ECHO_LEN: usize = 1024;
+
+/// The value of `param` in `target`'s query, percent-decoded, when it is one
+/// [`Handshake::EchoQueryDecoded`] echoes.
+pub(crate) fn decoded_query(target: &str, param: &str) -> Option<String> {
+    let (_, query) = target.split_once('?')?;
+    let raw = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(param)?.strip_prefix('='))?;
+    if raw.len() > 3 * MAX_DECODED_ECHO_LEN {
+        return None;
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = |at: usize| bytes.get(at).and_then(|b| char::from(*b).to_digit(16));
+                let (high, low) = (hex(i + 1)?, hex(i + 2)?);
+                // Two hex digits: at most 0xff.
+                out.push((high << 4 | low) as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    let printable = out.iter().all(|&b| b == b' ' || b.is_ascii_graphic());
+    (!out.is_empty() && out.len() <= MAX_DECODED_ECHO_LEN && printable)
+        .then(|| String::from_utf8(out).ok())
+        .flatten()
 }
 
 /// The answer to a verified body that is a [`Handshake::EmptyArray`] check, if it is one.
@@ -319,24 +406,64 @@ pub(crate) fn answers_unsigned(handshakes: &[Handshake]) -> bool {
             Handshake::EchoQuery { .. }
                 | Handshake::EchoQueryWithToken { .. }
                 | Handshake::AnswerMethod { .. }
+                | Handshake::EchoHeader { .. }
+                | Handshake::HeaderToJson { .. }
+                | Handshake::EchoQueryDecoded { .. }
         )
     })
 }
 
-/// The answer to an unsigned request sent to `target` with `method` (if known), if one of the
-/// handshakes answers it.
-pub(crate) fn unsigned_answer(
+/// The answer to a request sent to `target` with `method` (if known) that one of the
+/// handshakes answers without a signature, if any; `signed` says whether the request carries
+/// the scheme's signature header, `header` reads its headers. [`Handshake::AnswerMethod`],
+/// [`Handshake::EchoQuery`], [`Handshake::EchoQueryWithToken`] and [`Handshake::EchoHeader`]
+/// answer only a request without the signature header; [`Handshake::HeaderToJson`] and
+/// [`Handshake::EchoQueryDecoded`] whatever it carries.
+pub(crate) fn unsigned_answer<'h>(
     handshakes: &[Handshake],
     target: &str,
     method: Option<&[u8]>,
+    signed: bool,
+    header: impl Fn(&str) -> Option<&'h [u8]>,
 ) -> Option<HandshakeResponse> {
     let echo = |value: &str| HandshakeResponse::text(Bytes::copy_from_slice(value.as_bytes()));
+    let visible = |value: &&[u8]| {
+        !value.is_empty()
+            && value.len() <= MAX_ECHO_LEN
+            && value.iter().all(|b| b.is_ascii_graphic())
+    };
     handshakes.iter().find_map(|handshake| match handshake {
-        Handshake::AnswerMethod { method: wanted } if method == Some(wanted.as_bytes()) => {
+        Handshake::AnswerMethod { method: wanted }
+            if !signed && method == Some(wanted.as_bytes()) =>
+        {
             Some(HandshakeResponse::text(Bytes::new()))
         }
-        Handshake::EchoQuery { param } => echo_query(target, param).map(echo),
-        Handshake::EchoQueryWithToken { .. } => echo_with_token(handshake, target).map(echo),
+        Handshake::EchoQuery { param } if !signed => echo_query(target, param).map(echo),
+        Handshake::EchoQueryWithToken { .. } if !signed => {
+            echo_with_token(handshake, target).map(echo)
+        }
+        Handshake::EchoHeader { header: name } if !signed => {
+            let value = header(name).filter(visible)?;
+            let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_bytes(value),
+            ) else {
+                return None;
+            };
+            Some(HandshakeResponse::text(Bytes::new()).with_header(name, value))
+        }
+        Handshake::HeaderToJson { header: name, key } => {
+            // Visible ASCII: valid UTF-8, and JSON-escaped by the serializer.
+            let value = String::from_utf8_lossy(header(name).filter(visible)?);
+            let mut answer = serde_json::Map::new();
+            answer.insert(key.to_string(), serde_json::Value::from(value));
+            Some(HandshakeResponse::json(
+                serde_json::Value::Object(answer).to_string(),
+            ))
+        }
+        Handshake::EchoQueryDecoded { param } => {
+            decoded_query(target, param).map(HandshakeResponse::text)
+        }
         _ => None,
     })
 }
@@ -426,7 +553,7 @@ mod tests {
             }]
         };
         let answer = |token: Option<&str>, target: &str| {
-            unsigned_answer(&guarded(token), target, None)
+            unsigned_answer(&guarded(token), target, None, false, |_| None)
                 .map(|answer| String::from_utf8(answer.body.to_vec()).unwrap())
         };
         let target = "/m?hub.mode=subscribe&hub.verify_token=a%20b&hub.challenge=42";
@@ -467,5 +594,36 @@ mod tests {
         assert_eq!(echo_query("/hook", "challenge"), None);
         let long = format!("/hook?challenge={}", "a".repeat(MAX_ECHO_LEN + 1));
         assert_eq!(echo_query(&long, "challenge"), None);
+    }
+
+    #[test]
+    fn decoded_values_are_printable_text_only() {
+        let token = |target: &str| decoded_query(target, "validationToken");
+        assert_eq!(
+            token("/hook?validationToken=Validation%3A+Testing+client+application+reachability")
+                .as_deref(),
+            Some("Validation: Testing client application reachability")
+        );
+        assert_eq!(
+            token("/hook?a=1&validationToken=x%3Cb%3E").as_deref(),
+            Some("x<b>")
+        );
+        for refused in [
+            "/hook?validationToken=",
+            "/hook?validationToken=a%0Ab",
+            "/hook?validationToken=%zz",
+            "/hook?validationToken=%E2%82%AC",
+            "/hook?validationTokens=abc",
+            "/hook",
+        ] {
+            assert_eq!(token(refused), None, "{refused}");
+        }
+        let long = format!(
+            "/hook?validationToken={}",
+            "a".repeat(MAX_DECODED_ECHO_LEN + 1)
+        );
+        assert_eq!(token(&long), None);
+        let longest = format!("/hook?validationToken={}", "a".repeat(MAX_DECODED_ECHO_LEN));
+        assert_eq!(token(&longest).map(|t| t.len()), Some(MAX_DECODED_ECHO_LEN));
     }
 }

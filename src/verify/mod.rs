@@ -7,6 +7,7 @@
 //! module knows nothing of the replay store, of admission or of any framework.
 
 pub(crate) mod algorithm;
+pub(crate) mod body_values;
 pub(crate) mod delivery;
 pub(crate) mod diagnosis;
 pub(crate) mod encoding;
@@ -242,8 +243,11 @@ impl Verifier {
     /// gets a byte of body buffered (nor a `100 Continue` from hyper); the
     /// [`Guard`](crate::Guard) runs it again before verifying, so the answer does not depend on
     /// whether it was called. A scheme with an unsigned handshake
-    /// ([`Handshake::EchoQuery`], [`Handshake::EchoQueryWithToken`]) lets a head without a signature through: the verify step
-    /// answers it.
+    /// ([`Handshake::EchoQuery`], [`Handshake::EchoQueryWithToken`], [`Handshake::AnswerMethod`],
+    /// [`Handshake::EchoHeader`], [`Handshake::HeaderToJson`], [`Handshake::EchoQueryDecoded`])
+    /// lets a head without a signature through: the verify step answers it, or refuses it. So
+    /// does a scheme whose signature is in the body
+    /// ([`SchemeBuilder::signature_field`](crate::scheme::SchemeBuilder::signature_field)).
     ///
     /// A head that passes proves nothing (anyone can write a well-formed header): only the
     /// signature, checked over the body, does.
@@ -289,6 +293,17 @@ impl Verifier {
         let read = HeadRead::new(scheme, &head);
         if read.repeated {
             return Err(Rejection::RepeatedHeader);
+        }
+        // A signature in the body waits for the body.
+        if scheme.signature_field.is_some() {
+            return Ok(read);
+        }
+        // A challenge answered whatever else the request carries: the verify step answers it.
+        let challenged = scheme.handshakes.iter().any(|handshake| {
+            matches!(handshake, Handshake::HeaderToJson { header, .. } if head.get(header).is_some())
+        });
+        if challenged {
+            return Ok(read);
         }
         let Some(signature) = &read.signature else {
             return if handshake::answers_unsigned(&scheme.handshakes) {
@@ -385,14 +400,37 @@ impl Verifier {
         };
         check_body_size(body.len() as u64, self.body_limit)?;
 
+        // The unsigned answers: an echo of a challenge the request carries, nothing else.
+        let signed = read.signature_header.is_some();
+        let method = headers.header(headers::METHOD);
+        if let Some(answer) =
+            handshake::unsigned_answer(&scheme.handshakes, target, method, signed, |name| {
+                head.get(name)
+            })
+        {
+            return Err(Rejection::Answered(answer));
+        }
+
+        // Values the scheme carries inside the body that its signature needs, read ahead of it
+        // (none, and no parse, for most schemes).
+        let ahead = body_values::needed_ahead(scheme);
+        let lifted = if ahead {
+            body_values::BodyValues::read(scheme, &body)?
+        } else {
+            body_values::BodyValues::default()
+        };
+
         // Signature.
-        let (Some(raw_signature), Some(signature)) = (read.signature_header, read.signature) else {
-            // The one unsigned answer: an echo of a plain challenge value, nothing else.
-            let method = headers.header(headers::METHOD);
-            if let Some(answer) = handshake::unsigned_answer(&scheme.handshakes, target, method) {
-                return Err(Rejection::Answered(answer));
+        let (raw_signature, signature) = match (&scheme.signature_field, read.signature_header) {
+            (Some(field), _) => {
+                let raw = lifted
+                    .get(field)
+                    .ok_or(Rejection::MissingSignature)?
+                    .as_bytes();
+                (raw, scheme.parse_signature(raw))
             }
-            return Err(Rejection::MissingSignature);
+            (None, Some(raw)) => (raw, read.signature.ok_or(Rejection::MissingSignature)?),
+            (None, None) => return Err(Rejection::MissingSignature),
         };
         // With alternatives, a header the first format cannot read may still hold another's.
         let signature = match signature {
@@ -405,11 +443,20 @@ impl Verifier {
             // The timestamp is inside the signature header: that header must read.
             signature.as_ref().map_err(Clone::clone)?;
         }
-        let raw_timestamp =
-            HeadRead::timestamp_in(scheme, read.timestamp_header, signature.as_ref().ok())?;
+        let lifted_timestamp = match &scheme.timestamp {
+            Some((field @ Field::BodyPointer(_), _)) => lifted.get(field).map(str::as_bytes),
+            _ => None,
+        };
+        let raw_timestamp = match lifted_timestamp {
+            Some(raw) => Some(raw),
+            None => HeadRead::timestamp_in(scheme, read.timestamp_header, signature.as_ref().ok())?,
+        };
         // An id header is required before the signature only when it is signed
         // (`SignedPart::Id`, below); otherwise its absence is reported after the signature holds.
-        let raw_id_header = read.id_header;
+        let raw_id_header = match &scheme.id {
+            field @ Field::BodyPointer(_) => lifted.get(field).map(str::as_bytes),
+            _ => read.id_header,
+        };
         // Pieces that are not in the request as such: decoded and sorted form pairs (Twilio),
         // a checksum in decimal (PayPal). Only the schemes that sign them pay for them.
         let form = if scheme.signed_content.contains(&SignedPart::SortedForm) {
@@ -458,6 +505,13 @@ impl Verifier {
                         .header(headers::METHOD)
                         .ok_or(Rejection::InvalidSignature)?,
                 ),
+                SignedPart::Field(field) => {
+                    let text = match field {
+                        Field::Header(name) => head.get(name),
+                        field => lifted.get(field).map(str::as_bytes),
+                    };
+                    pieces.push(text.ok_or(Rejection::MissingSignature)?);
+                }
             }
         }
         let matched =
@@ -476,6 +530,14 @@ impl Verifier {
                 }
             };
         let mac = matched.tag;
+        // Values by pointer that the signature did not need, read now that it holds (none, and
+        // no parse, for most schemes).
+        let late = if ahead {
+            body_values::BodyValues::default()
+        } else {
+            body_values::BodyValues::read(scheme, &body)?
+        };
+        let pointed = |field: &Field| lifted.get(field).or_else(|| late.get(field));
 
         // The signature holds: read the body's fields.
         let names = scheme.body_field_names();
@@ -515,6 +577,7 @@ impl Verifier {
                     .and_then(|v| std::str::from_utf8(v).ok())
                     .map(str::to_owned),
                 Field::Body(_) => from_body.map(Cow::into_owned),
+                Field::BodyPointer(_) => pointed(field?).map(str::to_owned),
                 Field::BodyDigest => Some(body_digest_id(&body)),
                 Field::SignatureTimestamp => None,
             }
@@ -544,6 +607,9 @@ impl Verifier {
                     .to_owned(),
             ),
             None if scheme.id == Field::BodyDigest => Some(body_digest_id(&body)),
+            None if matches!(scheme.id, Field::BodyPointer(_)) => {
+                pointed(&scheme.id).map(str::to_owned)
+            }
             None => body_id.map(Cow::into_owned),
         };
         let mut id = id.filter(|id| !id.is_empty());
@@ -851,7 +917,7 @@ fn header_names(scheme: &Scheme) -> Arc<[http::HeaderName]> {
 /// The headers that say who signed what, and when: each must be sent at most once.
 fn security_headers(scheme: &Scheme) -> [Option<&str>; 4] {
     [
-        Some(&*scheme.signature_header),
+        Some(&*scheme.signature_header).filter(|name| !name.is_empty()),
         header_field(scheme.timestamp.as_ref().map(|(field, _)| field)),
         header_field(Some(&scheme.id)),
         header_field(scheme.tenant.as_ref()),

@@ -131,6 +131,19 @@ pub enum SignatureFormat {
         /// How the signature is written.
         encoding: Encoding,
     },
+    /// HTTP Basic credentials (RFC 7617), `Basic <base64 of user:password>` (the scheme name in
+    /// any case): the one entry is the decoded `user:password`, for
+    /// [`Algorithm::SharedToken`] with the secret `user:password` (Postmark).
+    ///
+    /// ```
+    /// use webhook_guard::signature::SignatureFormat;
+    ///
+    /// let basic = SignatureFormat::HttpBasic;
+    /// assert_eq!(basic.format(b"user:pass", None), "Basic dXNlcjpwYXNz");
+    /// assert!(basic.parse_len(b"basic dXNlcjpwYXNz", None).is_ok());
+    /// assert!(basic.parse_len(b"Bearer dXNlcjpwYXNz", None).is_err());
+    /// ```
+    HttpBasic,
 }
 
 impl SignatureFormat {
@@ -145,7 +158,7 @@ impl SignatureFormat {
     pub fn encoding(&self) -> Encoding {
         match self {
             Self::PrefixedHex { .. } | Self::KeyedHex { .. } => Encoding::Hex,
-            Self::VersionedBase64 { .. } => Encoding::Base64,
+            Self::VersionedBase64 { .. } | Self::HttpBasic => Encoding::Base64,
             Self::KeyValue { encoding, .. } | Self::Bare { encoding } => *encoding,
         }
     }
@@ -248,6 +261,15 @@ impl SignatureFormat {
                 }
             }
             Self::Bare { .. } => parsed.push(header.trim_ascii(), encoding, len),
+            Self::HttpBasic => {
+                let value = header.trim_ascii();
+                let space = value.iter().position(|&b| b == b' ');
+                if let Some(space) = space
+                    && value[..space].eq_ignore_ascii_case(b"basic")
+                {
+                    parsed.push(value[space + 1..].trim_ascii(), encoding, len);
+                }
+            }
         }
         if parsed.len == 0 {
             return Err(Rejection::MalformedSignature);
@@ -283,6 +305,7 @@ impl SignatureFormat {
                 None => format!("{signature_key}={text}"),
             },
             Self::Bare { .. } => text,
+            Self::HttpBasic => format!("Basic {text}"),
         }
     }
 }
@@ -588,7 +611,7 @@ impl SecretSet {
     /// that algorithm otherwise).
     pub fn has_keys_for(&self, algorithm: Algorithm) -> bool {
         let set = self.current();
-        if algorithm.is_mac() {
+        if algorithm.uses_secrets() {
             !set.secrets.is_empty()
         } else {
             set.public_keys
@@ -676,6 +699,9 @@ impl SecretSet {
                 .current()
                 .verify_with(algorithm, signature, pieces, now);
         }
+        if algorithm == Algorithm::SharedToken {
+            return self.verify_shared_token(signature, pieces, now);
+        }
         if !algorithm.is_mac() {
             return self.verify_public(algorithm, signature, pieces, now);
         }
@@ -735,6 +761,56 @@ impl SecretSet {
             }
         }
         Err(Rejection::InvalidSignature)
+    }
+
+    /// [`Algorithm::SharedToken`]: an entry equal to a secret. Both sides are compared as
+    /// SHA-256 digests, in constant time, so neither the secret's bytes nor its length show in
+    /// the timing. What matched is a digest of `pieces` (the delivery), not of the token.
+    fn verify_shared_token(
+        &self,
+        signature: &ParsedSignature<'_>,
+        pieces: &[&[u8]],
+        now: i64,
+    ) -> Result<Matched, Rejection> {
+        use sha2::Digest as _;
+        if self.secrets.is_empty() {
+            return Err(Rejection::UnknownSigner);
+        }
+        let received: Vec<[u8; 32]> = signature
+            .raw_entries()
+            .iter()
+            .filter_map(|entry| signature.decode(entry))
+            .map(|token| Sha256::digest(&token).into())
+            .collect();
+        let mut matched = subtle::Choice::from(0);
+        let mut key = 0u64;
+        for (index, keyed) in self.secrets.iter().enumerate() {
+            // Whether a key is in its window is no secret: skipping one leaks nothing.
+            if !keyed.secret.meta().is_valid_at(now) {
+                continue;
+            }
+            let expected: [u8; 32] = Sha256::digest(keyed.secret.expose()).into();
+            let mut this_secret = subtle::Choice::from(0);
+            for entry in &received {
+                this_secret |= expected.ct_eq(entry);
+            }
+            key.conditional_assign(&(index as u64), this_secret & !matched);
+            matched |= this_secret;
+        }
+        if !bool::from(matched) {
+            return Err(Rejection::InvalidSignature);
+        }
+        let mut digest = Sha256::new_with_prefix(b"webhook-guard token delivery\0");
+        for piece in pieces {
+            digest.update(piece);
+        }
+        let key = key as usize;
+        Ok(Matched {
+            tag: Tag::from_slice(&digest.finalize()),
+            key,
+            key_id: self.secrets[key].secret.meta().id.clone(),
+            signed_at: None,
+        })
     }
 
     fn verify_public(

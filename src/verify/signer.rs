@@ -109,13 +109,67 @@ impl Signer {
     /// `id`. Headers the scheme does not use are left out: for a scheme whose timestamp and id
     /// are in the body (PALO), put them in the body yourself; `timestamp` and `id` are then
     /// ignored.
+    ///
+    /// A scheme that carries its signature in the body
+    /// ([`SchemeBuilder::signature_field`](crate::scheme::SchemeBuilder::signature_field)) gets
+    /// no signature header: put [`signature`](Self::signature) in the body yourself.
     pub fn headers(&self, body: &[u8], timestamp: i64, id: &str) -> Vec<(String, String)> {
         let scheme = &self.scheme;
-        let timestamp_text = match &scheme.timestamp {
+        let timestamp_text = self.timestamp_text(timestamp);
+        let mut headers = Vec::new();
+        if scheme.signature_field.is_none() {
+            headers.push((
+                scheme.signature_header.to_string(),
+                self.signature_with(&self.secrets, body, timestamp, id),
+            ));
+        }
+        if let (Some(name), Some(second)) = (&scheme.second_signature_header, &self.second) {
+            headers.push((
+                name.to_string(),
+                self.signature_with(second, body, timestamp, id),
+            ));
+        }
+        if let Some((Field::Header(name), _)) = &scheme.timestamp {
+            headers.push((name.to_string(), timestamp_text.clone()));
+        }
+        if let Field::Header(name) = &scheme.id {
+            headers.push((name.to_string(), id.to_owned()));
+        }
+        headers
+    }
+
+    /// The timestamp as the scheme writes it.
+    fn timestamp_text(&self, timestamp: i64) -> String {
+        match &self.scheme.timestamp {
             Some((_, TimestampFormat::Rfc3339)) => format_rfc3339(timestamp),
             Some((_, TimestampFormat::UnixMillis)) => (i128::from(timestamp) * 1000).to_string(),
             _ => timestamp.to_string(),
-        };
+        }
+    }
+
+    /// The signature of `body` signed at `timestamp` with delivery id `id`, written in the
+    /// scheme's format: the signature header's value, or, for a scheme that carries it in the
+    /// body, the value to put there. Values the scheme signs from inside the body
+    /// ([`SignedPart::Field`]) are read from `body`, which must then hold them already.
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer};
+    ///
+    /// let signer = Signer::new(Scheme::github(), Secret::new("It's a Secret to Everybody").unwrap());
+    /// assert_eq!(
+    ///     signer.signature(b"Hello, World!", 0, ""),
+    ///     "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    /// );
+    /// ```
+    pub fn signature(&self, body: &[u8], timestamp: i64, id: &str) -> String {
+        self.signature_with(&self.secrets, body, timestamp, id)
+    }
+
+    /// [`signature`](Self::signature) with the first key of `secrets`.
+    fn signature_with(&self, secrets: &SecretSet, body: &[u8], timestamp: i64, id: &str) -> String {
+        let scheme = &self.scheme;
+        let timestamp_text = self.timestamp_text(timestamp);
+        let lifted = super::body_values::BodyValues::read(scheme, body).unwrap_or_default();
         let mut form = crate::verify::fields::form_pairs(body).unwrap_or_default();
         form.sort();
         form.dedup();
@@ -140,37 +194,26 @@ impl Signer {
                 #[cfg(feature = "rsa")]
                 SignedPart::BodyCrc32 => pieces.push(crc.as_bytes()),
                 SignedPart::Method => pieces.push(self.method.as_bytes()),
+                // A signed header is the caller's to add, as for `SignedPart::Header`.
+                SignedPart::Field(field) => {
+                    pieces.push(lifted.get(field).unwrap_or_default().as_bytes())
+                }
             }
         }
         // A public-key scheme is signed by the sender's private key, which a signer never has.
-        let mac = self
-            .secrets
+        let mac = secrets
             .sign_with(scheme.algorithm, &pieces)
             .unwrap_or_default();
-        let mac = mac.as_bytes();
+        // A shared token is sent as it is.
+        let shared = secrets.shared_secrets();
+        let token = shared.first().map(Secret::expose);
+        let mac = match (scheme.algorithm, token) {
+            (crate::signature::Algorithm::SharedToken, Some(token)) => token,
+            _ => mac.as_bytes(),
+        };
         let signature_timestamp = matches!(scheme.timestamp, Some((Field::SignatureTimestamp, _)));
-        let mut headers = vec![(
-            scheme.signature_header.to_string(),
-            scheme
-                .signature_format
-                .format(mac, signature_timestamp.then_some(timestamp_text.as_str())),
-        )];
-        if let (Some(name), Some(second)) = (&scheme.second_signature_header, &self.second) {
-            let mac = second
-                .sign_with(scheme.algorithm, &pieces)
-                .unwrap_or_default();
-            let value = scheme.signature_format.format(
-                mac.as_bytes(),
-                signature_timestamp.then_some(timestamp_text.as_str()),
-            );
-            headers.push((name.to_string(), value));
-        }
-        if let Some((Field::Header(name), _)) = &scheme.timestamp {
-            headers.push((name.to_string(), timestamp_text.clone()));
-        }
-        if let Field::Header(name) = &scheme.id {
-            headers.push((name.to_string(), id.to_owned()));
-        }
-        headers
+        scheme
+            .signature_format
+            .format(mac, signature_timestamp.then_some(timestamp_text.as_str()))
     }
 }
