@@ -229,7 +229,8 @@ impl CertificateUrls {
         self
     }
 
-    fn set(&self) -> SecretSet {
+    /// The certificates known now.
+    pub fn known(&self) -> SecretSet {
         let certificates = self
             .certificates
             .lock()
@@ -241,7 +242,7 @@ impl CertificateUrls {
 #[cfg(feature = "rsa")]
 impl KeyProvider for CertificateUrls {
     fn load(&self) -> KeyFuture<'_> {
-        Box::pin(async move { Ok(LoadedKeys::new(self.set())) })
+        Box::pin(async move { Ok(LoadedKeys::new(self.known())) })
     }
 
     fn load_for<'a>(&'a self, url: &'a str) -> KeyFuture<'a> {
@@ -261,7 +262,7 @@ impl KeyProvider for CertificateUrls {
                 }
                 certificates.push(key);
             }
-            Ok(LoadedKeys::new(self.set()))
+            Ok(LoadedKeys::new(self.known()))
         })
     }
 

@@ -212,6 +212,13 @@ impl KeySource {
         Self::build(SecretSet::new([]), Some(Arc::new(provider)), false)
     }
 
+    /// A source that starts with `keys` (as if loaded) and loads from `provider` when they
+    /// expire, when a delivery names a key id they lack, or on [`reload`](Self::reload):
+    /// keys downloaded beforehand, with a provider for the next ones.
+    pub fn with_keys(provider: impl KeyProvider, keys: SecretSet) -> Self {
+        Self::build(keys, Some(Arc::new(provider)), true)
+    }
+
     /// A source that reads `file` now (see [`KeyFile`] for its formats), then again on each
     /// [`reload`](Self::reload).
     ///

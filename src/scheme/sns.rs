@@ -228,7 +228,9 @@ pub(crate) fn demo() -> crate::testing::catalog::Provider {
             use crate::keys::fetch::{CertificateUrls, Fetcher};
             let certificates = CertificateUrls::new(Fetcher::new(SNS_CERTIFICATE_HOSTS))
                 .with_certificate(DEMO_SNS_CERT_URL, certificate);
-            crate::keys::KeySource::lazy(certificates).secret_set()
+            // Known from the start, so a verifier used outside a guard has it too.
+            let known = certificates.known();
+            crate::keys::KeySource::with_keys(certificates, known).secret_set()
         };
         #[cfg(not(feature = "key-fetch"))]
         let keys =

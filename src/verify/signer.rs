@@ -21,6 +21,11 @@ use crate::{Scheme, Secret};
 
 /// Signs bodies the way a scheme's sender does.
 ///
+/// A signer holds a shared secret: the schemes signed with a sender's private key (an
+/// [`Envelope`](crate::scheme::Envelope): Plaid's and Pub/Sub's tokens, SNS's body signature;
+/// the public-key algorithms) are not signed here; `testing::catalog`'s entries show how with
+/// a demo private key.
+///
 /// Useful to test a handler without the provider, or to send deliveries yourself. For a
 /// scheme whose id and timestamp live in the body (PALO), only the signature header is
 /// returned:
