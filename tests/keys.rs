@@ -429,22 +429,27 @@ async fn the_key_set_is_kept_for_its_max_age() {
 async fn no_key_set_no_acceptance() {
     let (base, served) = served::start().await;
     served.lock().unwrap().status = 503;
-    let (guard, _source) = plaid_guard(&base, loopback(), Duration::ZERO);
+    let (guard, _source) = plaid_guard(&base, loopback(), Duration::from_millis(300));
     let now = guard.verifier().now();
+    let hits = || served.lock().unwrap().hits;
     let body = plaid_tokens::body(1);
-    let refused = admit(&guard, &plaid_tokens::headers(1, "k1", &body, now), &body).await;
+    let headers = plaid_tokens::headers(1, "k1", &body, now);
     // Not the sender's fault: 503, retry later; never accepted.
-    let refused = refused.unwrap_err();
-    assert_eq!(refused.status(), 503, "{refused:?}");
-    // Once the server is back, the retry goes through.
+    for _ in 0..5 {
+        let refused = admit(&guard, &headers, &body).await.unwrap_err();
+        assert_eq!(refused.status(), 503, "{refused:?}");
+    }
+    // While the server is down, one attempt per interval, not one per delivery.
+    assert_eq!(hits(), 1);
+    // Once the server is back (and an interval has passed), the retry goes through.
     {
         let mut served = served.lock().unwrap();
         served.status = 200;
         served.body = plaid_tokens::jwks(&[(1, "k1")]);
     }
-    admit(&guard, &plaid_tokens::headers(1, "k1", &body, now), &body)
-        .await
-        .unwrap();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    admit(&guard, &headers, &body).await.unwrap();
+    assert_eq!(hits(), 2);
 }
 
 #[tokio::test]

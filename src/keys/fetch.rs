@@ -7,7 +7,9 @@
 //! up to 256 KiB within 10 seconds. A fetched key set is kept for its `Cache-Control:
 //! max-age` (bounded, see [`Fetcher::cache_bounds`]); a delivery naming a key id the set lacks
 //! loads it again, at most once per [`KeySource::refetch_interval`](super::KeySource::refetch_interval).
-//! No key, no acceptance: a set that cannot be fetched answers `503` until it can.
+//! No key, no acceptance: a set that cannot be fetched answers `503` until it can; while the
+//! provider is down it is tried once per refetch interval, not once per delivery, and a set
+//! that expired meanwhile stays in use.
 //!
 //! ```no_run
 //! # #[cfg(feature = "ecdsa")] {

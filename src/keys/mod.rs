@@ -158,6 +158,9 @@ struct Timing {
     loaded: bool,
     /// The last load asked for by an unknown key id.
     last_refetch: Option<Instant>,
+    /// The last load that failed: while the provider is down, loads are tried once per
+    /// refetch interval, not once per delivery.
+    last_failure: Option<Instant>,
 }
 
 impl fmt::Debug for KeySource {
@@ -190,6 +193,7 @@ impl KeySource {
                     expires: None,
                     loaded,
                     last_refetch: None,
+                    last_failure: None,
                 }),
                 refetch_interval: RwLock::new(DEFAULT_REFETCH_INTERVAL),
             }),
@@ -365,6 +369,7 @@ impl Live {
                 Ok(())
             }
             Err(error) => {
+                self.timing().last_failure = Some(Instant::now());
                 tracing::warn!(
                     source = provider.describe(),
                     %error,
@@ -385,11 +390,23 @@ impl Live {
         if self.provider.is_none() {
             return Ok(());
         }
-        let (loaded, expired) = {
+        let interval = *self
+            .refetch_interval
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (loaded, expired, failed_lately) = {
             let timing = self.timing();
-            let expired = timing.expires.is_some_and(|at| Instant::now() >= at);
-            (timing.loaded, expired)
+            let now = Instant::now();
+            let expired = timing.expires.is_some_and(|at| now >= at);
+            let failed_lately = timing
+                .last_failure
+                .is_some_and(|at| now.duration_since(at) < interval);
+            (timing.loaded, expired, failed_lately)
         };
+        if failed_lately {
+            // The provider failed less than an interval ago: not again for this delivery.
+            return if loaded { Ok(()) } else { Err(unavailable()) };
+        }
         if !loaded || expired {
             // A failed reload of expired keys keeps them: a provider that is down for a moment
             // must not stop every delivery.
@@ -401,10 +418,6 @@ impl Live {
         if self.current().has_key_id(id) {
             return Ok(());
         }
-        let interval = *self
-            .refetch_interval
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
         {
             let mut timing = self.timing();
             let now = Instant::now();
