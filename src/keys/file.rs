@@ -12,7 +12,7 @@ use crate::verify::time::parse_rfc3339;
 /// - a JSON object: a JWKS (`{"keys": [...]}`), each key by its `kid` (features `ecdsa` for
 ///   EC P-256 keys, `rsa` for RSA keys; see [`parse_jwks`](super::parse_jwks));
 /// - `-----BEGIN CERTIFICATE-----` blocks: the RSA keys of PEM X.509 certificates (feature
-///   `rsa`), named `cert-1`, `cert-2`, ...;
+///   `rsa`), named `cert-1`, `cert-2`, ..., each valid within its certificate's dates;
 /// - otherwise, shared secrets, one a line, read as the scheme reads them
 ///   ([`Scheme::secret`]). A line is either the secret alone, or `key=value` fields separated
 ///   by spaces, among them `secret=`, and optionally `id=`, `not_before=` and `not_after=`
@@ -147,8 +147,8 @@ fn certificates(text: &str) -> Result<Vec<crate::PublicKey>, KeyLoadError> {
             return Err(KeyLoadError("a certificate without its END line".into()));
         };
         let pem = &rest[start..start + end + END.len()];
-        let key =
-            crate::PublicKey::rsa_certificate_pem(pem).map_err(|e| KeyLoadError(e.to_string()))?;
+        let key = crate::PublicKey::rsa_certificate_pem_with_validity(pem)
+            .map_err(|e| KeyLoadError(e.to_string()))?;
         keys.push(key.with_id(format!("cert-{}", keys.len() + 1)));
         rest = &rest[start + end + END.len()..];
     }
@@ -169,5 +169,74 @@ impl KeyProvider for KeyFile {
 
     fn describe(&self) -> String {
         self.path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_lines_read_their_fields_and_refuse_what_does_not_parse() {
+        let text = "# rotated\nid=new secret=s-new\n\nid=old not_before=100 not_after=1970-01-01T00:03:20Z secret=s-old\nplain-secret\n";
+        let keys = KeyFile::parse(text.as_bytes(), &Scheme::github()).unwrap();
+        assert_eq!(keys.len(), 3);
+        let secrets = keys.shared_secrets();
+        assert_eq!(secrets[0].meta().id(), Some("new"));
+        assert_eq!(
+            (
+                secrets[1].meta().not_before(),
+                secrets[1].meta().not_after()
+            ),
+            (Some(100), Some(200))
+        );
+        assert_eq!(secrets[2].expose(), b"plain-secret");
+        for (bad, why) in [
+            ("id=a\n", "no secret="),
+            ("id=a id=b secret=s\n", "given twice"),
+            ("secret=s not_after=soon\n", "neither RFC 3339"),
+            ("# only a comment\n", "no key"),
+        ] {
+            let error = KeyFile::parse(bad.as_bytes(), &Scheme::github()).unwrap_err();
+            assert!(error.0.contains(why), "{bad:?}: {}", error.0);
+        }
+        // A whsec_ secret is read as its scheme reads it.
+        let standard = KeyFile::parse(
+            b"id=k secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            &Scheme::standard_webhooks(),
+        )
+        .unwrap();
+        assert_eq!(standard.shared_secrets()[0].len(), 24);
+    }
+
+    #[cfg(feature = "rsa")]
+    #[test]
+    fn certificates_are_named_in_order_and_valid_in_their_dates() {
+        const CERT: &str = include_str!("../../examples/common/demo/paypal-demo-cert.pem");
+        let two = format!("{CERT}\n{CERT}");
+        let keys = KeyFile::parse(two.as_bytes(), &Scheme::github()).unwrap();
+        assert_eq!(keys.len(), 2);
+        assert!(keys.has_key_id("cert-1") && keys.has_key_id("cert-2"));
+        // notBefore 2026-01-01, notAfter 2035-12-30.
+        let meta = keys.public_key_list()[0].meta().clone();
+        assert_eq!(meta.not_before(), Some(1_767_225_600));
+        assert_eq!(meta.not_after(), Some(2_082_585_600));
+        let cut = &CERT[..CERT.len() - 30];
+        assert!(KeyFile::parse(cut.as_bytes(), &Scheme::github()).is_err());
+    }
+
+    #[cfg(feature = "ecdsa")]
+    #[test]
+    fn a_jwks_file_is_read_by_kid() {
+        let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","use":"sig",
+            "x":"hKXLGIjWvCBv-cP5euCTxl8g9GLG9zHo_3pO5NN1DwQ","y":"shhexqPB7YffGn6fR6h2UhTSuCtPmfzQJ6ENVIoO4Ys"},
+            {"kty":"EC","crv":"P-256","kid":"enc","use":"enc",
+            "x":"hKXLGIjWvCBv-cP5euCTxl8g9GLG9zHo_3pO5NN1DwQ","y":"shhexqPB7YffGn6fR6h2UhTSuCtPmfzQJ6ENVIoO4Ys"}]}"#;
+        let keys = KeyFile::parse(jwks.as_bytes(), &Scheme::github()).unwrap();
+        assert_eq!(keys.len(), 1, "the encryption key is left out");
+        assert!(keys.has_key_id("k1") && !keys.has_key_id("enc"));
+        assert!(
+            KeyFile::parse(br#"{"keys":[{"kty":"oct","k":"AA"}]}"#, &Scheme::github()).is_err()
+        );
     }
 }
