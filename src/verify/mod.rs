@@ -11,6 +11,7 @@ pub(crate) mod body_values;
 pub(crate) mod delivery;
 pub(crate) mod diagnosis;
 pub(crate) mod encoding;
+pub(crate) mod envelope;
 pub(crate) mod fields;
 pub(crate) mod freshness;
 pub(crate) mod handshake;
@@ -189,6 +190,28 @@ impl Verifier {
     /// The current time of the verifier's clock.
     pub fn now(&self) -> i64 {
         self.clock.now_unix()
+    }
+
+    /// Before verifying with `secrets`: when they are a [`KeySource`](crate::keys::KeySource)'s,
+    /// loads them if they were never loaded or have expired, and loads again (at most once
+    /// per interval) when the request names a key id they lack. What the
+    /// [`Guard`](crate::Guard) awaits before each verification; call it yourself before
+    /// [`verify_with`](Self::verify_with) outside a guard.
+    ///
+    /// Fails closed: when no key could be loaded, [`Rejection::Unavailable`] (503, the sender
+    /// retries later); a key id still unknown after a load is left to the verification, which
+    /// answers [`Rejection::UnknownSigner`] (401).
+    pub async fn prepare_keys<H: HeaderLookup + ?Sized>(
+        &self,
+        secrets: &SecretSet,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<(), Rejection> {
+        let Some(live) = secrets.source() else {
+            return Ok(());
+        };
+        let hint = envelope::key_hint(&self.scheme, headers, body);
+        live.prepare(hint.as_deref()).await
     }
 
     /// Verifies a delivery with the configured secrets and clock.
@@ -491,15 +514,21 @@ impl Verifier {
                 }
             }
         }
-        let matched = match verify_signature(scheme, raw_signature, signature, secrets, &pieces) {
-            Ok(matched) => matched,
-            // The second signature header, made with another key (Box's secondary).
-            Err(refusal) => {
-                let second = read.second_signature.ok_or_else(|| refusal.clone())?;
-                let parsed = scheme.parse_signature(second);
-                verify_signature(scheme, second, parsed, secrets, &pieces).map_err(|_| refusal)?
-            }
-        };
+        let matched =
+            match verify_signature(scheme, raw_signature, signature, secrets, &pieces, now) {
+                Ok(matched) => matched,
+                // The second signature header, made with another key (Box's secondary).
+                Err(refusal) if read.second_signature.is_some() && scheme.envelope.is_none() => {
+                    let second = read.second_signature.ok_or_else(|| refusal.clone())?;
+                    let parsed = scheme.parse_signature(second);
+                    verify_signature(scheme, second, parsed, secrets, &pieces, now)
+                        .map_err(|_| refusal)?
+                }
+                // A signature the scheme's envelope describes (a token, a signed body).
+                Err(refusal) => {
+                    envelope::verify(scheme, refusal, raw_signature, &body, secrets, now)?
+                }
+            };
         let mac = matched.tag;
         // Values by pointer that the signature did not need, read now that it holds (none, and
         // no parse, for most schemes).
@@ -568,7 +597,8 @@ impl Verifier {
                 };
                 Some(fresh_timestamp(scheme, *format, raw, now)?)
             }
-        };
+        }
+        .or(matched.signed_at);
 
         // Id: the id field, else the fallbacks in order.
         let id = match raw_id_header {
@@ -629,9 +659,10 @@ impl Verifier {
             event_type,
             tenant: text(scheme.tenant.as_ref(), body_tenant),
             body,
-            unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(mac),
+            unsigned_id_mac: scheme.remembers_signature().then_some(mac),
             handshake,
             event,
+            key_id: matched.key_id,
         })
     }
 
@@ -700,10 +731,15 @@ fn verify_signature(
     first: Result<signature::ParsedSignature<'_>, Rejection>,
     secrets: &SecretSet,
     pieces: &[&[u8]],
+    now: i64,
 ) -> Result<signature::Matched, Rejection> {
+    if scheme.envelope.is_some() {
+        // Verified by `envelope::verify`, which this refusal hands over to.
+        return Err(Rejection::UnknownSigner);
+    }
     if scheme.alternatives.is_empty() {
         let first = first?;
-        return secrets.verify_with(scheme.algorithm, &first, pieces);
+        return secrets.verify_with(scheme.algorithm, &first, pieces, now);
     }
     let rank = |rejection: &Rejection| match rejection {
         Rejection::InvalidSignature => 3,
@@ -716,7 +752,7 @@ fn verify_signature(
         if !secrets.has_keys_for(algorithm) {
             return None;
         }
-        let result = parsed.and_then(|parsed| secrets.verify_with(algorithm, &parsed, pieces));
+        let result = parsed.and_then(|parsed| secrets.verify_with(algorithm, &parsed, pieces, now));
         match result {
             Ok(matched) => Some(matched),
             Err(rejection) => {
@@ -818,6 +854,13 @@ impl<'h> HeadRead<'h> {
         let (signature_header, second_signature) = match signature_header {
             Some(first) => (Some(first), second),
             None => (second, None),
+        };
+        // A body that carries its own signature has no signature header to require.
+        let signature_header = match &scheme.envelope {
+            Some(crate::scheme::Envelope::SignedFields(_)) => {
+                Some(signature_header.unwrap_or_default())
+            }
+            _ => signature_header,
         };
         Self {
             signature_header,
