@@ -67,7 +67,10 @@
 //! ```
 
 use std::any::Any;
+use std::fmt;
+use std::sync::OnceLock;
 
+use bytes::Bytes;
 use serde::de::{self, DeserializeOwned, Unexpected};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -152,8 +155,9 @@ pub(crate) fn parse_body<T: DeserializeOwned + 'static>(
 /// schemes of the providers whose events this crate models): the typed event is then the body's
 /// validation, and the envelope fields the scheme reads come from it.
 pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
-    /// The one-pass parse; `None` for anything but a well-formed envelope.
-    fn one_pass_json(json: &str) -> Option<Self>;
+    /// The one-pass parse of `json`, which is `body` read as text (an unknown event's raw
+    /// JSON is a slice of it); `None` for anything but a well-formed envelope.
+    fn one_pass_json(body: &Bytes, json: &str) -> Option<Self>;
 
     /// The value of the top-level field `name`, when it is an envelope field this event holds
     /// as a string; `None` when it is not (the verifier then scans the body itself).
@@ -171,13 +175,13 @@ pub(crate) type NativeParsed = (
 /// envelope fields held as a string (the verifier then scans the body as for any scheme, so the
 /// results never differ).
 pub(crate) fn parse_native<E: NativeEvent>(
-    body: &[u8],
+    body: &Bytes,
     names: &[Option<&str>],
 ) -> Option<(
     crate::verify::fields::Fields<'static>,
     Box<dyn Any + Send + Sync>,
 )> {
-    let event = E::one_pass_json(std::str::from_utf8(body).ok()?)?;
+    let event = E::one_pass_json(body, std::str::from_utf8(body).ok()?)?;
     let mut fields: crate::verify::fields::Fields<'static> = Default::default();
     for (slot, name) in fields.iter_mut().zip(names) {
         if let Some(name) = name {
@@ -235,12 +239,86 @@ pub trait EventData {
 /// assert_eq!(serde_json::to_string(&unknown)?, body); // byte for byte
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UnknownEvent {
     event_type: String,
     id: String,
     tenant_id: Option<String>,
-    raw: Box<RawValue>,
+    json: JsonText,
+}
+
+/// An event's JSON text, checked (one JSON value, no whitespace around it).
+#[derive(Clone)]
+pub(crate) enum JsonText {
+    /// As the reference parse captured it.
+    Raw(Box<RawValue>),
+    /// A slice of the text the one-pass parser read and validated whole: a verified body's
+    /// `Bytes` (no copy), or a copy of the caller's text. Its [`RawValue`] is made only if it
+    /// is asked for (serde_json would validate the text again to make one).
+    Checked {
+        text: Bytes,
+        raw: OnceLock<Box<RawValue>>,
+    },
+}
+
+impl JsonText {
+    /// Text the one-pass parser validated (its UTF-8 included).
+    pub(crate) fn checked(text: Bytes) -> Self {
+        Self::Checked {
+            text,
+            raw: OnceLock::new(),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Raw(raw) => raw.get(),
+            // Valid UTF-8 by construction (the one pass read it as a `&str`): the check cannot
+            // fail, and costs a fraction of a JSON walk, only when a handler asks for the text.
+            Self::Checked { text, .. } => std::str::from_utf8(text).unwrap_or_default(),
+        }
+    }
+
+    fn raw(&self) -> &RawValue {
+        match self {
+            Self::Raw(raw) => raw,
+            Self::Checked { text, raw } => raw.get_or_init(|| raw_value(text)),
+        }
+    }
+
+    fn into_raw(self) -> Box<RawValue> {
+        match self {
+            Self::Raw(raw) => raw,
+            Self::Checked { text, raw } => raw.into_inner().unwrap_or_else(|| raw_value(&text)),
+        }
+    }
+}
+
+/// The [`RawValue`] of text the one-pass parser validated.
+fn raw_value(text: &Bytes) -> Box<RawValue> {
+    let text = std::str::from_utf8(text).unwrap_or_default().to_owned();
+    // Valid JSON by construction; `null` keeps this total without a panic.
+    RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+impl fmt::Debug for UnknownEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As the derived `Debug` with a `Box<RawValue>` field wrote it.
+        struct Raw<'a>(&'a str);
+        impl fmt::Debug for Raw<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("RawValue")
+                    .field(&format_args!("{}", self.0))
+                    .finish()
+            }
+        }
+        f.debug_struct("UnknownEvent")
+            .field("event_type", &self.event_type)
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("raw", &Raw(self.json.as_str()))
+            .finish()
+    }
 }
 
 impl UnknownEvent {
@@ -248,13 +326,13 @@ impl UnknownEvent {
         event_type: String,
         id: String,
         tenant_id: Option<String>,
-        raw: Box<RawValue>,
+        json: JsonText,
     ) -> Self {
         Self {
             event_type,
             id,
             tenant_id,
-            raw,
+            json,
         }
     }
 
@@ -276,28 +354,32 @@ impl UnknownEvent {
 
     /// The whole event as raw JSON: the exact bytes of the value that was parsed (whitespace
     /// around the top-level value is not part of it).
+    ///
+    /// Made on the first call: a verified delivery of an unknown type is not copied (its text
+    /// is a slice of the body) until a handler asks for a `RawValue`; [`json`](Self::json)
+    /// gives the same text without one.
     pub fn raw(&self) -> &RawValue {
-        &self.raw
+        self.json.raw()
     }
 
     /// The whole event's JSON text, as received.
     pub fn json(&self) -> &str {
-        self.raw.get()
+        self.json.as_str()
     }
 
     /// Parses the raw text into a [`serde_json::Value`] (an owned tree, for inspection).
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
-        serde_json::from_str(self.raw.get())
+        serde_json::from_str(self.json())
     }
 
     /// Parses the raw text as `T`, for a type the caller models itself.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(self.raw.get())
+        serde_json::from_str(self.json())
     }
 
     /// Gives back the raw JSON.
     pub fn into_raw(self) -> Box<RawValue> {
-        self.raw
+        self.json.into_raw()
     }
 }
 
@@ -306,7 +388,7 @@ impl PartialEq for UnknownEvent {
         self.event_type == other.event_type
             && self.id == other.id
             && self.tenant_id == other.tenant_id
-            && self.raw.get() == other.raw.get()
+            && self.json() == other.json()
     }
 }
 
@@ -314,7 +396,7 @@ impl Eq for UnknownEvent {}
 
 impl Serialize for UnknownEvent {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(serializer)
+        self.raw().serialize(serializer)
     }
 }
 
@@ -441,7 +523,7 @@ impl EnvelopeKeys {
             self.event_type.unwrap_or_default(),
             self.id,
             self.tenant_id,
-            raw.to_owned(),
+            JsonText::Raw(raw.to_owned()),
         )
     }
 }
@@ -527,5 +609,50 @@ mod tests {
         }
         let event: AuditTrailEvent = parse_body(bodies[0].as_bytes()).expect("a sample");
         assert!(!event.is_unknown());
+    }
+
+    /// A verified body of an unknown type is read once: its event's text is the body's own
+    /// bytes (no copy, no second walk), and gives what the reference parse's `RawValue` does.
+    #[test]
+    fn an_unknown_event_from_a_verified_body_shares_its_bytes() {
+        let text = " {\"id\":\"whd_1\",\"type\":\"user.deleted\",\"tenantId\":\"t1\",\"data\":{\"a\":[1,\"\\u00e9\"]}}\n";
+        let body = Bytes::from(text);
+        let (fields, event) =
+            parse_native::<AuditTrailEvent>(&body, &[Some("id"), Some("type")]).expect("one pass");
+        assert_eq!(fields[0].as_deref(), Some("whd_1"));
+        assert_eq!(fields[1].as_deref(), Some("user.deleted"));
+        let Ok(event) = event.downcast::<AuditTrailEvent>() else {
+            panic!("not an Audit Trail event")
+        };
+        let AuditTrailEvent::Unknown(unknown) = *event else {
+            panic!("not unknown")
+        };
+        let json = unknown.json();
+        assert_eq!(json, text.trim());
+        assert!(body.as_ptr_range().contains(&json.as_ptr()), "a copy");
+        let reference: Box<RawValue> = serde_json::from_str(text).unwrap();
+        assert_eq!(unknown.raw().get(), reference.get());
+        assert_eq!(
+            serde_json::to_string(&unknown).unwrap(),
+            serde_json::to_string(&reference).unwrap()
+        );
+        assert_eq!(
+            format!("{unknown:?}"),
+            format!("{:?}", {
+                let AuditTrailEvent::Unknown(copy) =
+                    AuditTrailEvent::from_raw_reference(&reference).unwrap()
+                else {
+                    panic!("not unknown")
+                };
+                copy
+            })
+        );
+        assert_eq!(unknown.clone().into_raw().get(), reference.get());
+        // Not asked for before `into_raw`: made then.
+        let fresh = AuditTrailEvent::from_slice(text.as_bytes()).unwrap();
+        let AuditTrailEvent::Unknown(fresh) = fresh else {
+            panic!("not unknown")
+        };
+        assert_eq!(fresh.into_raw().get(), reference.get());
     }
 }
