@@ -579,6 +579,14 @@ macro_rules! event_enum {
                 Self::one_pass(json, || $crate::event::envelope::shared_raw_of(body, json))
             }
 
+            const KEYS: $crate::event::envelope::WireKeys =
+                <KnownData as $crate::event::envelope::WireData>::KEYS;
+            const KNOWN: &'static [&'static str] = $KNOWN;
+
+            fn from_unknown(event: $crate::event::UnknownEvent) -> Self {
+                Self::Unknown(event)
+            }
+
             fn envelope_field(&self, name: &str) -> Option<&str> {
                 let keys = <KnownData as $crate::event::envelope::WireData>::KEYS;
                 if name == keys.id {

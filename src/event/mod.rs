@@ -159,6 +159,15 @@ pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
     /// JSON is a slice of it); `None` for anything but a well-formed envelope.
     fn one_pass_json(body: &Bytes, json: &str) -> Option<Self>;
 
+    /// The wire names of the envelope's fields.
+    const KEYS: envelope::WireKeys;
+
+    /// The types the enum models.
+    const KNOWN: &'static [&'static str];
+
+    /// The enum's `Unknown` variant.
+    fn from_unknown(event: UnknownEvent) -> Self;
+
     /// The value of the top-level field `name`, when it is an envelope field this event holds
     /// as a string; `None` when it is not (the verifier then scans the body itself).
     fn envelope_field(&self, name: &str) -> Option<&str>;
@@ -181,7 +190,12 @@ pub(crate) fn parse_native<E: NativeEvent>(
     crate::verify::fields::Fields<'static>,
     Box<dyn Any + Send + Sync>,
 )> {
-    let event = E::one_pass_json(body, std::str::from_utf8(body).ok()?)?;
+    let json = std::str::from_utf8(body).ok()?;
+    let event = match unknown_by_walk::<E>(body, json, names) {
+        Walked::Unknown(fields, event) => return Some((fields, Box::new(E::from_unknown(event)))),
+        Walked::Malformed => return None,
+        Walked::Other => E::one_pass_json(body, json)?,
+    };
     let mut fields: crate::verify::fields::Fields<'static> = Default::default();
     for (slot, name) in fields.iter_mut().zip(names) {
         if let Some(name) = name {
@@ -191,6 +205,95 @@ pub(crate) fn parse_native<E: NativeEvent>(
         }
     }
     Some((fields, Box::new(event)))
+}
+
+/// What [`unknown_by_walk`] found.
+enum Walked {
+    /// A well-formed envelope of a type the enum does not model, read whole: the event and the
+    /// scheme's fields.
+    Unknown(crate::verify::fields::Fields<'static>, UnknownEvent),
+    /// Not one JSON object (the one-pass parse would refuse it too).
+    Malformed,
+    /// A known type, or an envelope the walk leaves to the one-pass parse (a repeated or
+    /// escaped envelope field, a tenant or timestamp that is not a plain string, a wanted field
+    /// that is not the id, type or tenant).
+    Other,
+}
+
+/// The one pass for the ordinary case of a type the enum does not model: a walk of the body
+/// (`verify::scan`, which also validates it) that reads the envelope's fields, and the event
+/// from them, its raw JSON a slice of the body. The walk stops at a known type's name (then the
+/// one-pass parse reads the event, as it always did). Whatever it returns as `Unknown` is what
+/// the one-pass parse gives for the same body, and the tests check it on the same bodies.
+fn unknown_by_walk<E: NativeEvent>(body: &Bytes, json: &str, names: &[Option<&str>]) -> Walked {
+    use crate::verify::scan::{self, Flow, plain_string};
+    let keys = &E::KEYS;
+    let envelope = [
+        Some(keys.id),
+        Some(keys.kind),
+        Some(keys.tenant),
+        Some(keys.timestamp),
+        Some("data"),
+    ];
+    let mut seen = [0u8; 5];
+    let mut read: [Option<&str>; 3] = [None; 3];
+    let mut other = false;
+    let walked = scan::object(json, &envelope, |i, token| {
+        seen[i] += 1;
+        let plain = plain_string(token);
+        // A repeated envelope field, or one the one-pass parse reads strictly that is not a
+        // plain string (the timestamp's and tenant's values are parsed as JSON values, which
+        // may refuse a number such as 1e400): the one-pass parse decides.
+        if seen[i] > 1 || (i < 4 && plain.is_none()) {
+            other = true;
+            return Ok::<_, scan::Malformed>(Flow::Stop);
+        }
+        if i == 1 && plain.is_some_and(|kind| E::KNOWN.contains(&kind)) {
+            other = true;
+            return Ok(Flow::Stop);
+        }
+        if let Some(slot) = read.get_mut(i) {
+            *slot = plain;
+        }
+        Ok(Flow::Continue)
+    });
+    match walked {
+        Err(_) => return Walked::Malformed,
+        Ok(false) => return Walked::Other,
+        Ok(true) if other => return Walked::Other,
+        Ok(true) => {}
+    }
+    let [Some(id), Some(kind), tenant] = read else {
+        return Walked::Other;
+    };
+    let mut fields: crate::verify::fields::Fields<'static> = Default::default();
+    for (slot, name) in fields.iter_mut().zip(names) {
+        let Some(name) = *name else { continue };
+        let value = if name == keys.id {
+            id
+        } else if name == keys.kind {
+            kind
+        } else if name == keys.tenant
+            && let Some(tenant) = tenant
+        {
+            tenant
+        } else {
+            return Walked::Other;
+        };
+        *slot = Some(std::borrow::Cow::Owned(value.to_owned()));
+    }
+    let Some(text) = envelope::shared_raw_of(body, json) else {
+        return Walked::Other;
+    };
+    Walked::Unknown(
+        fields,
+        UnknownEvent::new(
+            kind.to_owned(),
+            id.to_owned(),
+            tenant.map(str::to_owned),
+            text,
+        ),
+    )
 }
 
 /// The data of one known event type: ties a data struct to its type name, so an
@@ -609,6 +712,96 @@ mod tests {
         }
         let event: AuditTrailEvent = parse_body(bodies[0].as_bytes()).expect("a sample");
         assert!(!event.is_unknown());
+    }
+
+    /// `parse_native` as it was before the walk: the one-pass parse, then its envelope fields.
+    fn one_pass_native<E: NativeEvent + fmt::Debug>(
+        body: &Bytes,
+        names: &[Option<&str>],
+    ) -> Option<(crate::verify::fields::Fields<'static>, String)> {
+        let event = E::one_pass_json(body, std::str::from_utf8(body).ok()?)?;
+        let mut fields: crate::verify::fields::Fields<'static> = Default::default();
+        for (slot, name) in fields.iter_mut().zip(names) {
+            if let Some(name) = name {
+                *slot = Some(std::borrow::Cow::Owned(
+                    event.envelope_field(name)?.to_owned(),
+                ));
+            }
+        }
+        Some((fields, format!("{event:?}")))
+    }
+
+    fn native_by_walk<E: NativeEvent + fmt::Debug>(
+        body: &Bytes,
+        names: &[Option<&str>],
+    ) -> Option<(crate::verify::fields::Fields<'static>, String)> {
+        let (fields, event) = parse_native::<E>(body, names)?;
+        let event = event.downcast::<E>().ok()?;
+        Some((fields, format!("{event:?}")))
+    }
+
+    fn envelope_field() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec![
+            "id",
+            "type",
+            "timestamp",
+            "tenantId",
+            "event_id",
+            "event_type",
+            "organization_id",
+            "data",
+            "extra",
+            "i\\u0064",
+            "ty\\u0070e",
+        ]);
+        let value = prop::sample::select(vec![
+            r#""whd_1""#,
+            r#""alert.resolved""#,
+            r#""ticket.resolved""#,
+            r#""new.type""#,
+            r#""new\u002etype""#,
+            r#""2025-01-15T10:30:00Z""#,
+            r#""t1""#,
+            "{}",
+            r#"{"alert":7}"#,
+            r#"[1,"two",null]"#,
+            "1e400",
+            "-0",
+            "null",
+            "true",
+            "[1,]",
+            r#""\ud800""#,
+        ]);
+        (key, value).prop_map(|(k, v)| format!(r#""{k}":{v}"#))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8000))]
+
+        /// The walk's unknown events and fields are the one-pass parse's, whatever the body.
+        #[test]
+        fn the_walk_reads_unknown_events_as_the_one_pass_parse(
+            fields in proptest::collection::vec(envelope_field(), 0..8),
+            space in proptest::prelude::any::<bool>(),
+        ) {
+            let body = Bytes::from(format!("{{{}}}{}", fields.join(","), if space { " " } else { "" }));
+            for names in [
+                &[Some("id"), Some("type"), Some("tenantId"), None, Some("id"), None, None][..],
+                &[Some("id"), Some("type")],
+                &[Some("id"), Some("timestamp")],
+                &[Some("event_id"), Some("event_type"), Some("organization_id")],
+            ] {
+                proptest::prop_assert_eq!(
+                    native_by_walk::<AuditTrailEvent>(&body, names),
+                    one_pass_native::<AuditTrailEvent>(&body, names)
+                );
+                proptest::prop_assert_eq!(
+                    native_by_walk::<PaloEvent>(&body, names),
+                    one_pass_native::<PaloEvent>(&body, names)
+                );
+            }
+        }
     }
 
     /// A verified body of an unknown type is read once: its event's text is the body's own
