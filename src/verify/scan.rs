@@ -129,11 +129,17 @@ impl Walk<'_> {
     /// The rest of a string whose opening quote was read, up to and including its closing one;
     /// whether it holds an escape.
     fn string(&mut self) -> Result<bool, Malformed> {
+        // Locals, not fields: the loop keeps its position in a register.
+        let bytes = self.bytes;
+        let mut at = self.at;
         let mut escaped = false;
         loop {
             // Eight bytes at a time to the first quote, backslash or control character.
-            while let Some(chunk) = self.bytes.get(self.at..self.at + 8) {
-                let word = u64::from_le_bytes(chunk.try_into().map_err(|_| Malformed)?);
+            while let Some(chunk) = bytes.get(at..at + 8) {
+                let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+                    break;
+                };
+                let word = u64::from_le_bytes(chunk);
                 let quote = word ^ (ONES * u64::from(b'"'));
                 let backslash = word ^ (ONES * u64::from(b'\\'));
                 // A byte below 0x20 (bytes from 0x80 up, UTF-8, are never flagged); each term
@@ -143,23 +149,28 @@ impl Walk<'_> {
                     | word.wrapping_sub(ONES * 0x20) & !word)
                     & HIGHS;
                 if found != 0 {
-                    self.at += (found.trailing_zeros() / 8) as usize;
+                    at += (found.trailing_zeros() / 8) as usize;
                     break;
                 }
-                self.at += 8;
+                at += 8;
             }
-            match self.next().ok_or(Malformed)? {
-                b'"' => return Ok(escaped),
+            let &byte = bytes.get(at).ok_or(Malformed)?;
+            at += 1;
+            match byte {
+                b'"' => {
+                    self.at = at;
+                    return Ok(escaped);
+                }
                 b'\\' => {
                     escaped = true;
-                    match self.next().ok_or(Malformed)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    match bytes.get(at).ok_or(Malformed)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 1,
                         b'u' => {
-                            let hex = self.bytes.get(self.at..self.at + 4).ok_or(Malformed)?;
+                            let hex = bytes.get(at + 1..at + 5).ok_or(Malformed)?;
                             if !hex.iter().all(u8::is_ascii_hexdigit) {
                                 return Err(Malformed);
                             }
-                            self.at += 4;
+                            at += 5;
                         }
                         _ => return Err(Malformed),
                     }
