@@ -65,10 +65,10 @@ pub(crate) fn object<'b, E: From<Malformed>>(
             walk.whitespace();
             let value_start = walk.at;
             walk.value()?;
-            if let Some(i) = names.iter().position(|name| *name == Some(&*key)) {
-                if let Flow::Stop = field(i, &text[value_start..walk.at])? {
-                    return Ok(false);
-                }
+            if let Some(i) = names.iter().position(|name| *name == Some(&*key))
+                && let Flow::Stop = field(i, &text[value_start..walk.at])?
+            {
+                return Ok(false);
             }
             walk.whitespace();
             match walk.next() {
