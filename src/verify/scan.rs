@@ -102,16 +102,19 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 impl Walk<'_> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Option<u8> {
         let byte = self.peek()?;
         self.at += 1;
         Some(byte)
     }
 
+    #[inline(always)]
     fn expect(&mut self, byte: u8) -> Result<(), Malformed> {
         if self.next() == Some(byte) {
             Ok(())
@@ -120,6 +123,7 @@ impl Walk<'_> {
         }
     }
 
+    #[inline(always)]
     fn whitespace(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.at += 1;
@@ -128,6 +132,7 @@ impl Walk<'_> {
 
     /// The rest of a string whose opening quote was read, up to and including its closing one;
     /// whether it holds an escape.
+    #[inline(always)]
     fn string(&mut self) -> Result<bool, Malformed> {
         // Locals, not fields: the loop keeps its position in a register.
         let bytes = self.bytes;
@@ -182,6 +187,7 @@ impl Walk<'_> {
         }
     }
 
+    #[inline(always)]
     fn digits(&mut self) -> usize {
         let start = self.at;
         while let Some(b'0'..=b'9') = self.peek() {
@@ -191,6 +197,7 @@ impl Walk<'_> {
     }
 
     /// A number whose sign, if any, was read: RFC 8259's grammar, as serde_json checks it.
+    #[inline(always)]
     fn number(&mut self) -> Result<(), Malformed> {
         match self.next() {
             Some(b'0') => {
@@ -291,6 +298,7 @@ impl Walk<'_> {
     }
 
     /// A key inside a skipped object and its colon, up to the value (whitespace skipped).
+    #[inline(always)]
     fn key(&mut self) -> Result<(), Malformed> {
         self.expect(b'"')?;
         self.string()?;
