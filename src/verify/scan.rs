@@ -101,6 +101,20 @@ struct Walk<'b> {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
+/// The high bit of each byte of `word` (little-endian) that is a quote, a backslash or a
+/// control character, exact at the lowest one (bytes from 0x80 up, UTF-8, are never flagged;
+/// each term may flag bytes above its first true one, never below, so the lowest of all three
+/// is a true one).
+#[inline(always)]
+fn special(word: u64) -> u64 {
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    (quote.wrapping_sub(ONES) & !quote
+        | backslash.wrapping_sub(ONES) & !backslash
+        | word.wrapping_sub(ONES * 0x20) & !word)
+        & HIGHS
+}
+
 impl Walk<'_> {
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
@@ -139,26 +153,39 @@ impl Walk<'_> {
         let mut at = self.at;
         let mut escaped = false;
         loop {
-            // Eight bytes at a time to the first quote, backslash or control character.
-            while let Some(chunk) = bytes.get(at..at + 8) {
-                let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-                    break;
-                };
-                let word = u64::from_le_bytes(chunk);
-                let quote = word ^ (ONES * u64::from(b'"'));
-                let backslash = word ^ (ONES * u64::from(b'\\'));
-                // A byte below 0x20 (bytes from 0x80 up, UTF-8, are never flagged); each term
-                // is exact at its lowest flagged byte, so the lowest of all three is too.
-                let found = (quote.wrapping_sub(ONES) & !quote
-                    | backslash.wrapping_sub(ONES) & !backslash
-                    | word.wrapping_sub(ONES * 0x20) & !word)
-                    & HIGHS;
-                if found != 0 {
-                    at += (found.trailing_zeros() / 8) as usize;
-                    break;
+            // To the first quote, backslash or control character: one word of eight bytes
+            // (most strings end in it), then two words at a time.
+            let rest = bytes.get(at..).unwrap_or_default();
+            let mut skipped = 0;
+            if let Some(first) = rest.first_chunk::<8>() {
+                let found = special(u64::from_le_bytes(*first));
+                if found == 0 {
+                    skipped = 8;
+                    for pair in rest.get(8..).unwrap_or_default().chunks_exact(16) {
+                        let (Some(low), Some(high)) =
+                            (pair.first_chunk::<8>(), pair.last_chunk::<8>())
+                        else {
+                            break;
+                        };
+                        let (low, high) = (
+                            special(u64::from_le_bytes(*low)),
+                            special(u64::from_le_bytes(*high)),
+                        );
+                        if low | high != 0 {
+                            skipped += if low != 0 {
+                                (low.trailing_zeros() / 8) as usize
+                            } else {
+                                8 + (high.trailing_zeros() / 8) as usize
+                            };
+                            break;
+                        }
+                        skipped += 16;
+                    }
+                } else {
+                    skipped = (found.trailing_zeros() / 8) as usize;
                 }
-                at += 8;
             }
+            at += skipped;
             let &byte = bytes.get(at).ok_or(Malformed)?;
             at += 1;
             match byte {
@@ -415,6 +442,26 @@ mod tests {
             &deep,
         ] {
             assert_eq!(walks(text), serde_accepts(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn finds_the_end_of_a_string_wherever_it_falls() {
+        // A quote, an escape or a control character at every offset of the one-word and
+        // two-word scans, in strings of every length up to five words.
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut text = "x".repeat(len);
+                for (special, valid) in [("\\n", true), ("\u{1}", false), ("\\q", false)] {
+                    text.replace_range(at..at, special);
+                    let body = format!("{{\"a\":\"{text}\",\"b\":1}}");
+                    assert_eq!(walks(&body), valid, "{body:?}");
+                    assert_eq!(walks(&body), serde_accepts(&body), "{body:?}");
+                    text = "x".repeat(len);
+                }
+                let unterminated = format!("{{\"a\":\"{}", "x".repeat(len));
+                assert!(!walks(&unterminated));
+            }
         }
     }
 
