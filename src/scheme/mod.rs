@@ -578,7 +578,7 @@ pub struct Scheme {
 /// accepts, so it does not take part in comparisons.
 #[derive(Clone, Copy)]
 pub(crate) struct NativeParse(
-    pub(crate) fn(&[u8], &[Option<&str>]) -> Option<crate::event::NativeParsed>,
+    pub(crate) fn(&bytes::Bytes, &[Option<&str>]) -> Option<crate::event::NativeParsed>,
 );
 
 impl PartialEq for NativeParse {

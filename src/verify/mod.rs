@@ -17,6 +17,7 @@ pub(crate) mod freshness;
 pub(crate) mod handshake;
 pub(crate) mod headers;
 pub(crate) mod public_key;
+pub(crate) mod scan;
 pub(crate) mod secret;
 pub mod signature;
 pub(crate) mod signer;
