@@ -7,6 +7,8 @@
 #   KEEP=/tmp/dumps bench/instructions.sh             # keep the callgrind dumps (callgrind_annotate)
 #   EVENT_TYPE=audit_event.created bench/instructions.sh   # deliveries of a type the models do
 #                                                      # not know (the `Unknown` path)
+#   BODY=realistic bench/instructions.sh               # a body of many short string fields
+#                                                      # (examples/load_gen.rs), not one padding
 #
 # Per mode: start `bench_server <mode>` (release build) under callgrind, send $WARMUP distinct
 # signed 1 KiB Audit Trail deliveries over one keep-alive connection, zero the counters
@@ -114,4 +116,4 @@ for mode in $MODES; do
     ratio=$(python3 -c "b=${BARE[$family]:-0}; print(f'{$rest/b:.2f}x' if b else 'n/a')")
     printf '| %s | %s | %s | %s | %s |\n' "$mode" "$per" "$sha_per" "$rest" "$ratio"
 done
-echo "($REQUESTS requests per mode after $WARMUP warm-up ones, one keep-alive connection; event type ${EVENT_TYPE:-event.created}; $(nproc) cores, $(uname -m))"
+echo "($REQUESTS requests per mode after $WARMUP warm-up ones, one keep-alive connection; event type ${EVENT_TYPE:-event.created}; body ${BODY:-padded}; $(nproc) cores, $(uname -m))"

@@ -13,7 +13,8 @@
 //! pools of one run never share one as long as their index ranges do not overlap), signed with
 //! `AUDIT_TRAIL_SECRET` (default `whsec_abc123def456`) at the current time. Built on every core
 //! (`THREADS`, default all): the records are independent, each thread writes its own range.
-//! `EVENT_TYPE` replaces the sample's type (an unknown one measures the `Unknown` path).
+//! `EVENT_TYPE` replaces the sample's type (an unknown one measures the `Unknown` path);
+//! `BODY=realistic` fills the body with many short string fields instead of one padding string.
 
 use std::fs::File;
 use std::io::Write as _;
@@ -125,6 +126,9 @@ fn template(size: usize) -> Vec<u8> {
             1,
         );
     }
+    if std::env::var("BODY").is_ok_and(|shape| shape == "realistic") {
+        return realistic(&sample, size);
+    }
     let head = sample.strip_suffix('}').expect("a JSON object");
     let frame = head.len() + r#","padding":""}"#.len();
     assert!(size >= frame, "BODY_SIZE must be at least {frame}");
@@ -133,9 +137,49 @@ fn template(size: usize) -> Vec<u8> {
     body.into_bytes()
 }
 
+/// `BODY=realistic`: the sample's `data.event` extended the way real audit events are (a
+/// request context and a list of field changes: many short strings, a few escapes) up to
+/// exactly `size` bytes, instead of one long padding string. Parsers pay per string, so this
+/// is the shape that shows what a body of many fields costs.
+fn realistic(sample: &str, size: usize) -> Vec<u8> {
+    // The sample ends with the event, data and envelope objects closing.
+    let head = sample
+        .strip_suffix("}}}")
+        .expect("the event.created sample");
+    let mut body = format!(
+        r#"{head},"context":{{"ip":"203.0.113.7","userAgent":"Mozilla\/5.0 (X11; Linux x86_64)","requestId":"req-7f3a9c","sessionId":"sess-41d2","origin":"web","locale":"en-GB"}},"changes":["#
+    );
+    let tail = r#"]}}}"#;
+    let mut first = true;
+    for i in 0.. {
+        let entry = format!(
+            r#"{}{{"field":"f{i:02}","from":"value {i}","to":"value {}","by":"user-123"}}"#,
+            if first { "" } else { "," },
+            i + 1
+        );
+        // Room left for this entry, the closing and the filler string of the last one.
+        if body.len() + entry.len() + tail.len() + r#",{"note":""}"#.len() > size {
+            break;
+        }
+        body.push_str(&entry);
+        first = false;
+    }
+    let frame = body.len() + tail.len() + r#",{"note":""}"#.len() - usize::from(first);
+    assert!(size >= frame, "BODY_SIZE too small for BODY=realistic");
+    let sep = if first { "" } else { "," };
+    body.push_str(&format!(
+        r#"{sep}{{"note":"{}"}}"#,
+        "n".repeat(size - frame)
+    ));
+    body.push_str(tail);
+    assert_eq!(body.len(), size);
+    serde_json::from_str::<serde_json::Value>(&body).expect("valid JSON");
+    body.into_bytes()
+}
+
 fn usage() -> ! {
     eprintln!(
-        "usage: load_gen <out-file> <count> [<first-index>]   (env: BODY_SIZE, AUDIT_TRAIL_SECRET, THREADS, EVENT_TYPE)"
+        "usage: load_gen <out-file> <count> [<first-index>]   (env: BODY_SIZE, BODY, AUDIT_TRAIL_SECRET, THREADS, EVENT_TYPE)"
     );
     std::process::exit(2)
 }

@@ -23,6 +23,7 @@ pub mod guides;
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
 pub mod inbox;
+pub mod keys;
 pub mod limits;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
@@ -47,6 +48,6 @@ pub use verify::diagnosis::Diagnosis;
 pub use verify::freshness::Freshness;
 pub use verify::headers::{HeaderLookup, WithMethod};
 pub use verify::public_key::{KeyError, PublicKey};
-pub use verify::secret::{Secret, SecretError};
+pub use verify::secret::{KeyMeta, Secret, SecretError};
 pub use verify::signer::Signer;
 pub use verify::{Verifier, signature, time};

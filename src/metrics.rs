@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | [`DELIVERIES`] `webhook_guard_deliveries_total` | counter | `scheme`, `outcome`, `reason` |
 //! | [`DURATION`] `webhook_guard_delivery_duration_seconds` | histogram | `scheme`, `outcome` |
+//! | [`KEY_MATCHES`] `webhook_guard_key_matches_total` | counter | `scheme`, `key` |
 //! | [`INBOX_DELIVERIES`] `webhook_inbox_deliveries_total` | counter | `scheme`, `outcome` |
 //! | [`INBOX_ACK_DURATION`] `webhook_inbox_ack_duration_seconds` | histogram | `scheme` |
 //! | [`INBOX_HANDLER_DURATION`] `webhook_inbox_handler_duration_seconds` | histogram | `scheme`, `outcome` |
@@ -86,6 +87,37 @@ pub const DELIVERIES: &str = "webhook_guard_deliveries_total";
 /// `webhook_guard_delivery_duration_seconds`, labels `scheme`, `outcome`. See the
 /// [module docs](self).
 pub const DURATION: &str = "webhook_guard_delivery_duration_seconds";
+
+/// The counter of verified deliveries by the key that verified them:
+/// `webhook_guard_key_matches_total`, labels `scheme`, `key` (the key's id,
+/// [`Delivery::key_id`](crate::Delivery::key_id); empty for a key without one). Counted once
+/// per verified request (duplicates and handshakes included: they prove the key is in use).
+/// When an old key's count stops growing, it can be removed.
+///
+/// ```
+/// use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+/// use webhook_guard::{Guard, Scheme, Secret, Signer, Verifier};
+///
+/// let recorder = DebuggingRecorder::new();
+/// let snapshotter = recorder.snapshotter();
+/// let old = Secret::new("old-secret").unwrap().with_id("2026-q3");
+/// let new = Secret::new("new-secret").unwrap().with_id("2026-q4");
+/// let guard = Guard::new(Verifier::new(Scheme::github(), [new, old.clone()]));
+/// let headers = Signer::new(Scheme::github(), old).headers(b"{}", 0, "d-1");
+/// metrics::with_local_recorder(&recorder, || {
+///     futures::executor::block_on(async {
+///         let admitted = guard.admit(&headers, "/", "{}".into()).await.unwrap();
+///         admitted.into_admission().finish(200).await;
+///     })
+/// });
+/// let matched: Vec<_> = snapshotter.snapshot().into_vec().into_iter().filter_map(|(key, _, _, value)| {
+///     let key = key.key();
+///     let label = key.labels().find(|l| l.key() == "key")?.value().to_owned();
+///     (key.name() == webhook_guard::metrics::KEY_MATCHES).then_some((label, value))
+/// }).collect();
+/// assert_eq!(matched, [("2026-q3".to_owned(), DebugValue::Counter(1))]);
+/// ```
+pub const KEY_MATCHES: &str = "webhook_guard_key_matches_total";
 
 /// The counter of inbox outcomes: `webhook_inbox_deliveries_total`, labels `scheme`,
 /// `outcome` (`acknowledged`, `duplicate`, `unavailable`, `handled`, `retried`, `dead`,

@@ -11,23 +11,17 @@
 //! `scripts/test.sh`, which installs them.
 
 mod common;
+#[path = "common/sdk_script.rs"]
+mod sdk_script;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::examples::build_example;
 use webhook_guard::{Scheme, Signer};
-
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
-const INSTALL: &str = "run scripts/test.sh, which installs python3 and node packages for the cross-SDK tests (tests/sdk/requirements.txt, tests/sdk/package.json)";
 
 /// One delivery signed by our signer, for the SDKs to verify.
 fn signed(name: &str, scheme: Scheme, secret: &str, body: &str, id: &str) -> serde_json::Value {
     let key = scheme.secret(secret).expect("a valid secret");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs() as i64;
+    let now = sdk_script::now();
     let headers = Signer::new(scheme.clone(), key).headers(body.as_bytes(), now, id);
     serde_json::json!({
         "name": name,
@@ -123,47 +117,15 @@ fn our_deliveries() -> serde_json::Value {
     ])
 }
 
-fn require(program: &str, args: &[&str]) {
-    match Command::new(program).args(args).output() {
-        Ok(output) if output.status.success() => {}
-        _ => panic!("`{program}` is not available: {INSTALL}"),
-    }
-}
-
 #[test]
 fn the_providers_sdks_and_webhook_guard_agree_over_http() {
-    require("python3", &["--version"]);
-    require("node", &["--version"]);
-    let octokit = Path::new(MANIFEST_DIR).join("tests/sdk/node_modules/@octokit/webhooks-methods");
+    sdk_script::require("node", &["--version"]);
+    let octokit = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sdk/node_modules/@octokit/webhooks-methods");
     assert!(
         octokit.exists(),
-        "@octokit/webhooks-methods is not installed: {INSTALL}"
+        "@octokit/webhooks-methods is not installed: {}",
+        sdk_script::INSTALL
     );
-
-    let receivers = [build_example("receiver"), build_example("actix_receiver")];
-    let signed =
-        std::env::temp_dir().join(format!("webhook-guard-sdk-{}.json", std::process::id()));
-    std::fs::write(&signed, our_deliveries().to_string()).expect("temp file written");
-
-    let output = Command::new("python3")
-        .current_dir(MANIFEST_DIR)
-        .arg("tests/sdk/run.py")
-        .arg("--signed")
-        .arg(&signed)
-        .args(&receivers)
-        .output()
-        .expect("python3 runs");
-    let _ = std::fs::remove_file(&signed);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    match output.status.code() {
-        Some(0) => {}
-        Some(2) => panic!(
-            "the providers' SDKs are missing ({}): {INSTALL}",
-            stderr.trim()
-        ),
-        _ => panic!("the cross-SDK checks failed:\n{stdout}\n{stderr}"),
-    }
+    sdk_script::run("run.py", &our_deliveries(), &[]);
 }

@@ -14,28 +14,18 @@
 //! which installs them.
 
 mod common;
+#[path = "common/sdk_script.rs"]
+mod sdk_script;
 
-use std::process::Command;
-
-use common::examples::build_example;
 use webhook_guard::{Scheme, Secret, Signer};
 
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
-const INSTALL: &str = "run scripts/test.sh, which installs python3 and the providers' SDKs for the cross-SDK tests (tests/sdk/requirements.txt)";
 /// The URL the URL-signing schemes (HubSpot, Trello) are signed for in these deliveries.
 const URL: &str = "https://hooks.example.com/webhooks/";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs() as i64
-}
 
 /// One delivery signed by our signer now, for the SDKs to verify.
 fn signed(signer: Signer, secret: &str, body: &str, id: &str) -> serde_json::Value {
     let scheme = signer.scheme().name().to_owned();
-    let headers = signer.headers(body.as_bytes(), now(), id);
+    let headers = signer.headers(body.as_bytes(), sdk_script::now(), id);
     serde_json::json!({
         "scheme": scheme,
         "secret": secret,
@@ -119,36 +109,5 @@ fn our_deliveries() -> serde_json::Value {
 
 #[test]
 fn the_platform_providers_sdks_and_webhook_guard_agree_over_http() {
-    match Command::new("python3").arg("--version").output() {
-        Ok(output) if output.status.success() => {}
-        _ => panic!("`python3` is not available: {INSTALL}"),
-    }
-    let receivers = [build_example("receiver"), build_example("actix_receiver")];
-    let signed = std::env::temp_dir().join(format!(
-        "webhook-guard-sdk-platforms-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&signed, our_deliveries().to_string()).expect("temp file written");
-
-    let output = Command::new("python3")
-        .current_dir(MANIFEST_DIR)
-        .arg("tests/sdk/platforms.py")
-        .arg("--signed")
-        .arg(&signed)
-        .args(&receivers)
-        .output()
-        .expect("python3 runs");
-    let _ = std::fs::remove_file(&signed);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    match output.status.code() {
-        Some(0) => {}
-        Some(2) => panic!(
-            "the providers' SDKs are missing ({}): {INSTALL}",
-            stderr.trim()
-        ),
-        _ => panic!("the cross-SDK checks failed:\n{stdout}\n{stderr}"),
-    }
+    sdk_script::run("platforms.py", &our_deliveries(), &[]);
 }

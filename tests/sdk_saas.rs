@@ -13,22 +13,15 @@
 //! which installs them.
 
 mod common;
+#[path = "common/sdk_script.rs"]
+mod sdk_script;
 
-use std::process::Command;
-
-use common::examples::build_example;
 use webhook_guard::{Scheme, Signer};
-
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
-const INSTALL: &str = "run scripts/test.sh, which installs python3 and the providers' SDKs for the cross-SDK tests (tests/sdk/requirements.txt)";
 
 /// One delivery signed by our signer now, for the SDKs to verify.
 fn signed(scheme: Scheme, secret: &str, body: &str, id: &str) -> serde_json::Value {
     let key = scheme.secret(secret).expect("a valid secret");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs() as i64;
+    let now = sdk_script::now();
     let headers = Signer::new(scheme.clone(), key).headers(body.as_bytes(), now, id);
     serde_json::json!({
         "scheme": scheme.name(),
@@ -105,36 +98,5 @@ fn our_deliveries() -> serde_json::Value {
 
 #[test]
 fn the_saas_providers_sdks_and_webhook_guard_agree_over_http() {
-    match Command::new("python3").arg("--version").output() {
-        Ok(output) if output.status.success() => {}
-        _ => panic!("`python3` is not available: {INSTALL}"),
-    }
-    let receivers = [build_example("receiver"), build_example("actix_receiver")];
-    let signed = std::env::temp_dir().join(format!(
-        "webhook-guard-sdk-saas-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&signed, our_deliveries().to_string()).expect("temp file written");
-
-    let output = Command::new("python3")
-        .current_dir(MANIFEST_DIR)
-        .arg("tests/sdk/saas.py")
-        .arg("--signed")
-        .arg(&signed)
-        .args(&receivers)
-        .output()
-        .expect("python3 runs");
-    let _ = std::fs::remove_file(&signed);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    match output.status.code() {
-        Some(0) => {}
-        Some(2) => panic!(
-            "the providers' SDKs are missing ({}): {INSTALL}",
-            stderr.trim()
-        ),
-        _ => panic!("the cross-SDK checks failed:\n{stdout}\n{stderr}"),
-    }
+    sdk_script::run("saas.py", &our_deliveries(), &[]);
 }

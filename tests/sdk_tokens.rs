@@ -14,22 +14,16 @@
 //! Never skipped: without python3 it fails and says to run `scripts/test.sh`.
 
 mod common;
+#[path = "common/sdk_script.rs"]
+mod sdk_script;
 
-use std::process::Command;
-
-use common::examples::build_example;
 use webhook_guard::testing::catalog::{self, Env, Sample};
 
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
-const INSTALL: &str = "run scripts/test.sh, which installs python3 for the cross-SDK tests";
 const NAMES: [&str; 6] = ["gitlab", "postmark", "okta", "msgraph", "mailgun", "asana"];
 
 /// Each provider's delivery as the catalog signs it, with a secret of our own.
 fn our_deliveries() -> serde_json::Value {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs() as i64;
+    let now = sdk_script::now();
     let secrets = [
         ("gitlab", "glt-4f2a9c0d7e1b"),
         ("postmark", "hooks:p4ssw0rd-with:colon"),
@@ -58,44 +52,20 @@ fn our_deliveries() -> serde_json::Value {
 
 #[test]
 fn token_and_body_signed_providers_agree_with_their_documented_algorithms() {
-    match Command::new("python3").arg("--version").output() {
-        Ok(output) if output.status.success() => {}
-        _ => panic!("`python3` is not available: {INSTALL}"),
-    }
-    let receivers = [build_example("receiver"), build_example("actix_receiver")];
-    let signed = std::env::temp_dir().join(format!(
-        "webhook-guard-sdk-tokens-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&signed, our_deliveries().to_string()).expect("temp file written");
     // Inline, then in inbox mode on SQLite (a database per receiver in a fresh directory).
     let inbox = std::env::temp_dir().join(format!(
         "webhook-guard-sdk-tokens-inbox-{}",
         std::process::id()
     ));
     std::fs::create_dir_all(&inbox).expect("temp dir created");
-    for mode in [None, Some(&inbox)] {
-        let mut command = Command::new("python3");
-        command
-            .current_dir(MANIFEST_DIR)
-            .arg("tests/sdk/tokens.py")
-            .arg("--signed")
-            .arg(&signed);
-        if let Some(dir) = mode {
-            command.arg("--inbox").arg(dir);
-        }
-        let output = command.args(&receivers).output().expect("python3 runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        println!("{stdout}");
-        eprintln!("{stderr}");
-        assert!(
-            output.status.success(),
-            "the documented-algorithm checks failed ({mode:?}):\n{stdout}\n{stderr}"
-        );
+    let signed = our_deliveries();
+    for extra in [
+        vec![],
+        vec!["--inbox".into(), inbox.clone().into_os_string()],
+    ] {
+        let stdout = sdk_script::run("tokens.py", &signed, &extra);
         // Every check ran: the script prints one line per check, and fails on none.
         assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
     }
-    let _ = std::fs::remove_file(&signed);
     let _ = std::fs::remove_dir_all(&inbox);
 }

@@ -1,4 +1,5 @@
-//! The 17 routes of the example receivers, as the command knows them: each route's path, its
+//! The first 17 routes of the example receivers (the others come from the library's catalog,
+//! `catalog.rs`), as the command knows them: each route's path, its
 //! scheme, where its secret or key comes from (the same environment variables and demo values
 //! as `cargo run --example receiver`, listed in the README's "example receivers' interface"
 //! table; the values themselves are `webhook_guard::testing::demo`), a realistic sample body

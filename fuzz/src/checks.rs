@@ -494,6 +494,13 @@ pub fn check_verify(data: &[u8]) {
         Err(other) => panic!("a signed delivery was refused: {other:?}"),
     }
 
+    // A body that is not one JSON object, as serde_json reads it skipping every value, is
+    // refused by every scheme here (they all read JSON): the verifier's own walk of the body
+    // (`verify::scan`) must not let one through.
+    if !is_json_object(&request.body) {
+        assert!(result.is_err(), "a body serde_json refuses verified");
+    }
+
     // When the body is a clean JSON object with every field the scheme reads well-formed, it
     // must be accepted.
     let Ok(fields) = &fields else { return };
@@ -538,6 +545,33 @@ fn header_text(request: &Request, name: &str) -> Option<String> {
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID_LEN && !id.chars().any(char::is_control)
+}
+
+/// Whether `body` is one JSON object for serde_json, reading its keys as `&str` and skipping
+/// every value (the least any JSON scheme's reader checks).
+fn is_json_object(body: &[u8]) -> bool {
+    struct Key;
+    impl<'de> serde::Deserialize<'de> for Key {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d).map(|_| Key)
+        }
+    }
+    struct Object;
+    impl<'de> Visitor<'de> for Object {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_entry::<Key, de::IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        return false;
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    de::Deserializer::deserialize_map(&mut de, Object).is_ok() && de.end().is_ok()
 }
 
 /// The keys a verify scheme or an event reads at the top level of a body.

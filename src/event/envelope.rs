@@ -24,10 +24,13 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
+use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use super::JsonText;
 
 /// The wire names of a provider's envelope fields (its `data` is `data` for every provider).
 pub(crate) struct WireKeys {
@@ -78,10 +81,28 @@ pub(crate) fn parse_one_pass<K: WireData>(json: &str) -> Option<OnePass<K>> {
 }
 
 /// The whole event's raw JSON for an unknown type read by [`parse_one_pass`] from `json`: the
-/// text without the whitespace around it, as `serde_json` gives a [`RawValue`].
-pub(crate) fn raw_of(json: &str) -> Option<Box<RawValue>> {
-    let trimmed = json.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
-    RawValue::from_string(trimmed.to_owned()).ok()
+/// text without the whitespace around it, as `serde_json` gives a [`RawValue`]. A copy of it,
+/// not validated again (the one pass did).
+pub(crate) fn raw_of(json: &str) -> Option<JsonText> {
+    Some(JsonText::checked(Bytes::copy_from_slice(
+        trimmed(json).as_bytes(),
+    )))
+}
+
+/// [`raw_of`] for `json` read from `body`: a slice of the body, no copy.
+pub(crate) fn shared_raw_of(body: &Bytes, json: &str) -> Option<JsonText> {
+    let text = trimmed(json).as_bytes();
+    // `json` is `body` read as text; anything else is copied.
+    if body.as_ptr_range().contains(&text.as_ptr()) || text.is_empty() {
+        Some(JsonText::checked(body.slice_ref(text)))
+    } else {
+        raw_of(json)
+    }
+}
+
+/// JSON text without the whitespace around its value.
+fn trimmed(json: &str) -> &str {
+    json.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
 /// The error that sends a body to the reference parse: its message is never shown.
@@ -399,7 +420,7 @@ macro_rules! event_enum {
             /// # Ok::<(), serde_json::Error>(())
             /// ```
             pub fn from_raw(raw: &::serde_json::value::RawValue) -> Result<Self, serde_json::Error> {
-                match Self::one_pass(raw.get(), || Some(raw.to_owned())) {
+                match Self::one_pass(raw.get(), || Some($crate::event::JsonText::Raw(raw.to_owned()))) {
                     Some(event) => Ok(event),
                     None => Self::from_raw_reference(raw),
                 }
@@ -408,7 +429,7 @@ macro_rules! event_enum {
             /// The one-pass parse; `None` sends the body to the reference parse.
             pub(crate) fn one_pass(
                 json: &str,
-                raw: impl FnOnce() -> Option<Box<::serde_json::value::RawValue>>,
+                raw: impl FnOnce() -> Option<$crate::event::JsonText>,
             ) -> Option<Self> {
                 use $crate::event::envelope::OnePass;
                 Some(match $crate::event::envelope::parse_one_pass::<KnownData>(json)? {
@@ -554,8 +575,16 @@ macro_rules! event_enum {
         }
 
         impl $crate::event::NativeEvent for $Enum {
-            fn one_pass_json(json: &str) -> Option<Self> {
-                Self::one_pass(json, || $crate::event::envelope::raw_of(json))
+            fn one_pass_json(body: &::bytes::Bytes, json: &str) -> Option<Self> {
+                Self::one_pass(json, || $crate::event::envelope::shared_raw_of(body, json))
+            }
+
+            const KEYS: $crate::event::envelope::WireKeys =
+                <KnownData as $crate::event::envelope::WireData>::KEYS;
+            const KNOWN: &'static [&'static str] = $KNOWN;
+
+            fn from_unknown(event: $crate::event::UnknownEvent) -> Self {
+                Self::Unknown(event)
             }
 
             fn envelope_field(&self, name: &str) -> Option<&str> {

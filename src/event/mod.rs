@@ -67,7 +67,10 @@
 //! ```
 
 use std::any::Any;
+use std::fmt;
+use std::sync::OnceLock;
 
+use bytes::Bytes;
 use serde::de::{self, DeserializeOwned, Unexpected};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -152,8 +155,18 @@ pub(crate) fn parse_body<T: DeserializeOwned + 'static>(
 /// schemes of the providers whose events this crate models): the typed event is then the body's
 /// validation, and the envelope fields the scheme reads come from it.
 pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
-    /// The one-pass parse; `None` for anything but a well-formed envelope.
-    fn one_pass_json(json: &str) -> Option<Self>;
+    /// The one-pass parse of `json`, which is `body` read as text (an unknown event's raw
+    /// JSON is a slice of it); `None` for anything but a well-formed envelope.
+    fn one_pass_json(body: &Bytes, json: &str) -> Option<Self>;
+
+    /// The wire names of the envelope's fields.
+    const KEYS: envelope::WireKeys;
+
+    /// The types the enum models.
+    const KNOWN: &'static [&'static str];
+
+    /// The enum's `Unknown` variant.
+    fn from_unknown(event: UnknownEvent) -> Self;
 
     /// The value of the top-level field `name`, when it is an envelope field this event holds
     /// as a string; `None` when it is not (the verifier then scans the body itself).
@@ -171,13 +184,18 @@ pub(crate) type NativeParsed = (
 /// envelope fields held as a string (the verifier then scans the body as for any scheme, so the
 /// results never differ).
 pub(crate) fn parse_native<E: NativeEvent>(
-    body: &[u8],
+    body: &Bytes,
     names: &[Option<&str>],
 ) -> Option<(
     crate::verify::fields::Fields<'static>,
     Box<dyn Any + Send + Sync>,
 )> {
-    let event = E::one_pass_json(std::str::from_utf8(body).ok()?)?;
+    let json = std::str::from_utf8(body).ok()?;
+    let event = match unknown_by_walk::<E>(body, json, names) {
+        Walked::Unknown(fields, event) => return Some((fields, Box::new(E::from_unknown(event)))),
+        Walked::Malformed => return None,
+        Walked::Other => E::one_pass_json(body, json)?,
+    };
     let mut fields: crate::verify::fields::Fields<'static> = Default::default();
     for (slot, name) in fields.iter_mut().zip(names) {
         if let Some(name) = name {
@@ -187,6 +205,98 @@ pub(crate) fn parse_native<E: NativeEvent>(
         }
     }
     Some((fields, Box::new(event)))
+}
+
+/// What [`unknown_by_walk`] found.
+// Returned once per delivery and moved straight into the result: a box would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
+enum Walked {
+    /// A well-formed envelope of a type the enum does not model, read whole: the event and the
+    /// scheme's fields.
+    Unknown(crate::verify::fields::Fields<'static>, UnknownEvent),
+    /// Not one JSON object (the one-pass parse would refuse it too).
+    Malformed,
+    /// A known type, or an envelope the walk leaves to the one-pass parse (a repeated or
+    /// escaped envelope field, a tenant or timestamp that is not a plain string, a wanted field
+    /// that is not the id, type or tenant).
+    Other,
+}
+
+/// The one pass for the ordinary case of a type the enum does not model: a walk of the body
+/// (`verify::scan`, which also validates it) that reads the envelope's fields, and the event
+/// from them, its raw JSON a slice of the body. The walk stops at a known type's name (then the
+/// one-pass parse reads the event, as it always did). Whatever it returns as `Unknown` is what
+/// the one-pass parse gives for the same body, and the tests check it on the same bodies.
+fn unknown_by_walk<E: NativeEvent>(body: &Bytes, json: &str, names: &[Option<&str>]) -> Walked {
+    use crate::verify::scan::{self, Flow, plain_string};
+    let keys = &E::KEYS;
+    let envelope = [
+        Some(keys.id),
+        Some(keys.kind),
+        Some(keys.tenant),
+        Some(keys.timestamp),
+        Some("data"),
+    ];
+    let mut seen = [0u8; 5];
+    let mut read: [Option<&str>; 3] = [None; 3];
+    let mut other = false;
+    let walked = scan::object(json, &envelope, |i, token| {
+        seen[i] += 1;
+        let plain = plain_string(token);
+        // A repeated envelope field, or one the one-pass parse reads strictly that is not a
+        // plain string (the timestamp's and tenant's values are parsed as JSON values, which
+        // may refuse a number such as 1e400): the one-pass parse decides.
+        if seen[i] > 1 || (i < 4 && plain.is_none()) {
+            other = true;
+            return Ok::<_, scan::Malformed>(Flow::Stop);
+        }
+        if i == 1 && plain.is_some_and(|kind| E::KNOWN.contains(&kind)) {
+            other = true;
+            return Ok(Flow::Stop);
+        }
+        if let Some(slot) = read.get_mut(i) {
+            *slot = plain;
+        }
+        Ok(Flow::Continue)
+    });
+    match walked {
+        Err(_) => return Walked::Malformed,
+        Ok(false) => return Walked::Other,
+        Ok(true) if other => return Walked::Other,
+        Ok(true) => {}
+    }
+    let [Some(id), Some(kind), tenant] = read else {
+        return Walked::Other;
+    };
+    let mut fields: crate::verify::fields::Fields<'static> = Default::default();
+    for (slot, name) in fields.iter_mut().zip(names) {
+        let Some(name) = *name else { continue };
+        let value = if name == keys.id {
+            id
+        } else if name == keys.kind {
+            kind
+        } else if name == keys.tenant
+            && let Some(tenant) = tenant
+        {
+            tenant
+        } else {
+            return Walked::Other;
+        };
+        *slot = Some(std::borrow::Cow::Owned(value.to_owned()));
+    }
+    let Some(text) = envelope::shared_raw_of(body, json) else {
+        return Walked::Other;
+    };
+    Walked::Unknown(
+        fields,
+        UnknownEvent::new(
+            kind.to_owned(),
+            id.to_owned(),
+            tenant.map(str::to_owned),
+            text,
+        ),
+    )
 }
 
 /// The data of one known event type: ties a data struct to its type name, so an
@@ -235,12 +345,86 @@ pub trait EventData {
 /// assert_eq!(serde_json::to_string(&unknown)?, body); // byte for byte
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UnknownEvent {
     event_type: String,
     id: String,
     tenant_id: Option<String>,
-    raw: Box<RawValue>,
+    json: JsonText,
+}
+
+/// An event's JSON text, checked (one JSON value, no whitespace around it).
+#[derive(Clone)]
+pub(crate) enum JsonText {
+    /// As the reference parse captured it.
+    Raw(Box<RawValue>),
+    /// A slice of the text the one-pass parser read and validated whole: a verified body's
+    /// `Bytes` (no copy), or a copy of the caller's text. Its [`RawValue`] is made only if it
+    /// is asked for (serde_json would validate the text again to make one).
+    Checked {
+        text: Bytes,
+        raw: OnceLock<Box<RawValue>>,
+    },
+}
+
+impl JsonText {
+    /// Text the one-pass parser validated (its UTF-8 included).
+    pub(crate) fn checked(text: Bytes) -> Self {
+        Self::Checked {
+            text,
+            raw: OnceLock::new(),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Raw(raw) => raw.get(),
+            // Valid UTF-8 by construction (the one pass read it as a `&str`): the check cannot
+            // fail, and costs a fraction of a JSON walk, only when a handler asks for the text.
+            Self::Checked { text, .. } => std::str::from_utf8(text).unwrap_or_default(),
+        }
+    }
+
+    fn raw(&self) -> &RawValue {
+        match self {
+            Self::Raw(raw) => raw,
+            Self::Checked { text, raw } => raw.get_or_init(|| raw_value(text)),
+        }
+    }
+
+    fn into_raw(self) -> Box<RawValue> {
+        match self {
+            Self::Raw(raw) => raw,
+            Self::Checked { text, raw } => raw.into_inner().unwrap_or_else(|| raw_value(&text)),
+        }
+    }
+}
+
+/// The [`RawValue`] of text the one-pass parser validated.
+fn raw_value(text: &Bytes) -> Box<RawValue> {
+    let text = std::str::from_utf8(text).unwrap_or_default().to_owned();
+    // Valid JSON by construction; `null` keeps this total without a panic.
+    RawValue::from_string(text).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+impl fmt::Debug for UnknownEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As the derived `Debug` with a `Box<RawValue>` field wrote it.
+        struct Raw<'a>(&'a str);
+        impl fmt::Debug for Raw<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("RawValue")
+                    .field(&format_args!("{}", self.0))
+                    .finish()
+            }
+        }
+        f.debug_struct("UnknownEvent")
+            .field("event_type", &self.event_type)
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("raw", &Raw(self.json.as_str()))
+            .finish()
+    }
 }
 
 impl UnknownEvent {
@@ -248,13 +432,13 @@ impl UnknownEvent {
         event_type: String,
         id: String,
         tenant_id: Option<String>,
-        raw: Box<RawValue>,
+        json: JsonText,
     ) -> Self {
         Self {
             event_type,
             id,
             tenant_id,
-            raw,
+            json,
         }
     }
 
@@ -276,28 +460,32 @@ impl UnknownEvent {
 
     /// The whole event as raw JSON: the exact bytes of the value that was parsed (whitespace
     /// around the top-level value is not part of it).
+    ///
+    /// Made on the first call: a verified delivery of an unknown type is not copied (its text
+    /// is a slice of the body) until a handler asks for a `RawValue`; [`json`](Self::json)
+    /// gives the same text without one.
     pub fn raw(&self) -> &RawValue {
-        &self.raw
+        self.json.raw()
     }
 
     /// The whole event's JSON text, as received.
     pub fn json(&self) -> &str {
-        self.raw.get()
+        self.json.as_str()
     }
 
     /// Parses the raw text into a [`serde_json::Value`] (an owned tree, for inspection).
     pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
-        serde_json::from_str(self.raw.get())
+        serde_json::from_str(self.json())
     }
 
     /// Parses the raw text as `T`, for a type the caller models itself.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(self.raw.get())
+        serde_json::from_str(self.json())
     }
 
     /// Gives back the raw JSON.
     pub fn into_raw(self) -> Box<RawValue> {
-        self.raw
+        self.json.into_raw()
     }
 }
 
@@ -306,7 +494,7 @@ impl PartialEq for UnknownEvent {
         self.event_type == other.event_type
             && self.id == other.id
             && self.tenant_id == other.tenant_id
-            && self.raw.get() == other.raw.get()
+            && self.json() == other.json()
     }
 }
 
@@ -314,7 +502,7 @@ impl Eq for UnknownEvent {}
 
 impl Serialize for UnknownEvent {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.raw.serialize(serializer)
+        self.raw().serialize(serializer)
     }
 }
 
@@ -441,7 +629,7 @@ impl EnvelopeKeys {
             self.event_type.unwrap_or_default(),
             self.id,
             self.tenant_id,
-            raw.to_owned(),
+            JsonText::Raw(raw.to_owned()),
         )
     }
 }
@@ -527,5 +715,140 @@ mod tests {
         }
         let event: AuditTrailEvent = parse_body(bodies[0].as_bytes()).expect("a sample");
         assert!(!event.is_unknown());
+    }
+
+    /// `parse_native` as it was before the walk: the one-pass parse, then its envelope fields.
+    fn one_pass_native<E: NativeEvent + fmt::Debug>(
+        body: &Bytes,
+        names: &[Option<&str>],
+    ) -> Option<(crate::verify::fields::Fields<'static>, String)> {
+        let event = E::one_pass_json(body, std::str::from_utf8(body).ok()?)?;
+        let mut fields: crate::verify::fields::Fields<'static> = Default::default();
+        for (slot, name) in fields.iter_mut().zip(names) {
+            if let Some(name) = name {
+                *slot = Some(std::borrow::Cow::Owned(
+                    event.envelope_field(name)?.to_owned(),
+                ));
+            }
+        }
+        Some((fields, format!("{event:?}")))
+    }
+
+    fn native_by_walk<E: NativeEvent + fmt::Debug>(
+        body: &Bytes,
+        names: &[Option<&str>],
+    ) -> Option<(crate::verify::fields::Fields<'static>, String)> {
+        let (fields, event) = parse_native::<E>(body, names)?;
+        let event = event.downcast::<E>().ok()?;
+        Some((fields, format!("{event:?}")))
+    }
+
+    fn envelope_field() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec![
+            "id",
+            "type",
+            "timestamp",
+            "tenantId",
+            "event_id",
+            "event_type",
+            "organization_id",
+            "data",
+            "extra",
+            "i\\u0064",
+            "ty\\u0070e",
+        ]);
+        let value = prop::sample::select(vec![
+            r#""whd_1""#,
+            r#""alert.resolved""#,
+            r#""ticket.resolved""#,
+            r#""new.type""#,
+            r#""new\u002etype""#,
+            r#""2025-01-15T10:30:00Z""#,
+            r#""t1""#,
+            "{}",
+            r#"{"alert":7}"#,
+            r#"[1,"two",null]"#,
+            "1e400",
+            "-0",
+            "null",
+            "true",
+            "[1,]",
+            r#""\ud800""#,
+        ]);
+        (key, value).prop_map(|(k, v)| format!(r#""{k}":{v}"#))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8000))]
+
+        /// The walk's unknown events and fields are the one-pass parse's, whatever the body.
+        #[test]
+        fn the_walk_reads_unknown_events_as_the_one_pass_parse(
+            fields in proptest::collection::vec(envelope_field(), 0..8),
+            space in proptest::prelude::any::<bool>(),
+        ) {
+            let body = Bytes::from(format!("{{{}}}{}", fields.join(","), if space { " " } else { "" }));
+            for names in [
+                &[Some("id"), Some("type"), Some("tenantId"), None, Some("id"), None, None][..],
+                &[Some("id"), Some("type")],
+                &[Some("id"), Some("timestamp")],
+                &[Some("event_id"), Some("event_type"), Some("organization_id")],
+            ] {
+                proptest::prop_assert_eq!(
+                    native_by_walk::<AuditTrailEvent>(&body, names),
+                    one_pass_native::<AuditTrailEvent>(&body, names)
+                );
+                proptest::prop_assert_eq!(
+                    native_by_walk::<PaloEvent>(&body, names),
+                    one_pass_native::<PaloEvent>(&body, names)
+                );
+            }
+        }
+    }
+
+    /// A verified body of an unknown type is read once: its event's text is the body's own
+    /// bytes (no copy, no second walk), and gives what the reference parse's `RawValue` does.
+    #[test]
+    fn an_unknown_event_from_a_verified_body_shares_its_bytes() {
+        let text = " {\"id\":\"whd_1\",\"type\":\"user.deleted\",\"tenantId\":\"t1\",\"data\":{\"a\":[1,\"\\u00e9\"]}}\n";
+        let body = Bytes::from(text);
+        let (fields, event) =
+            parse_native::<AuditTrailEvent>(&body, &[Some("id"), Some("type")]).expect("one pass");
+        assert_eq!(fields[0].as_deref(), Some("whd_1"));
+        assert_eq!(fields[1].as_deref(), Some("user.deleted"));
+        let Ok(event) = event.downcast::<AuditTrailEvent>() else {
+            panic!("not an Audit Trail event")
+        };
+        let AuditTrailEvent::Unknown(unknown) = *event else {
+            panic!("not unknown")
+        };
+        let json = unknown.json();
+        assert_eq!(json, text.trim());
+        assert!(body.as_ptr_range().contains(&json.as_ptr()), "a copy");
+        let reference: Box<RawValue> = serde_json::from_str(text).unwrap();
+        assert_eq!(unknown.raw().get(), reference.get());
+        assert_eq!(
+            serde_json::to_string(&unknown).unwrap(),
+            serde_json::to_string(&reference).unwrap()
+        );
+        assert_eq!(
+            format!("{unknown:?}"),
+            format!("{:?}", {
+                let AuditTrailEvent::Unknown(copy) =
+                    AuditTrailEvent::from_raw_reference(&reference).unwrap()
+                else {
+                    panic!("not unknown")
+                };
+                copy
+            })
+        );
+        assert_eq!(unknown.clone().into_raw().get(), reference.get());
+        // Not asked for before `into_raw`: made then.
+        let fresh = AuditTrailEvent::from_slice(text.as_bytes()).unwrap();
+        let AuditTrailEvent::Unknown(fresh) = fresh else {
+            panic!("not unknown")
+        };
+        assert_eq!(fresh.into_raw().get(), reference.get());
     }
 }

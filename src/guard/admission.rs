@@ -147,6 +147,16 @@ impl Guard {
         let verifier = self.verifier();
         // The body again for a refusal's diagnosis, only when it will be logged (a refcount).
         let mut diagnosable = None;
+        // Keys from a key source may need loading first (never for a fixed set).
+        if self.inner.resolver.is_none()
+            && verifier.secrets().source().is_some()
+            && let Err(rejection) = verifier
+                .prepare_keys(verifier.secrets(), headers, &body)
+                .await
+        {
+            telemetry.record(Outcome::Refused(&rejection), None);
+            return Err(rejection);
+        }
         // Without a resolver nothing waits: verified in place, not through another future.
         let verified = match &self.inner.resolver {
             None => {
@@ -243,6 +253,7 @@ impl Guard {
                 return Err(self.unavailable());
             }
         };
+        verifier.prepare_keys(&secrets, headers, &body).await?;
         verifier.verify_read(headers, head, target, body, &secrets, now)
     }
 

@@ -54,6 +54,7 @@ impl Telemetry {
                 "webhook",
                 scheme = &**scheme,
                 delivery_id = Empty,
+                key_id = Empty,
                 outcome = Empty
             ),
             scheme: Arc::clone(scheme),
@@ -70,6 +71,19 @@ impl Telemetry {
     /// sender's word).
     pub(super) fn verified(&self, delivery: &Delivery) {
         self.span.record("delivery_id", delivery.id());
+        if let Some(key_id) = delivery.key_id() {
+            self.span.record("key_id", key_id);
+        }
+        #[cfg(feature = "metrics")]
+        metrics::counter!(
+            crate::metrics::KEY_MATCHES,
+            "scheme" => metrics::SharedString::from(Arc::clone(&self.scheme)),
+            "key" => delivery.key_id.as_ref().map_or_else(
+                || metrics::SharedString::const_str(""),
+                |id| metrics::SharedString::from(Arc::clone(id)),
+            )
+        )
+        .increment(1);
     }
 
     /// Logs (and counts) one outcome. `delivery` is given only once it verified.

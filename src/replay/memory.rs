@@ -94,6 +94,47 @@ struct Inner {
     refused_full: AtomicU64,
     evicted: AtomicU64,
     evicted_live: AtomicU64,
+    /// Writes to the cache since the housekeeper was last woken.
+    writes: AtomicU64,
+    /// The thread that applies moka's pending writes (see [`Housekeeper`]); `None` if it could
+    /// not be started (moka then applies them inline, as it always can).
+    housekeeper: Option<std::thread::Thread>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The housekeeper holds a `Weak`: woken, it finds the store gone and ends.
+        if let Some(thread) = &self.housekeeper {
+            thread.unpark();
+        }
+    }
+}
+
+/// moka queues each write and applies the queue (its "pending tasks") inline, in whichever
+/// call finds 64 of them waiting: one request in 64 paid for the others' bookkeeping. A thread
+/// per store applies them instead, woken every [`WAKE_EVERY`] writes, before the queue
+/// reaches moka's mark: the requests' threads rarely pay it (moka still applies them inline
+/// if the thread falls behind, so nothing waits on it).
+struct Housekeeper;
+
+/// Writes between two wake-ups of the housekeeper: half of moka's inline mark (64).
+const WAKE_EVERY: u64 = 32;
+
+impl Housekeeper {
+    /// Starts the thread for the store behind `inner`; `None` if the system refuses a thread.
+    fn start(inner: std::sync::Weak<Inner>) -> Option<std::thread::Thread> {
+        std::thread::Builder::new()
+            .name("webhook-guard-moka".into())
+            .spawn(move || {
+                loop {
+                    std::thread::park();
+                    let Some(inner) = inner.upgrade() else { return };
+                    inner.cache.run_pending_tasks();
+                }
+            })
+            .ok()
+            .map(|handle| handle.thread().clone())
+    }
 }
 
 /// One shard of the running claims: each key's token, lease and slot.
@@ -224,6 +265,16 @@ impl MemoryStore {
         millis(self.inner.epoch.elapsed())
     }
 
+    /// Counts a write to the cache, and wakes the housekeeper every [`WAKE_EVERY`].
+    fn wrote(&self) {
+        let inner = &*self.inner;
+        if let Some(thread) = &inner.housekeeper
+            && inner.writes.fetch_add(1, Ordering::Relaxed) % WAKE_EVERY == WAKE_EVERY - 1
+        {
+            thread.unpark();
+        }
+    }
+
     fn in_flight(&self, key: u128) -> MutexGuard<'_, Running> {
         // The key's top bits pick the shard (its low bits hash inside it).
         lock(&self.inner.in_flight[(key >> 124) as usize % SHARDS])
@@ -279,6 +330,7 @@ impl MemoryStore {
                 let absent = !inner.cache.contains_key(&raw);
                 if absent {
                     inner.cache.insert(raw, Arc::clone(&slot));
+                    self.wrote();
                     let in_flight_entry = InFlight {
                         token,
                         lease_until: times.lease_until,
@@ -376,7 +428,9 @@ impl MemoryStore {
     /// holds its slot already sees it removed and looks again. `evicting_at`: to make room, at
     /// that time, when a live key must never go.
     fn remove(&self, key: u128, evicting_at: Option<u64>) -> bool {
-        let Some(slot) = self.inner.cache.remove(&key) else {
+        let removed = self.inner.cache.remove(&key);
+        self.wrote();
+        let Some(slot) = removed else {
             return false;
         };
         let mut in_flight = self.in_flight(key);
@@ -482,7 +536,7 @@ impl StoreBuilder<MemoryStore> {
             .initial_capacity(self.initial_table())
             .build();
         MemoryStore {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|weak| Inner {
                 hasher: KeyHasher::new(),
                 cache,
                 ledger: Mutex::new(Ledger {
@@ -499,6 +553,8 @@ impl StoreBuilder<MemoryStore> {
                 refused_full: AtomicU64::new(0),
                 evicted: AtomicU64::new(0),
                 evicted_live: AtomicU64::new(0),
+                writes: AtomicU64::new(0),
+                housekeeper: Housekeeper::start(weak.clone()),
             }),
         }
     }
@@ -624,5 +680,29 @@ mod tests {
             Ok(super::Claim::Done)
         ));
         assert_eq!(store.evicted_live(), 0);
+    }
+
+    #[test]
+    fn the_housekeeper_applies_moka_s_pending_writes_off_the_request_thread() {
+        let store = super::MemoryStore::builder().capacity(1000).build();
+        let window = std::time::Duration::from_secs(60);
+        // Fewer writes than moka's inline mark (64): no claim applies them itself.
+        for i in 0..super::WAKE_EVERY {
+            let id = format!("evt_{i}");
+            let claim = store.claim_now(super::ReplayKey::new("palo", None, &id), window);
+            assert!(matches!(claim, Ok(super::Claim::Fresh(_))));
+        }
+        // moka counts an entry only once its write is applied: the housekeeper's doing, as
+        // nothing here calls `run_pending_tasks` (`entry_count()` of the store would).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while store.inner.cache.entry_count() < super::WAKE_EVERY {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "pending writes not applied: {}",
+                store.inner.cache.entry_count()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(store.inner.housekeeper.is_some());
     }
 }

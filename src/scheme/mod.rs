@@ -16,7 +16,9 @@
 //! headers), [`Scheme::openai`] and [`Scheme::replicate`] (`webhook-*`); with the `sha1`
 //! feature `Scheme::twilio`, `Scheme::intercom`, `Scheme::vercel` and `Scheme::trello`; with `ed25519`
 //! `Scheme::discord` and `Scheme::standard_webhooks_ed25519`; with `ecdsa`
-//! `Scheme::sendgrid`; with `rsa` `Scheme::paypal`); another provider is described
+//! `Scheme::sendgrid` and `Scheme::plaid`; with `rsa` `Scheme::paypal`, `Scheme::sns` and
+//! `Scheme::pubsub`);
+//! another provider is described
 //! with [`Scheme::builder`], without forking the crate (`examples/custom_scheme.rs` walks
 //! through one):
 //!
@@ -63,6 +65,7 @@ pub(crate) mod coinbase;
 mod discord;
 mod dropbox;
 pub(crate) mod encoding;
+mod envelope;
 mod github;
 pub(crate) mod gitlab;
 pub(crate) mod handshake;
@@ -80,7 +83,11 @@ mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
+#[cfg(feature = "ecdsa")]
+pub(crate) mod plaid;
 pub(crate) mod postmark;
+#[cfg(feature = "rsa")]
+pub(crate) mod pubsub;
 pub(crate) mod razorpay;
 pub(crate) mod replicate;
 pub(crate) mod resend;
@@ -89,6 +96,8 @@ mod sendgrid;
 pub(crate) mod sentry;
 mod shopify;
 mod slack;
+#[cfg(feature = "rsa")]
+pub(crate) mod sns;
 mod square;
 mod standard_webhooks;
 mod stripe;
@@ -103,7 +112,16 @@ pub(crate) mod vercel;
 pub(crate) mod xero;
 mod zoom;
 
+pub(crate) use envelope::allowed_url_host;
+pub use envelope::{
+    Envelope, FieldList, JwtRules, SignatureHash, SignedFields, TypeNames, body_sha256_hex,
+    host_matches,
+};
 pub use palo::PALO_MIN_SECRET_LEN;
+#[cfg(feature = "rsa")]
+pub use pubsub::GOOGLE_CERTS_URL;
+#[cfg(feature = "rsa")]
+pub use sns::{SNS_CERTIFICATE_HOSTS, sns_string_to_sign};
 
 use std::borrow::Cow;
 use std::fmt;
@@ -566,6 +584,8 @@ pub struct Scheme {
     pub(crate) signature_field: Option<Field>,
     /// The provider's event enum, for the built-in schemes whose events this crate models.
     pub(crate) native_event: Option<NativeParse>,
+    /// Where the signature is when it is not a header over the signed pieces.
+    pub(crate) envelope: Option<Envelope>,
 }
 
 /// Reads a verified body's fields and its typed event in one pass (see
@@ -573,7 +593,7 @@ pub struct Scheme {
 /// accepts, so it does not take part in comparisons.
 #[derive(Clone, Copy)]
 pub(crate) struct NativeParse(
-    pub(crate) fn(&[u8], &[Option<&str>]) -> Option<crate::event::NativeParsed>,
+    pub(crate) fn(&bytes::Bytes, &[Option<&str>]) -> Option<crate::event::NativeParsed>,
 );
 
 impl PartialEq for NativeParse {
@@ -624,7 +644,14 @@ impl Scheme {
             second_signature_header: None,
             signature_field: None,
             body_unsigned: false,
+            envelope: None,
         }
+    }
+
+    /// Where the signature is when it is not a header over the signed pieces (see
+    /// [`Envelope`]).
+    pub fn envelope(&self) -> Option<&Envelope> {
+        self.envelope.as_ref()
     }
 
     /// The signature algorithm.
@@ -654,6 +681,15 @@ impl Scheme {
         &self,
         header: &'h [u8],
     ) -> Result<crate::verify::signature::ParsedSignature<'h>, crate::Rejection> {
+        match &self.envelope {
+            Some(Envelope::Jwt(rules)) => {
+                return crate::verify::envelope::parse_token(header, rules);
+            }
+            Some(Envelope::SignedFields(_)) => {
+                return Ok(crate::verify::signature::ParsedSignature::default());
+            }
+            None => {}
+        }
         self.signature_format
             .parse_len(header, self.algorithm.signature_len())
     }
@@ -717,9 +753,22 @@ impl Scheme {
         self
     }
 
-    /// True when the scheme reads a timestamp (and so checks freshness).
+    /// True when the scheme reads a timestamp (and so checks freshness): a timestamp field,
+    /// or a token's `iat`.
     pub fn has_timestamp(&self) -> bool {
-        self.timestamp.is_some()
+        self.timestamp.is_some() || matches!(self.envelope, Some(Envelope::Jwt(_)))
+    }
+
+    /// True when the replay store also remembers the signature ([`IdBinding::Unsigned`]),
+    /// unless the signature is a bearer token that does not sign the body: a sender may
+    /// reuse one token for many deliveries (Google's for Pub/Sub push), which would make
+    /// every delivery after the first a duplicate.
+    pub(crate) fn remembers_signature(&self) -> bool {
+        let body_free_token = matches!(
+            &self.envelope,
+            Some(Envelope::Jwt(rules)) if rules.body_sha256_claim.is_none()
+        );
+        self.id_binding == IdBinding::Unsigned && !body_free_token
     }
 
     /// How the id is bound to the signature.
@@ -897,12 +946,26 @@ pub struct SchemeBuilder {
     algorithm: Algorithm,
     alternatives: Vec<(SignatureFormat, Algorithm)>,
     handshakes: Vec<Handshake>,
+    envelope: Option<Envelope>,
     second_signature_header: Option<Cow<'static, str>>,
     signature_field: Option<Field>,
     body_unsigned: bool,
 }
 
 impl SchemeBuilder {
+    /// The signature is not a header over the signed pieces but a token in the signature
+    /// header, or fields of the body ([`Envelope`]); the signature format is then not used
+    /// (give [`SignatureFormat::Bare`]), and the keys are public keys chosen by the id the
+    /// request names. A token that does not sign the body
+    /// ([`JwtRules::body_sha256_claim`] unset) cannot back a signed id
+    /// ([`SchemeError::IdNotSigned`]).
+    ///
+    /// See [`Scheme::plaid`](Scheme::plaid) and [`Scheme::sns`](Scheme::sns).
+    pub fn envelope(mut self, envelope: Envelope) -> Self {
+        self.envelope = Some(envelope);
+        self
+    }
+
     /// The signature travels in the body, not in a header (Mailgun's
     /// `signature.signature`; Microsoft Graph's `clientState` in every notification, with
     /// [`Algorithm::SharedToken`]): instead of [`signature`](Self::signature). The body is
@@ -1164,8 +1227,13 @@ impl SchemeBuilder {
         if uses_body && self.body_format == BodyFormat::Opaque {
             return Err(SchemeError::BodyFieldInOpaqueBody);
         }
-        let id_is_signed =
-            id.is_signed(&self.signed_content) || self.signed_content.contains(&SignedPart::Id);
+        let token_signs_body = match &self.envelope {
+            Some(Envelope::Jwt(rules)) => rules.body_sha256_claim.is_some(),
+            _ => true,
+        };
+        let id_is_signed = token_signs_body
+            && (id.is_signed(&self.signed_content)
+                || self.signed_content.contains(&SignedPart::Id));
         if id_binding == IdBinding::Signed
             && (!id_is_signed || fallback_fields().any(|f| !f.is_signed(&self.signed_content)))
         {
@@ -1181,10 +1249,12 @@ impl SchemeBuilder {
         {
             return Err(SchemeError::AlternativeWithSignatureTimestamp);
         }
-        let freshness = match (&self.timestamp, self.freshness) {
-            (Some(_), Some(freshness)) => freshness,
-            (Some(_), None) => return Err(SchemeError::NoFreshness),
-            (None, _) => Freshness::new(Duration::MAX, Duration::MAX),
+        // A token's `iat` is a timestamp too.
+        let timed = self.timestamp.is_some() || matches!(self.envelope, Some(Envelope::Jwt(_)));
+        let freshness = match (timed, self.freshness) {
+            (true, Some(freshness)) => freshness,
+            (true, None) => return Err(SchemeError::NoFreshness),
+            (false, _) => Freshness::new(Duration::MAX, Duration::MAX),
         };
         Ok(Scheme {
             name: self.name,
@@ -1207,6 +1277,7 @@ impl SchemeBuilder {
             second_signature_header: self.second_signature_header,
             signature_field: self.signature_field,
             native_event: None,
+            envelope: self.envelope,
         })
     }
 }

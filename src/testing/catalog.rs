@@ -437,6 +437,12 @@ pub fn flip_header_bit(request: &mut DemoRequest, name: &str) {
 pub fn providers() -> Vec<Provider> {
     #[allow(unused_mut)]
     let mut all: Vec<Provider> = Vec::new();
+    #[cfg(feature = "ecdsa")]
+    all.push(crate::scheme::plaid::demo());
+    #[cfg(feature = "rsa")]
+    all.push(crate::scheme::sns::demo());
+    #[cfg(feature = "rsa")]
+    all.push(crate::scheme::pubsub::demo());
     all.push(crate::scheme::asana::demo());
     all.push(crate::scheme::gitlab::demo());
     all.push(crate::scheme::mailgun::demo());

@@ -38,6 +38,8 @@ pub struct Delivery {
     /// Audit Trail and PALO schemes): taken once by the extractors, never cloned.
     #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     pub(crate) event: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// The id of the key that verified, if it has one.
+    pub(crate) key_id: Option<Arc<str>>,
 }
 
 impl Clone for Delivery {
@@ -54,6 +56,7 @@ impl Clone for Delivery {
             unsigned_id_mac: self.unsigned_id_mac,
             handshake: self.handshake.clone(),
             event: None,
+            key_id: self.key_id.clone(),
         }
     }
 }
@@ -67,6 +70,7 @@ impl std::fmt::Debug for Delivery {
             .field("timestamp", &self.timestamp)
             .field("event_type", &self.event_type)
             .field("tenant", &self.tenant)
+            .field("key_id", &self.key_id)
             .field("body_len", &self.body.len())
             .finish()
     }
@@ -96,6 +100,26 @@ impl Delivery {
     /// The tenant, where the scheme has one.
     pub fn tenant(&self) -> Option<&str> {
         self.tenant.as_deref()
+    }
+
+    /// The id of the key that verified the signature ([`Secret::with_id`](crate::Secret::with_id),
+    /// [`PublicKey::with_id`](crate::PublicKey::with_id), a JWKS `kid`), if it has one: once
+    /// no delivery names an old key any more, it is safe to remove.
+    ///
+    /// ```
+    /// use webhook_guard::{Scheme, Secret, Signer, Verifier};
+    ///
+    /// let old = Secret::new("old-secret").unwrap().with_id("2026-q3").not_after(1_800_000_000);
+    /// let new = Secret::new("new-secret").unwrap().with_id("2026-q4");
+    /// let verifier = Verifier::new(Scheme::github(), [new, old.clone()]);
+    /// let headers = Signer::new(Scheme::github(), old).headers(b"{}", 0, "d-1");
+    /// let delivery = verifier.verify_at(&headers, "{}".into(), 1_700_000_000).unwrap();
+    /// assert_eq!(delivery.key_id(), Some("2026-q3"));
+    /// // Past its `not_after`, the old secret verifies nothing.
+    /// assert!(verifier.verify_at(&headers, "{}".into(), 1_800_000_001).is_err());
+    /// ```
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
     }
 
     /// The raw body, exactly the bytes that were verified (the same buffer, not a copy).

@@ -245,7 +245,7 @@ impl Verifier {
             self.verify_target(headers, target, body, secrets, now)
                 .is_ok()
         };
-        for (index, secret) in self.secrets.shared_secrets().enumerate() {
+        for (index, secret) in self.secrets.shared_secrets().iter().enumerate() {
             for (reading, key) in secret_readings(secret.expose()) {
                 let Ok(key) = Secret::new(key) else { continue };
                 if matches(&SecretSet::new([key]), body.clone()) {

@@ -4,8 +4,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+#[cfg(test)]
+use serde::de::DeserializeSeed;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
+use super::scan;
 use crate::Rejection;
 
 /// The most body fields one scan reads: id, type, tenant, timestamp, a signed-id binding and
@@ -21,15 +24,43 @@ pub(crate) fn json_fields<'b>(
     body: &'b [u8],
     names: &[Option<&str>],
 ) -> Result<Fields<'b>, Rejection> {
-    // JSON is UTF-8 (RFC 8259), and serde_json does not check the strings it skips: check the
-    // whole body first, so a body the typed parser would refuse is refused here too.
+    // JSON is UTF-8 (RFC 8259), and neither serde_json nor the walk checks the strings they
+    // skip: check the whole body first, so a body the typed parser would refuse is refused here
+    // too.
     let text = std::str::from_utf8(body).map_err(|_| Rejection::MalformedBody)?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let fields = FieldSeed { names }
-        .deserialize(&mut de)
-        .map_err(|_| Rejection::MalformedBody)?;
-    de.end().map_err(|_| Rejection::MalformedBody)?;
-    Ok(fields)
+    let mut out: Fields<'b> = Default::default();
+    // One walk: the body validated whole, each wanted value's text handed over as it passes.
+    scan::object(text, names, |i, token| {
+        let value = scalar(token)?;
+        if out[i].is_some() {
+            return Err(Rejection::MalformedBody);
+        }
+        // A field asked for twice (the same name in two roles) gets the value in both.
+        for (j, name) in names.iter().enumerate().skip(i) {
+            if *name == names[i] {
+                out[j] = value.clone();
+            }
+        }
+        Ok(scan::Flow::Continue)
+    })?;
+    Ok(out)
+}
+
+impl From<scan::Malformed> for Rejection {
+    fn from(_: scan::Malformed) -> Self {
+        Rejection::MalformedBody
+    }
+}
+
+/// A top-level value's text as [`Scalar`] reads it: a string without escapes borrowed as is,
+/// anything else judged by serde_json (strictly: a wanted string must decode).
+pub(crate) fn scalar(token: &str) -> Result<Option<Cow<'_, str>>, Rejection> {
+    if let Some(plain) = scan::plain_string(token) {
+        return Ok(Some(Cow::Borrowed(plain)));
+    }
+    serde_json::from_str::<Scalar<'_>>(token)
+        .map(|scalar| scalar.0)
+        .map_err(|_| Rejection::MalformedBody)
 }
 
 /// Reads a body that is either a JSON object (its first non-blank byte is `{`) or a form:
@@ -128,10 +159,14 @@ pub(crate) fn percent_decode(raw: &[u8]) -> Result<Cow<'_, str>, Rejection> {
         .map_err(|_| Rejection::MalformedBody)
 }
 
+/// The reader before the walk (serde_json's `IgnoredAny` for the skipped values), kept as the
+/// reference the tests compare the walk with.
+#[cfg(test)]
 struct FieldSeed<'n> {
     names: &'n [Option<&'n str>],
 }
 
+#[cfg(test)]
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
     type Value = Fields<'de>;
 
@@ -143,6 +178,7 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
     }
 }
 
+#[cfg(test)]
 impl<'de> Visitor<'de> for FieldSeed<'_> {
     type Value = Fields<'de>;
 
@@ -178,10 +214,12 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
 
 /// Reads an object key and says which wanted name it is, without allocating it (serde's
 /// `Cow<str>` would copy every key).
+#[cfg(test)]
 struct KeyIndex<'n> {
     names: &'n [Option<&'n str>],
 }
 
+#[cfg(test)]
 impl<'de> DeserializeSeed<'de> for KeyIndex<'_> {
     type Value = Option<usize>;
 
@@ -193,6 +231,7 @@ impl<'de> DeserializeSeed<'de> for KeyIndex<'_> {
     }
 }
 
+#[cfg(test)]
 impl<'de> Visitor<'de> for KeyIndex<'_> {
     type Value = Option<usize>;
 
@@ -387,6 +426,96 @@ mod tests {
         // An empty body is an empty form; unwanted duplicates are the handler's business.
         assert!(form_or_json_fields(b"", &[Some("id")], None).unwrap()[0].is_none());
         assert!(form_or_json_fields(b"x=1&x=2&&", &[Some("id")], None).is_ok());
+    }
+
+    /// The reader before the walk: serde_json with `FieldSeed`.
+    fn reference<'b>(body: &'b [u8], names: &[Option<&str>]) -> Result<Fields<'b>, Rejection> {
+        let text = std::str::from_utf8(body).map_err(|_| Rejection::MalformedBody)?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let fields = FieldSeed { names }
+            .deserialize(&mut de)
+            .map_err(|_| Rejection::MalformedBody)?;
+        de.end().map_err(|_| Rejection::MalformedBody)?;
+        Ok(fields)
+    }
+
+    /// Hostile bodies: envelope keys (escaped too) with values of every kind, valid or not,
+    /// repeated, nested, with bytes that are not UTF-8.
+    fn hostile() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec![
+            "\"id\"",
+            "\"type\"",
+            "\"i\\u0064\"",
+            "\"tenantId\"",
+            "\"data\"",
+            "\"x\"",
+            "\"\\ud800\"",
+            "id",
+        ]);
+        let value = prop::sample::select(vec![
+            "\"whd_1\"",
+            "\"a\\\"b\"",
+            "\"\\ud800\"",
+            "\"\\u00e9\"",
+            "\"\\q\"",
+            "\"t\tb\"",
+            "42",
+            "-0",
+            "1.5",
+            "1e400",
+            "01",
+            "12345678901234567890",
+            "123456789012345678901",
+            "-9223372036854775809",
+            "true",
+            "nul",
+            "null",
+            "{}",
+            "{\"a\":[1,{\"b\":\"\\ud800\"}]}",
+            "[1,]",
+            "[",
+            "\"<FF>\"",
+        ]);
+        let sep = prop::sample::select(vec![",", ", ", " ,", "", ",,", ":"]);
+        prop::collection::vec(
+            (key, prop::sample::select(vec![":", " : ", ""]), value, sep),
+            0..7,
+        )
+        .prop_map(|fields| {
+            let mut body = b"{".to_vec();
+            for (i, (key, colon, value, sep)) in fields.iter().enumerate() {
+                if i > 0 {
+                    body.extend_from_slice(sep.as_bytes());
+                }
+                body.extend_from_slice(key.as_bytes());
+                body.extend_from_slice(colon.as_bytes());
+                if *value == "\"<FF>\"" {
+                    // Not UTF-8.
+                    body.extend_from_slice(b"\"\xff\"");
+                } else {
+                    body.extend_from_slice(value.as_bytes());
+                }
+            }
+            body.push(b'}');
+            body
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn the_walk_reads_what_serde_json_read(body in hostile(), trailing in proptest::prelude::any::<bool>()) {
+            let mut body = body;
+            if trailing {
+                body.extend_from_slice(b" \n");
+            }
+            let names = [Some("id"), Some("type"), Some("tenantId"), None, Some("id"), Some("data"), None];
+            let ours = json_fields(&body, &names);
+            let theirs = reference(&body, &names);
+            proptest::prop_assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(&body));
+        }
     }
 
     #[test]

@@ -24,11 +24,13 @@ pub(crate) mod body_values;
 pub(crate) mod delivery;
 pub(crate) mod diagnosis;
 pub(crate) mod encoding;
+pub(crate) mod envelope;
 pub(crate) mod fields;
 pub(crate) mod freshness;
 pub(crate) mod handshake;
 pub(crate) mod headers;
 pub(crate) mod public_key;
+pub(crate) mod scan;
 pub(crate) mod secret;
 pub mod signature;
 pub(crate) mod signed_message;
@@ -205,6 +207,28 @@ impl Verifier {
     /// The current time of the verifier's clock.
     pub fn now(&self) -> i64 {
         self.clock.now_unix()
+    }
+
+    /// Before verifying with `secrets`: when they are a [`KeySource`](crate::keys::KeySource)'s,
+    /// loads them if they were never loaded or have expired, and loads again (at most once
+    /// per interval) when the request names a key id they lack. What the
+    /// [`Guard`](crate::Guard) awaits before each verification; call it yourself before
+    /// [`verify_with`](Self::verify_with) outside a guard.
+    ///
+    /// Fails closed: when no key could be loaded, [`Rejection::Unavailable`] (503, the sender
+    /// retries later); a key id still unknown after a load is left to the verification, which
+    /// answers [`Rejection::UnknownSigner`] (401).
+    pub async fn prepare_keys<H: HeaderLookup + ?Sized>(
+        &self,
+        secrets: &SecretSet,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<(), Rejection> {
+        let Some(live) = secrets.source() else {
+            return Ok(());
+        };
+        let hint = envelope::key_hint(&self.scheme, headers, body);
+        live.prepare(hint.as_deref()).await
     }
 
     /// Verifies a delivery with the configured secrets and clock.
@@ -423,7 +447,7 @@ impl Verifier {
             id: raw_id,
             lifted: &lifted,
         };
-        let matched = self.check_signature(&source, signature, secrets)?;
+        let matched = self.check_signature(&source, signature, secrets, now)?;
 
         // Values by pointer that the signature did not need, read now that it holds (none, and
         // no parse, for most schemes).
@@ -448,7 +472,10 @@ impl Verifier {
             lifted: &lifted,
             late: &late,
         };
-        let timestamp = checked_timestamp(scheme, raw_timestamp, body_timestamp.as_deref(), now)?;
+        // A signature that carries its own signing time (a token's `iat`, SNS's `Timestamp`)
+        // stands in for a scheme without a timestamp field.
+        let timestamp = checked_timestamp(scheme, raw_timestamp, body_timestamp.as_deref(), now)?
+            .or(matched.signed_at);
         let id = delivery_id(
             scheme,
             &values,
@@ -474,20 +501,23 @@ impl Verifier {
             event_type,
             tenant,
             body,
-            unsigned_id_mac: (scheme.id_binding == IdBinding::Unsigned).then_some(matched.tag),
+            unsigned_id_mac: scheme.remembers_signature().then_some(matched.tag),
             handshake,
             event,
+            key_id: matched.key_id,
         })
     }
 
     /// The signature phase: the signed message assembled from the request, then checked
-    /// against the signature as sent, and against the second signature header's when the
-    /// first does not verify (Box's secondary key).
+    /// against the signature as sent, against the second signature header's when the first
+    /// does not verify (Box's secondary key), or by the scheme's envelope (a token, a body
+    /// that signs its own fields), with the keys valid at `now`.
     fn check_signature<H: HeaderLookup + ?Sized>(
         &self,
         source: &SignedContent<'_, '_, '_, H>,
         sent: SentSignature<'_>,
         secrets: &SecretSet,
+        now: i64,
     ) -> Result<signature::Matched, Rejection> {
         let scheme = &*self.scheme;
         let derived = Derived::of(scheme, source.body)?;
@@ -508,13 +538,16 @@ impl Verifier {
             field: &field,
         };
         let pieces = signed_message(scheme, &message, &derived)?;
-        match verify_signature(scheme, sent.raw, sent.parsed, secrets, &pieces) {
+        match verify_signature(scheme, sent.raw, sent.parsed, secrets, &pieces, now) {
             Ok(matched) => Ok(matched),
-            Err(refusal) => {
+            // The second signature header, made with another key (Box's secondary).
+            Err(refusal) if sent.second.is_some() && scheme.envelope.is_none() => {
                 let second = sent.second.ok_or_else(|| refusal.clone())?;
                 let parsed = scheme.parse_signature(second);
-                verify_signature(scheme, second, parsed, secrets, &pieces).map_err(|_| refusal)
+                verify_signature(scheme, second, parsed, secrets, &pieces, now).map_err(|_| refusal)
             }
+            // A signature the scheme's envelope describes (a token, a signed body).
+            Err(refusal) => envelope::verify(scheme, refusal, sent.raw, source.body, secrets, now),
         }
     }
 
@@ -525,7 +558,7 @@ impl Verifier {
     #[allow(clippy::type_complexity)]
     fn body_fields<'b>(
         &self,
-        body: &'b [u8],
+        body: &'b Bytes,
     ) -> Result<(Fields<'b>, Option<Box<dyn std::any::Any + Send + Sync>>), Rejection> {
         let scheme = &*self.scheme;
         let names = scheme.body_field_names();
@@ -756,10 +789,15 @@ fn verify_signature(
     first: Result<signature::ParsedSignature<'_>, Rejection>,
     secrets: &SecretSet,
     pieces: &[&[u8]],
+    now: i64,
 ) -> Result<signature::Matched, Rejection> {
+    if scheme.envelope.is_some() {
+        // Verified by `envelope::verify`, which this refusal hands over to.
+        return Err(Rejection::UnknownSigner);
+    }
     if scheme.alternatives.is_empty() {
         let first = first?;
-        return secrets.verify_with(scheme.algorithm, &first, pieces);
+        return secrets.verify_with(scheme.algorithm, &first, pieces, now);
     }
     let rank = |rejection: &Rejection| match rejection {
         Rejection::InvalidSignature => 3,
@@ -772,7 +810,7 @@ fn verify_signature(
         if !secrets.has_keys_for(algorithm) {
             return None;
         }
-        let result = parsed.and_then(|parsed| secrets.verify_with(algorithm, &parsed, pieces));
+        let result = parsed.and_then(|parsed| secrets.verify_with(algorithm, &parsed, pieces, now));
         match result {
             Ok(matched) => Some(matched),
             Err(rejection) => {
@@ -874,6 +912,13 @@ impl<'h> HeadRead<'h> {
         let (signature_header, second_signature) = match signature_header {
             Some(first) => (Some(first), second),
             None => (second, None),
+        };
+        // A body that carries its own signature has no signature header to require.
+        let signature_header = match &scheme.envelope {
+            Some(crate::scheme::Envelope::SignedFields(_)) => {
+                Some(signature_header.unwrap_or_default())
+            }
+            _ => signature_header,
         };
         Self {
             signature_header,

@@ -19,13 +19,17 @@ use std::fmt;
 use super::algorithm::Algorithm;
 #[cfg(any(feature = "ed25519", feature = "ecdsa"))]
 use super::encoding::Encoding;
+use super::secret::KeyMeta;
 
 /// A sender's public key.
 ///
 /// Built with the constructor for the way the provider shows it (hex, base64 DER, a PEM
 /// certificate). Each algorithm's constructors need its cargo feature.
 #[derive(Clone)]
-pub struct PublicKey(Key);
+pub struct PublicKey {
+    key: Key,
+    meta: KeyMeta,
+}
 
 #[derive(Clone)]
 enum Key {
@@ -83,7 +87,7 @@ impl PublicKey {
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn ed25519(bytes: &[u8; 32]) -> Result<Self, KeyError> {
         ed25519_dalek::VerifyingKey::from_bytes(bytes)
-            .map(|key| Self(Key::Ed25519(key)))
+            .map(|key| Self::from_key(Key::Ed25519(key)))
             .map_err(|_| KeyError("not an Ed25519 point"))
     }
 
@@ -125,7 +129,7 @@ impl PublicKey {
             .decode(text.as_ref().trim_ascii())
             .ok_or(KeyError("expected base64"))?;
         p256::ecdsa::VerifyingKey::from_public_key_der(&der)
-            .map(|key| Self(Key::P256(key)))
+            .map(|key| Self::from_key(Key::P256(key)))
             .map_err(|_| KeyError("expected a P-256 SubjectPublicKeyInfo in DER"))
     }
 
@@ -146,12 +150,157 @@ impl PublicKey {
             .map_err(|_| KeyError("unreadable SubjectPublicKeyInfo"))?;
         let key = rsa::RsaPublicKey::from_public_key_der(&spki)
             .map_err(|_| KeyError("the certificate's key is not RSA"))?;
-        Ok(Self(Key::Rsa(rsa::pkcs1v15::VerifyingKey::new(key))))
+        Ok(Self::from_key(Key::Rsa(rsa::pkcs1v15::VerifyingKey::new(
+            key,
+        ))))
+    }
+
+    /// A P-256 key from its affine coordinates, 32 bytes each (a JWK's `x` and `y`).
+    #[cfg(feature = "ecdsa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ecdsa")))]
+    pub fn p256_coordinates(x: &[u8], y: &[u8]) -> Result<Self, KeyError> {
+        let (Ok(x), Ok(y)) = (<[u8; 32]>::try_from(x), <[u8; 32]>::try_from(y)) else {
+            return Err(KeyError("expected 32-byte P-256 coordinates"));
+        };
+        let point = p256::EncodedPoint::from_affine_coordinates(&x.into(), &y.into(), false);
+        p256::ecdsa::VerifyingKey::from_encoded_point(&point)
+            .map(|key| Self::from_key(Key::P256(key)))
+            .map_err(|_| KeyError("not a P-256 point"))
+    }
+
+    /// An RSA key from its modulus and public exponent, big-endian (a JWK's `n` and `e`).
+    /// Keys under 2048 bits are refused.
+    #[cfg(feature = "rsa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+    pub fn rsa_components(modulus: &[u8], exponent: &[u8]) -> Result<Self, KeyError> {
+        let n = rsa::BigUint::from_bytes_be(modulus);
+        if n.bits() < 2048 {
+            return Err(KeyError("an RSA modulus under 2048 bits"));
+        }
+        let key = rsa::RsaPublicKey::new(n, rsa::BigUint::from_bytes_be(exponent))
+            .map_err(|_| KeyError("not an RSA public key"))?;
+        Ok(Self::from_key(Key::Rsa(rsa::pkcs1v15::VerifyingKey::new(
+            key,
+        ))))
+    }
+
+    /// True when `signature` is a JWS signature (RFC 7518) of `input` under this key:
+    /// `ES256` (P-256, the 64-byte `r || s`) or `RS256` (RSA PKCS#1 v1.5, SHA-256).
+    #[allow(unused_variables)]
+    pub(crate) fn verify_jws(&self, alg: &str, input: &[u8], signature: &[u8]) -> bool {
+        match (&self.key, alg) {
+            #[cfg(feature = "ecdsa")]
+            (Key::P256(key), "ES256") => {
+                use p256::ecdsa::signature::hazmat::PrehashVerifier;
+                let Ok(signature) = p256::ecdsa::Signature::from_slice(signature) else {
+                    return false;
+                };
+                key.verify_prehash(&prehash(&[input]), &signature).is_ok()
+            }
+            #[cfg(feature = "rsa")]
+            (Key::Rsa(key), "RS256") => {
+                use rsa::signature::hazmat::PrehashVerifier;
+                let Ok(signature) = rsa::pkcs1v15::Signature::try_from(signature) else {
+                    return false;
+                };
+                key.verify_prehash(&prehash(&[input]), &signature).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    /// True when `signature` is an RSA PKCS#1 v1.5 signature of `pieces` with SHA-1 (AWS
+    /// SNS's `SignatureVersion` 1); false for any other key.
+    #[cfg(all(feature = "rsa", feature = "sha1"))]
+    pub(crate) fn verify_rsa_sha1(&self, signature: &[u8], pieces: &[&[u8]]) -> bool {
+        use sha1::Digest as _;
+        #[allow(irrefutable_let_patterns)]
+        let Key::Rsa(key) = &self.key else {
+            return false;
+        };
+        let mut hasher = sha1::Sha1::new();
+        for piece in pieces {
+            hasher.update(piece);
+        }
+        let public: &rsa::RsaPublicKey = key.as_ref();
+        rsa::RsaPublicKey::verify(
+            public,
+            rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+            &hasher.finalize(),
+            signature,
+        )
+        .is_ok()
+    }
+
+    #[cfg_attr(
+        not(any(feature = "ed25519", feature = "ecdsa", feature = "rsa")),
+        allow(dead_code)
+    )]
+    fn from_key(key: Key) -> Self {
+        Self {
+            key,
+            meta: KeyMeta::default(),
+        }
+    }
+
+    /// Names the key (a JWKS `kid`, a certificate's URL, `"2026-q4"`): reported as
+    /// [`Delivery::key_id`](crate::Delivery::key_id) and in the metrics when it matched.
+    ///
+    /// ```
+    /// # #[cfg(feature = "ed25519")] {
+    /// use webhook_guard::PublicKey;
+    ///
+    /// let key = PublicKey::ed25519(&[0x11; 32]).unwrap().with_id("k1").not_before(1_700_000_000);
+    /// assert_eq!(key.meta().id(), Some("k1"));
+    /// assert!(!key.meta().is_valid_at(1_699_999_999));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_id(mut self, id: impl AsRef<str>) -> Self {
+        self.meta.id = Some(std::sync::Arc::from(id.as_ref()));
+        self
+    }
+
+    /// The first second (Unix time) the key is accepted. See [`KeyMeta`].
+    #[must_use]
+    pub fn not_before(mut self, unix_seconds: i64) -> Self {
+        self.meta.not_before = Some(unix_seconds);
+        self
+    }
+
+    /// The last second (Unix time) the key is accepted. See [`KeyMeta`].
+    #[must_use]
+    pub fn not_after(mut self, unix_seconds: i64) -> Self {
+        self.meta.not_after = Some(unix_seconds);
+        self
+    }
+
+    /// The key's id and validity window.
+    pub fn meta(&self) -> &KeyMeta {
+        &self.meta
+    }
+
+    /// [`rsa_certificate_pem`](Self::rsa_certificate_pem), the key valid only within the
+    /// certificate's `notBefore`/`notAfter` ([`KeyMeta`]).
+    #[cfg(feature = "rsa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+    pub fn rsa_certificate_pem_with_validity(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        use x509_cert::der::DecodePem;
+        let certificate = x509_cert::Certificate::from_pem(pem.as_ref())
+            .map_err(|_| KeyError("expected a PEM X.509 certificate"))?;
+        let validity = &certificate.tbs_certificate.validity;
+        let unix = |time: x509_cert::time::Time| {
+            i64::try_from(time.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+        };
+        let (start, end) = (unix(validity.not_before), unix(validity.not_after));
+        Ok(Self::rsa_certificate_pem(pem)?
+            .not_before(start)
+            .not_after(end))
     }
 
     /// The algorithm this key verifies.
     pub fn algorithm(&self) -> Algorithm {
-        match self.0 {
+        match self.key {
             #[cfg(feature = "ed25519")]
             Key::Ed25519(_) => Algorithm::Ed25519,
             #[cfg(feature = "ecdsa")]
@@ -168,7 +317,7 @@ impl PublicKey {
         if algorithm != self.algorithm() {
             return false;
         }
-        match &self.0 {
+        match &self.key {
             #[cfg(feature = "ed25519")]
             Key::Ed25519(key) => {
                 let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {

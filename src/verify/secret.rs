@@ -9,6 +9,7 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A signing secret shared with the sender.
 ///
@@ -24,7 +25,10 @@ use std::fmt;
 /// assert!(Secret::new("").is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Box<[u8]>);
+pub struct Secret {
+    bytes: Box<[u8]>,
+    meta: KeyMeta,
+}
 
 impl Secret {
     /// Builds a secret from its bytes as the sender's dashboard shows them.
@@ -52,22 +56,132 @@ impl Secret {
                 min_len,
             });
         }
-        Ok(Self(bytes.into()))
+        Ok(Self {
+            bytes: bytes.into(),
+            meta: KeyMeta::default(),
+        })
     }
 
     /// The secret's bytes, to key a MAC. Never log them.
     pub fn expose(&self) -> &[u8] {
-        &self.0
+        &self.bytes
     }
 
     /// The secret's length in bytes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.bytes.len()
     }
 
     /// Always false: a secret is never empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.bytes.is_empty()
+    }
+
+    /// Names the secret (`"2026-q4"`): the name is what the logs, the metrics and
+    /// [`Delivery::key_id`](crate::Delivery::key_id) say when it matched, so you can tell when
+    /// an old secret is no longer used. Never the secret itself.
+    ///
+    /// ```
+    /// use webhook_guard::Secret;
+    ///
+    /// let secret = Secret::new("whsec_abc123def456").unwrap().with_id("2026-q4").not_after(1_798_761_599);
+    /// assert_eq!(secret.meta().id(), Some("2026-q4"));
+    /// assert_eq!(secret.meta().not_after(), Some(1_798_761_599));
+    /// assert!(secret.meta().is_valid_at(1_798_761_599));
+    /// assert!(!secret.meta().is_valid_at(1_798_761_600));
+    /// ```
+    #[must_use]
+    pub fn with_id(mut self, id: impl AsRef<str>) -> Self {
+        self.meta.id = Some(Arc::from(id.as_ref()));
+        self
+    }
+
+    /// The first second (Unix time) the secret is accepted; before it, a delivery it signed is
+    /// refused. See [`KeyMeta`].
+    #[must_use]
+    pub fn not_before(mut self, unix_seconds: i64) -> Self {
+        self.meta.not_before = Some(unix_seconds);
+        self
+    }
+
+    /// The last second (Unix time) the secret is accepted; after it, a delivery it signed is
+    /// refused and the refusal logged (`key <id> expired at ...`). See [`KeyMeta`].
+    #[must_use]
+    pub fn not_after(mut self, unix_seconds: i64) -> Self {
+        self.meta.not_after = Some(unix_seconds);
+        self
+    }
+
+    /// The secret's id and validity window.
+    pub fn meta(&self) -> &KeyMeta {
+        &self.meta
+    }
+}
+
+/// A key's name and validity window, for a [`Secret`] or a
+/// [`PublicKey`](crate::PublicKey): which key matched is reported by its id, and a key is tried
+/// only within its window, at the verifier's clock.
+///
+/// The window is inclusive at both ends, in Unix seconds, as X.509's `notBefore`/`notAfter`.
+/// A key outside it is not tried; if it is the one that would have matched, the refusal is
+/// logged at WARN with the key's id and the date (never the key), and the sender is answered
+/// as for any bad signature (`401 invalid_signature`): an expired key is not a reason a sender
+/// needs to be told.
+///
+/// ```
+/// use webhook_guard::KeyMeta;
+///
+/// let open = KeyMeta::default();
+/// assert!(open.is_valid_at(i64::MIN) && open.is_valid_at(i64::MAX));
+/// assert_eq!(open.id(), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyMeta {
+    pub(crate) id: Option<Arc<str>>,
+    pub(crate) not_before: Option<i64>,
+    pub(crate) not_after: Option<i64>,
+}
+
+impl KeyMeta {
+    /// The key's id, if it was given one.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The first second the key is accepted, if bounded.
+    pub fn not_before(&self) -> Option<i64> {
+        self.not_before
+    }
+
+    /// The last second the key is accepted, if bounded.
+    pub fn not_after(&self) -> Option<i64> {
+        self.not_after
+    }
+
+    /// True when `now` (Unix seconds) is inside the window.
+    pub fn is_valid_at(&self, now: i64) -> bool {
+        self.not_before.is_none_or(|start| now >= start)
+            && self.not_after.is_none_or(|end| now <= end)
+    }
+
+    /// Logs why a key outside its window was not tried, when it is the one that would have
+    /// matched: its id and date only.
+    pub(crate) fn log_outside_window(&self, now: i64) {
+        let id = self.id().unwrap_or("(unnamed)");
+        let date = |t: i64| crate::verify::time::format_rfc3339(t);
+        match (self.not_before, self.not_after) {
+            (_, Some(end)) if now > end => tracing::warn!(
+                key_id = id,
+                "key {id} expired at {}: the signature matches it, but it is no longer accepted",
+                date(end)
+            ),
+            (Some(start), _) => tracing::warn!(
+                key_id = id,
+                "key {id} is not valid before {}: the signature matches it, but it is not yet accepted",
+                date(start)
+            ),
+            _ => {}
+        }
     }
 }
 

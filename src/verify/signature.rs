@@ -333,6 +333,14 @@ pub struct ParsedSignature<'h> {
 }
 
 impl<'h> ParsedSignature<'h> {
+    /// A signature that is a whole token (a JWT), kept as text for its envelope to read.
+    pub(crate) fn token(token: &'h [u8]) -> Self {
+        let mut parsed = Self::default();
+        parsed.raw[0] = token;
+        parsed.len = 1;
+        parsed
+    }
+
     fn push(&mut self, text: &'h [u8], encoding: Encoding, len: Option<usize>) {
         self.encoding = Some(encoding);
         self.tag_len = len;
@@ -452,6 +460,9 @@ impl fmt::Debug for ParsedSignature<'_> {
 pub struct SecretSet {
     secrets: Arc<[KeyedSecret]>,
     public_keys: Arc<[PublicKey]>,
+    /// The cell of a [`KeySource`](crate::keys::KeySource): when set, the keys are the cell's
+    /// current ones, read once per verification (the two fields above are then empty).
+    live: Option<Arc<crate::keys::Live>>,
 }
 
 struct KeyedSecret {
@@ -463,37 +474,92 @@ struct KeyedSecret {
 }
 
 /// What matched: the signature (for dedup on it) and which key.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Matched {
     /// The MAC, or the public-key signature (hashed with SHA-256 when longer than a tag).
     pub(crate) tag: Tag,
     /// The index of the secret (or public key) that verified.
     pub(crate) key: usize,
+    /// The id of the key that verified, if it has one ([`KeyMeta::id`](crate::KeyMeta::id)).
+    pub(crate) key_id: Option<Arc<str>>,
+    /// When the signature says it was made (a token's `iat`), for a scheme with no timestamp
+    /// of its own.
+    pub(crate) signed_at: Option<i64>,
 }
 
 impl SecretSet {
     /// The shared secrets, in order (for [`Verifier::diagnose`](crate::Verifier::diagnose)'s
     /// re-readings of a secret; never printed).
-    pub(crate) fn shared_secrets(&self) -> impl Iterator<Item = &Secret> {
-        self.secrets.iter().map(|keyed| &keyed.secret)
+    pub(crate) fn shared_secrets(&self) -> Vec<Secret> {
+        let set = self.current();
+        set.secrets
+            .iter()
+            .map(|keyed| keyed.secret.clone())
+            .collect()
+    }
+
+    /// The keys as they are now: these, or a live set's current ones (a snapshot: a reload
+    /// during one verification does not change the keys it uses).
+    pub(crate) fn current(&self) -> Cow<'_, SecretSet> {
+        match &self.live {
+            None => Cow::Borrowed(self),
+            Some(live) => Cow::Owned(live.current()),
+        }
+    }
+
+    /// A set whose keys are a [`KeySource`](crate::keys::KeySource)'s, whatever they are when
+    /// a delivery is verified.
+    pub(crate) fn live(live: Arc<crate::keys::Live>) -> Self {
+        Self {
+            secrets: Arc::new([]),
+            public_keys: Arc::new([]),
+            live: Some(live),
+        }
+    }
+
+    /// The public keys (of a fixed set: call on [`current`](Self::current)).
+    pub(crate) fn public_key_list(&self) -> &[PublicKey] {
+        &self.public_keys
+    }
+
+    /// The key source behind a live set.
+    pub(crate) fn source(&self) -> Option<&Arc<crate::keys::Live>> {
+        self.live.as_ref()
+    }
+
+    /// The ids of the keys (for a lookup by `kid`).
+    pub(crate) fn has_key_id(&self, id: &str) -> bool {
+        let set = self.current();
+        set.secrets.iter().any(|k| k.secret.meta().id() == Some(id))
+            || set.public_keys.iter().any(|k| k.meta().id() == Some(id))
+    }
+
+    /// Only the keys named `id` (a JWT's `kid`): a token names the key that signed it.
+    pub(crate) fn only_id(&self, id: &str) -> SecretSet {
+        let set = self.current();
+        SecretSet {
+            secrets: set
+                .secrets
+                .iter()
+                .filter(|k| k.secret.meta().id() == Some(id))
+                .map(|k| KeyedSecret::new(k.secret.clone()))
+                .collect(),
+            public_keys: set
+                .public_keys
+                .iter()
+                .filter(|k| k.meta().id() == Some(id))
+                .cloned()
+                .collect(),
+            live: None,
+        }
     }
 
     /// Keys each secret. An empty set verifies nothing ([`Rejection::UnknownSigner`]).
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
         Self {
-            secrets: secrets
-                .into_iter()
-                .map(|secret| KeyedSecret {
-                    // HMAC accepts keys of any length: this never fails.
-                    sha256: <Hmac<Sha256> as Mac>::new_from_slice(secret.expose())
-                        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
-                    secret,
-                    sha512: OnceLock::new(),
-                    #[cfg(feature = "sha1")]
-                    sha1: OnceLock::new(),
-                })
-                .collect(),
+            secrets: secrets.into_iter().map(KeyedSecret::new).collect(),
             public_keys: Arc::new([]),
+            live: None,
         }
     }
 
@@ -516,6 +582,7 @@ impl SecretSet {
         Self {
             secrets: Arc::new([]),
             public_keys: keys.into_iter().collect(),
+            live: None,
         }
     }
 
@@ -533,18 +600,21 @@ impl SecretSet {
     /// # }
     /// ```
     #[must_use]
-    pub fn with_public_keys(mut self, keys: impl IntoIterator<Item = PublicKey>) -> Self {
-        self.public_keys = self.public_keys.iter().cloned().chain(keys).collect();
-        self
+    pub fn with_public_keys(self, keys: impl IntoIterator<Item = PublicKey>) -> Self {
+        let mut set = self.current().into_owned();
+        set.public_keys = set.public_keys.iter().cloned().chain(keys).collect();
+        set.live = None;
+        set
     }
 
     /// True when the set holds a key for `algorithm` (a secret for a MAC, a public key of
     /// that algorithm otherwise).
     pub fn has_keys_for(&self, algorithm: Algorithm) -> bool {
+        let set = self.current();
         if algorithm.uses_secrets() {
-            !self.secrets.is_empty()
+            !set.secrets.is_empty()
         } else {
-            self.public_keys
+            set.public_keys
                 .iter()
                 .any(|key| key.algorithm() == algorithm)
         }
@@ -552,7 +622,8 @@ impl SecretSet {
 
     /// How many secrets and public keys are active.
     pub fn len(&self) -> usize {
-        self.secrets.len() + self.public_keys.len()
+        let set = self.current();
+        set.secrets.len() + set.public_keys.len()
     }
 
     /// True when no secret or key is active.
@@ -588,19 +659,22 @@ impl SecretSet {
         index: usize,
         pieces: &[&[u8]],
     ) -> Option<Tag> {
-        self.secrets.get(index)?.mac(algorithm, pieces)
+        self.current().secrets.get(index)?.mac(algorithm, pieces)
     }
 
-    /// Checks the parsed entries against the HMAC-SHA256 of `pieces` under each secret, in
-    /// constant time per comparison. Any entry matching any secret passes; the matching MAC is
-    /// returned. (The [`Verifier`](crate::Verifier) checks the other algorithms the scheme
-    /// names the same way.)
+    /// Checks the parsed entries against the HMAC-SHA256 of `pieces` under each secret valid
+    /// now (system clock; see [`KeyMeta`](crate::KeyMeta)), in constant time per comparison. Any entry
+    /// matching any secret passes; the matching MAC is returned. (The
+    /// [`Verifier`](crate::Verifier) checks the other algorithms the scheme names the same
+    /// way, at its own clock.)
     pub fn verify(
         &self,
         signature: &ParsedSignature<'_>,
         pieces: &[&[u8]],
     ) -> Result<Digest, Rejection> {
-        let matched = self.verify_with(Algorithm::HmacSha256, signature, pieces)?;
+        use crate::time::Clock as _;
+        let now = crate::time::SystemClock.now_unix();
+        let matched = self.verify_with(Algorithm::HmacSha256, signature, pieces, now)?;
         matched
             .tag
             .as_bytes()
@@ -610,18 +684,26 @@ impl SecretSet {
 
     /// Checks the parsed entries (parsed with the algorithm's length) against `pieces`: for a
     /// MAC, the MAC under each secret, compared in constant time; for a public-key algorithm,
-    /// each entry under each public key. Any entry matching any key passes.
+    /// each entry under each public key. Any entry matching any key valid at `now` passes; a
+    /// key outside its window is not tried, and when it alone would have matched, the
+    /// refusal is logged ([`KeyMeta`](crate::KeyMeta)).
     pub(crate) fn verify_with(
         &self,
         algorithm: Algorithm,
         signature: &ParsedSignature<'_>,
         pieces: &[&[u8]],
+        now: i64,
     ) -> Result<Matched, Rejection> {
+        if self.live.is_some() {
+            return self
+                .current()
+                .verify_with(algorithm, signature, pieces, now);
+        }
         if algorithm == Algorithm::SharedToken {
-            return self.verify_token(signature, pieces);
+            return self.verify_shared_token(signature, pieces, now);
         }
         if !algorithm.is_mac() {
-            return self.verify_public(algorithm, signature, pieces);
+            return self.verify_public(algorithm, signature, pieces, now);
         }
         if self.secrets.is_empty() {
             return Err(Rejection::UnknownSigner);
@@ -634,7 +716,11 @@ impl SecretSet {
             *tag = decoded;
         }
         let tags = &tags[..signature.tags().len()];
+        // Whether a key is in its window is no secret: skipping one leaks nothing.
         for (index, keyed) in self.secrets.iter().enumerate() {
+            if !keyed.secret.meta().is_valid_at(now) {
+                continue;
+            }
             let Some(expected) = keyed.mac(algorithm, pieces) else {
                 return Err(Rejection::UnknownSigner);
             };
@@ -651,22 +737,40 @@ impl SecretSet {
             matched |= this_secret;
         }
         if bool::from(matched) {
-            Ok(Matched {
+            let key = key as usize;
+            return Ok(Matched {
                 tag: matching,
-                key: key as usize,
-            })
-        } else {
-            Err(Rejection::InvalidSignature)
+                key,
+                key_id: self.secrets[key].secret.meta().id.clone(),
+                signed_at: None,
+            });
         }
+        // Refused: would a key outside its window have matched? Only to say so in the log.
+        for keyed in self.secrets.iter() {
+            let meta = keyed.secret.meta();
+            if meta.is_valid_at(now) {
+                continue;
+            }
+            if let Some(expected) = keyed.mac(algorithm, pieces)
+                && tags
+                    .iter()
+                    .any(|entry| bool::from(expected.as_bytes().ct_eq(entry.as_bytes())))
+            {
+                meta.log_outside_window(now);
+                break;
+            }
+        }
+        Err(Rejection::InvalidSignature)
     }
 
     /// [`Algorithm::SharedToken`]: an entry equal to a secret. Both sides are compared as
     /// SHA-256 digests, in constant time, so neither the secret's bytes nor its length show in
     /// the timing. What matched is a digest of `pieces` (the delivery), not of the token.
-    fn verify_token(
+    fn verify_shared_token(
         &self,
         signature: &ParsedSignature<'_>,
         pieces: &[&[u8]],
+        now: i64,
     ) -> Result<Matched, Rejection> {
         use sha2::Digest as _;
         if self.secrets.is_empty() {
@@ -681,6 +785,10 @@ impl SecretSet {
         let mut matched = subtle::Choice::from(0);
         let mut key = 0u64;
         for (index, keyed) in self.secrets.iter().enumerate() {
+            // Whether a key is in its window is no secret: skipping one leaks nothing.
+            if !keyed.secret.meta().is_valid_at(now) {
+                continue;
+            }
             let expected: [u8; 32] = Sha256::digest(keyed.secret.expose()).into();
             let mut this_secret = subtle::Choice::from(0);
             for entry in &received {
@@ -696,9 +804,12 @@ impl SecretSet {
         for piece in pieces {
             digest.update(piece);
         }
+        let key = key as usize;
         Ok(Matched {
             tag: Tag::from_slice(&digest.finalize()),
-            key: key as usize,
+            key,
+            key_id: self.secrets[key].secret.meta().id.clone(),
+            signed_at: None,
         })
     }
 
@@ -707,12 +818,39 @@ impl SecretSet {
         algorithm: Algorithm,
         signature: &ParsedSignature<'_>,
         pieces: &[&[u8]],
+        now: i64,
     ) -> Result<Matched, Rejection> {
         if self.public_keys.is_empty() {
             return Err(Rejection::UnknownSigner);
         }
+        let valid = |key: &PublicKey| key.meta().is_valid_at(now);
+        match self.verify_public_keys(algorithm, signature, pieces, valid) {
+            Some(matched) => Ok(matched),
+            None => {
+                // Only to say in the log that an expired (or not yet valid) key matched.
+                if let Some(matched) =
+                    self.verify_public_keys(algorithm, signature, pieces, |key| !valid(key))
+                {
+                    self.public_keys[matched.key].meta().log_outside_window(now);
+                }
+                Err(Rejection::InvalidSignature)
+            }
+        }
+    }
+
+    /// The first entry that verifies under one of the public keys `try_key` accepts.
+    fn verify_public_keys(
+        &self,
+        algorithm: Algorithm,
+        signature: &ParsedSignature<'_>,
+        pieces: &[&[u8]],
+        try_key: impl Fn(&PublicKey) -> bool,
+    ) -> Option<Matched> {
         // Public-key checks need no constant time: nothing secret is compared.
         for (index, key) in self.public_keys.iter().enumerate() {
+            if !try_key(key) {
+                continue;
+            }
             for entry in signature.raw_entries() {
                 let decoded = match algorithm.signature_len() {
                     Some(_) => signature.tag(entry).as_bytes().to_vec(),
@@ -728,15 +866,32 @@ impl SecretSet {
                         use sha2::Digest as _;
                         Tag::from_slice(&Sha256::digest(&decoded))
                     };
-                    return Ok(Matched { tag, key: index });
+                    return Some(Matched {
+                        tag,
+                        key: index,
+                        key_id: key.meta().id.clone(),
+                        signed_at: None,
+                    });
                 }
             }
         }
-        Err(Rejection::InvalidSignature)
+        None
     }
 }
 
 impl KeyedSecret {
+    fn new(secret: Secret) -> Self {
+        Self {
+            // HMAC accepts keys of any length: this never fails.
+            sha256: <Hmac<Sha256> as Mac>::new_from_slice(secret.expose())
+                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length")),
+            secret,
+            sha512: OnceLock::new(),
+            #[cfg(feature = "sha1")]
+            sha1: OnceLock::new(),
+        }
+    }
+
     fn mac(&self, algorithm: Algorithm, pieces: &[&[u8]]) -> Option<Tag> {
         fn run<M: Mac + Clone>(keyed: &M, pieces: &[&[u8]]) -> Tag {
             let mut mac = keyed.clone();
@@ -762,9 +917,13 @@ impl KeyedSecret {
 
 impl fmt::Debug for SecretSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretSet({} × [redacted]", self.secrets.len())?;
-        if !self.public_keys.is_empty() {
-            write!(f, ", {} public keys [redacted]", self.public_keys.len())?;
+        let set = self.current();
+        if self.live.is_some() {
+            f.write_str("live ")?;
+        }
+        write!(f, "SecretSet({} × [redacted]", set.secrets.len())?;
+        if !set.public_keys.is_empty() {
+            write!(f, ", {} public keys [redacted]", set.public_keys.len())?;
         }
         f.write_str(")")
     }

@@ -22,6 +22,11 @@ use crate::{Scheme, Secret};
 
 /// Signs bodies the way a scheme's sender does.
 ///
+/// A signer holds a shared secret: the schemes signed with a sender's private key (an
+/// [`Envelope`](crate::scheme::Envelope): Plaid's and Pub/Sub's tokens, SNS's body signature;
+/// the public-key algorithms) are not signed here; `testing::catalog`'s entries show how with
+/// a demo private key.
+///
 /// Useful to test a handler without the provider, or to send deliveries yourself. For a
 /// scheme whose id and timestamp live in the body (PALO), only the signature header is
 /// returned:
@@ -190,7 +195,8 @@ impl Signer {
             .sign_with(scheme.algorithm, &pieces)
             .unwrap_or_default();
         // A shared token is sent as it is.
-        let token = secrets.shared_secrets().next().map(Secret::expose);
+        let shared = secrets.shared_secrets();
+        let token = shared.first().map(Secret::expose);
         let mac = match (scheme.algorithm, token) {
             (crate::signature::Algorithm::SharedToken, Some(token)) => token,
             _ => mac.as_bytes(),

@@ -24,6 +24,9 @@ pub fn features() -> Vec<&'static str> {
     if cfg!(feature = "metrics") {
         features.push("metrics");
     }
+    if cfg!(feature = "key-fetch") {
+        features.push("key-fetch");
+    }
     features
 }
 
