@@ -1,9 +1,10 @@
 use std::time::Duration;
 
+use super::algorithm::Algorithm;
 use super::handshake::Handshake;
 use super::{Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Discord interactions (the HTTP "Interactions Endpoint URL"), as "Receiving and

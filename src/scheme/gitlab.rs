@@ -1,5 +1,6 @@
+use super::algorithm::Algorithm;
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme};
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// GitLab webhooks (project, group and system hooks), as GitLab's "Webhooks" page documents

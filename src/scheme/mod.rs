@@ -54,6 +54,7 @@
 //!   scheme so one file says everything about a provider; the catalog's vocabulary
 //!   (`Provider`, `Sample`, ...) would have to move below `scheme` to turn that arrow round.
 
+pub(crate) mod algorithm;
 pub(crate) mod asana;
 mod audit_trail;
 pub(crate) mod bitbucket;
@@ -128,8 +129,9 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::verify::fields::MAX_FIELDS;
-use crate::verify::signature::{Algorithm, SignatureFormat};
+use crate::verify::signature::SignatureFormat;
 use crate::{Freshness, Secret, SecretError};
+use algorithm::Algorithm;
 use encoding::decode_base64_vec;
 use handshake::Handshake;
 

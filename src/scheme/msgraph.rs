@@ -1,6 +1,7 @@
+use super::algorithm::Algorithm;
 use super::handshake::Handshake;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Microsoft Graph change notifications (and lifecycle notifications), as Microsoft's

@@ -1,9 +1,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use super::algorithm::Algorithm;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// PayPal webhooks verified offline, as "Webhooks: verify the signature" documents it

@@ -1,9 +1,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use super::algorithm::Algorithm;
 use super::{Envelope, Field, IdBinding, JwtRules, Scheme};
 use crate::Freshness;
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Plaid webhooks, as "Webhook verification" (Plaid API reference) documents them.

@@ -1,5 +1,6 @@
+use super::algorithm::Algorithm;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Algorithm, SignatureFormat};
+use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Postmark webhooks (delivery, bounce, spam complaint, open, click, subscription change),

@@ -1,9 +1,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use super::algorithm::Algorithm;
 use super::{Envelope, Field, IdBinding, JwtRules, Scheme};
 use crate::Freshness;
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 /// Where Google publishes the keys of its OIDC tokens (a JWKS), and its host.
 pub const GOOGLE_CERTS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";

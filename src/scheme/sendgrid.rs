@@ -1,8 +1,9 @@
 use std::time::Duration;
 
+use super::algorithm::Algorithm;
 use super::{BodyFormat, Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// SendGrid's Event Webhook with signature verification, as "Getting Started with the

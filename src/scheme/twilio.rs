@@ -1,5 +1,6 @@
+use super::algorithm::Algorithm;
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme, SignedPart};
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Twilio webhooks (form-encoded requests), as "Webhooks security" documents them

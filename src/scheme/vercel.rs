@@ -1,5 +1,6 @@
+use super::algorithm::Algorithm;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Algorithm, Encoding, SignatureFormat};
+use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Vercel webhooks (account webhooks and integrations), as "Webhooks" in Vercel's

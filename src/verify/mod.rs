@@ -8,7 +8,7 @@
 //! the handshakes answered once verified, then the [`Delivery`].
 //!
 //! The parts, each a file: the head ([`headers`]), the signature ([`signature`],
-//! [`algorithm`], [`public_key`], [`secret`]), the timestamp ([`freshness`], [`time`]), the
+//! [`public_key`], [`secret`]), the timestamp ([`freshness`], [`time`]), the
 //! body's fields ([`fields`], [`body_values`]), handshakes ([`handshake`]), and what comes
 //! out ([`delivery`]). [`signer`] is the mirror image, for tests and senders. This module
 //! knows nothing of admission or of any framework.
@@ -19,7 +19,6 @@
 //! `delivery.rs` is free of concurrent work), and `Delivery::parse` calls
 //! `event::parse_body` (the typed hand-off, to be reworked with it).
 
-pub(crate) mod algorithm;
 pub(crate) mod body_values;
 pub(crate) mod delivery;
 pub(crate) mod diagnosis;

@@ -16,10 +16,10 @@
 
 use std::fmt;
 
-use super::algorithm::Algorithm;
 #[cfg(any(feature = "ed25519", feature = "ecdsa"))]
 use super::encoding::Encoding;
 use super::secret::KeyMeta;
+use crate::scheme::algorithm::Algorithm;
 
 /// A sender's public key.
 ///

@@ -30,9 +30,9 @@ use hmac::{Hmac, Mac};
 use sha2::{Sha256, Sha512};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
-pub use super::algorithm::Algorithm;
 pub use super::encoding::{Encoding, MAX_TAG_LEN, Tag};
 use super::public_key::PublicKey;
+pub use crate::scheme::algorithm::Algorithm;
 use crate::{Rejection, Secret};
 
 /// The longest signature entry read, in characters: a 8192-bit RSA signature in base64.

@@ -1,4 +1,5 @@
-//! The signature algorithms: MACs with a shared secret, public-key signatures.
+//! The signature algorithms: MACs with a shared secret, public-key signatures. Plain data,
+//! which `verify::signature` and `verify::public_key` interpret.
 
 /// How the signature is computed: a MAC with a shared secret, or a public-key signature checked
 /// with the sender's public key.
