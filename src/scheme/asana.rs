@@ -1,6 +1,7 @@
+use super::encoding::Encoding;
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Asana webhooks, as Asana's "Webhooks" guide ("Security") documents them.

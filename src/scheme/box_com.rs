@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Box webhooks (V2), as "Signature Verification" and "V2 Webhooks" in the Box Developer

@@ -1,5 +1,6 @@
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Coinbase Commerce webhooks, as "Webhooks" ("Checking Signatures", "Fields") in the

@@ -1,10 +1,11 @@
 use std::time::Duration;
 
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Discord interactions (the HTTP "Interactions Endpoint URL"), as "Receiving and

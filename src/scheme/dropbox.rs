@@ -1,6 +1,7 @@
+use super::encoding::Encoding;
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, IdFallback, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Dropbox webhooks, as "Webhooks" documents them

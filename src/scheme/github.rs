@@ -1,5 +1,5 @@
+use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, Scheme};
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// GitHub webhooks.

@@ -1,6 +1,7 @@
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// GitLab webhooks (project, group and system hooks), as GitLab's "Webhooks" page documents

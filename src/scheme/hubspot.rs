@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// HubSpot webhooks and app requests signed with the v3 signature, as "Validating

@@ -1,7 +1,7 @@
 use super::algorithm::Algorithm;
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, IdFallback, Scheme};
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Intercom webhooks (Developer Hub topic subscriptions), as "Webhooks" and "Webhook

@@ -1,8 +1,9 @@
 use std::time::Duration;
 
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Mailgun webhooks, as Mailgun's "Securing Webhooks" documents them: the signature is

@@ -1,6 +1,6 @@
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Meta webhooks (WhatsApp Business, Instagram, Messenger, Facebook Pages), as "Getting

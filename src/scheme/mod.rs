@@ -44,10 +44,16 @@
 //! # Where this module stands
 //!
 //! `scheme` is meant as the ground floor: plain data that `verify` interprets. The handshakes
-//! ([`Handshake`], `handshake.rs`) and the signature's alphabets
-//! ([`Encoding`](crate::signature::Encoding), `encoding.rs`) are defined here. Imports that still run from here up, each on purpose for now:
-//! - `verify::signature::{SignatureFormat, Algorithm}`, `Secret`, `Freshness`: data that still
-//!   lives in `verify`, to move here once the work on keys in those files has landed;
+//! ([`Handshake`], `handshake.rs`), the signature's alphabets
+//! ([`Encoding`](crate::signature::Encoding), `encoding.rs`), the signature header's formats
+//! ([`SignatureFormat`], `signature_format.rs`; reading a header in one is `verify`'s) and the
+//! algorithms ([`Algorithm`], `algorithm.rs`) are defined here, each public at its old path
+//! under [`signature`](crate::signature). Imports that still run from here up, each on purpose
+//! for now:
+//! - `Secret`, `Freshness`: data that still lives in `verify`;
+//! - `verify::signature::ParsedSignature` and `verify::envelope::parse_token`, through
+//!   [`Scheme::parse_signature`]: a public method that reads a header, kept where callers
+//!   know it;
 //! - `event::parse_native` (Audit Trail's and PALO's typed events read in the verifying pass,
 //!   the `NativeParse` hand-off): to go with the typed hand-off's rework, which owns it;
 //! - `testing::catalog` (feature `testing` only): each provider's catalog entry sits beside its
@@ -96,6 +102,7 @@ pub(crate) mod resend;
 mod sendgrid;
 pub(crate) mod sentry;
 mod shopify;
+pub(crate) mod signature_format;
 mod slack;
 #[cfg(feature = "rsa")]
 pub(crate) mod sns;
@@ -129,11 +136,11 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::verify::fields::MAX_FIELDS;
-use crate::verify::signature::SignatureFormat;
 use crate::{Freshness, Secret, SecretError};
 use algorithm::Algorithm;
 use encoding::decode_base64_vec;
 use handshake::Handshake;
+use signature_format::SignatureFormat;
 
 /// The most pieces a scheme's signed content may have.
 ///

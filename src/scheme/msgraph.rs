@@ -1,7 +1,8 @@
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Microsoft Graph change notifications (and lifecycle notifications), as Microsoft's

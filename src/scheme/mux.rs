@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Mux webhooks, as "Verify webhook signatures" (Mux documentation) describes them.

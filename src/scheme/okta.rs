@@ -1,7 +1,8 @@
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Okta event hooks, as Okta's "Event hooks" guide documents them.

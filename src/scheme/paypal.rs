@@ -2,9 +2,10 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// PayPal webhooks verified offline, as "Webhooks: verify the signature" documents it

@@ -2,9 +2,10 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Envelope, Field, IdBinding, JwtRules, Scheme};
 use crate::Freshness;
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Plaid webhooks, as "Webhook verification" (Plaid API reference) documents them.

@@ -1,6 +1,6 @@
 use super::algorithm::Algorithm;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Postmark webhooks (delivery, bounce, spam complaint, open, click, subscription change),

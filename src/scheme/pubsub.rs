@@ -2,9 +2,10 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Envelope, Field, IdBinding, JwtRules, Scheme};
 use crate::Freshness;
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 /// Where Google publishes the keys of its OIDC tokens (a JWKS), and its host.
 pub const GOOGLE_CERTS_URL: &str = "https://www.googleapis.com/oauth2/v3/certs";

@@ -1,5 +1,6 @@
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Razorpay webhooks, as "Validate and Test Webhooks" and "Best Practices" in Razorpay's

@@ -1,9 +1,10 @@
 use std::time::Duration;
 
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// SendGrid's Event Webhook with signature verification, as "Getting Started with the

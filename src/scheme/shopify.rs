@@ -1,5 +1,6 @@
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Shopify webhooks, as "Deliver webhooks through HTTPS" documents them

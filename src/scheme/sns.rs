@@ -2,11 +2,12 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{
     BodyFormat, Envelope, Field, IdBinding, Scheme, SignatureHash, SignedFields, TimestampFormat,
 };
 use crate::Freshness;
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 /// The hosts AWS serves SNS signing certificates from (`SigningCertURL`): one per region,
 /// and China's partition.

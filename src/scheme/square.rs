@@ -1,5 +1,6 @@
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Square webhooks, as "Verify and Validate an Event Notification" documents them

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SchemeBuilder, SecretEncoding, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// [Standard Webhooks](https://www.standardwebhooks.com/) (the specification Svix
@@ -58,7 +58,7 @@ impl Scheme {
             SignatureFormat::VersionedBase64 {
                 version: "v1a".into(),
             },
-            crate::verify::signature::Algorithm::Ed25519,
+            super::algorithm::Algorithm::Ed25519,
         );
         builder
             .build()
@@ -85,7 +85,7 @@ impl Scheme {
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn standard_webhooks_ed25519() -> Self {
         standard_webhooks_builder("v1a")
-            .algorithm(crate::verify::signature::Algorithm::Ed25519)
+            .algorithm(super::algorithm::Algorithm::Ed25519)
             .build()
             .unwrap_or_else(|e| unreachable!("the Standard Webhooks v1a scheme is valid: {e}"))
     }

@@ -1,8 +1,8 @@
 use super::algorithm::Algorithm;
 use super::encoding::Encoding;
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart};
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Trello webhooks, as "Webhooks" in Trello's REST API guides ("Webhook Signatures",

@@ -1,6 +1,7 @@
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme, SignedPart};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Twilio webhooks (form-encoded requests), as "Webhooks security" documents them

@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
 use crate::Freshness;
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Twitch EventSub over the webhook transport, as "Handling Webhook Events" (Twitch

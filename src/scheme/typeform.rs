@@ -1,5 +1,6 @@
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Typeform webhooks, as "Secure your webhooks" in Typeform's developer documentation

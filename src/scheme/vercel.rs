@@ -1,6 +1,7 @@
 use super::algorithm::Algorithm;
+use super::encoding::Encoding;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::{Encoding, SignatureFormat};
 
 impl Scheme {
     /// Vercel webhooks (account webhooks and integrations), as "Webhooks" in Vercel's

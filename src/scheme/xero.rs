@@ -1,7 +1,7 @@
 use super::encoding::Encoding;
 use super::handshake::Handshake;
+use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme};
-use crate::verify::signature::SignatureFormat;
 
 impl Scheme {
     /// Xero webhooks, as "Webhooks" in Xero's developer documentation (its "Signature" and
