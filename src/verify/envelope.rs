@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use sha2::{Digest as _, Sha256};
 
-use super::encoding::Encoding;
 use super::signature::{Matched, ParsedSignature, SecretSet, Tag};
+use crate::scheme::encoding::Encoding;
 use crate::scheme::encoding::encode_hex;
 use crate::scheme::{Envelope, JwtRules, SignedFields, allowed_url_host};
 use crate::{HeaderLookup, Rejection, Scheme};

@@ -22,7 +22,6 @@
 pub(crate) mod body_values;
 pub(crate) mod delivery;
 pub(crate) mod diagnosis;
-pub(crate) mod encoding;
 pub(crate) mod envelope;
 pub(crate) mod fields;
 pub(crate) mod freshness;

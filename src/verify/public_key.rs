@@ -16,10 +16,10 @@
 
 use std::fmt;
 
-#[cfg(any(feature = "ed25519", feature = "ecdsa"))]
-use super::encoding::Encoding;
 use super::secret::KeyMeta;
 use crate::scheme::algorithm::Algorithm;
+#[cfg(any(feature = "ed25519", feature = "ecdsa"))]
+use crate::scheme::encoding::Encoding;
 
 /// A sender's public key.
 ///

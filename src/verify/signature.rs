@@ -30,9 +30,9 @@ use hmac::{Hmac, Mac};
 use sha2::{Sha256, Sha512};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
-pub use super::encoding::{Encoding, MAX_TAG_LEN, Tag};
 use super::public_key::PublicKey;
 pub use crate::scheme::algorithm::Algorithm;
+pub use crate::scheme::encoding::{Encoding, MAX_TAG_LEN, Tag};
 pub use crate::scheme::signature_format::SignatureFormat;
 use crate::{Rejection, Secret};
 
@@ -798,7 +798,7 @@ impl fmt::Debug for SecretSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::encoding::{decode_base64_vec, encode_hex};
+    use crate::scheme::encoding::{decode_base64_vec, encode_hex};
 
     #[test]
     fn hex_decoding_accepts_both_cases_and_nothing_else() {
