@@ -1,8 +1,6 @@
 use std::time::Duration;
 
-use super::signature_format::SignatureFormat;
-use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
+use super::{Field, IdBinding, Scheme};
 
 impl Scheme {
     /// Calendly webhook subscriptions with a signing key, as "Webhook Signatures" (Calendly
@@ -34,28 +32,15 @@ impl Scheme {
     /// assert!(delivery.id().starts_with("body_"));
     /// ```
     pub fn calendly() -> Self {
-        Scheme::builder("calendly")
-            .signature(
-                "calendly-webhook-signature",
-                SignatureFormat::KeyedHex {
-                    timestamp_key: "t".into(),
-                    version_key: "v1".into(),
-                },
-            )
-            .signed_content([
-                SignedPart::Timestamp,
-                SignedPart::literal("."),
-                SignedPart::Body,
-            ])
-            .timestamp(Field::SignatureTimestamp, TimestampFormat::UnixSeconds)
-            .freshness(Freshness::new(
-                Duration::from_secs(3 * 60),
-                Duration::from_secs(3 * 60),
-            ))
-            .id(Field::BodyDigest, IdBinding::Signed)
-            .event_type(Field::body("event"))
-            .build()
-            .unwrap_or_else(|e| unreachable!("the Calendly scheme is valid: {e}"))
+        Scheme::stripe_style(
+            "calendly",
+            "calendly-webhook-signature",
+            Duration::from_secs(3 * 60),
+        )
+        .id(Field::BodyDigest, IdBinding::Signed)
+        .event_type(Field::body("event"))
+        .build()
+        .unwrap_or_else(|e| unreachable!("the Calendly scheme is valid: {e}"))
     }
 }
 

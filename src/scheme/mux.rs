@@ -1,8 +1,6 @@
 use std::time::Duration;
 
-use super::signature_format::SignatureFormat;
-use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
+use super::{Field, IdBinding, Scheme};
 
 impl Scheme {
     /// Mux webhooks, as "Verify webhook signatures" (Mux documentation) describes them.
@@ -27,24 +25,7 @@ impl Scheme {
     /// assert_eq!(delivery.event_type(), Some("video.asset.ready"));
     /// ```
     pub fn mux() -> Self {
-        Scheme::builder("mux")
-            .signature(
-                "mux-signature",
-                SignatureFormat::KeyedHex {
-                    timestamp_key: "t".into(),
-                    version_key: "v1".into(),
-                },
-            )
-            .signed_content([
-                SignedPart::Timestamp,
-                SignedPart::literal("."),
-                SignedPart::Body,
-            ])
-            .timestamp(Field::SignatureTimestamp, TimestampFormat::UnixSeconds)
-            .freshness(Freshness::new(
-                Duration::from_secs(300),
-                Duration::from_secs(300),
-            ))
+        Scheme::stripe_style("mux", "mux-signature", Duration::from_secs(300))
             .id(Field::body("id"), IdBinding::Signed)
             .event_type(Field::body("type"))
             .build()

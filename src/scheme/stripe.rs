@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::signature_format::SignatureFormat;
-use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
+use super::{Field, IdBinding, Scheme, SchemeBuilder, SignedPart, TimestampFormat};
 use crate::Freshness;
 
 impl Scheme {
@@ -43,9 +43,23 @@ impl Scheme {
     /// assert_eq!(delivery.timestamp(), Some(1_700_000_000));
     /// ```
     pub fn stripe() -> Self {
-        Scheme::builder("stripe")
+        Scheme::stripe_style("stripe", "stripe-signature", Duration::from_secs(300))
+            .id(Field::body("id"), IdBinding::Signed)
+            .event_type(Field::body("type"))
+            .build()
+            .unwrap_or_else(|e| unreachable!("the Stripe scheme is valid: {e}"))
+    }
+
+    /// Stripe's signature shape, which Mux and Calendly reuse: `<header>: t=<unix seconds>,v1=<hex>`
+    /// over `<t>.<raw body>`, fresh for `window` either way. The caller adds the id and type.
+    pub(super) fn stripe_style(
+        name: &'static str,
+        header: &'static str,
+        window: Duration,
+    ) -> SchemeBuilder {
+        Scheme::builder(name)
             .signature(
-                "stripe-signature",
+                header,
                 SignatureFormat::KeyedHex {
                     timestamp_key: "t".into(),
                     version_key: "v1".into(),
@@ -57,14 +71,7 @@ impl Scheme {
                 SignedPart::Body,
             ])
             .timestamp(Field::SignatureTimestamp, TimestampFormat::UnixSeconds)
-            .freshness(Freshness::new(
-                Duration::from_secs(300),
-                Duration::from_secs(300),
-            ))
-            .id(Field::body("id"), IdBinding::Signed)
-            .event_type(Field::body("type"))
-            .build()
-            .unwrap_or_else(|e| unreachable!("the Stripe scheme is valid: {e}"))
+            .freshness(Freshness::new(window, window))
     }
 }
 
