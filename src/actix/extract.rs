@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseErr
 use futures_core::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::dead_letter::Unparsed;
+use crate::guard::verified::{self, NotTyped};
 use crate::{Delivery, Guard, Rejection};
 
 /// The delivery's body parsed as `T`: a typed event such as
@@ -119,6 +119,16 @@ impl fmt::Display for VerifiedRejection {
 
 impl std::error::Error for VerifiedRejection {}
 
+impl From<NotTyped> for VerifiedRejection {
+    fn from(not_typed: NotTyped) -> Self {
+        match not_typed {
+            NotTyped::InvalidEvent(error) => Self::InvalidEvent(error),
+            NotTyped::DeadLettered => Self::DeadLettered,
+            NotTyped::DeadLetterFailed(rejection) => Self::DeadLetterFailed(rejection),
+        }
+    }
+}
+
 impl ResponseError for VerifiedRejection {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -165,35 +175,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for Verified<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        // The event verification already read (the built-in schemes' enums): no second pass.
-        let read = req
-            .extensions_mut()
-            .get_mut::<Delivery>()
-            .and_then(Delivery::take_event::<T>);
-        if let Some(event) = read {
-            return Box::pin(ready(Ok(Verified(event))));
-        }
+        let parsed = match req.extensions_mut().get_mut::<Delivery>() {
+            Some(delivery) => verified::typed::<T>(delivery),
+            None => {
+                return Box::pin(ready(Err(VerifiedRejection::MiddlewareMissing(
+                    MiddlewareMissing,
+                ))));
+            }
+        };
+        let error = match parsed {
+            Ok(event) => return Box::pin(ready(Ok(Verified(event)))),
+            Err(error) => error,
+        };
         let extensions = req.extensions();
         let Some(delivery) = extensions.get::<Delivery>() else {
             return Box::pin(ready(Err(VerifiedRejection::MiddlewareMissing(
                 MiddlewareMissing,
             ))));
         };
-        let error = match delivery.parse() {
-            Ok(value) => return Box::pin(ready(Ok(Verified(value)))),
-            Err(error) => error,
-        };
-        let Some(guard) = extensions.get::<Guard>() else {
-            return Box::pin(ready(Err(VerifiedRejection::InvalidEvent(error))));
-        };
-        let unavailable = guard.unavailable();
-        let unparsed = guard.unparsed(delivery, req.headers(), error);
-        Box::pin(async move {
-            Err(match unparsed.await {
-                Unparsed::DeadLettered => VerifiedRejection::DeadLettered,
-                Unparsed::SinkFailed => VerifiedRejection::DeadLetterFailed(unavailable),
-                Unparsed::Rejected(error) => VerifiedRejection::InvalidEvent(error),
-            })
-        })
+        let not_typed =
+            verified::not_typed(extensions.get::<Guard>(), delivery, req.headers(), error);
+        Box::pin(async move { Err(not_typed.await.into()) })
     }
 }

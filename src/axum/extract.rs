@@ -7,7 +7,7 @@ use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::RejectionResponse;
-use crate::dead_letter::Unparsed;
+use crate::guard::verified::{self, NotTyped};
 use crate::{Delivery, Guard, Rejection};
 
 /// The delivery's body parsed as `T`: a typed event such as
@@ -154,6 +154,16 @@ impl fmt::Display for VerifiedRejection {
 
 impl std::error::Error for VerifiedRejection {}
 
+impl From<NotTyped> for VerifiedRejection {
+    fn from(not_typed: NotTyped) -> Self {
+        match not_typed {
+            NotTyped::InvalidEvent(error) => Self::InvalidEvent(error),
+            NotTyped::DeadLettered => Self::DeadLettered,
+            NotTyped::DeadLetterFailed(rejection) => Self::DeadLetterFailed(rejection),
+        }
+    }
+}
+
 impl IntoResponse for VerifiedRejection {
     fn into_response(self) -> Response {
         match self {
@@ -188,33 +198,21 @@ impl<S: Send + Sync, T: DeserializeOwned + 'static> FromRequestParts<S> for Veri
     type Rejection = VerifiedRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        // The event verification already read (the built-in schemes' enums): no second pass.
-        // (In the condition: `T` need not be `Send`, so no `Option<T>` may live across the
-        // dead-letter store's await below.)
-        if let Some(event) = parts
-            .extensions
-            .get_mut::<Delivery>()
-            .and_then(Delivery::take_event::<T>)
-        {
-            return Ok(Verified(event));
-        }
         let delivery = parts
             .extensions
-            .get::<Delivery>()
+            .get_mut::<Delivery>()
             .ok_or(VerifiedRejection::LayerMissing(LayerMissing))?;
-        let error = match delivery.parse() {
-            Ok(value) => return Ok(Verified(value)),
+        let error = match verified::typed::<T>(delivery) {
+            Ok(event) => return Ok(Verified(event)),
             Err(error) => error,
         };
-        let Some(guard) = parts.extensions.get::<Guard>() else {
-            return Err(VerifiedRejection::InvalidEvent(error));
-        };
-        Err(
-            match guard.unparsed(delivery, &parts.headers, error).await {
-                Unparsed::DeadLettered => VerifiedRejection::DeadLettered,
-                Unparsed::SinkFailed => VerifiedRejection::DeadLetterFailed(guard.unavailable()),
-                Unparsed::Rejected(error) => VerifiedRejection::InvalidEvent(error),
-            },
-        )
+        let extensions = &parts.extensions;
+        let delivery = extensions
+            .get::<Delivery>()
+            .ok_or(VerifiedRejection::LayerMissing(LayerMissing))?;
+        let guard = extensions.get::<Guard>();
+        Err(verified::not_typed(guard, delivery, &parts.headers, error)
+            .await
+            .into())
     }
 }

@@ -78,6 +78,7 @@ use serde_json::value::RawValue;
 #[macro_use]
 mod envelope;
 pub mod audit_trail;
+pub(crate) mod native;
 pub mod palo;
 
 pub use audit_trail::AuditTrailEvent;
@@ -173,12 +174,6 @@ pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
     fn envelope_field(&self, name: &str) -> Option<&str>;
 }
 
-/// What [`parse_native`] reads: the scheme's body fields, and the typed event.
-pub(crate) type NativeParsed = (
-    crate::verify::fields::Fields<'static>,
-    Box<dyn Any + Send + Sync>,
-);
-
 /// The scheme's body fields and the typed event, from one pass over a verified JSON body;
 /// `None` when the body is not a well-formed envelope of `E`, or a wanted field is not one of its
 /// envelope fields held as a string (the verifier then scans the body as for any scheme, so the
@@ -186,13 +181,10 @@ pub(crate) type NativeParsed = (
 pub(crate) fn parse_native<E: NativeEvent>(
     body: &Bytes,
     names: &[Option<&str>],
-) -> Option<(
-    crate::verify::fields::Fields<'static>,
-    Box<dyn Any + Send + Sync>,
-)> {
+) -> Option<(crate::verify::fields::Fields<'static>, E)> {
     let json = std::str::from_utf8(body).ok()?;
     let event = match unknown_by_walk::<E>(body, json, names) {
-        Walked::Unknown(fields, event) => return Some((fields, Box::new(E::from_unknown(event)))),
+        Walked::Unknown(fields, event) => return Some((fields, E::from_unknown(event))),
         Walked::Malformed => return None,
         Walked::Other => E::one_pass_json(body, json)?,
     };
@@ -204,7 +196,7 @@ pub(crate) fn parse_native<E: NativeEvent>(
             ));
         }
     }
-    Some((fields, Box::new(event)))
+    Some((fields, event))
 }
 
 /// What [`unknown_by_walk`] found.
@@ -739,7 +731,6 @@ mod tests {
         names: &[Option<&str>],
     ) -> Option<(crate::verify::fields::Fields<'static>, String)> {
         let (fields, event) = parse_native::<E>(body, names)?;
-        let event = event.downcast::<E>().ok()?;
         Some((fields, format!("{event:?}")))
     }
 
@@ -817,10 +808,7 @@ mod tests {
             parse_native::<AuditTrailEvent>(&body, &[Some("id"), Some("type")]).expect("one pass");
         assert_eq!(fields[0].as_deref(), Some("whd_1"));
         assert_eq!(fields[1].as_deref(), Some("user.deleted"));
-        let Ok(event) = event.downcast::<AuditTrailEvent>() else {
-            panic!("not an Audit Trail event")
-        };
-        let AuditTrailEvent::Unknown(unknown) = *event else {
+        let AuditTrailEvent::Unknown(unknown) = event else {
             panic!("not unknown")
         };
         let json = unknown.json();

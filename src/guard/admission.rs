@@ -216,7 +216,7 @@ impl Guard {
             return;
         }
         tracing::debug!(
-            scheme = &*self.inner.scheme_name,
+            scheme = &**self.inner.meters.scheme(),
             reason = rejection.code(),
             diagnosis = detail(),
             "delivery refused"
@@ -242,14 +242,14 @@ impl Guard {
         crate::limits::check_body_size(body.len() as u64, verifier.limit())?;
         let path = target.split_once('?').map_or(target, |(path, _)| path);
         let query = SecretQuery {
-            scheme: Arc::clone(&inner.scheme_name),
+            scheme: Arc::clone(inner.meters.scheme()),
             path: path.to_owned(),
         };
         let secrets = match resolver.resolve(query).await {
             Ok(Some(secrets)) => secrets,
             Ok(None) => return Err(Rejection::UnknownSigner),
             Err(error) => {
-                tracing::warn!(scheme = &*inner.scheme_name, %error, "secret lookup failed");
+                tracing::warn!(scheme = &**inner.meters.scheme(), %error, "secret lookup failed");
                 return Err(self.unavailable());
             }
         };
@@ -295,7 +295,7 @@ impl Guard {
                 },
                 Err(error) if inner.store_failure == super::StoreFailure::FailOpen => {
                     tracing::warn!(
-                        scheme = &*inner.scheme_name,
+                        scheme = &**inner.meters.scheme(),
                         delivery_id = delivery.id(),
                         %error,
                         "replay store unavailable: accepting without deduplication (fail open)"
@@ -304,7 +304,7 @@ impl Guard {
                     return Ok(Claims::none());
                 }
                 Err(error) => {
-                    tracing::warn!(scheme = &*inner.scheme_name, %error, "replay store unavailable");
+                    tracing::warn!(scheme = &**inner.meters.scheme(), %error, "replay store unavailable");
                     self.unavailable()
                 }
             };

@@ -4,6 +4,8 @@ mod admission;
 mod body;
 mod outcome;
 mod resolver;
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) mod verified;
 
 use std::fmt;
 use std::sync::Arc;
@@ -196,8 +198,9 @@ pub struct Guard {
 
 #[derive(Clone)]
 struct GuardInner {
-    /// The scheme's name, shared by every delivery's span and metrics (no copy per request).
-    scheme_name: Arc<str>,
+    /// The scheme's name and metric keys, shared by every delivery's span and metrics (no copy
+    /// per request).
+    meters: Arc<outcome::Meters>,
     verifier: Verifier,
     resolver: Option<Arc<dyn SecretResolver>>,
     store: Option<Arc<dyn ReplayStore>>,
@@ -231,7 +234,7 @@ impl Guard {
         let store: Option<Arc<dyn ReplayStore>> = None;
         Self {
             inner: Arc::new(GuardInner {
-                scheme_name: Arc::from(verifier.scheme().name()),
+                meters: Arc::new(outcome::Meters::new(verifier.scheme().name())),
                 verifier,
                 resolver: None,
                 store,
@@ -246,7 +249,7 @@ impl Guard {
     }
 
     fn telemetry(&self) -> outcome::Telemetry {
-        outcome::Telemetry::new(&self.inner.scheme_name)
+        outcome::Telemetry::new(&self.inner.meters)
     }
 
     fn with(mut self, change: impl FnOnce(&mut GuardInner)) -> Self {
@@ -465,7 +468,7 @@ impl Guard {
     #[must_use]
     pub fn with_verifier(self, verifier: Verifier) -> Self {
         self.with(|inner| {
-            inner.scheme_name = Arc::from(verifier.scheme().name());
+            inner.meters = Arc::new(outcome::Meters::new(verifier.scheme().name()));
             inner.verifier = verifier;
         })
     }

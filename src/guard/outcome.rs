@@ -42,22 +42,91 @@ impl Outcome<'_> {
 /// One delivery's span, and when it started (for the latency histogram).
 pub(super) struct Telemetry {
     span: Span,
-    scheme: Arc<str>,
+    meters: Arc<Meters>,
     #[cfg(feature = "metrics")]
     started: Instant,
 }
 
+/// What every delivery of one guard is counted under, built once per guard: the scheme's name,
+/// and (with `metrics`) the keys of the outcomes that carry no reason, so counting an accepted
+/// and handled delivery builds, hashes and allocates no key (the `metrics` macros build a
+/// labelled key, a vector, on every call).
+pub(super) struct Meters {
+    scheme: Arc<str>,
+    #[cfg(feature = "metrics")]
+    keys: PlainKeys,
+}
+
+#[cfg(feature = "metrics")]
+struct PlainKeys {
+    /// `webhook_guard_deliveries_total` for accepted, handled, handler_failed, cancelled.
+    deliveries: [metrics::Key; 4],
+    /// `webhook_guard_delivery_duration_seconds` for the same outcomes (accepted unused).
+    durations: [metrics::Key; 4],
+    /// `webhook_guard_key_matches_total` for a delivery verified by a key without an id.
+    unnamed_key: metrics::Key,
+}
+
+#[cfg(feature = "metrics")]
+const PLAIN_OUTCOMES: [&str; 4] = ["accepted", "handled", "handler_failed", "cancelled"];
+
+#[cfg(feature = "metrics")]
+static METADATA: metrics::Metadata<'static> =
+    metrics::Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
+
+impl Meters {
+    pub(super) fn new(scheme: &str) -> Self {
+        let scheme: Arc<str> = Arc::from(scheme);
+        #[cfg(feature = "metrics")]
+        let keys = {
+            let label = || metrics::SharedString::from(Arc::clone(&scheme));
+            let key = |name: &'static str, outcome: &'static str, reason: bool| {
+                let mut labels = vec![
+                    metrics::Label::new("scheme", label()),
+                    metrics::Label::from_static_parts("outcome", outcome),
+                ];
+                if reason {
+                    labels.push(metrics::Label::from_static_parts("reason", ""));
+                }
+                metrics::Key::from_parts(name, labels)
+            };
+            PlainKeys {
+                deliveries: PLAIN_OUTCOMES
+                    .map(|outcome| key(crate::metrics::DELIVERIES, outcome, true)),
+                durations: PLAIN_OUTCOMES
+                    .map(|outcome| key(crate::metrics::DURATION, outcome, false)),
+                unnamed_key: metrics::Key::from_parts(
+                    crate::metrics::KEY_MATCHES,
+                    vec![
+                        metrics::Label::new("scheme", label()),
+                        metrics::Label::from_static_parts("key", ""),
+                    ],
+                ),
+            }
+        };
+        Self {
+            scheme,
+            #[cfg(feature = "metrics")]
+            keys,
+        }
+    }
+
+    pub(super) fn scheme(&self) -> &Arc<str> {
+        &self.scheme
+    }
+}
+
 impl Telemetry {
-    pub(super) fn new(scheme: &Arc<str>) -> Self {
+    pub(super) fn new(meters: &Arc<Meters>) -> Self {
         Self {
             span: tracing::info_span!(
                 "webhook",
-                scheme = &**scheme,
+                scheme = &*meters.scheme,
                 delivery_id = Empty,
                 key_id = Empty,
                 outcome = Empty
             ),
-            scheme: Arc::clone(scheme),
+            meters: Arc::clone(meters),
             #[cfg(feature = "metrics")]
             started: Instant::now(),
         }
@@ -75,20 +144,23 @@ impl Telemetry {
             self.span.record("key_id", key_id);
         }
         #[cfg(feature = "metrics")]
-        metrics::counter!(
-            crate::metrics::KEY_MATCHES,
-            "scheme" => metrics::SharedString::from(Arc::clone(&self.scheme)),
-            "key" => delivery.key_id.as_ref().map_or_else(
-                || metrics::SharedString::const_str(""),
-                |id| metrics::SharedString::from(Arc::clone(id)),
+        match &delivery.key_id {
+            None => metrics::with_recorder(|recorder| {
+                recorder.register_counter(&self.meters.keys.unnamed_key, &METADATA)
+            })
+            .increment(1),
+            Some(id) => metrics::counter!(
+                crate::metrics::KEY_MATCHES,
+                "scheme" => metrics::SharedString::from(Arc::clone(&self.meters.scheme)),
+                "key" => metrics::SharedString::from(Arc::clone(id))
             )
-        )
-        .increment(1);
+            .increment(1),
+        }
     }
 
     /// Logs (and counts) one outcome. `delivery` is given only once it verified.
     pub(super) fn record(&self, outcome: Outcome<'_>, delivery: Option<&Delivery>) {
-        let scheme = &*self.scheme;
+        let scheme = &*self.meters.scheme;
         let name = outcome.name();
         let delivery_id = delivery.map(Delivery::id);
         let span = &self.span;
@@ -156,7 +228,28 @@ impl Telemetry {
             Outcome::Refused(rejection) => rejection.code(),
             _ => "",
         };
-        let scheme = metrics::SharedString::from(Arc::clone(&self.scheme));
+        let plain = match outcome {
+            Outcome::Accepted => Some(0),
+            Outcome::Handled(_) => Some(1),
+            Outcome::HandlerFailed(_) => Some(2),
+            Outcome::Cancelled => Some(3),
+            Outcome::Refused(_) => None,
+        };
+        if let Some(index) = plain {
+            let keys = &self.meters.keys;
+            metrics::with_recorder(|recorder| {
+                recorder
+                    .register_counter(&keys.deliveries[index], &METADATA)
+                    .increment(1);
+                if index != 0 {
+                    recorder
+                        .register_histogram(&keys.durations[index], &METADATA)
+                        .record(self.started.elapsed());
+                }
+            });
+            return;
+        }
+        let scheme = metrics::SharedString::from(Arc::clone(&self.meters.scheme));
         metrics::counter!(
             crate::metrics::DELIVERIES,
             "scheme" => scheme.clone(),
@@ -172,5 +265,45 @@ impl Telemetry {
             )
             .record(self.started.elapsed());
         }
+    }
+}
+
+#[cfg(all(test, feature = "metrics"))]
+mod tests {
+    use super::*;
+
+    /// The keys built once per guard are the ones the `metrics` macros build per call, label
+    /// for label, so an exporter sees one series either way.
+    #[test]
+    fn keys_built_once_are_the_macros_keys() {
+        let meters = Meters::new("audit-trail");
+        let labels = |pairs: &[(&'static str, &'static str)]| {
+            pairs
+                .iter()
+                .map(|&(key, value)| metrics::Label::new(key, value))
+                .collect::<Vec<_>>()
+        };
+        for (index, outcome) in PLAIN_OUTCOMES.into_iter().enumerate() {
+            let expected = metrics::Key::from_parts(
+                crate::metrics::DELIVERIES,
+                labels(&[
+                    ("scheme", "audit-trail"),
+                    ("outcome", outcome),
+                    ("reason", ""),
+                ]),
+            );
+            assert_eq!(meters.keys.deliveries[index], expected);
+            let expected = metrics::Key::from_parts(
+                crate::metrics::DURATION,
+                labels(&[("scheme", "audit-trail"), ("outcome", outcome)]),
+            );
+            assert_eq!(meters.keys.durations[index], expected);
+        }
+        let expected = metrics::Key::from_parts(
+            crate::metrics::KEY_MATCHES,
+            labels(&[("scheme", "audit-trail"), ("key", "")]),
+        );
+        assert_eq!(meters.keys.unnamed_key, expected);
+        assert_eq!(&**meters.scheme(), "audit-trail");
     }
 }

@@ -71,7 +71,7 @@ impl Scheme {
             .unwrap_or_else(|e| unreachable!("the Audit Trail scheme is valid: {e}"));
         // Its deliveries are read once: the typed event is the body's validation.
         scheme.native_event = Some(super::NativeParse(
-            crate::event::parse_native::<crate::event::AuditTrailEvent>,
+            crate::event::native::EventModel::AuditTrail,
         ));
         scheme
     }

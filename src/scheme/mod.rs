@@ -601,9 +601,7 @@ pub struct Scheme {
 /// `event::parse_native`): an optimisation of the built-in schemes, not part of what a scheme
 /// accepts, so it does not take part in comparisons.
 #[derive(Clone, Copy)]
-pub(crate) struct NativeParse(
-    pub(crate) fn(&bytes::Bytes, &[Option<&str>]) -> Option<crate::event::NativeParsed>,
-);
+pub(crate) struct NativeParse(pub(crate) crate::event::native::EventModel);
 
 impl PartialEq for NativeParse {
     fn eq(&self, _: &Self) -> bool {

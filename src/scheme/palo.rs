@@ -76,9 +76,7 @@ impl Scheme {
             .build()
             .unwrap_or_else(|e| unreachable!("the PALO scheme is valid: {e}"));
         // Its deliveries are read once: the typed event is the body's validation.
-        scheme.native_event = Some(super::NativeParse(
-            crate::event::parse_native::<crate::event::PaloEvent>,
-        ));
+        scheme.native_event = Some(super::NativeParse(crate::event::native::EventModel::Palo));
         scheme
     }
 }

@@ -37,7 +37,7 @@ pub struct Delivery {
     /// The provider's typed event, when verification read the body as one (the built-in
     /// Audit Trail and PALO schemes): taken once by the extractors, never cloned.
     #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
-    pub(crate) event: Option<Box<dyn std::any::Any + Send + Sync>>,
+    pub(crate) event: Option<Box<crate::event::native::ReadEvent>>,
     /// The id of the key that verified, if it has one.
     pub(crate) key_id: Option<Arc<str>>,
 }
@@ -193,13 +193,7 @@ impl Delivery {
     /// The typed event verification read, if it is a `T`; taken, so a second call parses.
     #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
     pub(crate) fn take_event<T: 'static>(&mut self) -> Option<T> {
-        match self.event.take()?.downcast::<T>() {
-            Ok(event) => Some(*event),
-            Err(other) => {
-                self.event = Some(other);
-                None
-            }
-        }
+        crate::event::native::ReadEvent::take(&mut self.event)
     }
 
     /// Consumes the delivery, returning the body.

@@ -553,11 +553,10 @@ impl Verifier {
     /// body, and the provider's typed event when the scheme has one and this verifier reads it
     /// (one pass for both). A JSON scheme rejects a body that is not a JSON object even when
     /// it reads no field.
-    #[allow(clippy::type_complexity)]
     fn body_fields<'b>(
         &self,
         body: &'b Bytes,
-    ) -> Result<(Fields<'b>, Option<Box<dyn std::any::Any + Send + Sync>>), Rejection> {
+    ) -> Result<(Fields<'b>, Option<Box<crate::event::native::ReadEvent>>), Rejection> {
         let scheme = &*self.scheme;
         let names = scheme.body_field_names();
         match scheme.body_format {
@@ -565,9 +564,9 @@ impl Verifier {
                 let native = scheme
                     .native_event
                     .filter(|_| self.typed_events)
-                    .and_then(|native| (native.0)(body, &names));
+                    .and_then(|native| native.0.read(body, &names));
                 match native {
-                    Some((fields, event)) => Ok((fields, Some(event))),
+                    Some((fields, event)) => Ok((fields, Some(Box::new(event)))),
                     None => Ok((json_fields(body, &names)?, None)),
                 }
             }
