@@ -25,10 +25,10 @@ use crate::verify::signature::Tag;
 /// ```
 pub struct Delivery {
     pub(crate) scheme: Arc<str>,
-    pub(crate) id: String,
+    pub(crate) id: Text,
     pub(crate) timestamp: Option<i64>,
-    pub(crate) event_type: Option<String>,
-    pub(crate) tenant: Option<String>,
+    pub(crate) event_type: Option<Text>,
+    pub(crate) tenant: Option<Text>,
     pub(crate) body: Bytes,
     /// The MAC that matched, kept only for schemes whose id is not signed.
     pub(crate) unsigned_id_mac: Option<Tag>,
@@ -84,7 +84,7 @@ impl Delivery {
 
     /// The deduplication id (the delivery id, or the event id, as the scheme says).
     pub fn id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
     /// The signed timestamp, in Unix seconds, for schemes that have one.
@@ -94,12 +94,12 @@ impl Delivery {
 
     /// The event type, where the scheme says where it is.
     pub fn event_type(&self) -> Option<&str> {
-        self.event_type.as_deref()
+        self.event_type.as_ref().map(Text::as_str)
     }
 
     /// The tenant, where the scheme has one.
     pub fn tenant(&self) -> Option<&str> {
-        self.tenant.as_deref()
+        self.tenant.as_ref().map(Text::as_str)
     }
 
     /// The id of the key that verified the signature ([`Secret::with_id`](crate::Secret::with_id),
@@ -165,9 +165,9 @@ impl Delivery {
     /// assert!(signature.is_none());
     /// ```
     pub fn replay_keys(&self) -> (ReplayKey<'_>, Option<ReplayKey<'_>>) {
-        let tenant = self.tenant.as_deref();
+        let tenant = self.tenant();
         (
-            ReplayKey::new(&self.scheme, tenant, &self.id),
+            ReplayKey::new(&self.scheme, tenant, self.id()),
             self.unsigned_id_mac
                 .as_ref()
                 .map(|mac| ReplayKey::signature(&self.scheme, tenant, mac.as_bytes())),
@@ -199,5 +199,93 @@ impl Delivery {
     /// Consumes the delivery, returning the body.
     pub fn into_body(self) -> Bytes {
         self.body
+    }
+}
+
+/// A delivery's id, type or tenant: held inline when short, as ids, types and tenants nearly
+/// always are, so verifying a delivery allocates nothing for them; a longer one (up to
+/// `MAX_ID_LEN`) on the heap.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Text {
+    Inline { len: u8, bytes: [u8; INLINE_TEXT] },
+    Heap(Box<str>),
+}
+
+/// The longest text held inline: a 48-byte value with its length and tag.
+const INLINE_TEXT: usize = 46;
+
+impl Text {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            // Only ever filled from a `&str` cut at its end: always UTF-8.
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Heap(text) => text,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Self {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= INLINE_TEXT => {
+                let mut bytes = [0; INLINE_TEXT];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(text.into()),
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        if text.len() <= INLINE_TEXT {
+            Self::from(text.as_str())
+        } else {
+            Self::Heap(text.into_boxed_str())
+        }
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Text {
+    fn from(text: std::borrow::Cow<'_, str>) -> Self {
+        match text {
+            std::borrow::Cow::Borrowed(text) => Self::from(text),
+            std::borrow::Cow::Owned(text) => Self::from(text),
+        }
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+
+    #[test]
+    fn texts_read_back_as_given_inline_or_not() {
+        for text in [
+            "",
+            "dlv_0123456789abcdef01234567",
+            "é".repeat(23).as_str(),
+            &"x".repeat(47),
+            &"y".repeat(256),
+        ] {
+            let held = Text::from(text);
+            assert_eq!(held.as_str(), text);
+            assert_eq!(Text::from(text.to_owned()).as_str(), text);
+            assert_eq!(
+                matches!(held, Text::Inline { .. }),
+                text.len() <= 46,
+                "{text}"
+            );
+            assert_eq!(format!("{held:?}"), format!("{text:?}"));
+        }
     }
 }

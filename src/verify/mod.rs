@@ -21,6 +21,7 @@
 
 pub(crate) mod body_values;
 pub(crate) mod delivery;
+use delivery::Text;
 pub(crate) mod diagnosis;
 pub(crate) mod envelope;
 pub(crate) mod fields;
@@ -482,11 +483,11 @@ impl Verifier {
             [body_fallback_0, body_fallback_1],
             &matched.tag,
         )?;
-        bind_id(scheme, &id, body_signed_id.as_deref())?;
+        bind_id(scheme, id.as_str(), body_signed_id.as_deref())?;
         let event_type = values.text(scheme.event_type.as_ref(), body_type);
         let handshake = handshake::verified_answer(
             &scheme.handshakes,
-            event_type.as_deref(),
+            event_type.as_ref().map(Text::as_str),
             &body,
             secrets,
             matched.key,
@@ -690,17 +691,19 @@ impl<H: HeaderLookup + ?Sized> Values<'_, '_, H> {
     }
 
     /// The text of `field`, where `from_body` is what the body-fields phase read for it.
-    fn text(&self, field: Option<&Field>, from_body: Option<Cow<'_, str>>) -> Option<String> {
+    fn text(&self, field: Option<&Field>, from_body: Option<Cow<'_, str>>) -> Option<Text> {
         match field? {
             Field::Header(name) => self
                 .head
                 .get(name)
                 .and_then(|v| std::str::from_utf8(v).ok())
-                .map(str::to_owned),
-            Field::Body(_) => from_body.map(Cow::into_owned),
-            field @ Field::BodyPointer(_) => self.pointed(field).map(str::to_owned),
-            Field::BodyDigest => Some(body_digest_id(self.body)),
-            Field::BodyDigestWithout(name) => body_digest_without_id(self.body, name).ok(),
+                .map(Text::from),
+            Field::Body(_) => from_body.map(Text::from),
+            field @ Field::BodyPointer(_) => self.pointed(field).map(Text::from),
+            Field::BodyDigest => Some(body_digest_id(self.body).into()),
+            Field::BodyDigestWithout(name) => {
+                body_digest_without_id(self.body, name).ok().map(Text::from)
+            }
             Field::SignatureTimestamp => None,
         }
     }
@@ -735,33 +738,34 @@ fn delivery_id<H: HeaderLookup + ?Sized>(
     from_body: Option<Cow<'_, str>>,
     fallbacks: [Option<Cow<'_, str>>; 2],
     mac: &Tag,
-) -> Result<String, Rejection> {
+) -> Result<Text, Rejection> {
     let id = match raw {
-        Some(raw) => Some(
-            std::str::from_utf8(raw)
-                .map_err(|_| Rejection::MalformedId)?
-                .to_owned(),
-        ),
+        Some(raw) => Some(Text::from(
+            std::str::from_utf8(raw).map_err(|_| Rejection::MalformedId)?,
+        )),
         None => match &scheme.id {
-            Field::BodyDigest => Some(body_digest_id(values.body)),
-            Field::BodyPointer(_) => values.pointed(&scheme.id).map(str::to_owned),
-            Field::BodyDigestWithout(name) => Some(body_digest_without_id(values.body, name)?),
-            _ => from_body.map(Cow::into_owned),
+            Field::BodyDigest => Some(body_digest_id(values.body).into()),
+            Field::BodyPointer(_) => values.pointed(&scheme.id).map(Text::from),
+            Field::BodyDigestWithout(name) => {
+                Some(body_digest_without_id(values.body, name)?.into())
+            }
+            _ => from_body.map(Text::from),
         },
     };
-    let mut id = id.filter(|id| !id.is_empty());
+    let mut id = id.filter(|id| !id.as_str().is_empty());
     for (fallback, from_body) in scheme.id_fallbacks.iter().zip(fallbacks) {
         if id.is_some() {
             break;
         }
         id = match fallback {
             IdFallback::Field(field) => values.text(Some(field), from_body),
-            IdFallback::Signature => Some(signature_id(mac)),
+            IdFallback::Signature => Some(signature_id(mac).into()),
         }
-        .filter(|id| !id.is_empty());
+        .filter(|id| !id.as_str().is_empty());
     }
     let id = id.ok_or(Rejection::MissingId)?;
-    if id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+    let text = id.as_str();
+    if text.len() > MAX_ID_LEN || text.chars().any(char::is_control) {
         return Err(Rejection::MalformedId);
     }
     Ok(id)
