@@ -68,9 +68,8 @@ pub(crate) fn signed_message<'a>(
     scheme: &'a Scheme,
     source: &SignedSource<'_, 'a>,
     derived: &'a Derived<'_>,
-) -> Result<Vec<&'a [u8]>, Rejection> {
-    let mut pieces: Vec<&[u8]> =
-        Vec::with_capacity(scheme.signed_content.len() + 2 * derived.form.len() + 1);
+) -> Result<Pieces<'a>, Rejection> {
+    let mut pieces = Pieces::default();
     for part in &scheme.signed_content {
         match part {
             SignedPart::Timestamp => {
@@ -108,4 +107,59 @@ pub(crate) fn signed_message<'a>(
         }
     }
     Ok(pieces)
+}
+
+/// The signed message's pieces, in order: on the stack for the usual few (a timestamp, a
+/// separator, the body), in a vector past that (a signed form's pairs).
+#[derive(Default)]
+pub(crate) struct Pieces<'a> {
+    inline: [&'a [u8]; INLINE_PIECES],
+    len: usize,
+    spilled: Vec<&'a [u8]>,
+}
+
+const INLINE_PIECES: usize = 8;
+
+impl<'a> Pieces<'a> {
+    fn push(&mut self, piece: &'a [u8]) {
+        if self.spilled.is_empty() && self.len < INLINE_PIECES {
+            self.inline[self.len] = piece;
+            self.len += 1;
+        } else {
+            if self.spilled.is_empty() {
+                self.spilled.extend_from_slice(&self.inline[..self.len]);
+            }
+            self.spilled.push(piece);
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Pieces<'a> {
+    type Target = [&'a [u8]];
+
+    fn deref(&self) -> &Self::Target {
+        if self.spilled.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spilled
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pieces;
+
+    #[test]
+    fn pieces_keep_their_order_on_the_stack_and_past_it() {
+        let words: Vec<Vec<u8>> = (0..20).map(|n| format!("p{n}").into_bytes()).collect();
+        for count in [0, 1, 7, 8, 9, 20] {
+            let mut pieces = Pieces::default();
+            for word in &words[..count] {
+                pieces.push(word);
+            }
+            let expected: Vec<&[u8]> = words[..count].iter().map(Vec::as_slice).collect();
+            assert_eq!(&*pieces, expected.as_slice(), "{count} pieces");
+        }
+    }
 }
