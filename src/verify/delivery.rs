@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use arrayvec::ArrayString;
 use bytes::Bytes;
 
 use crate::replay::ReplayKey;
@@ -203,24 +204,21 @@ impl Delivery {
 }
 
 /// A delivery's id, type or tenant: held inline when short, as ids, types and tenants nearly
-/// always are, so verifying a delivery allocates nothing for them; a longer one (up to
-/// `MAX_ID_LEN`) on the heap.
+/// always are, so verifying a delivery allocates nothing for them (and reading one back costs
+/// no UTF-8 check); a longer one (up to `MAX_ID_LEN`) on the heap.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Text {
-    Inline { len: u8, bytes: [u8; INLINE_TEXT] },
+    Inline(ArrayString<INLINE_TEXT>),
     Heap(Box<str>),
 }
 
-/// The longest text held inline: a 48-byte value with its length and tag.
+/// The longest text held inline.
 const INLINE_TEXT: usize = 46;
 
 impl Text {
     pub(crate) fn as_str(&self) -> &str {
         match self {
-            // Only ever filled from a `&str` cut at its end: always UTF-8.
-            Self::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
+            Self::Inline(text) => text,
             Self::Heap(text) => text,
         }
     }
@@ -228,23 +226,18 @@ impl Text {
 
 impl From<&str> for Text {
     fn from(text: &str) -> Self {
-        match u8::try_from(text.len()) {
-            Ok(len) if text.len() <= INLINE_TEXT => {
-                let mut bytes = [0; INLINE_TEXT];
-                bytes[..text.len()].copy_from_slice(text.as_bytes());
-                Self::Inline { len, bytes }
-            }
-            _ => Self::Heap(text.into()),
+        match ArrayString::from(text) {
+            Ok(inline) => Self::Inline(inline),
+            Err(_) => Self::Heap(text.into()),
         }
     }
 }
 
 impl From<String> for Text {
     fn from(text: String) -> Self {
-        if text.len() <= INLINE_TEXT {
-            Self::from(text.as_str())
-        } else {
-            Self::Heap(text.into_boxed_str())
+        match ArrayString::from(&text) {
+            Ok(inline) => Self::Inline(inline),
+            Err(_) => Self::Heap(text.into_boxed_str()),
         }
     }
 }
