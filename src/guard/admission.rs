@@ -185,7 +185,7 @@ impl Guard {
         telemetry.verified(&delivery);
         // A verified handshake is answered, never claimed: it is no delivery to deduplicate.
         if let Some(answer) = delivery.handshake.take() {
-            let rejection = Rejection::Answered(answer);
+            let rejection = Rejection::Answered(*answer);
             telemetry.record(Outcome::Refused(&rejection), Some(&delivery));
             return Err(rejection);
         }

@@ -32,9 +32,10 @@ pub struct Delivery {
     pub(crate) tenant: Option<Text>,
     pub(crate) body: Bytes,
     /// The MAC that matched, kept only for schemes whose id is not signed.
-    pub(crate) unsigned_id_mac: Option<Tag>,
+    /// Boxed, as the handshake: rare, and the delivery is moved a few times per request.
+    pub(crate) unsigned_id_mac: Option<Box<Tag>>,
     /// The answer, when the delivery is a handshake the layer answers itself.
-    pub(crate) handshake: Option<crate::HandshakeResponse>,
+    pub(crate) handshake: Option<Box<crate::HandshakeResponse>>,
     /// The provider's typed event, when verification read the body as one (the built-in
     /// Audit Trail and PALO schemes): taken once by the extractors, never cloned.
     #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
@@ -54,7 +55,7 @@ impl Clone for Delivery {
             event_type: self.event_type.clone(),
             tenant: self.tenant.clone(),
             body: self.body.clone(),
-            unsigned_id_mac: self.unsigned_id_mac,
+            unsigned_id_mac: self.unsigned_id_mac.clone(),
             handshake: self.handshake.clone(),
             event: None,
             key_id: self.key_id.clone(),
@@ -212,8 +213,8 @@ pub(crate) enum Text {
     Heap(Box<str>),
 }
 
-/// The longest text held inline.
-const INLINE_TEXT: usize = 46;
+/// The longest text held inline: a UUID (36) and the usual `prefix_` + 24 hex digits fit.
+const INLINE_TEXT: usize = 38;
 
 impl Text {
     pub(crate) fn as_str(&self) -> &str {
@@ -275,7 +276,7 @@ mod tests {
             assert_eq!(Text::from(text.to_owned()).as_str(), text);
             assert_eq!(
                 matches!(held, Text::Inline { .. }),
-                text.len() <= 46,
+                text.len() <= 38,
                 "{text}"
             );
             assert_eq!(format!("{held:?}"), format!("{text:?}"));

@@ -500,8 +500,8 @@ impl Verifier {
             event_type,
             tenant,
             body,
-            unsigned_id_mac: scheme.remembers_signature().then_some(matched.tag),
-            handshake,
+            unsigned_id_mac: scheme.remembers_signature().then(|| Box::new(matched.tag)),
+            handshake: handshake.map(Box::new),
             event,
             key_id: matched.key_id,
         })
