@@ -45,7 +45,6 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::EventData;
@@ -152,343 +151,321 @@ event_enum! {
     example: AlertResolved,
 }
 
-/// `data` of `event.created`.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::{Envelope, EventCreated};
-/// use webhook_guard::testing::audit_trail_sample;
-///
-/// let body = audit_trail_sample("event.created").unwrap();
-/// let created: Envelope<EventCreated> = serde_json::from_str(&body)?;
-/// assert_eq!(created.data.event.actor.map(|a| a.id).as_deref(), Some("user-123"));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventCreated {
-    /// The audit event that was recorded.
-    pub event: AuditEvent,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `event.created`.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::{Envelope, EventCreated};
+    /// use webhook_guard::testing::audit_trail_sample;
+    ///
+    /// let body = audit_trail_sample("event.created").unwrap();
+    /// let created: Envelope<EventCreated> = serde_json::from_str(&body)?;
+    /// assert_eq!(created.data.event.actor.map(|a| a.id).as_deref(), Some("user-123"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct EventCreated {
+        /// The audit event that was recorded.
+        pub event: AuditEvent => required("event"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for EventCreated {
     const EVENT_TYPE: &'static str = "event.created";
 }
 
-/// `data` of `event.batch.created` (not shown in the spec: every field is optional).
-///
-/// ```
-/// use webhook_guard::event::audit_trail::EventBatchCreated;
-///
-/// let batch: EventBatchCreated = serde_json::from_str(r#"{"batchId":"batch-001","count":2}"#)?;
-/// assert_eq!((batch.batch_id.as_deref(), batch.count, batch.events.len()), (Some("batch-001"), Some(2), 0));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventBatchCreated {
-    /// The batch's id (`batchId`), if sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub batch_id: Option<String>,
-    /// How many events the batch holds (`count`), if sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u64>,
-    /// The audit events of the batch (`events`); empty if not sent.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<AuditEvent>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `event.batch.created` (not shown in the spec: every field is optional).
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::EventBatchCreated;
+    ///
+    /// let batch: EventBatchCreated = serde_json::from_str(r#"{"batchId":"batch-001","count":2}"#)?;
+    /// assert_eq!((batch.batch_id.as_deref(), batch.count, batch.events.len()), (Some("batch-001"), Some(2), 0));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct EventBatchCreated {
+        /// The batch's id (`batchId`), if sent.
+        pub batch_id: Option<String> => optional("batchId"),
+        /// How many events the batch holds (`count`), if sent.
+        pub count: Option<u64> => optional("count"),
+        /// The audit events of the batch (`events`); empty if not sent.
+        pub events: Vec<AuditEvent> => list("events"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for EventBatchCreated {
     const EVENT_TYPE: &'static str = "event.batch.created";
 }
 
-/// `data` of `alert.triggered`.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::{AlertTriggered, Envelope};
-/// use webhook_guard::testing::audit_trail_sample;
-///
-/// let body = audit_trail_sample("alert.triggered").unwrap();
-/// let triggered: Envelope<AlertTriggered> = serde_json::from_str(&body)?;
-/// assert_eq!(triggered.data.triggering_events.len(), 2);
-/// // The spec shows `alert`: without it the event is refused, with serde's message.
-/// let err = serde_json::from_str::<AlertTriggered>(r#"{"triggeringEvents":[]}"#).unwrap_err();
-/// assert!(err.to_string().contains("missing field `alert`"));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AlertTriggered {
-    /// The alert.
-    pub alert: Alert,
-    /// The audit events that matched the rule (`triggeringEvents`); empty if not sent.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub triggering_events: Vec<AuditEvent>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `alert.triggered`.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::{AlertTriggered, Envelope};
+    /// use webhook_guard::testing::audit_trail_sample;
+    ///
+    /// let body = audit_trail_sample("alert.triggered").unwrap();
+    /// let triggered: Envelope<AlertTriggered> = serde_json::from_str(&body)?;
+    /// assert_eq!(triggered.data.triggering_events.len(), 2);
+    /// // The spec shows `alert`: without it the event is refused, with serde's message.
+    /// let err = serde_json::from_str::<AlertTriggered>(r#"{"triggeringEvents":[]}"#).unwrap_err();
+    /// assert!(err.to_string().contains("missing field `alert`"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AlertTriggered {
+        /// The alert.
+        pub alert: Alert => required("alert"),
+        /// The audit events that matched the rule (`triggeringEvents`); empty if not sent.
+        pub triggering_events: Vec<AuditEvent> => list("triggeringEvents"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for AlertTriggered {
     const EVENT_TYPE: &'static str = "alert.triggered";
 }
 
-/// `data` of `alert.resolved` (not shown in the spec: every field is optional).
-///
-/// ```
-/// use webhook_guard::event::audit_trail::AlertResolved;
-///
-/// let resolved: AlertResolved = serde_json::from_str(r#"{"resolvedAt":"2025-01-15T11:00:00Z"}"#)?;
-/// assert_eq!(resolved.resolved_at.as_deref(), Some("2025-01-15T11:00:00Z"));
-/// assert!(resolved.alert.is_none());
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AlertResolved {
-    /// The alert that was resolved, if sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alert: Option<Alert>,
-    /// When it was resolved (`resolvedAt`), as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolved_at: Option<String>,
-    /// Who resolved it (`resolvedBy`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolved_by: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `alert.resolved` (not shown in the spec: every field is optional).
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::AlertResolved;
+    ///
+    /// let resolved: AlertResolved = serde_json::from_str(r#"{"resolvedAt":"2025-01-15T11:00:00Z"}"#)?;
+    /// assert_eq!(resolved.resolved_at.as_deref(), Some("2025-01-15T11:00:00Z"));
+    /// assert!(resolved.alert.is_none());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlertResolved {
+        /// The alert that was resolved, if sent.
+        pub alert: Option<Alert> => optional("alert"),
+        /// When it was resolved (`resolvedAt`), as sent.
+        pub resolved_at: Option<String> => optional("resolvedAt"),
+        /// Who resolved it (`resolvedBy`).
+        pub resolved_by: Option<String> => optional("resolvedBy"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for AlertResolved {
     const EVENT_TYPE: &'static str = "alert.resolved";
 }
 
-/// `data` of `report.completed` (not shown in the spec: every field is optional).
-///
-/// ```
-/// use webhook_guard::event::audit_trail::ReportCompleted;
-///
-/// let done: ReportCompleted = serde_json::from_str(r#"{"report":{"id":"rpt-789","format":"PDF"}}"#)?;
-/// assert_eq!(done.report.unwrap().format.as_deref(), Some("PDF"));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReportCompleted {
-    /// The report that was generated, if sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<Report>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `report.completed` (not shown in the spec: every field is optional).
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::ReportCompleted;
+    ///
+    /// let done: ReportCompleted = serde_json::from_str(r#"{"report":{"id":"rpt-789","format":"PDF"}}"#)?;
+    /// assert_eq!(done.report.unwrap().format.as_deref(), Some("PDF"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReportCompleted {
+        /// The report that was generated, if sent.
+        pub report: Option<Report> => optional("report"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for ReportCompleted {
     const EVENT_TYPE: &'static str = "report.completed";
 }
 
-/// `data` of `report.failed` (not shown in the spec: every field is optional).
-///
-/// ```
-/// use webhook_guard::event::audit_trail::ReportFailed;
-///
-/// let failed: ReportFailed = serde_json::from_str(r#"{"error":{"code":"TIMEOUT"}}"#)?;
-/// assert_eq!(failed.error.unwrap()["code"], "TIMEOUT");
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReportFailed {
-    /// The report that failed, if sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<Report>,
-    /// Why it failed (`error`). Its shape is not specified (a message or an object), so it is
-    /// kept as JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<Value>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `report.failed` (not shown in the spec: every field is optional).
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::ReportFailed;
+    ///
+    /// let failed: ReportFailed = serde_json::from_str(r#"{"error":{"code":"TIMEOUT"}}"#)?;
+    /// assert_eq!(failed.error.unwrap()["code"], "TIMEOUT");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReportFailed {
+        /// The report that failed, if sent.
+        pub report: Option<Report> => optional("report"),
+        /// Why it failed (`error`). Its shape is not specified (a message or an object), so it is
+        /// kept as JSON.
+        pub error: Option<Value> => optional("error"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for ReportFailed {
     const EVENT_TYPE: &'static str = "report.failed";
 }
 
-/// An audit event: who did what to which resource, and when.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::AuditEvent;
-///
-/// let event: AuditEvent = serde_json::from_str(r#"{
-///     "id": "event-1", "timestamp": "2025-01-15T10:30:00Z",
-///     "actor": {"id": "user-123", "type": "USER", "name": "John Doe"},
-///     "action": {"type": "DELETE", "description": "Deleted document"},
-///     "resource": {"id": "doc-456", "type": "DOCUMENT", "name": "Q4 Report"}
-/// }"#)?;
-/// assert_eq!(event.action.and_then(|a| a.kind).as_deref(), Some("DELETE"));
-/// assert_eq!(event.resource.map(|r| r.id).as_deref(), Some("doc-456"));
-///
-/// // The spec elides the triggering events of an alert (`{ "id": "event-1", ... }`): that parses.
-/// let elided: AuditEvent = serde_json::from_str(r#"{"id":"event-1"}"#)?;
-/// assert!(elided.actor.is_none());
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEvent {
-    /// The audit event's id (a UUID in the spec; not the delivery id).
-    pub id: String,
-    /// When it happened, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    /// Who did it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actor: Option<Actor>,
-    /// What was done.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<Action>,
-    /// What it was done to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<Resource>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// An audit event: who did what to which resource, and when.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::AuditEvent;
+    ///
+    /// let event: AuditEvent = serde_json::from_str(r#"{
+    ///     "id": "event-1", "timestamp": "2025-01-15T10:30:00Z",
+    ///     "actor": {"id": "user-123", "type": "USER", "name": "John Doe"},
+    ///     "action": {"type": "DELETE", "description": "Deleted document"},
+    ///     "resource": {"id": "doc-456", "type": "DOCUMENT", "name": "Q4 Report"}
+    /// }"#)?;
+    /// assert_eq!(event.action.and_then(|a| a.kind).as_deref(), Some("DELETE"));
+    /// assert_eq!(event.resource.map(|r| r.id).as_deref(), Some("doc-456"));
+    ///
+    /// // The spec elides the triggering events of an alert (`{ "id": "event-1", ... }`): that parses.
+    /// let elided: AuditEvent = serde_json::from_str(r#"{"id":"event-1"}"#)?;
+    /// assert!(elided.actor.is_none());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AuditEvent {
+        /// The audit event's id (a UUID in the spec; not the delivery id).
+        pub id: String => required("id"),
+        /// When it happened, as sent.
+        pub timestamp: Option<String> => optional("timestamp"),
+        /// Who did it.
+        pub actor: Option<Actor> => optional("actor"),
+        /// What was done.
+        pub action: Option<Action> => optional("action"),
+        /// What it was done to.
+        pub resource: Option<Resource> => optional("resource"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
-/// The actor of an audit event.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::Actor;
-///
-/// let actor: Actor = serde_json::from_str(r#"{"id":"user-123","type":"USER","name":"John Doe","ip":"10.0.0.1"}"#)?;
-/// assert_eq!(actor.kind.as_deref(), Some("USER"));
-/// assert_eq!(actor.extra["ip"], "10.0.0.1"); // not modelled, still there
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Actor {
-    /// The actor's id (`user-123`).
-    pub id: String,
-    /// The kind of actor (`type`, e.g. `USER`).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// The actor's display name (a service account may have none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// The actor of an audit event.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::Actor;
+    ///
+    /// let actor: Actor = serde_json::from_str(r#"{"id":"user-123","type":"USER","name":"John Doe","ip":"10.0.0.1"}"#)?;
+    /// assert_eq!(actor.kind.as_deref(), Some("USER"));
+    /// assert_eq!(actor.extra["ip"], "10.0.0.1"); // not modelled, still there
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Actor {
+        /// The actor's id (`user-123`).
+        pub id: String => required("id"),
+        /// The kind of actor (`type`, e.g. `USER`).
+        pub kind: Option<String> => optional("type"),
+        /// The actor's display name (a service account may have none).
+        pub name: Option<String> => optional("name"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
-/// The action of an audit event.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::Action;
-///
-/// let action: Action = serde_json::from_str(r#"{"type":"CREATE","description":"Created document"}"#)?;
-/// assert_eq!(action.kind.as_deref(), Some("CREATE"));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Action {
-    /// The kind of action (`type`, e.g. `CREATE`).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// What was done, in words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// The action of an audit event.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::Action;
+    ///
+    /// let action: Action = serde_json::from_str(r#"{"type":"CREATE","description":"Created document"}"#)?;
+    /// assert_eq!(action.kind.as_deref(), Some("CREATE"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Action {
+        /// The kind of action (`type`, e.g. `CREATE`).
+        pub kind: Option<String> => optional("type"),
+        /// What was done, in words.
+        pub description: Option<String> => optional("description"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
-/// The resource an audit event acted on.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::Resource;
-///
-/// let resource: Resource = serde_json::from_str(r#"{"id":"doc-456","type":"DOCUMENT","name":"Q4 Report"}"#)?;
-/// assert_eq!(resource.name.as_deref(), Some("Q4 Report"));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Resource {
-    /// The resource's id (`doc-456`).
-    pub id: String,
-    /// The kind of resource (`type`, e.g. `DOCUMENT`).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// The resource's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// The resource an audit event acted on.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::Resource;
+    ///
+    /// let resource: Resource = serde_json::from_str(r#"{"id":"doc-456","type":"DOCUMENT","name":"Q4 Report"}"#)?;
+    /// assert_eq!(resource.name.as_deref(), Some("Q4 Report"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Resource {
+        /// The resource's id (`doc-456`).
+        pub id: String => required("id"),
+        /// The kind of resource (`type`, e.g. `DOCUMENT`).
+        pub kind: Option<String> => optional("type"),
+        /// The resource's display name.
+        pub name: Option<String> => optional("name"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
-/// An alert raised by a rule.
-///
-/// ```
-/// use webhook_guard::event::audit_trail::Alert;
-///
-/// let alert: Alert = serde_json::from_str(r#"{"id":"a-1","ruleName":"Failed Login Detection","severity":"HIGH","title":"Failed logins","description":"5 attempts"}"#)?;
-/// assert_eq!(alert.rule_name.as_deref(), Some("Failed Login Detection"));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Alert {
-    /// The alert's id.
-    pub id: String,
-    /// The rule that raised it (`ruleName`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule_name: Option<String>,
-    /// Its severity (e.g. `HIGH`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    /// A one-line title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// A longer description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// An alert raised by a rule.
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::Alert;
+    ///
+    /// let alert: Alert = serde_json::from_str(r#"{"id":"a-1","ruleName":"Failed Login Detection","severity":"HIGH","title":"Failed logins","description":"5 attempts"}"#)?;
+    /// assert_eq!(alert.rule_name.as_deref(), Some("Failed Login Detection"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Alert {
+        /// The alert's id.
+        pub id: String => required("id"),
+        /// The rule that raised it (`ruleName`).
+        pub rule_name: Option<String> => optional("ruleName"),
+        /// Its severity (e.g. `HIGH`).
+        pub severity: Option<String> => optional("severity"),
+        /// A one-line title.
+        pub title: Option<String> => optional("title"),
+        /// A longer description.
+        pub description: Option<String> => optional("description"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
-/// A report (not shown in the spec: every field is optional).
-///
-/// ```
-/// use webhook_guard::event::audit_trail::Report;
-///
-/// let report: Report = serde_json::from_str(r#"{"downloadUrl":"https://example.com/rpt-789.pdf"}"#)?;
-/// assert_eq!(report.download_url.as_deref(), Some("https://example.com/rpt-789.pdf"));
-/// assert_eq!(serde_json::from_str::<Report>("{}")?, Report::default());
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Report {
-    /// The report's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Its name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Its kind (`type`).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// Its file format (`PDF`, `CSV`...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<String>,
-    /// Where to download it (`downloadUrl`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub download_url: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// A report (not shown in the spec: every field is optional).
+    ///
+    /// ```
+    /// use webhook_guard::event::audit_trail::Report;
+    ///
+    /// let report: Report = serde_json::from_str(r#"{"downloadUrl":"https://example.com/rpt-789.pdf"}"#)?;
+    /// assert_eq!(report.download_url.as_deref(), Some("https://example.com/rpt-789.pdf"));
+    /// assert_eq!(serde_json::from_str::<Report>("{}")?, Report::default());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Report {
+        /// The report's id.
+        pub id: Option<String> => optional("id"),
+        /// Its name.
+        pub name: Option<String> => optional("name"),
+        /// Its kind (`type`).
+        pub kind: Option<String> => optional("type"),
+        /// Its file format (`PDF`, `CSV`...).
+        pub format: Option<String> => optional("format"),
+        /// Where to download it (`downloadUrl`).
+        pub download_url: Option<String> => optional("downloadUrl"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }

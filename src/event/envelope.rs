@@ -13,7 +13,7 @@
 //!
 //! Anything else (invalid JSON, a missing or repeated envelope field, a field of the wrong type,
 //! data that does not fit its model) is handed to the **reference parse**: the raw value, the
-//! envelope keys (`Peek`), then the typed envelope through serde's derive. It is what produced
+//! envelope keys (`Peek`), then the typed envelope (`read_wire_envelope`). It is what produced
 //! every result before the one-pass parser existed, so the errors and the `Unparsed` messages
 //! (with serde_json's line and column relative to the whole event) are exactly its own, and a
 //! result of the one-pass parser is always the one the reference parse gives (the tests check
@@ -276,7 +276,7 @@ impl<'de, K: WireData> DeserializeSeed<'de> for DataSeed<K> {
 
 /// A JSON string, borrowed from the body when it has no escapes (serde's own `Cow<str>` always
 /// allocates).
-struct Str<'de>(Cow<'de, str>);
+pub(crate) struct Str<'de>(pub(crate) Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for Str<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -304,6 +304,111 @@ impl<'de> Deserialize<'de> for Str<'de> {
 
         deserializer.deserialize_str(StrVisitor)
     }
+}
+
+/// A known type's envelope as the reference parse reads it (the type was checked before): its
+/// fields, and the unmodelled ones in `extra`.
+pub(crate) struct WireEnvelope<D> {
+    pub(crate) id: String,
+    pub(crate) timestamp: String,
+    pub(crate) tenant: String,
+    pub(crate) data: D,
+    pub(crate) extra: Map<String, Value>,
+}
+
+/// Reads a known type's envelope from `json` for the reference parse, in one visit of its keys:
+/// each envelope field straight into its place, any other into `extra` (as `model!` does for
+/// the data structs, and with the messages serde's derive with `flatten` gave: a missing field
+/// in the order id, type, timestamp, tenant, data, a repeated one, serde_json's position).
+pub(crate) fn read_wire_envelope<D: de::DeserializeOwned>(
+    json: &str,
+    keys: &'static WireKeys,
+) -> Result<WireEnvelope<D>, serde_json::Error> {
+    struct WireVisitor<D>(&'static WireKeys, PhantomData<D>);
+
+    impl<'de, D: Deserialize<'de>> Visitor<'de> for WireVisitor<D> {
+        type Value = WireEnvelope<D>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("struct EnvelopeIn")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireEnvelope<D>, A::Error> {
+            /// Reads a field's value, once.
+            fn once<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+                slot: &mut Option<T>,
+                map: &mut A,
+                name: &'static str,
+            ) -> Result<(), A::Error> {
+                if slot.is_some() {
+                    return Err(de::Error::duplicate_field(name));
+                }
+                *slot = Some(map.next_value()?);
+                Ok(())
+            }
+
+            /// The field, or serde's "missing field" error.
+            fn given<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+                slot.ok_or_else(|| de::Error::missing_field(name))
+            }
+
+            let keys = self.0;
+            let (mut id, mut kind, mut timestamp, mut tenant, mut data) =
+                (None, None::<IgnoredAny>, None, None, None);
+            let mut extra = Map::new();
+            while let Some(Str(key)) = map.next_key()? {
+                match &*key {
+                    key if key == keys.id => once(&mut id, &mut map, keys.id)?,
+                    key if key == keys.kind => once(&mut kind, &mut map, keys.kind)?,
+                    key if key == keys.timestamp => {
+                        once(&mut timestamp, &mut map, keys.timestamp)?;
+                    }
+                    key if key == keys.tenant => once(&mut tenant, &mut map, keys.tenant)?,
+                    "data" => once(&mut data, &mut map, "data")?,
+                    _ => {
+                        extra.insert(key.into_owned(), map.next_value()?);
+                    }
+                }
+            }
+            let id = given(id, keys.id)?;
+            given(kind, keys.kind)?;
+            Ok(WireEnvelope {
+                id,
+                timestamp: given(timestamp, keys.timestamp)?,
+                tenant: given(tenant, keys.tenant)?,
+                data: given(data, "data")?,
+                extra,
+            })
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let envelope = deserializer.deserialize_map(WireVisitor(keys, PhantomData))?;
+    deserializer.end()?;
+    Ok(envelope)
+}
+
+/// Writes an envelope: its fields in the spec's order, then `extra` (as serde's derive with
+/// `flatten` wrote it).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_envelope<S: serde::Serializer, D: serde::Serialize>(
+    serializer: S,
+    keys: &WireKeys,
+    [id, kind, timestamp, tenant]: [&str; 4],
+    data: &D,
+    extra: &Map<String, Value>,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry(keys.id, id)?;
+    map.serialize_entry(keys.kind, kind)?;
+    map.serialize_entry(keys.timestamp, timestamp)?;
+    map.serialize_entry(keys.tenant, tenant)?;
+    map.serialize_entry("data", data)?;
+    for (key, value) in extra {
+        map.serialize_entry(key, value)?;
+    }
+    map.end()
 }
 
 /// Writes a provider's event enum, its `Envelope<D>` and every impl they share, from the
@@ -360,13 +465,16 @@ macro_rules! event_enum {
             $( $Variant($Data), )+
         }
 
+        /// The wire names of the envelope's fields.
+        const WIRE_KEYS: $crate::event::envelope::WireKeys = $crate::event::envelope::WireKeys {
+            id: $id_key,
+            kind: $type_key,
+            timestamp: $timestamp_key,
+            tenant: $tenant_key,
+        };
+
         impl $crate::event::envelope::WireData for KnownData {
-            const KEYS: $crate::event::envelope::WireKeys = $crate::event::envelope::WireKeys {
-                id: $id_key,
-                kind: $type_key,
-                timestamp: $timestamp_key,
-                tenant: $tenant_key,
-            };
+            const KEYS: $crate::event::envelope::WireKeys = WIRE_KEYS;
             const KNOWN_TYPES: &'static [&'static str] = $KNOWN;
 
             fn deserialize_known<'de, D: ::serde::de::Deserializer<'de>>(
@@ -727,38 +835,6 @@ macro_rules! event_enum {
             }
         }
 
-        /// The envelope as read from the wire (the type was checked before).
-        #[derive(::serde::Deserialize)]
-        struct EnvelopeIn<D> {
-            #[serde(rename = $id_key)]
-            id: String,
-            #[serde(rename = $type_key)]
-            _kind: ::serde::de::IgnoredAny,
-            #[serde(rename = $timestamp_key)]
-            timestamp: String,
-            #[serde(rename = $tenant_key)]
-            tenant: String,
-            data: D,
-            #[serde(flatten)]
-            extra: ::serde_json::Map<String, ::serde_json::Value>,
-        }
-
-        /// The envelope as written to the wire, in the spec's field order.
-        #[derive(::serde::Serialize)]
-        struct EnvelopeOut<'a, D> {
-            #[serde(rename = $id_key)]
-            id: &'a str,
-            #[serde(rename = $type_key)]
-            kind: &'a str,
-            #[serde(rename = $timestamp_key)]
-            timestamp: &'a str,
-            #[serde(rename = $tenant_key)]
-            tenant: &'a str,
-            data: &'a D,
-            #[serde(flatten)]
-            extra: &'a ::serde_json::Map<String, ::serde_json::Value>,
-        }
-
         impl<'de, D: $crate::event::EventData + ::serde::de::DeserializeOwned> ::serde::Deserialize<'de>
             for Envelope<D>
         {
@@ -792,7 +868,8 @@ macro_rules! event_enum {
 
             /// Parses the wire form, whose type is known to be `D::EVENT_TYPE`.
             fn from_wire_json(json: &str) -> Result<Self, serde_json::Error> {
-                let wire: EnvelopeIn<D> = serde_json::from_str(json)?;
+                let wire: $crate::event::envelope::WireEnvelope<D> =
+                    $crate::event::envelope::read_wire_envelope(json, &WIRE_KEYS)?;
                 Ok(Self {
                     $id: wire.id,
                     timestamp: wire.timestamp,
@@ -805,15 +882,13 @@ macro_rules! event_enum {
 
         impl<D: $crate::event::EventData + ::serde::Serialize> ::serde::Serialize for Envelope<D> {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                EnvelopeOut {
-                    id: &self.$id,
-                    kind: D::EVENT_TYPE,
-                    timestamp: &self.timestamp,
-                    tenant: &self.$tenant,
-                    data: &self.data,
-                    extra: &self.extra,
-                }
-                .serialize(serializer)
+                $crate::event::envelope::write_envelope(
+                    serializer,
+                    &WIRE_KEYS,
+                    [&self.$id, D::EVENT_TYPE, &self.timestamp, &self.$tenant],
+                    &self.data,
+                    &self.extra,
+                )
             }
         }
     };
@@ -979,8 +1054,63 @@ mod tests {
         (key, value).prop_map(|(k, v)| (k.to_owned(), v.to_owned()))
     }
 
+    /// The reference parse's envelope reader against what it was: serde's derive with
+    /// `flatten`, on `body` (the same envelope and data, or the same message).
+    fn wire_envelope_as_derived(body: &str) {
+        #[derive(serde::Deserialize)]
+        struct EnvelopeIn {
+            id: String,
+            #[serde(rename = "type")]
+            _kind: serde::de::IgnoredAny,
+            timestamp: String,
+            #[serde(rename = "tenantId")]
+            tenant: String,
+            data: audit_trail::AlertTriggered,
+            #[serde(flatten)]
+            extra: serde_json::Map<String, serde_json::Value>,
+        }
+        const KEYS: super::WireKeys = super::WireKeys {
+            id: "id",
+            kind: "type",
+            timestamp: "timestamp",
+            tenant: "tenantId",
+        };
+        let ours = super::read_wire_envelope::<audit_trail::AlertTriggered>(body, &KEYS)
+            .map(|e| format!("{:?}", (e.id, e.timestamp, e.tenant, e.data, e.extra)))
+            .map_err(|e| e.to_string());
+        let derived = serde_json::from_str::<EnvelopeIn>(body)
+            .map(|e| format!("{:?}", (e.id, e.timestamp, e.tenant, e.data, e.extra)))
+            .map_err(|e| e.to_string());
+        assert_eq!(ours, derived, "{body}");
+    }
+
+    #[test]
+    fn the_wire_envelope_reads_as_the_derive_did() {
+        for body in samples() {
+            wire_envelope_as_derived(&body);
+        }
+        for body in [
+            "[]",
+            "{}",
+            r#"{"id":"a","id":"b"}"#,
+            r#"{"type":"x","type":"y","id":1}"#,
+            r#"{"id":"whd_1","type":"alert.triggered","timestamp":"t","tenantId":"t1","data":{"alert":{"id":"a","severity":3}},"z":[1]}"#,
+            r#"{"id":"whd_1","type":"alert.triggered","timestamp":"t","tenantId":"t1","data":{"alert":{"id":"a"}}} x"#,
+        ] {
+            wire_envelope_as_derived(body);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn any_wire_envelope_reads_as_the_derive_did(
+            fields in prop::collection::vec(field(), 0..9),
+        ) {
+            let pairs: Vec<String> = fields.iter().map(|(k, v)| format!(r#""{k}":{v}"#)).collect();
+            wire_envelope_as_derived(&format!("{{{}}}", pairs.join(",")));
+        }
 
         #[test]
         fn any_envelope_gets_the_reference_result(

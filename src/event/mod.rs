@@ -34,7 +34,11 @@
 //!
 //! Each provider's enum, its `Envelope<D>` and their impls are written by one macro from the
 //! provider's table of variants and wire names (`event/envelope.rs`): a new provider is that
-//! table, its data structs and its samples (in [`testing`](crate::testing)).
+//! table, its data structs and its samples (in [`testing`](crate::testing)). The data structs
+//! are written by another (`event/model.rs`) from a table of their fields and wire names: their
+//! `Deserialize` reads an object's keys once, each modelled one straight into its field and any
+//! other into `extra`, which serde's derive with `flatten` could only do by buffering the object
+//! first (`BENCHMARKS.md` §13).
 //!
 //! ```
 //! use webhook_guard::event::TypedEvent;
@@ -75,6 +79,8 @@ use serde::de::{self, DeserializeOwned, Unexpected};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+#[macro_use]
+mod model;
 #[macro_use]
 mod envelope;
 pub mod audit_trail;

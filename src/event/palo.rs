@@ -40,7 +40,6 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::EventData;
@@ -131,128 +130,120 @@ event_enum! {
     example: TicketResolved,
 }
 
-/// `data` of `ticket.created`.
-///
-/// ```
-/// use webhook_guard::event::palo::TicketCreated;
-///
-/// let ticket: TicketCreated = serde_json::from_str(r#"{"ticket_id":"TKT-00512","title":"Export CSV fails","priority":"p3","project_id":"prj_42","created_by":"usr_1029"}"#)?;
-/// assert_eq!(ticket.priority.as_deref(), Some("p3"));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketCreated {
-    /// The ticket's id (`TKT-00512`).
-    pub ticket_id: String,
-    /// Its title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Its priority (`p3`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<String>,
-    /// The project it belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<String>,
-    /// The user who opened it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `ticket.created`.
+    ///
+    /// ```
+    /// use webhook_guard::event::palo::TicketCreated;
+    ///
+    /// let ticket: TicketCreated = serde_json::from_str(r#"{"ticket_id":"TKT-00512","title":"Export CSV fails","priority":"p3","project_id":"prj_42","created_by":"usr_1029"}"#)?;
+    /// assert_eq!(ticket.priority.as_deref(), Some("p3"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct TicketCreated {
+        /// The ticket's id (`TKT-00512`).
+        pub ticket_id: String => required("ticket_id"),
+        /// Its title.
+        pub title: Option<String> => optional("title"),
+        /// Its priority (`p3`).
+        pub priority: Option<String> => optional("priority"),
+        /// The project it belongs to.
+        pub project_id: Option<String> => optional("project_id"),
+        /// The user who opened it.
+        pub created_by: Option<String> => optional("created_by"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for TicketCreated {
     const EVENT_TYPE: &'static str = "ticket.created";
 }
 
-/// `data` of `ticket.status_changed`.
-///
-/// ```
-/// use webhook_guard::event::palo::TicketStatusChanged;
-///
-/// let change: TicketStatusChanged = serde_json::from_str(r#"{"ticket_id":"TKT-00512","old_status":"open","new_status":"in_progress","changed_by":"usr_2048"}"#)?;
-/// assert_eq!((change.old_status.as_deref(), change.new_status.as_deref()), (Some("open"), Some("in_progress")));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketStatusChanged {
-    /// The ticket's id.
-    pub ticket_id: String,
-    /// The status before the change (`open`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_status: Option<String>,
-    /// The status after the change (`in_progress`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new_status: Option<String>,
-    /// The user who changed it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changed_by: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `ticket.status_changed`.
+    ///
+    /// ```
+    /// use webhook_guard::event::palo::TicketStatusChanged;
+    ///
+    /// let change: TicketStatusChanged = serde_json::from_str(r#"{"ticket_id":"TKT-00512","old_status":"open","new_status":"in_progress","changed_by":"usr_2048"}"#)?;
+    /// assert_eq!((change.old_status.as_deref(), change.new_status.as_deref()), (Some("open"), Some("in_progress")));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct TicketStatusChanged {
+        /// The ticket's id.
+        pub ticket_id: String => required("ticket_id"),
+        /// The status before the change (`open`).
+        pub old_status: Option<String> => optional("old_status"),
+        /// The status after the change (`in_progress`).
+        pub new_status: Option<String> => optional("new_status"),
+        /// The user who changed it.
+        pub changed_by: Option<String> => optional("changed_by"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for TicketStatusChanged {
     const EVENT_TYPE: &'static str = "ticket.status_changed";
 }
 
-/// `data` of `ticket.resolved`.
-///
-/// ```
-/// use webhook_guard::event::palo::TicketResolved;
-///
-/// let resolved: TicketResolved = serde_json::from_str(r#"{"ticket_id":"TKT-00512","resolved_by":"usr_2048","resolution_time_hours":2.5}"#)?;
-/// assert_eq!(resolved.resolution_time_hours, Some(2.5));
-/// // The spec's example has it, but a ticket resolved by automation may not.
-/// let quick: TicketResolved = serde_json::from_str(r#"{"ticket_id":"TKT-00513"}"#)?;
-/// assert_eq!((quick.resolved_by, quick.resolution_time_hours), (None, None));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketResolved {
-    /// The ticket's id.
-    pub ticket_id: String,
-    /// The user who resolved it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolved_by: Option<String>,
-    /// Hours from opening to resolution (`2.5`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolution_time_hours: Option<f64>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `ticket.resolved`.
+    ///
+    /// ```
+    /// use webhook_guard::event::palo::TicketResolved;
+    ///
+    /// let resolved: TicketResolved = serde_json::from_str(r#"{"ticket_id":"TKT-00512","resolved_by":"usr_2048","resolution_time_hours":2.5}"#)?;
+    /// assert_eq!(resolved.resolution_time_hours, Some(2.5));
+    /// // The spec's example has it, but a ticket resolved by automation may not.
+    /// let quick: TicketResolved = serde_json::from_str(r#"{"ticket_id":"TKT-00513"}"#)?;
+    /// assert_eq!((quick.resolved_by, quick.resolution_time_hours), (None, None));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct TicketResolved {
+        /// The ticket's id.
+        pub ticket_id: String => required("ticket_id"),
+        /// The user who resolved it.
+        pub resolved_by: Option<String> => optional("resolved_by"),
+        /// Hours from opening to resolution (`2.5`).
+        pub resolution_time_hours: Option<f64> => optional("resolution_time_hours"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for TicketResolved {
     const EVENT_TYPE: &'static str = "ticket.resolved";
 }
 
-/// `data` of `system.incident`.
-///
-/// ```
-/// use webhook_guard::event::palo::SystemIncident;
-///
-/// let incident: SystemIncident = serde_json::from_str(r#"{"incident_id":"INC-001","severity":"critical","affected_services":["api"],"status":"investigating","region":"eu-west"}"#)?;
-/// assert_eq!(incident.affected_services, ["api"]);
-/// assert_eq!(incident.extra["region"], "eu-west"); // not modelled, kept
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SystemIncident {
-    /// The incident's id (`INC-001`).
-    pub incident_id: String,
-    /// Its severity (`critical`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    /// The services it affects (`["api", "ui"]`); empty if not sent.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub affected_services: Vec<String>,
-    /// Where it stands (`investigating`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Fields not modelled, kept as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+model! {
+    /// `data` of `system.incident`.
+    ///
+    /// ```
+    /// use webhook_guard::event::palo::SystemIncident;
+    ///
+    /// let incident: SystemIncident = serde_json::from_str(r#"{"incident_id":"INC-001","severity":"critical","affected_services":["api"],"status":"investigating","region":"eu-west"}"#)?;
+    /// assert_eq!(incident.affected_services, ["api"]);
+    /// assert_eq!(incident.extra["region"], "eu-west"); // not modelled, kept
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct SystemIncident {
+        /// The incident's id (`INC-001`).
+        pub incident_id: String => required("incident_id"),
+        /// Its severity (`critical`).
+        pub severity: Option<String> => optional("severity"),
+        /// The services it affects (`["api", "ui"]`); empty if not sent.
+        pub affected_services: Vec<String> => list("affected_services"),
+        /// Where it stands (`investigating`).
+        pub status: Option<String> => optional("status"),
+        /// Fields not modelled, kept as sent.
+        pub extra: Map<String, Value> => extra,
+    }
 }
 
 impl EventData for SystemIncident {
