@@ -31,6 +31,7 @@ pub mod metrics;
 mod rejection;
 pub mod replay;
 pub mod scheme;
+mod secret;
 #[cfg(any(test, feature = "testing"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -42,12 +43,12 @@ pub use guard::{
 };
 pub use rejection::Rejection;
 pub use scheme::Scheme;
+pub use scheme::freshness::Freshness;
 pub use scheme::handshake::{Handshake, HandshakeResponse};
+pub use secret::{KeyMeta, Secret, SecretError};
 pub use verify::delivery::Delivery;
 pub use verify::diagnosis::Diagnosis;
-pub use verify::freshness::Freshness;
 pub use verify::headers::{HeaderLookup, WithMethod};
 pub use verify::public_key::{KeyError, PublicKey};
-pub use verify::secret::{KeyMeta, Secret, SecretError};
 pub use verify::signer::Signer;
 pub use verify::{Verifier, signature, time};

@@ -483,9 +483,9 @@ pub const MAX_ID_LEN: usize = 256;
 
 /// The one size rule, wherever a body's size is first known (announced, read so far, whole):
 /// more than `limit` bytes is refused with 413.
-pub(crate) fn check_body_size(len: u64, limit: usize) -> Result<(), crate::Rejection> {
+pub(crate) fn check_body_size(len: u64, limit: usize) -> Result<(), crate::rejection::Rejection> {
     if len > limit as u64 {
-        return Err(crate::Rejection::BodyTooLarge { limit });
+        return Err(crate::rejection::Rejection::BodyTooLarge { limit });
     }
     Ok(())
 }

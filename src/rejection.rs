@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::HandshakeResponse;
+use crate::scheme::handshake::HandshakeResponse;
 
 /// A delivery that did not reach the handler, with the answer the sender gets.
 ///

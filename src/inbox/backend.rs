@@ -9,6 +9,9 @@
 
 use sqlx::{Pool, Row, Transaction};
 
+#[cfg(feature = "inbox-sqlite")]
+use super::write::insert_each;
+use super::write::usable;
 use sealed::Claimed;
 
 use super::{
@@ -193,17 +196,6 @@ pub(crate) mod sealed {
 /// A database the inbox runs on: [`sqlx::Sqlite`] (feature `inbox-sqlite`) or
 /// [`sqlx::Postgres`] (feature `inbox-postgres`). Sealed: the statements are the crate's.
 pub trait Backend: sealed::Sealed {}
-
-/// Whether a connection given back to the pool may serve again: not one left inside a
-/// transaction (its rollback failed, e.g. on a full disk), which would refuse every `BEGIN`
-/// ("non-zero transaction depth") until the process restarts.
-pub(super) fn usable<C: sqlx::Connection>(connection: &mut C) -> bool {
-    let clean = !connection.is_in_transaction();
-    if !clean {
-        tracing::warn!("inbox: a connection left inside a transaction is closed");
-    }
-    clean
-}
 
 /// The columns of a [`RowSummary`], in its order.
 const SUMMARY_COLUMNS: &str = "id, scheme, tenant, delivery_id, event_type, state, attempts, last_error, received_at, run_at, done_at";
@@ -731,41 +723,6 @@ macro_rules! backend {
             }
         }
     };
-}
-
-/// The rows of a batch, one `INSERT … ON CONFLICT DO NOTHING` each, in `order` (dedup-key
-/// order: see `insert_batch`); for each row, whether it was new.
-#[cfg(feature = "inbox-sqlite")]
-pub(super) async fn insert_each(
-    tx: &mut Transaction<'_, sqlx::Sqlite>,
-    rows: &[NewDelivery],
-    order: &[(String, usize)],
-    now_ms: i64,
-) -> Result<Vec<bool>, sqlx::Error> {
-    let mut inserted = vec![false; rows.len()];
-    for (key, index) in order {
-        let row = &rows[*index];
-        let done = sqlx::query(
-            "INSERT INTO webhook_inbox (dedup_key, scheme, tenant, delivery_id, event_type, headers, body, received_at, state, attempts, run_at, signature_key, traceparent, signed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8, $9, $10, $11) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(key)
-        .bind(&row.scheme)
-        .bind(&row.tenant)
-        .bind(&row.delivery_id)
-        .bind(&row.event_type)
-        .bind(&row.headers)
-        .bind(row.body.as_ref())
-        .bind(row.received_at_ms.unwrap_or(now_ms))
-        .bind(&row.signature_key)
-        .bind(&row.traceparent)
-        .bind(row.signed_at)
-        .execute(&mut **tx)
-        .await?;
-        inserted[*index] = done.rows_affected() == 1;
-    }
-    Ok(inserted)
 }
 
 /// The rows of a batch in one statement (arrays through `UNNEST`, in `order`): a round trip

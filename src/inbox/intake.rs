@@ -95,7 +95,7 @@ impl Intake {
             .max_connections(3)
             .acquire_timeout(options.unavailable_after)
             .after_release(|connection, _| {
-                Box::pin(async move { Ok(super::backend::usable(connection)) })
+                Box::pin(async move { Ok(super::write::usable(connection)) })
             })
             .connect_with(
                 durable(connect.clone().filename(PathBuf::from(intake_file)))
@@ -278,7 +278,7 @@ impl Intake {
         // Waits for a handler's transaction as long as the busy timeout allows: this is the
         // one place that does, and no acknowledgement waits for it.
         let mut tx = self.main.begin_with("BEGIN IMMEDIATE").await?;
-        super::backend::insert_each(&mut tx, &rows, &order, now_ms()).await?;
+        super::write::insert_each(&mut tx, &rows, &order, now_ms()).await?;
         tx.commit().await?;
         sqlx::query("DELETE FROM webhook_intake WHERE id <= $1")
             .bind(last)

@@ -95,6 +95,7 @@ mod backend;
 mod intake;
 mod telemetry;
 mod worker;
+mod write;
 
 use std::fmt;
 use std::sync::Arc;

@@ -47,7 +47,7 @@ pub use file::KeyFile;
 pub use jwks::parse_jwks;
 
 use crate::Rejection;
-use crate::verify::signature::SecretSet;
+use crate::verify::signature::{LiveKeys, SecretSet};
 
 /// Why keys could not be loaded: the source keeps its last good keys.
 ///
@@ -144,7 +144,7 @@ pub struct KeySource {
 }
 
 /// The shared cell behind a [`KeySource`] and the live [`SecretSet`]s it hands out.
-pub(crate) struct Live {
+struct Live {
     current: RwLock<SecretSet>,
     provider: Option<Arc<dyn KeyProvider>>,
     timing: Mutex<Timing>,
@@ -264,7 +264,7 @@ impl KeySource {
     /// [`Verifier`](crate::Verifier) (or return it from a
     /// [`SecretResolver`](crate::SecretResolver)).
     pub fn secret_set(&self) -> SecretSet {
-        SecretSet::live(Arc::clone(&self.live))
+        SecretSet::live(Arc::clone(&self.live) as Arc<dyn LiveKeys>)
     }
 
     /// Replaces the keys now.
@@ -326,6 +326,19 @@ async fn reload_weak(live: &Weak<Live>) -> bool {
     // Logged by `reload`; the next tick tries again.
     let _ = live.reload(None).await;
     true
+}
+
+impl LiveKeys for Live {
+    fn current(&self) -> SecretSet {
+        Live::current(self)
+    }
+
+    fn prepare<'a>(
+        &'a self,
+        key_id: Option<&'a str>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), Rejection>> + Send + 'a>> {
+        Box::pin(Live::prepare(self, key_id))
+    }
 }
 
 impl Live {
@@ -441,45 +454,4 @@ impl Live {
             Err(_) => Err(unavailable()),
         }
     }
-}
-
-/// The keys of a catalog entry from `<NAME>_JWKS` (a path to a JWKS file, or with the
-/// `key-fetch` feature an `https` URL, `http` on loopback only), else `demo`.
-#[cfg(all(feature = "testing", any(feature = "ecdsa", feature = "rsa")))]
-pub(crate) fn catalog_key_set(
-    provider: &crate::testing::catalog::Provider,
-    env: &crate::testing::catalog::Env,
-    demo: impl FnOnce() -> SecretSet,
-) -> Result<SecretSet, String> {
-    let var = provider.var("JWKS");
-    let Some(place) = env.var(&var) else {
-        // The demo keys, as `var_or` reports them.
-        let _ = env.var_or(&var, "the demo key set");
-        return Ok(demo());
-    };
-    if place.starts_with("https://") || place.starts_with("http://") {
-        #[cfg(feature = "key-fetch")]
-        {
-            let host = place
-                .split("://")
-                .nth(1)
-                .and_then(|rest| rest.split(['/', ':', '?']).next())
-                .unwrap_or_default()
-                .to_owned();
-            let mut fetcher = fetch::Fetcher::new([host.clone()]);
-            if matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]") {
-                fetcher = fetcher.allow_http();
-            }
-            let jwks = fetch::JwksUrl::new(place, fetcher).map_err(|e| format!("{var}: {e}"))?;
-            return Ok(KeySource::lazy(jwks).secret_set());
-        }
-        #[cfg(not(feature = "key-fetch"))]
-        return Err(format!(
-            "{var} is a URL: build with the `key-fetch` feature"
-        ));
-    }
-    let scheme = (provider.scheme)();
-    KeySource::file(place, &scheme)
-        .map(|source| source.secret_set())
-        .map_err(|e| format!("{var}: {e}"))
 }

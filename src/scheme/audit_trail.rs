@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use super::freshness::Freshness;
 use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// Audit Trail (`audit-trail-webhooks.md`).

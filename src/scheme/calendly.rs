@@ -44,35 +44,6 @@ impl Scheme {
     }
 }
 
-/// The catalog's entry (`/webhooks/calendly`, `CALENDLY_WEBHOOK_SECRET`): an
-/// `invitee.created` as "Webhook payload" shows it.
-#[cfg(feature = "testing")]
-pub(crate) fn demo() -> crate::testing::catalog::Provider {
-    crate::testing::catalog::Provider::hmac(
-        "calendly",
-        "invitee.created",
-        Scheme::calendly,
-        "demo_calendly_signing_key",
-        |sample| {
-            let at = crate::verify::time::format_rfc3339(sample.now);
-            serde_json::json!({
-                "created_at": at,
-                "created_by": "https://api.calendly.com/users/AAAAAAAAAAAAAAAA",
-                "event": sample.event_type,
-                "payload": {
-                    "uri": format!("https://api.calendly.com/scheduled_events/GBGBDCAADAEDCRZ2/invitees/{}", sample.id),
-                    "email": "test@example.com",
-                    "name": "John Doe",
-                    "status": "active",
-                    "created_at": at,
-                    "event": "https://api.calendly.com/scheduled_events/GBGBDCAADAEDCRZ2"
-                }
-            })
-            .to_string()
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use crate::{Rejection, Scheme, Secret, Signer, Verifier};

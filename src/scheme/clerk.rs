@@ -40,32 +40,6 @@ impl Scheme {
     }
 }
 
-/// The catalog's entry: `/webhooks/clerk`, `CLERK_WEBHOOK_SECRET` (the `whsec_` signing secret).
-#[cfg(feature = "testing")]
-pub(crate) fn demo() -> crate::testing::catalog::Provider {
-    crate::testing::catalog::Provider::hmac(
-        "clerk",
-        "user.created",
-        Scheme::clerk,
-        "whsec_ZGVtby1jbGVyay1zaWduaW5nLXNlY3JldC0wMDAx",
-        |sample| {
-            serde_json::json!({
-                "data": {
-                    "id": "user_29w83sxmDNGwOuEthce5gg56FcC",
-                    "object": "user",
-                    "first_name": "Example",
-                    "email_addresses": [{"email_address": "example@example.org"}]
-                },
-                "instance_id": "ins_123",
-                "object": "event",
-                "timestamp": sample.now * 1000,
-                "type": sample.event_type
-            })
-            .to_string()
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::standard_webhooks::HeaderNames;

@@ -2,10 +2,10 @@ use std::time::Duration;
 
 use super::algorithm::Algorithm;
 use super::encoding::Encoding;
+use super::freshness::Freshness;
 use super::handshake::Handshake;
 use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// Discord interactions (the HTTP "Interactions Endpoint URL"), as "Receiving and

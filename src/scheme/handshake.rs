@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use crate::Secret;
+use crate::secret::Secret;
 
 /// A handshake a scheme answers, as data.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use super::encoding::Encoding;
+use super::freshness::Freshness;
 use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// HubSpot webhooks and app requests signed with the v3 signature, as "Validating
@@ -76,41 +76,6 @@ impl Scheme {
             .build()
             .unwrap_or_else(|e| unreachable!("the HubSpot scheme is valid: {e}"))
     }
-}
-
-/// The catalog's entry (`/webhooks/hubspot`, `HUBSPOT_WEBHOOK_SECRET` the app's client
-/// secret): a batch of one `contact.creation`, signed over the receiver's public URL.
-#[cfg(feature = "testing")]
-pub(crate) fn demo() -> crate::testing::catalog::Provider {
-    crate::testing::catalog::Provider::hmac(
-        "hubspot",
-        "contact.creation",
-        Scheme::hubspot,
-        "demo_hubspot_client_secret",
-        |sample| {
-            // HubSpot's event ids are numbers: one made from the sample's id.
-            let event_id = sample
-                .id
-                .bytes()
-                .fold(1_469_598_103_934_665_603_u64, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
-                })
-                >> 12;
-            serde_json::json!([{
-                "eventId": event_id,
-                "subscriptionId": 12345,
-                "portalId": 62515,
-                "appId": 54321,
-                "occurredAt": i128::from(sample.now) * 1000,
-                "subscriptionType": sample.event_type,
-                "attemptNumber": 0,
-                "objectId": 123,
-                "changeSource": "CRM",
-                "changeFlag": "NEW"
-            }])
-            .to_string()
-        },
-    )
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use super::encoding::Encoding;
+use super::freshness::Freshness;
 use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// Linear webhooks, as "Webhooks" documents them (linear.app/developers/webhooks).

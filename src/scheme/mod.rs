@@ -43,22 +43,24 @@
 //!
 //! # Where this module stands
 //!
-//! `scheme` is meant as the ground floor: plain data that `verify` interprets. The handshakes
+//! `scheme` is the ground floor: plain data that `verify` interprets. The handshakes
 //! ([`Handshake`], `handshake.rs`), the signature's alphabets
 //! ([`Encoding`](crate::signature::Encoding), `encoding.rs`), the signature header's formats
-//! ([`SignatureFormat`], `signature_format.rs`; reading a header in one is `verify`'s) and the
-//! algorithms ([`Algorithm`], `algorithm.rs`) are defined here, each public at its old path
-//! under [`signature`](crate::signature). Imports that still run from here up, each on purpose
-//! for now:
-//! - `Secret`, `Freshness`: data that still lives in `verify`;
-//! - `verify::signature::ParsedSignature` and `verify::envelope::parse_token`, through
-//!   [`Scheme::parse_signature`]: a public method that reads a header, kept where callers
-//!   know it;
+//! ([`SignatureFormat`], `signature_format.rs`), the algorithms ([`Algorithm`], `algorithm.rs`),
+//! the freshness window ([`Freshness`](crate::Freshness), `freshness.rs`) and the limits on a
+//! scheme's fields (`MAX_FIELDS`) are defined here; reading a header in a format
+//! ([`SignatureFormat::parse`]), the scheme's signature header ([`Scheme::parse_signature`]) and
+//! checking a timestamp ([`Freshness::check`](crate::Freshness::check)) are `verify`'s, each an
+//! `impl` block there, at the path callers know. Key material ([`Secret`](crate::Secret)) is
+//! in the ground module `secret`. What `scheme` still imports from above it, each on purpose:
 //! - `event::parse_native` (Audit Trail's and PALO's typed events read in the verifying pass,
 //!   the `NativeParse` hand-off): to go with the typed hand-off's rework, which owns it;
-//! - `testing::catalog` (feature `testing` only): each provider's catalog entry sits beside its
-//!   scheme so one file says everything about a provider; the catalog's vocabulary
-//!   (`Provider`, `Sample`, ...) would have to move below `scheme` to turn that arrow round.
+//! - `HeaderLookup` (`verify::headers`) in `kept_headers`, which reads a request's headers for
+//!   the stored copy of a delivery.
+//!
+//! Each provider's catalog entry (a realistic signed delivery and its verifier, feature
+//! `testing`) is in `testing::catalog`, one file per provider, so the schemes know nothing of
+//! the tests that drive them.
 
 pub(crate) mod algorithm;
 pub(crate) mod asana;
@@ -73,6 +75,7 @@ mod discord;
 mod dropbox;
 pub(crate) mod encoding;
 mod envelope;
+pub(crate) mod freshness;
 mod github;
 pub(crate) mod gitlab;
 pub(crate) mod handshake;
@@ -135,10 +138,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use crate::verify::fields::MAX_FIELDS;
-use crate::{Freshness, Secret, SecretError};
+use crate::secret::{Secret, SecretError};
 use algorithm::Algorithm;
 use encoding::decode_base64_vec;
+use freshness::Freshness;
 use handshake::Handshake;
 use signature_format::SignatureFormat;
 
@@ -183,9 +186,10 @@ pub const MAX_SIGNED_PARTS: usize = 8;
 /// ```
 pub const MAX_ID_FALLBACKS: usize = 2;
 
-// A scheme reads at most id, type, tenant, timestamp, a signed-id binding and the id fallbacks
-// from a body: the field scan must hold them all.
-const _: () = assert!(MAX_FIELDS == 5 + MAX_ID_FALLBACKS);
+/// The most body fields one scan reads: id, type, tenant, timestamp, a signed-id binding and
+/// the id fallbacks. A limit of the schemes' data, which the field scan (`verify`) sizes its
+/// array by.
+pub(crate) const MAX_FIELDS: usize = 5 + MAX_ID_FALLBACKS;
 
 /// Where a value comes from in a request.
 ///
@@ -676,31 +680,6 @@ impl Scheme {
         self.signed_content.contains(&SignedPart::Url)
     }
 
-    /// Parses the scheme's signature header with the algorithm's signature length.
-    ///
-    /// ```
-    /// use webhook_guard::Scheme;
-    ///
-    /// let header = format!("sha256={}", "ab".repeat(32));
-    /// assert_eq!(Scheme::github().parse_signature(header.as_bytes()).unwrap().len(), 1);
-    /// ```
-    pub fn parse_signature<'h>(
-        &self,
-        header: &'h [u8],
-    ) -> Result<crate::verify::signature::ParsedSignature<'h>, crate::Rejection> {
-        match &self.envelope {
-            Some(Envelope::Jwt(rules)) => {
-                return crate::verify::envelope::parse_token(header, rules);
-            }
-            Some(Envelope::SignedFields(_)) => {
-                return Ok(crate::verify::signature::ParsedSignature::default());
-            }
-            None => {}
-        }
-        self.signature_format
-            .parse_len(header, self.algorithm.signature_len())
-    }
-
     /// The provider's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -827,28 +806,9 @@ impl Scheme {
         self.body_format
     }
 
-    /// The headers worth keeping with a stored delivery (a dead letter, an inbox row): those
-    /// the scheme reads, and `content-type`, as received.
-    #[cfg_attr(
-        not(any(feature = "axum", feature = "actix", feature = "inbox")),
-        allow(dead_code)
-    )]
-    pub(crate) fn kept_headers<H: crate::HeaderLookup + ?Sized>(
-        &self,
-        headers: &H,
-    ) -> Vec<(String, String)> {
-        self.header_names()
-            .chain(["content-type"])
-            .filter_map(|name| {
-                let value = headers.header(name)?;
-                Some((name.to_owned(), String::from_utf8_lossy(value).into_owned()))
-            })
-            .collect()
-    }
-
     /// The request headers the scheme reads: the signature's, then the timestamp's, id's,
     /// type's, tenant's and fallbacks' when they come from headers.
-    fn header_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn header_names(&self) -> impl Iterator<Item = &str> {
         let fields = [
             self.timestamp.as_ref().map(|(field, _)| field),
             Some(&self.id),

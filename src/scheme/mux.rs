@@ -33,29 +33,6 @@ impl Scheme {
     }
 }
 
-/// The catalog's entry (`/webhooks/mux`, `MUX_WEBHOOK_SECRET`): a `video.asset.ready`.
-#[cfg(feature = "testing")]
-pub(crate) fn demo() -> crate::testing::catalog::Provider {
-    crate::testing::catalog::Provider::hmac(
-        "mux",
-        "video.asset.ready",
-        Scheme::mux,
-        "demo_mux_signing_secret",
-        |sample| {
-            serde_json::json!({
-                "type": sample.event_type,
-                "object": {"type": "asset", "id": "0201p02fGKPE7MrbC269XRD7LpcHhrmbu0002"},
-                "id": sample.id,
-                "environment": {"name": "Demo", "id": "j0863n"},
-                "data": {"status": "ready", "id": "0201p02fGKPE7MrbC269XRD7LpcHhrmbu0002", "duration": 23.8},
-                "created_at": crate::verify::time::format_rfc3339(sample.now),
-                "attempts": []
-            })
-            .to_string()
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use crate::{Rejection, Scheme, Secret, Signer, Verifier};

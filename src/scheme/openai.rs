@@ -37,28 +37,6 @@ impl Scheme {
     }
 }
 
-/// The catalog's entry: `/webhooks/openai`, `OPENAI_WEBHOOK_SECRET` (the `whsec_` signing
-/// secret).
-#[cfg(feature = "testing")]
-pub(crate) fn demo() -> crate::testing::catalog::Provider {
-    crate::testing::catalog::Provider::hmac(
-        "openai",
-        "response.completed",
-        Scheme::openai,
-        "whsec_ZGVtby1vcGVuYWktc2lnbmluZy1zZWNyZXQtMDAx",
-        |sample| {
-            serde_json::json!({
-                "object": "event",
-                "id": "evt_685343a1381c819085d44c354e1b330e",
-                "type": sample.event_type,
-                "created_at": sample.now,
-                "data": {"id": "resp_abc123"}
-            })
-            .to_string()
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::standard_webhooks::HeaderNames;

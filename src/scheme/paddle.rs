@@ -1,9 +1,9 @@
 use std::time::Duration;
 
 use super::encoding::Encoding;
+use super::freshness::Freshness;
 use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// Paddle Billing notifications, as "Verify webhook signatures" documents them

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use super::freshness::Freshness;
 use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, TimestampFormat};
-use crate::Freshness;
 
 /// The minimum secret length [`Scheme::palo`] asks for: *ours*, read from the spec's
 /// placeholder secret `votre_secret_hmac_32_chars_min` ("32 chars min"), which the spec states

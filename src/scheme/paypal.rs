@@ -3,9 +3,9 @@ use std::time::Duration;
 
 use super::algorithm::Algorithm;
 use super::encoding::Encoding;
+use super::freshness::Freshness;
 use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// PayPal webhooks verified offline, as "Webhooks: verify the signature" documents it

@@ -48,35 +48,6 @@ impl Scheme {
     }
 }
 
-/// The catalog's entry: `/webhooks/razorpay`, `RAZORPAY_WEBHOOK_SECRET` (the webhook secret).
-#[cfg(feature = "testing")]
-pub(crate) fn demo() -> crate::testing::catalog::Provider {
-    crate::testing::catalog::Provider::hmac(
-        "razorpay",
-        "payment.captured",
-        Scheme::razorpay,
-        "demo_razorpay_webhook_secret",
-        |sample| {
-            serde_json::json!({
-                "entity": "event",
-                "account_id": "acc_BFQ7uQEaa7j2z7",
-                "event": sample.event_type,
-                "contains": ["payment"],
-                "payload": {"payment": {"entity": {
-                    "id": "pay_DESlfW9H8K9uqM",
-                    "entity": "payment",
-                    "amount": 100,
-                    "currency": "INR",
-                    "status": "captured",
-                    "method": "upi"
-                }}},
-                "created_at": sample.now
-            })
-            .to_string()
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use crate::{Rejection, Scheme, Secret, Signer, Verifier};

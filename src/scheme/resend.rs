@@ -36,31 +36,6 @@ impl Scheme {
     }
 }
 
-/// The catalog's entry: `/webhooks/resend`, `RESEND_WEBHOOK_SECRET` (the `whsec_` signing
-/// secret).
-#[cfg(feature = "testing")]
-pub(crate) fn demo() -> crate::testing::catalog::Provider {
-    crate::testing::catalog::Provider::hmac(
-        "resend",
-        "email.delivered",
-        Scheme::resend,
-        "whsec_ZGVtby1yZXNlbmQtc2lnbmluZy1zZWNyZXQtMDAx",
-        |sample| {
-            serde_json::json!({
-                "type": sample.event_type,
-                "created_at": crate::verify::time::format_rfc3339(sample.now),
-                "data": {
-                    "email_id": "56761188-7520-42d8-8898-ff6fc54ce618",
-                    "from": "Acme <onboarding@resend.dev>",
-                    "to": ["delivered@resend.dev"],
-                    "subject": "Sending this example"
-                }
-            })
-            .to_string()
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::standard_webhooks::HeaderNames;

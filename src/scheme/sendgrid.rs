@@ -2,9 +2,9 @@ use std::time::Duration;
 
 use super::algorithm::Algorithm;
 use super::encoding::Encoding;
+use super::freshness::Freshness;
 use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// SendGrid's Event Webhook with signature verification, as "Getting Started with the

@@ -1,9 +1,9 @@
 use std::time::Duration;
 
+use super::freshness::Freshness;
 use super::handshake::Handshake;
 use super::signature_format::SignatureFormat;
 use super::{BodyFormat, Field, IdBinding, IdFallback, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// Slack requests (Events API, slash commands, interactivity), "Verifying requests from

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
+use super::freshness::Freshness;
 use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SchemeBuilder, SecretEncoding, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// [Standard Webhooks](https://www.standardwebhooks.com/) (the specification Svix

@@ -46,33 +46,6 @@ impl Scheme {
     }
 }
 
-/// The catalog's entry: `/webhooks/vercel`, `VERCEL_WEBHOOK_SECRET` (the webhook's secret).
-#[cfg(all(feature = "testing", feature = "sha1"))]
-pub(crate) fn demo() -> crate::testing::catalog::Provider {
-    crate::testing::catalog::Provider::hmac(
-        "vercel",
-        "deployment.succeeded",
-        Scheme::vercel,
-        "demo_vercel_webhook_secret",
-        |sample| {
-            serde_json::json!({
-                "id": sample.id,
-                "type": sample.event_type,
-                "createdAt": sample.now * 1000,
-                "region": "sfo1",
-                "payload": {
-                    "team": {"id": "team_demo"},
-                    "user": {"id": "user_demo"},
-                    "deployment": {"id": "dpl_2euZBFqxQqKcGFKk6N9kJh", "url": "my-app.vercel.app", "name": "my-app"},
-                    "project": {"id": "prj_demo"},
-                    "target": "production"
-                }
-            })
-            .to_string()
-        },
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use crate::{Rejection, Scheme, Secret, Signer, Verifier};

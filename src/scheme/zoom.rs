@@ -1,9 +1,9 @@
 use std::time::Duration;
 
+use super::freshness::Freshness;
 use super::handshake::Handshake;
 use super::signature_format::SignatureFormat;
 use super::{Field, IdBinding, Scheme, SignedPart, TimestampFormat};
-use crate::Freshness;
 
 impl Scheme {
     /// Zoom webhooks, as "Using webhooks" documents them

@@ -14,6 +14,32 @@ use crate::{HeaderLookup, Rejection, Scheme};
 /// The longest token read, in bytes (an RS256 token with a 4096-bit key is under 2 KB).
 const MAX_TOKEN_LEN: usize = 8 * 1024;
 
+/// Reading a scheme's signature header: what [`Scheme`](crate::Scheme) describes, `verify`
+/// reads (a method of the scheme, at the path callers know).
+impl Scheme {
+    /// Parses the scheme's signature header with the algorithm's signature length.
+    ///
+    /// ```
+    /// use webhook_guard::Scheme;
+    ///
+    /// let header = format!("sha256={}", "ab".repeat(32));
+    /// assert_eq!(Scheme::github().parse_signature(header.as_bytes()).unwrap().len(), 1);
+    /// ```
+    pub fn parse_signature<'h>(&self, header: &'h [u8]) -> Result<ParsedSignature<'h>, Rejection> {
+        match &self.envelope {
+            Some(Envelope::Jwt(rules)) => {
+                return parse_token(header, rules);
+            }
+            Some(Envelope::SignedFields(_)) => {
+                return Ok(ParsedSignature::default());
+            }
+            None => {}
+        }
+        self.signature_format
+            .parse_len(header, self.algorithm.signature_len())
+    }
+}
+
 /// Parses the signature header as a token: the prefix, then three base64url parts.
 pub(crate) fn parse_token<'h>(
     header: &'h [u8],

@@ -11,9 +11,7 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use super::scan;
 use crate::Rejection;
 
-/// The most body fields one scan reads: id, type, tenant, timestamp, a signed-id binding and
-/// the id fallbacks (the scheme checks, where it is defined, that its fields fit).
-pub(crate) const MAX_FIELDS: usize = 7;
+pub(crate) use crate::scheme::MAX_FIELDS;
 
 /// The values of the wanted top-level fields, in the order they were asked for.
 pub(crate) type Fields<'b> = [Option<Cow<'b, str>>; MAX_FIELDS];

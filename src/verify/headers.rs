@@ -257,3 +257,26 @@ impl<H: HeaderLookup + ?Sized> HeaderLookup for WithMethod<'_, H> {
         self.headers.header_with_repeat_by(name)
     }
 }
+
+/// Reading the headers a [`Scheme`](crate::Scheme) names, for a stored copy of a delivery:
+/// `verify`'s, since it reads a request (the scheme only names them).
+impl crate::scheme::Scheme {
+    /// The headers worth keeping with a stored delivery (a dead letter, an inbox row): those
+    /// the scheme reads, and `content-type`, as received.
+    #[cfg_attr(
+        not(any(feature = "axum", feature = "actix", feature = "inbox")),
+        allow(dead_code)
+    )]
+    pub(crate) fn kept_headers<H: HeaderLookup + ?Sized>(
+        &self,
+        headers: &H,
+    ) -> Vec<(String, String)> {
+        self.header_names()
+            .chain(["content-type"])
+            .filter_map(|name| {
+                let value = headers.header(name)?;
+                Some((name.to_owned(), String::from_utf8_lossy(value).into_owned()))
+            })
+            .collect()
+    }
+}

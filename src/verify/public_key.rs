@@ -16,10 +16,10 @@
 
 use std::fmt;
 
-use super::secret::KeyMeta;
 use crate::scheme::algorithm::Algorithm;
 #[cfg(any(feature = "ed25519", feature = "ecdsa"))]
 use crate::scheme::encoding::Encoding;
+use crate::secret::KeyMeta;
 
 /// A sender's public key.
 ///

@@ -22,8 +22,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-
 use std::sync::OnceLock;
 
 use hmac::{Hmac, Mac};
@@ -31,10 +32,11 @@ use sha2::{Sha256, Sha512};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use super::public_key::PublicKey;
+use crate::Rejection;
 pub use crate::scheme::algorithm::Algorithm;
 pub use crate::scheme::encoding::{Encoding, MAX_TAG_LEN, Tag};
 pub use crate::scheme::signature_format::SignatureFormat;
-use crate::{Rejection, Secret};
+use crate::secret::Secret;
 
 /// The longest signature entry read, in characters: a 8192-bit RSA signature in base64.
 pub const MAX_ENTRY_LEN: usize = 1400;
@@ -328,7 +330,24 @@ pub struct SecretSet {
     public_keys: Arc<[PublicKey]>,
     /// The cell of a [`KeySource`](crate::keys::KeySource): when set, the keys are the cell's
     /// current ones, read once per verification (the two fields above are then empty).
-    live: Option<Arc<crate::keys::Live>>,
+    live: Option<Arc<dyn LiveKeys>>,
+}
+
+/// Keys that change while the service runs: the cell behind a
+/// [`KeySource`](crate::keys::KeySource), as a live [`SecretSet`] and the verifier see it.
+///
+/// A trait, so that `verify` reads a source's keys without importing `keys` (which stands above
+/// it: a key source builds `SecretSet`s and `PublicKey`s, and reads deliveries).
+pub(crate) trait LiveKeys: Send + Sync {
+    /// The current keys (a fixed set).
+    fn current(&self) -> SecretSet;
+
+    /// Before a verification: loads the keys if they must be (never loaded, expired, or the
+    /// request names a key id they lack); fails closed with `503`.
+    fn prepare<'a>(
+        &'a self,
+        key_id: Option<&'a str>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), Rejection>> + Send + 'a>>;
 }
 
 struct KeyedSecret {
@@ -375,7 +394,7 @@ impl SecretSet {
 
     /// A set whose keys are a [`KeySource`](crate::keys::KeySource)'s, whatever they are when
     /// a delivery is verified.
-    pub(crate) fn live(live: Arc<crate::keys::Live>) -> Self {
+    pub(crate) fn live(live: Arc<dyn LiveKeys>) -> Self {
         Self {
             secrets: Arc::new([]),
             public_keys: Arc::new([]),
@@ -389,7 +408,7 @@ impl SecretSet {
     }
 
     /// The key source behind a live set.
-    pub(crate) fn source(&self) -> Option<&Arc<crate::keys::Live>> {
+    pub(crate) fn source(&self) -> Option<&Arc<dyn LiveKeys>> {
         self.live.as_ref()
     }
 

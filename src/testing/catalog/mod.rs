@@ -29,6 +29,41 @@
 //! # let _ = catalog::providers();
 //! ```
 
+mod asana;
+mod bitbucket;
+mod box_com;
+mod calendly;
+mod clerk;
+mod coinbase;
+mod gitlab;
+mod hubspot;
+#[cfg(feature = "sha1")]
+mod intercom;
+mod mailgun;
+mod meta;
+mod msgraph;
+mod mux;
+mod okta;
+mod openai;
+#[cfg(feature = "ecdsa")]
+mod plaid;
+mod postmark;
+#[cfg(feature = "rsa")]
+mod pubsub;
+mod razorpay;
+mod replicate;
+mod resend;
+mod sentry;
+#[cfg(feature = "rsa")]
+mod sns;
+#[cfg(feature = "sha1")]
+mod trello;
+mod twitch;
+mod typeform;
+#[cfg(feature = "sha1")]
+mod vercel;
+mod xero;
+
 use std::collections::HashMap;
 use std::fmt;
 
@@ -438,46 +473,43 @@ pub fn providers() -> Vec<Provider> {
     #[allow(unused_mut)]
     let mut all: Vec<Provider> = Vec::new();
     #[cfg(feature = "ecdsa")]
-    all.push(crate::scheme::plaid::demo());
+    all.push(plaid::entry());
     #[cfg(feature = "rsa")]
-    all.push(crate::scheme::sns::demo());
+    all.push(sns::entry());
     #[cfg(feature = "rsa")]
-    all.push(crate::scheme::pubsub::demo());
-    all.push(crate::scheme::asana::demo());
-    all.push(crate::scheme::gitlab::demo());
-    all.push(crate::scheme::mailgun::demo());
-    all.push(crate::scheme::msgraph::demo());
-    all.push(crate::scheme::okta::demo());
-    all.push(crate::scheme::postmark::demo());
+    all.push(pubsub::entry());
+    all.push(asana::entry());
+    all.push(gitlab::entry());
+    all.push(mailgun::entry());
+    all.push(msgraph::entry());
+    all.push(okta::entry());
+    all.push(postmark::entry());
     // Issue 28, helper H's schemes.
     all.extend([
-        crate::scheme::bitbucket::demo(),
-        crate::scheme::box_com::demo(),
-        crate::scheme::calendly::demo(),
-        crate::scheme::hubspot::demo(),
-        crate::scheme::meta::demo(),
-        crate::scheme::mux::demo(),
-        crate::scheme::twitch::demo(),
-        crate::scheme::xero::demo(),
+        bitbucket::entry(),
+        box_com::entry(),
+        calendly::entry(),
+        hubspot::entry(),
+        meta::entry(),
+        mux::entry(),
+        twitch::entry(),
+        xero::entry(),
     ]);
     #[cfg(feature = "sha1")]
-    all.push(crate::scheme::trello::demo());
+    all.push(trello::entry());
     // Issue 28, helper M's schemes.
     all.extend([
-        crate::scheme::clerk::demo(),
-        crate::scheme::coinbase::demo(),
-        crate::scheme::openai::demo(),
-        crate::scheme::razorpay::demo(),
-        crate::scheme::replicate::demo(),
-        crate::scheme::resend::demo(),
-        crate::scheme::sentry::demo(),
-        crate::scheme::typeform::demo(),
+        clerk::entry(),
+        coinbase::entry(),
+        openai::entry(),
+        razorpay::entry(),
+        replicate::entry(),
+        resend::entry(),
+        sentry::entry(),
+        typeform::entry(),
     ]);
     #[cfg(feature = "sha1")]
-    all.extend([
-        crate::scheme::intercom::demo(),
-        crate::scheme::vercel::demo(),
-    ]);
+    all.extend([intercom::entry(), vercel::entry()]);
     all.sort_unstable_by_key(|p| p.name);
     all
 }
@@ -485,6 +517,48 @@ pub fn providers() -> Vec<Provider> {
 /// The entry called `name`.
 pub fn find(name: &str) -> Option<Provider> {
     providers().into_iter().find(|p| p.name == name)
+}
+
+/// The keys of a catalog entry from `<NAME>_JWKS` (a path to a JWKS file, or with the
+/// `key-fetch` feature an `https` URL, `http` on loopback only), else `demo`.
+#[cfg(any(feature = "ecdsa", feature = "rsa"))]
+fn key_set(
+    provider: &Provider,
+    env: &Env,
+    demo: impl FnOnce() -> crate::signature::SecretSet,
+) -> Result<crate::signature::SecretSet, String> {
+    let var = provider.var("JWKS");
+    let Some(place) = env.var(&var) else {
+        // The demo keys, as `var_or` reports them.
+        let _ = env.var_or(&var, "the demo key set");
+        return Ok(demo());
+    };
+    if place.starts_with("https://") || place.starts_with("http://") {
+        #[cfg(feature = "key-fetch")]
+        {
+            let host = place
+                .split("://")
+                .nth(1)
+                .and_then(|rest| rest.split(['/', ':', '?']).next())
+                .unwrap_or_default()
+                .to_owned();
+            let mut fetcher = crate::keys::fetch::Fetcher::new([host.clone()]);
+            if matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]") {
+                fetcher = fetcher.allow_http();
+            }
+            let jwks = crate::keys::fetch::JwksUrl::new(place, fetcher)
+                .map_err(|e| format!("{var}: {e}"))?;
+            return Ok(crate::keys::KeySource::lazy(jwks).secret_set());
+        }
+        #[cfg(not(feature = "key-fetch"))]
+        return Err(format!(
+            "{var} is a URL: build with the `key-fetch` feature"
+        ));
+    }
+    let scheme = (provider.scheme)();
+    crate::keys::KeySource::file(place, &scheme)
+        .map(|source| source.secret_set())
+        .map_err(|e| format!("{var}: {e}"))
 }
 
 #[cfg(test)]
