@@ -35,6 +35,7 @@ mod secret;
 #[cfg(any(test, feature = "testing"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+pub mod time;
 mod verify;
 
 pub use guard::{
@@ -51,4 +52,4 @@ pub use verify::diagnosis::Diagnosis;
 pub use verify::headers::{HeaderLookup, WithMethod};
 pub use verify::public_key::{KeyError, PublicKey};
 pub use verify::signer::Signer;
-pub use verify::{Verifier, signature, time};
+pub use verify::{Verifier, signature};

@@ -168,7 +168,7 @@ impl KeyMeta {
     /// matched: its id and date only.
     pub(crate) fn log_outside_window(&self, now: i64) {
         let id = self.id().unwrap_or("(unnamed)");
-        let date = |t: i64| crate::verify::time::format_rfc3339(t);
+        let date = |t: i64| crate::time::format_rfc3339(t);
         match (self.not_before, self.not_after) {
             (_, Some(end)) if now > end => tracing::warn!(
                 key_id = id,

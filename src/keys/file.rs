@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use super::{KeyFuture, KeyLoadError, KeyProvider, LoadedKeys};
 use crate::Scheme;
+use crate::time::parse_rfc3339;
 use crate::verify::signature::SecretSet;
-use crate::verify::time::parse_rfc3339;
 
 /// A file of keys, re-read at each reload. Its format is recognised from its content:
 ///

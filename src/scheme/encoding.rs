@@ -23,10 +23,11 @@ pub const MAX_TAG_LEN: usize = 64;
 /// use webhook_guard::signature::{Encoding, SignatureFormat};
 ///
 /// let format = SignatureFormat::Bare { encoding: Encoding::Base64 };
-/// let parsed = format.parse_len(b"AAECAw==", Some(4)).unwrap();
+/// let header = Encoding::Base64.encode(&[7; 32]);
+/// let parsed = format.parse(header.as_bytes()).unwrap();
 /// let tag = parsed.tags().next().unwrap();
-/// assert_eq!(tag.as_bytes(), &[0, 1, 2, 3]);
-/// assert_eq!(format!("{tag:?}"), "Tag(4 bytes)");
+/// assert_eq!(tag.as_bytes(), &[7; 32]);
+/// assert_eq!(format!("{tag:?}"), "Tag(32 bytes)");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Tag {

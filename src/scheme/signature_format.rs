@@ -1,5 +1,5 @@
 //! How a signature header is written ([`SignatureFormat`]): plain data. Reading a header in a
-//! format (`parse`, `parse_len`) is the verifier's, in `verify::signature`; writing one
+//! format (`parse`) is the verifier's, in `verify::signature`; writing one
 //! ([`SignatureFormat::format`]) is here, for the `Signer` and senders.
 
 use std::borrow::Cow;
@@ -73,12 +73,15 @@ pub enum SignatureFormat {
     /// [`Algorithm::SharedToken`](super::algorithm::Algorithm::SharedToken) with the secret `user:password` (Postmark).
     ///
     /// ```
+    /// use webhook_guard::Scheme;
     /// use webhook_guard::signature::SignatureFormat;
     ///
     /// let basic = SignatureFormat::HttpBasic;
     /// assert_eq!(basic.format(b"user:pass", None), "Basic dXNlcjpwYXNz");
-    /// assert!(basic.parse_len(b"basic dXNlcjpwYXNz", None).is_ok());
-    /// assert!(basic.parse_len(b"Bearer dXNlcjpwYXNz", None).is_err());
+    /// // Postmark's scheme reads its `Authorization` header in this format.
+    /// let postmark = Scheme::postmark();
+    /// assert!(postmark.parse_signature(b"basic dXNlcjpwYXNz").is_ok());
+    /// assert!(postmark.parse_signature(b"Bearer dXNlcjpwYXNz").is_err());
     /// ```
     HttpBasic,
 }

@@ -28,10 +28,10 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::signature::SecretSet;
-use super::time::{parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 use super::{Verifier, security_headers};
 use crate::scheme::encoding::Encoding;
 use crate::scheme::{BodyFormat, Field, IdBinding, SignedPart, TimestampFormat};
+use crate::time::{parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 use crate::{Delivery, HeaderLookup, Rejection, Secret};
 
 /// A refused delivery's [`Rejection`] and a sentence on its cause

@@ -36,7 +36,7 @@ impl Scheme {
             None => {}
         }
         self.signature_format
-            .parse_len(header, self.algorithm.signature_len())
+            .parse_sized(header, self.algorithm.signature_len())
     }
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn verify(
         None => Err(refused),
         Some(Envelope::Jwt(rules)) => {
             let token = parse_token(raw_signature, rules)?;
-            verify_jwt(scheme, rules, token.raw_entries()[0], body, secrets, now)
+            verify_jwt(scheme, rules, token.entries()[0], body, secrets, now)
         }
         Some(Envelope::SignedFields(rules)) => verify_fields(rules, body, secrets, now),
     }
@@ -96,7 +96,7 @@ pub(crate) fn key_hint<H: HeaderLookup + ?Sized>(
         Envelope::Jwt(rules) => {
             let raw = headers.header(&scheme.signature_header)?;
             let parsed = parse_token(raw, rules).ok()?;
-            let token = parsed.raw_entries()[0];
+            let token = parsed.entries()[0];
             let header = token.split(|&b| b == b'.').next()?;
             let header: serde_json::Value =
                 serde_json::from_slice(&Encoding::Base64Url.decode(header)?).ok()?;

@@ -33,7 +33,6 @@ pub(crate) mod scan;
 pub mod signature;
 pub(crate) mod signed_message;
 pub(crate) mod signer;
-pub mod time;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -47,12 +46,12 @@ use crate::limits::{DEFAULT_BODY_LIMIT, MAX_ID_LEN, check_body_size};
 use crate::scheme::encoding::encode_hex;
 use crate::scheme::handshake::Handshake;
 use crate::scheme::{BodyFormat, Field, IdBinding, IdFallback, SignedPart, TimestampFormat};
+use crate::time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 use crate::{Delivery, HandshakeResponse, HeaderLookup, Rejection, Scheme, Secret};
 use body_values::BodyValues;
 use fields::{Fields, form_or_json_fields, json_fields};
 use signature::{Algorithm, SecretSet, Tag};
 use signed_message::{Derived, SignedSource, signed_message};
-use time::{Clock, SystemClock, parse_rfc3339, parse_unix_millis, parse_unix_seconds};
 
 /// Verifies deliveries of one scheme. Cheap to clone.
 ///
@@ -834,7 +833,7 @@ fn verify_signature(
         return Ok(matched);
     }
     for (format, algorithm) in &scheme.alternatives {
-        let parsed = format.parse_len(raw, algorithm.signature_len());
+        let parsed = format.parse_sized(raw, algorithm.signature_len());
         if let Some(matched) = attempt(parsed, *algorithm) {
             return Ok(matched);
         }
@@ -1155,7 +1154,7 @@ mod one_pass_tests {
             let body = palo_sample(kind).unwrap();
             let value: serde_json::Value = serde_json::from_str(&body).unwrap();
             let sent =
-                time::parse_rfc3339(value["timestamp"].as_str().unwrap().as_bytes()).unwrap();
+                crate::time::parse_rfc3339(value["timestamp"].as_str().unwrap().as_bytes()).unwrap();
             for variant in odd_variants(&body, "event_id", "organization_id") {
                 both(
                     Scheme::palo(),

@@ -7,17 +7,16 @@
 //! signature is never formatted as text, so it cannot end up in a log or a response.
 //!
 //! ```
-//! use webhook_guard::signature::{SecretSet, SignatureFormat};
+//! use webhook_guard::signature::{Algorithm, SecretSet, SignatureFormat};
 //! use webhook_guard::Secret;
 //!
 //! let secrets = SecretSet::new([Secret::new("whsec_abc123def456").unwrap()]);
 //! let format = SignatureFormat::prefixed_hex("sha256=");
-//! let mac = secrets.sign(&[b"1705312200", b".", b"{}"]).unwrap();
-//! let header = format.format(&mac, None);
+//! let mac = secrets.sign_with(Algorithm::HmacSha256, &[b"1705312200", b".", b"{}"]).unwrap();
+//! let header = format.format(mac.as_bytes(), None);
 //! assert!(header.starts_with("sha256="));
 //! let parsed = format.parse(header.as_bytes()).unwrap();
-//! assert!(secrets.verify(&parsed, &[b"1705312200", b".", b"{}"]).is_ok());
-//! assert!(secrets.verify(&parsed, &[b"1705312201", b".", b"{}"]).is_err());
+//! assert_eq!(parsed.tags().next(), Some(mac));
 //! ```
 
 use std::borrow::Cow;
@@ -44,13 +43,14 @@ pub const MAX_ENTRY_LEN: usize = 1400;
 /// An HMAC-SHA256 output.
 ///
 /// Signature entries are decoded into digests before they are compared, so a wrong length is
-/// refused before any comparison and hex case does not matter. What [`SecretSet::sign`] returns:
+/// refused before any comparison and hex case does not matter.
 ///
 /// ```
-/// use webhook_guard::signature::{Digest, SecretSet};
+/// use webhook_guard::signature::{Algorithm, Digest, SecretSet};
 /// use webhook_guard::Secret;
 ///
-/// let mac: Digest = SecretSet::new([Secret::new("s").unwrap()]).sign(&[b"{}"]).unwrap();
+/// let tag = SecretSet::new([Secret::new("s").unwrap()]).sign_with(Algorithm::HmacSha256, &[b"{}"]).unwrap();
+/// let mac: Digest = tag.as_bytes().try_into().unwrap();
 /// assert_eq!(mac.len(), 32);
 /// ```
 pub type Digest = [u8; 32];
@@ -75,10 +75,34 @@ pub const MAX_SIGNATURE_ENTRIES: usize = 16;
 /// Reading a header in a [`SignatureFormat`] (the format itself is scheme data,
 /// `src/scheme/signature_format.rs`).
 impl SignatureFormat {
-    /// Parses a header value into its HMAC-SHA256 signature entries (32 bytes each); see
-    /// [`parse_len`](Self::parse_len).
+    /// Parses a header value into its HMAC-SHA256 signature entries (32 bytes each): with no
+    /// entry of that length, or more than [`MAX_SIGNATURE_ENTRIES`],
+    /// [`Rejection::MalformedSignature`]; never a panic.
     pub fn parse<'h>(&self, header: &'h [u8]) -> Result<ParsedSignature<'h>, Rejection> {
-        self.parse_len(header, Some(32))
+        self.parse_sized(header, Some(32))
+    }
+
+    /// Parses a header value into its signature entries of `len` bytes (any, with `None`).
+    /// Behind the `testing` feature: the fuzz targets and tests drive the parser with every
+    /// length; a receiver reads headers through [`parse`](Self::parse) or a
+    /// [`Verifier`](crate::Verifier).
+    ///
+    /// ```
+    /// use webhook_guard::signature::SignatureFormat;
+    ///
+    /// let header = format!("v1={}", "ab".repeat(20));
+    /// let format = SignatureFormat::prefixed_hex("v1=");
+    /// assert_eq!(format.parse_len(header.as_bytes(), Some(20)).unwrap().len(), 1);
+    /// assert!(format.parse_len(header.as_bytes(), Some(32)).is_err());
+    /// ```
+    #[cfg(any(test, feature = "testing"))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+    pub fn parse_len<'h>(
+        &self,
+        header: &'h [u8],
+        len: Option<usize>,
+    ) -> Result<ParsedSignature<'h>, Rejection> {
+        self.parse_sized(header, len)
     }
 
     /// Parses a header value into its signature entries (and, for formats that carry one, the
@@ -89,7 +113,7 @@ impl SignatureFormat {
     /// match. Without it (DER or key-sized signatures), entries are kept as text, checked
     /// against the alphabet, decoded when verified. A header left with no entry, or with more
     /// than [`MAX_SIGNATURE_ENTRIES`], is [`Rejection::MalformedSignature`]; never a panic.
-    pub fn parse_len<'h>(
+    pub(crate) fn parse_sized<'h>(
         &self,
         header: &'h [u8],
         len: Option<usize>,
@@ -261,11 +285,12 @@ impl<'h> ParsedSignature<'h> {
         self.len == 0
     }
 
-    /// The decoded entries, for a parse with a fixed length ([`SignatureFormat::parse_len`]);
-    /// none otherwise.
+    /// The decoded entries, for a parse with a fixed length ([`SignatureFormat::parse`], a
+    /// [`Scheme::parse_signature`](crate::Scheme::parse_signature) of a MAC scheme); none
+    /// otherwise.
     pub fn tags(&self) -> impl ExactSizeIterator<Item = Tag> + '_ {
         let entries = if self.tag_len.is_some() {
-            self.raw_entries()
+            self.entries()
         } else {
             &[]
         };
@@ -281,8 +306,24 @@ impl<'h> ParsedSignature<'h> {
     }
 
     /// The entries as received (their text).
-    pub fn raw_entries(&self) -> &[&'h [u8]] {
+    pub(crate) fn entries(&self) -> &[&'h [u8]] {
         &self.raw[..self.len]
+    }
+
+    /// The entries as received (their text). Behind the `testing` feature: the fuzz targets
+    /// check that each entry is a slice of the header.
+    ///
+    /// ```
+    /// use webhook_guard::signature::SignatureFormat;
+    ///
+    /// let header = format!("sha256={}", "ab".repeat(32));
+    /// let parsed = SignatureFormat::prefixed_hex("sha256=").parse(header.as_bytes()).unwrap();
+    /// assert_eq!(parsed.entries(), [&header.as_bytes()[7..]]);
+    /// ```
+    #[cfg(any(test, feature = "testing"))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+    pub fn raw_entries(&self) -> &[&'h [u8]] {
+        self.entries()
     }
 
     /// The raw timestamp carried in the header (`t=` for Stripe), if the format has one.
@@ -314,13 +355,13 @@ impl fmt::Debug for ParsedSignature<'_> {
 /// ([`SecretSet::public_keys`]). Cloning the set is an `Arc` clone.
 ///
 /// ```
-/// use webhook_guard::signature::SecretSet;
+/// use webhook_guard::signature::{Algorithm, SecretSet};
 /// use webhook_guard::Secret;
 ///
 /// let old = Secret::new("old-secret").unwrap();
 /// let new = Secret::new("new-secret").unwrap();
 /// let during_rotation = SecretSet::new([new, old.clone()]);
-/// let mac = SecretSet::new([old]).sign(&[b"body"]).unwrap();
+/// let mac = SecretSet::new([old]).sign_with(Algorithm::HmacSha256, &[b"body"]).unwrap();
 /// assert_eq!(during_rotation.len(), 2);
 /// assert!(format!("{during_rotation:?}").contains("redacted"));
 /// ```
@@ -516,7 +557,20 @@ impl SecretSet {
         self.len() == 0
     }
 
-    /// The HMAC-SHA256 of the signed pieces with the first (newest) secret, for signers.
+    /// The HMAC-SHA256 of the signed pieces with the first (newest) secret. Behind the
+    /// `testing` feature: a test's shortcut; a signer uses [`sign_with`](Self::sign_with) or
+    /// the [`Signer`](crate::Signer).
+    ///
+    /// ```
+    /// use webhook_guard::signature::{Algorithm, SecretSet};
+    /// use webhook_guard::Secret;
+    ///
+    /// let set = SecretSet::new([Secret::new("key").unwrap()]);
+    /// let tag = set.sign_with(Algorithm::HmacSha256, &[b"{}"]).unwrap();
+    /// assert_eq!(set.sign(&[b"{}"]).unwrap(), tag.as_bytes());
+    /// ```
+    #[cfg(any(test, feature = "testing"))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     pub fn sign(&self, pieces: &[&[u8]]) -> Option<Digest> {
         let tag = self.sign_with(Algorithm::HmacSha256, pieces)?;
         tag.as_bytes().try_into().ok()
@@ -551,7 +605,22 @@ impl SecretSet {
     /// now (system clock; see [`KeyMeta`](crate::KeyMeta)), in constant time per comparison. Any entry
     /// matching any secret passes; the matching MAC is returned. (The
     /// [`Verifier`](crate::Verifier) checks the other algorithms the scheme names the same
-    /// way, at its own clock.)
+    /// way, at its own clock.) Behind the `testing` feature: a test's check of one header; a
+    /// receiver verifies through a [`Verifier`](crate::Verifier).
+    ///
+    /// ```
+    /// use webhook_guard::signature::{Algorithm, SecretSet, SignatureFormat};
+    /// use webhook_guard::Secret;
+    ///
+    /// let secrets = SecretSet::new([Secret::new("whsec_abc123def456").unwrap()]);
+    /// let format = SignatureFormat::prefixed_hex("sha256=");
+    /// let mac = secrets.sign_with(Algorithm::HmacSha256, &[b"1705312200", b".", b"{}"]).unwrap();
+    /// let parsed = format.parse(format.format(mac.as_bytes(), None).as_bytes()).unwrap();
+    /// assert!(secrets.verify(&parsed, &[b"1705312200", b".", b"{}"]).is_ok());
+    /// assert!(secrets.verify(&parsed, &[b"1705312201", b".", b"{}"]).is_err());
+    /// ```
+    #[cfg(any(test, feature = "testing"))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     pub fn verify(
         &self,
         signature: &ParsedSignature<'_>,
@@ -662,7 +731,7 @@ impl SecretSet {
             return Err(Rejection::UnknownSigner);
         }
         let received: Vec<[u8; 32]> = signature
-            .raw_entries()
+            .entries()
             .iter()
             .filter_map(|entry| signature.decode(entry))
             .map(|token| Sha256::digest(&token).into())
@@ -736,7 +805,7 @@ impl SecretSet {
             if !try_key(key) {
                 continue;
             }
-            for entry in signature.raw_entries() {
+            for entry in signature.entries() {
                 let decoded = match algorithm.signature_len() {
                     Some(_) => signature.tag(entry).as_bytes().to_vec(),
                     None => match signature.decode(entry) {

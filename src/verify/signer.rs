@@ -15,9 +15,9 @@
 //! ```
 
 use crate::scheme::{Field, TimestampFormat};
+use crate::time::format_rfc3339;
 use crate::verify::signature::SecretSet;
 use crate::verify::signed_message::{Derived, SignedSource, signed_message};
-use crate::verify::time::format_rfc3339;
 use crate::{Scheme, Secret};
 
 /// Signs bodies the way a scheme's sender does.

@@ -10,7 +10,7 @@ pub(super) fn entry() -> super::Provider {
     fn body(sample: &catalog::Sample<'_>) -> String {
         serde_json::json!({"events": [{
             "user": {"gid": "1123", "resource_type": "user"},
-            "created_at": crate::verify::time::format_rfc3339(sample.now),
+            "created_at": crate::time::format_rfc3339(sample.now),
             "action": sample.event_type,
             "resource": {"gid": sample.id, "resource_type": "task", "resource_subtype": "default_task"},
             "parent": null,

@@ -26,7 +26,7 @@ pub(super) fn entry() -> super::Provider {
             |sample| {
                 serde_json::json!({
                     "push": {"changes": [{"new": {"type": "branch", "name": "main",
-                        "target": {"hash": sample.id, "date": crate::verify::time::format_rfc3339(sample.now)}}}]},
+                        "target": {"hash": sample.id, "date": crate::time::format_rfc3339(sample.now)}}}]},
                     "repository": {"type": "repository", "full_name": "team/repo", "uuid": "{b3c6a9f0-4c2d-4b8e-9f1a-2d3e4f5a6b7c}"},
                     "actor": {"type": "user", "display_name": "Demo"}
                 })

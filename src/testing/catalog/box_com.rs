@@ -46,7 +46,7 @@ pub(super) fn entry() -> super::Provider {
                 serde_json::json!({
                     "type": "webhook_event",
                     "id": sample.id,
-                    "created_at": crate::verify::time::format_rfc3339(sample.now),
+                    "created_at": crate::time::format_rfc3339(sample.now),
                     "trigger": sample.event_type,
                     "webhook": {"id": "1234567890", "type": "webhook"},
                     "created_by": {"type": "user", "id": "2222222222", "name": "Demo User"},

@@ -12,7 +12,7 @@ pub(super) fn entry() -> super::Provider {
         Scheme::calendly,
         "demo_calendly_signing_key",
         |sample| {
-            let at = crate::verify::time::format_rfc3339(sample.now);
+            let at = crate::time::format_rfc3339(sample.now);
             serde_json::json!({
                 "created_at": at,
                 "created_by": "https://api.calendly.com/users/AAAAAAAAAAAAAAAA",

@@ -11,7 +11,7 @@ pub(super) fn entry() -> super::Provider {
         Scheme::coinbase_commerce,
         "demo_coinbase_shared_secret",
         |sample| {
-            let at = crate::verify::time::format_rfc3339(sample.now);
+            let at = crate::time::format_rfc3339(sample.now);
             serde_json::json!({
                 "attempt_number": 1,
                 "event": {

@@ -22,7 +22,7 @@ pub(super) fn entry() -> super::Provider {
             "commits": [{
                 "id": "b6568db1bc1dcd7f8b4d5a946b0b91f9dacd7327",
                 "message": format!("Update Catalan translation ({})", sample.id),
-                "timestamp": crate::verify::time::format_rfc3339(sample.now),
+                "timestamp": crate::time::format_rfc3339(sample.now),
             }],
             "total_commits_count": 1,
         })

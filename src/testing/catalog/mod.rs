@@ -3,7 +3,9 @@
 //!
 //! The example receivers mount every entry at `/webhooks/<name>`, `webhook-guard send <name>`
 //! signs every entry, and the test suite drives every entry against both receivers: a provider
-//! is added in one place (its scheme's file), and all three know it.
+//! is added in one place (its file here, `src/testing/catalog/<provider>.rs`, listed in
+//! [`providers`]), and all three know it. The schemes themselves (`src/scheme/`) know nothing
+//! of the catalog.
 //!
 //! Keys come from the environment, with public demo values when a variable is unset:
 //! `<NAME>_WEBHOOK_SECRET` (the route name in upper case, `-` as `_`) for a shared secret, and

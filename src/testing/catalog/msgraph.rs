@@ -11,7 +11,7 @@ pub(super) fn entry() -> super::Provider {
     fn notification(sample: &catalog::Sample<'_>, client_state: &str) -> String {
         serde_json::json!({"value": [{
             "subscriptionId": "7f105c7d-2dc5-4530-97cd-4e7ae6534c07",
-            "subscriptionExpirationDateTime": crate::verify::time::format_rfc3339(sample.now + 3600),
+            "subscriptionExpirationDateTime": crate::time::format_rfc3339(sample.now + 3600),
             "changeType": sample.event_type,
             "resource": format!("Users/7a8b/Messages/{}", sample.id),
             "resourceData": {

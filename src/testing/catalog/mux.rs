@@ -17,7 +17,7 @@ pub(super) fn entry() -> super::Provider {
                 "id": sample.id,
                 "environment": {"name": "Demo", "id": "j0863n"},
                 "data": {"status": "ready", "id": "0201p02fGKPE7MrbC269XRD7LpcHhrmbu0002", "duration": 23.8},
-                "created_at": crate::verify::time::format_rfc3339(sample.now),
+                "created_at": crate::time::format_rfc3339(sample.now),
                 "attempts": []
             })
             .to_string()

@@ -9,7 +9,7 @@ use crate::Scheme;
 pub(super) fn entry() -> super::Provider {
     use super::{self as catalog, DemoChallenge, DemoRequest, Provider};
     fn body(sample: &catalog::Sample<'_>) -> String {
-        let time = crate::verify::time::format_rfc3339(sample.now);
+        let time = crate::time::format_rfc3339(sample.now);
         serde_json::json!({
             "eventType": "com.okta.event_hook",
             "eventTypeVersion": "1.0",

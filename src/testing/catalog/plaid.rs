@@ -6,8 +6,7 @@ use crate::scheme::encoding::Encoding;
 
 /// The demo signing key of the catalog's `plaid` entry (a P-256 scalar in hex): public, for
 /// demos and tests only.
-const DEMO_PLAID_SEED: &str =
-    "8c6c1f5d6f4e0a3b2d1c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b";
+const DEMO_PLAID_SEED: &str = "8c6c1f5d6f4e0a3b2d1c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b";
 
 /// The `kid` of the demo key.
 const DEMO_PLAID_KID: &str = "demo-plaid-key-1";

@@ -16,7 +16,7 @@ pub(super) fn entry() -> super::Provider {
             "MessageID": sample.id,
             "Recipient": "john@example.com",
             "Tag": "welcome-email",
-            "DeliveredAt": crate::verify::time::format_rfc3339(sample.now),
+            "DeliveredAt": crate::time::format_rfc3339(sample.now),
             "Details": "Test delivery webhook details",
             "Metadata": {"a_key": "a_value"},
         })

@@ -24,7 +24,7 @@ pub(super) fn entry() -> super::Provider {
     const KEY: &str = include_str!("../../../examples/common/demo/paypal-demo-key.pem");
     let body = |s: &super::Sample<'_>| {
         let data = Encoding::Base64.encode(br#"{"order":"o-1001","status":"shipped"}"#);
-        let published = crate::verify::time::format_rfc3339(s.now);
+        let published = crate::time::format_rfc3339(s.now);
         serde_json::json!({
             "message": {
                 "attributes": {"type": s.event_type},

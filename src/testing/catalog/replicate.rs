@@ -18,7 +18,7 @@ pub(super) fn entry() -> super::Provider {
                 "status": sample.event_type,
                 "input": {"prompt": "an astronaut riding a horse"},
                 "output": ["https://replicate.delivery/example.png"],
-                "created_at": crate::verify::time::format_rfc3339(sample.now)
+                "created_at": crate::time::format_rfc3339(sample.now)
             })
             .to_string()
         },

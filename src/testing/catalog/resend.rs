@@ -14,7 +14,7 @@ pub(super) fn entry() -> super::Provider {
         |sample| {
             serde_json::json!({
                 "type": sample.event_type,
-                "created_at": crate::verify::time::format_rfc3339(sample.now),
+                "created_at": crate::time::format_rfc3339(sample.now),
                 "data": {
                     "email_id": "56761188-7520-42d8-8898-ff6fc54ce618",
                     "from": "Acme <onboarding@resend.dev>",

@@ -34,7 +34,7 @@ pub(super) fn entry() -> super::Provider {
                         "shortId": "DEMO-1",
                         "title": "Error: Unexpected token",
                         "status": "unresolved",
-                        "firstSeen": crate::verify::time::format_rfc3339(sample.now)
+                        "firstSeen": crate::time::format_rfc3339(sample.now)
                     }},
                     "actor": {"type": "application", "id": "sentry", "name": "Sentry"}
                 })

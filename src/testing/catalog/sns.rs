@@ -27,7 +27,7 @@ pub(super) fn entry() -> super::Provider {
             "TopicArn": "arn:aws:sns:us-east-1:123456789012:webhook-guard-demo",
             "Subject": "Order shipped",
             "Message": r#"{"order":"o-1001","status":"shipped"}"#,
-            "Timestamp": crate::verify::time::format_rfc3339(s.now),
+            "Timestamp": crate::time::format_rfc3339(s.now),
             "SignatureVersion": "2",
             "SigningCertURL": DEMO_SNS_CERT_URL,
             "UnsubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:123456789012:webhook-guard-demo:1",

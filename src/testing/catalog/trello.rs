@@ -36,7 +36,7 @@ pub(super) fn entry() -> super::Provider {
                             "card": {"idShort": 1458, "name": "Webhooks", "id": "51a79e72dbb7e23c7c003778"}
                         },
                         "type": sample.event_type,
-                        "date": crate::verify::time::format_rfc3339(sample.now)
+                        "date": crate::time::format_rfc3339(sample.now)
                     },
                     "model": {"id": "4d5ea62fd76aa1136000000c", "name": "Trello Development"}
                 })

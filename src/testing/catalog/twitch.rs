@@ -37,7 +37,7 @@ pub(super) fn entry() -> super::Provider {
                     "cost": 1,
                     "condition": {"broadcaster_user_id": "12826", "moderator_user_id": "12826"},
                     "transport": {"method": "webhook", "callback": format!("{}{}", env.public_url(), provider.path())},
-                    "created_at": crate::verify::time::format_rfc3339(now)
+                    "created_at": crate::time::format_rfc3339(now)
                 }
             })
             .to_string();
@@ -77,7 +77,7 @@ pub(super) fn entry() -> super::Provider {
                         "broadcaster_user_id": "1337",
                         "broadcaster_user_login": "cooler_user",
                         "broadcaster_user_name": "Cooler_User",
-                        "followed_at": crate::verify::time::format_rfc3339(sample.now)
+                        "followed_at": crate::time::format_rfc3339(sample.now)
                     }
                 })
                 .to_string()

@@ -17,7 +17,7 @@ pub(super) fn entry() -> super::Provider {
                 "form_response": {
                     "form_id": "lT4Z3j",
                     "token": "a3a12ec67a1365927098a606107fac15",
-                    "submitted_at": crate::verify::time::format_rfc3339(sample.now),
+                    "submitted_at": crate::time::format_rfc3339(sample.now),
                     "definition": {"id": "lT4Z3j", "title": "Webhooks example"},
                     "answers": [{
                         "type": "text",

@@ -36,7 +36,7 @@ pub(super) fn entry() -> super::Provider {
                     "events": [{
                         "resourceUrl": format!("https://api.xero.com/api.xro/2.0/Contacts/{}", sample.id),
                         "resourceId": sample.id,
-                        "eventDateUtc": crate::verify::time::format_rfc3339(sample.now).trim_end_matches('Z'),
+                        "eventDateUtc": crate::time::format_rfc3339(sample.now).trim_end_matches('Z'),
                         "eventType": "UPDATE",
                         "eventCategory": sample.event_type,
                         "tenantId": "c2cc9b6e-9458-4c7d-93cc-f02b81b0594f",
