@@ -3,10 +3,14 @@
 #![deny(missing_docs, unsafe_code)]
 #![warn(unreachable_pub, rust_2018_idioms)]
 
-// The pipeline, bottom up: `verify` (head, signature, freshness, body fields: framework-free),
-// `replay` (the stores), `guard` (admission: verify + claim + limits + telemetry), then the
-// adapters, which only translate requests and responses. Everyday types are re-exported here,
-// each at one path; the public modules hold the vocabulary of one concern.
+// The pipeline, bottom up: the ground modules (`scheme`, plain data; `secret`, `time`,
+// `rejection`), `verify` (head, signature, freshness, body fields: framework-free, it
+// interprets a scheme), `keys` (sources of keys that change), `replay` (the stores), `guard`
+// (admission: verify + claim + limits + telemetry), then the adapters, which only translate
+// requests and responses. Everyday types are re-exported here, each at one path; the public
+// modules hold the vocabulary of one concern. This file's `pub use` lines run up to the
+// modules they re-export while modules import everyday types through it (`crate::Rejection`):
+// the crate root's two roles, the one place in `src/` where imports run both ways on purpose.
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;

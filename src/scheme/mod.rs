@@ -47,29 +47,27 @@
 //! ([`Handshake`], `handshake.rs`), the signature's alphabets
 //! ([`Encoding`](crate::signature::Encoding), `encoding.rs`), the signature header's formats
 //! ([`SignatureFormat`], `signature_format.rs`), the algorithms ([`Algorithm`], `algorithm.rs`),
-//! the freshness window ([`Freshness`](crate::Freshness), `freshness.rs`) and the limits on a
+//! the freshness window ([`Freshness`], `freshness.rs`) and the limits on a
 //! scheme's fields (`MAX_FIELDS`) are defined here; reading a header in a format
 //! ([`SignatureFormat::parse`]), the scheme's signature header ([`Scheme::parse_signature`]) and
 //! checking a timestamp ([`Freshness::check`](crate::Freshness::check)) are `verify`'s, each an
-//! `impl` block there, at the path callers know. Key material ([`Secret`](crate::Secret)) is
-//! in the ground module `secret`. What `scheme` still imports from above it, each on purpose:
-//! - `event::parse_native` (Audit Trail's and PALO's typed events read in the verifying pass,
-//!   the `NativeParse` hand-off): to go with the typed hand-off's rework, which owns it;
-//! - `HeaderLookup` (`verify::headers`) in `kept_headers`, which reads a request's headers for
-//!   the stored copy of a delivery.
+//! `impl` block there, at the path callers know. Key material ([`Secret`]) is
+//! in the ground module `secret`. `scheme` imports nothing that stands above it: besides
+//! `secret`, only `event` (Audit Trail's and PALO's typed events, read in the verifying pass),
+//! which imports no scheme.
 //!
 //! Each provider's catalog entry (a realistic signed delivery and its verifier, feature
 //! `testing`) is in `testing::catalog`, one file per provider, so the schemes know nothing of
 //! the tests that drive them.
 
 pub(crate) mod algorithm;
-pub(crate) mod asana;
+mod asana;
 mod audit_trail;
-pub(crate) mod bitbucket;
-pub(crate) mod box_com;
-pub(crate) mod calendly;
-pub(crate) mod clerk;
-pub(crate) mod coinbase;
+mod bitbucket;
+mod box_com;
+mod calendly;
+mod clerk;
+mod coinbase;
 #[cfg(feature = "ed25519")]
 mod discord;
 mod dropbox;
@@ -77,50 +75,50 @@ pub(crate) mod encoding;
 mod envelope;
 pub(crate) mod freshness;
 mod github;
-pub(crate) mod gitlab;
+mod gitlab;
 pub(crate) mod handshake;
-pub(crate) mod hubspot;
+mod hubspot;
 #[cfg(feature = "sha1")]
-pub(crate) mod intercom;
+mod intercom;
 mod linear;
-pub(crate) mod mailgun;
-pub(crate) mod meta;
-pub(crate) mod msgraph;
-pub(crate) mod mux;
-pub(crate) mod okta;
-pub(crate) mod openai;
+mod mailgun;
+mod meta;
+mod msgraph;
+mod mux;
+mod okta;
+mod openai;
 mod paddle;
 mod palo;
 #[cfg(feature = "rsa")]
 mod paypal;
 #[cfg(feature = "ecdsa")]
-pub(crate) mod plaid;
-pub(crate) mod postmark;
+mod plaid;
+mod postmark;
 #[cfg(feature = "rsa")]
-pub(crate) mod pubsub;
-pub(crate) mod razorpay;
-pub(crate) mod replicate;
-pub(crate) mod resend;
+mod pubsub;
+mod razorpay;
+mod replicate;
+mod resend;
 #[cfg(feature = "ecdsa")]
 mod sendgrid;
-pub(crate) mod sentry;
+mod sentry;
 mod shopify;
 pub(crate) mod signature_format;
 mod slack;
 #[cfg(feature = "rsa")]
-pub(crate) mod sns;
+mod sns;
 mod square;
 mod standard_webhooks;
 mod stripe;
 #[cfg(feature = "sha1")]
-pub(crate) mod trello;
+mod trello;
 #[cfg(feature = "sha1")]
 mod twilio;
-pub(crate) mod twitch;
-pub(crate) mod typeform;
+mod twitch;
+mod typeform;
 #[cfg(feature = "sha1")]
-pub(crate) mod vercel;
-pub(crate) mod xero;
+mod vercel;
+mod xero;
 mod zoom;
 
 pub(crate) use envelope::allowed_url_host;

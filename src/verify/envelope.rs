@@ -14,7 +14,7 @@ use crate::{HeaderLookup, Rejection, Scheme};
 /// The longest token read, in bytes (an RS256 token with a 4096-bit key is under 2 KB).
 const MAX_TOKEN_LEN: usize = 8 * 1024;
 
-/// Reading a scheme's signature header: what [`Scheme`](crate::Scheme) describes, `verify`
+/// Reading a scheme's signature header: what [`Scheme`] describes, `verify`
 /// reads (a method of the scheme, at the path callers know).
 impl Scheme {
     /// Parses the scheme's signature header with the algorithm's signature length.

@@ -1153,8 +1153,8 @@ mod one_pass_tests {
         for kind in palo::KNOWN_TYPES {
             let body = palo_sample(kind).unwrap();
             let value: serde_json::Value = serde_json::from_str(&body).unwrap();
-            let sent =
-                crate::time::parse_rfc3339(value["timestamp"].as_str().unwrap().as_bytes()).unwrap();
+            let sent = crate::time::parse_rfc3339(value["timestamp"].as_str().unwrap().as_bytes())
+                .unwrap();
             for variant in odd_variants(&body, "event_id", "organization_id") {
                 both(
                     Scheme::palo(),
