@@ -318,7 +318,7 @@ impl<'h> ParsedSignature<'h> {
     ///
     /// let header = format!("sha256={}", "ab".repeat(32));
     /// let parsed = SignatureFormat::prefixed_hex("sha256=").parse(header.as_bytes()).unwrap();
-    /// assert_eq!(parsed.entries(), [&header.as_bytes()[7..]]);
+    /// assert_eq!(parsed.raw_entries(), [&header.as_bytes()[7..]]);
     /// ```
     #[cfg(any(test, feature = "testing"))]
     #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -615,7 +615,8 @@ impl SecretSet {
     /// let secrets = SecretSet::new([Secret::new("whsec_abc123def456").unwrap()]);
     /// let format = SignatureFormat::prefixed_hex("sha256=");
     /// let mac = secrets.sign_with(Algorithm::HmacSha256, &[b"1705312200", b".", b"{}"]).unwrap();
-    /// let parsed = format.parse(format.format(mac.as_bytes(), None).as_bytes()).unwrap();
+    /// let header = format.format(mac.as_bytes(), None);
+    /// let parsed = format.parse(header.as_bytes()).unwrap();
     /// assert!(secrets.verify(&parsed, &[b"1705312200", b".", b"{}"]).is_ok());
     /// assert!(secrets.verify(&parsed, &[b"1705312201", b".", b"{}"]).is_err());
     /// ```
