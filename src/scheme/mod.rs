@@ -53,8 +53,8 @@
 //! checking a timestamp ([`Freshness::check`](crate::Freshness::check)) are `verify`'s, each an
 //! `impl` block there, at the path callers know. Key material ([`Secret`]) is
 //! in the ground module `secret`. `scheme` imports nothing that stands above it: besides
-//! `secret`, only `event` (Audit Trail's and PALO's typed events, read in the verifying pass),
-//! which imports no scheme.
+//! `secret`, only `event::native::EventModel` (plain data: which provider enum Audit Trail's
+//! and PALO's deliveries are read into), and `event` imports no scheme.
 //!
 //! Each provider's catalog entry (a realistic signed delivery and its verifier, feature
 //! `testing`) is in `testing::catalog`, one file per provider, so the schemes know nothing of
