@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Instructions per body walk (`verify::scan` and the SIMD JSON candidates), under valgrind's
+# Instructions per body walk (`scan` and the SIMD JSON candidates), under valgrind's
 # callgrind: it counts, so one run is stable on a shared machine.
 #
 #   bench/scan.sh                                     # every walker on every body
 #   WALKERS="walk sonic-rs-serde" BODIES=realistic-known-1KiB N=5000 bench/scan.sh
 #
-# Builds bench/scan (a crate of its own: the library's walk compiled from src/verify/scan.rs,
+# Builds bench/scan (a crate of its own: the library's walk compiled from src/scan.rs,
 # serde_json, sonic-rs, simd-json, simdutf8; release), checks that every walker judges the
 # bodies and the hostile ones as the walk does (`check`), then per walker and body runs it
 # under callgrind collecting only inside the never-inlined `measured` (`--toggle-collect`), N

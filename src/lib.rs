@@ -34,6 +34,7 @@ pub mod limits;
 pub mod metrics;
 mod rejection;
 pub mod replay;
+mod scan;
 pub mod scheme;
 mod secret;
 #[cfg(any(test, feature = "testing"))]

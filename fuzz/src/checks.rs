@@ -496,7 +496,7 @@ pub fn check_verify(data: &[u8]) {
 
     // A body that is not one JSON object, as serde_json reads it skipping every value, is
     // refused by every scheme here (they all read JSON): the verifier's own walk of the body
-    // (`verify::scan`) must not let one through.
+    // (`scan`) must not let one through.
     if !is_json_object(&request.body) {
         assert!(result.is_err(), "a body serde_json refuses verified");
     }

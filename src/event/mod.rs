@@ -180,21 +180,25 @@ pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
     fn envelope_field(&self, name: &str) -> Option<&str>;
 }
 
+/// The values of the body fields a scheme asked for, in its order (`None` where it asked for
+/// none, or the body has none): the verifier's `Fields`, of any length.
+pub(crate) type FieldValues<const N: usize> = [Option<std::borrow::Cow<'static, str>>; N];
+
 /// The scheme's body fields and the typed event, from one pass over a verified JSON body;
 /// `None` when the body is not a well-formed envelope of `E`, or a wanted field is not one of its
 /// envelope fields held as a string (the verifier then scans the body as for any scheme, so the
 /// results never differ).
-pub(crate) fn parse_native<E: NativeEvent>(
+pub(crate) fn parse_native<E: NativeEvent, const N: usize>(
     body: &Bytes,
-    names: &[Option<&str>],
-) -> Option<(crate::verify::fields::Fields<'static>, E)> {
+    names: &[Option<&str>; N],
+) -> Option<(FieldValues<N>, E)> {
     let json = std::str::from_utf8(body).ok()?;
-    let event = match unknown_by_walk::<E>(body, json, names) {
+    let event = match unknown_by_walk::<E, N>(body, json, names) {
         Walked::Unknown(fields, event) => return Some((fields, E::from_unknown(event))),
         Walked::Malformed => return None,
         Walked::Other => E::one_pass_json(body, json)?,
     };
-    let mut fields: crate::verify::fields::Fields<'static> = Default::default();
+    let mut fields: FieldValues<N> = [const { None }; N];
     for (slot, name) in fields.iter_mut().zip(names) {
         if let Some(name) = name {
             *slot = Some(std::borrow::Cow::Owned(
@@ -209,10 +213,10 @@ pub(crate) fn parse_native<E: NativeEvent>(
 // Returned once per delivery and moved straight into the result: a box would only add an
 // allocation.
 #[allow(clippy::large_enum_variant)]
-enum Walked {
+enum Walked<const N: usize> {
     /// A well-formed envelope of a type the enum does not model, read whole: the event and the
     /// scheme's fields.
-    Unknown(crate::verify::fields::Fields<'static>, UnknownEvent),
+    Unknown(FieldValues<N>, UnknownEvent),
     /// Not one JSON object (the one-pass parse would refuse it too).
     Malformed,
     /// A known type, or an envelope the walk leaves to the one-pass parse (a repeated or
@@ -222,12 +226,16 @@ enum Walked {
 }
 
 /// The one pass for the ordinary case of a type the enum does not model: a walk of the body
-/// (`verify::scan`, which also validates it) that reads the envelope's fields, and the event
+/// (`crate::scan`, which also validates it) that reads the envelope's fields, and the event
 /// from them, its raw JSON a slice of the body. The walk stops at a known type's name (then the
 /// one-pass parse reads the event, as it always did). Whatever it returns as `Unknown` is what
 /// the one-pass parse gives for the same body, and the tests check it on the same bodies.
-fn unknown_by_walk<E: NativeEvent>(body: &Bytes, json: &str, names: &[Option<&str>]) -> Walked {
-    use crate::verify::scan::{self, Flow, plain_string};
+fn unknown_by_walk<E: NativeEvent, const N: usize>(
+    body: &Bytes,
+    json: &str,
+    names: &[Option<&str>; N],
+) -> Walked<N> {
+    use crate::scan::{self, Flow, plain_string};
     let keys = &E::KEYS;
     let envelope = [
         Some(keys.id),
@@ -267,7 +275,7 @@ fn unknown_by_walk<E: NativeEvent>(body: &Bytes, json: &str, names: &[Option<&st
     let [Some(id), Some(kind), tenant] = read else {
         return Walked::Other;
     };
-    let mut fields: crate::verify::fields::Fields<'static> = Default::default();
+    let mut fields: FieldValues<N> = [const { None }; N];
     for (slot, name) in fields.iter_mut().zip(names) {
         let Some(name) = *name else { continue };
         let value = if name == keys.id {
@@ -719,9 +727,9 @@ mod tests {
     fn one_pass_native<E: NativeEvent + fmt::Debug>(
         body: &Bytes,
         names: &[Option<&str>],
-    ) -> Option<(crate::verify::fields::Fields<'static>, String)> {
+    ) -> Option<(FieldValues<7>, String)> {
         let event = E::one_pass_json(body, std::str::from_utf8(body).ok()?)?;
-        let mut fields: crate::verify::fields::Fields<'static> = Default::default();
+        let mut fields: FieldValues<7> = [const { None }; 7];
         for (slot, name) in fields.iter_mut().zip(names) {
             if let Some(name) = name {
                 *slot = Some(std::borrow::Cow::Owned(
@@ -735,8 +743,12 @@ mod tests {
     fn native_by_walk<E: NativeEvent + fmt::Debug>(
         body: &Bytes,
         names: &[Option<&str>],
-    ) -> Option<(crate::verify::fields::Fields<'static>, String)> {
-        let (fields, event) = parse_native::<E>(body, names)?;
+    ) -> Option<(FieldValues<7>, String)> {
+        // The verifier asks for its fields in an array of its own length; these tests, for up
+        // to seven.
+        let mut padded = [None; 7];
+        padded[..names.len()].copy_from_slice(names);
+        let (fields, event) = parse_native::<E, 7>(body, &padded)?;
         Some((fields, format!("{event:?}")))
     }
 
@@ -811,7 +823,8 @@ mod tests {
         let text = " {\"id\":\"whd_1\",\"type\":\"user.deleted\",\"tenantId\":\"t1\",\"data\":{\"a\":[1,\"\\u00e9\"]}}\n";
         let body = Bytes::from(text);
         let (fields, event) =
-            parse_native::<AuditTrailEvent>(&body, &[Some("id"), Some("type")]).expect("one pass");
+            parse_native::<AuditTrailEvent, 2>(&body, &[Some("id"), Some("type")])
+                .expect("one pass");
         assert_eq!(fields[0].as_deref(), Some("whd_1"));
         assert_eq!(fields[1].as_deref(), Some("user.deleted"));
         let AuditTrailEvent::Unknown(unknown) = event else {

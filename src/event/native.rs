@@ -11,8 +11,7 @@ use std::any::Any;
 
 use bytes::Bytes;
 
-use super::{AuditTrailEvent, PaloEvent, parse_native};
-use crate::verify::fields::Fields;
+use super::{AuditTrailEvent, FieldValues, PaloEvent, parse_native};
 
 /// The provider enum a built-in scheme's verified bodies are read into, in the same pass that
 /// reads the scheme's body fields.
@@ -29,16 +28,16 @@ impl EventModel {
     /// pass over a verified body; `None` when the body is not a well-formed envelope of the
     /// model, or a wanted field is not one of its envelope fields (the verifier then scans the
     /// body as for any scheme, so the results never differ).
-    pub(crate) fn read(
+    pub(crate) fn read<const N: usize>(
         self,
         body: &Bytes,
-        names: &[Option<&str>],
-    ) -> Option<(Fields<'static>, ReadEvent)> {
+        names: &[Option<&str>; N],
+    ) -> Option<(FieldValues<N>, ReadEvent)> {
         match self {
-            Self::AuditTrail => parse_native::<AuditTrailEvent>(body, names)
+            Self::AuditTrail => parse_native::<AuditTrailEvent, N>(body, names)
                 .map(|(f, e)| (f, ReadEvent::AuditTrail(e))),
             Self::Palo => {
-                parse_native::<PaloEvent>(body, names).map(|(f, e)| (f, ReadEvent::Palo(e)))
+                parse_native::<PaloEvent, N>(body, names).map(|(f, e)| (f, ReadEvent::Palo(e)))
             }
         }
     }

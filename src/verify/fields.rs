@@ -8,8 +8,8 @@ use std::fmt;
 use serde::de::DeserializeSeed;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
-use super::scan;
 use crate::Rejection;
+use crate::scan;
 
 pub(crate) use crate::scheme::MAX_FIELDS;
 

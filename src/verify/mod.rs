@@ -29,7 +29,6 @@ mod freshness;
 pub(crate) mod handshake;
 pub(crate) mod headers;
 pub(crate) mod public_key;
-pub(crate) mod scan;
 pub mod signature;
 pub(crate) mod signed_message;
 pub(crate) mod signer;

@@ -1,4 +1,4 @@
-//! The body walk (`verify::scan`, compiled here from the library's source: it is crate-private)
+//! The body walk (`scan`, compiled here from the library's source: it is crate-private)
 //! and the candidates that could replace it, each doing the same job on the same bodies: judge
 //! the whole body as one JSON object and hand over the decoded string values of the scheme's
 //! top-level fields (Audit Trail's `id`, `type`, `tenantId`, `timestamp`).
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use webhook_guard::testing::audit_trail_sample_with_id;
 
 #[allow(dead_code)]
-#[path = "../../../src/verify/scan.rs"]
+#[path = "../../../src/scan.rs"]
 mod scan;
 
 /// The fields asked for, as the Audit Trail scheme asks for them.

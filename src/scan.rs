@@ -1,5 +1,7 @@
 //! One walk over a JSON object: its top-level fields found, the whole body validated, nothing
-//! built.
+//! built. A ground-floor module: it knows JSON only, so both the verifier's field readers
+//! (`verify::fields`) and the providers' one-pass parse (`event`) stand on it, and `event`
+//! stays below `verify`.
 //!
 //! serde_json validates what it skips through `ignore_value`, which pays a call, a peek and a
 //! match per token; on a realistic 1 KiB delivery (many short strings) that is most of what
