@@ -26,6 +26,12 @@
 
 use std::borrow::Cow;
 
+/// `bytes` as text when they are UTF-8 (the same verdict as `std::str::from_utf8`, with SIMD:
+/// a whole body is checked once per JSON delivery).
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// What the caller of [`object`] wants after a field.
 pub(crate) enum Flow {
     /// Go on to the next field.
@@ -462,6 +468,38 @@ impl Nesting {
 
 #[cfg(test)]
 mod tests {
+    /// The SIMD check's verdict is std's, on valid text and on every kind of broken sequence
+    /// (overlong, surrogates, past U+10FFFF, truncated at the end and in 64-byte blocks).
+    #[test]
+    fn utf8_is_judged_as_std_judges_it() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"{}".to_vec(),
+            "{\"a\":\"\u{e9}\u{1F600}\"}".as_bytes().to_vec(),
+            vec![0xC0, 0x80],
+            vec![0xED, 0xA0, 0x80],
+            vec![0xF4, 0x90, 0x80, 0x80],
+            vec![0xE2, 0x82],
+            vec![0xFF],
+        ];
+        for bad in [&[0xC3u8][..], &[0xED, 0xBF, 0xBF], &[0xF0, 0x9F, 0x98]] {
+            for at in [0, 1, 31, 63, 64, 65, 127, 1000] {
+                let mut text = "x".repeat(at).into_bytes();
+                text.extend_from_slice(bad);
+                text.extend_from_slice(b"tail");
+                cases.push(text.clone());
+                text.truncate(at + bad.len());
+                cases.push(text);
+            }
+        }
+        for case in cases {
+            assert_eq!(
+                super::utf8(&case),
+                std::str::from_utf8(&case).ok(),
+                "{case:?}"
+            );
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
     use serde::de::IgnoredAny;

@@ -506,7 +506,7 @@ macro_rules! event_enum {
             /// # Ok::<(), serde_json::Error>(())
             /// ```
             pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
-                if let Some(event) = ::std::str::from_utf8(body).ok().and_then(|json| {
+                if let Some(event) = $crate::scan::utf8(body).and_then(|json| {
                     Self::one_pass(json, || $crate::event::envelope::raw_of(json))
                 }) {
                     return Ok(event);

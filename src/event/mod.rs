@@ -192,7 +192,7 @@ pub(crate) fn parse_native<E: NativeEvent, const N: usize>(
     body: &Bytes,
     names: &[Option<&str>; N],
 ) -> Option<(FieldValues<N>, E)> {
-    let json = std::str::from_utf8(body).ok()?;
+    let json = crate::scan::utf8(body)?;
     let event = match unknown_by_walk::<E, N>(body, json, names) {
         Walked::Unknown(fields, event) => return Some((fields, E::from_unknown(event))),
         Walked::Malformed => return None,
@@ -387,7 +387,7 @@ impl JsonText {
             Self::Raw(raw) => raw.get(),
             // Valid UTF-8 by construction (the one pass read it as a `&str`): the check cannot
             // fail, and costs a fraction of a JSON walk, only when a handler asks for the text.
-            Self::Checked { text, .. } => std::str::from_utf8(text).unwrap_or_default(),
+            Self::Checked { text, .. } => crate::scan::utf8(text).unwrap_or_default(),
         }
     }
 

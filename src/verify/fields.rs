@@ -25,7 +25,7 @@ pub(crate) fn json_fields<'b>(
     // JSON is UTF-8 (RFC 8259), and neither serde_json nor the walk checks the strings they
     // skip: check the whole body first, so a body the typed parser would refuse is refused here
     // too.
-    let text = std::str::from_utf8(body).map_err(|_| Rejection::MalformedBody)?;
+    let text = scan::utf8(body).ok_or(Rejection::MalformedBody)?;
     let mut out: Fields<'b> = Default::default();
     // One walk: the body validated whole, each wanted value's text handed over as it passes.
     scan::object(text, names, |i, token| {
