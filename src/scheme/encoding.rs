@@ -107,7 +107,10 @@ impl Encoding {
     /// Reads text of any length; `None` on a character outside the alphabet.
     pub fn decode(self, text: &[u8]) -> Option<Vec<u8>> {
         match self {
-            Self::Hex => hex::decode(text).ok(),
+            // `check_raw` first: `const_hex::decode` would strip a `0x` prefix.
+            Self::Hex => const_hex::check_raw(text)
+                .then(|| const_hex::decode(text).ok())
+                .flatten(),
             Self::Base64 => decode_base64_with(text, false),
             Self::Base64Url => decode_base64_with(text, true),
             Self::Text => Some(text.to_vec()),
@@ -128,7 +131,9 @@ impl Encoding {
                 if text.len() != 2 * len {
                     return None;
                 }
-                hex::decode_to_slice(text, &mut tag.bytes[..len])
+                // Exactly `2 * len` digits: a `0x` prefix (which `const_hex` strips) would leave
+                // too few, so it is refused as before.
+                const_hex::decode_to_slice(text, &mut tag.bytes[..len])
                     .is_ok()
                     .then_some(tag)
             }
@@ -162,7 +167,7 @@ impl Encoding {
     pub(crate) fn is_valid(self, text: &[u8]) -> bool {
         !text.is_empty()
             && match self {
-                Self::Hex => text.iter().all(u8::is_ascii_hexdigit),
+                Self::Hex => const_hex::check_raw(text),
                 Self::Base64 => text
                     .iter()
                     .all(|&b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
@@ -176,7 +181,7 @@ impl Encoding {
 
 /// Lower-case hex of `bytes`.
 pub(crate) fn encode_hex(bytes: &[u8]) -> String {
-    hex::encode(bytes)
+    const_hex::encode(bytes)
 }
 
 /// Padding is written on encoding; on decoding it is optional, so it is stripped first (up to
@@ -231,6 +236,32 @@ mod tests {
     /// What the hand-written decoder this replaced accepted, kept: padding optional and
     /// stripped up to two `=` whether right or not, bits past the last byte ignored; any other
     /// `=`, a length no encoding has, or a character of the other alphabet refused.
+    /// Hex as the `hex` crate read it: either case, an even count, nothing else; a `0x` prefix
+    /// (which `const_hex` strips when asked to decode) is refused everywhere.
+    #[test]
+    fn hex_reads_digits_only_without_a_prefix() {
+        let hex = Encoding::Hex;
+        assert_eq!(hex.decode(b"0aFf"), Some(vec![0x0a, 0xff]));
+        assert_eq!(hex.decode(b""), Some(vec![]));
+        for bad in [&b"0x0aff"[..], b"0X0aff", b"0g", b" 0a", b"0a\n"] {
+            assert_eq!(hex.decode(bad), None, "{bad:?}");
+            assert!(!hex.is_valid(bad), "{bad:?}");
+        }
+        // The alphabet alone, as before: an odd count is valid text that does not decode.
+        assert!(hex.is_valid(b"0af"));
+        assert_eq!(hex.decode(b"0af"), None);
+        let digits = "ab".repeat(32);
+        assert_eq!(
+            hex.decode_tag(digits.as_bytes(), 32).map(|tag| tag.len),
+            Some(32)
+        );
+        let prefixed = format!("0x{}", &digits[2..]);
+        assert!(hex.decode_tag(prefixed.as_bytes(), 32).is_none());
+        assert!(hex.decode_tag(prefixed.as_bytes(), 31).is_none());
+        assert!(!hex.fits_tag(prefixed.as_bytes(), 32));
+        assert_eq!(encode_hex(&[0x0a, 0xff]), "0aff");
+    }
+
     #[test]
     fn base64_reads_as_leniently_as_before_and_no_more() {
         let read = |text: &[u8]| Encoding::Base64.decode(text);
