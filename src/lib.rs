@@ -40,6 +40,7 @@ mod secret;
 #[cfg(any(test, feature = "testing"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod text;
 pub mod time;
 mod verify;
 
