@@ -46,8 +46,11 @@ use super::envelope::Str;
 /// ```
 #[derive(Clone, Default)]
 pub struct Extra {
-    entries: Vec<(String, Box<RawValue>)>,
+    entries: Vec<Entry>,
 }
+
+/// A field: its key (unescaped) and its value's raw text.
+type Entry = (String, Box<RawValue>);
 
 /// How deep a kept value may nest: one level less than `serde_json`'s limit (128), as for a
 /// value of the top-level object, so that [`Extra::value`] parses any kept value.
@@ -295,17 +298,7 @@ fn check<E: de::Error>(raw: &RawValue) -> Result<(), E> {
     let mut at = 0;
     while let Some(&byte) = bytes.get(at) {
         match byte {
-            b'"' => {
-                // Past the string: its closing quote is the first one not escaped.
-                at += 1;
-                while let Some(&byte) = bytes.get(at) {
-                    match byte {
-                        b'"' => break,
-                        b'\\' => at += 2,
-                        _ => at += 1,
-                    }
-                }
-            }
+            b'"' => at = string_end(bytes, at + 1),
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -337,6 +330,40 @@ fn check<E: de::Error>(raw: &RawValue) -> Result<(), E> {
     Ok(())
 }
 
+/// Where the string whose text starts at `at` ends: its closing quote, the first one not
+/// escaped (the end of `bytes` if there is none, which valid JSON excludes).
+///
+/// Most of an event's unmodelled text is in strings, so they are skipped eight bytes at a time
+/// while a word holds neither a quote nor a backslash (a word test, without `unsafe` or a
+/// dependency): a byte at a time, this scan cost 6.1k instructions per request with the
+/// realistic body.
+fn string_end(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    /// Whether a byte of `word` is zero (exact as a whole, whichever byte it is).
+    fn has_zero(word: u64) -> bool {
+        word.wrapping_sub(ONES) & !word & HIGHS != 0
+    }
+    loop {
+        while let Some(chunk) = bytes.get(at..at + 8) {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            let word = u64::from_le_bytes(word);
+            if has_zero(word ^ (ONES * u64::from(b'"')))
+                || has_zero(word ^ (ONES * u64::from(b'\\')))
+            {
+                break;
+            }
+            at += 8;
+        }
+        match bytes.get(at) {
+            None | Some(b'"') => return at,
+            Some(b'\\') => at += 2,
+            Some(_) => at += 1,
+        }
+    }
+}
+
 impl fmt::Debug for Extra {
     /// A map of each key to its raw JSON text: `{"ip": "10.0.0.1", "n": [1, 2]}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -360,9 +387,7 @@ impl PartialEq for Extra {
         if self.len() != other.len() {
             return false;
         }
-        let same = |(a, x): &(String, Box<RawValue>), (b, y): &(String, Box<RawValue>)| {
-            a == b && x.get() == y.get()
-        };
+        let same = |(a, x): &Entry, (b, y): &Entry| a == b && x.get() == y.get();
         if self
             .entries
             .iter()
@@ -371,7 +396,7 @@ impl PartialEq for Extra {
         {
             return true;
         }
-        fn sorted(extra: &Extra) -> Vec<&(String, Box<RawValue>)> {
+        fn sorted(extra: &Extra) -> Vec<&Entry> {
             let mut entries: Vec<_> = extra.entries.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             entries
@@ -467,13 +492,12 @@ impl<'a> IntoIterator for &'a Extra {
     type Item = (&'a str, &'a RawValue);
     type IntoIter = std::iter::Map<
         std::slice::Iter<'a, (String, Box<RawValue>)>,
-        fn(&'a (String, Box<RawValue>)) -> (&'a str, &'a RawValue),
+        fn(&'a Entry) -> (&'a str, &'a RawValue),
     >;
 
     /// [`Extra::iter`].
     fn into_iter(self) -> Self::IntoIter {
-        let entry: fn(&'a (String, Box<RawValue>)) -> (&'a str, &'a RawValue) =
-            |(k, raw)| (k.as_str(), &**raw);
+        let entry: fn(&'a Entry) -> (&'a str, &'a RawValue) = |(k, raw)| (k.as_str(), &**raw);
         self.entries.iter().map(entry)
     }
 }
@@ -528,6 +552,20 @@ mod tests {
         // Brackets inside strings do not count.
         let text = format!(r#"{{"s":"{}","n":{}}}"#, "[".repeat(300), nested(126));
         assert_eq!(read(&text).unwrap().len(), 2);
+        // Escaped quotes and backslashes anywhere in a string (the word-wise skip sees them).
+        for len in 0..24 {
+            for escape in [r#"\""#, r"\\", r"\u0022"] {
+                for at in 0..=len {
+                    let (head, tail) = ("a".repeat(at), "b".repeat(len - at));
+                    let string = format!(r#""{head}{escape}{tail}{}""#, "[".repeat(200));
+                    let extra = read(&format!(r#"{{"s":{string},"t":{}}}"#, nested(126)));
+                    assert_eq!(extra.unwrap().get("s").map(|raw| raw.get()), Some(&*string));
+                    // The string ends where it ends: what follows it is counted.
+                    let body = format!(r#"{{"s":[{string},{}]}}"#, nested(126));
+                    assert!(read(&body).is_err(), "{body}");
+                }
+            }
+        }
         let err = read(&format!(r#"{{"deep":{}}}"#, nested(127))).unwrap_err();
         assert!(
             err.starts_with("recursion limit exceeded at line 1"),
