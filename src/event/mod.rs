@@ -31,7 +31,7 @@
 //! (the `Unknown` variant keeps it), which is a second pass over the body (about 1.5× the
 //! instructions at 1 KiB, `BENCHMARKS.md` §7), with the same result. The `Deserialize` impls
 //! need a `serde_json` deserializer (this includes `serde_json::from_value`): the `Unknown`
-//! variant holds a [`serde_json::value::RawValue`].
+//! variant and every [`Extra`] hold [`serde_json::value::RawValue`]s.
 //!
 //! Each provider's enum, its `Envelope<D>` and their impls are written by one macro from the
 //! provider's table of variants and wire names (`event/envelope.rs`): a new provider is that
