@@ -233,11 +233,17 @@ impl Extra {
     }
 
     /// Once every field is in: a key given twice keeps its last value, in its first place.
+    #[inline]
     pub(crate) fn finish(&mut self) {
-        let entries = &mut self.entries;
-        if entries.len() < 2 {
-            return;
+        // Inline: most objects have no unmodelled field, or one.
+        if self.entries.len() > 1 {
+            self.dedup();
         }
+    }
+
+    /// [`finish`](Self::finish) for two fields or more.
+    fn dedup(&mut self) {
+        let entries = &mut self.entries;
         let mut removed = vec![false; entries.len()];
         let mut any = false;
         if entries.len() <= PAIRWISE_UP_TO {
