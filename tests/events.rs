@@ -675,21 +675,30 @@ fn unmodelled_fields_are_kept_and_written_back() {
     let AuditTrailEvent::AlertTriggered(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
-    assert_eq!(env.extra.get("apiVersion"), Some(&json!("2025-01")));
+    assert_eq!(env.extra.value("apiVersion"), Some(json!("2025-01")));
     assert_eq!(
         env.extra.len(),
         1,
         "type and modelled fields are not in extra"
     );
-    assert_eq!(env.data.extra.get("ruleId"), Some(&json!("rule-9")));
-    assert_eq!(env.data.alert.extra.get("status"), Some(&json!("OPEN")));
-    assert_eq!(env.data.alert.extra.get("tags"), Some(&json!(["auth", 3])));
+    assert_eq!(env.data.extra.value("ruleId"), Some(json!("rule-9")));
+    assert_eq!(env.data.alert.extra.value("status"), Some(json!("OPEN")));
+    assert_eq!(env.data.alert.extra.value("tags"), Some(json!(["auth", 3])));
+    assert_eq!(
+        env.data.alert.extra.get("tags").map(|raw| raw.get()),
+        Some(r#"["auth",3]"#)
+    );
     let trigger = &env.data.triggering_events[0];
     assert_eq!(
-        trigger.actor.as_ref().and_then(|a| a.extra.get("ip")),
-        Some(&json!("10.0.0.1"))
+        trigger.actor.as_ref().and_then(|a| a.extra.value("ip")),
+        Some(json!("10.0.0.1"))
     );
-    assert_eq!(trigger.extra["metadata"]["ratio"], json!(0.25));
+    let metadata = trigger.extra.value("metadata").expect("metadata kept");
+    assert_eq!(metadata["ratio"], json!(0.25));
+    assert_eq!(
+        trigger.extra.parse::<f64>("metadata").map(|r| r.is_err()),
+        Some(true)
+    );
 
     // Nothing lost: the re-serialised event is the same JSON value as the body.
     assert_eq!(serde_json::to_value(&event).expect("to_value"), body);
@@ -712,9 +721,55 @@ fn unmodelled_fields_are_kept_and_written_back() {
     let PaloEvent::TicketStatusChanged(env) = &event else {
         panic!("wrong variant: {event:?}")
     };
-    assert_eq!(env.extra.get("delivery_attempt"), Some(&json!(2)));
-    assert_eq!(env.data.extra.get("comment"), Some(&Value::Null));
+    assert_eq!(
+        env.extra.parse::<u32>("delivery_attempt").transpose().ok(),
+        Some(Some(2))
+    );
+    assert_eq!(env.data.extra.value("comment"), Some(Value::Null));
     assert_eq!(serde_json::to_value(&event).expect("to_value"), body);
+}
+
+#[test]
+fn unmodelled_values_are_written_back_byte_for_byte() {
+    // Spacing, escapes, number forms and key order inside and between the unmodelled values
+    // are the sender's: written back as sent, on the envelope and at each level of data.
+    let body = concat!(
+        r#"{"id":"whd_b","type":"event.created","timestamp":"2025-01-15T10:30:00Z","#,
+        r#""tenantId":"t","zeta":{ "b" : [1 , 2.50, -0, 1E2] , "a":"\u00e9\n" },"#,
+        r#""data":{"event":{"id":"e-1","timestamp":"t","#,
+        r#""actor":{"id":"u","ip":  "10.0.0.1","geo":{"lat":  48.1,"lon":11.5}},"#,
+        r#""changes":[ {"field" :"x"} ],"context":{}},"w":  null},"alpha":"\/"}"#
+    );
+    let event = audit(body);
+    let AuditTrailEvent::EventCreated(env) = &event else {
+        panic!("wrong variant: {event:?}")
+    };
+    assert_eq!(env.extra.keys().collect::<Vec<_>>(), ["zeta", "alpha"]);
+    assert_eq!(
+        env.extra.get("zeta").map(|raw| raw.get()),
+        Some(r#"{ "b" : [1 , 2.50, -0, 1E2] , "a":"\u00e9\n" }"#)
+    );
+    assert_eq!(
+        env.extra.value("zeta"),
+        Some(json!({"b": [1, 2.5, -0.0, 100.0], "a": "é\n"}))
+    );
+    let actor = env.data.event.actor.as_ref().expect("actor");
+    assert_eq!(
+        actor.extra.get("geo").map(|raw| raw.get()),
+        Some(r#"{"lat":  48.1,"lon":11.5}"#)
+    );
+    // Written back: the modelled fields re-formatted (none had spacing here), every
+    // unmodelled value as sent.
+    let written = serde_json::to_string(&event).expect("serialise");
+    let expected = concat!(
+        r#"{"id":"whd_b","type":"event.created","timestamp":"2025-01-15T10:30:00Z","#,
+        r#""tenantId":"t","data":{"event":{"id":"e-1","timestamp":"t","#,
+        r#""actor":{"id":"u","ip":"10.0.0.1","geo":{"lat":  48.1,"lon":11.5}},"#,
+        r#""changes":[ {"field" :"x"} ],"context":{}},"w":null},"#,
+        r#""zeta":{ "b" : [1 , 2.50, -0, 1E2] , "a":"\u00e9\n" },"alpha":"\/"}"#
+    );
+    assert_eq!(written, expected);
+    assert_eq!(audit(&written), event);
 }
 
 #[test]

@@ -45,9 +45,9 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::EventData;
+use super::{EventData, Extra};
 
 event_enum! {
     module: audit_trail,
@@ -168,7 +168,7 @@ model! {
         /// The audit event that was recorded.
         pub event: AuditEvent => required("event"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -195,7 +195,7 @@ model! {
         /// The audit events of the batch (`events`); empty if not sent.
         pub events: Vec<AuditEvent> => list("events"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -225,7 +225,7 @@ model! {
         /// The audit events that matched the rule (`triggeringEvents`); empty if not sent.
         pub triggering_events: Vec<AuditEvent> => list("triggeringEvents"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -253,7 +253,7 @@ model! {
         /// Who resolved it (`resolvedBy`).
         pub resolved_by: Option<String> => optional("resolvedBy"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -276,7 +276,7 @@ model! {
         /// The report that was generated, if sent.
         pub report: Option<Report> => optional("report"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -302,7 +302,7 @@ model! {
         /// kept as JSON.
         pub error: Option<Value> => optional("error"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -343,7 +343,7 @@ model! {
         /// What it was done to.
         pub resource: Option<Resource> => optional("resource"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -351,11 +351,12 @@ model! {
     /// The actor of an audit event.
     ///
     /// ```
+    /// use serde_json::json;
     /// use webhook_guard::event::audit_trail::Actor;
     ///
     /// let actor: Actor = serde_json::from_str(r#"{"id":"user-123","type":"USER","name":"John Doe","ip":"10.0.0.1"}"#)?;
     /// assert_eq!(actor.kind.as_deref(), Some("USER"));
-    /// assert_eq!(actor.extra["ip"], "10.0.0.1"); // not modelled, still there
+    /// assert_eq!(actor.extra.value("ip"), Some(json!("10.0.0.1"))); // not modelled, still there
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     #[derive(Debug, Clone, PartialEq)]
@@ -367,7 +368,7 @@ model! {
         /// The actor's display name (a service account may have none).
         pub name: Option<String> => optional("name"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -388,7 +389,7 @@ model! {
         /// What was done, in words.
         pub description: Option<String> => optional("description"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -411,7 +412,7 @@ model! {
         /// The resource's display name.
         pub name: Option<String> => optional("name"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -438,7 +439,7 @@ model! {
         /// A longer description.
         pub description: Option<String> => optional("description"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -466,6 +467,6 @@ model! {
         /// Where to download it (`downloadUrl`).
         pub download_url: Option<String> => optional("downloadUrl"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }

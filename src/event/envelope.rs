@@ -27,10 +27,10 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
-use super::JsonText;
+use super::{Extra, JsonText};
 
 /// The wire names of a provider's envelope fields (its `data` is `data` for every provider).
 pub(crate) struct WireKeys {
@@ -60,7 +60,7 @@ pub(crate) enum OnePass<K> {
         timestamp: String,
         tenant: String,
         data: K,
-        extra: Map<String, Value>,
+        extra: Extra,
     },
     Unknown {
         kind: String,
@@ -140,7 +140,7 @@ impl<'de, K: WireData> Visitor<'de> for EnvelopeVisitor<K> {
         let mut timestamp: Option<Value> = None;
         let mut tenant: Option<Value> = None;
         let mut data: Option<DataSlot<'de, K>> = None;
-        let mut extra = Map::new();
+        let mut extra = Extra::new();
         // Unmodelled fields before the type: kept raw until the type says whether they matter.
         let mut pending: Vec<(String, &'de RawValue)> = Vec::new();
         while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
@@ -160,7 +160,7 @@ impl<'de, K: WireData> Visitor<'de> for EnvelopeVisitor<K> {
                 kind = match K::KNOWN_TYPES.iter().find(|known| **known == name) {
                     Some(known) => {
                         for (key, raw) in pending.drain(..) {
-                            extra.insert(key, parse_in_place(raw, PhantomData)?);
+                            extra.push_raw(key, raw)?;
                         }
                         Kind::Known(known)
                     }
@@ -192,9 +192,7 @@ impl<'de, K: WireData> Visitor<'de> for EnvelopeVisitor<K> {
                 });
             } else {
                 match kind {
-                    Kind::Known(_) => {
-                        extra.insert(key.to_owned(), map.next_value()?);
-                    }
+                    Kind::Known(_) => extra.read_next(key.to_owned(), &mut map)?,
                     Kind::Unseen => pending.push((key.to_owned(), map.next_value()?)),
                     Kind::Unknown(_) => {
                         map.next_value::<IgnoredAny>()?;
@@ -224,6 +222,7 @@ impl<'de, K: WireData> Visitor<'de> for EnvelopeVisitor<K> {
                 else {
                     return Err(refer());
                 };
+                extra.finish();
                 Ok(OnePass::Known {
                     id,
                     timestamp,
@@ -313,7 +312,7 @@ pub(crate) struct WireEnvelope<D> {
     pub(crate) timestamp: String,
     pub(crate) tenant: String,
     pub(crate) data: D,
-    pub(crate) extra: Map<String, Value>,
+    pub(crate) extra: Extra,
 }
 
 /// Reads a known type's envelope from `json` for the reference parse, in one visit of its keys:
@@ -355,7 +354,7 @@ pub(crate) fn read_wire_envelope<D: de::DeserializeOwned>(
             let keys = self.0;
             let (mut id, mut kind, mut timestamp, mut tenant, mut data) =
                 (None, None::<IgnoredAny>, None, None, None);
-            let mut extra = Map::new();
+            let mut extra = Extra::new();
             while let Some(Str(key)) = map.next_key()? {
                 match &*key {
                     key if key == keys.id => once(&mut id, &mut map, keys.id)?,
@@ -365,11 +364,10 @@ pub(crate) fn read_wire_envelope<D: de::DeserializeOwned>(
                     }
                     key if key == keys.tenant => once(&mut tenant, &mut map, keys.tenant)?,
                     "data" => once(&mut data, &mut map, "data")?,
-                    _ => {
-                        extra.insert(key.into_owned(), map.next_value()?);
-                    }
+                    _ => extra.read_next(key.into_owned(), &mut map)?,
                 }
             }
+            extra.finish();
             let id = given(id, keys.id)?;
             given(kind, keys.kind)?;
             Ok(WireEnvelope {
@@ -396,7 +394,7 @@ pub(crate) fn write_envelope<S: serde::Serializer, D: serde::Serialize>(
     keys: &WireKeys,
     [id, kind, timestamp, tenant]: [&str; 4],
     data: &D,
-    extra: &Map<String, Value>,
+    extra: &Extra,
 ) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
     let mut map = serializer.serialize_map(None)?;
@@ -405,8 +403,8 @@ pub(crate) fn write_envelope<S: serde::Serializer, D: serde::Serialize>(
     map.serialize_entry(keys.timestamp, timestamp)?;
     map.serialize_entry(keys.tenant, tenant)?;
     map.serialize_entry("data", data)?;
-    for (key, value) in extra {
-        map.serialize_entry(key, value)?;
+    for (key, raw) in extra.iter() {
+        map.serialize_entry(key, raw)?;
     }
     map.end()
 }
@@ -783,9 +781,9 @@ macro_rules! event_enum {
             pub $tenant: String,
             /// The typed `data`.
             pub data: D,
-            /// Top-level fields the envelope does not model, kept as sent. Keys must not repeat
-            /// the modelled ones (they would be written twice).
-            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+            /// Top-level fields the envelope does not model, in the order sent, each as its raw
+            /// JSON text. Keys must not repeat the modelled ones (they would be written twice).
+            pub extra: $crate::event::Extra,
         }
 
         impl<D: $crate::event::EventData> Envelope<D> {
@@ -815,7 +813,7 @@ macro_rules! event_enum {
                     timestamp: timestamp.into(),
                     $tenant: $tenant.into(),
                     data,
-                    extra: ::serde_json::Map::new(),
+                    extra: $crate::event::Extra::new(),
                 }
             }
 
@@ -970,7 +968,20 @@ mod tests {
             panic!("not the one-pass alert.resolved")
         };
         assert_eq!(resolved.extra.len(), 2);
-        assert_eq!(resolved.data.extra["x"][1], serde_json::json!({"y": null}));
+        assert_eq!(
+            resolved.data.extra.value("x"),
+            Some(serde_json::json!([1, {"y": null}]))
+        );
+        assert_eq!(
+            resolved.data.extra.get("x").map(|raw| raw.get()),
+            Some(r#"[1,{"y":null}]"#)
+        );
+        // The envelope's unmodelled fields in the order sent, the one before the type too.
+        assert_eq!(
+            resolved.extra.keys().collect::<Vec<_>>(),
+            ["apiVersion", "z"]
+        );
+        assert_eq!(resolved.extra.value("z"), Some(serde_json::json!(-0.5)));
     }
 
     #[test]
@@ -1075,8 +1086,14 @@ mod tests {
             timestamp: "timestamp",
             tenant: "tenantId",
         };
+        // `extra` as a map of values: ours keeps raw text, the derive's was that map.
         let ours = super::read_wire_envelope::<audit_trail::AlertTriggered>(body, &KEYS)
-            .map(|e| format!("{:?}", (e.id, e.timestamp, e.tenant, e.data, e.extra)))
+            .map(|e| {
+                format!(
+                    "{:?}",
+                    (e.id, e.timestamp, e.tenant, e.data, e.extra.to_map())
+                )
+            })
             .map_err(|e| e.to_string());
         let derived = serde_json::from_str::<EnvelopeIn>(body)
             .map(|e| format!("{:?}", (e.id, e.timestamp, e.tenant, e.data, e.extra)))

@@ -15,8 +15,9 @@
 //! - the models type only what the specs show: every field a spec elides (`...`, `{ ... }`),
 //!   shows in only some examples, or that could plausibly be absent is an `Option` (or a
 //!   defaulted list). Each type's docs say which fields are guaranteed and why;
-//! - fields that are not modelled are kept (`extra` maps on the envelope and on every data
-//!   struct), so re-serialising an event loses nothing the sender sent.
+//! - fields that are not modelled are kept, in the order sent, as their raw JSON text
+//!   ([`Extra`]: `extra` on the envelope and on every data struct, parsed only when asked), so
+//!   re-serialising an event loses nothing the sender sent.
 //!
 //! The one thing an enum cannot do without is the id (a JSON object with a string id field):
 //! without it a receiver could not deduplicate. Every delivery of the matching scheme has it
@@ -30,7 +31,7 @@
 //! (the `Unknown` variant keeps it), which is a second pass over the body (about 1.5× the
 //! instructions at 1 KiB, `BENCHMARKS.md` §7), with the same result. The `Deserialize` impls
 //! need a `serde_json` deserializer (this includes `serde_json::from_value`): the `Unknown`
-//! variant holds a [`serde_json::value::RawValue`].
+//! variant and every [`Extra`] hold [`serde_json::value::RawValue`]s.
 //!
 //! Each provider's enum, its `Envelope<D>` and their impls are written by one macro from the
 //! provider's table of variants and wire names (`event/envelope.rs`): a new provider is that
@@ -84,10 +85,12 @@ mod model;
 #[macro_use]
 mod envelope;
 pub mod audit_trail;
+mod extra;
 pub(crate) mod native;
 pub mod palo;
 
 pub use audit_trail::AuditTrailEvent;
+pub use extra::Extra;
 pub use palo::PaloEvent;
 
 /// A provider's event enum: what the rest of the crate (extractors, test senders) needs to know

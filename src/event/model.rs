@@ -9,24 +9,26 @@
 //! a bare one (`BENCHMARKS.md` §13).
 //!
 //! The impls written here visit the object's keys once: a modelled key is deserialised
-//! straight into its field, any other key's value straight into `extra` as a
-//! [`serde_json::Value`]. They behave as the derive with `flatten` did (the test twin below is
-//! that derive, written from the same table, and the tests compare both on hostile bodies):
+//! straight into its field, any other key's value straight into `extra` as its raw JSON text
+//! ([`Extra`](crate::event::Extra): no `Value` tree is built). They behave as the derive with
+//! `flatten` and a `Map<String, Value>` did (the test twin below is that derive, written from
+//! the same table, and the tests compare both on hostile bodies, `extra` as a map of values):
 //!
 //! - `required` fields: a missing one is serde's "missing field `id`" error, reported for the
 //!   first missing field in declaration order, once the object is read;
 //! - `optional` (`Option<T>`) and `list` (`Vec<T>`) fields: missing is `None` or empty, and
 //!   they are not written when `None` or empty;
 //! - a modelled key sent twice is serde's "duplicate field `id`" error; an unmodelled one sent
-//!   twice keeps the last value (as the map would);
+//!   twice keeps the last value (as the map would), in its first place;
 //! - anything but an object is "invalid type: ..., expected struct Name";
-//! - written back: the modelled fields in declaration order, then `extra`.
+//! - written back: the modelled fields in declaration order, then `extra` in the order sent,
+//!   each value as its text was sent (the map wrote its own key order and re-formatted values).
 
 /// Writes a data struct (its attributes, docs and fields as given) and its `Deserialize` and
 /// `Serialize` impls. Each field is followed by its kind and wire name:
 /// `pub alert: Alert => required("alert")`, `pub rule_name: Option<String> =>
 /// optional("ruleName")`, `pub events: Vec<AuditEvent> => list("events")`, and the map of
-/// unmodelled fields, last, `pub extra: Map<String, Value> => extra`.
+/// unmodelled fields, last, `pub extra: Extra => extra`.
 macro_rules! model {
     (
         $(#[$meta:meta])*
@@ -93,11 +95,20 @@ macro_rules! model {
                 // A local item: the twin has the same name, so its messages name the same struct.
                 model!(@twin $Name {} $( $field: $ty => $kind $(($wire))?, )+);
 
+                // The same value written back (read as JSON: `extra` keeps the order sent, the
+                // twin's map its own order), the same unmodelled fields, or the same message.
                 let ours = ::serde_json::from_str::<Self>(json)
-                    .map(|value| ::serde_json::to_string(&value).expect("writes"))
+                    .map(|value| {
+                        let written = ::serde_json::to_string(&value).expect("writes");
+                        let extra = model!(@extra_map value ours $( $kind $field )+);
+                        (::serde_json::from_str::<::serde_json::Value>(&written).expect("JSON"), extra)
+                    })
                     .map_err(|e| e.to_string());
                 let derived = ::serde_json::from_str::<$Name>(json)
-                    .map(|value| ::serde_json::to_string(&value).expect("writes"))
+                    .map(|value| {
+                        let written = ::serde_json::to_value(&value).expect("writes");
+                        (written, model!(@extra_map value twin $( $kind $field )+))
+                    })
                     .map_err(|e| e.to_string());
                 assert_eq!(ours, derived, concat!(stringify!($Name), ": {}"), json);
             }
@@ -122,7 +133,7 @@ macro_rules! model {
 
     // Any other key: its value into the map.
     (@rest extra $field:ident $key:ident $map:ident) => {
-        $field.insert($key.into_owned(), $map.next_value()?);
+        $field.read_next($key.into_owned(), &mut $map)?;
     };
     (@rest $kind:ident $field:ident $key:ident $map:ident) => {};
 
@@ -133,7 +144,11 @@ macro_rules! model {
             None => return Err(::serde::de::Error::missing_field($wire)),
         }
     };
-    (@missing extra $field:ident) => { $field };
+    (@missing extra $field:ident) => {{
+        let mut extra = $field;
+        extra.finish();
+        extra
+    }};
     (@missing $kind:ident $field:ident $wire:literal) => { $field.unwrap_or_default() };
 
     // Written back: always, unless absent (`None`, empty); the map's entries last.
@@ -151,7 +166,7 @@ macro_rules! model {
         }
     };
     (@write extra $map:ident $value:expr) => {
-        for (key, value) in &$value {
+        for (key, value) in $value.iter() {
             $map.serialize_entry(key, value)?;
         }
     };
@@ -181,8 +196,23 @@ macro_rules! model {
         } $($rest)*);
     };
     (@twin $Name:ident { $($done:tt)* } $field:ident: $ty:ty => extra, $($rest:tt)*) => {
-        model!(@twin $Name { $($done)* #[serde(flatten)] $field: $ty, } $($rest)*);
+        model!(@twin $Name {
+            $($done)*
+            #[serde(flatten)]
+            $field: ::serde_json::Map<String, ::serde_json::Value>,
+        } $($rest)*);
     };
+
+    // The unmodelled fields of a parsed value as a map: ours (`Extra`), the twin's (a map).
+    (@extra_map $value:ident $mine:tt $( $kind:ident $field:ident )+) => {{
+        // Assigned once: each struct has one `extra`.
+        let map: ::serde_json::Map<String, ::serde_json::Value>;
+        $( model!(@extra_of $kind $mine map $value.$field); )+
+        map
+    }};
+    (@extra_of extra ours $map:ident $extra:expr) => { $map = $extra.to_map(); };
+    (@extra_of extra twin $map:ident $extra:expr) => { $map = $extra.clone(); };
+    (@extra_of $kind:ident $mine:tt $map:ident $extra:expr) => {};
 }
 
 #[cfg(test)]

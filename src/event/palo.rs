@@ -40,9 +40,7 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use serde_json::{Map, Value};
-
-use super::EventData;
+use super::{EventData, Extra};
 
 event_enum! {
     module: palo,
@@ -153,7 +151,7 @@ model! {
         /// The user who opened it.
         pub created_by: Option<String> => optional("created_by"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -182,7 +180,7 @@ model! {
         /// The user who changed it.
         pub changed_by: Option<String> => optional("changed_by"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -212,7 +210,7 @@ model! {
         /// Hours from opening to resolution (`2.5`).
         pub resolution_time_hours: Option<f64> => optional("resolution_time_hours"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 
@@ -224,11 +222,12 @@ model! {
     /// `data` of `system.incident`.
     ///
     /// ```
+    /// use serde_json::json;
     /// use webhook_guard::event::palo::SystemIncident;
     ///
     /// let incident: SystemIncident = serde_json::from_str(r#"{"incident_id":"INC-001","severity":"critical","affected_services":["api"],"status":"investigating","region":"eu-west"}"#)?;
     /// assert_eq!(incident.affected_services, ["api"]);
-    /// assert_eq!(incident.extra["region"], "eu-west"); // not modelled, kept
+    /// assert_eq!(incident.extra.value("region"), Some(json!("eu-west"))); // not modelled, kept
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     #[derive(Debug, Clone, PartialEq)]
@@ -242,7 +241,7 @@ model! {
         /// Where it stands (`investigating`).
         pub status: Option<String> => optional("status"),
         /// Fields not modelled, kept as sent.
-        pub extra: Map<String, Value> => extra,
+        pub extra: Extra => extra,
     }
 }
 

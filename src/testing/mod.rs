@@ -23,9 +23,8 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::event::EventData;
 use crate::event::audit_trail::{
     self, Action, Actor, Alert, AlertResolved, AlertTriggered, AuditEvent, AuditTrailEvent,
     EventBatchCreated, EventCreated, Report, ReportCompleted, ReportFailed, Resource,
@@ -33,6 +32,7 @@ use crate::event::audit_trail::{
 use crate::event::palo::{
     self, PaloEvent, SystemIncident, TicketCreated, TicketResolved, TicketStatusChanged,
 };
+use crate::event::{EventData, Extra};
 
 /// A realistic one-line Audit Trail body of `event_type`, with the spec's example values and a
 /// delivery id of its own per type; `None` for a type that is not in
@@ -143,7 +143,7 @@ fn audit_trail_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
         kind: Some("COMPLIANCE".into()),
         format: Some("PDF".into()),
         download_url: None,
-        extra: Map::new(),
+        extra: Extra::new(),
     };
     Some(match event_type {
         EventCreated::EVENT_TYPE => AuditTrailEvent::EventCreated(envelope(
@@ -154,7 +154,7 @@ fn audit_trail_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
                     ("CREATE", "Created document"),
                     DOCUMENT,
                 ),
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         EventBatchCreated::EVENT_TYPE => AuditTrailEvent::EventBatchCreated(envelope(
@@ -166,7 +166,7 @@ fn audit_trail_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
                     sample_audit_event("event-1", ("CREATE", "Created document"), DOCUMENT),
                     sample_audit_event("event-2", ("UPDATE", "Updated document"), DOCUMENT),
                 ],
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         AlertTriggered::EVENT_TYPE => AuditTrailEvent::AlertTriggered(envelope(
@@ -177,7 +177,7 @@ fn audit_trail_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
                     sample_audit_event("event-1", FAILED_LOGIN, PORTAL),
                     sample_audit_event("event-2", FAILED_LOGIN, PORTAL),
                 ],
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         AlertResolved::EVENT_TYPE => AuditTrailEvent::AlertResolved(envelope(
@@ -186,7 +186,7 @@ fn audit_trail_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
                 alert: Some(sample_alert()),
                 resolved_at: Some("2025-01-15T11:00:00Z".into()),
                 resolved_by: Some("user-123".into()),
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         ReportCompleted::EVENT_TYPE => AuditTrailEvent::ReportCompleted(envelope(
@@ -198,7 +198,7 @@ fn audit_trail_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
                     ),
                     ..report()
                 }),
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         ReportFailed::EVENT_TYPE => AuditTrailEvent::ReportFailed(envelope(
@@ -206,7 +206,7 @@ fn audit_trail_event(event_type: &str, id: &str) -> Option<AuditTrailEvent> {
             ReportFailed {
                 report: Some(report()),
                 error: Some(Value::String("Report generation timed out".into())),
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         _ => return None,
@@ -233,20 +233,20 @@ fn sample_audit_event(
             id: "user-123".into(),
             kind: Some("USER".into()),
             name: Some("John Doe".into()),
-            extra: Map::new(),
+            extra: Extra::new(),
         }),
         action: Some(Action {
             kind: Some(action.into()),
             description: Some(description.into()),
-            extra: Map::new(),
+            extra: Extra::new(),
         }),
         resource: Some(Resource {
             id: resource_id.into(),
             kind: Some(resource_kind.into()),
             name: Some(resource_name.into()),
-            extra: Map::new(),
+            extra: Extra::new(),
         }),
-        extra: Map::new(),
+        extra: Extra::new(),
     }
 }
 
@@ -257,7 +257,7 @@ fn sample_alert() -> Alert {
         severity: Some("HIGH".into()),
         title: Some("Multiple failed logins detected".into()),
         description: Some("5 failed login attempts from user-123".into()),
-        extra: Map::new(),
+        extra: Extra::new(),
     }
 }
 
@@ -274,7 +274,7 @@ fn palo_event(event_type: &str, id: &str) -> Option<PaloEvent> {
                 priority: Some("p3".into()),
                 project_id: Some("prj_42".into()),
                 created_by: Some("usr_1029".into()),
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         TicketStatusChanged::EVENT_TYPE => PaloEvent::TicketStatusChanged(envelope(
@@ -284,7 +284,7 @@ fn palo_event(event_type: &str, id: &str) -> Option<PaloEvent> {
                 old_status: Some("open".into()),
                 new_status: Some("in_progress".into()),
                 changed_by: Some("usr_2048".into()),
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         TicketResolved::EVENT_TYPE => PaloEvent::TicketResolved(envelope(
@@ -293,7 +293,7 @@ fn palo_event(event_type: &str, id: &str) -> Option<PaloEvent> {
                 ticket_id: "TKT-00512".into(),
                 resolved_by: Some("usr_2048".into()),
                 resolution_time_hours: Some(2.5),
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         SystemIncident::EVENT_TYPE => PaloEvent::SystemIncident(envelope(
@@ -303,7 +303,7 @@ fn palo_event(event_type: &str, id: &str) -> Option<PaloEvent> {
                 severity: Some("critical".into()),
                 affected_services: vec!["api".into(), "ui".into()],
                 status: Some("investigating".into()),
-                extra: Map::new(),
+                extra: Extra::new(),
             },
         )),
         _ => return None,
