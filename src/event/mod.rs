@@ -80,6 +80,8 @@ use serde::de::{self, DeserializeOwned, Unexpected};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::text::Text;
+
 #[macro_use]
 mod model;
 #[macro_use]
@@ -185,23 +187,23 @@ pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
 
 /// The values of the body fields a scheme asked for, in its order (`None` where it asked for
 /// none, or the body has none): the verifier's `Fields`, of any length.
-pub(crate) type FieldValues<const N: usize> = [Option<std::borrow::Cow<'static, str>>; N];
+pub(crate) type FieldValues<'b, const N: usize> = [Option<std::borrow::Cow<'b, str>>; N];
 
 /// The scheme's body fields and the typed event, from one pass over a verified JSON body;
 /// `None` when the body is not a well-formed envelope of `E`, or a wanted field is not one of its
 /// envelope fields held as a string (the verifier then scans the body as for any scheme, so the
 /// results never differ).
-pub(crate) fn parse_native<E: NativeEvent, const N: usize>(
-    body: &Bytes,
+pub(crate) fn parse_native<'b, E: NativeEvent, const N: usize>(
+    body: &'b Bytes,
     names: &[Option<&str>; N],
-) -> Option<(FieldValues<N>, E)> {
+) -> Option<(FieldValues<'b, N>, E)> {
     let json = crate::scan::utf8(body)?;
     let event = match unknown_by_walk::<E, N>(body, json, names) {
         Walked::Unknown(fields, event) => return Some((fields, E::from_unknown(event))),
         Walked::Malformed => return None,
         Walked::Other => E::one_pass_json(body, json)?,
     };
-    let mut fields: FieldValues<N> = [const { None }; N];
+    let mut fields: FieldValues<'b, N> = [const { None }; N];
     for (slot, name) in fields.iter_mut().zip(names) {
         if let Some(name) = name {
             *slot = Some(std::borrow::Cow::Owned(
@@ -216,10 +218,10 @@ pub(crate) fn parse_native<E: NativeEvent, const N: usize>(
 // Returned once per delivery and moved straight into the result: a box would only add an
 // allocation.
 #[allow(clippy::large_enum_variant)]
-enum Walked<const N: usize> {
+enum Walked<'b, const N: usize> {
     /// A well-formed envelope of a type the enum does not model, read whole: the event and the
     /// scheme's fields.
-    Unknown(FieldValues<N>, UnknownEvent),
+    Unknown(FieldValues<'b, N>, UnknownEvent),
     /// Not one JSON object (the one-pass parse would refuse it too).
     Malformed,
     /// A known type, or an envelope the walk leaves to the one-pass parse (a repeated or
@@ -233,11 +235,11 @@ enum Walked<const N: usize> {
 /// from them, its raw JSON a slice of the body. The walk stops at a known type's name (then the
 /// one-pass parse reads the event, as it always did). Whatever it returns as `Unknown` is what
 /// the one-pass parse gives for the same body, and the tests check it on the same bodies.
-fn unknown_by_walk<E: NativeEvent, const N: usize>(
+fn unknown_by_walk<'b, E: NativeEvent, const N: usize>(
     body: &Bytes,
-    json: &str,
+    json: &'b str,
     names: &[Option<&str>; N],
-) -> Walked<N> {
+) -> Walked<'b, N> {
     use crate::scan::{self, Flow, plain_string};
     let keys = &E::KEYS;
     let envelope = [
@@ -278,7 +280,7 @@ fn unknown_by_walk<E: NativeEvent, const N: usize>(
     let [Some(id), Some(kind), tenant] = read else {
         return Walked::Other;
     };
-    let mut fields: FieldValues<N> = [const { None }; N];
+    let mut fields: FieldValues<'b, N> = [const { None }; N];
     for (slot, name) in fields.iter_mut().zip(names) {
         let Some(name) = *name else { continue };
         let value = if name == keys.id {
@@ -292,20 +294,12 @@ fn unknown_by_walk<E: NativeEvent, const N: usize>(
         } else {
             return Walked::Other;
         };
-        *slot = Some(std::borrow::Cow::Owned(value.to_owned()));
+        *slot = Some(std::borrow::Cow::Borrowed(value));
     }
     let Some(text) = envelope::shared_raw_of(body, json) else {
         return Walked::Other;
     };
-    Walked::Unknown(
-        fields,
-        UnknownEvent::new(
-            kind.to_owned(),
-            id.to_owned(),
-            tenant.map(str::to_owned),
-            text,
-        ),
-    )
+    Walked::Unknown(fields, UnknownEvent::new(kind, id, tenant, text))
 }
 
 /// The data of one known event type: ties a data struct to its type name, so an
@@ -356,9 +350,10 @@ pub trait EventData {
 /// ```
 #[derive(Clone)]
 pub struct UnknownEvent {
-    event_type: String,
-    id: String,
-    tenant_id: Option<String>,
+    // Inline when short, as nearly all are: no allocation for them per unknown event.
+    event_type: Text,
+    id: Text,
+    tenant_id: Option<Text>,
     json: JsonText,
 }
 
@@ -438,33 +433,33 @@ impl fmt::Debug for UnknownEvent {
 
 impl UnknownEvent {
     pub(crate) fn new(
-        event_type: String,
-        id: String,
-        tenant_id: Option<String>,
+        event_type: impl Into<Text>,
+        id: impl Into<Text>,
+        tenant_id: Option<impl Into<Text>>,
         json: JsonText,
     ) -> Self {
         Self {
-            event_type,
-            id,
-            tenant_id,
+            event_type: event_type.into(),
+            id: id.into(),
+            tenant_id: tenant_id.map(Into::into),
             json,
         }
     }
 
     /// The event type, as sent.
     pub fn event_type(&self) -> &str {
-        &self.event_type
+        self.event_type.as_str()
     }
 
     /// The envelope's id (Audit Trail `id`, PALO `event_id`).
     pub fn id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
     /// The envelope's tenant (Audit Trail `tenantId`, PALO `organization_id`), if it is present
     /// and a string.
     pub fn tenant_id(&self) -> Option<&str> {
-        self.tenant_id.as_deref()
+        self.tenant_id.as_ref().map(Text::as_str)
     }
 
     /// The whole event as raw JSON: the exact bytes of the value that was parsed (whitespace
@@ -730,9 +725,9 @@ mod tests {
     fn one_pass_native<E: NativeEvent + fmt::Debug>(
         body: &Bytes,
         names: &[Option<&str>],
-    ) -> Option<(FieldValues<7>, String)> {
+    ) -> Option<(FieldValues<'static, 7>, String)> {
         let event = E::one_pass_json(body, std::str::from_utf8(body).ok()?)?;
-        let mut fields: FieldValues<7> = [const { None }; 7];
+        let mut fields: FieldValues<'static, 7> = [const { None }; 7];
         for (slot, name) in fields.iter_mut().zip(names) {
             if let Some(name) = name {
                 *slot = Some(std::borrow::Cow::Owned(
@@ -743,10 +738,10 @@ mod tests {
         Some((fields, format!("{event:?}")))
     }
 
-    fn native_by_walk<E: NativeEvent + fmt::Debug>(
-        body: &Bytes,
+    fn native_by_walk<'b, E: NativeEvent + fmt::Debug>(
+        body: &'b Bytes,
         names: &[Option<&str>],
-    ) -> Option<(FieldValues<7>, String)> {
+    ) -> Option<(FieldValues<'b, 7>, String)> {
         // The verifier asks for its fields in an array of its own length; these tests, for up
         // to seven.
         let mut padded = [None; 7];

@@ -28,11 +28,11 @@ impl EventModel {
     /// pass over a verified body; `None` when the body is not a well-formed envelope of the
     /// model, or a wanted field is not one of its envelope fields (the verifier then scans the
     /// body as for any scheme, so the results never differ).
-    pub(crate) fn read<const N: usize>(
+    pub(crate) fn read<'b, const N: usize>(
         self,
-        body: &Bytes,
+        body: &'b Bytes,
         names: &[Option<&str>; N],
-    ) -> Option<(FieldValues<N>, ReadEvent)> {
+    ) -> Option<(FieldValues<'b, N>, ReadEvent)> {
         match self {
             Self::AuditTrail => parse_native::<AuditTrailEvent, N>(body, names)
                 .map(|(f, e)| (f, ReadEvent::AuditTrail(e))),
