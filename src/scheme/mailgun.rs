@@ -78,6 +78,40 @@ impl Scheme {
     }
 }
 
+/// A Mailgun JSON body for `event` (`delivered`, ...) with event id `id`, signed at `timestamp`
+/// with `token` under `key`: what Mailgun posts. Shared by the unit tests below and the
+/// catalog's entry (`testing/catalog/mailgun.rs`).
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn signed_body(
+    key: &crate::Secret,
+    timestamp: i64,
+    token: &str,
+    event: &str,
+    id: &str,
+) -> String {
+    let event_data = serde_json::json!({
+        "event": event,
+        "id": id,
+        "timestamp": timestamp,
+        "recipient": "alice@example.com",
+        "message": {"headers": {"message-id": "20130503182626.18666.16540@example.com"}},
+    });
+    let unsigned = serde_json::json!({
+        "signature": {"timestamp": timestamp.to_string(), "token": token},
+        "event-data": event_data,
+    });
+    let signature = crate::Signer::new(Scheme::mailgun(), key.clone()).signature(
+        unsigned.to_string().as_bytes(),
+        timestamp,
+        "",
+    );
+    serde_json::json!({
+        "signature": {"timestamp": timestamp.to_string(), "token": token, "signature": signature},
+        "event-data": event_data,
+    })
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Rejection, Scheme, Secret, Verifier};
@@ -86,32 +120,6 @@ mod tests {
     const TS: i64 = 1_529_006_854;
     const TOKEN: &str = "a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0";
     const NONE: &[(&str, &str)] = &[];
-
-    /// A Mailgun JSON body for `event` (`delivered`, ...) with event id `id`, signed at `timestamp`
-    /// with `token` under `key`: what Mailgun posts.
-    fn signed_body(key: &Secret, timestamp: i64, token: &str, event: &str, id: &str) -> String {
-        let event_data = serde_json::json!({
-            "event": event,
-            "id": id,
-            "timestamp": timestamp,
-            "recipient": "alice@example.com",
-            "message": {"headers": {"message-id": "20130503182626.18666.16540@example.com"}},
-        });
-        let unsigned = serde_json::json!({
-            "signature": {"timestamp": timestamp.to_string(), "token": token},
-            "event-data": event_data,
-        });
-        let signature = crate::Signer::new(Scheme::mailgun(), key.clone()).signature(
-            unsigned.to_string().as_bytes(),
-            timestamp,
-            "",
-        );
-        serde_json::json!({
-            "signature": {"timestamp": timestamp.to_string(), "token": token, "signature": signature},
-            "event-data": event_data,
-        })
-        .to_string()
-    }
 
     fn key() -> Secret {
         Secret::new(KEY).unwrap()
@@ -132,7 +140,7 @@ mod tests {
 
     #[test]
     fn json_and_form_bodies_verify_with_the_documented_hmac() {
-        let body = signed_body(&key(), TS, TOKEN, "delivered", "CPgfbmQMTCKtHW6uIWtuVe");
+        let body = super::signed_body(&key(), TS, TOKEN, "delivered", "CPgfbmQMTCKtHW6uIWtuVe");
         assert!(body.contains(&documented(&TS.to_string(), TOKEN)));
         let delivery = verify(&body, TS + 10).unwrap();
         assert_eq!(
@@ -155,7 +163,7 @@ mod tests {
 
     #[test]
     fn the_signed_values_and_the_window_are_checked() {
-        let body = signed_body(&key(), TS, TOKEN, "delivered", "e1");
+        let body = super::signed_body(&key(), TS, TOKEN, "delivered", "e1");
         let sig = documented(&TS.to_string(), TOKEN);
         let mut flipped = sig.clone().into_bytes();
         flipped[0] ^= 1;
@@ -185,7 +193,7 @@ mod tests {
 
     #[test]
     fn the_event_data_is_unsigned_but_a_signature_is_one_delivery() {
-        let body = signed_body(&key(), TS, TOKEN, "delivered", "e1");
+        let body = super::signed_body(&key(), TS, TOKEN, "delivered", "e1");
         let original = verify(&body, TS).unwrap();
         // Other event data under the same signature verifies (Mailgun does not sign it)...
         let rewritten = verify(&body.replace("\"e1\"", "\"e2\""), TS).unwrap();
@@ -195,7 +203,7 @@ mod tests {
         assert_eq!(digest(&rewritten), digest(&original));
         // Mailgun's next event is signed with another token: another signature.
         let next = verify(
-            &signed_body(&key(), TS, "other-token", "delivered", "e3"),
+            &super::signed_body(&key(), TS, "other-token", "delivered", "e3"),
             TS,
         )
         .unwrap();

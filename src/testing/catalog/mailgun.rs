@@ -3,35 +3,8 @@
 
 use crate::Scheme;
 
-/// A Mailgun JSON body for `event` (`delivered`, ...) with event id `id`, signed at `timestamp`
-/// with `token` under `key`: what Mailgun posts.
-fn signed_body(key: &crate::Secret, timestamp: i64, token: &str, event: &str, id: &str) -> String {
-    let event_data = serde_json::json!({
-        "event": event,
-        "id": id,
-        "timestamp": timestamp,
-        "recipient": "alice@example.com",
-        "message": {"headers": {"message-id": "20130503182626.18666.16540@example.com"}},
-    });
-    let unsigned = serde_json::json!({
-        "signature": {"timestamp": timestamp.to_string(), "token": token},
-        "event-data": event_data,
-    });
-    let signature = crate::Signer::new(Scheme::mailgun(), key.clone()).signature(
-        unsigned.to_string().as_bytes(),
-        timestamp,
-        "",
-    );
-    serde_json::json!({
-        "signature": {"timestamp": timestamp.to_string(), "token": token, "signature": signature},
-        "event-data": event_data,
-    })
-    .to_string()
-}
+use crate::scheme::mailgun_signed_body as signed_body;
 
-/// The catalog's entry: `/webhooks/mailgun`, the webhook signing key from
-/// `MAILGUN_WEBHOOK_SECRET`, a `delivered` event signed in the body as Mailgun does; the
-/// tampering flips a bit of the signature (the event data is not signed).
 pub(super) fn entry() -> super::Provider {
     use super::{self as catalog, DemoRequest, Provider};
     use sha2::Digest as _;
