@@ -82,8 +82,6 @@ mod hubspot;
 mod intercom;
 mod linear;
 mod mailgun;
-#[cfg(feature = "testing")]
-pub(crate) use mailgun::signed_body as mailgun_signed_body;
 mod meta;
 mod msgraph;
 mod mux;

@@ -3,7 +3,31 @@
 
 use crate::Scheme;
 
-use crate::scheme::mailgun_signed_body as signed_body;
+/// A Mailgun JSON body for `event` (`delivered`, ...) with event id `id`, signed at `timestamp`
+/// with `token` under `key`: what Mailgun posts.
+fn signed_body(key: &crate::Secret, timestamp: i64, token: &str, event: &str, id: &str) -> String {
+    let event_data = serde_json::json!({
+        "event": event,
+        "id": id,
+        "timestamp": timestamp,
+        "recipient": "alice@example.com",
+        "message": {"headers": {"message-id": "20130503182626.18666.16540@example.com"}},
+    });
+    let unsigned = serde_json::json!({
+        "signature": {"timestamp": timestamp.to_string(), "token": token},
+        "event-data": event_data,
+    });
+    let signature = crate::Signer::new(Scheme::mailgun(), key.clone()).signature(
+        unsigned.to_string().as_bytes(),
+        timestamp,
+        "",
+    );
+    serde_json::json!({
+        "signature": {"timestamp": timestamp.to_string(), "token": token, "signature": signature},
+        "event-data": event_data,
+    })
+    .to_string()
+}
 
 pub(super) fn entry() -> super::Provider {
     use super::{self as catalog, DemoRequest, Provider};
@@ -99,14 +123,96 @@ mod tests {
 
     const KEY: &str = "key-mailgun-signing";
     const TS: i64 = 1_529_006_854;
+    const TOKEN: &str = "a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0";
     const NONE: &[(&str, &str)] = &[];
 
+    fn key() -> Secret {
+        Secret::new(KEY).unwrap()
+    }
+
     fn verify(body: &str, now: i64) -> Result<crate::Delivery, Rejection> {
-        Verifier::new(Scheme::mailgun(), [Secret::new(KEY).unwrap()]).verify_at(
-            NONE,
-            body.to_owned().into(),
-            now,
+        Verifier::new(Scheme::mailgun(), [key()]).verify_at(NONE, body.to_owned().into(), now)
+    }
+
+    /// The documented algorithm, independently of the scheme.
+    fn documented(timestamp: &str, token: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(KEY.as_bytes()).unwrap();
+        mac.update(timestamp.as_bytes());
+        mac.update(token.as_bytes());
+        crate::scheme::encoding::encode_hex(&mac.finalize().into_bytes())
+    }
+
+    #[test]
+    fn json_and_form_bodies_verify_with_the_documented_hmac() {
+        let body = super::signed_body(&key(), TS, TOKEN, "delivered", "CPgfbmQMTCKtHW6uIWtuVe");
+        assert!(body.contains(&documented(&TS.to_string(), TOKEN)));
+        let delivery = verify(&body, TS + 10).unwrap();
+        assert_eq!(
+            (delivery.id(), delivery.event_type(), delivery.timestamp()),
+            ("CPgfbmQMTCKtHW6uIWtuVe", Some("delivered"), Some(TS))
+        );
+        assert!(
+            delivery.replay_keys().1.is_some(),
+            "the signature is remembered"
+        );
+
+        let form = format!(
+            "timestamp={TS}&token={TOKEN}&signature={}&event=opened&recipient=alice%40example.com",
+            documented(&TS.to_string(), TOKEN)
+        );
+        let delivery = verify(&form, TS).unwrap();
+        assert_eq!(delivery.event_type(), Some("opened"));
+        assert!(delivery.id().starts_with("sig_"));
+    }
+
+    #[test]
+    fn the_signed_values_and_the_window_are_checked() {
+        let body = super::signed_body(&key(), TS, TOKEN, "delivered", "e1");
+        let sig = documented(&TS.to_string(), TOKEN);
+        let mut flipped = sig.clone().into_bytes();
+        flipped[0] ^= 1;
+        let cases = [
+            body.replace(&sig, std::str::from_utf8(&flipped).unwrap()),
+            body.replace(TOKEN, &TOKEN.replace('a', "b")),
+            body.replace(&format!("\"{TS}\""), &format!("\"{}\"", TS + 1)),
+        ];
+        for forged in &cases {
+            assert_eq!(verify(forged, TS).unwrap_err(), Rejection::InvalidSignature);
+        }
+        assert_eq!(
+            verify(&body.replace("\"signature\":\"", "\"sig\":\""), TS).unwrap_err(),
+            Rejection::MissingSignature
+        );
+        assert_eq!(verify("{nope", TS).unwrap_err(), Rejection::MalformedBody);
+        assert!(verify(&body, TS + 9 * 3600).is_ok());
+        assert_eq!(
+            verify(&body, TS + 9 * 3600 + 1).unwrap_err(),
+            Rejection::StaleTimestamp
+        );
+        assert_eq!(
+            verify(&body, TS - 301).unwrap_err(),
+            Rejection::FutureTimestamp
+        );
+    }
+
+    #[test]
+    fn the_event_data_is_unsigned_but_a_signature_is_one_delivery() {
+        let body = super::signed_body(&key(), TS, TOKEN, "delivered", "e1");
+        let original = verify(&body, TS).unwrap();
+        // Other event data under the same signature verifies (Mailgun does not sign it)...
+        let rewritten = verify(&body.replace("\"e1\"", "\"e2\""), TS).unwrap();
+        assert_eq!(rewritten.id(), "e2");
+        // ...and carries the same remembered signature, so the replay store refuses it.
+        let digest = |d: &crate::Delivery| d.replay_keys().1.unwrap().digest();
+        assert_eq!(digest(&rewritten), digest(&original));
+        // Mailgun's next event is signed with another token: another signature.
+        let next = verify(
+            &super::signed_body(&key(), TS, "other-token", "delivered", "e3"),
+            TS,
         )
+        .unwrap();
+        assert_ne!(digest(&next), digest(&original));
     }
 
     #[test]
