@@ -753,8 +753,8 @@ async fn browser() {
         .click()
         .await
         .unwrap();
-    let url = browser.current_url().await.unwrap();
-    assert!(url.as_str().contains("state=dead"), "{url}");
+    let url = wait_for_url(&browser, "state=dead").await;
+    assert!(url.contains("state=dead"), "{url}");
     let ids = texts(&browser, "a.delivery-id").await;
     assert_eq!(
         ids,
@@ -874,6 +874,19 @@ async fn browser() {
 }
 
 /// The texts of the elements matching `css`.
+/// The page's URL once it holds `needle`, or as it is after 10 s: a click that submits a form
+/// returns before the browser has navigated (seen once on a loaded CI machine).
+async fn wait_for_url(browser: &fantoccini::Client, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = browser.current_url().await.unwrap().to_string();
+        if url.contains(needle) || std::time::Instant::now() > deadline {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn texts(browser: &fantoccini::Client, css: &str) -> Vec<String> {
     let mut out = Vec::new();
     for element in browser
