@@ -228,20 +228,14 @@ impl Telemetry {
             Outcome::Refused(rejection) => rejection.code(),
             _ => "",
         };
-        let plain = match outcome {
-            Outcome::Accepted => Some(0),
-            Outcome::Handled(_) => Some(1),
-            Outcome::HandlerFailed(_) => Some(2),
-            Outcome::Cancelled => Some(3),
-            Outcome::Refused(_) => None,
-        };
-        if let Some(index) = plain {
+        // An outcome without a reason has its keys built with the guard, found by its name.
+        if let Some(index) = PLAIN_OUTCOMES.iter().position(|plain| *plain == name) {
             let keys = &self.meters.keys;
             metrics::with_recorder(|recorder| {
                 recorder
                     .register_counter(&keys.deliveries[index], &METADATA)
                     .increment(1);
-                if index != 0 {
+                if !matches!(outcome, Outcome::Accepted) {
                     recorder
                         .register_histogram(&keys.durations[index], &METADATA)
                         .record(self.started.elapsed());
