@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use moka::sync::Cache;
 
 use super::slot::{
-    ClaimTimes, Found, InFlight, InMemory, KeyMap, Phase, StoreBuilder, Word, millis,
+    ClaimTimes, Found, InFlight, InMemory, KeyBits, KeyMap, Phase, StoreBuilder, Word, millis,
 };
 use super::{Claim, ClaimToken, KeyHasher, ReplayKey, StoreError};
 
@@ -76,7 +77,9 @@ pub struct MemoryStore {
 
 struct Inner {
     hasher: KeyHasher,
-    cache: Cache<u128, Arc<Slot>>,
+    /// Hashed by [`KeyBits`]: the keys are keyed hashes already, so moka's own SipHash of
+    /// each one (three per claim) would buy nothing.
+    cache: Cache<u128, Arc<Slot>, BuildHasherDefault<KeyBits>>,
     /// Every key inserted, in claim order: where room is made and expired keys leave from.
     /// A key leaves the cache only when it leaves this queue, so the two hold the same keys.
     ledger: Mutex<Ledger>,
@@ -534,7 +537,7 @@ impl StoreBuilder<MemoryStore> {
         // Either moka feature would cost memory per entry (a timer node, a frequency sketch).
         let cache = Cache::builder()
             .initial_capacity(self.initial_table())
-            .build();
+            .build_with_hasher(BuildHasherDefault::default());
         MemoryStore {
             inner: Arc::new_cyclic(|weak| Inner {
                 hasher: KeyHasher::new(),
