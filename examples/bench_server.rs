@@ -21,6 +21,8 @@
 //! | `axum-untyped` | `axum-layer` with a handler that answers 200 without parsing the event |
 //! | `axum-nostore` | `axum-layer` with a store that answers every claim `Fresh` and remembers nothing (**no dedup**) |
 //! | `axum-compact` | `axum-layer` with the `CompactStore` (sharded plain maps) instead of the moka `MemoryStore` |
+//! | `axum-floor` | the least a receiver with this crate's contract does, without the crate's layer: the signature checked (pre-keyed HMAC, constant-time compare) and the id claimed and completed in a `MemoryStore` (module [`floor`]): no JSON check, window, limits or telemetry |
+//! | `axum-floor-typed` | `axum-floor`, and the body parsed into `AuditTrailEvent` with serde_json |
 //! | `axum-mapstore` | `axum-layer` with a `Mutex<HashMap<u128, u8>>` store: atomic claims, no expiry and no bound (a sketch of a cheaper store, not a usable one) |
 //!
 //! Environment: `PORT` (default 3000, on 127.0.0.1), `AUDIT_TRAIL_SECRET` (default
@@ -55,7 +57,8 @@ fn main() {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     match mode.as_str() {
         "axum-bare" | "axum-layer" | "axum-redis" | "axum-untyped" | "axum-nostore"
-        | "axum-mapstore" | "axum-compact" | "axum-handwritten" => {
+        | "axum-mapstore" | "axum-compact" | "axum-handwritten" | "axum-floor"
+        | "axum-floor-typed" => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -250,6 +253,84 @@ mod handwritten {
     }
 }
 
+/// Diagnostic floors: the work any receiver with this crate's contract must do, written with
+/// the fewest steps, to compare the layer's cost against (not receivers to deploy: no limits,
+/// no telemetry, no answers but 200 and 401). `axum-floor` checks the signature (pre-keyed HMAC over
+/// `<timestamp>.<body>`, compared in constant time) and claims and completes the delivery id in
+/// the default `MemoryStore`; `axum-floor-typed` also parses the body into the typed event with
+/// serde_json, as a typed handler gets it. Neither check the body is JSON, the window or the
+/// id's binding, so each is below what the layer must do.
+mod floor {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use bytes::Bytes;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+    use webhook_guard::event::AuditTrailEvent;
+    use webhook_guard::replay::{Claim, MemoryStore, ReplayKey, ReplayStore};
+
+    pub(super) struct Receiver {
+        keyed: Hmac<Sha256>,
+        store: MemoryStore,
+        typed: bool,
+    }
+
+    pub(super) fn receiver(secret: &[u8], store: MemoryStore, typed: bool) -> Arc<Receiver> {
+        Arc::new(Receiver {
+            keyed: Hmac::new_from_slice(secret).expect("any key length"),
+            store,
+            typed,
+        })
+    }
+
+    pub(super) async fn receive(
+        State(receiver): State<Arc<Receiver>>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> StatusCode {
+        let header = |name: &str| headers.get(name).map(|v| v.as_bytes());
+        let (Some(signature), Some(timestamp), Some(id)) = (
+            header("x-audit-trail-signature"),
+            header("x-audit-trail-timestamp"),
+            header("x-audit-trail-delivery-id"),
+        ) else {
+            return StatusCode::UNAUTHORIZED;
+        };
+        let mut expected = [0u8; 32];
+        let Some(hex) = signature.strip_prefix(b"sha256=") else {
+            return StatusCode::UNAUTHORIZED;
+        };
+        if const_hex::decode_to_slice(hex, &mut expected).is_err() {
+            return StatusCode::UNAUTHORIZED;
+        }
+        let mut mac = receiver.keyed.clone();
+        mac.update(timestamp);
+        mac.update(b".");
+        mac.update(&body);
+        if mac.verify_slice(&expected).is_err() {
+            return StatusCode::UNAUTHORIZED;
+        }
+        let id = std::str::from_utf8(id).unwrap_or_default();
+        let window = Duration::from_secs(360);
+        let Ok(Claim::Fresh(token)) = receiver
+            .store
+            .claim(ReplayKey::new("audit-trail", None, id), window)
+            .await
+        else {
+            return StatusCode::OK;
+        };
+        if receiver.typed {
+            let event = serde_json::from_slice::<AuditTrailEvent>(&body);
+            std::hint::black_box(event.map(|event| super::touch(&event)).is_ok());
+        }
+        let _ = receiver.store.complete(&token).await;
+        StatusCode::OK
+    }
+}
+
 mod axum_server {
     use std::net::SocketAddr;
 
@@ -304,6 +385,16 @@ mod axum_server {
                 let receiver = super::handwritten::receiver(secret().expose(), capacity);
                 Router::new()
                     .route(PATH, post(super::handwritten::receive))
+                    .with_state(receiver)
+            }
+            "axum-floor" | "axum-floor-typed" => {
+                let receiver = super::floor::receiver(
+                    secret().expose(),
+                    memory_store(),
+                    mode == "axum-floor-typed",
+                );
+                Router::new()
+                    .route(PATH, post(super::floor::receive))
                     .with_state(receiver)
             }
             "axum-compact" => Router::new()
