@@ -245,18 +245,6 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
     // The open containers, one bit each (1: object) under a marker bit: 126 levels fit.
     let mut open: u128 = 1;
     let mut depth = 0usize;
-    // A key and its colon, up to the value.
-    let key = |at: usize| -> Result<usize, Bail> {
-        if byte(bytes, at) != b'"' {
-            return Err(Bail);
-        }
-        let (end, _) = scan::string(bytes, at + 1)?;
-        let at = scan::whitespace(bytes, end);
-        if byte(bytes, at) != b':' {
-            return Err(Bail);
-        }
-        Ok(scan::whitespace(bytes, at + 1))
-    };
     loop {
         let first = byte(bytes, at);
         at += 1;
@@ -298,7 +286,7 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
                 } else {
                     open = open << 1 | u128::from(object);
                     if object {
-                        at = key(at)?;
+                        at = key(bytes, at)?;
                     }
                     continue;
                 }
@@ -318,7 +306,7 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
                 b',' => {
                     at = scan::whitespace(bytes, at);
                     if object {
-                        at = key(at)?;
+                        at = key(bytes, at)?;
                     }
                     break;
                 }
@@ -330,6 +318,21 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
             depth -= 1;
         }
     }
+}
+
+/// A key in a captured value from `at` (its opening quote), and its colon: the position of the
+/// value (whitespace skipped).
+#[inline(always)]
+fn key(bytes: &[u8], at: usize) -> Result<usize, Bail> {
+    if byte(bytes, at) != b'"' {
+        return Err(Bail);
+    }
+    let (end, _) = scan::string(bytes, at + 1)?;
+    let at = scan::whitespace(bytes, end);
+    if byte(bytes, at) != b':' {
+        return Err(Bail);
+    }
+    Ok(scan::whitespace(bytes, at + 1))
 }
 
 /// A number read by serde_json's own deserializer, through the method the caller was asked for:
