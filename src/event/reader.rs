@@ -734,6 +734,8 @@ pub(crate) fn boxed_raw(text: &str) -> Option<Box<serde_json::value::RawValue>> 
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::{Bail, unescape};
     use crate::event::audit_trail::{self, AuditTrailEvent};
     use crate::event::envelope::raw_of;
@@ -1074,6 +1076,65 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(126), "]".repeat(126));
         for value in ["1e308", "-1.5E-400", &deep] {
             assert_eq!(compare(&body("other", value)), 1, "{value}");
+        }
+    }
+
+    /// Any JSON value, as serde_json writes it (strings with quotes, escapes, controls and
+    /// non-ASCII; integers, floats; nested arrays and objects, keys repeated).
+    fn json_value() -> impl Strategy<Value = String> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,24}".prop_map(Value::from),
+            "[\"\\\\/a\u{1}\u{1f}\u{e9}\u{1F600}]{0,20}".prop_map(Value::from),
+        ];
+        let value = leaf.prop_recursive(6, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map("[ab\\\"]{0,3}", inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        });
+        (value, any::<bool>(), "[a-z]{0,3}").prop_map(|(value, pretty, repeated)| {
+            let mut text = if pretty {
+                serde_json::to_string_pretty(&value)
+            } else {
+                serde_json::to_string(&value)
+            }
+            .expect("writes");
+            // A key sent twice, in an object of its own.
+            if !repeated.is_empty() {
+                text = format!(r#"{{"{repeated}":1,"k":{text},"{repeated}":[{text}]}}"#);
+            }
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn reads_any_generated_value_as_serde_json_does(
+            value in json_value(),
+            key in "x|id|type|data|timestamp|count|resolved_by|resolution_time_hours|affected_services",
+            at in 0usize..64,
+        ) {
+            for base in samples() {
+                let inner = base.strip_prefix('{').expect("an object");
+                compare(&format!(r#"{{"{key}":{value},{inner}"#));
+                if let Some(data) = base.find(r#""data":{"#) {
+                    let (before, after) = base.split_at(data + r#""data":{"#.len());
+                    let comma = if after.starts_with('}') { "" } else { "," };
+                    compare(&format!(r#"{before}"{key}":{value}{comma}{after}"#));
+                }
+                let strings = string_values(&base);
+                let (start, end) = strings[at % strings.len()];
+                compare(&format!("{}{value}{}", &base[..start], &base[end..]));
+            }
         }
     }
 
