@@ -129,7 +129,7 @@ fn byte(bytes: &[u8], at: usize) -> u8 {
 /// The first position from `at` that is not JSON whitespace. A body rarely has any between
 /// tokens: then this is one compare.
 #[inline(always)]
-fn whitespace(bytes: &[u8], mut at: usize) -> usize {
+pub(crate) fn whitespace(bytes: &[u8], mut at: usize) -> usize {
     if byte(bytes, at) > b' ' {
         return at;
     }
@@ -172,7 +172,7 @@ fn special(word: u64) -> u64 {
 /// The rest of a string whose opening quote ends before `at`: the position after its closing
 /// quote, and whether it holds an escape.
 #[inline(always)]
-fn string(bytes: &[u8], mut at: usize) -> Result<(usize, bool), Malformed> {
+pub(crate) fn string(bytes: &[u8], mut at: usize) -> Result<(usize, bool), Malformed> {
     let mut escaped = false;
     loop {
         // To the first quote, backslash or control character: one word of eight bytes (most
@@ -311,7 +311,7 @@ fn digits(bytes: &[u8], mut at: usize) -> (usize, bool) {
 /// A number from `at` (its sign, if any, already passed): RFC 8259's grammar, as serde_json
 /// checks it; the position after it.
 #[inline(always)]
-fn number(bytes: &[u8], mut at: usize) -> Result<usize, Malformed> {
+pub(crate) fn number(bytes: &[u8], mut at: usize) -> Result<usize, Malformed> {
     match byte(bytes, at) {
         b'0' => {
             at += 1;
@@ -354,7 +354,7 @@ fn literal(bytes: &[u8], at: usize, rest: &[u8]) -> Result<usize, Malformed> {
 
 /// One value of any kind from `at` (no whitespace before it), skipped (no depth limit, as
 /// serde_json's `ignore_value`); the position after it.
-fn value(bytes: &[u8], mut at: usize) -> Result<usize, Malformed> {
+pub(crate) fn value(bytes: &[u8], mut at: usize) -> Result<usize, Malformed> {
     let mut open = Nesting::new();
     loop {
         // A value.

@@ -80,6 +80,15 @@ pub(crate) fn parse_one_pass<K: WireData>(json: &str) -> Option<OnePass<K>> {
     Some(parsed)
 }
 
+/// [`parse_one_pass`] through the body's own reader (`event::reader`); `None` when the reader
+/// bails out, and then [`parse_one_pass`] reads the body and decides.
+pub(crate) fn read_one_pass<K: WireData>(json: &str) -> Option<OnePass<K>> {
+    super::reader::read(json, |reader| {
+        reader.deserialize_map(EnvelopeVisitor(PhantomData))
+    })
+    .ok()
+}
+
 /// The whole event's raw JSON for an unknown type read by [`parse_one_pass`] from `json`: the
 /// text without the whitespace around it, as `serde_json` gives a [`RawValue`]. A copy of it,
 /// not validated again (the one pass did).
@@ -537,8 +546,26 @@ macro_rules! event_enum {
                 json: &str,
                 raw: impl FnOnce() -> Option<$crate::event::JsonText>,
             ) -> Option<Self> {
+                Self::from_one_pass($crate::event::envelope::parse_one_pass::<KnownData>(json)?, raw)
+            }
+
+            /// [`one_pass`](Self::one_pass) through the body's own reader only; `None` when it
+            /// bails out.
+            #[cfg(test)]
+            pub(crate) fn one_pass_read(
+                json: &str,
+                raw: impl FnOnce() -> Option<$crate::event::JsonText>,
+            ) -> Option<Self> {
+                Self::from_one_pass($crate::event::envelope::read_one_pass::<KnownData>(json)?, raw)
+            }
+
+            /// The event the one-pass parse read.
+            fn from_one_pass(
+                parsed: $crate::event::envelope::OnePass<KnownData>,
+                raw: impl FnOnce() -> Option<$crate::event::JsonText>,
+            ) -> Option<Self> {
                 use $crate::event::envelope::OnePass;
-                Some(match $crate::event::envelope::parse_one_pass::<KnownData>(json)? {
+                Some(match parsed {
                     OnePass::Known { id, timestamp, tenant, data, extra } => match data {
                         $(
                             KnownData::$Variant(data) => Self::$Variant(Envelope {
@@ -682,7 +709,12 @@ macro_rules! event_enum {
 
         impl $crate::event::NativeEvent for $Enum {
             fn one_pass_json(body: &::bytes::Bytes, json: &str) -> Option<Self> {
-                Self::one_pass(json, || $crate::event::envelope::shared_raw_of(body, json))
+                let raw = || $crate::event::envelope::shared_raw_of(body, json);
+                match $crate::event::envelope::read_one_pass::<KnownData>(json) {
+                    Some(parsed) => Self::from_one_pass(parsed, raw),
+                    // The reader bailed out: serde_json reads the body and decides.
+                    None => Self::one_pass(json, raw),
+                }
             }
 
             const KEYS: $crate::event::envelope::WireKeys =

@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::envelope::Str;
+use super::reader;
 
 /// The fields of an event object that its model does not name (on every data struct and on the
 /// envelope), in the order sent, each value kept as its raw JSON text.
@@ -54,7 +55,7 @@ type Entry = (String, Box<RawValue>);
 
 /// How deep a kept value may nest: one level less than `serde_json`'s limit (128), as for a
 /// value of the top-level object, so that [`Extra::value`] parses any kept value.
-const MAX_DEPTH: usize = 126;
+pub(crate) const MAX_DEPTH: usize = 126;
 
 /// Above this many entries, repeated keys are found by sorting rather than by comparing each
 /// pair (a hostile body may send thousands of fields).
@@ -218,8 +219,10 @@ impl Extra {
         key: String,
         map: &mut A,
     ) -> Result<(), A::Error> {
-        let raw: Box<RawValue> = map.next_value()?;
-        check(&raw)?;
+        let Captured(raw, checked) = map.next_value()?;
+        if !checked {
+            check(&raw)?;
+        }
         self.entries.push((key, raw));
         Ok(())
     }
@@ -285,6 +288,48 @@ impl Extra {
                 !removed[index - 1]
             });
         }
+    }
+}
+
+/// A value's raw text, and whether [`check`] is known to pass on it. The body's own reader
+/// (`event::reader`) walks the value with those checks as it reads it and hands it over under
+/// its token ([`reader::CAPTURE`]); serde_json does not know the token, so it gives the value
+/// as a [`RawValue`], which is then checked here.
+struct Captured(Box<RawValue>, bool);
+
+impl<'de> Deserialize<'de> for Captured {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CapturedVisitor;
+
+        impl<'de> Visitor<'de> for CapturedVisitor {
+            type Value = Captured;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any valid JSON value")
+            }
+
+            fn visit_newtype_struct<D: Deserializer<'de>>(
+                self,
+                deserializer: D,
+            ) -> Result<Captured, D::Error> {
+                Ok(Captured(Box::<RawValue>::deserialize(deserializer)?, false))
+            }
+
+            /// The reader's token, then the value's text, walked and checked (the protocol
+            /// serde_json's own `RawValue` token follows).
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Captured, A::Error> {
+                match map.next_key::<Str<'de>>()? {
+                    Some(Str(key)) if key == reader::CAPTURE => {}
+                    _ => return Err(de::Error::custom("unexpected raw value")),
+                }
+                let Str(text) = map.next_value()?;
+                let raw = reader::boxed_raw(&text)
+                    .ok_or_else(|| de::Error::custom("unexpected raw value"))?;
+                Ok(Captured(raw, true))
+            }
+        }
+
+        deserializer.deserialize_newtype_struct(reader::CAPTURE, CapturedVisitor)
     }
 }
 

@@ -90,6 +90,7 @@ pub mod audit_trail;
 mod extra;
 pub(crate) mod native;
 pub mod palo;
+mod reader;
 
 pub use audit_trail::AuditTrailEvent;
 pub use extra::Extra;
