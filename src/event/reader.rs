@@ -6,7 +6,7 @@
 //! from the start and decides, so verdicts and messages are serde_json's by construction. The
 //! one obligation is that whatever it reads (`Ok`) is exactly what serde_json reads from the same
 //! text: the same values, the same [`Extra`](super::Extra) raw texts, the same `Unknown`
-//! decisions (`tests/reader_differential.rs` compares both on samples and thousands of
+//! decisions (the tests below compare both on samples and thousands of
 //! generated and mutated bodies). Hence:
 //!
 //! - numbers are not parsed here: the number's text (its grammar checked by the walk) goes to a
