@@ -80,13 +80,12 @@ pub(crate) fn parse_one_pass<K: WireData>(json: &str) -> Option<OnePass<K>> {
     Some(parsed)
 }
 
-/// [`parse_one_pass`] through the body's own reader (`event::reader`); `None` when the reader
-/// bails out, and then [`parse_one_pass`] reads the body and decides.
-pub(crate) fn read_one_pass<K: WireData>(json: &str) -> Option<OnePass<K>> {
+/// [`parse_one_pass`] through the body's own reader (`event::reader`); why it gave up when it
+/// does, and then serde_json's parses read the body and decide.
+pub(crate) fn read_one_pass<K: WireData>(json: &str) -> Result<OnePass<K>, super::reader::Bail> {
     super::reader::read(json, |reader| {
         reader.deserialize_map(EnvelopeVisitor(PhantomData))
     })
-    .ok()
 }
 
 /// The whole event's raw JSON for an unknown type read by [`parse_one_pass`] from `json`: the
@@ -556,7 +555,13 @@ macro_rules! event_enum {
                 json: &str,
                 raw: impl FnOnce() -> Option<$crate::event::JsonText>,
             ) -> Option<Self> {
-                Self::from_one_pass($crate::event::envelope::read_one_pass::<KnownData>(json)?, raw)
+                Self::from_one_pass($crate::event::envelope::read_one_pass::<KnownData>(json).ok()?, raw)
+            }
+
+            /// Why the reader gave up on `json`, if it did.
+            #[cfg(test)]
+            pub(crate) fn one_pass_bail(json: &str) -> Option<$crate::event::reader::Bail> {
+                $crate::event::envelope::read_one_pass::<KnownData>(json).err()
             }
 
             /// The event the one-pass parse read.
@@ -709,12 +714,22 @@ macro_rules! event_enum {
 
         impl $crate::event::NativeEvent for $Enum {
             fn one_pass_json(body: &::bytes::Bytes, json: &str) -> Option<Self> {
+                use $crate::event::reader::Bail;
                 let raw = || $crate::event::envelope::shared_raw_of(body, json);
                 match $crate::event::envelope::read_one_pass::<KnownData>(json) {
-                    Some(parsed) => Self::from_one_pass(parsed, raw),
-                    // The reader bailed out: serde_json reads the body and decides.
-                    None => Self::one_pass(json, raw),
+                    Ok(parsed) => Self::from_one_pass(parsed, raw),
+                    // serde_json's one pass reads what the reader leaves to it.
+                    Err(Bail::Left) => Self::one_pass(json, raw),
+                    // The values do not fit the model where the reader read exactly what the
+                    // one pass would: it would fail at the same place (and the reference parse,
+                    // whose result it is a shortcut to, decides anyway).
+                    Err(Bail::Misfit) => None,
                 }
+            }
+
+            fn reference_json(json: &str) -> Option<Self> {
+                let raw: &::serde_json::value::RawValue = serde_json::from_str(json).ok()?;
+                Self::from_raw_reference(raw).ok()
             }
 
             const KEYS: $crate::event::envelope::WireKeys =

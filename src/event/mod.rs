@@ -172,6 +172,11 @@ pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
     /// JSON is a slice of it); `None` for anything but a well-formed envelope.
     fn one_pass_json(body: &Bytes, json: &str) -> Option<Self>;
 
+    /// The reference parse of `json` (see `event::envelope`): the event `from_slice` gives
+    /// when neither one pass reads the body (data that does not fit its model: `Unparsed`),
+    /// `None` where `from_slice` fails.
+    fn reference_json(json: &str) -> Option<Self>;
+
     /// The wire names of the envelope's fields.
     const KEYS: envelope::WireKeys;
 
@@ -190,29 +195,37 @@ pub(crate) trait NativeEvent: Any + Send + Sync + Sized {
 /// none, or the body has none): the verifier's `Fields`, of any length.
 pub(crate) type FieldValues<'b, const N: usize> = [Option<std::borrow::Cow<'b, str>>; N];
 
-/// The scheme's body fields and the typed event, from one pass over a verified JSON body;
-/// `None` when the body is not a well-formed envelope of `E`, or a wanted field is not one of its
-/// envelope fields held as a string (the verifier then scans the body as for any scheme, so the
-/// results never differ).
+/// The typed event of a verified JSON body, as `from_slice` gives it, and the scheme's body
+/// fields when the same pass read them; `None` when `from_slice` would fail.
+///
+/// The fields are `None` (the verifier then scans the body as for any scheme, so the results
+/// never differ) when a wanted field is not one of the envelope fields the event holds as a
+/// string, or when neither one pass read the body and the event is the reference parse's (an
+/// `Unparsed` event: its envelope is read by other rules than the scan's). Either way the
+/// delivery carries the event, so the handler's extractor does not parse the body again.
 pub(crate) fn parse_native<'b, E: NativeEvent, const N: usize>(
     body: &'b Bytes,
     names: &[Option<&str>; N],
-) -> Option<(FieldValues<'b, N>, E)> {
+) -> Option<(Option<FieldValues<'b, N>>, E)> {
     let json = crate::scan::utf8(body)?;
     let event = match unknown_by_walk::<E, N>(body, json, names) {
-        Walked::Unknown(fields, event) => return Some((fields, E::from_unknown(event))),
+        Walked::Unknown(fields, event) => return Some((Some(fields), E::from_unknown(event))),
         Walked::Malformed => return None,
-        Walked::Other => E::one_pass_json(body, json)?,
+        Walked::Other => match E::one_pass_json(body, json) {
+            Some(event) => event,
+            None => return E::reference_json(json).map(|event| (None, event)),
+        },
     };
     let mut fields: FieldValues<'b, N> = [const { None }; N];
     for (slot, name) in fields.iter_mut().zip(names) {
         if let Some(name) = name {
-            *slot = Some(std::borrow::Cow::Owned(
-                event.envelope_field(name)?.to_owned(),
-            ));
+            match event.envelope_field(name) {
+                Some(value) => *slot = Some(std::borrow::Cow::Owned(value.to_owned())),
+                None => return Some((None, event)),
+            }
         }
     }
-    Some((fields, event))
+    Some((Some(fields), event))
 }
 
 /// What [`unknown_by_walk`] found.
@@ -747,7 +760,10 @@ mod tests {
         // to seven.
         let mut padded = [None; 7];
         padded[..names.len()].copy_from_slice(names);
-        let (fields, event) = parse_native::<E, 7>(body, &padded)?;
+        // What the one pass read: a reference parse's event comes without fields.
+        let (Some(fields), event) = parse_native::<E, 7>(body, &padded)? else {
+            return None;
+        };
         Some((fields, format!("{event:?}")))
     }
 
@@ -815,6 +831,41 @@ mod tests {
         }
     }
 
+    /// A known type whose data does not fit its model comes out of verification as the
+    /// `Unparsed` event `from_slice` gives (serde_json's message included), without the
+    /// fields, which the verifier then reads itself; a body that is no event, as nothing.
+    #[test]
+    fn a_body_that_does_not_fit_its_model_is_read_as_from_slice_reads_it() {
+        let created = crate::testing::audit_trail_sample("event.created").expect("a sample");
+        let names = [Some("id"), Some("type"), Some("tenantId")];
+        for body in [
+            // The data of another type: `alert` missing.
+            created.replacen("\"event.created\"", "\"alert.triggered\"", 1),
+            // A modelled field of the wrong type.
+            created.replacen("\"tenantId\":\"tenant-001\"", "\"tenantId\":7", 1),
+            created.replacen("\"name\":\"John Doe\"", "\"name\":[1]", 1),
+        ] {
+            let bytes = Bytes::from(body.clone());
+            let (fields, event) =
+                parse_native::<AuditTrailEvent, 3>(&bytes, &names).expect("an event");
+            assert!(fields.is_none(), "{body}");
+            let AuditTrailEvent::Unparsed(unparsed) = &event else {
+                panic!("not unparsed: {body}")
+            };
+            assert_eq!(event, AuditTrailEvent::from_slice(body.as_bytes()).unwrap());
+            assert!(
+                unparsed.error().contains("line 1 column"),
+                "{}",
+                unparsed.error()
+            );
+        }
+        for no_event in [r#"{"type":"event.created"}"#, "[1]", r#"{"id":"1""#] {
+            let bytes = Bytes::from(no_event);
+            assert!(parse_native::<AuditTrailEvent, 3>(&bytes, &names).is_none());
+            assert!(AuditTrailEvent::from_slice(no_event.as_bytes()).is_err());
+        }
+    }
+
     /// A verified body of an unknown type is read once: its event's text is the body's own
     /// bytes (no copy, no second walk), and gives what the reference parse's `RawValue` does.
     #[test]
@@ -824,6 +875,7 @@ mod tests {
         let (fields, event) =
             parse_native::<AuditTrailEvent, 2>(&body, &[Some("id"), Some("type")])
                 .expect("one pass");
+        let fields = fields.expect("read in the same pass");
         assert_eq!(fields[0].as_deref(), Some("whd_1"));
         assert_eq!(fields[1].as_deref(), Some("user.deleted"));
         let AuditTrailEvent::Unknown(unknown) = event else {

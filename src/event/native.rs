@@ -24,15 +24,14 @@ pub(crate) enum EventModel {
 }
 
 impl EventModel {
-    /// The scheme's body fields (`names`, in the verifier's order) and the typed event, from one
-    /// pass over a verified body; `None` when the body is not a well-formed envelope of the
-    /// model, or a wanted field is not one of its envelope fields (the verifier then scans the
-    /// body as for any scheme, so the results never differ).
+    /// The typed event of a verified body, and the scheme's body fields (`names`, in the
+    /// verifier's order) when the same pass read them (see `event::parse_native`); `None` when
+    /// the body is not an event of the model.
     pub(crate) fn read<'b, const N: usize>(
         self,
         body: &'b Bytes,
         names: &[Option<&str>; N],
-    ) -> Option<(FieldValues<'b, N>, ReadEvent)> {
+    ) -> Option<(Option<FieldValues<'b, N>>, ReadEvent)> {
         match self {
             Self::AuditTrail => parse_native::<AuditTrailEvent, N>(body, names)
                 .map(|(f, e)| (f, ReadEvent::AuditTrail(e))),

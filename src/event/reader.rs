@@ -48,9 +48,18 @@ pub(crate) const CAPTURE: &str = "$webhook_guard::private::CheckedRaw";
 /// recursion limit (128), so nothing read here is refused there for depth.
 const MAX_NESTING: usize = 100;
 
-/// The reader gives up: serde_json reads the body instead. The message is never shown.
-#[derive(Debug)]
-pub(crate) struct Bail;
+/// Why the reader gave up; serde_json's parse decides in either case, so neither carries a
+/// message.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Bail {
+    /// The text holds something the reader leaves to serde_json (a lone surrogate escape, an
+    /// enum, invalid JSON...): the one-pass parse may still read it.
+    Left,
+    /// The values read so far, read exactly as serde_json reads them, do not fit the model (a
+    /// missing or repeated field, a value of the wrong type): the one-pass parse would stop at
+    /// the same place, so only the reference parse is left (for `Unparsed` and its message).
+    Misfit,
+}
 
 impl fmt::Display for Bail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -62,14 +71,15 @@ impl std::error::Error for Bail {}
 
 impl de::Error for Bail {
     fn custom<T: fmt::Display>(_: T) -> Self {
-        // No message is formatted: it would never be read.
-        Bail
+        // Only a visitor of the model calls this (the reader's own refusals are `Left`); no
+        // message is formatted: it would never be read.
+        Bail::Misfit
     }
 }
 
 impl From<scan::Malformed> for Bail {
     fn from(_: scan::Malformed) -> Self {
-        Bail
+        Bail::Left
     }
 }
 
@@ -98,7 +108,7 @@ pub(crate) fn read<'de, T>(
     if scan::whitespace(text.as_bytes(), reader.at) == text.len() {
         Ok(value)
     } else {
-        Err(Bail)
+        Err(Bail::Left)
     }
 }
 
@@ -123,7 +133,7 @@ impl<'de> Reader<'de> {
             self.at += word.len();
             Ok(())
         } else {
-            Err(Bail)
+            Err(Bail::Left)
         }
     }
 
@@ -136,7 +146,7 @@ impl<'de> Reader<'de> {
             start
         };
         self.at = scan::number(self.text.as_bytes(), digits)?;
-        self.text.get(start..self.at).ok_or(Bail)
+        self.text.get(start..self.at).ok_or(Bail::Left)
     }
 
     /// The raw text of the value at the current position (whitespace skipped), walked.
@@ -148,14 +158,14 @@ impl<'de> Reader<'de> {
         } else {
             scan::value(self.text.as_bytes(), start)?
         };
-        self.text.get(start..self.at).ok_or(Bail)
+        self.text.get(start..self.at).ok_or(Bail::Left)
     }
 
     /// Into a container whose opening byte is at the current position.
     fn enter(&mut self) -> Result<(), Bail> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return Err(Bail);
+            return Err(Bail::Left);
         }
         self.at += 1;
         Ok(())
@@ -164,7 +174,7 @@ impl<'de> Reader<'de> {
     /// Out of a container, at its closing byte `close`.
     fn leave(&mut self, close: u8) -> Result<(), Bail> {
         if self.peek() != close {
-            return Err(Bail);
+            return Err(Bail::Left);
         }
         self.at += 1;
         self.depth -= 1;
@@ -175,12 +185,12 @@ impl<'de> Reader<'de> {
     /// text without escapes, decoded into the scratch buffer with (as serde_json does).
     fn string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Bail> {
         if self.peek() != b'"' {
-            return Err(Bail);
+            return Err(Bail::Left);
         }
         let start = self.at + 1;
         let (end, escaped) = scan::string(self.text.as_bytes(), start)?;
         self.at = end;
-        let content = self.text.get(start..end - 1).ok_or(Bail)?;
+        let content = self.text.get(start..end - 1).ok_or(Bail::Left)?;
         if escaped {
             unescape(content, &mut self.scratch)?;
             visitor.visit_str(&self.scratch)
@@ -198,8 +208,8 @@ fn unescape(content: &str, out: &mut String) -> Result<(), Bail> {
     let mut rest = content;
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
-        let escape = rest.as_bytes().get(at + 1).copied().ok_or(Bail)?;
-        rest = rest.get(at + 2..).ok_or(Bail)?;
+        let escape = rest.as_bytes().get(at + 1).copied().ok_or(Bail::Left)?;
+        rest = rest.get(at + 2..).ok_or(Bail::Left)?;
         out.push(match escape {
             b'"' => '"',
             b'\\' => '\\',
@@ -210,9 +220,9 @@ fn unescape(content: &str, out: &mut String) -> Result<(), Bail> {
             b'r' => '\r',
             b't' => '\t',
             b'u' => {
-                let hex = rest.get(..4).ok_or(Bail)?;
+                let hex = rest.get(..4).ok_or(Bail::Left)?;
                 rest = &rest[4..];
-                let code = u32::from_str_radix(hex, 16).map_err(|_| Bail)?;
+                let code = u32::from_str_radix(hex, 16).map_err(|_| Bail::Left)?;
                 if (0xd800..0xdc00).contains(&code) {
                     // A high surrogate: only a pair with a low one (`\uD83D\uDE00`, an emoji
                     // as some senders escape it) is read here; anything else serde_json judges.
@@ -221,16 +231,16 @@ fn unescape(content: &str, out: &mut String) -> Result<(), Bail> {
                         .and_then(|low| low.get(..4))
                         .and_then(|low| u32::from_str_radix(low, 16).ok())
                         .filter(|low| (0xdc00..0xe000).contains(low))
-                        .ok_or(Bail)?;
+                        .ok_or(Bail::Left)?;
                     rest = &rest[6..];
                     char::from_u32(0x1_0000 + ((code - 0xd800) << 10) + (low - 0xdc00))
-                        .ok_or(Bail)?
+                        .ok_or(Bail::Left)?
                 } else {
                     // `from_u32` refuses exactly the surrogates left (a lone low one).
-                    char::from_u32(code).ok_or(Bail)?
+                    char::from_u32(code).ok_or(Bail::Left)?
                 }
             }
-            _ => return Err(Bail),
+            _ => return Err(Bail::Left),
         });
     }
     out.push_str(rest);
@@ -253,13 +263,13 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
             b'-' | b'0'..=b'9' => {
                 let start = at - 1;
                 at = scan::number(bytes, if first == b'-' { at } else { start })?;
-                let number = text.get(start..at).ok_or(Bail)?;
+                let number = text.get(start..at).ok_or(Bail::Left)?;
                 // Only an exponent or more digits than `f64::MAX` has can overflow (as
                 // `extra::check` judges it).
                 if (number.len() > 300 || number.contains(['e', 'E']))
                     && serde_json::from_str::<f64>(number).is_err()
                 {
-                    return Err(Bail);
+                    return Err(Bail::Left);
                 }
             }
             b'n' | b't' | b'f' => {
@@ -269,14 +279,14 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
                     _ => b"alse",
                 };
                 if !bytes.get(at..).unwrap_or_default().starts_with(rest) {
-                    return Err(Bail);
+                    return Err(Bail::Left);
                 }
                 at += rest.len();
             }
             b'[' | b'{' => {
                 depth += 1;
                 if depth > super::extra::MAX_DEPTH {
-                    return Err(Bail);
+                    return Err(Bail::Left);
                 }
                 let object = first == b'{';
                 at = scan::whitespace(bytes, at);
@@ -291,7 +301,7 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
                     continue;
                 }
             }
-            _ => return Err(Bail),
+            _ => return Err(Bail::Left),
         }
         // After a value: the ends of the enclosing containers, or a comma and the next value.
         loop {
@@ -312,7 +322,7 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
                 }
                 b']' if !object => {}
                 b'}' if object => {}
-                _ => return Err(Bail),
+                _ => return Err(Bail::Left),
             }
             open >>= 1;
             depth -= 1;
@@ -325,12 +335,12 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
 #[inline(always)]
 fn key(bytes: &[u8], at: usize) -> Result<usize, Bail> {
     if byte(bytes, at) != b'"' {
-        return Err(Bail);
+        return Err(Bail::Left);
     }
     let (end, _) = scan::string(bytes, at + 1)?;
     let at = scan::whitespace(bytes, end);
     if byte(bytes, at) != b':' {
-        return Err(Bail);
+        return Err(Bail::Left);
     }
     Ok(scan::whitespace(bytes, at + 1))
 }
@@ -344,11 +354,11 @@ macro_rules! number_methods {
                 b'-' | b'0'..=b'9' => {
                     let number = self.number()?;
                     let mut json = serde_json::Deserializer::from_str(number);
-                    let value = (&mut json).$method(visitor).map_err(|_| Bail)?;
-                    json.end().map_err(|_| Bail)?;
+                    let value = (&mut json).$method(visitor).map_err(|_| Bail::Left)?;
+                    json.end().map_err(|_| Bail::Left)?;
                     Ok(value)
                 }
-                _ => Err(Bail),
+                _ => Err(Bail::Left),
             }
         }
     )*};
@@ -358,7 +368,7 @@ macro_rules! number_methods {
 macro_rules! bail_methods {
     ($($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Bail> {
-            Err(Bail)
+            Err(Bail::Left)
         }
     )*};
 }
@@ -372,8 +382,10 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
             b'-' | b'0'..=b'9' => {
                 let number = self.number()?;
                 let mut json = serde_json::Deserializer::from_str(number);
-                let value = (&mut json).deserialize_any(visitor).map_err(|_| Bail)?;
-                json.end().map_err(|_| Bail)?;
+                let value = (&mut json)
+                    .deserialize_any(visitor)
+                    .map_err(|_| Bail::Left)?;
+                json.end().map_err(|_| Bail::Left)?;
                 Ok(value)
             }
             b'n' => {
@@ -383,7 +395,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
             b't' | b'f' => self.deserialize_bool(visitor),
             b'[' => self.deserialize_seq(visitor),
             b'{' => self.deserialize_map(visitor),
-            _ => Err(Bail),
+            _ => Err(Bail::Left),
         }
     }
 
@@ -397,7 +409,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
                 self.literal("false")?;
                 visitor.visit_bool(false)
             }
-            _ => Err(Bail),
+            _ => Err(Bail::Left),
         }
     }
 
@@ -432,7 +444,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
         if self.peek() != b'n' {
-            return Err(Bail);
+            return Err(Bail::Left);
         }
         self.literal("null")?;
         visitor.visit_unit()
@@ -464,7 +476,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
         if self.peek() != b'[' {
-            return Err(Bail);
+            return Err(Bail::Left);
         }
         self.enter()?;
         let value = visitor.visit_seq(Elements {
@@ -490,7 +502,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
         if self.peek() != b'{' {
-            return Err(Bail);
+            return Err(Bail::Left);
         }
         self.enter()?;
         let value = visitor.visit_map(Fields {
@@ -517,7 +529,7 @@ impl<'de> Deserializer<'de> for &mut Reader<'de> {
         _: &'static [&'static str],
         _: V,
     ) -> Result<V::Value, Bail> {
-        Err(Bail)
+        Err(Bail::Left)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Bail> {
@@ -546,12 +558,12 @@ impl<'de> SeqAccess<'de> for Elements<'_, 'de> {
         }
         if !self.first {
             if next != b',' {
-                return Err(Bail);
+                return Err(Bail::Left);
             }
             self.reader.at += 1;
             // `[1,]`: serde_json refuses the trailing comma.
             if self.reader.peek() == b']' {
-                return Err(Bail);
+                return Err(Bail::Left);
             }
         }
         self.first = false;
@@ -578,7 +590,7 @@ impl<'de> MapAccess<'de> for Fields<'_, 'de> {
         }
         if !self.first {
             if next != b',' {
-                return Err(Bail);
+                return Err(Bail::Left);
             }
             self.reader.at += 1;
             next = self.reader.peek();
@@ -586,14 +598,14 @@ impl<'de> MapAccess<'de> for Fields<'_, 'de> {
         self.first = false;
         // Also refuses `{"a":1,}`.
         if next != b'"' {
-            return Err(Bail);
+            return Err(Bail::Left);
         }
         seed.deserialize(Key(&mut *self.reader)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Bail> {
         if self.reader.peek() != b':' {
-            return Err(Bail);
+            return Err(Bail::Left);
         }
         self.reader.at += 1;
         seed.deserialize(&mut *self.reader)
@@ -636,7 +648,7 @@ impl<'de> Deserializer<'de> for Key<'_, 'de> {
         _: &'static str,
         _: V,
     ) -> Result<V::Value, Bail> {
-        Err(Bail)
+        Err(Bail::Left)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -644,11 +656,11 @@ impl<'de> Deserializer<'de> for Key<'_, 'de> {
         _: &'static str,
         _: V,
     ) -> Result<V::Value, Bail> {
-        Err(Bail)
+        Err(Bail::Left)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, Bail> {
-        Err(Bail)
+        Err(Bail::Left)
     }
 
     fn deserialize_tuple_struct<V: Visitor<'de>>(
@@ -657,7 +669,7 @@ impl<'de> Deserializer<'de> for Key<'_, 'de> {
         _: usize,
         _: V,
     ) -> Result<V::Value, Bail> {
-        Err(Bail)
+        Err(Bail::Left)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -666,7 +678,7 @@ impl<'de> Deserializer<'de> for Key<'_, 'de> {
         _: &'static [&'static str],
         _: V,
     ) -> Result<V::Value, Bail> {
-        Err(Bail)
+        Err(Bail::Left)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -675,7 +687,7 @@ impl<'de> Deserializer<'de> for Key<'_, 'de> {
         _: &'static [&'static str],
         _: V,
     ) -> Result<V::Value, Bail> {
-        Err(Bail)
+        Err(Bail::Left)
     }
 }
 
@@ -768,6 +780,28 @@ mod tests {
             read += 1;
         }
         read
+    }
+
+    /// Reads `body` with the reader of each provider's enum; where the reader says the values
+    /// do not fit the model ([`Bail::Misfit`], on which verification skips serde_json's one
+    /// pass), serde_json's one pass must not read it either. How many enums said so.
+    fn misfits(body: &str) -> usize {
+        let mut misfits = 0;
+        if AuditTrailEvent::one_pass_bail(body) == Some(Bail::Misfit) {
+            assert!(
+                AuditTrailEvent::one_pass(body, || raw_of(body)).is_none(),
+                "Audit Trail: a misfit serde_json reads: {body}"
+            );
+            misfits += 1;
+        }
+        if PaloEvent::one_pass_bail(body) == Some(Bail::Misfit) {
+            assert!(
+                PaloEvent::one_pass(body, || raw_of(body)).is_none(),
+                "PALO: a misfit serde_json reads: {body}"
+            );
+            misfits += 1;
+        }
+        misfits
     }
 
     fn samples() -> Vec<String> {
@@ -928,10 +962,11 @@ mod tests {
             r"i\u0064",
             r"k\n",
         ];
-        let (mut bodies, mut read) = (0usize, 0usize);
+        let (mut bodies, mut read, mut misfit) = (0usize, 0usize, 0usize);
         let mut read_value = vec![0usize; values.len()];
         let mut check = |body: &str, value: Option<usize>| {
             bodies += 1;
+            misfit += misfits(body);
             let n = compare(body);
             read += n;
             if let Some(i) = value {
@@ -1023,7 +1058,11 @@ mod tests {
                 check(&body, None);
             }
         }
-        eprintln!("the reader read {read} of {bodies} generated bodies (x2 enums)");
+        eprintln!(
+            "the reader read {read} of {bodies} generated bodies (x2 enums), {misfit} misfits"
+        );
+        // A body of each enum's shape read as the other is a misfit, at least.
+        assert!(misfit > bodies / 4, "{misfit} misfits of {bodies}");
         // The reader must be worth its keep: the common shapes are read, not left to serde_json.
         for must_read in [
             r#""a\"b""#,
@@ -1156,7 +1195,10 @@ mod tests {
             match ours {
                 Ok(ours) => assert_eq!(ours, theirs.unwrap(), "{text}"),
                 // Only the surrogates bail here: lone ones.
-                Err(Bail) => assert!((0xd800..=0xdfff).contains(&code), "{text}"),
+                Err(bail) => {
+                    assert_eq!(bail, Bail::Left, "{text}");
+                    assert!((0xd800..=0xdfff).contains(&code), "{text}");
+                }
             }
         }
         // Pairs: each high half with lows across the range, and what is not a low after it.
@@ -1167,7 +1209,10 @@ mod tests {
                 let theirs = serde_json::from_str::<String>(&format!("\"{text}\""));
                 match ours {
                     Ok(ours) => assert_eq!(ours, theirs.unwrap(), "{text}"),
-                    Err(Bail) => assert!(!(0xdc00..=0xdfff).contains(&low), "{text}"),
+                    Err(bail) => {
+                        assert_eq!(bail, Bail::Left, "{text}");
+                        assert!(!(0xdc00..=0xdfff).contains(&low), "{text}");
+                    }
                 }
             }
         }

@@ -564,7 +564,8 @@ impl Verifier {
                     .filter(|_| self.typed_events)
                     .and_then(|native| native.0.read(body, &names));
                 match native {
-                    Some((fields, event)) => Ok((fields, Some(Box::new(event)))),
+                    Some((Some(fields), event)) => Ok((fields, Some(Box::new(event)))),
+                    Some((None, event)) => Ok((json_fields(body, &names)?, Some(Box::new(event)))),
                     None => Ok((json_fields(body, &names)?, None)),
                 }
             }
