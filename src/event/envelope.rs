@@ -940,7 +940,7 @@ macro_rules! event_enum {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::event) mod tests {
     use proptest::prelude::*;
     use serde_json::value::RawValue;
 
@@ -972,12 +972,17 @@ mod tests {
         assert_eq!(palo.map(|e| format!("{e:?}")), palo_ref, "PALO: {body}");
     }
 
-    fn samples() -> Vec<String> {
+    /// A sample of every known type of both providers (the reader's tests use them too).
+    pub(in crate::event) fn samples() -> Vec<String> {
         let mut out: Vec<String> = audit_trail::KNOWN_TYPES
             .iter()
             .filter_map(|t| audit_trail_sample(t))
             .collect();
         out.extend(palo::KNOWN_TYPES.iter().filter_map(|t| palo_sample(t)));
+        assert_eq!(
+            out.len(),
+            audit_trail::KNOWN_TYPES.len() + palo::KNOWN_TYPES.len()
+        );
         out
     }
 

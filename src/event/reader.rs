@@ -749,10 +749,11 @@ mod tests {
     use proptest::prelude::*;
 
     use super::{Bail, unescape};
-    use crate::event::audit_trail::{self, AuditTrailEvent};
+    use crate::event::audit_trail::AuditTrailEvent;
     use crate::event::envelope::raw_of;
-    use crate::event::palo::{self, PaloEvent};
-    use crate::testing::{audit_trail_sample, palo_sample};
+    use crate::event::envelope::tests::samples;
+    use crate::event::palo::PaloEvent;
+    use crate::testing::audit_trail_sample;
 
     /// Reads `body` with the reader and with serde_json (each provider's enum); whenever the
     /// reader reads it, serde_json's one-pass parse reads the same event (its `Debug`: every
@@ -802,19 +803,6 @@ mod tests {
             misfits += 1;
         }
         misfits
-    }
-
-    fn samples() -> Vec<String> {
-        let mut out: Vec<String> = audit_trail::KNOWN_TYPES
-            .iter()
-            .filter_map(|t| audit_trail_sample(t))
-            .collect();
-        out.extend(palo::KNOWN_TYPES.iter().filter_map(|t| palo_sample(t)));
-        assert_eq!(
-            out.len(),
-            audit_trail::KNOWN_TYPES.len() + palo::KNOWN_TYPES.len()
-        );
-        out
     }
 
     /// The load generator's bodies (examples/load_gen.rs): the `event.created` sample padded
