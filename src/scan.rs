@@ -44,6 +44,12 @@ pub(crate) enum Flow {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Malformed;
 
+/// How deep a value inside an object may nest for serde_json to parse it into a `Value` on its
+/// own: one level less than serde_json's recursion limit (128), as for a value of the top-level
+/// object. A value `event::Extra` keeps is walked against it (so that `Extra::value` parses any
+/// kept value), by `Extra` itself or by the event reader as it reads it.
+pub(crate) const MAX_VALUE_DEPTH: usize = 126;
+
 /// Walks `text` as one JSON object. For each top-level key equal to `names[i]` (decoded, so
 /// `"i\u0064"` is `id`), calls `field(i, value)` with the value's raw JSON text, in body order
 /// and for every occurrence. Returns `Ok(true)` when the whole text was walked and is valid,

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::envelope::Str;
 use super::reader;
+use crate::scan::MAX_VALUE_DEPTH as MAX_DEPTH;
 
 /// The fields of an event object that its model does not name (on every data struct and on the
 /// envelope), in the order sent, each value kept as its raw JSON text.
@@ -52,10 +53,6 @@ pub struct Extra {
 
 /// A field: its key (unescaped) and its value's raw text.
 type Entry = (String, Box<RawValue>);
-
-/// How deep a kept value may nest: one level less than `serde_json`'s limit (128), as for a
-/// value of the top-level object, so that [`Extra::value`] parses any kept value.
-pub(crate) const MAX_DEPTH: usize = 126;
 
 /// Above this many entries, repeated keys are found by sorting rather than by comparing each
 /// pair (a hostile body may send thousands of fields).

@@ -20,7 +20,7 @@
 //! - serde_json's [`RawValue`](serde_json::value::RawValue) token is served as serde_json
 //!   serves it (the raw text of the value, whitespace around it excluded);
 //! - [`CAPTURE`] is our own token, for `Extra`: the value's raw text, given only when the walk
-//!   found it nested at most `extra::MAX_DEPTH` deep with every number in `f64`'s range (the
+//!   found it nested at most `scan::MAX_VALUE_DEPTH` deep with every number in `f64`'s range (the
 //!   checks `Extra` otherwise runs again over the captured text).
 //!
 //! Why: serde_json reads a value through a call, a peek and a match per token and skips a
@@ -248,7 +248,7 @@ fn unescape(content: &str, out: &mut String) -> Result<(), Bail> {
 }
 
 /// A value from `at` (no whitespace before it), as `scan::value` walks it, but refused when
-/// `Extra` would refuse it: nested deeper than `extra::MAX_DEPTH`, or a number out of `f64`'s
+/// `Extra` would refuse it: nested deeper than `scan::MAX_VALUE_DEPTH`, or a number out of `f64`'s
 /// range. The position after it.
 fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
     let bytes = text.as_bytes();
@@ -285,7 +285,7 @@ fn checked_value(text: &str, mut at: usize) -> Result<usize, Bail> {
             }
             b'[' | b'{' => {
                 depth += 1;
-                if depth > super::extra::MAX_DEPTH {
+                if depth > scan::MAX_VALUE_DEPTH {
                     return Err(Bail::Left);
                 }
                 let object = first == b'{';
