@@ -109,7 +109,8 @@ class Receiver:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{port}"
-        full_env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        # The store is the one `env` names: none inherited from the calling shell.
+        full_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "INBOX_URL")}
         full_env.update(env, PORT=str(port), RUST_LOG="warn")
         self.process = subprocess.Popen(
             [binary],
@@ -139,14 +140,23 @@ class Receiver:
             raise RuntimeError(f"{binary} did not start: {''.join(self.stderr)}")
 
     def post(self, path, body, headers):
+        """(status, body text)."""
+        status, text, _ = self.send("POST", path, body, headers)
+        return status, text
+
+    def send(self, method, path, body, headers):
+        """(status, body text, response headers); `body` None sends none."""
         request = urllib.request.Request(
-            self.base + path, data=body.encode(), headers=headers, method="POST"
+            self.base + path,
+            data=body.encode() if body is not None else None,
+            headers=headers,
+            method=method,
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read().decode()
+                return response.status, response.read().decode(), response.headers
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+            return error.code, error.read().decode(), error.headers
 
     def new_lines(self, wait):
         """The stdout lines printed since the last call. The handler prints before it answers,

@@ -43,100 +43,18 @@ import hashlib
 import hmac
 import json
 import os
-import queue
 import secrets
-import socket
-import subprocess
 import sys
-import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
+
+from run import Checks, Receiver
 
 
 # Set by --inbox: the answer to a duplicate, and how long a line may take to appear.
 DUPLICATE_TEXT = "already processed"
 LINE_WAIT = 0.3
-
-
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def check(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-            print(f"ok   {name}")
-        else:
-            self.failed.append(name)
-            print(f"FAIL {name} {detail}")
-
-
-class Receiver:
-    """An example receiver binary on a free port; its stdout lines are collected."""
-
-    def __init__(self, binary, env):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}"
-        full_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "INBOX_URL")}
-        full_env.update(env, PORT=str(port), RUST_LOG="warn")
-        self.process = subprocess.Popen(
-            [binary], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        self.lines = queue.Queue()
-        self.stderr = []
-        ready = threading.Event()
-
-        def read_stdout():
-            for line in self.process.stdout:
-                self.lines.put(line.rstrip("\n"))
-
-        def read_stderr():
-            for line in self.process.stderr:
-                self.stderr.append(line)
-                if "listening on" in line:
-                    ready.set()
-
-        threading.Thread(target=read_stdout, daemon=True).start()
-        threading.Thread(target=read_stderr, daemon=True).start()
-        if not ready.wait(60):
-            self.stop()
-            raise RuntimeError(f"{binary} did not start: {''.join(self.stderr)}")
-
-    def send(self, method, path, body, headers):
-        """(status, body text, response headers)."""
-        request = urllib.request.Request(
-            self.base + path, data=body.encode() if body is not None else None,
-            headers=headers, method=method,
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read().decode(), response.headers
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(), error.headers
-
-    def new_lines(self, wait):
-        lines = []
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                lines.append(self.lines.get(timeout=max(0.0, deadline - time.monotonic())))
-                deadline = time.monotonic() + 0.05
-            except queue.Empty:
-                return lines
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def delivered(checks, receiver, name, path, body, headers, provider, id, type):
