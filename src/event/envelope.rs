@@ -728,8 +728,12 @@ macro_rules! event_enum {
             }
 
             fn reference_json(json: &str) -> Option<Self> {
-                let raw: &::serde_json::value::RawValue = serde_json::from_str(json).ok()?;
-                Self::from_raw_reference(raw).ok()
+                // The text as a `RawValue` without a pass of its own: the reference parse's
+                // first step reads all of it with serde_json (the envelope's keys, strictly, to
+                // its end), and fails on anything `serde_json::from_str::<&RawValue>` would have
+                // refused; the same text, whitespace around it excluded.
+                let text = json.trim_matches([' ', '\t', '\n', '\r']);
+                Self::from_raw_reference($crate::event::reader::borrowed_raw(text)?).ok()
             }
 
             const KEYS: $crate::event::envelope::WireKeys =

@@ -200,28 +200,36 @@ pub(crate) type FieldValues<'b, const N: usize> = [Option<std::borrow::Cow<'b, s
 ///
 /// The fields are `None` (the verifier then scans the body as for any scheme, so the results
 /// never differ) when a wanted field is not one of the envelope fields the event holds as a
-/// string, or when neither one pass read the body and the event is the reference parse's (an
-/// `Unparsed` event: its envelope is read by other rules than the scan's). Either way the
-/// delivery carries the event, so the handler's extractor does not parse the body again.
+/// string. Either way the delivery carries the event, so the handler's extractor does not
+/// parse the body again.
+///
+/// When neither one pass reads the body (data that does not fit its model), the event is the
+/// reference parse's (`Unparsed`, as `from_slice` gives it). Its envelope fields are taken only
+/// where they are what the scan would read: the reference parse read the whole body strictly
+/// (valid JSON, its envelope fields once each, the strings decoded as the scan decodes them),
+/// and a field it holds as a non-empty string is that field's string; an empty one may stand for
+/// a type that is missing or not a string, so then the scan reads them all.
 pub(crate) fn parse_native<'b, E: NativeEvent, const N: usize>(
     body: &'b Bytes,
     names: &[Option<&str>; N],
 ) -> Option<(Option<FieldValues<'b, N>>, E)> {
     let json = crate::scan::utf8(body)?;
-    let event = match unknown_by_walk::<E, N>(body, json, names) {
+    let (event, by_reference) = match unknown_by_walk::<E, N>(body, json, names) {
         Walked::Unknown(fields, event) => return Some((Some(fields), E::from_unknown(event))),
         Walked::Malformed => return None,
         Walked::Other => match E::one_pass_json(body, json) {
-            Some(event) => event,
-            None => return E::reference_json(json).map(|event| (None, event)),
+            Some(event) => (event, false),
+            None => (E::reference_json(json)?, true),
         },
     };
     let mut fields: FieldValues<'b, N> = [const { None }; N];
     for (slot, name) in fields.iter_mut().zip(names) {
         if let Some(name) = name {
             match event.envelope_field(name) {
-                Some(value) => *slot = Some(std::borrow::Cow::Owned(value.to_owned())),
-                None => return Some((None, event)),
+                Some(value) if !(by_reference && value.is_empty()) => {
+                    *slot = Some(std::borrow::Cow::Owned(value.to_owned()));
+                }
+                _ => return Some((None, event)),
             }
         }
     }
@@ -671,6 +679,11 @@ pub(crate) fn peek<T: DeserializeOwned>(raw: &RawValue) -> Result<T, serde_json:
             &"a JSON object (an event envelope)",
         ));
     }
+    // The body's own reader first (what it reads is what serde_json reads); serde_json for
+    // whatever it gives up on, and for the error.
+    if let Ok(peeked) = reader::read(json, |reader| T::deserialize(reader)) {
+        return Ok(peeked);
+    }
     serde_json::from_str(json)
 }
 
@@ -735,18 +748,25 @@ mod tests {
         assert!(!event.is_unknown());
     }
 
-    /// `parse_native` as it was before the walk: the one-pass parse, then its envelope fields.
+    /// `parse_native` without the walk: the one-pass parse (else the reference parse, whose
+    /// empty fields are left to the scan), then its envelope fields.
     fn one_pass_native<E: NativeEvent + fmt::Debug>(
         body: &Bytes,
         names: &[Option<&str>],
     ) -> Option<(FieldValues<'static, 7>, String)> {
-        let event = E::one_pass_json(body, std::str::from_utf8(body).ok()?)?;
+        let json = std::str::from_utf8(body).ok()?;
+        let (event, by_reference) = match E::one_pass_json(body, json) {
+            Some(event) => (event, false),
+            None => (E::reference_json(json)?, true),
+        };
         let mut fields: FieldValues<'static, 7> = [const { None }; 7];
         for (slot, name) in fields.iter_mut().zip(names) {
             if let Some(name) = name {
-                *slot = Some(std::borrow::Cow::Owned(
-                    event.envelope_field(name)?.to_owned(),
-                ));
+                let value = event.envelope_field(name)?;
+                if by_reference && value.is_empty() {
+                    return None;
+                }
+                *slot = Some(std::borrow::Cow::Owned(value.to_owned()));
             }
         }
         Some((fields, format!("{event:?}")))
@@ -831,9 +851,26 @@ mod tests {
         }
     }
 
+    /// The top-level string fields `names`, as a walk of the body reads them (decoded).
+    fn scan_fields<'t>(
+        body: &'t str,
+        names: &[Option<&str>],
+    ) -> Vec<Option<std::borrow::Cow<'t, str>>> {
+        let mut out = vec![None; names.len()];
+        crate::scan::object(body, names, |i, token| {
+            out[i] = serde_json::from_str::<String>(token)
+                .ok()
+                .map(std::borrow::Cow::Owned);
+            Ok::<_, crate::scan::Malformed>(crate::scan::Flow::Continue)
+        })
+        .expect("valid JSON");
+        out
+    }
+
     /// A known type whose data does not fit its model comes out of verification as the
-    /// `Unparsed` event `from_slice` gives (serde_json's message included), without the
-    /// fields, which the verifier then reads itself; a body that is no event, as nothing.
+    /// `Unparsed` event `from_slice` gives (serde_json's message included), with the fields the
+    /// scan reads or none (the verifier then reads them itself); a body that is no event, as
+    /// nothing.
     #[test]
     fn a_body_that_does_not_fit_its_model_is_read_as_from_slice_reads_it() {
         let created = crate::testing::audit_trail_sample("event.created").expect("a sample");
@@ -844,11 +881,15 @@ mod tests {
             // A modelled field of the wrong type.
             created.replacen("\"tenantId\":\"tenant-001\"", "\"tenantId\":7", 1),
             created.replacen("\"name\":\"John Doe\"", "\"name\":[1]", 1),
+            // JSON whitespace around the event: not part of its raw text.
+            format!(
+                " \n{}\t\r",
+                created.replacen("\"event.created\"", "\"alert.triggered\"", 1)
+            ),
         ] {
             let bytes = Bytes::from(body.clone());
             let (fields, event) =
                 parse_native::<AuditTrailEvent, 3>(&bytes, &names).expect("an event");
-            assert!(fields.is_none(), "{body}");
             let AuditTrailEvent::Unparsed(unparsed) = &event else {
                 panic!("not unparsed: {body}")
             };
@@ -858,8 +899,21 @@ mod tests {
                 "{}",
                 unparsed.error()
             );
+            // The fields it read are the scan's; a tenant that is not a string is left to it.
+            let scanned = scan_fields(&body, &names);
+            match fields {
+                Some(fields) => assert_eq!(fields.to_vec(), scanned, "{body}"),
+                None => assert_eq!(unparsed.tenant_id(), None, "{body}"),
+            }
         }
-        for no_event in [r#"{"type":"event.created"}"#, "[1]", r#"{"id":"1""#] {
+        for no_event in [
+            r#"{"type":"event.created"}"#,
+            "[1]",
+            r#"{"id":"1""#,
+            // Text after the event, or a character that is not JSON whitespace before it.
+            r#"{"id":"1","type":"alert.triggered","data":{}} x"#,
+            "\u{feff}{\"id\":\"1\",\"type\":\"alert.triggered\",\"data\":{}}",
+        ] {
             let bytes = Bytes::from(no_event);
             assert!(parse_native::<AuditTrailEvent, 3>(&bytes, &names).is_none());
             assert!(AuditTrailEvent::from_slice(no_event.as_bytes()).is_err());

@@ -744,11 +744,22 @@ pub(crate) fn boxed_raw(text: &str) -> Option<Box<serde_json::value::RawValue>> 
     Box::<serde_json::value::RawValue>::deserialize(MapDeserializer::<_, Error>::new(entry)).ok()
 }
 
+/// A borrowed [`RawValue`](serde_json::value::RawValue) over `text`, as serde_json's deserializer
+/// lends one (through its token), without reading the text: for a caller that has it read by
+/// serde_json right after and drops the value if that fails.
+pub(crate) fn borrowed_raw(text: &str) -> Option<&serde_json::value::RawValue> {
+    use serde::Deserialize;
+    use serde::de::value::{BorrowedStrDeserializer, Error, MapDeserializer};
+    let entry = std::iter::once((RAW_VALUE_TOKEN, BorrowedStrDeserializer::<Error>::new(text)));
+    <&serde_json::value::RawValue>::deserialize(MapDeserializer::<_, Error>::new(entry)).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
     use super::{Bail, unescape};
+    use crate::event::NativeEvent;
     use crate::event::audit_trail::AuditTrailEvent;
     use crate::event::envelope::raw_of;
     use crate::event::envelope::tests::samples;
@@ -793,12 +804,23 @@ mod tests {
                 AuditTrailEvent::one_pass(body, || raw_of(body)).is_none(),
                 "Audit Trail: a misfit serde_json reads: {body}"
             );
+            // What verification then gives: the event `from_slice` gives.
+            assert_eq!(
+                <AuditTrailEvent as NativeEvent>::reference_json(body),
+                AuditTrailEvent::from_slice(body.as_bytes()).ok(),
+                "Audit Trail: {body}"
+            );
             misfits += 1;
         }
         if PaloEvent::one_pass_bail(body) == Some(Bail::Misfit) {
             assert!(
                 PaloEvent::one_pass(body, || raw_of(body)).is_none(),
                 "PALO: a misfit serde_json reads: {body}"
+            );
+            assert_eq!(
+                <PaloEvent as NativeEvent>::reference_json(body),
+                PaloEvent::from_slice(body.as_bytes()).ok(),
+                "PALO: {body}"
             );
             misfits += 1;
         }

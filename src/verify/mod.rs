@@ -1081,7 +1081,19 @@ mod one_pass_tests {
         let verify = |scheme: Scheme| {
             Verifier::new(scheme, [secret.clone()]).verify_at(&headers, body.to_owned().into(), now)
         };
-        let (native, plain) = (verify(scheme), verify(scanned));
+        let (mut native, plain) = (verify(scheme), verify(scanned));
+        // The event the delivery carries is the one `from_slice` gives (data that does not fit
+        // its model included: `Unparsed`).
+        if let Ok(delivery) = &mut native {
+            if let Some(event) = delivery.take_event::<AuditTrailEvent>() {
+                assert_eq!(
+                    Some(event),
+                    AuditTrailEvent::from_slice(body.as_bytes()).ok()
+                );
+            } else if let Some(event) = delivery.take_event::<PaloEvent>() {
+                assert_eq!(Some(event), PaloEvent::from_slice(body.as_bytes()).ok());
+            }
+        }
         match (&native, &plain) {
             (Ok(a), Ok(b)) => {
                 let meta = |d: &Delivery| {
@@ -1122,6 +1134,39 @@ mod one_pass_tests {
         out.push(body.replacen('{', "{\"extra\":1,\"extra\":2,", 1));
         out.push(format!("{body} trailing"));
         out.push(body.replacen("\"data\"", "\"data\":null,\"ignored\"", 1));
+        // Data that does not fit its model (`Unparsed`, read by the reference parse), alone and
+        // with an envelope field of another shape or empty.
+        let mut misfits = Vec::new();
+        for data in [
+            serde_json::json!({"x": 1}),
+            serde_json::json!(7),
+            serde_json::json!([]),
+        ] {
+            let mut misfit = value.clone();
+            misfit["data"] = data;
+            misfits.push(misfit);
+        }
+        for misfit in misfits {
+            out.push(misfit.to_string());
+            for (key, odd) in [
+                (tenant_key, serde_json::json!(42)),
+                (tenant_key, serde_json::json!("")),
+                (id_key, serde_json::json!("")),
+                ("type", serde_json::json!("")),
+                ("event_type", serde_json::json!("")),
+                ("type", serde_json::json!(3)),
+                ("event_type", serde_json::json!(3)),
+            ] {
+                let mut odd_misfit = misfit.clone();
+                if odd_misfit.get(key).is_some() {
+                    odd_misfit[key] = odd;
+                    out.push(odd_misfit.to_string());
+                }
+            }
+            let mut no_tenant = misfit.clone();
+            no_tenant.as_object_mut().unwrap().remove(tenant_key);
+            out.push(no_tenant.to_string());
+        }
         out
     }
 
