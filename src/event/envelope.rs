@@ -729,9 +729,10 @@ macro_rules! event_enum {
 
             fn reference_json(json: &str) -> Option<Self> {
                 // The text as a `RawValue` without a pass of its own: the reference parse's
-                // first step reads all of it with serde_json (the envelope's keys, strictly, to
-                // its end), and fails on anything `serde_json::from_str::<&RawValue>` would have
-                // refused; the same text, whitespace around it excluded.
+                // first step reads all of it strictly to its end (the envelope's keys, by the
+                // body's reader or by serde_json), and fails on anything
+                // `serde_json::from_str::<&RawValue>` would have refused; the same text,
+                // whitespace around it excluded.
                 let text = json.trim_matches([' ', '\t', '\n', '\r']);
                 Self::from_raw_reference($crate::event::reader::borrowed_raw(text)?).ok()
             }
