@@ -85,11 +85,10 @@ mod tests {
 
     const NOW: i64 = 1_700_000_000;
 
+    /// A JWT's segment: base64url without padding.
     fn b64(bytes: &[u8]) -> String {
-        Encoding::Base64Url
-            .encode(bytes)
-            .trim_end_matches('=')
-            .to_owned()
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     }
 
     fn signing(seed: u8) -> p256::ecdsa::SigningKey {

@@ -2,6 +2,9 @@
 //! [`Scheme`](crate::Scheme) of that provider, and how a receiver builds its verifier.
 
 use crate::Scheme;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::scheme::encoding::Encoding;
 
 /// The demo signing key of the catalog's `plaid` entry (a P-256 scalar in hex): public, for
@@ -45,12 +48,8 @@ pub(super) fn entry() -> super::Provider {
     provider.sign = |provider, _env, sample| {
         use p256::ecdsa::signature::Signer as _;
         let body = sample.body_for(provider);
-        let b64 = |bytes: &[u8]| {
-            Encoding::Base64Url
-                .encode(bytes)
-                .trim_end_matches('=')
-                .to_owned()
-        };
+        // A JWT's segments: base64url without padding.
+        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
         let header = format!(r#"{{"alg":"ES256","kid":"{DEMO_PLAID_KID}","typ":"JWT"}}"#);
         let claims = format!(
             r#"{{"iat":{},"request_body_sha256":"{}"}}"#,

@@ -2,6 +2,9 @@
 //! [`Scheme`](crate::Scheme) of that provider, and how a receiver builds its verifier.
 
 use crate::Scheme;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::scheme::encoding::Encoding;
 
 /// The catalog's audience when `PUBSUB_AUDIENCE` is unset: the receiver's route.
@@ -60,12 +63,8 @@ pub(super) fn entry() -> super::Provider {
         use rsa::pkcs8::DecodePrivateKey;
         use rsa::signature::{SignatureEncoding, Signer as _};
         let body = sample.body_for(provider);
-        let b64 = |bytes: &[u8]| {
-            Encoding::Base64Url
-                .encode(bytes)
-                .trim_end_matches('=')
-                .to_owned()
-        };
+        // A JWT's segments: base64url without padding.
+        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
         let header = format!(r#"{{"alg":"RS256","kid":"{DEMO_PUBSUB_KID}","typ":"JWT"}}"#);
         let claims = serde_json::json!({
             "aud": demo_audience(env),
