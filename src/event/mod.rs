@@ -214,26 +214,42 @@ pub(crate) fn parse_native<'b, E: NativeEvent, const N: usize>(
     names: &[Option<&str>; N],
 ) -> Option<(Option<FieldValues<'b, N>>, E)> {
     let json = crate::scan::utf8(body)?;
-    let (event, by_reference) = match unknown_by_walk::<E, N>(body, json, names) {
-        Walked::Unknown(fields, event) => return Some((Some(fields), E::from_unknown(event))),
-        Walked::Malformed => return None,
-        Walked::Other => match E::one_pass_json(body, json) {
-            Some(event) => (event, false),
-            None => (E::reference_json(json)?, true),
-        },
-    };
-    let mut fields: FieldValues<'b, N> = [const { None }; N];
-    for (slot, name) in fields.iter_mut().zip(names) {
-        if let Some(name) = name {
-            match event.envelope_field(name) {
-                Some(value) if !(by_reference && value.is_empty()) => {
-                    *slot = Some(std::borrow::Cow::Owned(value.to_owned()));
-                }
-                _ => return Some((None, event)),
-            }
+    match unknown_by_walk::<E, N>(body, json, names) {
+        Walked::Unknown(fields, event) => Some((Some(fields), E::from_unknown(event))),
+        Walked::Malformed => None,
+        Walked::Other => {
+            let (event, by_reference) = one_pass_or_reference::<E>(body, json)?;
+            Some((envelope_fields(&event, names, by_reference), event))
         }
     }
-    Some((Some(fields), event))
+}
+
+/// The event of a body the walk leaves to the parses: the one pass's, else the reference
+/// parse's (`true`); `None` when `from_slice` would fail.
+fn one_pass_or_reference<E: NativeEvent>(body: &Bytes, json: &str) -> Option<(E, bool)> {
+    match E::one_pass_json(body, json) {
+        Some(event) => Some((event, false)),
+        None => Some((E::reference_json(json)?, true)),
+    }
+}
+
+/// The fields `names` from `event`'s envelope, when it holds each as a string (non-empty, for
+/// an event of the reference parse: see [`parse_native`]); `None` leaves them to the scan.
+fn envelope_fields<E: NativeEvent, const N: usize>(
+    event: &E,
+    names: &[Option<&str>; N],
+    by_reference: bool,
+) -> Option<FieldValues<'static, N>> {
+    let mut fields: FieldValues<'static, N> = [const { None }; N];
+    for (slot, name) in fields.iter_mut().zip(names) {
+        if let Some(name) = name {
+            let value = event
+                .envelope_field(name)
+                .filter(|value| !(by_reference && value.is_empty()))?;
+            *slot = Some(std::borrow::Cow::Owned(value.to_owned()));
+        }
+    }
+    Some(fields)
 }
 
 /// What [`unknown_by_walk`] found.
@@ -748,27 +764,17 @@ mod tests {
         assert!(!event.is_unknown());
     }
 
-    /// `parse_native` without the walk: the one-pass parse (else the reference parse, whose
-    /// empty fields are left to the scan), then its envelope fields.
+    /// `parse_native` without the walk: the one-pass parse (else the reference parse), then
+    /// its envelope fields.
     fn one_pass_native<E: NativeEvent + fmt::Debug>(
         body: &Bytes,
         names: &[Option<&str>],
     ) -> Option<(FieldValues<'static, 7>, String)> {
         let json = std::str::from_utf8(body).ok()?;
-        let (event, by_reference) = match E::one_pass_json(body, json) {
-            Some(event) => (event, false),
-            None => (E::reference_json(json)?, true),
-        };
-        let mut fields: FieldValues<'static, 7> = [const { None }; 7];
-        for (slot, name) in fields.iter_mut().zip(names) {
-            if let Some(name) = name {
-                let value = event.envelope_field(name)?;
-                if by_reference && value.is_empty() {
-                    return None;
-                }
-                *slot = Some(std::borrow::Cow::Owned(value.to_owned()));
-            }
-        }
+        let (event, by_reference) = one_pass_or_reference::<E>(body, json)?;
+        let mut padded = [None; 7];
+        padded[..names.len()].copy_from_slice(names);
+        let fields = envelope_fields(&event, &padded, by_reference)?;
         Some((fields, format!("{event:?}")))
     }
 
