@@ -320,7 +320,8 @@ impl<'de> Deserialize<'de> for Captured {
                     _ => return Err(de::Error::custom("unexpected raw value")),
                 }
                 let Str(text) = map.next_value()?;
-                let raw = reader::boxed_raw(&text)
+                let raw = reader::borrowed_raw(&text)
+                    .map(ToOwned::to_owned)
                     .ok_or_else(|| de::Error::custom("unexpected raw value"))?;
                 Ok(Captured(raw, true))
             }

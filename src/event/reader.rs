@@ -733,20 +733,11 @@ impl<'de> Deserializer<'de> for Borrowed<'de> {
     }
 }
 
-/// A [`RawValue`](serde_json::value::RawValue) holding `text`, which the walk has validated as
-/// one JSON value without whitespace around it: built through serde_json's own token (as its
-/// deserializer builds one), so the text is copied once and not parsed again
-/// (`RawValue::from_string` would parse it again).
-pub(crate) fn boxed_raw(text: &str) -> Option<Box<serde_json::value::RawValue>> {
-    use serde::Deserialize;
-    use serde::de::value::{Error, MapDeserializer};
-    let entry = std::iter::once((RAW_VALUE_TOKEN, text));
-    Box::<serde_json::value::RawValue>::deserialize(MapDeserializer::<_, Error>::new(entry)).ok()
-}
-
 /// A borrowed [`RawValue`](serde_json::value::RawValue) over `text`, as serde_json's deserializer
-/// lends one (through its token), without reading the text: for a caller that has it read by
-/// serde_json right after and drops the value if that fails.
+/// lends one (through its token), without reading the text again (`RawValue::from_string`
+/// would parse it): for text the walk has validated as one JSON value without whitespace
+/// around it (`.to_owned()` then copies it once into a box), or for a caller that has it read
+/// by serde_json right after and drops the value if that fails.
 pub(crate) fn borrowed_raw(text: &str) -> Option<&serde_json::value::RawValue> {
     use serde::Deserialize;
     use serde::de::value::{BorrowedStrDeserializer, Error, MapDeserializer};
@@ -1231,7 +1222,7 @@ mod tests {
     #[test]
     fn a_raw_value_built_from_walked_text_is_that_text() {
         for text in [r#"{"a":[1,"x"]}"#, "-0.5", r#""s\"""#, "null"] {
-            let raw = super::boxed_raw(text).expect("built");
+            let raw = super::borrowed_raw(text).expect("built").to_owned();
             assert_eq!(raw.get(), text);
             assert_eq!(
                 serde_json::from_str::<serde_json::Value>(raw.get()).unwrap(),
